@@ -1,0 +1,31 @@
+"""Fixed facts of Twilio's A2P 10DLC sole-proprietor flow (see shared/docs/twilio-api.md)."""
+
+from typing import Final
+
+STARTER_PROFILE_POLICY_SID: Final = "RN806dd6cd175f314e1f96a9727ee271f4"
+SOLE_PROPRIETOR_POLICY_SID: Final = "RN670d5d2e282a6130ae063b234b6019c8"
+CAMPAIGN_SID: Final = "QE2c6890da8086d771620e9b13fadeba0b"
+"""The Usa2p 'sid' is the same constant for every campaign: a campaign is identified by its Messaging Service."""
+
+STARTER_END_USER_TYPE: Final = "starter_customer_profile_information"
+SOLE_PROPRIETOR_END_USER_TYPE: Final = "sole_proprietor_information"
+ADDRESS_DOCUMENT_TYPE: Final = "customer_profile_address"
+USE_CASE: Final = "SOLE_PROPRIETOR"
+
+VERTICALS: Final = (
+    "AGRICULTURE", "COMMUNICATION", "CONSTRUCTION", "EDUCATION", "ENERGY", "ENTERTAINMENT", "FINANCIAL",
+    "GAMBLING", "GOVERNMENT", "HEALTHCARE", "HOSPITALITY", "HUMAN_RESOURCES", "INSURANCE", "LEGAL",
+    "MANUFACTURING", "NGO", "POLITICAL", "POSTAL", "PROFESSIONAL", "REAL_ESTATE", "RETAIL", "TECHNOLOGY",
+    "TRANSPORTATION",
+)
+
+OTP_WINDOW_HOURS: Final = 24
+MOBILE_BRAND_LIMIT: Final = 3
+EMAIL_BRAND_LIMIT: Final = 10
+ADDRESS_BRAND_LIMIT: Final = 10
+
+HOSTS: Final = {
+    "trusthub": "https://trusthub.twilio.com",
+    "messaging": "https://messaging.twilio.com",
+    "api": "https://api.twilio.com",
+}
