@@ -1,0 +1,314 @@
+"""The local SQLite store: one row per customer, plus a journal of every Twilio call.
+
+The store knows nothing of the domain. A customer row holds two JSON documents — `inputs` (what the operator
+typed, guarded by an optimistic version check) and `state` (what the engine learned from Twilio) — and a handful
+of summary columns the domain computes, which the list screens and `list` read through indexes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+
+SUMMARY_COLUMNS = (
+    "name", "brand", "email", "phone", "mobile", "stage", "step_status", "next_action",
+    "attention", "otp_sent_at", "otp_resends", "done", "spend",
+)
+"""Columns the domain derives from inputs and state; `search` is built from the first five."""
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message says why in plain words."""
+
+
+class StaleWrite(StoreError):
+    """Someone else saved this customer since it was read."""
+
+
+class UnknownCustomer(StoreError):
+    """No customer with that key."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One customer as stored."""
+
+    key: str
+    version: int = 0
+    inputs: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One Twilio call made for a customer."""
+
+    id: int
+    customer_key: str
+    action: str
+    friendly_name: str | None
+    method: str
+    path: str
+    state: str
+    http_status: int | None
+    sid: str | None
+    error_code: int | None
+    error_message: str | None
+    started_at: str
+    finished_at: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Store:
+    """The customers database at `path` (created 0600, WAL, busy timeout)."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], str] = _now) -> None:
+        self.path = path
+        self._clock = clock
+        self._check_file(path)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            except OSError as exc:
+                raise StoreError(f"Cannot create the store at {path}: {exc.strerror}.") from exc
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"Cannot open the store at {path}: {exc}.") from exc
+
+    @staticmethod
+    def _check_file(path: Path) -> None:
+        """Refuse a file that is not an SQLite database, so it is never overwritten."""
+        if not path.exists() or path.stat().st_size == 0:
+            return
+        with path.open("rb") as fh:
+            if fh.read(16) != _SQLITE_HEADER:
+                raise StoreError(f"{path} is not an a2p-wizard store (not an SQLite file); it was left untouched.")
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer a2p-wizard (schema {version}); upgrade the app.")
+        if version and not self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='customers'"
+        ).fetchone():
+            raise StoreError(f"{self.path} is an SQLite file of another program; it was left untouched.")
+        if version == 0 and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise StoreError(f"{self.path} is an SQLite file of another program; it was left untouched.")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self.transaction():
+                for statement in MIGRATIONS[target]:
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {target}")
+        os.chmod(self.path, stat.S_IRUSR | stat.S_IWUSR)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE) so writers queue instead of failing."""
+        if self._db.in_transaction:
+            yield self._db
+            return
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"The store is busy or cannot be written ({exc}).") from exc
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self._db.execute("ROLLBACK")
+            raise StoreError(f"Could not save to the store ({exc}).") from exc
+
+    # customers -------------------------------------------------------------------------------------------
+
+    def insert(self, record: Record) -> Record:
+        """Add a new customer; its key must be unused."""
+        now = self._clock()
+        record = replace(record, version=1, created_at=now, updated_at=now)
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM customers WHERE key = ?", (record.key,)).fetchone():
+                raise StoreError(f"A customer with key {record.key!r} already exists.")
+            self._write(db, record, insert=True)
+        return record
+
+    def get(self, key: str) -> Record:
+        row = self._db.execute("SELECT * FROM customers WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise UnknownCustomer(f"No customer with key {key!r}.")
+        return self._record(row)
+
+    def exists(self, key: str) -> bool:
+        return self._db.execute("SELECT 1 FROM customers WHERE key = ?", (key,)).fetchone() is not None
+
+    def mutate(
+        self, key: str, change: Callable[[Record], Record], *, expected_version: int | None = None
+    ) -> Record:
+        """Read, change and write one customer in one transaction.
+
+        With `expected_version` the write is refused (StaleWrite) if anyone saved the customer since that
+        version was read: that is how two operators never overwrite each other silently.
+        """
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM customers WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                raise UnknownCustomer(f"No customer with key {key!r}.")
+            current = self._record(row)
+            if expected_version is not None and current.version != expected_version:
+                raise StaleWrite(
+                    f"Customer {key} was changed elsewhere (version {current.version}, you had "
+                    f"{expected_version}); reload it and make your change again."
+                )
+            changed = change(current)
+            changed = replace(changed, key=key, version=current.version + 1, updated_at=self._clock())
+            self._write(db, changed, insert=False)
+        return changed
+
+    def _write(self, db: sqlite3.Connection, r: Record, *, insert: bool) -> None:
+        summary = {c: r.summary.get(c) for c in SUMMARY_COLUMNS} | {"spend": r.summary.get("spend") or 0}
+        search = " ".join(str(summary[c] or "") for c in ("name", "email", "phone", "mobile", "brand"))
+        values = {
+            **summary,
+            "key": r.key,
+            "version": r.version,
+            "inputs": json.dumps(r.inputs, ensure_ascii=False, sort_keys=True),
+            "state": json.dumps(r.state, ensure_ascii=False, sort_keys=True),
+            "search": f"{r.key} {search}".casefold(),
+            "created_at": r.created_at,
+            "updated_at": r.updated_at,
+        }
+        if insert:
+            cols = ", ".join(values)
+            db.execute(f"INSERT INTO customers ({cols}) VALUES ({', '.join(':' + c for c in values)})", values)
+        else:
+            sets = ", ".join(f"{c} = :{c}" for c in values if c not in ("key", "created_at"))
+            db.execute(f"UPDATE customers SET {sets} WHERE key = :key", values)
+
+    @staticmethod
+    def _record(row: sqlite3.Row) -> Record:
+        return Record(
+            key=row["key"],
+            version=row["version"],
+            inputs=json.loads(row["inputs"]),
+            state=json.loads(row["state"]),
+            summary={c: row[c] for c in SUMMARY_COLUMNS},
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+    def keys(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT key FROM customers ORDER BY created_at, key")]
+
+    def count(self) -> int:
+        return self._db.execute("SELECT count(*) FROM customers").fetchone()[0]
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every customer's summary columns (no JSON), in the list's default order."""
+        rows = self._db.execute(
+            f"SELECT key, updated_at, {', '.join(SUMMARY_COLUMNS)} FROM customers "
+            "ORDER BY attention, updated_at DESC, key"
+        )
+        return [dict(r) for r in rows]
+
+    def count_with(self, column: str, value: str, *, exclude_key: str | None = None) -> int:
+        """How many customers have `value` in summary column `column` (mobile, email) and a brand SID."""
+        if column not in ("mobile", "email"):
+            raise ValueError(column)
+        return self._db.execute(
+            f"SELECT count(*) FROM customers WHERE {column} = ? AND key IS NOT ? "
+            "AND json_extract(state, '$.sids.brand') IS NOT NULL",
+            (value, exclude_key),
+        ).fetchone()[0]
+
+    # leases ----------------------------------------------------------------------------------------------
+
+    def claim(self, key: str, owner: str, until: str, now: str) -> bool:
+        """Take the right to call Twilio for `key` until `until`, unless another owner holds a live lease."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE customers SET lease_owner = ?, lease_until = ? WHERE key = ? "
+                "AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)",
+                (owner, until, key, owner, now),
+            )
+            return cur.rowcount == 1
+
+    def release(self, key: str, owner: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE customers SET lease_owner = NULL, lease_until = NULL WHERE key = ? AND lease_owner = ?",
+                (key, owner),
+            )
+
+    # journal ---------------------------------------------------------------------------------------------
+
+    def journal_start(
+        self, key: str, action: str, method: str, path: str, friendly_name: str | None = None
+    ) -> int:
+        """Record that a call is about to be sent (state `sent`), before it is sent."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO journal (customer_key, action, friendly_name, method, path, state, started_at) "
+                "VALUES (?, ?, ?, ?, ?, 'sent', ?)",
+                (key, action, friendly_name, method, path, self._clock()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def journal_finish(
+        self,
+        entry_id: int,
+        state: str,
+        *,
+        http_status: int | None = None,
+        sid: str | None = None,
+        error_code: int | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        """Close a journal entry as `done` or `failed` (call inside the transaction that saves its result)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE journal SET state = ?, http_status = ?, sid = ?, error_code = ?, error_message = ?, "
+                "finished_at = ? WHERE id = ?",
+                (state, http_status, sid, error_code, error_message, self._clock(), entry_id),
+            )
+
+    def journal(self, key: str) -> list[JournalEntry]:
+        rows = self._db.execute("SELECT * FROM journal WHERE customer_key = ? ORDER BY id", (key,))
+        return [JournalEntry(**{k: r[k] for k in r.keys()}) for r in rows]
+
+    def open_entries(self, key: str) -> list[JournalEntry]:
+        """Calls left `sent`: their outcome is unknown and must be reconciled before anything else."""
+        return [e for e in self.journal(key) if e.state == "sent"]

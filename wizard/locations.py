@@ -1,0 +1,54 @@
+"""Where a2p-wizard keeps its files: one folder with A2P_WIZARD_HOME (or --data-dir), else platformdirs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "a2p-wizard"
+
+
+@dataclass(frozen=True)
+class Locations:
+    """The folders and files of one installation."""
+
+    data_dir: Path
+    config_dir: Path
+    log_dir: Path
+
+    @classmethod
+    def resolve(cls, home: str | Path | None = None) -> Locations:
+        """Use `home` (or A2P_WIZARD_HOME) for everything, else the platform's usual folders."""
+        home = home or os.environ.get("A2P_WIZARD_HOME")
+        if home:
+            root = Path(home).expanduser()
+            return cls(root, root, root / "logs")
+        return cls(
+            Path(platformdirs.user_data_dir(APP_NAME)),
+            Path(platformdirs.user_config_dir(APP_NAME)),
+            Path(platformdirs.user_log_dir(APP_NAME)),
+        )
+
+    @property
+    def store(self) -> Path:
+        return self.data_dir / "a2p-wizard.db"
+
+    @property
+    def sandbox(self) -> Path:
+        return self.data_dir / "sandbox.db"
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "a2p-wizard.log"
+
+    def ensure(self) -> None:
+        """Create the folders, readable by the owner only."""
+        for folder in {self.data_dir, self.config_dir, self.log_dir}:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)

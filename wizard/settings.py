@@ -1,0 +1,87 @@
+"""Settings: environment variables (Twilio's own names) over a TOML config file, over defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+Mode = Literal["sandbox", "live"]
+
+
+def _env(name: str) -> Any:
+    """A setting read from the environment variable (or TOML key) `name`."""
+    return Field(default=None, validation_alias=AliasChoices(name, name.lower()))
+
+
+class Prices(BaseModel):
+    """What Twilio bills for the steps, in US dollars (configurable, defaults as of 2026)."""
+
+    brand: float = 4.0
+    campaign_vetting: float = 15.0
+    campaign_monthly: float = 2.0
+
+
+class Settings(BaseSettings):
+    """Everything the app can be told from outside. Secrets are SecretStr and never printed or stored."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, env_ignore_empty=True)
+
+    account_sid: str | None = _env("TWILIO_ACCOUNT_SID")
+    auth_token: SecretStr | None = _env("TWILIO_AUTH_TOKEN")
+    api_key: str | None = _env("TWILIO_API_KEY")
+    api_secret: SecretStr | None = _env("TWILIO_API_SECRET")
+    primary_profile_sid: str | None = _env("A2P_PRIMARY_PROFILE_SID")
+    base_url: str | None = _env("A2P_TWILIO_BASE_URL")
+    mode: Mode | None = _env("A2P_MODE")
+    mock_brand: bool = Field(default=False, validation_alias=AliasChoices("A2P_MOCK_BRAND", "a2p_mock_brand"))
+    sandbox_faults: str | None = _env("A2P_SANDBOX_FAULTS")
+    prices: Prices = Field(default_factory=Prices)
+
+    _toml_file: ClassVar[Path | None] = None
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, **overrides: object) -> Settings:
+        """Read the environment and, if it exists, the TOML file; explicit overrides win."""
+        cls._toml_file = config_file if config_file and config_file.exists() else None
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        finally:
+            cls._toml_file = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
+        return tuple(sources)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.account_sid and (self.auth_token or (self.api_key and self.api_secret)))
+
+    @property
+    def effective_mode(self) -> Mode:
+        """Forced mode if given, else live with credentials and sandbox without."""
+        return self.mode or ("live" if self.has_credentials else "sandbox")
+
+    def basic_auth(self) -> tuple[str, str]:
+        """Username and password for Twilio: the API key pair when set, else Account SID + Auth Token."""
+        if self.api_key and self.api_secret:
+            return self.api_key, self.api_secret.get_secret_value()
+        if self.account_sid and self.auth_token:
+            return self.account_sid, self.auth_token.get_secret_value()
+        raise ValueError("No Twilio credentials: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or an API key).")
+
+    def secrets(self) -> list[str]:
+        """The secret values, so that anything written can be checked against them."""
+        return [s.get_secret_value() for s in (self.auth_token, self.api_secret) if s is not None]
