@@ -1,0 +1,54 @@
+"""Shared fixtures: every test gets its own data folder, a frozen clock and no Twilio credentials."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.factories import FROZEN
+
+SECRET_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
+               "A2P_PRIMARY_PROFILE_SID", "A2P_TWILIO_BASE_URL", "A2P_MODE", "A2P_MOCK_BRAND", "A2P_SANDBOX_FAULTS")
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Never touch the user's data dir or inherit their Twilio settings."""
+    home = tmp_path / "home"
+    for name in SECRET_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("A2P_WIZARD_HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    return home
+
+
+class Clock:
+    """A settable 'real' clock (the sandbox adds its own offset on top)."""
+
+    def __init__(self, start: datetime = FROZEN) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def runtime(isolated: Path, clock: Clock) -> AsyncIterator:
+    from wizard.runtime import Runtime
+
+    rt = Runtime.open(home=isolated, mode="sandbox", now=clock)
+    yield rt
+    await rt.aclose()
+

@@ -1,0 +1,245 @@
+"""The flow engine against the sandbox: happy path, each unhappy path, call counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from tests import factories as f
+from tests.flowkit import CREATES, drive, owned
+from wizard import customers
+from wizard.flow.status import summarize
+
+REFERENCE_CALLS = {
+    # twilio-api.md §2: 1.1–1.7 (3 assignments), 2.1–2.5 (2 assignments), 3.1, 4.1 + 4.3 + 4.4 (4.2 is a read)
+    "profile": 9, "bundle": 6, "brand": 1, "campaign": 3,
+}
+
+
+async def test_happy_path_reaches_a_verified_campaign_with_one_of_each_resource(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+    assert c.state.statuses["campaign"] == "VERIFIED"
+    assert owned(runtime, c.key) == CREATES
+    for slot in ("profile", "profile_end_user", "address", "address_document", "bundle", "bundle_end_user",
+                 "brand", "service", "phone_number", "service_number", "campaign"):
+        assert c.state.sids.get(slot), slot
+    ledger = [(item.what, item.amount) for item in c.state.ledger]
+    assert ledger == [("register the brand ($4)", 4.0), ("submit the campaign ($15 vetting)", 15.0)]
+
+
+async def test_journal_has_no_more_calls_than_the_reference_sequence_plus_reads(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    await drive(runtime, c.key)
+    journal = runtime.store.journal(c.key)
+    assert all(e.state == "done" for e in journal)
+    writes = Counter(e.action.split(".")[0] for e in journal
+                     if not e.action.endswith(".read") and e.action != "campaign.number_lookup")
+    assert writes == REFERENCE_CALLS
+    requests = [e for e in journal if e.method != "GET"]
+    assert len(requests) == sum(REFERENCE_CALLS.values())
+
+
+async def test_submission_order_follows_twilio_walkthrough(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    await drive(runtime, c.key)
+    order = [e.action for e in runtime.store.journal(c.key) if not e.action.endswith(".read")]
+    assert order[:9] == [
+        "profile.create", "profile.end_user", "profile.address", "profile.document",
+        "profile.assign_profile_end_user", "profile.assign_address_document", "profile.assign_primary",
+        "profile.evaluate", "profile.submit"]
+    assert order[9:15] == ["bundle.create", "bundle.end_user", "bundle.assign_end_user", "bundle.assign_profile",
+                           "bundle.evaluate", "bundle.submit"]
+    assert order[15] == "brand.create"
+    assert order[16:] == ["campaign.service", "campaign.number_lookup", "campaign.add_number", "campaign.create"]
+
+
+async def test_customer_without_later_steps_waits_for_the_operator(runtime):
+    c = customers.create(runtime.engine, f.profile())
+    await runtime.engine.advance(c.key)
+    s = runtime.engine.summary(runtime.engine.load(c.key))
+    assert (s.stage, s.kind) == (2, "operator")
+    assert s.step_status == "not started"
+    assert "brand name" in s.next_action
+
+
+async def test_noncompliant_evaluation_is_fixed_in_place(runtime):
+    c = customers.create(runtime.engine, f.profile(street="1 Noncompliant Way"), f.bundle(), f.campaign())
+    await runtime.engine.advance(c.key)
+    c = runtime.engine.load(c.key)
+    s = runtime.engine.summary(c)
+    assert (s.stage, s.kind, s.step_status) == (1, "fix", "noncompliant")
+    problems = c.state.evaluations["profile"].problems
+    assert problems and any(p.field == "street" for p in problems)
+    address = c.state.sids["address"]
+
+    c = customers.save_inputs(runtime.engine, c.key, c.version, profile=f.profile(street="1 Compliant Way"))
+    await runtime.engine.advance(c.key)
+    c = runtime.engine.load(c.key)
+    assert c.state.sids["address"] == address
+    assert c.state.evaluations["profile"].status == "compliant"
+    actions = [e.action for e in runtime.store.journal(c.key)]
+    assert actions.count("profile.address") == 1 and actions.count("profile.update_address") == 1
+    assert actions.count("profile.evaluate") == 2
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+    assert owned(runtime, c.key) == CREATES
+
+
+async def test_noncompliant_bundle_is_fixed_by_updating_its_end_user(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(brand_name="Noncompliant Zoë"), f.campaign())
+    await runtime.engine.advance(c.key)
+    c = runtime.engine.load(c.key)
+    assert runtime.engine.summary(c).stage == 2
+    assert c.state.evaluations["bundle"].status == "noncompliant"
+    c = customers.save_inputs(runtime.engine, c.key, c.version, bundle=f.bundle())
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+    assert owned(runtime, c.key) == CREATES
+
+
+async def test_rejected_profile_is_corrected_and_resubmitted(runtime):
+    c = customers.create(runtime.engine, f.profile(email="zoe+reject@example.com"), f.bundle(), f.campaign())
+    await runtime.engine.advance(c.key)
+    runtime.sandbox.advance_clock(timedelta(hours=3))
+    await runtime.engine.advance(c.key)
+    c = runtime.engine.load(c.key)
+    s = runtime.engine.summary(c)
+    assert c.state.statuses["profile"] == "twilio-rejected"
+    assert (s.stage, s.kind) == (1, "fix") and "rejected" in s.next_action
+    c = customers.save_inputs(runtime.engine, c.key, c.version, profile=f.profile())
+    await runtime.engine.advance(c.key)
+    actions = [e.action for e in runtime.store.journal(c.key)]
+    assert actions.count("profile.create") == 1
+    assert actions.count("profile.submit") == 2
+    assert "profile.update_end_user" in actions and "profile.update" in actions
+
+
+async def test_failed_brand_is_fixed_and_resubmitted(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(brand_name="Failsafe Zoë"), f.campaign())
+    c = await drive(runtime, c.key)
+    s = runtime.engine.summary(c)
+    assert c.state.statuses["brand"] == "FAILED"
+    assert (s.stage, s.kind) == (3, "fix") and "30701" in s.next_action
+    brand = c.state.sids["brand"]
+    c = customers.save_inputs(runtime.engine, c.key, c.version, bundle=f.bundle())
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+    assert c.state.sids["brand"] == brand and c.state.brand_resubmits == 1
+    assert owned(runtime, c.key) == CREATES
+
+
+async def test_lapsed_otp_is_resent_and_then_verified(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    await runtime.engine.advance(c.key)
+    runtime.sandbox.advance_clock(timedelta(hours=1))
+    await runtime.engine.advance(c.key)
+    assert runtime.engine.summary(runtime.engine.load(c.key)).kind in ("customer", "otp")
+    runtime.sandbox.advance_clock(timedelta(hours=25))
+    c = runtime.engine.load(c.key)
+    s = runtime.engine.summary(c)
+    assert (s.kind, s.stage) == ("otp", 3) and "lapsed" in s.next_action
+    report = await runtime.engine.resend_otp(c.key)
+    assert report.error is None
+    c = runtime.engine.load(c.key)
+    assert c.state.otp_resends == 1
+    assert runtime.engine.summary(c).kind == "customer"
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+
+
+async def test_otp_resend_is_refused_before_the_brand_is_approved(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    await runtime.engine.advance(c.key)
+    report = await runtime.engine.resend_otp(c.key)
+    assert report.error and "APPROVED" in report.error
+    assert not [e for e in runtime.store.journal(c.key) if e.action == "brand.otp_resend"]
+
+
+async def test_failed_campaign_is_updated_not_recreated(runtime):
+    bad = f.campaign(samples=["Zoë's Dog Walking: cannabis treats for Rex are in. Reply STOP to opt out.",
+                              "Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out."])
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), bad)
+    c = await drive(runtime, c.key)
+    s = runtime.engine.summary(c)
+    assert c.state.statuses["campaign"] == "FAILED"
+    assert (s.stage, s.kind) == (4, "fix") and "30897" in s.next_action
+    c = customers.save_inputs(runtime.engine, c.key, c.version, campaign=f.campaign())
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+    actions = [e.action for e in runtime.store.journal(c.key)]
+    assert actions.count("campaign.create") == 1 and actions.count("campaign.update") == 1
+    assert [item.amount for item in c.state.ledger] == [4.0, 15.0, 15.0]
+    assert owned(runtime, c.key) == CREATES
+
+
+async def test_unknown_phone_number_waits_for_a_fix(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(phone_number="+12065550199"))
+    c = await drive(runtime, c.key)
+    s = runtime.engine.summary(c)
+    assert (s.stage, s.kind) == (4, "fix") and "+12065550199" in s.next_action
+    c = customers.save_inputs(runtime.engine, c.key, c.version, campaign=f.campaign())
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+
+
+async def test_phone_number_given_as_a_sid_skips_the_lookup(runtime):
+    number = runtime.sandbox.owned_numbers()[2]["sid"]
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(phone_number=number))
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+    assert c.state.sids["service_number"] == number
+    assert "campaign.number_lookup" not in [e.action for e in runtime.store.journal(c.key)]
+
+
+async def test_fourth_brand_on_one_mobile_number_is_blocked(runtime):
+    keys = [customers.create(runtime.engine, f.profile(email=f"p{i}@example.com"), f.bundle(), f.campaign()).key
+            for i in range(4)]
+    for key in keys[:3]:
+        await runtime.engine.advance(key)
+    await runtime.engine.advance(keys[3])
+    c = runtime.engine.load(keys[3])
+    s = runtime.engine.summary(c)
+    assert "brand" not in c.state.sids
+    assert (s.stage, s.kind) == (3, "fix") and "3 brands" in s.next_action
+
+
+async def test_brand_is_registered_with_skip_automatic_sec_vet_and_mock_when_asked(runtime):
+    runtime.engine.mock_brand = True
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    await runtime.engine.advance(c.key)
+    brand = next(b for b in runtime.sandbox.dump()["brand_registrations"]
+                 if b["sid"] == runtime.engine.load(c.key).state.sids["brand"])
+    assert brand["skip_automatic_sec_vet"] is True and brand["mock"] is True
+    assert brand["brand_type"] == "SOLE_PROPRIETOR"
+
+
+async def test_refresh_all_reads_lists_not_one_call_per_customer(runtime):
+    keys = [customers.create(runtime.engine, f.profile(email=f"r{i}@example.com"),
+                             f.bundle(mobile_phone=f"+1206555{1200 + i}")).key for i in range(6)]
+    for key in keys:
+        await runtime.engine.advance(key)
+    runtime.sandbox.advance_clock(timedelta(hours=1))
+    seen = []
+    original = runtime.client._once
+
+    async def counting(op, url, params, query):
+        seen.append(op.name)
+        return await original(op, url, params, query)
+
+    runtime.client._once = counting
+    assert await runtime.engine.refresh_all() == 6
+    assert sorted(seen) == ["list_brand_registrations", "list_customer_profiles", "list_trust_products"]
+    for key in keys:
+        c = runtime.engine.load(key)
+        assert (c.state.statuses["brand"], c.state.statuses["identity"]) == ("APPROVED", "UNVERIFIED")
+        assert c.state.statuses["profile"] == "in-review"
+        assert c.state.otp_sent_at is not None
+
+
+async def test_summary_is_derived_without_any_call(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    s = summarize(c, runtime.engine.context(c))
+    assert (s.stage, s.kind, s.next_action) == (1, "ready", "Ready: run advance to create the starter profile.")
+    assert runtime.store.journal(c.key) == []

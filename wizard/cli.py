@@ -1,0 +1,257 @@
+"""The `a2p-wizard` command line: the TUI by default, and every flow operation as a command.
+
+Exit status: 0 success, 1 a handled error (message on stderr, no traceback), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from storage.store import StoreError
+from wizard import customers
+from wizard.flow.engine import Report
+from wizard.runtime import Runtime, SetupError
+from wizard.sandbox import SandboxError
+from wizard.views import dossier, list_row
+
+
+class CommandError(Exception):
+    """A handled failure: printed to stderr, exit status 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="a2p-wizard",
+        description="Register US/Canada sole-proprietor customers for A2P 10DLC through Twilio.",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--sandbox", dest="mode", action="store_const", const="sandbox",
+                      help="use the built-in sandbox (the default without credentials)")
+    mode.add_argument("--live", dest="mode", action="store_const", const="live",
+                      help="talk to Twilio (the default with credentials)")
+    parser.add_argument("--data-dir", metavar="DIR", help="keep store, sandbox, logs and config in DIR")
+    parser.add_argument("--mock-brand", action="store_true", default=None,
+                        help="register brands with Mock=true (no TCR fees; rehearsals only)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="one row per customer: key, name, stage, status, next action")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("show", help="one customer's dossier: inputs, SIDs, statuses, journal, errors")
+    p.add_argument("key")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("import", help="create customers from a CSV file (header row = field names)")
+    p.add_argument("file", type=Path)
+    for name, text in (("advance", "run every action that can run now"), ("refresh", "poll statuses only")):
+        p = sub.add_parser(name, help=text)
+        target = p.add_mutually_exclusive_group(required=True)
+        target.add_argument("key", nargs="?")
+        target.add_argument("--all", action="store_true", help="every customer")
+    otp = sub.add_parser("otp", help="one-time passcode").add_subparsers(dest="otp_command", required=True)
+    otp.add_parser("resend", help="ask Twilio for a new OTP").add_argument("key")
+    sub.add_parser("locate", help="print the paths of store, config, logs")
+    sandbox = sub.add_parser("sandbox", help="sandbox controls").add_subparsers(dest="sandbox_command",
+                                                                               required=True)
+    sandbox.add_parser("reply-yes", help="the customer answers the OTP").add_argument("key")
+    sandbox.add_parser("clock", help="move the sandbox clock, e.g. +25h").add_argument("duration")
+    sandbox.add_parser("dump", help="every resource the sandbox holds").add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return _tui(args)
+    try:
+        return asyncio.run(_dispatch(args))
+    except (CommandError, SetupError, StoreError, SandboxError) as error:
+        print(f"a2p-wizard: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("a2p-wizard: interrupted; run the same command again to resume.", file=sys.stderr)
+        return 1
+
+
+def _tui(args: argparse.Namespace) -> int:
+    from screens.app import run  # lazy: the only upward import, allowed by the layer contract
+
+    return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand)
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "sandbox" and args.mode == "live":
+        raise CommandError("sandbox commands work in sandbox mode only.")
+    runtime = Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
+                           mock_brand=args.mock_brand)
+    async with runtime:
+        handler = COMMANDS[args.command if args.command not in ("sandbox", "otp")
+                           else f"{args.command} {args.sandbox_command if args.command == 'sandbox' else 'resend'}"]
+        return await handler(runtime, args)
+
+
+def _out(text: str = "") -> None:
+    print(text)
+
+
+def _json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _known(runtime: Runtime, key: str) -> str:
+    if not runtime.store.exists(key):
+        raise CommandError(f"no customer with key {key!r} (see: a2p-wizard list).")
+    return key
+
+
+async def cmd_list(runtime: Runtime, args: argparse.Namespace) -> int:
+    rows = [list_row(runtime.engine, runtime.engine.load(key)) for key in runtime.store.keys()]
+    if args.json:
+        _json(rows)
+        return 0
+    if not rows:
+        _out("No customers yet. Add one in the app (a2p-wizard) or import a CSV (a2p-wizard import FILE.csv).")
+        return 0
+    _out(f"{'KEY':<10} {'NAME':<24} {'STAGE':<5} {'STATUS':<22} NEXT ACTION")
+    for r in rows:
+        _out(f"{r['key']:<10} {r['name'][:24]:<24} {r['stage']:<5} {r['step_status'][:22]:<22} {r['next_action']}")
+    return 0
+
+
+async def cmd_show(runtime: Runtime, args: argparse.Namespace) -> int:
+    info = dossier(runtime.engine, runtime.engine.load(_known(runtime, args.key)), runtime.store.journal(args.key))
+    if args.json:
+        _json(info)
+        return 0
+    _out(f"{info['key']}  {info['name']}  — stage {info['stage']} ({info['step']}), {info['step_status']}")
+    _out(f"Next: {info['next_action']}")
+    for section in ("inputs", "sids", "statuses"):
+        _out(f"\n{section.upper()}")
+        for step, value in info[section].items():
+            _out(f"  {step}: {json.dumps(value, ensure_ascii=False)}")
+    if info["problems"]:
+        _out("\nPROBLEMS")
+        for p in info["problems"]:
+            _out(f"  {p['where']}: {p['text']}")
+    if info["ledger"]:
+        _out("\nFEES")
+        for item in info["ledger"]:
+            _out(f"  {item['at']}  ${item['amount']:.2f}  {item['what']}")
+    _out("\nJOURNAL")
+    for e in info["journal"]:
+        tail = e["sid"] or (f"error {e['error_code']}: {e['error_message']}" if e["state"] == "failed" else "")
+        _out(f"  {e['started_at']}  {e['state']:<6} {e['action']:<28} {tail or ''}")
+    return 0
+
+
+async def cmd_import(runtime: Runtime, args: argparse.Namespace) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
+    except UnicodeDecodeError as error:
+        raise CommandError(f"{args.file} is not UTF-8 text.") from error
+    report = customers.import_csv(runtime.engine, text)
+    for e in report.errors:
+        where = f"row {e.row}" + (f", {e.field}" if e.field else "")
+        print(f"{where}: {e.message}", file=sys.stderr)
+    _out(f"Imported {len(report.created)} customer(s)" + (f": {', '.join(report.created)}" if report.created else "")
+         + (f"; {len(report.errors)} problem(s) above." if report.errors else "."))
+    return 1 if report.errors and not report.created else 0
+
+
+def _targets(runtime: Runtime, args: argparse.Namespace) -> list[str]:
+    return runtime.store.keys() if args.all else [_known(runtime, args.key)]
+
+
+def _print_report(report: Report) -> None:
+    for o in report.outcomes:
+        _out(f"{report.key}: {'✓' if o.ok else '✗'} {o.detail}")
+    if report.error:
+        _out(f"{report.key}: {report.error}")
+    if report.summary:
+        _out(f"{report.key}: stage {report.summary.stage} — {report.summary.next_action}")
+
+
+async def cmd_advance(runtime: Runtime, args: argparse.Namespace) -> int:
+    reports = await runtime.engine.advance_many(_targets(runtime, args), on_report=_print_report)
+    return 1 if not args.all and reports[0].error else 0
+
+
+async def cmd_refresh(runtime: Runtime, args: argparse.Namespace) -> int:
+    if args.all:
+        count = await runtime.engine.refresh_all()
+        _out(f"Refreshed {count} customer(s).")
+        return 0
+    _print_report(await runtime.engine.refresh(_known(runtime, args.key)))
+    return 0
+
+
+async def cmd_otp_resend(runtime: Runtime, args: argparse.Namespace) -> int:
+    report = await runtime.engine.resend_otp(_known(runtime, args.key))
+    _print_report(report)
+    return 1 if report.error else 0
+
+
+async def cmd_locate(runtime: Runtime, args: argparse.Namespace) -> int:
+    loc = runtime.locations
+    _out(f"store:   {loc.store}\nconfig:  {loc.config_file}\nlogs:    {loc.log_file}\nsandbox: {loc.sandbox}")
+    return 0
+
+
+async def cmd_reply_yes(runtime: Runtime, args: argparse.Namespace) -> int:
+    assert runtime.sandbox is not None
+    c = runtime.engine.load(_known(runtime, args.key))
+    brand = c.state.sids.get("brand")
+    if not brand:
+        raise CommandError(f"{args.key} has no brand yet: advance it until the brand is APPROVED.")
+    runtime.sandbox.reply_yes(brand)
+    _out(f"{args.key}: the customer replied YES. Run advance to continue.")
+    return 0
+
+
+DURATION = re.compile(r"^\+?(\d+(?:\.\d+)?)([smhd])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+async def cmd_clock(runtime: Runtime, args: argparse.Namespace) -> int:
+    assert runtime.sandbox is not None
+    match = DURATION.match(args.duration.strip())
+    if not match:
+        raise CommandError(f"cannot read the duration {args.duration!r}: write it like +12h, +30m, +2d.")
+    moment = runtime.sandbox.advance_clock(timedelta(**{UNITS[match[2]]: float(match[1])}))
+    _out(f"Sandbox clock is now {moment.isoformat(timespec='minutes')}.")
+    return 0
+
+
+async def cmd_dump(runtime: Runtime, args: argparse.Namespace) -> int:
+    assert runtime.sandbox is not None
+    dump = runtime.sandbox.dump()
+    if args.json:
+        _json(dump)
+        return 0
+    for kind, items in dump.items():
+        _out(f"{kind} ({len(items)})")
+        for item in items:
+            _out(f"  {item.get('sid')}  {item.get('friendly_name') or ''}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Runtime, argparse.Namespace], Awaitable[int]]] = {
+    "list": cmd_list,
+    "show": cmd_show,
+    "import": cmd_import,
+    "advance": cmd_advance,
+    "refresh": cmd_refresh,
+    "otp resend": cmd_otp_resend,
+    "locate": cmd_locate,
+    "sandbox reply-yes": cmd_reply_yes,
+    "sandbox clock": cmd_clock,
+    "sandbox dump": cmd_dump,
+}

@@ -1,0 +1,84 @@
+"""Creating customers, saving the operator's inputs, importing CSV files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pydantic import BaseModel
+
+from storage.store import Record
+from wizard.csv_rows import ParsedRow, RowError, parse_rows
+from wizard.customer import Customer
+from wizard.flow.engine import Engine
+from wizard.flow.state import FlowState
+from wizard.models import Campaign, SoleProprietor, StarterProfile
+
+
+def new_key(engine: Engine) -> str:
+    """The next free key of the form C00001."""
+    n = engine.store.count() + 1
+    while engine.store.exists(f"C{n:05d}"):
+        n += 1
+    return f"C{n:05d}"
+
+
+def create(
+    engine: Engine,
+    profile: StarterProfile,
+    bundle: SoleProprietor | None = None,
+    campaign: Campaign | None = None,
+    *,
+    key: str | None = None,
+) -> Customer:
+    """Save a new customer (no Twilio call is made)."""
+    c = Customer(key=key or new_key(engine), profile=profile, bundle=bundle, campaign=campaign)
+    record = Record(c.key, inputs=c.inputs_json(), state=FlowState().model_dump(mode="json"),
+                    summary=engine.summary_columns(c))
+    engine.store.insert(record)
+    return engine.load(c.key)
+
+
+def save_inputs(engine: Engine, key: str, expected_version: int, **steps: BaseModel | None) -> Customer:
+    """Replace some steps' inputs (profile=, bundle=, campaign=); refused if the customer changed since."""
+    return _change(engine, key, expected_version, lambda c: [setattr(c, k, v) for k, v in steps.items()])
+
+
+def save_draft(engine: Engine, key: str, expected_version: int, step: str, values: dict[str, Any]) -> Customer:
+    """Keep what was typed in an unfinished form, so leaving the form loses nothing."""
+    return _change(engine, key, expected_version, lambda c: c.drafts.__setitem__(step, values))
+
+
+def _change(engine: Engine, key: str, expected_version: int, edit: Any) -> Customer:
+    result: list[Customer] = []
+
+    def mutate(record: Record) -> Record:
+        c = Customer.from_record(record)
+        edit(c)
+        result.append(c)
+        return replace(record, inputs=c.inputs_json(), summary=engine.summary_columns(c))
+
+    engine.store.mutate(key, mutate, expected_version=expected_version)
+    return engine.load(key)
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def import_csv(engine: Engine, text: str) -> ImportReport:
+    """Create a customer for every good row; report every bad field of every bad row."""
+    rows, errors = parse_rows(text)
+    report = ImportReport(errors=list(errors))
+    for row in rows:
+        if row.key and engine.store.exists(row.key):
+            report.errors.append(RowError(row.row, "key", f"A customer with key {row.key!r} already exists."))
+            continue
+        report.created.append(_create_row(engine, row).key)
+    return report
+
+
+def _create_row(engine: Engine, row: ParsedRow) -> Customer:
+    return create(engine, row.profile, row.bundle, row.campaign, key=row.key)

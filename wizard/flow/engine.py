@@ -1,0 +1,318 @@
+"""The flow engine: runs each customer's next actions against Twilio, journaled and resumable.
+
+Before a call the journal gets a `sent` entry; after it, the result and the customer's new state are saved
+in one transaction. An entry still `sent` when the engine next looks (a crash, a lost response) is
+reconciled: the resource is looked up before anything is created again. So no Twilio resource is ever
+created twice and no SID is ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from storage.store import Record, Store
+from wizard.customer import Customer
+from wizard.flow.actions import Action, Wait
+from wizard import constants as C
+from wizard.flow.plan import Context, brand_read_action, plan, status_reads
+from wizard.flow.state import Charge, FlowState, Problem
+from wizard.flow.status import Summary, describe, summarize
+from wizard.settings import Prices
+from wizard.twilio import TwilioClient, TwilioError
+from wizard.twilio.operations import OPERATIONS
+
+MAX_ACTIONS_PER_RUN = 60
+MAX_TRIES_PER_ACTION = 3
+LEASE = timedelta(minutes=10)
+
+
+@dataclass
+class Outcome:
+    """What one call did, for the operator."""
+
+    action: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Report:
+    """What an advance/refresh did for one customer, and where it stands now."""
+
+    key: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    summary: Summary | None = None
+    error: str | None = None
+
+
+class Engine:
+    """Runs the flow for customers of one store against one Twilio client."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: TwilioClient,
+        *,
+        primary_profile_sid: str,
+        mock_brand: bool = False,
+        prices: Prices | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        blockers: Callable[[Customer], list[str]] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.primary_profile_sid = primary_profile_sid
+        self.mock_brand = mock_brand
+        self.prices = prices or Prices()
+        self.clock = clock
+        self._blockers = blockers or (lambda c: [])
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    # -- reading and saving ------------------------------------------------------------------------------
+
+    def load(self, key: str) -> Customer:
+        return Customer.from_record(self.store.get(key))
+
+    def context(self, c: Customer, fresh: set[str] | None = None) -> Context:
+        mobile_uses = 0
+        if c.bundle and not c.state.sids.get("brand"):
+            mobile_uses = self.store.count_with("mobile", c.bundle.mobile_phone, exclude_key=c.key)
+        return Context(now=self.clock(), primary_profile_sid=self.primary_profile_sid,
+                       mock_brand=self.mock_brand, fresh=fresh if fresh is not None else set(),
+                       mobile_brand_uses=mobile_uses, blockers=self._blockers(c))
+
+    def summary(self, c: Customer) -> Summary:
+        return summarize(c, self.context(c))
+
+    def summary_columns(self, c: Customer) -> dict[str, object]:
+        """The store's indexed columns for this customer."""
+        s = self.summary(c)
+        return {
+            **s.columns(),
+            "name": c.name, "brand": c.brand_name, "email": c.profile.email if c.profile else None,
+            "phone": c.profile.phone if c.profile else None, "mobile": c.bundle.mobile_phone if c.bundle else None,
+            "otp_sent_at": c.state.otp_sent_at, "otp_resends": c.state.otp_resends,
+            "spend": round(sum(charge.amount for charge in c.state.ledger), 2),
+        }
+
+    def save_state(self, key: str, change: Callable[[FlowState], None]) -> Customer:
+        """Apply `change` to the stored state (re-read inside the transaction) and refresh the summary."""
+        result: list[Customer] = []
+
+        def mutate(record: Record) -> Record:
+            c = Customer.from_record(record)
+            change(c.state)
+            self._after(c.state)
+            result.append(c)
+            return replace(record, state=c.state.model_dump(mode="json"), summary=self.summary_columns(c))
+
+        self.store.mutate(key, mutate)
+        return result[0]
+
+    def _after(self, state: FlowState) -> None:
+        """Facts that depend on time: the OTP went out when the brand was first seen APPROVED+UNVERIFIED."""
+        if state.statuses.get("brand") == "APPROVED" and state.statuses.get("identity") == "UNVERIFIED":
+            state.otp_sent_at = state.otp_sent_at or self.clock().isoformat()
+
+    # -- advancing ---------------------------------------------------------------------------------------
+
+    async def advance(self, key: str, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
+        """Run every action that can run now for one customer; stop at the first wait or refusal."""
+        report = Report(key)
+        now = self.clock()
+        if not self.store.claim(key, self._owner, (now + LEASE).isoformat(), now.isoformat()):
+            report.error = "Another operator is advancing this customer right now; try again in a moment."
+            return report
+        try:
+            await self._advance(key, report, on_outcome or (lambda o: None))
+        finally:
+            self.store.release(key, self._owner)
+        report.summary = self.summary(self.load(key))
+        return report
+
+    async def _advance(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> None:
+        fresh: set[str] = set()
+        tries: dict[str, int] = {}
+        for _ in range(MAX_ACTIONS_PER_RUN):
+            c = self.load(key)
+            step = plan(c, self.context(c, fresh))
+            if isinstance(step, Wait):
+                return
+            tries[step.name] = tries.get(step.name, 0) + 1
+            if tries[step.name] > MAX_TRIES_PER_ACTION:
+                report.error = f"Gave up on '{describe(step)}' after {MAX_TRIES_PER_ACTION} tries; advance later."
+                return
+            outcome = await self._run(c, step)
+            report.outcomes.append(outcome)
+            on_outcome(outcome)
+            if not outcome.ok and not outcome.detail.startswith("retry"):
+                return
+            fresh.add(step.name.split(".", 1)[0])
+
+    async def _run(self, c: Customer, action: Action) -> Outcome:
+        """Run one action: reconcile a lost earlier attempt first, journal, call, save."""
+        found = await self._reconcile(c, action)
+        if found is not None:
+            return found
+        op = OPERATIONS[action.op]
+        entry = self.store.journal_start(c.key, action.name, op.method, self._path(action), action.friendly_name)
+        try:
+            body = await self.client.call(action.op, action.params, query=action.query, **action.path)
+        except TwilioError as error:
+            if error.retryable and action.find is not None:
+                # The call may have been performed: keep the entry `sent` and look before trying again.
+                return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first")
+            self._failed(c.key, entry, action, error)
+            return Outcome(action.name, False, str(error))
+        self._done(c.key, entry, action, body)
+        return Outcome(action.name, True, describe(action))
+
+    async def _reconcile(self, c: Customer, action: Action) -> Outcome | None:
+        entries = [e for e in self.store.open_entries(c.key) if e.action == action.name]
+        if not entries:
+            return None
+        if action.find is None:
+            for e in entries:
+                self.store.journal_finish(e.id, "failed", error_message="No answer was received; sent again.")
+            return None
+        try:
+            body = await action.find(self.client, entries[-1].friendly_name)
+        except TwilioError as error:
+            return Outcome(action.name, False, f"Could not check for an earlier attempt: {error}")
+        if body is None:
+            for e in entries:
+                self.store.journal_finish(e.id, "failed", error_message="Not created by Twilio; sent again.")
+            return None
+        with self.store.transaction():
+            for e in entries[:-1]:
+                self.store.journal_finish(e.id, "failed", error_message="Superseded by a later attempt.")
+            self._done(c.key, entries[-1].id, action, body)
+        return Outcome(action.name, True, f"{describe(action)} (found after a lost answer)")
+
+    def _path(self, action: Action) -> str:
+        return OPERATIONS[action.op].render(account=self.client.account_sid, **action.path)
+
+    def _done(self, key: str, entry: int, action: Action, body: dict) -> None:
+        sid = body.get("sid") if isinstance(body.get("sid"), str) else None
+
+        def change(state: FlowState) -> None:
+            action.apply(state, body)
+            if state.last_error_action == action.name:
+                state.last_error, state.last_error_action = None, None
+            if action.charge:
+                amount = {"brand": self.prices.brand, "campaign_vetting": self.prices.campaign_vetting}[action.charge]
+                state.ledger.append(Charge(what=describe(action), amount=amount, at=self.clock().isoformat()))
+            if action.name == "brand.resubmit":
+                state.brand_resubmits += 1
+
+        with self.store.transaction():
+            self.store.journal_finish(entry, "done", http_status=200, sid=sid)
+            self.save_state(key, change)
+
+    def _failed(self, key: str, entry: int, action: Action, error: TwilioError) -> None:
+        def change(state: FlowState) -> None:
+            state.last_error = Problem(code=error.code, message=error.message)
+            state.last_error_action = action.name
+
+        with self.store.transaction():
+            self.store.journal_finish(entry, "failed", http_status=error.status or None, error_code=error.code,
+                                      error_message=error.message)
+            self.save_state(key, change)
+
+    async def advance_many(self, keys: Iterable[str], *, concurrency: int = 4,
+                           on_report: Callable[[Report], None] | None = None) -> list[Report]:
+        """Advance several customers, a few at a time."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(key: str) -> Report:
+            async with gate:
+                report = await self.advance(key)
+            if on_report:
+                on_report(report)
+            return report
+
+        return list(await asyncio.gather(*(one(k) for k in keys)))
+
+    # -- refreshing --------------------------------------------------------------------------------------
+
+    async def refresh(self, key: str) -> Report:
+        """Read the status of every submitted resource of one customer (no creates, no updates)."""
+        report = Report(key)
+        for action in status_reads(self.load(key)):
+            report.outcomes.append(await self._run(self.load(key), action))
+        report.summary = self.summary(self.load(key))
+        return report
+
+    async def refresh_all(self, *, concurrency: int = 4) -> int:
+        """Refresh every customer with Twilio's list endpoints (1,000 per page), not one read per customer.
+
+        Starter profiles and trust products are listed by policy, brands in one list; only campaigns,
+        which Twilio lists per Messaging Service, are read one by one (a few at a time) until verified.
+        """
+        keys = self.store.keys()
+        if not keys:
+            return 0
+        profiles = await self._index("list_customer_profiles", PolicySid=C.STARTER_PROFILE_POLICY_SID)
+        bundles = await self._index("list_trust_products", PolicySid=C.SOLE_PROPRIETOR_POLICY_SID)
+        brands = await self._index("list_brand_registrations")
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(key: str) -> None:
+            c = self.load(key)
+            found = {"profile.read": profiles, "bundle.read": bundles, "brand.read": brands}
+            bodies = []
+            for action in status_reads(c):
+                if action.name in found:
+                    if (body := found[action.name].get(action.path["sid"])) is not None:
+                        bodies.append((action, body))
+                elif c.state.statuses.get("campaign") != "VERIFIED":
+                    async with gate:
+                        try:
+                            bodies.append((action, await self.client.call(action.op, **action.path)))
+                        except TwilioError:
+                            continue
+            if bodies:
+                self.save_state(key, lambda state: [a.apply(state, b) for a, b in bodies])
+
+        await asyncio.gather(*(one(k) for k in keys))
+        return len(keys)
+
+    async def _index(self, op: str, **query: str) -> dict[str, dict]:
+        return {item["sid"]: item async for item in self.client.paginate(op, query=query or None)}
+
+    # -- OTP ---------------------------------------------------------------------------------------------
+
+    async def resend_otp(self, key: str) -> Report:
+        """Ask Twilio to text the customer a new one-time passcode (brand must be APPROVED, not yet VERIFIED)."""
+        report = Report(key)
+        c = self.load(key)
+        brand = c.state.sids.get("brand")
+        if not brand:
+            report.error = "No brand is registered for this customer yet."
+            return report
+        read = await self._run(c, brand_read_action(brand))
+        report.outcomes.append(read)
+        c = self.load(key)
+        st = c.state.statuses
+        if st.get("brand") != "APPROVED" or st.get("identity") != "UNVERIFIED":
+            report.error = (f"A passcode can be resent only while the brand is APPROVED and UNVERIFIED "
+                            f"(it is {st.get('brand') or '?'}/{st.get('identity') or '-'}).")
+        else:
+            now = self.clock().isoformat()
+
+            def resent(state: FlowState, body: dict) -> None:
+                state.otp_sent_at = now
+                state.otp_resends += 1
+
+            report.outcomes.append(await self._run(c, Action("brand.otp_resend", "resend_brand_otp", resent,
+                                                              path={"sid": brand})))
+        report.summary = self.summary(self.load(key))
+        return report
+
+

@@ -1,0 +1,583 @@
+"""The planner: given a customer, the one next Twilio call to make, or what the customer waits for.
+
+Steps and their calls follow Twilio's sole-proprietor walkthrough (shared/docs/twilio-api.md §2):
+1 starter profile, 2 sole-proprietor trust bundle, 3 brand + OTP, 4 Messaging Service + number + campaign.
+The planner is pure: it reads the customer and returns an Action or a Wait; the engine runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from wizard import constants as C
+from wizard.customer import Customer
+from wizard.flow import finders
+from wizard.flow.actions import Action, Body, Step, Wait
+from wizard.flow.state import Evaluation, FlowState, Problem, digest
+from wizard.twilio.encoding import Value
+
+SUBMITTED = ("pending-review", "in-review", "twilio-approved")
+BRAND_WAITING = ("PENDING", "IN_REVIEW")
+CAMPAIGN_WAITING = ("PENDING", "IN_PROGRESS")
+
+
+@dataclass
+class Context:
+    """What the planner needs beyond the customer."""
+
+    now: datetime
+    primary_profile_sid: str
+    mock_brand: bool = False
+    fresh: set[str] = field(default_factory=set)
+    """Resources whose status was read in this run (read each at most once per run)."""
+    mobile_brand_uses: int = 0
+    """Brands already registered in the store with this customer's mobile number (other customers)."""
+    blockers: list[str] = field(default_factory=list)
+    """Approval-readiness findings that block submission, in plain words."""
+
+
+def friendly(key: str, what: str) -> str:
+    """The deterministic friendly name of one of a customer's resources (embeds the key)."""
+    return f"a2p:{key}:{what}"
+
+
+def plan(c: Customer, ctx: Context) -> Step:
+    """The next call for this customer, or why there is none."""
+    for step in (_step1, _step2, _step3, _step4):
+        result = step(c, ctx)
+        if result is not None:
+            return result
+    return Wait(4, "done", "Done: the campaign is verified and the number can send.")
+
+
+# -- shared pieces ---------------------------------------------------------------------------------------
+
+
+def _record_sid(slot: str, *, status: str | None = None) -> Any:
+    def apply(state: FlowState, body: Body) -> None:
+        state.sids[slot] = body["sid"]
+        if status:
+            state.statuses[status] = body.get("status") or state.statuses.get(status, "")
+
+    return apply
+
+
+def _applied(slot: str, values: Any, then: Any = None) -> Any:
+    """Mark `values` as what the resource `slot` now holds (after a create or an update)."""
+
+    def apply(state: FlowState, body: Body) -> None:
+        if then:
+            then(state, body)
+        state.applied[slot] = digest(values)
+
+    return apply
+
+
+def _evaluation(step: str, inputs_hash: str, fields: dict[str, str]) -> Any:
+    def apply(state: FlowState, body: Body) -> None:
+        state.evaluations[step] = Evaluation(
+            sid=body["sid"],
+            status=body.get("status", ""),
+            problems=_evaluation_problems(body, fields),
+            inputs_hash=inputs_hash,
+        )
+
+    return apply
+
+
+def _evaluation_problems(body: Body, fields: dict[str, str]) -> list[Problem]:
+    """Failed requirements of an evaluation, mapped onto the form fields they concern."""
+    problems = []
+    for result in body.get("results") or []:
+        if result.get("passed"):
+            continue
+        invalid = [i for i in result.get("invalid") or [] if not i.get("passed", False)]
+        for item in invalid or [result]:
+            name = item.get("object_field") or result.get("requirement_name") or ""
+            problems.append(Problem(
+                code=item.get("error_code") or result.get("error_code"),
+                message=item.get("failure_reason") or result.get("failure_reason") or "Requirement not met",
+                field=fields.get(name) or fields.get(result.get("requirement_name", "")),
+            ))
+    return problems
+
+
+def _submitted(step: str, inputs_hash: str) -> Any:
+    def apply(state: FlowState, body: Body) -> None:
+        state.statuses[step] = body.get("status") or "pending-review"
+        state.submitted[step] = inputs_hash
+        state.problems.pop(step, None)
+
+    return apply
+
+
+def _status(name: str, field_name: str = "status") -> Any:
+    def apply(state: FlowState, body: Body) -> None:
+        state.statuses[name] = body.get(field_name) or ""
+
+    return apply
+
+
+def _bundle_read(step: str) -> Any:
+    def apply(state: FlowState, body: Body) -> None:
+        state.statuses[step] = body.get("status") or ""
+        errors = body.get("errors") or []
+        if state.statuses[step] == "twilio-rejected":
+            state.problems[step] = [
+                Problem(code=e.get("code"), message=e.get("message") or "Rejected in Twilio's review")
+                for e in errors
+            ] or [Problem(message="Rejected in Twilio's review")]
+
+    return apply
+
+
+def _editable(c: Customer, step: str) -> bool:
+    """Trust Hub resources can be changed before submission, after a rejection, or when the brand failed."""
+    status = c.state.statuses.get(step)
+    return status in (None, "", "draft", "twilio-rejected") or c.state.statuses.get("brand") == "FAILED"
+
+
+def _update_or_none(c: Customer, slot: str, values: dict[str, Any], action: Action) -> Action | None:
+    if c.state.sids.get(slot) and c.state.applied.get(slot) != digest(values):
+        return action
+    return None
+
+
+def _bundle_steps(
+    c: Customer, ctx: Context, *, step: str, stage: int, creates: list[Action | None], updates: list[Action | None],
+    evaluate: Action, submit: Action, inputs_hash: str, label: str,
+) -> Step | None:
+    """The shared shape of steps 1 and 2: create, assign, keep in sync, evaluate, submit, watch."""
+    for action in creates:
+        if action is not None:
+            return action
+    if _editable(c, step):
+        for action in updates:
+            if action is not None:
+                return action
+    status = c.state.statuses.get(step, "draft")
+    submitted_hash = c.state.submitted.get(step)
+    if status in SUBMITTED and submitted_hash is not None:
+        return None
+    if status == "twilio-rejected" and submitted_hash == inputs_hash:
+        reasons = "; ".join(p.message for p in c.state.problems.get(step, [])) or "no reason given"
+        return Wait(stage, "fix", f"{label} rejected by Twilio ({reasons}): correct the details and advance again.")
+    evaluation = c.state.evaluations.get(step)
+    if evaluation is None or evaluation.inputs_hash != inputs_hash:
+        return evaluate
+    if evaluation.status != "compliant":
+        reasons = "; ".join(p.message for p in evaluation.problems) or "see the evaluation"
+        return Wait(stage, "fix", f"{label} is not compliant: {reasons}. Fix the fields and advance again.")
+    if ctx.blockers:
+        return Wait(stage, "fix", "Not submitted: " + "; ".join(ctx.blockers))
+    return submit
+
+
+# -- step 1: starter customer profile --------------------------------------------------------------------
+
+PROFILE_FIELDS = {
+    "first_name": "first_name", "last_name": "last_name", "email": "email", "phone_number": "phone",
+    "address_sids": "street", "customer_profile_address": "street", "street": "street",
+}
+
+
+def _step1(c: Customer, ctx: Context) -> Step | None:
+    p = c.profile
+    if p is None:
+        return Wait(1, "operator", "Enter the customer's name, email, phone and address (step 1).")
+    s, key = c.state.sids, c.key
+    profile = s.get("profile")
+    end_user = {"first_name": p.first_name, "last_name": p.last_name, "email": p.email, "phone_number": p.phone}
+    address = {
+        "CustomerName": f"{p.first_name} {p.last_name}", "Street": p.street, "StreetSecondary": p.street2,
+        "City": p.city, "Region": p.region, "PostalCode": p.postal_code,
+    }
+    profile_values = {"Email": p.email}
+    inputs_hash = digest(p.model_dump(mode="json"))
+
+    creates: list[Action | None] = [
+        None if profile else Action(
+            "profile.create", "create_customer_profile",
+            _applied("profile", profile_values, _record_sid("profile", status="profile")),
+            params={"FriendlyName": friendly(key, "starter-profile"), "Email": p.email,
+                    "PolicySid": C.STARTER_PROFILE_POLICY_SID},
+            friendly_name=friendly(key, "starter-profile"),
+            find=finders.by_friendly_name("list_customer_profiles", policy_sid=C.STARTER_PROFILE_POLICY_SID),
+        ),
+        None if s.get("profile_end_user") else Action(
+            "profile.end_user", "create_end_user",
+            _applied("profile_end_user", end_user, _record_sid("profile_end_user")),
+            params={"FriendlyName": friendly(key, "starter-end-user"), "Type": C.STARTER_END_USER_TYPE,
+                    "Attributes": end_user},
+            friendly_name=friendly(key, "starter-end-user"),
+            find=finders.by_friendly_name("list_end_users", filter_by_name=False, type=C.STARTER_END_USER_TYPE),
+        ),
+        None if s.get("address") else Action(
+            "profile.address", "create_address",
+            _applied("address", address, _record_sid("address")),
+            params={**address, "IsoCountry": p.country, "FriendlyName": friendly(key, "address")},
+            friendly_name=friendly(key, "address"),
+            find=finders.by_friendly_name("list_addresses"),
+        ),
+        None if s.get("address_document") else Action(
+            "profile.document", "create_supporting_document", _record_sid("address_document"),
+            params={"FriendlyName": friendly(key, "address-document"), "Type": C.ADDRESS_DOCUMENT_TYPE,
+                    "Attributes": {"address_sids": s["address"]}},
+            friendly_name=friendly(key, "address-document"),
+            find=finders.by_friendly_name("list_supporting_documents", filter_by_name=False,
+                                          type=C.ADDRESS_DOCUMENT_TYPE),
+        ) if s.get("address") else None,
+    ]
+    for slot, obj in (("profile_end_user", s.get("profile_end_user")),
+                      ("address_document", s.get("address_document")),
+                      ("primary", ctx.primary_profile_sid)):
+        assign_slot = f"profile_assign_{slot}"
+        if profile and obj and not s.get(assign_slot):
+            creates.append(Action(
+                f"profile.assign_{slot}", "assign_customer_profile_entity", _record_sid(assign_slot),
+                path={"sid": profile}, params={"ObjectSid": obj},
+                find=finders.assignment("list_customer_profile_entities", profile, obj),
+            ))
+            break
+    if any(a is not None for a in creates):
+        return next(a for a in creates if a is not None)
+
+    updates = [
+        _update_or_none(c, "profile_end_user", end_user, Action(
+            "profile.update_end_user", "update_end_user", _applied("profile_end_user", end_user),
+            path={"sid": s.get("profile_end_user", "")}, params={"Attributes": end_user},
+        )),
+        _update_or_none(c, "address", address, Action(
+            "profile.update_address", "update_address", _applied("address", address),
+            path={"sid": s.get("address", "")}, params={k: v for k, v in address.items()},
+        )),
+        _update_or_none(c, "profile", profile_values, Action(
+            "profile.update", "update_customer_profile", _applied("profile", profile_values),
+            path={"sid": profile or ""}, params=profile_values,
+        )),
+    ]
+    if "profile" not in ctx.fresh and c.state.statuses.get("profile") in SUBMITTED and _waiting_on_bundles(c):
+        return profile_read_action(profile or "")
+    return _bundle_steps(
+        c, ctx, step="profile", stage=1, creates=[], updates=updates, inputs_hash=inputs_hash,
+        label="The starter profile",
+        evaluate=Action("profile.evaluate", "evaluate_customer_profile",
+                        _evaluation("profile", inputs_hash, PROFILE_FIELDS),
+                        path={"sid": profile or ""}, params={"PolicySid": C.STARTER_PROFILE_POLICY_SID}),
+        submit=Action("profile.submit", "update_customer_profile", _submitted("profile", inputs_hash),
+                      path={"sid": profile or ""}, params={"Status": "pending-review"},
+                      find=finders.fetched("fetch_customer_profile", sid=profile or "")),
+    )
+
+
+def _waiting_on_bundles(c: Customer) -> bool:
+    """Bundles are worth re-reading until the brand is verified (a rejection may still come)."""
+    return c.state.statuses.get("identity") != "VERIFIED"
+
+
+# -- step 2: sole-proprietor trust bundle ----------------------------------------------------------------
+
+BUNDLE_FIELDS = {"brand_name": "brand_name", "mobile_phone_number": "mobile_phone", "vertical": "vertical"}
+
+
+def _step2(c: Customer, ctx: Context) -> Step | None:
+    b, p = c.bundle, c.profile
+    assert p is not None
+    if b is None:
+        return Wait(2, "operator", "Enter the brand name and the customer's mobile number (step 2).")
+    s, key = c.state.sids, c.key
+    bundle = s.get("bundle")
+    end_user: dict[str, Any] = {"brand_name": b.brand_name, "mobile_phone_number": b.mobile_phone}
+    if b.vertical:
+        end_user["vertical"] = b.vertical
+    bundle_values = {"Email": p.email}
+    inputs_hash = digest({"bundle": b.model_dump(mode="json"), "email": p.email})
+
+    creates: list[Action | None] = [
+        None if bundle else Action(
+            "bundle.create", "create_trust_product",
+            _applied("bundle", bundle_values, _record_sid("bundle", status="bundle")),
+            params={"FriendlyName": friendly(key, "sole-prop-bundle"), "Email": p.email,
+                    "PolicySid": C.SOLE_PROPRIETOR_POLICY_SID},
+            friendly_name=friendly(key, "sole-prop-bundle"),
+            find=finders.by_friendly_name("list_trust_products", policy_sid=C.SOLE_PROPRIETOR_POLICY_SID),
+        ),
+        None if s.get("bundle_end_user") else Action(
+            "bundle.end_user", "create_end_user",
+            _applied("bundle_end_user", end_user, _record_sid("bundle_end_user")),
+            params={"FriendlyName": friendly(key, "sole-prop-end-user"), "Type": C.SOLE_PROPRIETOR_END_USER_TYPE,
+                    "Attributes": end_user},
+            friendly_name=friendly(key, "sole-prop-end-user"),
+            find=finders.by_friendly_name("list_end_users", filter_by_name=False,
+                                          type=C.SOLE_PROPRIETOR_END_USER_TYPE),
+        ),
+    ]
+    for slot, obj in (("end_user", s.get("bundle_end_user")), ("profile", s.get("profile"))):
+        assign_slot = f"bundle_assign_{slot}"
+        if bundle and obj and not s.get(assign_slot):
+            creates.append(Action(
+                f"bundle.assign_{slot}", "assign_trust_product_entity", _record_sid(assign_slot),
+                path={"sid": bundle}, params={"ObjectSid": obj},
+                find=finders.assignment("list_trust_product_entities", bundle, obj),
+            ))
+            break
+    if any(a is not None for a in creates):
+        return next(a for a in creates if a is not None)
+    updates = [
+        _update_or_none(c, "bundle_end_user", end_user, Action(
+            "bundle.update_end_user", "update_end_user", _applied("bundle_end_user", end_user),
+            path={"sid": s.get("bundle_end_user", "")}, params={"Attributes": end_user},
+        )),
+        _update_or_none(c, "bundle", bundle_values, Action(
+            "bundle.update", "update_trust_product", _applied("bundle", bundle_values),
+            path={"sid": bundle or ""}, params=bundle_values,
+        )),
+    ]
+    if "bundle" not in ctx.fresh and c.state.statuses.get("bundle") in SUBMITTED and _waiting_on_bundles(c):
+        return bundle_read_action(bundle or "")
+    return _bundle_steps(
+        c, ctx, step="bundle", stage=2, creates=[], updates=updates, inputs_hash=inputs_hash,
+        label="The sole-proprietor bundle",
+        evaluate=Action("bundle.evaluate", "evaluate_trust_product",
+                        _evaluation("bundle", inputs_hash, BUNDLE_FIELDS),
+                        path={"sid": bundle or ""}, params={"PolicySid": C.SOLE_PROPRIETOR_POLICY_SID}),
+        submit=Action("bundle.submit", "update_trust_product", _submitted("bundle", inputs_hash),
+                      path={"sid": bundle or ""}, params={"Status": "pending-review"},
+                      find=finders.fetched("fetch_trust_product", sid=bundle or "")),
+    )
+
+
+# -- step 3: brand registration and OTP ------------------------------------------------------------------
+
+
+def _brand_read(state: FlowState, body: Body) -> None:
+    state.statuses["brand"] = body.get("status") or ""
+    state.statuses["identity"] = body.get("identity_status") or ""
+    if state.statuses["brand"] == "FAILED":
+        state.problems["brand"] = [
+            Problem(code=e.get("error_code"), message=e.get("description") or "Brand registration failed",
+                    field=_brand_field(e.get("fields") or []))
+            for e in body.get("errors") or []
+        ] or [Problem(message=body.get("failure_reason") or "Brand registration failed")]
+    else:
+        state.problems.pop("brand", None)
+
+
+def brand_read_action(brand_sid: str) -> Action:
+    return Action("brand.read", "fetch_brand_registration", _brand_read, path={"sid": brand_sid}, read=True)
+
+
+def _brand_field(fields: list[str]) -> str | None:
+    mapping = {"brand_name": "brand_name", "display_name": "brand_name", "mobile_phone": "mobile_phone",
+               "first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone",
+               "street": "street", "city": "city", "state": "region", "postal_code": "postal_code",
+               "country": "country"}
+    return next((mapping[f.lower()] for f in fields if f.lower() in mapping), None)
+
+
+def otp_deadline(state: FlowState) -> datetime | None:
+    if not state.otp_sent_at:
+        return None
+    return datetime.fromisoformat(state.otp_sent_at) + timedelta(hours=C.OTP_WINDOW_HOURS)
+
+
+def _step3(c: Customer, ctx: Context) -> Step | None:
+    s, st = c.state.sids, c.state.statuses
+    if not s.get("brand"):
+        for step in ("profile", "bundle"):
+            if st.get(step) == "twilio-rejected":
+                return Wait(1 if step == "profile" else 2, "fix", "Rejected by Twilio: fix and advance again.")
+        if ctx.mobile_brand_uses >= C.MOBILE_BRAND_LIMIT:
+            return Wait(3, "fix", f"The mobile number already backs {ctx.mobile_brand_uses} brands; Twilio allows "
+                                  f"{C.MOBILE_BRAND_LIMIT}. Use another mobile number of the customer (step 2).")
+        if ctx.blockers:
+            return Wait(3, "fix", "Brand not registered: " + "; ".join(ctx.blockers))
+        params: dict[str, Value] = {
+            "CustomerProfileBundleSid": s["profile"], "A2PProfileBundleSid": s["bundle"],
+            "BrandType": C.USE_CASE, "SkipAutomaticSecVet": True,
+        }
+        if ctx.mock_brand:
+            params["Mock"] = True
+        return Action(
+            "brand.create", "create_brand_registration", _brand_created(digest_inputs(c)),
+            params=params, find=finders.brand(s["profile"], s["bundle"]), charge="brand",
+        )
+    brand = s["brand"]
+    status, identity = st.get("brand", ""), st.get("identity", "")
+    if status == "APPROVED" and identity in ("VERIFIED", "VETTED_VERIFIED"):
+        return None
+    if "brand" not in ctx.fresh:
+        return brand_read_action(brand)
+    if status == "FAILED":
+        if c.state.submitted.get("brand") == digest_inputs(c):
+            reasons = "; ".join(f"{p.code or ''} {p.message}".strip() for p in c.state.problems.get("brand", []))
+            return Wait(3, "fix", f"Brand FAILED: {reasons} — fix the details and advance to resubmit.")
+        return Action("brand.resubmit", "resubmit_brand_registration", _brand_created(digest_inputs(c)),
+                      path={"sid": brand}, find=finders.fetched("fetch_brand_registration", sid=brand))
+    if status == "APPROVED":
+        deadline = otp_deadline(c.state)
+        if deadline is None or ctx.now >= deadline:
+            return Wait(3, "fix", "The one-time passcode lapsed (24 h without YES): resend it "
+                                  f"(a2p-wizard otp resend {c.key}) and ask the customer to reply YES.")
+        return Wait(3, "customer", "Waiting for the customer to reply YES to the text from +1 915-278-2000.")
+    if status in ("SUSPENDED", "DELETION_PENDING", "DELETION_FAILED"):
+        return Wait(3, "fix", f"Brand {status}: contact Twilio Support.")
+    return Wait(3, "twilio", "Waiting for Twilio to review the brand.")
+
+
+def digest_inputs(c: Customer) -> str:
+    """Hash of everything a brand is built from: both steps' inputs."""
+    return digest({"profile": c.profile.model_dump(mode="json") if c.profile else None,
+                   "bundle": c.bundle.model_dump(mode="json") if c.bundle else None})
+
+
+def _brand_created(inputs_hash: str) -> Any:
+    def apply(state: FlowState, body: Body) -> None:
+        if body.get("sid", "").startswith("BN"):
+            state.sids["brand"] = body["sid"]
+        state.statuses["brand"] = body.get("status") or "PENDING"
+        state.statuses["identity"] = body.get("identity_status") or ""
+        state.submitted["brand"] = inputs_hash
+        state.problems.pop("brand", None)
+
+    return apply
+
+
+# -- step 4: Messaging Service, number, campaign ---------------------------------------------------------
+
+
+def _campaign_params(c: Customer) -> dict[str, Value]:
+    k = c.campaign
+    assert k is not None
+    params: dict[str, Value] = {
+        "Description": k.campaign_description, "MessageFlow": k.message_flow, "MessageSamples": list(k.samples),
+        "HasEmbeddedLinks": k.has_embedded_links, "HasEmbeddedPhone": k.has_embedded_phone,
+        "OptInMessage": k.opt_in_message, "OptOutMessage": k.opt_out_message, "HelpMessage": k.help_message,
+        "OptInKeywords": list(k.opt_in_keywords) or None, "OptOutKeywords": list(k.opt_out_keywords) or None,
+        "HelpKeywords": list(k.help_keywords) or None,
+        "PrivacyPolicyUrl": k.privacy_policy_url, "TermsAndConditionsUrl": k.terms_url,
+    }
+    return params
+
+
+def _campaign_read(state: FlowState, body: Body) -> None:
+    state.statuses["campaign"] = body.get("campaign_status") or ""
+    if state.statuses["campaign"] == "FAILED":
+        state.problems["campaign"] = [
+            Problem(code=e.get("error_code"), message=e.get("description") or "Campaign rejected")
+            for e in body.get("errors") or []
+        ] or [Problem(message="Campaign rejected")]
+    else:
+        state.problems.pop("campaign", None)
+
+
+def _campaign_sent(inputs_hash: str) -> Any:
+    def apply(state: FlowState, body: Body) -> None:
+        state.sids["campaign"] = body.get("sid") or C.CAMPAIGN_SID
+        state.statuses["campaign"] = body.get("campaign_status") or "PENDING"
+        state.submitted["campaign"] = inputs_hash
+        state.problems.pop("campaign", None)
+
+    return apply
+
+
+def _number_found(number: str) -> Any:
+    def apply(state: FlowState, body: Body) -> None:
+        found = body.get("incoming_phone_numbers") or []
+        if found:
+            state.sids["phone_number"] = found[0]["sid"]
+            state.problems.pop("phone_number", None)
+        else:
+            state.sids.pop("phone_number", None)
+            state.problems["phone_number"] = [Problem(
+                message=f"{number} is not a number of this Twilio account", field="phone_number")]
+
+    return apply
+
+
+def _step4(c: Customer, ctx: Context) -> Step | None:
+    k = c.campaign
+    if k is None or not k.phone_number:
+        return Wait(4, "operator", "Enter the campaign: description, message flow, samples and phone number (step 4).")
+    s, st, key = c.state.sids, c.state.statuses, c.key
+    service = s.get("service")
+    if not service:
+        name = friendly(key, "service")
+        return Action("campaign.service", "create_service", _record_sid("service"),
+                      params={"FriendlyName": name}, friendly_name=name,
+                      find=finders.by_friendly_name("list_services", filter_by_name=False))
+    number = k.phone_number
+    if not number.startswith("PN"):
+        if c.state.applied.get("phone_lookup") != digest(number):
+            return Action("campaign.number_lookup", "list_incoming_phone_numbers",
+                          _applied("phone_lookup", number, _number_found(number)),
+                          query={"PhoneNumber": number}, read=True)
+        if problem := c.state.problems.get("phone_number"):
+            return Wait(4, "fix", problem[0].message + ": pick one of the account's numbers.")
+        number = s["phone_number"]
+    if not s.get("service_number"):
+        return Action("campaign.add_number", "add_service_phone_number", _record_sid("service_number"),
+                      path={"sid": service}, params={"PhoneNumberSid": number},
+                      find=finders.service_number(service, number))
+    inputs_hash = digest(k.model_dump(mode="json"))
+    if not s.get("campaign"):
+        if ctx.blockers:
+            return Wait(4, "fix", "Campaign not submitted: " + "; ".join(ctx.blockers))
+        return Action("campaign.create", "create_campaign", _campaign_sent(inputs_hash), path={"sid": service},
+                      params={"BrandRegistrationSid": s["brand"], "UsAppToPersonUsecase": C.USE_CASE,
+                              **_campaign_params(c)},
+                      find=finders.campaign(service), charge="campaign_vetting")
+    status = st.get("campaign", "")
+    if status == "VERIFIED":
+        return None
+    if "campaign" not in ctx.fresh:
+        return campaign_read_action(service, s["campaign"])
+    if status == "FAILED":
+        if c.state.submitted.get("campaign") == inputs_hash:
+            reasons = "; ".join(f"{p.code or ''} {p.message}".strip() for p in c.state.problems.get("campaign", []))
+            return Wait(4, "fix", f"Campaign FAILED: {reasons} — change the campaign and advance to resubmit.")
+        k_params = _campaign_params(c)
+        update = {name: k_params[name] for name in (
+            "HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow", "Description",
+            "PrivacyPolicyUrl", "TermsAndConditionsUrl")}
+        return Action("campaign.update", "update_campaign", _campaign_sent(inputs_hash),
+                      path={"sid": service, "campaign": s["campaign"]},
+                      params={**update, "AgeGated": False, "DirectLending": False},
+                      find=finders.fetched("fetch_campaign", sid=service, campaign=s["campaign"]),
+                      charge="campaign_vetting")
+    if status == "SUSPENDED":
+        return Wait(4, "fix", "Campaign SUSPENDED: contact Twilio Support.")
+    return Wait(4, "twilio", "Waiting for the campaign review (usually 10–15 days).")
+
+
+# -- status reads ----------------------------------------------------------------------------------------
+
+
+def profile_read_action(sid: str) -> Action:
+    return Action("profile.read", "fetch_customer_profile", _bundle_read("profile"), path={"sid": sid}, read=True)
+
+
+def bundle_read_action(sid: str) -> Action:
+    return Action("bundle.read", "fetch_trust_product", _bundle_read("bundle"), path={"sid": sid}, read=True)
+
+
+def campaign_read_action(service_sid: str, campaign_sid: str) -> Action:
+    return Action("campaign.read", "fetch_campaign", _campaign_read,
+                  path={"sid": service_sid, "campaign": campaign_sid}, read=True)
+
+
+def status_reads(c: Customer) -> list[Action]:
+    """The reads that bring every submitted resource's status up to date (nothing else)."""
+    s, st = c.state.sids, c.state.statuses
+    reads = []
+    if s.get("profile") and st.get("profile") not in (None, "", "draft"):
+        reads.append(profile_read_action(s["profile"]))
+    if s.get("bundle") and st.get("bundle") not in (None, "", "draft"):
+        reads.append(bundle_read_action(s["bundle"]))
+    if s.get("brand"):
+        reads.append(brand_read_action(s["brand"]))
+    if s.get("campaign") and s.get("service"):
+        reads.append(campaign_read_action(s["service"], s["campaign"]))
+    return reads

@@ -1,0 +1,58 @@
+"""What the engine knows of a customer's Twilio resources: SIDs, statuses, evaluations, errors, OTP, fees."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Problem(BaseModel):
+    """A failed requirement or an error Twilio reported, tied to the input field it concerns when known."""
+
+    code: int | None = None
+    message: str
+    field: str | None = None
+
+
+class Evaluation(BaseModel):
+    sid: str
+    status: str
+    problems: list[Problem] = Field(default_factory=list)
+    inputs_hash: str
+
+
+class Charge(BaseModel):
+    """One billable call in the fee ledger."""
+
+    what: str
+    amount: float
+    at: str
+
+
+class FlowState(BaseModel):
+    """The engine's half of a customer record (the operator's inputs are the other half)."""
+
+    sids: dict[str, str] = Field(default_factory=dict)
+    applied: dict[str, str] = Field(default_factory=dict)
+    """Hash of the values last sent to each resource, to know when an update is due."""
+    statuses: dict[str, str] = Field(default_factory=dict)
+    evaluations: dict[str, Evaluation] = Field(default_factory=dict)
+    submitted: dict[str, str] = Field(default_factory=dict)
+    """Hash of the step's inputs when the step was last submitted (profile, bundle, brand, campaign)."""
+    problems: dict[str, list[Problem]] = Field(default_factory=dict)
+    """Asynchronous rejections Twilio reported per resource (profile, bundle, brand, campaign)."""
+    last_error: Problem | None = None
+    last_error_action: str | None = None
+    otp_sent_at: str | None = None
+    otp_resends: int = 0
+    brand_resubmits: int = 0
+    checked_at: dict[str, str] = Field(default_factory=dict)
+    ledger: list[Charge] = Field(default_factory=list)
+
+
+def digest(value: Any) -> str:
+    """A stable short hash of JSON-able values."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
