@@ -64,6 +64,7 @@ class Engine:
         prices: Prices | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         blockers: Callable[[Customer], list[str]] | None = None,
+        verify_primary: bool = False,
     ) -> None:
         self.store = store
         self.client = client
@@ -73,6 +74,7 @@ class Engine:
         self.clock = clock
         self._blockers = blockers or (lambda c: [])
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._primary_checked = not verify_primary
 
     # -- reading and saving ------------------------------------------------------------------------------
 
@@ -125,6 +127,11 @@ class Engine:
     async def advance(self, key: str, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
         """Run every action that can run now for one customer; stop at the first wait or refusal."""
         report = Report(key)
+        if not self._primary_checked:
+            if problems := await self.check_primary():
+                report.error = " ".join(problems)
+                return report
+            self._primary_checked = True
         now = self.clock()
         if not self.store.claim(key, self._owner, (now + LEASE).isoformat(), now.isoformat()):
             report.error = "Another operator is advancing this customer right now; try again in a moment."
@@ -285,6 +292,31 @@ class Engine:
 
     async def _index(self, op: str, **query: str) -> dict[str, dict]:
         return {item["sid"]: item async for item in self.client.paginate(op, query=query or None)}
+
+    # -- prerequisite ------------------------------------------------------------------------------------
+
+    async def check_primary(self) -> list[str]:
+        """Problems with the ISV's primary customer profile, in plain words (empty when it is usable).
+
+        Twilio requires it to be approved and to have the business identity "ISV reseller or partner".
+        """
+        sid = self.primary_profile_sid
+        try:
+            profile = await self.client.call("fetch_customer_profile", sid=sid)
+            if profile.get("status") != "twilio-approved":
+                return [f"Your primary customer profile {sid} is {profile.get('status')}, not twilio-approved: "
+                        "finish it in the Twilio Console first."]
+            identities = []
+            async for item in self.client.paginate("list_customer_profile_entities", sid=sid):
+                if str(item.get("object_sid", "")).startswith("IT"):
+                    end_user = await self.client.call("fetch_end_user", sid=item["object_sid"])
+                    identities.append((end_user.get("attributes") or {}).get("business_identity"))
+        except TwilioError as error:
+            return [f"Could not read your primary customer profile {sid}: {error}"]
+        if "isv_reseller_or_partner" not in identities:
+            return [f"Your primary customer profile {sid} is not marked 'ISV reseller or partner' "
+                    "(business identity); Twilio refuses sole-proprietor registrations under it."]
+        return []
 
     # -- OTP ---------------------------------------------------------------------------------------------
 
