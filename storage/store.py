@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -166,6 +166,17 @@ class Store:
             self._write(db, record, insert=True)
         return record
 
+    def insert_many(self, records: Iterable[Record]) -> int:
+        """Add many new customers in one transaction (bulk loads, benchmarks); keeps given timestamps."""
+        now = self._clock()
+        count = 0
+        with self.transaction() as db:
+            for record in records:
+                self._write(db, replace(record, version=1, created_at=record.created_at or now,
+                                        updated_at=record.updated_at or now), insert=True)
+                count += 1
+        return count
+
     def get(self, key: str) -> Record:
         row = self._db.execute("SELECT * FROM customers WHERE key = ?", (key,)).fetchone()
         if row is None:
@@ -252,6 +263,15 @@ class Store:
             f"SELECT count(*) FROM customers WHERE {column} = ? AND key IS NOT ? "
             "AND json_extract(state, '$.sids.brand') IS NOT NULL",
             (value, exclude_key),
+        ).fetchone()[0]
+
+    def count_same_address(self, street: str, postal_code: str, *, exclude_key: str | None = None) -> int:
+        """How many other customers with a brand SID share this street and postal code."""
+        return self._db.execute(
+            "SELECT count(*) FROM customers WHERE json_extract(inputs, '$.profile.street') = ? "
+            "AND json_extract(inputs, '$.profile.postal_code') = ? AND key IS NOT ? "
+            "AND json_extract(state, '$.sids.brand') IS NOT NULL",
+            (street, postal_code, exclude_key),
         ).fetchone()[0]
 
     # leases ----------------------------------------------------------------------------------------------

@@ -201,8 +201,8 @@ async def test_fourth_brand_on_one_mobile_number_is_blocked(runtime):
     await runtime.engine.advance(keys[3])
     c = runtime.engine.load(keys[3])
     s = runtime.engine.summary(c)
-    assert "brand" not in c.state.sids
-    assert (s.stage, s.kind) == (3, "fix") and "3 brands" in s.next_action
+    assert "brand" not in c.state.sids and "bundle" not in c.state.submitted
+    assert (s.stage, s.kind) == (2, "fix") and "3 brands" in s.next_action
 
 
 async def test_brand_is_registered_with_skip_automatic_sec_vet_and_mock_when_asked(runtime):
@@ -243,3 +243,33 @@ async def test_summary_is_derived_without_any_call(runtime):
     s = summarize(c, runtime.engine.context(c))
     assert (s.stage, s.kind, s.next_action) == (1, "ready", "Ready: run advance to create the starter profile.")
     assert runtime.store.journal(c.key) == []
+
+
+async def test_mobile_that_is_one_of_the_accounts_numbers_is_not_submitted(runtime):
+    own = runtime.sandbox.owned_numbers()[0]["phone_number"]
+    c = customers.create(runtime.engine, f.profile(), f.bundle(mobile_phone=own), f.campaign())
+    report = await runtime.engine.advance(c.key)
+    c = runtime.engine.load(c.key)
+    assert report.summary.kind == "fix" and report.summary.stage == 2
+    assert "Twilio numbers" in report.summary.next_action
+    assert "bundle" not in c.state.submitted and "brand" not in c.state.sids
+
+
+async def test_warnings_do_not_stop_a_submission(runtime):
+    quiet = f.campaign(samples=["Your walk with Rex is booked for 3pm tomorrow.",
+                                "Rex had a great walk today, see you next week."])
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), quiet)
+    assert {x.severity for x in runtime.engine.findings(c)} == {"warn"}
+    c = await drive(runtime, c.key)
+    assert runtime.engine.summary(c).done
+
+
+async def test_a_blocking_campaign_finding_stops_only_the_campaign(runtime):
+    linked = f.campaign(samples=["Zoë's Dog Walking: book at https://bit.ly/rex now. Reply STOP to opt out.",
+                                 "Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out."])
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), linked)
+    c = await drive(runtime, c.key)
+    s = runtime.engine.summary(c)
+    assert c.state.statuses["identity"] == "VERIFIED" and "campaign" not in c.state.sids
+    assert (s.stage, s.kind) == (4, "fix") and "shortener" in s.next_action
+    assert [item.amount for item in c.state.ledger] == [4.0]

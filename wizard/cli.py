@@ -20,6 +20,10 @@ from wizard import customers
 from wizard.flow.engine import Report
 from wizard.runtime import Runtime, SetupError
 from wizard.sandbox import SandboxError
+from wizard.playbooks import describe as describe_error
+from wizard.playbooks import playbook
+from wizard.readiness import lint_row
+from wizard.twilio import TwilioError
 from wizard.views import dossier, list_row
 
 
@@ -57,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     otp = sub.add_parser("otp", help="one-time passcode").add_subparsers(dest="otp_command", required=True)
     otp.add_parser("resend", help="ask Twilio for a new OTP").add_argument("key")
     sub.add_parser("locate", help="print the paths of store, config, logs")
+    p = sub.add_parser("lint", help="approval-readiness checks for a JSON file or a stored customer")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", type=Path, help="one JSON object with the CSV import's column names")
+    source.add_argument("--customer", metavar="KEY")
+    p.add_argument("--json", action="store_true")
     sandbox = sub.add_parser("sandbox", help="sandbox controls").add_subparsers(dest="sandbox_command",
                                                                                required=True)
     sandbox.add_parser("reply-yes", help="the customer answers the OTP").add_argument("key")
@@ -77,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("a2p-wizard: interrupted; run the same command again to resume.", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a traceback
+        return 0
 
 
 def _tui(args: argparse.Namespace) -> int:
@@ -111,7 +123,8 @@ def _known(runtime: Runtime, key: str) -> str:
 
 
 async def cmd_list(runtime: Runtime, args: argparse.Namespace) -> int:
-    rows = [list_row(runtime.engine, runtime.engine.load(key)) for key in runtime.store.keys()]
+    now = runtime.engine.clock()
+    rows = sorted((list_row(r, now) for r in runtime.store.summaries()), key=lambda r: (r["attention"], r["key"]))
     if args.json:
         _json(rows)
         return 0
@@ -138,11 +151,14 @@ async def cmd_show(runtime: Runtime, args: argparse.Namespace) -> int:
     if info["problems"]:
         _out("\nPROBLEMS")
         for p in info["problems"]:
-            _out(f"  {p['where']}: {p['text']}")
-    if info["ledger"]:
-        _out("\nFEES")
-        for item in info["ledger"]:
-            _out(f"  {item['at']}  ${item['amount']:.2f}  {item['what']}")
+            _out(f"  {p['where']}: {p['text']}" + (f"\n    {p['url']}" if p.get("url") else ""))
+    if info["findings"]:
+        _out("\nAPPROVAL READINESS")
+        for finding in info["findings"]:
+            _out(f"  [{finding['severity']}] {finding['field'] or '-'}: {finding['message']}")
+    _out(f"\nFEES (total ${info['spend']:.2f}; free brand resubmissions left: {info['free_brand_updates_left']})")
+    for item in info["ledger"]:
+        _out(f"  {item['at']}  ${item['amount']:.2f}  {item['what']}")
     _out("\nJOURNAL")
     for e in info["journal"]:
         tail = e["sid"] or (f"error {e['error_code']}: {e['error_message']}" if e["state"] == "failed" else "")
@@ -161,6 +177,9 @@ async def cmd_import(runtime: Runtime, args: argparse.Namespace) -> int:
     for e in report.errors:
         where = f"row {e.row}" + (f", {e.field}" if e.field else "")
         print(f"{where}: {e.message}", file=sys.stderr)
+    for row, key in report.created_rows:
+        for finding in runtime.engine.findings(runtime.engine.load(key)):
+            _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
     _out(f"Imported {len(report.created)} customer(s)" + (f": {', '.join(report.created)}" if report.created else "")
          + (f"; {len(report.errors)} problem(s) above." if report.errors else "."))
     return 1 if report.errors and not report.created else 0
@@ -173,6 +192,8 @@ def _targets(runtime: Runtime, args: argparse.Namespace) -> list[str]:
 def _print_report(report: Report) -> None:
     for o in report.outcomes:
         _out(f"{report.key}: {'✓' if o.ok else '✗'} {o.detail}")
+        if o.code and playbook(o.code):
+            _out(f"{report.key}:   {describe_error(o.code)}")
     if report.error:
         _out(f"{report.key}: {report.error}")
     if report.summary:
@@ -197,6 +218,39 @@ async def cmd_otp_resend(runtime: Runtime, args: argparse.Namespace) -> int:
     report = await runtime.engine.resend_otp(_known(runtime, args.key))
     _print_report(report)
     return 1 if report.error else 0
+
+
+async def cmd_lint(runtime: Runtime, args: argparse.Namespace) -> int:
+    if args.customer:
+        c = runtime.engine.load(_known(runtime, args.customer))
+        await _own_numbers(runtime)
+        found = runtime.engine.findings(c)
+    else:
+        try:
+            data = json.loads(args.file.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise CommandError(f"{args.file} is not a JSON file ({error}).") from error
+        if not isinstance(data, dict):
+            raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
+        found = lint_row(data)
+    if args.json:
+        _json({"findings": [{"rule": f.rule, "severity": f.severity, "field": f.field, "message": f.message,
+                             "twilio_error": f.twilio_error} for f in found]})
+    elif not found:
+        _out("No findings: nothing here is known to get the registration rejected.")
+    for f in [] if args.json else found:
+        code = f" (Twilio {f.twilio_error})" if f.twilio_error else ""
+        _out(f"[{f.severity}] {f.rule} {f.field or '-'}: {f.message}{code}")
+    return 1 if any(f.severity == "block" for f in found) else 0
+
+
+async def _own_numbers(runtime: Runtime) -> None:
+    try:
+        await runtime.engine.load_own_numbers()
+    except TwilioError as error:
+        raise CommandError(f"could not read the account's phone numbers: {error}") from error
 
 
 async def cmd_locate(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -251,6 +305,7 @@ COMMANDS: dict[str, Callable[[Runtime, argparse.Namespace], Awaitable[int]]] = {
     "refresh": cmd_refresh,
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,
+    "lint": cmd_lint,
     "sandbox reply-yes": cmd_reply_yes,
     "sandbox clock": cmd_clock,
     "sandbox dump": cmd_dump,

@@ -64,8 +64,13 @@ def _change(engine: Engine, key: str, expected_version: int, edit: Any) -> Custo
 
 @dataclass
 class ImportReport:
-    created: list[str] = field(default_factory=list)
+    created_rows: list[tuple[int, str]] = field(default_factory=list)
+    """(CSV row number, key) of every customer created."""
     errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def created(self) -> list[str]:
+        return [key for _, key in self.created_rows]
 
 
 def import_csv(engine: Engine, text: str) -> ImportReport:
@@ -76,7 +81,7 @@ def import_csv(engine: Engine, text: str) -> ImportReport:
         if row.key and engine.store.exists(row.key):
             report.errors.append(RowError(row.row, "key", f"A customer with key {row.key!r} already exists."))
             continue
-        report.created.append(_create_row(engine, row).key)
+        report.created_rows.append((row.row, _create_row(engine, row).key))
     return report
 
 

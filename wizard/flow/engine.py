@@ -20,6 +20,8 @@ from storage.store import Record, Store
 from wizard.customer import Customer
 from wizard.flow.actions import Action, Wait
 from wizard import constants as C
+from wizard import readiness
+from wizard.checks import Finding
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
 from wizard.flow.state import Charge, FlowState, Problem
 from wizard.flow.status import Summary, describe, summarize
@@ -39,6 +41,8 @@ class Outcome:
     action: str
     ok: bool
     detail: str
+    code: int | None = None
+    """Twilio's error code when the call was refused."""
 
 
 @dataclass
@@ -63,7 +67,6 @@ class Engine:
         mock_brand: bool = False,
         prices: Prices | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        blockers: Callable[[Customer], list[str]] | None = None,
         verify_primary: bool = False,
     ) -> None:
         self.store = store
@@ -72,7 +75,8 @@ class Engine:
         self.mock_brand = mock_brand
         self.prices = prices or Prices()
         self.clock = clock
-        self._blockers = blockers or (lambda c: [])
+        self.own_numbers: frozenset[str] = frozenset()
+        """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._primary_checked = not verify_primary
 
@@ -81,13 +85,23 @@ class Engine:
     def load(self, key: str) -> Customer:
         return Customer.from_record(self.store.get(key))
 
+    def findings(self, c: Customer) -> list[Finding]:
+        """Approval-readiness findings for the customer as it stands."""
+        return readiness.findings(c, readiness.context(self.store, c, self.own_numbers))
+
     def context(self, c: Customer, fresh: set[str] | None = None) -> Context:
-        mobile_uses = 0
-        if c.bundle and not c.state.sids.get("brand"):
-            mobile_uses = self.store.count_with("mobile", c.bundle.mobile_phone, exclude_key=c.key)
+        blockers = readiness.blockers(self.findings(c))
         return Context(now=self.clock(), primary_profile_sid=self.primary_profile_sid,
                        mock_brand=self.mock_brand, fresh=fresh if fresh is not None else set(),
-                       mobile_brand_uses=mobile_uses, blockers=self._blockers(c))
+                       blockers=blockers)
+
+    async def load_own_numbers(self) -> frozenset[str]:
+        """Read the account's phone numbers once (they are checked against the customer's mobile)."""
+        if not self.own_numbers:
+            self.own_numbers = frozenset([
+                item["phone_number"] async for item in self.client.paginate("list_incoming_phone_numbers")
+            ])
+        return self.own_numbers
 
     def summary(self, c: Customer) -> Summary:
         return summarize(c, self.context(c))
@@ -132,6 +146,11 @@ class Engine:
                 report.error = " ".join(problems)
                 return report
             self._primary_checked = True
+        try:
+            await self.load_own_numbers()
+        except TwilioError as error:
+            report.error = f"Could not read the account's phone numbers: {error}"
+            return report
         now = self.clock()
         if not self.store.claim(key, self._owner, (now + LEASE).isoformat(), now.isoformat()):
             report.error = "Another operator is advancing this customer right now; try again in a moment."
@@ -176,7 +195,7 @@ class Engine:
                 # The call may have been performed: keep the entry `sent` and look before trying again.
                 return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first")
             self._failed(c.key, entry, action, error)
-            return Outcome(action.name, False, str(error))
+            return Outcome(action.name, False, str(error), error.code)
         self._done(c.key, entry, action, body)
         return Outcome(action.name, True, describe(action))
 
@@ -214,7 +233,8 @@ class Engine:
                 state.last_error, state.last_error_action = None, None
             if action.charge:
                 amount = {"brand": self.prices.brand, "campaign_vetting": self.prices.campaign_vetting}[action.charge]
-                state.ledger.append(Charge(what=describe(action), amount=amount, at=self.clock().isoformat()))
+                state.ledger.append(Charge(what=describe(action), amount=amount,
+                                           at=self.clock().isoformat(timespec="seconds")))
             if action.name == "brand.resubmit":
                 state.brand_resubmits += 1
 

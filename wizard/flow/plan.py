@@ -32,10 +32,12 @@ class Context:
     mock_brand: bool = False
     fresh: set[str] = field(default_factory=set)
     """Resources whose status was read in this run (read each at most once per run)."""
-    mobile_brand_uses: int = 0
-    """Brands already registered in the store with this customer's mobile number (other customers)."""
-    blockers: list[str] = field(default_factory=list)
-    """Approval-readiness findings that block submission, in plain words."""
+    blockers: list[tuple[int, str]] = field(default_factory=list)
+    """Approval-readiness findings that block submission: (step of the field, plain words)."""
+
+    def blocking(self, step: int) -> list[str]:
+        """What stops the submission of `step`: blocking findings of that step or an earlier one."""
+        return [message for at, message in self.blockers if at <= step]
 
 
 def friendly(key: str, what: str) -> str:
@@ -170,8 +172,8 @@ def _bundle_steps(
     if evaluation.status != "compliant":
         reasons = "; ".join(p.message for p in evaluation.problems) or "see the evaluation"
         return Wait(stage, "fix", f"{label} is not compliant: {reasons}. Fix the fields and advance again.")
-    if ctx.blockers:
-        return Wait(stage, "fix", "Not submitted: " + "; ".join(ctx.blockers))
+    if blocked := ctx.blocking(stage):
+        return Wait(stage, "fix", "Not submitted: " + " ".join(blocked))
     return submit
 
 
@@ -355,6 +357,9 @@ def _step2(c: Customer, ctx: Context) -> Step | None:
 def _brand_read(state: FlowState, body: Body) -> None:
     state.statuses["brand"] = body.get("status") or ""
     state.statuses["identity"] = body.get("identity_status") or ""
+    if (state.statuses["brand"], state.statuses["identity"]) == ("APPROVED", "UNVERIFIED") and not state.otp_sent_at:
+        # Twilio texts the first passcode when the brand turns APPROVED: its last update, not when we looked.
+        state.otp_sent_at = _moment(body.get("date_updated"))
     if state.statuses["brand"] == "FAILED":
         state.problems["brand"] = [
             Problem(code=e.get("error_code"), message=e.get("description") or "Brand registration failed",
@@ -377,6 +382,14 @@ def _brand_field(fields: list[str]) -> str | None:
     return next((mapping[f.lower()] for f in fields if f.lower() in mapping), None)
 
 
+def _moment(value: object) -> str | None:
+    """A v1 API timestamp as ISO-8601 with offset, or None when it is missing or unreadable."""
+    try:
+        return datetime.fromisoformat(str(value)).isoformat() if value else None
+    except ValueError:
+        return None
+
+
 def otp_deadline(state: FlowState) -> datetime | None:
     if not state.otp_sent_at:
         return None
@@ -389,11 +402,8 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
         for step in ("profile", "bundle"):
             if st.get(step) == "twilio-rejected":
                 return Wait(1 if step == "profile" else 2, "fix", "Rejected by Twilio: fix and advance again.")
-        if ctx.mobile_brand_uses >= C.MOBILE_BRAND_LIMIT:
-            return Wait(3, "fix", f"The mobile number already backs {ctx.mobile_brand_uses} brands; Twilio allows "
-                                  f"{C.MOBILE_BRAND_LIMIT}. Use another mobile number of the customer (step 2).")
-        if ctx.blockers:
-            return Wait(3, "fix", "Brand not registered: " + "; ".join(ctx.blockers))
+        if blocked := ctx.blocking(2):
+            return Wait(3, "fix", "Brand not registered: " + " ".join(blocked))
         params: dict[str, Value] = {
             "CustomerProfileBundleSid": s["profile"], "A2PProfileBundleSid": s["bundle"],
             "BrandType": C.USE_CASE, "SkipAutomaticSecVet": True,
@@ -414,6 +424,8 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
         if c.state.submitted.get("brand") == digest_inputs(c):
             reasons = "; ".join(f"{p.code or ''} {p.message}".strip() for p in c.state.problems.get("brand", []))
             return Wait(3, "fix", f"Brand FAILED: {reasons} — fix the details and advance to resubmit.")
+        if blocked := ctx.blocking(2):
+            return Wait(3, "fix", "Brand not resubmitted: " + " ".join(blocked))
         return Action("brand.resubmit", "resubmit_brand_registration", _brand_created(digest_inputs(c)),
                       path={"sid": brand}, find=finders.fetched("fetch_brand_registration", sid=brand))
     if status == "APPROVED":
@@ -523,8 +535,8 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
                       find=finders.service_number(service, number))
     inputs_hash = digest(k.model_dump(mode="json"))
     if not s.get("campaign"):
-        if ctx.blockers:
-            return Wait(4, "fix", "Campaign not submitted: " + "; ".join(ctx.blockers))
+        if blocked := ctx.blocking(4):
+            return Wait(4, "fix", "Campaign not submitted: " + " ".join(blocked))
         return Action("campaign.create", "create_campaign", _campaign_sent(inputs_hash), path={"sid": service},
                       params={"BrandRegistrationSid": s["brand"], "UsAppToPersonUsecase": C.USE_CASE,
                               **_campaign_params(c)},
@@ -538,6 +550,8 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
         if c.state.submitted.get("campaign") == inputs_hash:
             reasons = "; ".join(f"{p.code or ''} {p.message}".strip() for p in c.state.problems.get("campaign", []))
             return Wait(4, "fix", f"Campaign FAILED: {reasons} — change the campaign and advance to resubmit.")
+        if blocked := ctx.blocking(4):
+            return Wait(4, "fix", "Campaign not resubmitted: " + " ".join(blocked))
         k_params = _campaign_params(c)
         update = {name: k_params[name] for name in (
             "HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow", "Description",

@@ -1,0 +1,257 @@
+"""The command line: every command, its output, its errors and exit statuses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import factories as f
+from wizard.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def customers_csv(tmp_path: Path, n: int = 3) -> Path:
+    return write_csv(tmp_path / "customers.csv", [
+        f.csv_row(f"K{i}", mobile_phone=f"(206) 555-01{50 + i}", phone_number=f"+1206555010{i}") for i in range(n)
+    ])
+
+
+def test_scripted_batch_reaches_verified_campaigns_with_one_of_each_resource(tmp_path, isolated):
+    """The issue's own script, as separate processes: import, then advance / clock / reply-yes until done."""
+    env = {**os.environ, "A2P_WIZARD_HOME": str(isolated)}
+
+    def cli(*argv: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "wizard", *argv], env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    cli("import", str(customers_csv(tmp_path, 3)))
+    for _ in range(6):
+        cli("advance", "--all")
+        rows = json.loads(cli("list", "--json"))
+        if all(r["done"] for r in rows):
+            break
+        cli("sandbox", "clock", "+12h")
+        for r in rows:
+            if r["step_status"] == "APPROVED/UNVERIFIED":
+                cli("sandbox", "reply-yes", r["key"])
+    rows = json.loads(cli("list", "--json"))
+    assert [(r["key"], r["done"], r["step_status"]) for r in rows] == [(f"K{i}", True, "VERIFIED") for i in range(3)]
+    dump = json.loads(cli("sandbox", "dump", "--json"))
+    mine = {kind: [i for i in items if ":K" in (i.get("friendly_name") or "")] for kind, items in dump.items()}
+    for kind in ("customer_profiles", "trust_products", "addresses", "supporting_documents", "messaging_services"):
+        assert len(mine[kind]) == 3, kind
+    assert len(mine["end_users"]) == 6
+    assert len(dump["brand_registrations"]) == 3 and len(dump["campaigns"]) == 3
+    shown = json.loads(cli("show", "K1", "--json"))
+    assert set(shown["sids"]) >= {"profile", "profile_end_user", "address", "address_document", "bundle",
+                                  "bundle_end_user", "brand", "service", "phone_number", "service_number", "campaign"}
+    assert shown["sids"]["brand"] in {b["sid"] for b in dump["brand_registrations"]}
+
+
+def test_list_on_an_empty_store_says_what_to_do(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and "No customers yet" in out
+    assert run(capsys, "list", "--json")[1].strip() == "[]"
+
+
+def test_import_reports_bad_rows_with_row_and_field_and_keeps_good_ones(capsys, tmp_path):
+    rows = [f.csv_row("A1"), f.csv_row("A2", phone="12345", region="ZZ"), f.csv_row("A3")]
+    code, out, err = run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
+    assert code == 0
+    assert "Imported 2 customer(s): A1, A3" in out
+    assert "row 3, phone:" in err and "row 3, region:" in err
+    assert [r["key"] for r in json.loads(run(capsys, "list", "--json")[1])] == ["A1", "A3"]
+
+
+def test_import_reports_readiness_findings_per_row(capsys, tmp_path):
+    rows = [f.csv_row("B1", brand_name="José Nguyễn LLC")]
+    code, out, _ = run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
+    assert code == 0 and "row 2 (B1), brand_name: [block]" in out and "LLC" in out
+
+
+def test_import_of_only_bad_rows_fails(capsys, tmp_path):
+    code, out, err = run(capsys, "import", str(write_csv(tmp_path / "c.csv", [f.csv_row("X", email="nope")])))
+    assert code == 1 and "row 2, email:" in err and "Imported 0" in out
+
+
+def test_import_refuses_a_key_that_exists(capsys, tmp_path):
+    path = write_csv(tmp_path / "c.csv", [f.csv_row("D1")])
+    run(capsys, "import", str(path))
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 1 and "already exists" in err
+
+
+def test_import_of_a_missing_or_binary_file_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run(capsys, "import", str(tmp_path / "missing.csv"))
+    assert code == 1 and "cannot read" in err and "Traceback" not in err
+    (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00bad")
+    code, _, err = run(capsys, "import", str(tmp_path / "bin.csv"))
+    assert code == 1 and "not UTF-8" in err
+
+
+def test_advance_one_then_show_and_refresh(capsys, tmp_path):
+    run(capsys, "import", str(customers_csv(tmp_path, 1)))
+    code, out, _ = run(capsys, "advance", "K0")
+    assert code == 0 and "K0: ✓ create the starter profile" in out and "Waiting for Twilio" in out
+    code, out, _ = run(capsys, "show", "K0")
+    assert code == 0 and "SIDS" in out and "JOURNAL" in out and "profile.create" in out and "$4.00" in out
+    shown = json.loads(run(capsys, "show", "K0", "--json")[1])
+    assert shown["stage"] == 3 and shown["sids"]["brand"].startswith("BN")
+    assert shown["ledger"][0]["amount"] == 4.0 and shown["free_brand_updates_left"] == 3
+    run(capsys, "sandbox", "clock", "+1h")
+    code, out, _ = run(capsys, "refresh", "K0")
+    assert code == 0 and "read the brand status" in out and "reply YES" in out
+    assert json.loads(run(capsys, "list", "--json")[1])[0]["otp"] == "23 h left"
+
+
+def test_refresh_all_and_otp_resend(capsys, tmp_path):
+    run(capsys, "import", str(customers_csv(tmp_path, 2)))
+    run(capsys, "advance", "--all")
+    code, _, _ = run(capsys, "otp", "resend", "K0")
+    assert code == 1  # the brand is not APPROVED yet
+    run(capsys, "sandbox", "clock", "+26h")
+    code, out, _ = run(capsys, "refresh", "--all")
+    assert code == 0 and "Refreshed 2 customer(s)" in out
+    rows = json.loads(run(capsys, "list", "--json")[1])
+    assert rows[0]["otp"] == "lapsed" and "lapsed" in rows[0]["next_action"]
+    code, out, _ = run(capsys, "otp", "resend", "K0")
+    assert code == 0 and "resend the one-time passcode" in out
+    rows = {r["key"]: r for r in json.loads(run(capsys, "list", "--json")[1])}
+    assert rows["K0"]["otp"] == "23 h left"
+    assert rows["K0"]["otp_resends"] == 1
+    assert run(capsys, "sandbox", "reply-yes", "K0")[0] == 0
+    assert run(capsys, "sandbox", "reply-yes", "K1")[0] == 1  # K1's passcode lapsed and was not resent
+
+
+def test_unknown_key_is_a_handled_error(capsys):
+    for argv in (("show", "NOPE"), ("advance", "NOPE"), ("refresh", "NOPE"), ("otp", "resend", "NOPE"),
+                 ("sandbox", "reply-yes", "NOPE"), ("lint", "--customer", "NOPE")):
+        code, _, err = run(capsys, *argv)
+        assert code == 1 and "no customer with key 'NOPE'" in err, argv
+
+
+def test_usage_errors_exit_2(capsys):
+    for argv in (("advance",), ("advance", "K1", "--all"), ("frobnicate",), ("sandbox",), ("otp",)):
+        with pytest.raises(SystemExit) as exit_info:
+            main(list(argv))
+        assert exit_info.value.code == 2, argv
+    capsys.readouterr()
+
+
+def test_sandbox_clock_reads_durations_and_refuses_junk(capsys):
+    code, out, _ = run(capsys, "sandbox", "clock", "+25h")
+    assert code == 0 and out.startswith("Sandbox clock is now 2026-11-2")
+    code, _, err = run(capsys, "sandbox", "clock", "soon")
+    assert code == 1 and "+12h" in err
+
+
+def test_sandbox_commands_refuse_live_mode(capsys):
+    code, _, err = run(capsys, "--live", "sandbox", "dump")
+    assert code == 1 and "sandbox mode only" in err
+
+
+def test_live_mode_without_credentials_says_what_to_set(capsys):
+    code, _, err = run(capsys, "--live", "list")
+    assert code == 1 and "TWILIO_ACCOUNT_SID" in err and "Traceback" not in err
+
+
+def test_sandbox_dump_lists_seeded_resources(capsys):
+    dump = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
+    assert set(dump) == {"customer_profiles", "trust_products", "end_users", "addresses", "supporting_documents",
+                         "brand_registrations", "messaging_services", "campaigns", "incoming_phone_numbers"}
+    assert len(dump["incoming_phone_numbers"]) >= 3 and all("sid" in i for i in dump["incoming_phone_numbers"])
+    code, out, _ = run(capsys, "sandbox", "dump")
+    assert code == 0 and "incoming_phone_numbers" in out
+
+
+def test_locate_prints_every_path_under_the_data_dir(capsys, isolated):
+    code, out, _ = run(capsys, "locate")
+    assert code == 0
+    for label in ("store:", "config:", "logs:", "sandbox:"):
+        assert label in out
+    assert str(isolated) in out
+
+
+def test_data_dir_option_overrides_the_environment(capsys, tmp_path):
+    other = tmp_path / "elsewhere"
+    code, out, _ = run(capsys, "--data-dir", str(other), "locate")
+    assert code == 0 and str(other) in out
+    assert (other / "a2p-wizard.db").exists()
+
+
+def test_lint_a_json_file(capsys, tmp_path):
+    good = {**f.csv_row("L1"), "sample_1": "José's Tutoring: lesson at 4pm tomorrow. Reply STOP to opt out."}
+    path = tmp_path / "good.json"
+    path.write_text(json.dumps(good))
+    code, out, _ = run(capsys, "lint", str(path), "--json")
+    assert code == 0 and json.loads(out)["findings"] == []
+    bad = {**good, "brand_name": "Tutoring Inc.", "sample_2": "Book now at bit.ly/abc, reply STOP to opt out"}
+    path.write_text(json.dumps(bad))
+    code, out, _ = run(capsys, "lint", str(path), "--json")
+    findings = json.loads(out)["findings"]
+    assert code == 1
+    assert {"brand.entity-suffix", "campaign.url-shortener"} <= {x["rule"] for x in findings}
+    assert set(findings[0]) == {"rule", "severity", "field", "message", "twilio_error"}
+    code, out, _ = run(capsys, "lint", str(path))
+    assert code == 1 and "[block] brand.entity-suffix brand_name" in out
+
+
+def test_lint_warnings_alone_exit_0(capsys, tmp_path):
+    row = {**f.csv_row("W1"), "sample_1": "Lesson at 4pm tomorrow, see you then.",
+           "sample_2": "Homework for this week is posted online."}
+    path = tmp_path / "warn.json"
+    path.write_text(json.dumps(row))
+    code, out, _ = run(capsys, "lint", str(path), "--json")
+    rules = {x["rule"]: x["severity"] for x in json.loads(out)["findings"]}
+    assert code == 0 and rules.get("campaign.no-opt-out-sample") == "warn"
+    assert set(rules.values()) == {"warn"}
+
+
+def test_lint_refuses_bad_files(capsys, tmp_path):
+    (tmp_path / "x.json").write_text("[1, 2]")
+    assert run(capsys, "lint", str(tmp_path / "x.json"))[0] == 1
+    (tmp_path / "y.json").write_text("{not json")
+    code, _, err = run(capsys, "lint", str(tmp_path / "y.json"))
+    assert code == 1 and "not a JSON file" in err
+
+
+def test_lint_a_stored_customer_and_the_advance_gate(capsys, tmp_path):
+    rows = [f.csv_row("G1", brand_name="Nguyễn Tutoring LLC")]
+    run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
+    code, out, _ = run(capsys, "lint", "--customer", "G1")
+    assert code == 1 and "brand.entity-suffix" in out
+    code, out, _ = run(capsys, "advance", "G1")
+    assert "Not submitted" in out and "LLC" in out
+    shown = json.loads(run(capsys, "show", "G1", "--json")[1])
+    assert shown["stage"] == 2 and shown["statuses"]["bundle"] == "draft"
+    dump = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
+    assert [t["status"] for t in dump["trust_products"]] == ["draft"]
+
+
+def test_python_dash_m_runs_the_same_cli(isolated):
+    result = subprocess.run([sys.executable, "-m", "wizard", "locate"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "A2P_WIZARD_HOME": str(isolated)})
+    assert result.returncode == 0 and "store:" in result.stdout
