@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from storage.files import private_dir
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 
 SUMMARY_COLUMNS = (
@@ -84,16 +85,17 @@ class Store:
         self.path = path
         self._clock = clock
         self._check_file(path)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not path.exists():
-            try:
+        try:
+            private_dir(path.parent)
+            if not path.exists():
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            except OSError as exc:
-                raise StoreError(f"Cannot create the store at {path}: {exc.strerror}.") from exc
+        except OSError as exc:
+            raise StoreError(f"Cannot create the store at {path}: {exc.strerror}.") from exc
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA busy_timeout = 30000")
+            self._check_schema()
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
@@ -109,7 +111,8 @@ class Store:
             if fh.read(16) != _SQLITE_HEADER:
                 raise StoreError(f"{path} is not an a2p-wizard store (not an SQLite file); it was left untouched.")
 
-    def _migrate(self) -> None:
+    def _check_schema(self) -> None:
+        """Refuse (read-only) a database of a newer version or of another program."""
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer a2p-wizard (schema {version}); upgrade the app.")
@@ -119,6 +122,9 @@ class Store:
             raise StoreError(f"{self.path} is an SQLite file of another program; it was left untouched.")
         if version == 0 and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise StoreError(f"{self.path} is an SQLite file of another program; it was left untouched.")
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self.transaction():
                 for statement in MIGRATIONS[target]:

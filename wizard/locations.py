@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from storage.files import private_dir
+
 APP_NAME = "a2p-wizard"
 
 
@@ -50,5 +52,5 @@ class Locations:
 
     def ensure(self) -> None:
         """Create the folders, readable by the owner only."""
-        for folder in {self.data_dir, self.config_dir, self.log_dir}:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (self.data_dir, self.config_dir, self.log_dir):
+            private_dir(folder)

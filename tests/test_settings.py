@@ -1,0 +1,70 @@
+"""Settings: environment over the TOML file over defaults; mode selection; secrets kept secret."""
+
+from __future__ import annotations
+
+import pytest
+
+from wizard.locations import Locations
+from wizard.settings import Settings
+
+SID = "AC" + "1" * 32
+
+
+def test_no_credentials_means_sandbox():
+    s = Settings.load()
+    assert s.effective_mode == "sandbox" and not s.has_credentials
+
+
+def test_credentials_mean_live_and_auth_prefers_the_api_key(monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok-123")
+    s = Settings.load()
+    assert s.effective_mode == "live" and s.basic_auth() == (SID, "tok-123")
+    monkeypatch.setenv("TWILIO_API_KEY", "SK" + "2" * 32)
+    monkeypatch.setenv("TWILIO_API_SECRET", "sec-456")
+    assert Settings.load().basic_auth() == ("SK" + "2" * 32, "sec-456")
+    assert sorted(Settings.load().secrets()) == ["sec-456", "tok-123"]
+
+
+def test_secrets_are_masked_in_repr(monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok-123")
+    assert "tok-123" not in repr(Settings.load()) and "tok-123" not in str(Settings.load().model_dump())
+
+
+def test_forced_mode_wins(monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok")
+    assert Settings.load(mode="sandbox").effective_mode == "sandbox"
+    monkeypatch.setenv("A2P_MODE", "live")
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    assert Settings.load().effective_mode == "live"
+
+
+def test_toml_file_is_read_and_the_environment_wins(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text(f'TWILIO_ACCOUNT_SID = "{SID}"\nA2P_PRIMARY_PROFILE_SID = "BU{"3" * 32}"\n'
+                      'A2P_MOCK_BRAND = true\n[prices]\nbrand = 4.5\n')
+    s = Settings.load(config)
+    assert (s.account_sid, s.primary_profile_sid, s.mock_brand, s.prices.brand) == (SID, "BU" + "3" * 32, True, 4.5)
+    assert s.prices.campaign_vetting == 15.0
+    monkeypatch.setenv("A2P_PRIMARY_PROFILE_SID", "BU" + "4" * 32)
+    assert Settings.load(config).primary_profile_sid == "BU" + "4" * 32
+
+
+def test_without_credentials_basic_auth_says_what_to_set():
+    with pytest.raises(ValueError, match="TWILIO_ACCOUNT_SID"):
+        Settings.load().basic_auth()
+
+
+def test_locations_under_one_home_and_folders_private(tmp_path):
+    loc = Locations.resolve(tmp_path / "w")
+    loc.ensure()
+    assert loc.store.parent == loc.data_dir == tmp_path / "w" and loc.log_dir == tmp_path / "w" / "logs"
+    assert (loc.data_dir.stat().st_mode & 0o777) == 0o700 and (loc.log_dir.stat().st_mode & 0o777) == 0o700
+
+
+def test_locations_default_to_platform_folders(monkeypatch, tmp_path):
+    monkeypatch.delenv("A2P_WIZARD_HOME")
+    loc = Locations.resolve()
+    assert "a2p-wizard" in str(loc.data_dir) and str(tmp_path) in str(loc.data_dir)

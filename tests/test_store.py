@@ -1,0 +1,130 @@
+"""The SQLite store: schema, optimistic versions, journal, leases, refusing foreign files."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+import pytest
+
+from storage.migrations import SCHEMA_VERSION
+from storage.store import Record, StaleWrite, Store, StoreError, UnknownCustomer
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "data" / "a2p.db")
+    yield s
+    s.close()
+
+
+def test_new_store_is_private_wal_and_at_the_latest_schema(store):
+    assert store.schema_version == SCHEMA_VERSION
+    assert (store.path.stat().st_mode & 0o777) == 0o600
+    assert (store.path.parent.stat().st_mode & 0o777) == 0o700
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+
+
+def test_insert_get_and_mutate_bump_the_version(store):
+    store.insert(Record("K1", inputs={"profile": {"first_name": "Zoë"}}, summary={"name": "Zoë", "stage": 1}))
+    r = store.get("K1")
+    assert (r.version, r.inputs["profile"]["first_name"], r.summary["name"]) == (1, "Zoë", "Zoë")
+    r2 = store.mutate("K1", lambda rec: replace(rec, state={"sids": {"profile": "BU1"}}))
+    assert r2.version == 2 and store.get("K1").state == {"sids": {"profile": "BU1"}}
+
+
+def test_stale_write_is_refused_and_nothing_changes(store):
+    store.insert(Record("K1", inputs={"a": 1}))
+    store.mutate("K1", lambda rec: replace(rec, inputs={"a": 2}), expected_version=1)
+    with pytest.raises(StaleWrite, match="changed elsewhere"):
+        store.mutate("K1", lambda rec: replace(rec, inputs={"a": 3}), expected_version=1)
+    assert store.get("K1").inputs == {"a": 2}
+
+
+def test_a_failing_change_rolls_back(store):
+    store.insert(Record("K1", inputs={"a": 1}))
+
+    def boom(rec):
+        raise RuntimeError("no")
+
+    with pytest.raises(RuntimeError):
+        store.mutate("K1", boom)
+    assert store.get("K1").version == 1
+
+
+def test_duplicate_and_unknown_keys(store):
+    store.insert(Record("K1"))
+    with pytest.raises(StoreError, match="already exists"):
+        store.insert(Record("K1"))
+    with pytest.raises(UnknownCustomer):
+        store.get("nope")
+
+
+def test_journal_records_calls_and_open_entries(store):
+    store.insert(Record("K1"))
+    a = store.journal_start("K1", "profile.create", "POST", "/v1/CustomerProfiles", "a2p:K1:starter-profile")
+    b = store.journal_start("K1", "profile.end_user", "POST", "/v1/EndUsers", "a2p:K1:starter-end-user")
+    store.journal_finish(a, "done", http_status=201, sid="BU1")
+    assert [e.action for e in store.open_entries("K1")] == ["profile.end_user"]
+    store.journal_finish(b, "failed", http_status=400, error_code=20001, error_message="Missing")
+    entries = store.journal("K1")
+    assert [(e.state, e.sid, e.error_code) for e in entries] == [("done", "BU1", None), ("failed", None, 20001)]
+
+
+def test_leases_keep_other_owners_out_until_they_expire(store):
+    store.insert(Record("K1"))
+    assert store.claim("K1", "a", until="2026-01-01T00:10:00", now="2026-01-01T00:00:00")
+    assert not store.claim("K1", "b", until="2026-01-01T00:15:00", now="2026-01-01T00:05:00")
+    assert store.claim("K1", "b", until="2026-01-01T00:25:00", now="2026-01-01T00:11:00")
+    store.release("K1", "a")  # not a's any more: no effect
+    assert not store.claim("K1", "a", until="2026-01-01T00:20:00", now="2026-01-01T00:12:00")
+
+
+def test_counts_for_tcr_limits_only_count_customers_with_a_brand(store):
+    for key, brand in (("A", "BN1"), ("B", None), ("C", "BN3")):
+        state = {"sids": {"brand": brand}} if brand else {}
+        store.insert(Record(key, inputs={"profile": {"street": "1 Main", "postal_code": "98101"}}, state=state,
+                            summary={"mobile": "+12065550188", "email": "z@example.com"}))
+    assert store.count_with("mobile", "+12065550188") == 2
+    assert store.count_with("mobile", "+12065550188", exclude_key="A") == 1
+    assert store.count_with("email", "z@example.com", exclude_key="C") == 1
+    assert store.count_same_address("1 Main", "98101") == 2
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "a2p.db"
+    path.write_bytes(b"my tax records, not a database\n" * 10)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not an a2p-wizard store"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_untouched(tmp_path):
+    path = tmp_path / "a2p.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE photos (id INTEGER)")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="another program"):
+        Store(path)
+    assert path.read_bytes() == before
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "a2p.db"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer a2p-wizard"):
+        Store(path)
+
+
+def test_a_store_path_under_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(StoreError, match="Cannot create the store"):
+        Store(tmp_path / "afile" / "a2p.db")
