@@ -1,0 +1,104 @@
+"""SQLite persistence for the built-in sandbox: JSON resource bodies by SID, plus a key/value meta table."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (
+    sid TEXT PRIMARY KEY, kind TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS resources_kind_seq ON resources (kind, seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class SandboxState:
+    """One SQLite file (WAL, busy_timeout 5000, mode 0600). Writes outside `transaction()` commit at once."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA busy_timeout = 5000")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error); nested uses join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def get(self, sid: str, kind: str | None = None) -> dict[str, Any] | None:
+        """The body stored under `sid` (only if it is of `kind`, when given)."""
+        with self._lock:
+            row = self._db.execute("SELECT kind, body FROM resources WHERE sid = ?", (sid,)).fetchone()
+        if row is None or (kind is not None and row[0] != kind):
+            return None
+        return json.loads(row[1])
+
+    def put(self, kind: str, sid: str, body: dict[str, Any]) -> None:
+        """Insert (next creation sequence number) or replace the body of an existing SID."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO resources (sid, kind, seq, body) "
+                "VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources), ?) "
+                "ON CONFLICT(sid) DO UPDATE SET body = excluded.body",
+                (sid, kind, json.dumps(body)),
+            )
+
+    def delete(self, sid: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM resources WHERE sid = ?", (sid,))
+
+    def list(self, kind: str) -> list[dict[str, Any]]:
+        """Every body of `kind`, in creation order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT body FROM resources WHERE kind = ? ORDER BY seq", (kind,)
+            ).fetchall()
+        return [json.loads(body) for (body,) in rows]
+
+    def meta_get(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

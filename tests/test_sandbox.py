@@ -1,0 +1,549 @@
+"""The built-in sandbox: auth, validation, pages, filters, the happy path of the four steps, persistence.
+
+Helpers here (fixtures `sandbox`/`api`, the `Steps` driver) are reused by the other tests/test_sandbox_*.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import phonenumbers
+import pytest
+
+from wizard.constants import (
+    ADDRESS_DOCUMENT_TYPE,
+    CAMPAIGN_SID,
+    HOSTS,
+    SOLE_PROPRIETOR_END_USER_TYPE,
+    SOLE_PROPRIETOR_POLICY_SID,
+    STARTER_END_USER_TYPE,
+    STARTER_PROFILE_POLICY_SID,
+)
+from wizard.sandbox import TRIGGERS, Sandbox, SandboxTransport
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+TH, MS = HOSTS["trusthub"], HOSTS["messaging"]
+API = f"{HOSTS['api']}/2010-04-01/Accounts/{Sandbox.ACCOUNT_SID}"
+AUTH = (Sandbox.ACCOUNT_SID, "auth-token")
+SAMPLES = [
+    "Hi {name}, your table for two is booked for 7pm. Reply STOP to opt out.",
+    "Reminder: your appointment at Jane's Salon is tomorrow at 10am. Reply STOP to opt out.",
+]
+CAMPAIGN = {
+    "Description": "Appointment reminders and booking confirmations for Jane's Salon customers.",
+    "MessageFlow": "Customers opt in by ticking an SMS consent box when they book on janesalon.example.com.",
+    "UsAppToPersonUsecase": "SOLE_PROPRIETOR",
+    "HasEmbeddedLinks": "false",
+    "HasEmbeddedPhone": "false",
+}
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    sb = Sandbox(tmp_path / "sandbox.db", now=lambda: NOW)
+    yield sb
+    sb.close()
+
+
+@pytest.fixture
+async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=SandboxTransport(sandbox), auth=AUTH) as client:
+        yield client
+
+
+def body(response: httpx.Response, status: int) -> Any:
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def error(response: httpx.Response, status: int, code: int) -> str:
+    """Assert Twilio's error shape; return the message."""
+    data = body(response, status)
+    assert data == {
+        "code": code,
+        "message": data["message"],
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return data["message"]
+
+
+class Steps:
+    """Drives the flow exactly as twilio-api.md §2 lists the calls."""
+
+    def __init__(self, api: httpx.AsyncClient, sandbox: Sandbox) -> None:
+        self.api, self.sb = api, sandbox
+
+    async def post(self, url: str, data: dict[str, Any] | None = None, status: int = 201) -> Any:
+        return body(await self.api.post(url, data=data), status)
+
+    async def get(self, url: str, **params: Any) -> Any:
+        return body(await self.api.get(url, params=params), 200)
+
+    async def step1_parts(
+        self, key: str = "c1", *, street: str = "1 Main St", email: str = "jane@example.com"
+    ) -> dict[str, str]:
+        """Calls 1.1–1.5: profile, end user, address, document, three assignments."""
+        bu = await self.post(
+            f"{TH}/v1/CustomerProfiles",
+            {
+                "FriendlyName": f"{key} starter",
+                "Email": "ops@isv.example.com",
+                "PolicySid": STARTER_PROFILE_POLICY_SID,
+            },
+        )
+        attributes = {
+            "first_name": "Jane",
+            "last_name": "Doe",
+            "email": email,
+            "phone_number": "+12065551234",
+        }
+        it = await self.post(
+            f"{TH}/v1/EndUsers",
+            {
+                "FriendlyName": f"{key} info",
+                "Type": STARTER_END_USER_TYPE,
+                "Attributes": json.dumps(attributes),
+            },
+        )
+        ad = await self.post(
+            f"{API}/Addresses.json",
+            {
+                "CustomerName": "Jane Doe",
+                "Street": street,
+                "City": "Seattle",
+                "Region": "WA",
+                "PostalCode": "98101",
+                "IsoCountry": "US",
+                "FriendlyName": f"{key} address",
+            },
+        )
+        rd = await self.post(
+            f"{TH}/v1/SupportingDocuments",
+            {
+                "FriendlyName": f"{key} address doc",
+                "Type": ADDRESS_DOCUMENT_TYPE,
+                "Attributes": json.dumps({"address_sids": ad["sid"]}),
+            },
+        )
+        for obj in (it["sid"], rd["sid"], self.sb.PRIMARY_PROFILE_SID):
+            await self.post(f"{TH}/v1/CustomerProfiles/{bu['sid']}/EntityAssignments", {"ObjectSid": obj})
+        return {"profile": bu["sid"], "end_user": it["sid"], "address": ad["sid"], "document": rd["sid"]}
+
+    async def evaluate(self, collection: str, sid: str, policy: str) -> dict[str, Any]:
+        return await self.post(f"{TH}/v1/{collection}/{sid}/Evaluations", {"PolicySid": policy})
+
+    async def submit(self, collection: str, sid: str, status: int = 200) -> Any:
+        return await self.post(f"{TH}/v1/{collection}/{sid}", {"Status": "pending-review"}, status)
+
+    async def step1(self, key: str = "c1", **kw: str) -> str:
+        parts = await self.step1_parts(key, **kw)
+        assert (await self.evaluate("CustomerProfiles", parts["profile"], STARTER_PROFILE_POLICY_SID))[
+            "status"
+        ] == "compliant"
+        assert (await self.submit("CustomerProfiles", parts["profile"]))["status"] == "pending-review"
+        return parts["profile"]
+
+    async def step2_parts(
+        self, profile: str, key: str = "c1", *, brand_name: str = "Jane's Salon", mobile: str = "+12065551234"
+    ) -> dict[str, str]:
+        """Calls 2.1–2.3: trust product, end user, two assignments."""
+        tp = await self.post(
+            f"{TH}/v1/TrustProducts",
+            {
+                "FriendlyName": f"{key} trust product",
+                "Email": "ops@isv.example.com",
+                "PolicySid": SOLE_PROPRIETOR_POLICY_SID,
+            },
+        )
+        attributes = {"brand_name": brand_name, "mobile_phone_number": mobile, "vertical": "RETAIL"}
+        it = await self.post(
+            f"{TH}/v1/EndUsers",
+            {
+                "FriendlyName": f"{key} sole prop",
+                "Type": SOLE_PROPRIETOR_END_USER_TYPE,
+                "Attributes": json.dumps(attributes),
+            },
+        )
+        for obj in (it["sid"], profile):
+            await self.post(f"{TH}/v1/TrustProducts/{tp['sid']}/EntityAssignments", {"ObjectSid": obj})
+        return {"product": tp["sid"], "end_user": it["sid"]}
+
+    async def step2(self, profile: str, key: str = "c1", **kw: str) -> str:
+        parts = await self.step2_parts(profile, key, **kw)
+        assert (await self.evaluate("TrustProducts", parts["product"], SOLE_PROPRIETOR_POLICY_SID))[
+            "status"
+        ] == "compliant"
+        assert (await self.submit("TrustProducts", parts["product"]))["status"] == "pending-review"
+        return parts["product"]
+
+    async def brand(self, profile: str, product: str, **extra: str) -> dict[str, Any]:
+        return await self.post(
+            f"{MS}/v1/a2p/BrandRegistrations",
+            {
+                "CustomerProfileBundleSid": profile,
+                "A2PProfileBundleSid": product,
+                "BrandType": "SOLE_PROPRIETOR",
+                "SkipAutomaticSecVet": "true",
+                **extra,
+            },
+        )
+
+    async def fetch_brand(self, sid: str) -> dict[str, Any]:
+        return await self.get(f"{MS}/v1/a2p/BrandRegistrations/{sid}")
+
+    async def verified_brand(self, key: str = "c1", **step2: str) -> str:
+        profile = await self.step1(key)
+        brand = await self.brand(profile, await self.step2(profile, key, **step2))
+        self.sb.advance_clock(timedelta(minutes=5))
+        self.sb.reply_yes(brand["sid"])
+        return brand["sid"]
+
+    async def service_with_number(self, key: str = "c1", number: str = "+12065550100") -> str:
+        mg = await self.post(f"{MS}/v1/Services", {"FriendlyName": f"{key} service"})
+        found = await self.get(f"{API}/IncomingPhoneNumbers.json", PhoneNumber=number)
+        pn = found["incoming_phone_numbers"][0]["sid"]
+        await self.post(f"{MS}/v1/Services/{mg['sid']}/PhoneNumbers", {"PhoneNumberSid": pn})
+        return mg["sid"]
+
+    async def campaign(self, mg: str, brand: str, samples: list[str] = SAMPLES, status: int = 201) -> Any:
+        data = CAMPAIGN | {"BrandRegistrationSid": brand, "MessageSamples": samples}
+        return await self.post(f"{MS}/v1/Services/{mg}/Compliance/Usa2p", data, status)
+
+
+@pytest.fixture
+def steps(api: httpx.AsyncClient, sandbox: Sandbox) -> Steps:
+    return Steps(api, sandbox)
+
+
+async def test_happy_path_all_four_steps(steps: Steps, sandbox: Sandbox) -> None:
+    policy = await steps.get(f"{TH}/v1/Policies/{STARTER_PROFILE_POLICY_SID}")  # 1.0
+    assert policy["requirements"]["end_user"][0]["type"] == STARTER_END_USER_TYPE
+    parts = await steps.step1_parts()  # 1.1–1.5
+    profile = parts["profile"]
+    evaluation = await steps.evaluate("CustomerProfiles", profile, STARTER_PROFILE_POLICY_SID)  # 1.6
+    assert evaluation["status"] == "compliant" and evaluation["customer_profile_sid"] == profile
+    assert [r["requirement_name"] for r in evaluation["results"]] == [
+        STARTER_END_USER_TYPE,
+        "customer_profile_address",
+        "primary_customer_profile",
+    ]
+    assert (await steps.submit("CustomerProfiles", profile))["status"] == "pending-review"  # 1.7
+
+    sp_policy = await steps.get(f"{TH}/v1/Policies/{SOLE_PROPRIETOR_POLICY_SID}")  # 2.0
+    assert sp_policy["requirements"]["end_user"][0]["fields"] == [
+        "brand_name",
+        "mobile_phone_number",
+        "vertical",
+    ]
+    product = (await steps.step2_parts(profile))["product"]  # 2.1–2.3
+    assert (await steps.evaluate("TrustProducts", product, SOLE_PROPRIETOR_POLICY_SID))[
+        "status"
+    ] == "compliant"
+    assert (await steps.submit("TrustProducts", product))["status"] == "pending-review"  # 2.5
+
+    brand = await steps.brand(profile, product)  # 3.1
+    assert (brand["status"], brand["identity_status"], brand["skip_automatic_sec_vet"]) == (
+        "PENDING",
+        None,
+        True,
+    )
+    sandbox.advance_clock(timedelta(minutes=1))
+    assert (await steps.get(f"{TH}/v1/CustomerProfiles/{profile}"))["status"] == "in-review"
+    sandbox.advance_clock(timedelta(minutes=4))
+    polled = await steps.fetch_brand(brand["sid"])  # 3.2
+    assert (polled["status"], polled["identity_status"]) == ("APPROVED", "UNVERIFIED")
+    sandbox.reply_yes(brand["sid"])
+    polled = await steps.fetch_brand(brand["sid"])
+    assert (polled["status"], polled["identity_status"]) == ("APPROVED", "VERIFIED")
+    assert polled["tcr_id"] and polled["date_updated"] == "2026-11-26T10:05:00Z"
+    for collection, sid in (("CustomerProfiles", profile), ("TrustProducts", product)):
+        assert (await steps.get(f"{TH}/v1/{collection}/{sid}"))["status"] == "twilio-approved"
+
+    mg = await steps.post(f"{MS}/v1/Services", {"FriendlyName": "c1 service"})  # 4.1
+    assert mg["us_app_to_person_registered"] is False
+    owned = await steps.get(f"{API}/IncomingPhoneNumbers.json", PhoneNumber="+12065550103")  # 4.2
+    pn = owned["incoming_phone_numbers"][0]["sid"]
+    entry = await steps.post(f"{MS}/v1/Services/{mg['sid']}/PhoneNumbers", {"PhoneNumberSid": pn})  # 4.3
+    assert (entry["sid"], entry["phone_number"], entry["service_sid"]) == (pn, "+12065550103", mg["sid"])
+    campaign = await steps.campaign(mg["sid"], brand["sid"])  # 4.4
+    assert (campaign["sid"], campaign["campaign_status"], campaign["messaging_service_sid"]) == (
+        CAMPAIGN_SID,
+        "PENDING",
+        mg["sid"],
+    )
+    assert campaign["message_samples"] == SAMPLES and campaign["has_embedded_links"] is False
+    url = f"{MS}/v1/Services/{mg['sid']}/Compliance/Usa2p/{CAMPAIGN_SID}"
+    sandbox.advance_clock(timedelta(minutes=10))
+    assert (await steps.get(url))["campaign_status"] == "IN_PROGRESS"  # 4.5
+    sandbox.advance_clock(timedelta(hours=2))
+    final = await steps.get(url)
+    assert final["campaign_status"] == "VERIFIED" and len(final["campaign_id"]) == 7
+    assert (await steps.get(f"{MS}/v1/Services/{mg['sid']}"))["us_app_to_person_registered"] is True
+    listed = await steps.get(f"{MS}/v1/Services/{mg['sid']}/Compliance/Usa2p")
+    assert [c["brand_registration_sid"] for c in listed["compliance"]] == [brand["sid"]]
+
+
+async def test_campaign_delete(steps: Steps) -> None:
+    mg = await steps.service_with_number()
+    await steps.campaign(mg, await steps.verified_brand())
+    url = f"{MS}/v1/Services/{mg}/Compliance/Usa2p/{CAMPAIGN_SID}"
+    assert (await steps.api.delete(url)).status_code == 204
+    error(await steps.api.get(url), 404, 20404)
+    assert (await steps.get(f"{MS}/v1/Services/{mg}"))["us_app_to_person_registered"] is False
+
+
+async def test_auth_is_required(sandbox: Sandbox) -> None:
+    async with httpx.AsyncClient(transport=SandboxTransport(sandbox)) as anonymous:
+        error(await anonymous.get(f"{TH}/v1/CustomerProfiles"), 401, 20003)
+        bad = await anonymous.get(f"{TH}/v1/CustomerProfiles", headers={"Authorization": "Basic !!!"})
+        error(bad, 401, 20003)
+        error(await anonymous.get(f"{TH}/v1/NoSuchThing"), 401, 20003)
+
+
+async def test_form_validation_like_twilio(api: httpx.AsyncClient) -> None:
+    missing = await api.post(
+        f"{TH}/v1/CustomerProfiles", data={"Email": "a@b.co", "PolicySid": STARTER_PROFILE_POLICY_SID}
+    )
+    assert error(missing, 400, 20001) == "Missing required parameter FriendlyName in the post body"
+    bad_sid = await api.post(
+        f"{TH}/v1/CustomerProfiles", data={"FriendlyName": "x", "Email": "a@b.co", "PolicySid": "RN123"}
+    )
+    assert "PolicySid" in error(bad_sid, 400, 20001)
+    bad_bool = await api.post(
+        f"{MS}/v1/a2p/BrandRegistrations",
+        data={
+            "CustomerProfileBundleSid": "BU" + "a" * 32,
+            "A2PProfileBundleSid": "BU" + "b" * 32,
+            "Mock": "yes",
+        },
+    )
+    assert error(bad_bool, 400, 20001).startswith("Invalid value for Mock")
+    as_json = await api.post(f"{TH}/v1/EndUsers", json={"FriendlyName": "x", "Type": STARTER_END_USER_TYPE})
+    assert "application/x-www-form-urlencoded" in error(as_json, 400, 20001)
+    bad_attributes = await api.post(
+        f"{TH}/v1/EndUsers",
+        data={"FriendlyName": "x", "Type": STARTER_END_USER_TYPE, "Attributes": "first_name=Jane"},
+    )
+    assert "Attributes" in error(bad_attributes, 400, 20001)
+    bad_type = await api.post(f"{TH}/v1/EndUsers", data={"FriendlyName": "x", "Type": "nobody"})
+    assert "Type" in error(bad_type, 400, 20001)
+
+
+async def test_unknown_paths_sids_and_methods(api: httpx.AsyncClient) -> None:
+    assert (
+        error(await api.get(f"{TH}/v1/Nope"), 404, 20404) == "The requested resource /v1/Nope was not found"
+    )
+    error(await api.get(f"{TH}/v1/CustomerProfiles/BU{'0' * 32}"), 404, 20404)
+    error(await api.get(f"{TH}/v1/CustomerProfiles/BUnot-a-sid"), 404, 20404)
+    error(await api.get(f"{MS}/v1/Services/MG{'0' * 32}/Compliance/Usa2p/{CAMPAIGN_SID}"), 404, 20404)
+    error(await api.get(f"{HOSTS['api']}/2010-04-01/Accounts/ACnope/Addresses.json"), 404, 20404)
+    error(await api.delete(f"{TH}/v1/CustomerProfiles"), 405, 20004)
+
+
+async def test_v1_pages_follow_next_and_previous(sandbox: Sandbox) -> None:
+    base = "http://127.0.0.1:8123"
+    async with httpx.AsyncClient(transport=SandboxTransport(sandbox), auth=AUTH, base_url=base) as api:
+        for n in range(3):
+            body(
+                await api.post("/v1/EndUsers", data={"FriendlyName": f"u{n}", "Type": STARTER_END_USER_TYPE}),
+                201,
+            )
+        page = body(await api.get("/v1/EndUsers", params={"PageSize": 1}), 200)
+        seen, pages = [], [page]
+        while True:
+            assert page["meta"]["key"] == "results" and page["meta"]["page_size"] == 1
+            seen += [u["friendly_name"] for u in page["results"]]
+            if page["meta"]["next_page_url"] is None:
+                break
+            assert page["meta"]["next_page_url"].startswith(f"{base}/v1/EndUsers?PageSize=1&Page=")
+            assert "PageToken=" in page["meta"]["next_page_url"]
+            page = body(await api.get(page["meta"]["next_page_url"]), 200)
+            pages.append(page)
+        seeded = "Acme Messaging ISV (primary) business information"
+        assert seen == [seeded, "u0", "u1", "u2"]
+        assert [p["meta"]["page"] for p in pages] == [0, 1, 2, 3]
+        assert pages[0]["meta"]["previous_page_url"] is None
+        back = body(await api.get(pages[2]["meta"]["previous_page_url"]), 200)
+        assert [u["friendly_name"] for u in back["results"]] == ["u0"]
+        assert pages[0]["meta"]["first_page_url"] == f"{base}/v1/EndUsers?PageSize=1&Page=0"
+        error(await api.get("/v1/EndUsers", params={"PageToken": "PAnope"}), 400, 21481)
+        error(await api.get("/v1/EndUsers", params={"PageSize": 0}), 400, 20001)
+
+
+async def test_2010_pages_are_flat_with_relative_uris(api: httpx.AsyncClient) -> None:
+    for n in range(3):
+        body(
+            await api.post(
+                f"{API}/Addresses.json",
+                data={
+                    "CustomerName": f"Customer {n}",
+                    "Street": f"{n} Main St",
+                    "City": "Seattle",
+                    "Region": "WA",
+                    "PostalCode": "98101",
+                    "IsoCountry": "US",
+                },
+            ),
+            201,
+        )
+    page = body(await api.get(f"{API}/Addresses.json", params={"PageSize": 1}), 200)
+    names = []
+    while True:
+        assert set(page) == {
+            "addresses",
+            "first_page_uri",
+            "next_page_uri",
+            "previous_page_uri",
+            "page",
+            "page_size",
+            "start",
+            "end",
+            "uri",
+        }
+        assert page["start"] == page["end"] == page["page"]
+        names += [a["customer_name"] for a in page["addresses"]]
+        if page["next_page_uri"] is None:
+            break
+        assert page["next_page_uri"].startswith(f"/2010-04-01/Accounts/{Sandbox.ACCOUNT_SID}/Addresses.json?")
+        page = body(await api.get(HOSTS["api"] + page["next_page_uri"]), 200)
+    assert names == ["Customer 0", "Customer 1", "Customer 2"]
+    assert page["previous_page_uri"] is not None
+
+
+async def test_list_filters(steps: Steps, sandbox: Sandbox) -> None:
+    profile = await steps.step1("c1")
+    await steps.step1_parts("c2", street="9 Elm St")
+    profiles = await steps.get(f"{TH}/v1/CustomerProfiles", FriendlyName="c2 starter")
+    assert [p["friendly_name"] for p in profiles["results"]] == ["c2 starter"]
+    approved = await steps.get(f"{TH}/v1/CustomerProfiles", Status="twilio-approved")
+    assert [p["sid"] for p in approved["results"]] == [sandbox.PRIMARY_PROFILE_SID]
+    starters = await steps.get(
+        f"{TH}/v1/CustomerProfiles", PolicySid=STARTER_PROFILE_POLICY_SID, Status="pending-review"
+    )
+    assert [p["sid"] for p in starters["results"]] == [profile]
+    await steps.step2(profile, "c1")
+    assert len((await steps.get(f"{TH}/v1/TrustProducts", FriendlyName="c1 trust product"))["results"]) == 1
+    assert (await steps.get(f"{TH}/v1/TrustProducts", FriendlyName="nope"))["results"] == []
+    addresses = await steps.get(
+        f"{API}/Addresses.json", CustomerName="Jane Doe", IsoCountry="US", FriendlyName="c2 address"
+    )
+    assert [a["street"] for a in addresses["addresses"]] == ["9 Elm St"]
+    owned = await steps.get(f"{API}/IncomingPhoneNumbers.json", PhoneNumber="+12065550102")
+    assert [n["phone_number"] for n in owned["incoming_phone_numbers"]] == ["+12065550102"]
+    assert owned["uri"].endswith("PhoneNumber=%2B12065550102&PageSize=50&Page=0")
+    assert (await steps.get(f"{API}/IncomingPhoneNumbers.json", PhoneNumber="+14155550100"))[
+        "incoming_phone_numbers"
+    ] == []
+    raw_plus = await steps.api.get(f"{API}/IncomingPhoneNumbers.json?PhoneNumber=+12065550102")
+    assert body(raw_plus, 200)["incoming_phone_numbers"] == []  # an unencoded + is a space, as on Twilio
+    named = await steps.get(f"{API}/IncomingPhoneNumbers.json", FriendlyName="(206) 555-0104")
+    assert [n["phone_number"] for n in named["incoming_phone_numbers"]] == ["+12065550104"]
+    assignments = await steps.get(
+        f"{TH}/v1/CustomerProfiles/{profile}/EntityAssignments", ObjectType=STARTER_END_USER_TYPE
+    )
+    assert len(assignments["results"]) == 1
+
+
+def test_seeded_account(sandbox: Sandbox) -> None:
+    dump = sandbox.dump()
+    assert list(dump) == [
+        "customer_profiles",
+        "trust_products",
+        "end_users",
+        "addresses",
+        "supporting_documents",
+        "brand_registrations",
+        "messaging_services",
+        "campaigns",
+        "incoming_phone_numbers",
+    ]
+    [primary] = dump["customer_profiles"]
+    assert primary["sid"] == sandbox.PRIMARY_PROFILE_SID and primary["status"] == "twilio-approved"
+    assert primary["policy_sid"] == "RNdfbf3fae0e1107f8aded0e7cead80bf5"
+    assert primary["friendly_name"] == "Acme Messaging ISV (primary)"
+    [info] = dump["end_users"]
+    assert info["type"] == "customer_profile_business_information"
+    assert info["attributes"]["business_identity"] == "isv_reseller_or_partner"
+    numbers = sandbox.owned_numbers()
+    assert numbers == dump["incoming_phone_numbers"] and len(numbers) == 5
+    for n in numbers:
+        assert phonenumbers.is_valid_number(phonenumbers.parse(n["phone_number"]))
+        assert n["sid"].startswith("PN") and n["friendly_name"]
+        assert n["capabilities"] | {"fax": False} == {"sms": True, "mms": True, "voice": True, "fax": False}
+    assert Sandbox.ACCOUNT_SID.startswith("AC") and int(Sandbox.ACCOUNT_SID[2:], 16) >= 0
+    assert len(Sandbox.ACCOUNT_SID) == 34
+
+
+async def test_sync_client_and_other_base(sandbox: Sandbox) -> None:
+    with httpx.Client(
+        transport=SandboxTransport(sandbox), auth=AUTH, base_url="http://localhost:1"
+    ) as client:
+        created = body(client.post("/v1/Services", data={"FriendlyName": "sync"}), 201)
+        assert created["url"] == f"http://localhost:1/v1/Services/{created['sid']}"
+        assert body(client.get(f"/v1/Services/{created['sid']}"), 200)["friendly_name"] == "sync"
+
+
+async def test_state_survives_reopen(tmp_path: Path, steps: Steps, sandbox: Sandbox) -> None:
+    profile = await steps.step1()
+    sandbox.advance_clock(timedelta(hours=3))
+    reopened = Sandbox(tmp_path / "sandbox.db", now=lambda: NOW)
+    try:
+        assert reopened.PRIMARY_PROFILE_SID == sandbox.PRIMARY_PROFILE_SID
+        assert reopened.clock() == NOW + timedelta(hours=3)
+        assert reopened.dump() == sandbox.dump()
+        assert profile in [p["sid"] for p in reopened.dump()["customer_profiles"]]
+        async with httpx.AsyncClient(transport=SandboxTransport(reopened), auth=AUTH) as api:
+            fresh = body(await api.post(f"{MS}/v1/Services", data={"FriendlyName": "after reopen"}), 201)
+        sids = [r["sid"] for rows in sandbox.dump().values() for r in rows]
+        assert fresh["sid"] in sids and len(sids) == len(set(sids))  # the SID counter carried on
+    finally:
+        reopened.close()
+
+
+async def test_every_create_is_committed_before_the_answer(tmp_path: Path, steps: Steps) -> None:
+    await steps.post(f"{MS}/v1/Services", {"FriendlyName": "committed"})
+    with sqlite3.connect(tmp_path / "sandbox.db") as other:  # another process would see the same
+        rows = other.execute("SELECT body FROM resources WHERE kind = 'messaging_services'").fetchall()
+    assert [json.loads(b)["friendly_name"] for (b,) in rows] == ["committed"]
+
+
+def test_state_file_is_private(tmp_path: Path, sandbox: Sandbox) -> None:
+    assert stat.S_IMODE(os.stat(tmp_path / "sandbox.db").st_mode) == 0o600
+
+
+def test_sids_are_deterministic(tmp_path: Path) -> None:
+    first, second = (Sandbox(tmp_path / f"{n}.db", now=lambda: NOW) for n in (1, 2))
+    try:
+        assert first.dump() == second.dump()
+        assert first.PRIMARY_PROFILE_SID[2:] == first.PRIMARY_PROFILE_SID[2:].lower()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_clock_only_moves_forward(sandbox: Sandbox) -> None:
+    assert sandbox.clock() == NOW
+    assert sandbox.advance_clock(timedelta(hours=25)) == NOW + timedelta(hours=25)
+    with pytest.raises(ValueError):
+        sandbox.advance_clock(timedelta(seconds=-1))
+
+
+def test_triggers_table_is_documented() -> None:
+    assert {
+        "noncompliant_address",
+        "rejected_profile",
+        "noncompliant_brand_name",
+        "failed_brand",
+        "failed_campaign",
+        "mobile_limit",
+    } == set(TRIGGERS)
+    assert all(set(row) == {"field", "value", "effect"} for row in TRIGGERS.values())

@@ -1,0 +1,9 @@
+"""The built-in sandbox: a stateful fake of the Twilio endpoints the flow uses (see app.Sandbox)."""
+
+from wizard.sandbox.app import Sandbox, SandboxError
+from wizard.sandbox.faults import FaultPlan
+from wizard.sandbox.server import serve
+from wizard.sandbox.transport import SandboxTransport
+from wizard.sandbox.triggers import TRIGGERS
+
+__all__ = ["TRIGGERS", "FaultPlan", "Sandbox", "SandboxError", "SandboxTransport", "serve"]
