@@ -333,7 +333,7 @@ class Store:
 
     def journal(self, key: str) -> list[JournalEntry]:
         rows = self._db.execute("SELECT * FROM journal WHERE customer_key = ? ORDER BY id", (key,))
-        return [JournalEntry(**{k: r[k] for k in r.keys()}) for r in rows]
+        return [JournalEntry(**dict(r)) for r in rows]
 
     def open_entries(self, key: str) -> list[JournalEntry]:
         """Calls left `sent`: their outcome is unknown and must be reconciled before anything else."""

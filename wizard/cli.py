@@ -18,11 +18,11 @@ from typing import Any
 from storage.store import StoreError
 from wizard import customers
 from wizard.flow.engine import Report
-from wizard.runtime import Runtime, SetupError
-from wizard.sandbox import SandboxError
 from wizard.playbooks import describe as describe_error
 from wizard.playbooks import playbook
 from wizard.readiness import lint_row
+from wizard.runtime import Runtime, SetupError
+from wizard.sandbox import SandboxError
 from wizard.twilio import TwilioError
 from wizard.views import dossier, list_row
 

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from storage.store import Record, Store
-from wizard.customer import Customer
-from wizard.flow.actions import Action, Wait
+from storage.store import Record, Store, UnknownCustomer
 from wizard import constants as C
 from wizard import readiness
 from wizard.checks import Finding
+from wizard.customer import Customer
+from wizard.flow.actions import Action, Wait
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
 from wizard.flow.state import Charge, FlowState, Problem
 from wizard.flow.status import Summary, describe, summarize
@@ -32,6 +33,40 @@ from wizard.twilio.operations import OPERATIONS
 MAX_ACTIONS_PER_RUN = 60
 MAX_TRIES_PER_ACTION = 3
 LEASE = timedelta(minutes=10)
+CRASH_AT = "A2P_CRASH_AT"
+CRASH_POINTS = ("before-request", "after-perform", "after-record")
+
+
+def crash_point(action: str, point: str) -> None:
+    """Test hook, inert unless A2P_CRASH_AT="<action>:<point>" is set, e.g. "profile.create:after-perform".
+
+    At that point of that action the process kills itself (SIGKILL: no cleanup, no finally), so the tests can
+    prove a real crash anywhere in the flow is survived. Points: `before-request` (journaled `sent`, nothing
+    sent), `after-perform` (Twilio did it, the answer is not recorded), `after-record` (answer saved).
+    """
+    if os.environ.get(CRASH_AT) == f"{action}:{point}":
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+def _dead_here(owner: str) -> bool:
+    """Whether a lease owner ("host:pid:nonce") is a process of this host that is no longer running.
+
+    Such a lease is left by a crash (a killed process cannot release it); waiting out its 10 minutes would
+    only block the operator. A lease of another host, or of a running process, is always respected.
+    """
+    parts = owner.rsplit(":", 2)
+    if os.name != "posix" or len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 @dataclass
@@ -78,6 +113,8 @@ class Engine:
         self.own_numbers: frozenset[str] = frozenset()
         """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._active: set[str] = set()
+        """Customers this engine is running now: the store's lease can't tell two runs of one owner apart."""
         self._primary_checked = not verify_primary
 
     # -- reading and saving ------------------------------------------------------------------------------
@@ -151,16 +188,36 @@ class Engine:
         except TwilioError as error:
             report.error = f"Could not read the account's phone numbers: {error}"
             return report
-        now = self.clock()
-        if not self.store.claim(key, self._owner, (now + LEASE).isoformat(), now.isoformat()):
-            report.error = "Another operator is advancing this customer right now; try again in a moment."
+        if not self._claim(key, report):
             return report
         try:
             await self._advance(key, report, on_outcome or (lambda o: None))
         finally:
-            self.store.release(key, self._owner)
+            self._release(key)
         report.summary = self.summary(self.load(key))
         return report
+
+    def _claim(self, key: str, report: Report) -> bool:
+        """Take the customer's lease (or a dead local process's); else say why in `report.error`."""
+        now = self.clock()
+        until, stamp = (now + LEASE).isoformat(), now.isoformat()
+        try:
+            taken = key not in self._active and (
+                self.store.claim(key, self._owner, until, stamp)
+                or ((holder := self.store.lease_owner(key)) is not None and _dead_here(holder)
+                    and self.store.claim(key, self._owner, until, stamp, replacing=holder)))
+        except UnknownCustomer as error:
+            report.error = str(error)
+            return False
+        if not taken:
+            report.error = "Another operator is advancing this customer right now; try again in a moment."
+            return False
+        self._active.add(key)
+        return True
+
+    def _release(self, key: str) -> None:
+        self._active.discard(key)
+        self.store.release(key, self._owner)
 
     async def _advance(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> None:
         fresh: set[str] = set()
@@ -343,11 +400,20 @@ class Engine:
     async def resend_otp(self, key: str) -> Report:
         """Ask Twilio to text the customer a new one-time passcode (brand must be APPROVED, not yet VERIFIED)."""
         report = Report(key)
+        if not self._claim(key, report):
+            return report
+        try:
+            await self._resend_otp(key, report)
+        finally:
+            self._release(key)
+        return report
+
+    async def _resend_otp(self, key: str, report: Report) -> None:
         c = self.load(key)
         brand = c.state.sids.get("brand")
         if not brand:
             report.error = "No brand is registered for this customer yet."
-            return report
+            return
         read = await self._run(c, brand_read_action(brand))
         report.outcomes.append(read)
         c = self.load(key)
@@ -365,6 +431,5 @@ class Engine:
             report.outcomes.append(await self._run(c, Action("brand.otp_resend", "resend_brand_otp", resent,
                                                               path={"sid": brand})))
         report.summary = self.summary(self.load(key))
-        return report
 
 

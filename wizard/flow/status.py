@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from wizard.customer import Customer
-from wizard.flow.actions import Action, Wait
+from wizard.flow.actions import Action
 from wizard.flow.plan import Context, otp_deadline, plan
 
 ALL_FRESH = frozenset({"profile", "bundle", "brand", "campaign"})
