@@ -61,7 +61,7 @@ class Runtime:
         sandbox: Sandbox | None = None
         if settings.effective_mode == "sandbox":
             faults = FaultPlan.parse(settings.sandbox_faults) if settings.sandbox_faults else None
-            sandbox = Sandbox(locations.sandbox, now=now, faults=faults)
+            sandbox = Sandbox(locations.sandbox, now=now, faults=faults, speed=settings.sandbox_speed)
             client = TwilioClient(Sandbox.ACCOUNT_SID, (Sandbox.ACCOUNT_SID, SANDBOX_PASSWORD),
                                   base_url=settings.base_url, transport=SandboxTransport(sandbox))
             primary = settings.primary_profile_sid or sandbox.PRIMARY_PROFILE_SID

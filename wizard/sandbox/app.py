@@ -46,27 +46,45 @@ def route(path: str) -> tuple[dict[str, Handler], dict[str, str]] | None:
 
 
 class Sandbox:
-    """State in one SQLite file; sandbox time = now() + a persisted offset; seeded on first open."""
+    """State in one SQLite file; seeded on first open.
+
+    Sandbox time runs `speed` times faster than real time from the moment the sandbox was first opened, plus
+    whatever `advance_clock` added: at the default speed of 60 a brand is approved within seconds and a
+    campaign verified within minutes, so a new user sees the whole flow without waiting for days.
+    """
 
     ACCOUNT_SID: ClassVar[str] = "ACa2b" + "0" * 28 + "a"
 
     def __init__(
-        self, path: Path, *, now: Callable[[], datetime] | None = None, faults: FaultPlan | None = None
+        self,
+        path: Path,
+        *,
+        now: Callable[[], datetime] | None = None,
+        faults: FaultPlan | None = None,
+        speed: float = 1.0,
     ) -> None:
+        if speed <= 0:
+            raise ValueError("The sandbox clock speed must be positive")
         self._now = now or (lambda: datetime.now(UTC))
+        self.speed = speed
         self.faults = faults or FaultPlan()
         self.fault_injector = FaultInjector(self.faults)
         self._state = SandboxState(path)
         self._lock = threading.RLock()
         with self._lock, self._state.transaction():
+            if self._state.meta_get("clock_anchor") is None:
+                self._state.meta_set("clock_anchor", self._now().isoformat())
+            self._anchor = datetime.fromisoformat(self._state.meta_get("clock_anchor") or "")
             self.PRIMARY_PROFILE_SID = seed(self._ctx(HOSTS))
 
     def _ctx(self, bases: Mapping[str, str]) -> Ctx:
         return Ctx(self._state, self.clock(), bases, self.ACCOUNT_SID)
 
     def clock(self) -> datetime:
-        """Sandbox time: the real now() plus the persisted offset."""
-        return self._now() + timedelta(seconds=float(self._state.meta_get("clock_offset") or 0))
+        """Sandbox time: real time since the first open, sped up, plus the persisted offset."""
+        now = self._now()
+        offset = float(self._state.meta_get("clock_offset") or 0)
+        return self._anchor + (now - self._anchor) * self.speed + timedelta(seconds=offset)
 
     def advance_clock(self, delta: timedelta) -> datetime:
         if delta < timedelta(0):
