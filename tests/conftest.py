@@ -11,7 +11,8 @@ import pytest
 from tests.factories import FROZEN
 
 SECRET_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
-               "A2P_PRIMARY_PROFILE_SID", "A2P_TWILIO_BASE_URL", "A2P_MODE", "A2P_MOCK_BRAND", "A2P_SANDBOX_FAULTS")
+               "A2P_PRIMARY_PROFILE_SID", "A2P_TWILIO_BASE_URL", "A2P_MODE", "A2P_MOCK_BRAND", "A2P_SANDBOX_FAULTS",
+               "A2P_SANDBOX_SPEED")
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +22,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in SECRET_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("A2P_WIZARD_HOME", str(home))
+    monkeypatch.setenv("A2P_SANDBOX_SPEED", "1")  # real time in CLI tests: no drift while a test runs
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     return home

@@ -39,7 +39,7 @@ def customers_csv(tmp_path: Path, n: int = 3) -> Path:
 
 def test_scripted_batch_reaches_verified_campaigns_with_one_of_each_resource(tmp_path, isolated):
     """The issue's own script, as separate processes: import, then advance / clock / reply-yes until done."""
-    env = {**os.environ, "A2P_WIZARD_HOME": str(isolated)}
+    env = {**os.environ, "A2P_WIZARD_HOME": str(isolated), "A2P_SANDBOX_SPEED": "1"}
 
     def cli(*argv: str) -> str:
         result = subprocess.run([sys.executable, "-m", "wizard", *argv], env=env, capture_output=True,
@@ -53,10 +53,10 @@ def test_scripted_batch_reaches_verified_campaigns_with_one_of_each_resource(tmp
         rows = json.loads(cli("list", "--json"))
         if all(r["done"] for r in rows):
             break
-        cli("sandbox", "clock", "+12h")
         for r in rows:
             if r["step_status"] == "APPROVED/UNVERIFIED":
                 cli("sandbox", "reply-yes", r["key"])
+        cli("sandbox", "clock", "+12h")
     rows = json.loads(cli("list", "--json"))
     assert [(r["key"], r["done"], r["step_status"]) for r in rows] == [(f"K{i}", True, "VERIFIED") for i in range(3)]
     dump = json.loads(cli("sandbox", "dump", "--json"))
