@@ -1,0 +1,28 @@
+"""The README keeps its promises: the two quick-start commands, every readiness rule, every trigger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wizard.checks import RULES
+from wizard.playbooks import PLAYBOOKS
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_quick_start_is_two_commands():
+    quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    commands = [line.split("#")[0].strip() for line in quick.splitlines() if line.startswith("uv run")]
+    assert commands == ["uv run a2p-wizard", "uv run pytest"]
+
+
+def test_every_readiness_rule_is_listed_with_its_severity():
+    for rule, (severity, _) in RULES.items():
+        line = next((row for row in README.splitlines() if f"`{rule}`" in row), None)
+        assert line is not None, rule
+        assert f"| {severity} |" in line, rule
+
+
+def test_every_playbook_code_is_listed():
+    for code in PLAYBOOKS:
+        assert f"[{code}](" in README, code
