@@ -1,0 +1,333 @@
+"""The traffic the contract tests judge: every request the client sends in the real flow, and every answer.
+
+Each scenario runs on a fresh sandbox Runtime whose client sends through a Recorder (tests/oas.py):
+- every test of tests/test_flow.py that needs only `runtime` (happy and unhappy paths: the params come
+  from wizard/flow/plan.py),
+- a Canadian customer with Unicode names and every optional campaign field, and the same customer through
+  every correction (updates, brand resubmission, passcode resend, campaign update),
+- a customer whose every write's answer is lost once (the engine's finders: list calls with filters),
+- direct calls for what the flow does not send (paging, filters, the primary-profile check, refresh,
+  a supporting-document update) and for Twilio errors the sandbox returns.
+
+Captured once per test process (run_all is cached); `traffic()` is the session fixture's body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import inspect
+import os
+import shutil
+import tempfile
+import traceback
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+import httpx
+
+from tests import factories as f
+from tests import oas
+from tests.conftest import SECRET_VARS, Clock
+from wizard import constants as C
+from wizard import customers
+from wizard.models import Campaign, SoleProprietor, StarterProfile
+from wizard.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.sandbox import SandboxTransport
+from wizard.twilio import TwilioClient, TwilioError
+
+Scenario = Callable[[Runtime], Awaitable[None]]
+
+
+@dataclass
+class Traffic:
+    exchanges: list[oas.Exchange] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    """Scenarios that raised (their traffic up to the failure is kept)."""
+
+    def of(self, name: str) -> list[oas.Exchange]:
+        return [e for e in self.exchanges if e.operation.name == name]
+
+
+# -- inputs ----------------------------------------------------------------------------------------------
+
+
+def canadian_profile() -> StarterProfile:
+    return StarterProfile.model_validate({
+        "first_name": "José", "last_name": "Nguyễn", "email": "jose.nguyen@example.ca", "phone": "+1 416 555 0134",
+        "street": "200 Wellington St W", "street2": "Suite 400", "city": "Toronto", "region": "ON",
+        "postal_code": "M5V 2T6", "country": "CA",
+    })
+
+
+def canadian_bundle() -> SoleProprietor:
+    return SoleProprietor.model_validate({"brand_name": "Nguyễn Tutoring", "mobile_phone": "(647) 555-0188",
+                                          "vertical": "EDUCATION"})
+
+
+def canadian_campaign(phone_number: str = "+12065550101") -> Campaign:
+    return Campaign.model_validate({
+        "campaign_description": "Lesson reminders and homework notes for José Nguyễn's tutoring students.",
+        "message_flow": "Students opt in by texting JOIN to the number shown on nguyen-tutoring.example.ca, "
+                        "or by ticking the SMS box on the sign-up form there.",
+        "samples": ["Nguyễn Tutoring: your lesson is tomorrow at 4pm. Reply STOP to opt out.",
+                    "Nguyễn Tutoring: this week's homework is at https://nguyen-tutoring.example.ca/hw",
+                    "Nguyễn Tutoring: Zoë, call 416-555-0134 to reschedule. Reply HELP for help."],
+        "has_embedded_links": True, "has_embedded_phone": True,
+        "opt_in_message": "Nguyễn Tutoring: you're subscribed to lesson texts. Reply STOP to opt out.",
+        "opt_in_keywords": ["JOIN", "START"],
+        "opt_out_message": "Nguyễn Tutoring: you're unsubscribed and will get no more texts.",
+        "opt_out_keywords": ["STOP", "QUIT"],
+        "help_message": "Nguyễn Tutoring: lesson reminders. Email help@nguyen-tutoring.example.ca.",
+        "help_keywords": ["HELP", "INFO"],
+        "privacy_policy_url": "https://nguyen-tutoring.example.ca/privacy",
+        "terms_url": "https://nguyen-tutoring.example.ca/terms",
+        "phone_number": phone_number,
+    })
+
+
+# -- driving ---------------------------------------------------------------------------------------------
+
+
+async def settle(rt: Runtime, key: str, *, rounds: int = 30, retry_failed: bool = False) -> None:
+    """Advance until done (or waiting on a fix), answering the OTP and moving the sandbox clock; with
+    `retry_failed`, a call that failed for want of an answer is simply advanced again."""
+    assert rt.sandbox is not None
+    for _ in range(rounds):
+        await rt.engine.advance(key)
+        c = rt.engine.load(key)
+        summary = rt.engine.summary(c)
+        if summary.done or (summary.kind in ("fix", "operator") and not (retry_failed and c.state.last_error)):
+            return
+        if summary.kind == "customer":
+            rt.sandbox.reply_yes(c.state.sids["brand"])
+        rt.sandbox.advance_clock(timedelta(hours=3))
+    raise AssertionError(f"{key} not settled after {rounds} rounds: {rt.engine.summary(rt.engine.load(key))}")
+
+
+async def canada(rt: Runtime) -> None:
+    c = customers.create(rt.engine, canadian_profile(), canadian_bundle(), canadian_campaign())
+    await settle(rt, c.key)
+    assert rt.engine.summary(rt.engine.load(c.key)).done
+
+
+async def canada_corrections(rt: Runtime) -> None:
+    """The Canadian customer through every correction: a noncompliant address and a new email (updates of
+    the address, end user and profile), a FAILED brand (bundle end-user update, resubmission), a lapsed
+    passcode (resend), a FAILED campaign (update) — with Unicode text throughout."""
+    assert rt.sandbox is not None
+    engine, sandbox = rt.engine, rt.sandbox
+    good_campaign = canadian_campaign()
+    bad_samples = ["Nguyễn Tutoring: cannabis-free study snacks at the lesson. Reply STOP to opt out.",
+                   *good_campaign.samples[1:]]
+    c = customers.create(engine, canadian_profile().model_copy(update={"street": "200 Noncompliant St W"}),
+                         canadian_bundle().model_copy(update={"brand_name": "Nguyễn Tutoring Fail"}),
+                         good_campaign.model_copy(update={"samples": bad_samples}))
+    await engine.advance(c.key)
+    c = engine.load(c.key)
+    assert c.state.evaluations["profile"].status == "noncompliant"
+    fixed = canadian_profile().model_copy(update={"email": "jose@nguyen-tutoring.example.ca"})
+    c = customers.save_inputs(engine, c.key, c.version, profile=fixed)
+    await engine.advance(c.key)
+    sandbox.advance_clock(timedelta(hours=1))
+    await engine.advance(c.key)
+    c = engine.load(c.key)
+    assert c.state.statuses["brand"] == "FAILED", c.state.statuses
+    c = customers.save_inputs(engine, c.key, c.version, bundle=canadian_bundle())
+    await engine.advance(c.key)
+    sandbox.advance_clock(timedelta(hours=1))
+    await engine.advance(c.key)
+    sandbox.advance_clock(timedelta(hours=25))
+    report = await engine.resend_otp(c.key)
+    assert report.error is None, report.error
+    sandbox.reply_yes(engine.load(c.key).state.sids["brand"])
+    await engine.advance(c.key)
+    sandbox.advance_clock(timedelta(hours=3))
+    await engine.advance(c.key)
+    c = engine.load(c.key)
+    assert c.state.statuses["campaign"] == "FAILED", c.state.statuses
+    customers.save_inputs(engine, c.key, c.version, campaign=good_campaign)
+    await settle(rt, c.key)
+    assert engine.summary(engine.load(c.key)).done
+    done = {e.action for e in rt.store.journal(c.key) if e.state == "done"}
+    assert {"profile.update_address", "profile.update_end_user", "profile.update", "bundle.update_end_user",
+            "brand.resubmit", "brand.otp_resend", "campaign.update"} <= done, done
+
+
+class LoseFirstAnswer(httpx.AsyncBaseTransport):
+    """The first time each distinct write is sent, the sandbox performs it and the answer is lost."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.seen = inner, set()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST" and (request.url.path, body) not in self.seen:
+            self.seen.add((request.url.path, body))
+            raise httpx.ReadTimeout("answer lost (contract test)", request=request)
+        return response
+
+
+async def lost_answers(rt: Runtime) -> None:
+    c = customers.create(rt.engine, f.profile(email="lost@example.com"), f.bundle(mobile_phone="+12065550177"),
+                         f.campaign(phone_number="+12065550103"))
+    await settle(rt, c.key, rounds=60, retry_failed=True)
+    assert rt.engine.summary(rt.engine.load(c.key)).done
+    found = [e.action for e in rt.store.journal(c.key) if e.state == "done"]
+    assert "profile.create" in found
+
+
+async def lists_filters_and_paging(rt: Runtime) -> None:
+    """Two customers, then every list with its filters and one item per page (next-page links followed)."""
+    keys = []
+    for i, (profile, bundle) in enumerate(((f.profile(), f.bundle()), (canadian_profile(), canadian_bundle()))):
+        campaign = f.campaign(phone_number=f"+1206555010{i}")
+        c = customers.create(rt.engine, profile, bundle, campaign)
+        await settle(rt, c.key)
+        keys.append(c.key)
+    c = rt.engine.load(keys[1])
+    s, client = c.state.sids, rt.client
+    one = {"PageSize": 1}
+
+    async def every(name: str, query: dict | None = None, **path: str) -> list[dict]:
+        return [item async for item in client.paginate(name, query={**one, **(query or {})}, **path)]
+
+    assert len(await every("list_customer_profiles")) >= 3
+    await every("list_customer_profiles", {"Status": "in-review", "PolicySid": C.STARTER_PROFILE_POLICY_SID})
+    await every("list_customer_profiles", {"FriendlyName": f"a2p:{c.key}:starter-profile"})
+    await every("list_trust_products", {"Status": "in-review", "PolicySid": C.SOLE_PROPRIETOR_POLICY_SID,
+                                        "FriendlyName": f"a2p:{c.key}:sole-prop-bundle"})
+    assert len(await every("list_end_users")) >= 4
+    await every("list_supporting_documents")
+    assert len(await every("list_customer_profile_entities", sid=s["profile"])) == 3
+    await every("list_customer_profile_entities", {"ObjectType": C.STARTER_END_USER_TYPE}, sid=s["profile"])
+    await every("list_trust_product_entities", {"ObjectType": C.SOLE_PROPRIETOR_END_USER_TYPE}, sid=s["bundle"])
+    assert len(await every("list_trust_product_entities", sid=s["bundle"])) == 2
+    assert len(await every("list_addresses")) == 2
+    await every("list_addresses", {"FriendlyName": f"a2p:{c.key}:address", "CustomerName": "José Nguyễn",
+                                   "IsoCountry": "CA", "EmergencyEnabled": False})
+    assert len(await every("list_incoming_phone_numbers")) == 5
+    await every("list_incoming_phone_numbers", {"PhoneNumber": "206555*", "FriendlyName": "(206) 555-0101",
+                                                "Origin": "twilio", "Beta": False})
+    assert len(await every("list_brand_registrations")) == 2
+    assert len(await every("list_services")) == 2
+    await every("list_service_phone_numbers", sid=s["service"])
+    await every("list_campaigns", sid=s["service"])
+
+
+async def direct_calls(rt: Runtime) -> None:
+    """What the flow does not send: the live primary-profile check, a supporting-document update, refresh."""
+    assert await rt.engine.check_primary() == []
+    c = customers.create(rt.engine, canadian_profile(), canadian_bundle(), canadian_campaign("+12065550104"))
+    await settle(rt, c.key)
+    s = rt.engine.load(c.key).state.sids
+    await rt.client.call("update_supporting_document", {
+        "FriendlyName": f"a2p:{c.key}:address-document (Toronto)", "Attributes": {"address_sids": s["address"]},
+    }, sid=s["address_document"])
+    await rt.client.call("fetch_end_user", sid=s["profile_end_user"])
+    await rt.engine.refresh(c.key)
+    assert await rt.engine.refresh_all() == 1
+
+
+async def twilio_errors(rt: Runtime) -> None:
+    """Well-formed requests the sandbox refuses the way Twilio does: each must raise TwilioError."""
+    c = customers.create(rt.engine, f.profile(), f.bundle(), f.campaign())
+    await rt.engine.advance(c.key)  # stops at the brand, PENDING
+    s = rt.engine.load(c.key).state.sids
+    missing = "BU" + "0" * 32
+    attempts: list[tuple[str, dict]] = [
+        ("fetch_customer_profile", {"sid": missing}),
+        ("fetch_trust_product", {"sid": missing}),
+        ("fetch_brand_registration", {"sid": "BN" + "0" * 32}),
+        ("evaluate_customer_profile", {"params": {"PolicySid": "RN" + "0" * 32}, "sid": s["profile"]}),
+        ("update_customer_profile", {"params": {"Status": "pending-review"}, "sid": s["profile"]}),
+        ("assign_customer_profile_entity", {"params": {"ObjectSid": s["profile_end_user"]}, "sid": s["profile"]}),
+        ("create_brand_registration", {"params": {"CustomerProfileBundleSid": missing,
+                                                  "A2PProfileBundleSid": missing, "BrandType": C.USE_CASE}}),
+        ("resubmit_brand_registration", {"sid": s["brand"]}),
+        ("list_end_users", {"query": {"PageToken": "PAnot-a-token"}}),
+    ]
+    for name, arguments in attempts:
+        try:
+            await rt.client.call(name, **arguments)
+        except TwilioError:
+            continue
+        raise AssertionError(f"{name} was accepted; the scenario expects Twilio to refuse it")
+
+
+def _flow_tests() -> dict[str, Scenario]:
+    """tests/test_flow.py's tests that need only the `runtime` (and `clock`) fixtures (none marked skip/xfail)."""
+    from tests import test_flow
+
+    found: dict[str, Scenario] = {}
+    for name, fn in vars(test_flow).items():
+        if name.startswith("test_") and inspect.iscoroutinefunction(fn):
+            params = set(inspect.signature(fn).parameters)
+            marked = {m.name for m in getattr(fn, "pytestmark", [])} & {"skip", "skipif", "xfail"}
+            if params and params <= {"runtime", "clock"} and not marked:
+                found[f"flow:{name.removeprefix('test_')}"] = fn
+    return found
+
+
+def scenarios() -> dict[str, Scenario]:
+    return {
+        **_flow_tests(),
+        "canada": canada,
+        "canada-corrections": canada_corrections,
+        "lost-answers": lost_answers,
+        "lists-filters-paging": lists_filters_and_paging,
+        "direct-calls": direct_calls,
+        "twilio-errors": twilio_errors,
+    }
+
+
+# -- running ---------------------------------------------------------------------------------------------
+
+
+async def _run_one(name: str, fn: Scenario, home: Path, traffic: Traffic) -> None:
+    clock = Clock()
+    rt = Runtime.open(home=home, mode="sandbox", now=clock)
+    assert rt.sandbox is not None
+    inner: httpx.AsyncBaseTransport = SandboxTransport(rt.sandbox)
+    if name == "lost-answers":
+        inner = LoseFirstAnswer(inner)
+    recorder = oas.Recorder(inner, name)
+    original = rt.client
+    rt.client = rt.engine.client = TwilioClient(original.account_sid, (original.account_sid, SANDBOX_PASSWORD),
+                                                 transport=recorder, retries=0)
+    await original.aclose()
+    try:
+        params = inspect.signature(fn).parameters
+        await (fn(rt, clock) if "clock" in params else fn(rt))  # type: ignore[call-arg]
+    except Exception:
+        traffic.failures[name] = traceback.format_exc()
+    finally:
+        traffic.exchanges += recorder.exchanges
+        await rt.aclose()
+
+
+async def _run_all(base: Path) -> Traffic:
+    traffic = Traffic()
+    for i, (name, fn) in enumerate(scenarios().items()):
+        await _run_one(name, fn, base / f"s{i:02d}", traffic)
+    return traffic
+
+
+@cache
+def run_all() -> Traffic:
+    """Run every scenario once per process, in a worker thread (no event loop of the caller is touched),
+    with no A2P_*/TWILIO_* setting of the caller's environment (restored afterwards)."""
+    base = Path(tempfile.mkdtemp(prefix="a2p-contract-"))
+    atexit.register(shutil.rmtree, base, ignore_errors=True)
+    names = {*SECRET_VARS, *(n for n in os.environ if n.startswith(("A2P_", "TWILIO_")))}
+    saved = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, _run_all(base)).result()
+    finally:
+        os.environ.update(saved)
