@@ -273,3 +273,23 @@ async def test_a_blocking_campaign_finding_stops_only_the_campaign(runtime):
     assert c.state.statuses["identity"] == "VERIFIED" and "campaign" not in c.state.sids
     assert (s.stage, s.kind) == (4, "fix") and "shortener" in s.next_action
     assert [item.amount for item in c.state.ledger] == [4.0]
+
+
+async def test_clearing_the_second_address_line_clears_it_at_twilio(runtime):
+    c = customers.create(runtime.engine, f.profile(street="1 Noncompliant Way", street2="Apt 4"), f.bundle())
+    await runtime.engine.advance(c.key)
+    c = customers.save_inputs(runtime.engine, c.key, runtime.engine.load(c.key).version,
+                              profile=f.profile(street="1 Compliant Way", street2=None))
+    await runtime.engine.advance(c.key)
+    address = next(a for a in runtime.sandbox.dump()["addresses"] if a["sid"] == c.state.sids["address"])
+    assert address["street"] == "1 Compliant Way" and not address["street_secondary"]
+
+
+async def test_changing_the_country_of_an_existing_address_waits_for_the_operator(runtime):
+    c = customers.create(runtime.engine, f.profile(street="1 Noncompliant Way"), f.bundle())
+    await runtime.engine.advance(c.key)
+    canadian = f.profile(street="1 Bay St", city="Toronto", region="ON", postal_code="M5V 2T6", country="CA")
+    c = customers.save_inputs(runtime.engine, c.key, runtime.engine.load(c.key).version, profile=canadian)
+    report = await runtime.engine.advance(c.key)
+    assert report.summary.kind == "fix" and "another country" in report.summary.next_action
+    assert "profile.update_address" not in [e.action for e in runtime.store.journal(c.key)]

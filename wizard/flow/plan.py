@@ -135,6 +135,16 @@ def _bundle_read(step: str) -> Any:
     return apply
 
 
+def _was_submitted(body: Body) -> bool:
+    """A submit took effect: the bundle is no longer a draft (or rejected)."""
+    return body.get("status") in SUBMITTED
+
+
+def _not_failed(field_name: str) -> Any:
+    """A resubmission took effect: the brand or campaign is no longer FAILED."""
+    return lambda body: body.get(field_name) != "FAILED"
+
+
 def _editable(c: Customer, step: str) -> bool:
     """Trust Hub resources can be changed before submission, after a rejection, or when the brand failed."""
     status = c.state.statuses.get(step)
@@ -218,7 +228,7 @@ def _step1(c: Customer, ctx: Context) -> Step | None:
         ),
         None if s.get("address") else Action(
             "profile.address", "create_address",
-            _applied("address", address, _record_sid("address")),
+            _applied("address", address, _applied("address_country", p.country, _record_sid("address"))),
             params={**address, "IsoCountry": p.country, "FriendlyName": friendly(key, "address")},
             friendly_name=friendly(key, "address"),
             find=finders.by_friendly_name("list_addresses"),
@@ -245,6 +255,9 @@ def _step1(c: Customer, ctx: Context) -> Step | None:
             break
     if any(a is not None for a in creates):
         return next(a for a in creates if a is not None)
+    if c.state.applied.get("address_country", digest(p.country)) != digest(p.country):
+        return Wait(1, "fix", "Twilio cannot move an address to another country once it exists: set the country "
+                              "back, or register the customer again as a new customer with the new address.")
 
     updates = [
         _update_or_none(c, "profile_end_user", end_user, Action(
@@ -253,7 +266,7 @@ def _step1(c: Customer, ctx: Context) -> Step | None:
         )),
         _update_or_none(c, "address", address, Action(
             "profile.update_address", "update_address", _applied("address", address),
-            path={"sid": s.get("address", "")}, params={k: v for k, v in address.items()},
+            path={"sid": s.get("address", "")}, params={**address, "StreetSecondary": p.street2 or ""},
         )),
         _update_or_none(c, "profile", profile_values, Action(
             "profile.update", "update_customer_profile", _applied("profile", profile_values),
@@ -270,7 +283,7 @@ def _step1(c: Customer, ctx: Context) -> Step | None:
                         path={"sid": profile or ""}, params={"PolicySid": C.STARTER_PROFILE_POLICY_SID}),
         submit=Action("profile.submit", "update_customer_profile", _submitted("profile", inputs_hash),
                       path={"sid": profile or ""}, params={"Status": "pending-review"},
-                      find=finders.fetched("fetch_customer_profile", sid=profile or "")),
+                      find=finders.fetched("fetch_customer_profile", _was_submitted, sid=profile or "")),
     )
 
 
@@ -347,7 +360,7 @@ def _step2(c: Customer, ctx: Context) -> Step | None:
                         path={"sid": bundle or ""}, params={"PolicySid": C.SOLE_PROPRIETOR_POLICY_SID}),
         submit=Action("bundle.submit", "update_trust_product", _submitted("bundle", inputs_hash),
                       path={"sid": bundle or ""}, params={"Status": "pending-review"},
-                      find=finders.fetched("fetch_trust_product", sid=bundle or "")),
+                      find=finders.fetched("fetch_trust_product", _was_submitted, sid=bundle or "")),
     )
 
 
@@ -427,7 +440,8 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
         if blocked := ctx.blocking(2):
             return Wait(3, "fix", "Brand not resubmitted: " + " ".join(blocked))
         return Action("brand.resubmit", "resubmit_brand_registration", _brand_created(digest_inputs(c)),
-                      path={"sid": brand}, find=finders.fetched("fetch_brand_registration", sid=brand))
+                      path={"sid": brand}, find=finders.fetched("fetch_brand_registration", _not_failed("status"),
+                                                                 sid=brand))
     if status == "APPROVED":
         deadline = otp_deadline(c.state)
         if deadline is None or ctx.now >= deadline:
@@ -559,7 +573,8 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
         return Action("campaign.update", "update_campaign", _campaign_sent(inputs_hash),
                       path={"sid": service, "campaign": s["campaign"]},
                       params={**update, "AgeGated": False, "DirectLending": False},
-                      find=finders.fetched("fetch_campaign", sid=service, campaign=s["campaign"]),
+                      find=finders.fetched("fetch_campaign", _not_failed("campaign_status"), sid=service,
+                                           campaign=s["campaign"]),
                       charge="campaign_vetting")
     if status == "SUSPENDED":
         return Wait(4, "fix", "Campaign SUSPENDED: contact Twilio Support.")

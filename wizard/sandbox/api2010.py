@@ -70,6 +70,8 @@ def fetch_address(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
 def update_address(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
     rec = ctx.load("addresses", sid, req.path)
     rec |= {k: v for k, v in _address_changes(req, create=False).items() if v is not None}
+    if "StreetSecondary" in req.params:  # sent empty: the second line is cleared
+        rec["street_secondary"] = req.text("StreetSecondary")
     rec["date_updated"] = ctx.stamp()
     ctx.state.put("addresses", sid, rec)
     return 200, views.address(ctx, rec)
