@@ -4,6 +4,7 @@
 allowed (later steps may not be filled in yet): a rule about an empty section does not fire.
 """
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -142,6 +143,7 @@ def _finding(rule: str, field: str, message: str) -> Finding:
     return Finding(rule, severity, field, message, code)
 
 
+@functools.lru_cache(maxsize=4096)
 def _e164(value: str) -> str | None:
     try:
         number = phonenumbers.parse(value, "US")

@@ -173,7 +173,11 @@ async def cmd_import(runtime: Runtime, args: argparse.Namespace) -> int:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
         raise CommandError(f"{args.file} is not UTF-8 text.") from error
-    report = customers.import_csv(runtime.engine, text)
+    try:
+        with runtime.store.transaction():  # all good rows or none: a full disk mid-file leaves no half import
+            report = customers.import_csv(runtime.engine, text)
+    except StoreError as error:
+        raise CommandError(f"{error} No customer of {args.file} was imported.") from error
     for e in report.errors:
         where = f"row {e.row}" + (f", {e.field}" if e.field else "")
         print(f"{where}: {e.message}", file=sys.stderr)

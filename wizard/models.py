@@ -38,8 +38,10 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # allows \t and \n
+_INVISIBLE = "\u200b\u200c\u200e\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff"
+"""Zero-width characters, bidi overrides and line/paragraph separators: invisible, and a spoofing risk."""
+_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
+_CONTROL_MULTILINE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")  # allows \t and \n
 
 
 def _error(kind: str, message: str) -> PydanticCustomError:
@@ -144,7 +146,7 @@ def _us_ca_phone(value: object) -> str:
 
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _SID = re.compile(r"[A-Za-z]{2}[0-9a-fA-F]{32}")
-_LONG_NUMBER = re.compile(r"\d{9,}")
+_LONG_NUMBER = re.compile(r"[0-9]{9,}")
 
 
 def _brand_name(value: object) -> str:
@@ -185,8 +187,8 @@ _US_REGIONS = frozenset({
 })
 _CA_REGIONS = frozenset({"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"})
 # fmt: on
-_US_ZIP = re.compile(r"(\d{5})(?:[ -]?(\d{4}))?")
-_CA_POSTAL = re.compile(r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\d[ABCEGHJ-NPRSTV-Z]\d")
+_US_ZIP = re.compile(r"([0-9]{5})(?:[ -]?([0-9]{4}))?")
+_CA_POSTAL = re.compile(r"[ABCEGHJ-NPRSTVXY][0-9][ABCEGHJ-NPRSTV-Z][0-9][ABCEGHJ-NPRSTV-Z][0-9]")
 
 
 def _region(country: str, value: object) -> str:

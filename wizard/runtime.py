@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,13 +57,23 @@ class Runtime:
     ) -> Runtime:
         """Resolve folders and settings, open the store, and connect to Twilio or the sandbox."""
         locations = Locations.resolve(home)
-        locations.ensure()
+        try:
+            locations.ensure()
+        except OSError as exc:
+            raise SetupError(f"Cannot create the app's folders under {locations.data_dir}: "
+                             f"{exc.strerror or exc} ({exc.filename or locations.data_dir}).") from exc
         settings = Settings.load(locations.config_file, mode=mode, mock_brand=mock_brand)
-        setup_logging(locations)
+        try:
+            setup_logging(locations)
+        except OSError as exc:
+            raise SetupError(f"Cannot write the log {locations.log_file}: {exc.strerror or exc}.") from exc
         sandbox: Sandbox | None = None
         if settings.effective_mode == "sandbox":
             faults = FaultPlan.parse(settings.sandbox_faults) if settings.sandbox_faults else None
-            sandbox = Sandbox(locations.sandbox, now=now, faults=faults, speed=settings.sandbox_speed)
+            try:
+                sandbox = Sandbox(locations.sandbox, now=now, faults=faults, speed=settings.sandbox_speed)
+            except (sqlite3.Error, OSError) as exc:
+                raise SetupError(f"Cannot open the sandbox state {locations.sandbox}: {exc}.") from exc
             client = TwilioClient(Sandbox.ACCOUNT_SID, (Sandbox.ACCOUNT_SID, SANDBOX_PASSWORD),
                                   base_url=settings.base_url, transport=SandboxTransport(sandbox))
             primary = settings.primary_profile_sid or sandbox.PRIMARY_PROFILE_SID
@@ -105,9 +117,20 @@ def setup_logging(locations: Locations) -> None:
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
-    handler = logging.handlers.RotatingFileHandler(locations.log_file, maxBytes=2_000_000, backupCount=5,
-                                                   encoding="utf-8")
+    handler = _PrivateRotatingFileHandler(locations.log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    # httpx logs every request's full URL at INFO, query string included (a phone number lookup carries the
+    # number): keep it quiet even if something configures the root logger.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files readable by the owner only (0600), the rotated ones included."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        os.close(os.open(self.baseFilename, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
+        return super()._open()

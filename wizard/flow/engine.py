@@ -25,7 +25,7 @@ from wizard.customer import Customer
 from wizard.flow.actions import Action, Wait
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
 from wizard.flow.state import Charge, FlowState, Problem
-from wizard.flow.status import Summary, describe, summarize
+from wizard.flow.status import ALL_FRESH, Summary, describe, summarize
 from wizard.settings import Prices
 from wizard.twilio import TwilioClient, TwilioError
 from wizard.twilio.operations import OPERATIONS
@@ -215,14 +215,24 @@ class Engine:
         self._active.add(key)
         return True
 
+    def _renew(self, key: str) -> bool:
+        """Extend the lease before each call, so a long run (slow answers, back-off) keeps it."""
+        now = self.clock()
+        return self.store.claim(key, self._owner, (now + LEASE).isoformat(), now.isoformat())
+
     def _release(self, key: str) -> None:
         self._active.discard(key)
         self.store.release(key, self._owner)
 
     async def _advance(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> None:
+        await self._settle(key, report, on_outcome)
         fresh: set[str] = set()
         tries: dict[str, int] = {}
         for _ in range(MAX_ACTIONS_PER_RUN):
+            if not self._renew(key):
+                report.error = ("This run outlasted its lease and another operator took the customer over; "
+                                "stopped here (nothing is lost: advance again later).")
+                return
             c = self.load(key)
             step = plan(c, self.context(c, fresh))
             if isinstance(step, Wait):
@@ -238,6 +248,25 @@ class Engine:
                 return
             fresh.add(step.name.split(".", 1)[0])
 
+    async def _settle(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> None:
+        """Reconcile a call left `sent` (a crash, a lost answer) before any status is read.
+
+        A read may show that such a call took effect (a resubmitted brand is PENDING again, an updated campaign
+        IN_PROGRESS); the planner would then never plan it again, and what its answer means — the fee, the
+        inputs it submitted — would be lost with the entry left `sent` for ever. So plan as if every status
+        were fresh, which gives the call that was in flight, and reconcile it first.
+        """
+        open_actions = {e.action for e in self.store.open_entries(key)}
+        if not open_actions:
+            return
+        c = self.load(key)
+        step = plan(c, self.context(c, set(ALL_FRESH)))
+        if isinstance(step, Action) and step.name in open_actions and step.find is not None:
+            outcome = await self._reconcile(c, step)
+            if outcome is not None and outcome.ok:
+                report.outcomes.append(outcome)
+                on_outcome(outcome)
+
     async def _run(self, c: Customer, action: Action) -> Outcome:
         """Run one action: reconcile a lost earlier attempt first, journal, call, save."""
         found = await self._reconcile(c, action)
@@ -245,6 +274,7 @@ class Engine:
             return found
         op = OPERATIONS[action.op]
         entry = self.store.journal_start(c.key, action.name, op.method, self._path(action), action.friendly_name)
+        crash_point(action.name, "before-request")
         try:
             body = await self.client.call(action.op, action.params, query=action.query, **action.path)
         except TwilioError as error:
@@ -253,7 +283,9 @@ class Engine:
                 return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first")
             self._failed(c.key, entry, action, error)
             return Outcome(action.name, False, str(error), error.code)
+        crash_point(action.name, "after-perform")
         self._done(c.key, entry, action, body)
+        crash_point(action.name, "after-record")
         return Outcome(action.name, True, describe(action))
 
     async def _reconcile(self, c: Customer, action: Action) -> Outcome | None:

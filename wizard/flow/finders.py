@@ -63,10 +63,16 @@ def campaign(service_sid: str) -> Finder:
     return _first("list_campaigns", lambda item, _: True, sid=service_sid)
 
 
-def fetched(op: str, **path: str) -> Finder:
-    """For updates whose answer was lost: read the resource as it is now."""
+def fetched(op: str, performed: Callable[[Body], bool] | None = None, **path: str) -> Finder:
+    """For updates whose answer was lost: read the resource as it is now.
+
+    `performed` tells from that body whether the update took effect (a submitted bundle is no longer a draft,
+    a resubmitted brand no longer FAILED); if it did not — the process died before sending it — the finder
+    answers None and the update is sent again, instead of recording as done an update Twilio never got.
+    """
 
     async def find(client: TwilioClient, _: str | None) -> Body | None:
-        return await client.call(op, **path)
+        body = await client.call(op, **path)
+        return body if performed is None or performed(body) else None
 
     return find

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,7 +18,7 @@ from wizard.sandbox import api2010, brands, bundles, campaigns, entities, servic
 from wizard.sandbox.context import Ctx
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.lifecycle import OTP_WINDOW, brand_phase
-from wizard.sandbox.request import ApiError, Request, not_found
+from wizard.sandbox.request import E164, ApiError, Request, not_found
 from wizard.sandbox.seed import seed
 
 Handler = Callable[..., tuple[int, dict[str, Any] | None]]
@@ -31,6 +33,19 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
         *api2010.ROUTES,
     )
 ]
+
+
+def _open_state(path: Path) -> SandboxState:
+    """Open the state file. Processes opening a new one at the same moment can find SQLite busy (switching it
+    to WAL needs an exclusive lock, and SQLite refuses rather than waits when two readers both want one): retry."""
+    for attempt in range(100):
+        try:
+            return SandboxState(path)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
 
 
 class SandboxError(Exception):
@@ -69,7 +84,7 @@ class Sandbox:
         self.speed = speed
         self.faults = faults or FaultPlan()
         self.fault_injector = FaultInjector(self.faults)
-        self._state = SandboxState(path)
+        self._state = _open_state(path)
         self._lock = threading.RLock()
         with self._lock, self._state.transaction():
             if self._state.meta_get("clock_anchor") is None:
@@ -156,6 +171,28 @@ class Sandbox:
         with self._lock, self._state.transaction():
             ctx = self._ctx(HOSTS)
             return [views.incoming_number(ctx, rec) for rec in ctx.state.list("incoming_phone_numbers")]
+
+    def buy_numbers(self, numbers: Iterable[str]) -> list[str]:
+        """Sandbox only: the account gets more local numbers like the seeded ones (E.164 in, PN SIDs out).
+
+        A number serves one Messaging Service, so rehearsing with many customers needs as many numbers.
+        """
+        with self._lock, self._state.transaction():
+            ctx = self._ctx(HOSTS)
+            owned = ctx.state.list("incoming_phone_numbers")
+            taken = {n["phone_number"] for n in owned}
+            template = {k: v for k, v in owned[0].items() if not k.startswith("_")}
+            sids = []
+            for number in numbers:
+                if not E164.match(number) or number in taken:
+                    raise SandboxError(f"{number} is not a new E.164 phone number")
+                sid, now = ctx.mint("PN"), ctx.stamp()
+                ctx.state.put("incoming_phone_numbers", sid, template | {
+                    "sid": sid, "phone_number": number, "friendly_name": f"({number[2:5]}) {number[5:8]}-{number[8:]}",
+                    "date_created": now, "date_updated": now})
+                taken.add(number)
+                sids.append(sid)
+            return sids
 
     def close(self) -> None:
         self._state.close()
