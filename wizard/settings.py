@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     mode: Mode | None = _env("A2P_MODE")
     mock_brand: bool = Field(default=False, validation_alias=AliasChoices("A2P_MOCK_BRAND", "a2p_mock_brand"))
     sandbox_faults: str | None = _env("A2P_SANDBOX_FAULTS")
-    sandbox_speed: float = Field(default=60.0, gt=0, validation_alias=AliasChoices("A2P_SANDBOX_SPEED", "a2p_sandbox_speed"))
+    sandbox_speed: float = Field(
+        default=60.0, gt=0, validation_alias=AliasChoices("A2P_SANDBOX_SPEED", "a2p_sandbox_speed")
+    )
     """How much faster than real time the sandbox's reviews move (1 = real time)."""
     prices: Prices = Field(default_factory=Prices)
 
