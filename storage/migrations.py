@@ -44,6 +44,36 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX customers_name ON customers (name, key)",
         "CREATE INDEX customers_updated ON customers (updated_at, key)",
     ),
+    3: (
+        # The list screen pages through every sort order with an index, so no sort ever reads every row.
+        "CREATE INDEX customers_brand ON customers (brand, key)",
+        "CREATE INDEX customers_stage_order ON customers (stage, attention, updated_at DESC, key)",
+        "CREATE INDEX customers_status ON customers (step_status, key)",
+        "CREATE INDEX customers_next ON customers (next_action, key)",
+        # The passcode's send time while the brand's identity is UNVERIFIED, else '~' (after every timestamp).
+        """ALTER TABLE customers ADD COLUMN otp_due TEXT GENERATED ALWAYS AS (
+            COALESCE(CASE WHEN step_status LIKE '%/UNVERIFIED' THEN otp_sent_at END, '~')) VIRTUAL""",
+        "CREATE INDEX customers_otp ON customers (otp_due, attention, key)",
+        # Just the customers owing their YES, with what a filter reads: the list puts those running out first.
+        "CREATE INDEX customers_due ON customers (otp_due, attention, key, search) WHERE otp_due < '~'",
+        # Filters too common for the trigram index scan this instead of rows that carry kilobytes of JSON.
+        "CREATE INDEX customers_search ON customers (search)",
+        # Substring search over `search`: a trigram index kept in step by triggers. It follows the table's
+        # rowid, which only VACUUM renumbers; after one: INSERT INTO customers_fts(customers_fts) VALUES('rebuild').
+        "CREATE VIRTUAL TABLE customers_fts USING fts5(search, content='customers', tokenize='trigram', detail='none')",
+        "INSERT INTO customers_fts(customers_fts) VALUES ('rebuild')",
+        """CREATE TRIGGER customers_fts_insert AFTER INSERT ON customers BEGIN
+            INSERT INTO customers_fts (rowid, search) VALUES (new.rowid, new.search);
+        END""",
+        """CREATE TRIGGER customers_fts_delete AFTER DELETE ON customers BEGIN
+            INSERT INTO customers_fts (customers_fts, rowid, search) VALUES ('delete', old.rowid, old.search);
+        END""",
+        """CREATE TRIGGER customers_fts_update AFTER UPDATE OF search ON customers
+        WHEN old.search IS NOT new.search BEGIN
+            INSERT INTO customers_fts (customers_fts, rowid, search) VALUES ('delete', old.rowid, old.search);
+            INSERT INTO customers_fts (rowid, search) VALUES (new.rowid, new.search);
+        END""",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -1,0 +1,225 @@
+"""Benchmark of the Customers list at 1,000 / 100,000 / 1,000,000 customers (not a test).
+
+    uv run python bench/bench_list.py [--sizes 1000,100000,1000000] [--runs 3] [--data DIR]
+
+Stores are generated once into DIR (default: the temp folder) and reused. Every measurement runs headless with
+Pilot, in a fresh process per size, so start time and peak memory are the app's alone:
+
+- first paint: from opening the store (Runtime.open) to the first customer row drawn, against the same for a
+  bare Textual app with one Label (from creating it to its first paint); and from launching the process to
+  that paint, imports included, which is what the operator waits for;
+- filter: per keystroke, from the filter being applied (once the typing pause has run out) to the new rows
+  drawn, while typing a name and then a key;
+- end: from pressing End to the last customer drawn;
+- memory: peak resident set size of the process (getrusage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+SIZE = (120, 40)
+TYPED = ("maya patel", "c0004242")
+"""What the operator types in the filter, one key at a time (a name, then a key)."""
+
+
+async def until(pilot: Any, done: Callable[[], bool]) -> None:
+    while not done():
+        await pilot.pause()
+
+
+async def measure_app(home: Path, launched: float) -> dict[str, Any]:
+    """Child process: open the store at `home`, then time the list's first paint, filter and End."""
+    from textual.widgets import Input
+
+    from screens.app import WizardApp
+    from screens.customers import CustomersScreen
+    from screens.virtual_table import VirtualTable
+    from wizard.runtime import Runtime
+
+    painted: list[tuple[float, int, int, int]] = []  # (when, first row on screen, total, listing shown)
+    draw = VirtualTable.render_line
+
+    def watched(self: VirtualTable, y: int) -> Any:
+        if y == 1:
+            painted.append((time.perf_counter(), round(self.scroll_y), self.total, id(self._fetch)))
+        return draw(self, y)
+
+    VirtualTable.render_line = watched  # type: ignore[method-assign]
+    result: dict[str, Any] = {}
+    start = time.perf_counter()
+    runtime = Runtime.open(home=home, mode="sandbox")
+    async with runtime:
+        app = WizardApp(runtime)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: any(total for _, _, total, _ in painted))
+            first = next(t for t, _, total, _ in painted if total)
+            result["first_paint_ms"] = (first - start) * 1000
+            result["launch_ms"] = (time.time() - (time.perf_counter() - first) - launched) * 1000
+            screen = app.screen
+            assert isinstance(screen, CustomersScreen)
+            table, field = screen.table, screen.query_one("#filter", Input)
+            await app.workers.wait_for_complete()  # the stage counts, read after the first paint
+            await pilot.pause()
+            painted.clear()
+            keystrokes = []
+            for text in (*TYPED, ""):
+                for n in range(1, len(text) + 1) if text else [0]:
+                    with field.prevent(Input.Changed):
+                        field.value = text[:n]
+                    await pilot.pause()  # the key is drawn while the typing pause runs out
+                    painted.clear()
+                    shown = id(table._fetch)
+                    began = time.perf_counter()
+                    screen.apply_filter()
+                    await until(pilot, lambda shown=shown: any(fetch != shown for *_, fetch in painted))
+                    if text:
+                        keystrokes.append((next(t for t, *_, fetch in painted if fetch != shown) - began) * 1000)
+                    painted.clear()
+            result["filter_ms"] = keystrokes
+            began = time.perf_counter()
+            await pilot.press("end")
+            await until(pilot, lambda: any(first + table.size.height - 1 >= total for _, first, total, _ in painted))
+            result["end_ms"] = (next(t for t, first, total, _ in painted if first + table.size.height - 1 >= total)
+                                - began) * 1000
+            result["total"] = table.total
+    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+async def measure_bare(launched: float) -> dict[str, Any]:
+    """Child process: the same first paint for a bare Textual app with one Label."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Label
+
+    painted: list[float] = []
+
+    class Watched(Label):
+        def render_line(self, y: int) -> Any:
+            painted.append(time.perf_counter())
+            return super().render_line(y)
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Watched("Hello")
+
+    start = time.perf_counter()
+    app = Bare()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(painted))
+        launch = time.time() - (time.perf_counter() - painted[0]) - launched
+    return {"first_paint_ms": (painted[0] - start) * 1000, "launch_ms": launch * 1000,
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def child(args: list[str]) -> dict[str, Any]:
+    launched = str(time.time())
+    out = subprocess.run([sys.executable, __file__, "--child", launched, *args], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ensure_store(root: Path, count: int) -> tuple[Path, float | None]:
+    """A data folder holding `count` generated customers of today's schema; built (and timed) when missing."""
+    from fakes import build_store
+
+    home = root / f"customers-{count}"
+    store = home / "a2p-wizard.db"
+    if store.exists() and schema(store) == schema(None) and rows(store) == count:
+        return home, None
+    for path in home.glob("*.db*"):
+        path.unlink()
+    home.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    build_store(store, count)
+    return home, time.perf_counter() - began
+
+
+def schema(path: Path | None) -> list[str]:
+    """The tables, indexes and triggers of the store at `path` (None: of a new store)."""
+    from storage.store import Store
+
+    with tempfile.TemporaryDirectory() as folder:
+        if path is None:
+            path = Path(folder) / "new.db"
+            Store(path).close()
+        db = sqlite3.connect(path)
+        try:
+            return sorted(sql for (sql,) in db.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"))
+        finally:
+            db.close()
+
+
+def rows(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT count(*) FROM customers").fetchone()[0]
+    finally:
+        db.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--runs", type=int, default=3, help="runs per size; the median is shown")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        launched, target = float(args.child[0]), args.child[1]
+        work = measure_bare(launched) if target == "bare" else measure_app(Path(target), launched)
+        print(json.dumps(asyncio.run(work)))
+        return
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, "
+          f"{len(os.sched_getaffinity(0))} CPUs; median of {args.runs} runs; stores in {args.data}\n")
+    bare = summarise([child(["bare"]) for _ in range(args.runs)])
+    rows = []
+    for count in sizes:
+        home, built = ensure_store(args.data, count)
+        if built is not None:
+            print(f"generated {count:,} customers in {built:.1f} s", file=sys.stderr)
+        rows.append((count, built, summarise([child([str(home)]) for _ in range(args.runs)])))
+    print("| customers | first paint | launch to first paint | filter per key (median / max) | End key "
+          "| peak RSS | store built |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| bare Textual app (one Label) | {bare['paint']:.0f} ms | {bare['launch']:.0f} ms | – | – "
+          f"| {bare['rss']:.0f} MB | – |")
+    for count, built, r in rows:
+        print(f"| {count:,} | {r['paint']:.0f} ms ({r['paint'] / bare['paint']:.1f}×) "
+              f"| {r['launch']:.0f} ms ({r['launch'] / bare['launch']:.2f}×) "
+              f"| {r['filter_median']:.0f} / {r['filter_max']:.0f} ms | {r['end']:.0f} ms | {r['rss']:.0f} MB "
+              f"| {f'{built:.0f} s' if built is not None else 'reused'} |")
+    if len(rows) > 1:
+        print(f"\nPeak memory from {rows[0][0]:,} to {rows[-1][0]:,} customers: "
+              f"{rows[-1][2]['rss'] - rows[0][2]['rss']:+.1f} MB")
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Medians over the runs (the slowest keystroke of all runs for the filter's max)."""
+    keys = [k for r in runs for k in r.get("filter_ms", [0.0])]
+    return {
+        "paint": statistics.median(r["first_paint_ms"] for r in runs),
+        "launch": statistics.median(r["launch_ms"] for r in runs),
+        "filter_median": statistics.median(keys), "filter_max": max(keys),
+        "end": statistics.median(r.get("end_ms", 0.0) for r in runs),
+        "rss": statistics.median(r["maxrss_mb"] for r in runs),
+    }
+
+if __name__ == "__main__":
+    main()

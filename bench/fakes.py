@@ -1,0 +1,99 @@
+"""Realistic customers for benchmarks, written straight through Store.insert_many (no Twilio calls).
+
+The summary columns (what the list reads) vary like a real book of customers; the JSON documents have a real
+customer's size (the list never reads them, but they decide how many rows fit in a database page).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from storage.store import Record, Store
+from wizard.flow.status import ATTENTION
+
+FIRST = ("Maya", "Luis", "Grace", "Sam", "Ana", "Zoë", "José", "Priya", "Omar", "Hannah", "Wei", "Fatima", "Noah",
+         "Chloé", "Diego", "Aisha", "Liam", "Sofia", "Kenji", "Olivia", "Mateo", "Amara", "Ethan", "Leila")
+LAST = ("Patel", "Ortega", "Kim", "Reed", "Souza", "Lefèvre", "Nguyễn", "Sharma", "Haddad", "Miller", "Chen",
+        "Okafor", "Brown", "Tremblay", "García", "Hassan", "Walsh", "Rossi", "Tanaka", "Smith", "Silva", "Diallo")
+TRADES = ("Dog Walking", "Tutoring", "Bakery", "Plumbing", "Yoga", "Photography", "Cleaning", "Lawn Care",
+          "Hair Studio", "Bookkeeping", "Catering", "Piano Lessons", "Handyman", "Massage", "Auto Detail")
+# (stage, step_status, next_action, attention kind, weight)
+STATES = (
+    (1, "not started", "Ready: run advance to create the starter profile.", "ready", 4),
+    (1, "noncompliant", "Fix the address: Street was not accepted (22217), then advance.", "fix", 1),
+    (1, "in-review", "Waiting for Twilio to review the starter profile.", "twilio", 3),
+    (2, "not started", "Enter the brand name and mobile number (step 2).", "operator", 2),
+    (2, "in-review", "Waiting for Twilio to review the sole-proprietor bundle.", "twilio", 3),
+    (3, "APPROVED/UNVERIFIED", "Waiting for the customer to reply YES to the text from +1 915-278-2000.",
+     "customer", 3),
+    (3, "FAILED", "Brand FAILED: 30701 invalid brand name — fix it and resubmit.", "fix", 1),
+    (4, "not started", "Enter the campaign: description, message flow and samples (step 4).", "operator", 2),
+    (4, "IN_PROGRESS", "Waiting for Twilio to vet the campaign (10–15 days).", "twilio", 4),
+    (4, "VERIFIED", "Done: the campaign is verified and the number can send.", "done", 12),
+)
+START = datetime(2026, 1, 1, tzinfo=UTC)
+MINUTES = 60 * 24 * 320
+"""Last updates spread over 320 days."""
+SID_SLOTS = (("profile", "BU"), ("profile_end_user", "IT"), ("address", "AD"), ("address_document", "RD"),
+             ("bundle", "BU"), ("bundle_end_user", "IT"), ("brand", "BN"), ("service", "MG"),
+             ("phone_number", "PN"), ("campaign", "QE"))
+SLOTS_BY_STAGE = {1: 4, 2: 6, 3: 7, 4: 10}
+
+
+def _state(stage: int, rng: random.Random) -> dict[str, Any]:
+    """The engine's state of a customer at `stage`, shaped and sized like a real one (1–2 KB of JSON)."""
+    slots = SID_SLOTS[: SLOTS_BY_STAGE[stage]]
+    return {
+        "sids": {slot: f"{prefix}{rng.getrandbits(128):032x}" for slot, prefix in slots},
+        "applied": {slot: f"{rng.getrandbits(64):016x}" for slot, _ in slots[:5]},
+        "statuses": {"profile": "twilio-approved", "bundle": "twilio-approved"} if stage > 2 else {},
+        "evaluations": {step: {"sid": f"EL{rng.getrandbits(128):032x}", "status": "compliant", "problems": [],
+                               "inputs_hash": f"{rng.getrandbits(64):016x}"}
+                        for step in ("profile", "bundle")[: stage - 1]},
+        "ledger": [{"amount": 4.0, "at": "2026-06-01T00:00:00+00:00", "what": "register the brand ($4)"}] * (stage > 2),
+        "otp_resends": 0, "brand_resubmits": 0, "problems": {}, "checked_at": {}, "submitted": {},
+    }
+
+
+def records(count: int, *, seed: int = 7) -> Iterator[Record]:
+    """`count` customers C0000001…, the same ones for the same seed."""
+    rng = random.Random(seed)
+    states = rng.choices(STATES, [s[-1] for s in STATES], k=count)
+    documents = {stage: _state(stage, rng) for stage in SLOTS_BY_STAGE}
+    for n, (stage, status, action, kind, _) in enumerate(states, start=1):
+        bits = rng.getrandbits(64)
+        first, last = FIRST[bits % len(FIRST)], LAST[(bits >> 8) % len(LAST)]
+        updated = START + timedelta(minutes=(bits >> 16) % MINUTES)
+        phone = f"+1{201 + (bits >> 36) % 788}555{(bits >> 46) % 10_000:04d}"
+        email = f"{first}.{last}{n}@example.com".casefold()
+        brand = f"{first}'s {TRADES[(bits >> 60) % len(TRADES)]}" if stage > 1 else None
+        otp = (updated - timedelta(hours=n % 30)).isoformat() if stage == 3 else None
+        stamp = updated.isoformat(timespec="seconds").replace("+00:00", "Z")
+        profile = {"first_name": first, "last_name": last, "email": email, "phone": phone,
+                   "street": f"{n % 9999 + 1} Main St", "street2": None, "city": "Seattle", "region": "WA",
+                   "postal_code": "98101", "country": "US"}
+        yield Record(
+            key=f"C{n:07d}",
+            inputs={"profile": profile} | ({"bundle": {"brand_name": brand, "mobile_phone": phone}} if brand else {}),
+            state=documents[stage],
+            summary={
+                "name": f"{first} {last}", "brand": brand, "email": email, "phone": phone,
+                "mobile": phone if brand else None, "stage": stage, "step_status": status, "next_action": action,
+                "attention": ATTENTION[kind], "otp_sent_at": otp, "otp_resends": 0, "done": int(kind == "done"),
+                "spend": 19.0 if stage == 4 else 0.0,
+            },
+            created_at=stamp, updated_at=stamp,
+        )
+
+
+def build_store(path: Path, count: int) -> None:
+    """A new store at `path` holding `count` generated customers (one bulk insert: indexes built once)."""
+    store = Store(path)
+    try:
+        store.insert_many(records(count))
+    finally:
+        store.close()

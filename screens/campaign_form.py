@@ -1,0 +1,232 @@
+"""Step 4: the campaign — what the texts are for, how people opt in, 2–5 sample messages, the replies to
+opt-in/opt-out/help keywords, policy links, and the phone number (picked from the account or typed)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Select, Static
+
+from screens.fields import FindingsLine, FormField
+from screens.forms import StepForm, row
+from storage.store import StoreError
+from wizard.checks import Finding
+from wizard.models import Campaign
+from wizard.numbers import PhoneNumber
+from wizard.twilio import TwilioError
+
+MIN_SAMPLES, MAX_SAMPLES = 2, 5
+KEYWORD_FIELDS = ("opt_in_keywords", "opt_out_keywords", "help_keywords")
+NumberLoader = Callable[[], Awaitable[list[PhoneNumber]]]
+
+REPLIES = (
+    ("opt_in", "Opt-in reply", "Zoë's Dog Walking: you're subscribed to appointment texts. Msg & data rates may "
+     "apply. Reply STOP to opt out.", "START, YES"),
+    ("opt_out", "Opt-out reply", "You're unsubscribed from Zoë's Dog Walking texts. No more messages will be sent.",
+     "STOP, END, QUIT"),
+    ("help", "Help reply", "Zoë's Dog Walking: for help call (206) 555-0134. Reply STOP to opt out.", "HELP, INFO"),
+)
+
+
+class CampaignForm(StepForm):
+    """The campaign form; samples can be added (up to 5) and removed (down to 2)."""
+
+    STEP, KEY, MODEL = 4, "campaign", Campaign
+
+    DEFAULT_CSS = """
+    CampaignForm .form--section { text-style: bold; color: $accent; margin-top: 1; }
+    CampaignForm .form--section-hint { color: $text-muted; margin-bottom: 1; }
+    CampaignForm #samples { height: auto; }
+    CampaignForm #sample-actions { height: auto; margin-bottom: 1; }
+    CampaignForm #sample-actions Button { margin-right: 2; }
+    CampaignForm #number-pick { margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+n", "add_sample", "Add sample", id="add-sample"),
+        Binding("ctrl+delete", "remove_sample", "Remove sample", key_display="ctrl+del", id="remove-sample"),
+    ]
+
+    def __init__(self, values: dict[str, Any], *, numbers: NumberLoader | None = None, **kwargs: Any) -> None:
+        super().__init__(values, **kwargs)
+        self._numbers = numbers
+
+    @staticmethod
+    def from_model(model: Campaign | None) -> dict[str, Any]:
+        if model is None:
+            data: dict[str, Any] = dict.fromkeys(Campaign.model_fields, "")
+            data |= {"has_embedded_links": False, "has_embedded_phone": False, "samples": [""] * MIN_SAMPLES}
+        else:
+            data = model.model_dump(mode="json")
+            data |= {name: ", ".join(data[name]) for name in KEYWORD_FIELDS}
+        data.pop("use_case")
+        return {name: "" if value is None else value for name, value in data.items()}
+
+    # -- layout -----------------------------------------------------------------------------------------
+
+    def body(self) -> Iterable[Any]:
+        yield self.make("campaign_description", "What the texts are for", kind="area",
+                        placeholder="Appointment reminders and updates for Zoë's dog-walking clients.",
+                        hint="40 to 4,096 characters: who gets texts, about what, how often.")
+        yield self.make("message_flow", "How people opt in", kind="area",
+                        placeholder="Clients opt in by ticking an SMS consent checkbox on the booking form at "
+                                    "example.com/book.",
+                        hint="Where and how they agree to get texts (web form, keyword, verbal …).")
+        yield Static("Sample messages (2 to 5)", classes="form--section")
+        yield Static("Real texts the customer will send: say who is sending, and end one with "
+                     "\"Reply STOP to opt out\".", classes="form--section-hint")
+        yield Vertical(*self._sample_fields(self.initial.get("samples") or [""] * MIN_SAMPLES), id="samples")
+        yield FindingsLine(id="samples-note")
+        if not self._locked("samples"):
+            yield Horizontal(Button("+ Add sample (ctrl+n)", id="add-sample"),
+                             Button("− Remove sample (ctrl+del)", id="remove-sample"), id="sample-actions")
+        yield row(self.make("has_embedded_links", "Samples contain links", kind="check"),
+                  self.make("has_embedded_phone", "Samples contain phone numbers", kind="check"))
+        yield Static("Replies to keywords", classes="form--section")
+        yield Static("Optional. Keywords are letters and digits, separated by commas; each needs its reply.",
+                     classes="form--section-hint")
+        for reply, label, example, keywords in REPLIES:
+            yield self.make(f"{reply}_message", label, kind="area", short=True, placeholder=example)
+            yield self.make(f"{reply}_keywords", f"{label.split()[0]} keywords", placeholder=keywords)
+        yield Static("Policies and phone number", classes="form--section")
+        yield row(self.make("privacy_policy_url", "Privacy policy URL (optional)",
+                            placeholder="https://example.com/privacy"),
+                  self.make("terms_url", "Terms URL (optional)", placeholder="https://example.com/terms"))
+        yield Select([], prompt="Pick one of the account's numbers…", id="number-pick",
+                     disabled=self._locked("phone_number") or self._numbers is None)
+        yield self.make("phone_number", "Phone number that will send the texts", placeholder="+12065550100",
+                        hint="Pick it above, or type a number of this Twilio account (or its PN… SID).")
+        yield self.make("service_name", "Name for your records (optional)", placeholder="Zoë's appointment texts")
+
+    def _locked(self, name: str) -> bool:
+        return bool(self.locked) or name in self.locked_fields
+
+    def _sample_fields(self, samples: list[str]) -> list[FormField]:
+        return [FormField(f"sample_{n}", f"Sample {n}", kind="area", value=text, short=True,
+                          placeholder="Zoë here: Rex's walk is booked for 3pm tomorrow. Reply STOP to opt out.",
+                          locked="" if self._locked("samples") else None)
+                for n, text in enumerate(samples, start=1)]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self._numbers is not None and not self._locked("phone_number"):
+            self.load_numbers()
+
+    # -- values -----------------------------------------------------------------------------------------
+
+    def sample_fields(self) -> list[FormField]:
+        return list(self.query_one("#samples").query(FormField))
+
+    def values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"samples": []}
+        for field in self.fields():
+            if field.field.startswith("sample_"):
+                values["samples"].append(field.value)
+            else:
+                values[field.field] = field.value
+        return values
+
+    def finding_field(self, finding: Finding, shown: set[str]) -> str:
+        if finding.field.startswith("sample_") and finding.field not in shown:
+            return "samples"
+        return finding.field
+
+    def show_other_findings(self, found: list[tuple[str, Finding]]) -> None:
+        about_samples = [f for name, f in found if name == "samples"]
+        self.findings += about_samples
+        self.query_one("#samples-note", FindingsLine).show(about_samples)
+
+    def show_loose_errors(self, errors: dict[str, str]) -> None:
+        errors = dict(errors)
+        if message := errors.pop("samples", None):  # how many samples: said where the samples are
+            self.query_one("#samples-note", FindingsLine).show([], prefix=f"✗ {message}")
+        super().show_loose_errors(errors)
+
+    # -- samples ----------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("add_sample", "remove_sample") and self._locked("samples"):
+            return False
+        if action == "add_sample":
+            return len(self.sample_fields()) < MAX_SAMPLES or None
+        if action == "remove_sample":
+            return len(self.sample_fields()) > MIN_SAMPLES or None
+        return True
+
+    async def action_add_sample(self) -> None:
+        samples = self.sample_fields()
+        if len(samples) >= MAX_SAMPLES:
+            self.notify(f"A campaign takes at most {MAX_SAMPLES} samples.", severity="warning")
+            return
+        (field,) = self._sample_fields([""] * (len(samples) + 1))[-1:]
+        await self.query_one("#samples").mount(field)
+        field.focus_input()
+        self._samples_changed()
+
+    async def action_remove_sample(self) -> None:
+        samples = self.sample_fields()
+        if len(samples) <= MIN_SAMPLES:
+            self.notify(f"A campaign needs at least {MIN_SAMPLES} samples.", severity="warning")
+            return
+        focused = self.screen.focused
+        index = next((i for i, f in enumerate(samples) if focused is not None and focused in f.walk_children()),
+                     len(samples) - 1)
+        texts = [f.value for f in samples]
+        del texts[index]
+        box = self.query_one("#samples")
+        await box.remove_children()
+        fields = self._sample_fields(texts)
+        await box.mount_all(fields)
+        fields[min(index, len(fields) - 1)].focus_input()
+        self._samples_changed()
+
+    def _samples_changed(self) -> None:
+        self.refresh_findings()
+        self.screen.refresh_bindings()
+
+    @on(Button.Pressed, "#add-sample")
+    async def _add_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        await self.action_add_sample()
+
+    @on(Button.Pressed, "#remove-sample")
+    async def _remove_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        await self.action_remove_sample()
+
+    # -- phone number -----------------------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="campaign-numbers", description="Reading phone numbers")
+    async def load_numbers(self) -> None:
+        assert self._numbers is not None
+        pick = self.query_one("#number-pick", Select)
+        try:
+            numbers = await self._numbers()
+        except (TwilioError, StoreError) as error:
+            pick.prompt = "Couldn't read the account's numbers: type one below"
+            self.notify(f"Couldn't read the account's phone numbers: {error}", severity="warning",
+                        title="Phone numbers")
+            return
+        if not numbers:
+            pick.prompt = "No free numbers on the account: type one below"
+            return
+        current = self.field("phone_number")
+        typed = current.value if current else ""
+        with pick.prevent(Select.Changed):
+            pick.set_options([(f"{n.label}   {n.number}", n.number) for n in numbers])
+            if typed in {n.number for n in numbers}:
+                pick.value = typed
+
+    @on(Select.Changed, "#number-pick")
+    def _number_picked(self, event: Select.Changed) -> None:
+        event.stop()
+        field = self.field("phone_number")
+        if field is None or event.value is Select.NULL:
+            return
+        field.value = event.value
+        field.touched = True
+        self.check_field(field)
+        self.refresh_findings()

@@ -1,0 +1,58 @@
+"""A yes/no question in a modal: fees, warnings, resending a passcode."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Static
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Ask once; `True` only when the operator says yes. Escape and "n" answer no."""
+
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > #dialog {
+        width: 72; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $warning 60%; background: $surface; padding: 1 2;
+    }
+    ConfirmModal #title { text-style: bold; margin-bottom: 1; }
+    ConfirmModal #body { height: auto; max-height: 16; }
+    ConfirmModal #message { height: auto; }
+    ConfirmModal #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    ConfirmModal #buttons Button { margin-left: 2; }
+    """
+    BINDINGS = [
+        Binding("escape", "answer(False)", "Cancel", id="confirm-cancel"),
+        Binding("y", "answer(True)", "Yes", id="confirm-yes"),
+        Binding("n", "answer(False)", "No", id="confirm-no"),
+    ]
+    AUTO_FOCUS = "#yes"
+
+    def __init__(self, title: str, message: str, *, yes: str = "Yes", no: str = "Cancel") -> None:
+        super().__init__()
+        self._title, self._message, self._yes, self._no = title, message, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self._title, id="title", markup=False)
+            with VerticalScroll(id="body"):
+                yield Static(self._message, id="message", markup=False)
+            with Horizontal(id="buttons"):
+                yield Button(f"{self._no} (n)", id="no")
+                yield Button(f"{self._yes} (y)", id="yes", variant="warning")
+        yield Footer()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    @on(Button.Pressed, "#yes")
+    def _yes_pressed(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no_pressed(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,343 @@
+"""The home screen: every customer in one table, those waiting for the operator first.
+
+The table holds only the rows on screen (VirtualTable). The first page is read before the first frame; every
+later read (stage counts, filter, sort, reload) runs in a thread worker, so typing in the filter never waits on
+the store, whatever its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.events import ScreenResume
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from screens.banner import ModeBanner
+from screens.confirm import ConfirmModal
+from screens.palette import ScreenKeys
+from screens.virtual_table import Column, VirtualTable
+from screens.workers import EXPECTED, report_failure, report_worker_error
+from wizard import examples
+from wizard.listing import SORTS, CustomerList, ListQuery, ListRow, StageCounts
+from wizard.runtime import Runtime
+
+FILTER_DELAY = 0.15
+"""Seconds of quiet typing before the filter is applied (Enter applies it at once)."""
+NARROW = 100
+"""Below this many columns the footer is drawn compact, to show every key."""
+FIRST_PAGE = 120
+"""Rows read with the count, enough to fill a tall terminal without a second query."""
+
+COLUMNS = (
+    Column("key", "Key", 6, drop=3),
+    Column("name", "Name", 12, flex=2),
+    Column("brand", "Brand", 10, flex=2, drop=2),
+    Column("stage", "Stage", 5),
+    Column("status", "Status", 12, flex=1, drop=1),
+    Column("next", "Next action", 20, flex=5, toned=True),
+    Column("otp", "OTP", 11, toned=True),
+    Column("updated", "Updated", 10, drop=4),
+)
+EMPTY = "No customers yet: press n to add one."
+SORT_CYCLE = ("attention", "name", "brand", "stage", "status", "next", "otp", "updated", "key")
+NEWEST_FIRST = frozenset({"updated"})
+"""Sorts that start descending."""
+
+
+def cells(row: ListRow) -> tuple[str, ...]:
+    stage = f"{row.stage} ✓" if row.tone == "done" else str(row.stage)
+    return row.key, row.name, row.brand, stage, row.status, row.next_action, row.otp, row.updated
+
+
+@dataclass
+class Listed(Message, bubble=False):
+    """A listing was read: its count, first rows and (on a full reload) the stage counts."""
+
+    query: ListQuery
+    total: int
+    rows: list[ListRow]
+    counts: StageCounts | None
+
+
+class CustomersScreen(Screen[None]):
+    """Every customer: name, brand, stage, Twilio status, next action, passcode time left, last update."""
+
+    DEFAULT_CSS = """
+    CustomersScreen #counts { height: auto; padding: 0 1; background: $boost; }
+    CustomersScreen #bar { height: 1; margin: 1 0 0 0; }
+    CustomersScreen #filter { width: 1fr; margin: 0 1; }
+    CustomersScreen #shown { width: 42; padding: 0 1; color: $text-muted; text-align: right; }
+    CustomersScreen #busy { display: none; height: 1; padding: 0 1; }
+    CustomersScreen.-busy #busy { display: block; }
+    CustomersScreen #busy-label { width: auto; margin-right: 1; color: $text-accent; }
+    CustomersScreen #detail { height: 2; padding: 0 1; background: $boost; }
+    CustomersScreen #detail.-urgent { color: $text-error; }
+    CustomersScreen #detail.-action { color: $text-warning; }
+    """
+    COMMANDS: ClassVar = {ScreenKeys}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "New", id="new", tooltip="Start a new customer at step 1"),
+        Binding("enter", "open", "Open", show=False, id="open", tooltip="Open the highlighted customer"),
+        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Read every customer's status from Twilio"),
+        Binding("slash", "focus_filter", "Filter", key_display="/", id="filter",
+                tooltip="Filter by name, email, phone, brand or key"),
+        Binding("s", "next_sort", "Sort", id="sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse_sort", "Reverse", show=False, id="reverse", tooltip="Reverse the sort order"),
+        Binding("e", "export", "Export", id="export", tooltip="Write the listed customers to a CSV file"),
+        Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave a2p-wizard (every step resumes later)"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter",
+                tooltip="Clear the filter and show every customer"),
+        Binding("down", "focus_table", "To the list", show=False, id="to-list"),
+    ]
+
+    busy: reactive[str] = reactive("", bindings=True)
+    """What runs in the background, in words ("" when nothing does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.list_query = ListQuery()
+        self.counts: StageCounts | None = None
+        self._offered = False
+        self._debounce: Timer | None = None
+        self._shown: tuple[str, str, bool] | None = None
+        """Text and order of the listing on screen: a new one starts at its first row."""
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app.runtime  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def customer_list(self) -> CustomerList:
+        return self.app.customer_list  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield ModeBanner(self.runtime, "Customers")
+        yield Static("", id="counts", markup=False)
+        with Horizontal(id="bar"):
+            yield Input(placeholder="/ to filter (name, email, phone…)", id="filter", compact=True)
+            yield Static("", id="shown", markup=False)
+        with Horizontal(id="busy"):
+            yield Static("", id="busy-label", markup=False)
+        yield VirtualTable(COLUMNS, cells, empty=EMPTY, id="table")
+        yield Static("", id="detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        # Rows in the first frame (just those on screen); counts and the next rows follow (ScreenResume).
+        self.show_listing(self.read(self.list_query, rows=self.app.size.height))
+
+    def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.size.width < NARROW
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#table", VirtualTable)
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    @on(ScreenResume)
+    def reload(self) -> None:
+        """Read counts and the listing again (also when coming back from a customer)."""
+        self.load(self.list_query, counts=True)
+
+    def read(self, query: ListQuery, *, rows: int = FIRST_PAGE, counts: bool = False) -> Listed:
+        """The listing's count and first rows (and the stage counts, which at a million rows take a while)."""
+        total = self.customer_list.total(query)
+        first = self.customer_list.page(query, 0, rows, total=total)
+        return Listed(query, total, first, self.customer_list.counts() if counts else None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="list", description="Reading the list")
+    def load(self, query: ListQuery, *, counts: bool = False) -> None:
+        self.post_message(self.read(query, counts=counts))
+
+    @on(Listed)
+    def show_listing(self, message: Listed) -> None:
+        if message.query != self.list_query:
+            return
+        if message.counts is not None:
+            self.counts = message.counts
+            self.query_one("#counts", Static).update(message.counts.label())
+        query, total = message.query, message.total
+        self.table.sort = (query.sort, query.descending) if query.sort != "attention" else None
+        self.table.empty = f"No customer matches “{query.text.strip()}”: Esc clears the filter." \
+            if query.text.strip() else EMPTY
+        same = (query.text, query.sort, query.descending) == self._shown
+        self._shown = (query.text, query.sort, query.descending)
+        self.table.show(total, lambda offset, limit: self.customer_list.page(query, offset, limit, total=total),
+                        message.rows, cursor=self.table.cursor if same else 0)
+        self._show_count(total)
+        if self.counts and self.counts.total == 0:
+            self.call_after_refresh(self._offer_examples)  # over the painted list, not a blank screen
+
+    def _show_count(self, total: int) -> None:
+        everyone = self.counts.total if self.counts else total
+        order = SORTS[self.list_query.sort][1] + (" ▼" if self.list_query.descending else "")
+        shown = f"{total:,} of {everyone:,}" if self.list_query.text.strip() else f"{total:,}"
+        self.query_one("#shown", Static).update(f"{shown} · {order}", layout=False)
+
+    @on(VirtualTable.Highlighted)
+    def _highlighted(self, event: VirtualTable.Highlighted) -> None:
+        """Under the table: the highlighted customer's next action in full."""
+        row = self.table.row_at(event.index)
+        detail = self.query_one("#detail", Static)
+        detail.update(f"{row.key} · {row.name}: {row.next_action}" if isinstance(row, ListRow) else "",
+                      layout=False)  # a fixed height: no layout as the cursor moves
+        for tone in ("urgent", "action"):
+            detail.set_class(isinstance(row, ListRow) and row.tone == tone, f"-{tone}")
+
+    # -- filter and sort ---------------------------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _typed(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(FILTER_DELAY, self.apply_filter)
+
+    def apply_filter(self) -> None:
+        """Show the customers matching the filter's text now."""
+        text = self.query_one("#filter", Input).value
+        if text != self.list_query.text:
+            self.list_query = replace(self.list_query, text=text)
+            self.load(self.list_query)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.apply_filter()
+        self.table.focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.apply_filter()
+        self.table.focus()
+
+    def action_focus_table(self) -> None:
+        self.table.focus()
+
+    def action_next_sort(self) -> None:
+        sort = SORT_CYCLE[(SORT_CYCLE.index(self.list_query.sort) + 1) % len(SORT_CYCLE)]
+        self._sort(sort, sort in NEWEST_FIRST)
+
+    def action_reverse_sort(self) -> None:
+        self._sort(self.list_query.sort, not self.list_query.descending)
+
+    @on(VirtualTable.HeaderClicked)
+    def _header_clicked(self, event: VirtualTable.HeaderClicked) -> None:
+        same = event.column == self.list_query.sort
+        self._sort(event.column, not self.list_query.descending if same else event.column in NEWEST_FIRST)
+
+    def _sort(self, sort: str, descending: bool) -> None:
+        self.list_query = replace(self.list_query, sort=sort, descending=descending)
+        self.load(self.list_query)
+
+    # -- customers ---------------------------------------------------------------------------------------
+
+    def action_new(self) -> None:
+        from screens.customer import CustomerScreen  # the customer screen imports much; only when needed
+
+        self.app.push_screen(CustomerScreen(None))
+
+    def action_open(self) -> None:
+        self.table.select()
+
+    @on(VirtualTable.Selected)
+    def _open(self, event: VirtualTable.Selected) -> None:
+        from screens.customer import CustomerScreen
+
+        self.app.push_screen(CustomerScreen(event.key))
+
+    # -- background work ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("refresh", "export") and self.busy:
+            return None
+        return True
+
+    def watch_busy(self, busy: str) -> None:
+        self.set_class(bool(busy), "-busy")
+        self.query_one("#busy-label", Static).update(busy)
+        bars = self.query(ProgressBar)
+        if busy and not bars:  # mounted only while needed: it animates
+            self.query_one("#busy").mount(ProgressBar(total=None, show_eta=False, show_percentage=False))
+        elif not busy:
+            bars.remove()
+
+    def action_refresh(self) -> None:
+        self.refresh_statuses()
+
+    @work(exclusive=True, exit_on_error=False, group="refresh", description="Refreshing statuses")
+    async def refresh_statuses(self) -> None:
+        count = self.counts.total if self.counts else 0
+        self.busy = f"Reading the statuses of {count:,} customer{'s' if count != 1 else ''} from Twilio…"
+        try:
+            refreshed = await self.runtime.engine.refresh_all()
+        except EXPECTED as error:
+            report_failure(self, error, "Refresh")
+            return
+        finally:
+            self.busy = ""
+        self.notify(f"Statuses read for {refreshed:,} customer{'s' if refreshed != 1 else ''}.", title="Refresh")
+        self.reload()
+
+    def action_export(self) -> None:
+        self.export()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="Exporting the list")
+    def export(self) -> None:
+        stamp = f"{self.runtime.engine.clock():%Y%m%d-%H%M%S}"
+        path = self.runtime.locations.data_dir / f"customers-{stamp}.csv"
+        try:
+            count = self.customer_list.export_csv(self.list_query, path)
+        except OSError as error:
+            self.notify(f"Could not write {path}: {error.strerror or error}.", severity="error", title="Export",
+                        markup=False)
+            return
+        self.notify(f"{count:,} customer{'s' if count != 1 else ''} written to {path}", title="Export",
+                    timeout=15, markup=False)
+
+    def _offer_examples(self) -> None:
+        if self._offered or self.runtime.sandbox is None:
+            return
+        self._offered = True
+        self.app.push_screen(
+            ConfirmModal("Welcome to a2p-wizard",
+                        "This is the sandbox: nothing reaches Twilio and nothing is billed.\n\nLoad seven example "
+                        "customers, one at each interesting point of the four steps (a passcode running out, a "
+                        "brand FAILED, a noncompliant address, one done…), to see the whole flow at once?",
+                        yes="Load examples", no="Start empty"),
+            callback=self._examples_answered,
+        )
+
+    def _examples_answered(self, load: bool | None) -> None:
+        if load:
+            self.load_examples()
+
+    @work(exclusive=True, exit_on_error=False, group="examples", description="Loading example customers")
+    async def load_examples(self) -> None:
+        self.busy = "Loading example customers…"
+        try:
+            keys = await examples.load(self.runtime, lambda name: setattr(self, "busy", f"Loading {name}…"))
+        except EXPECTED as error:
+            report_failure(self, error, "Examples")
+            return
+        finally:
+            self.busy = ""
+        self.notify(f"{len(keys)} example customers loaded.", title="Examples")
+        self.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            report_worker_error(self, event.worker)

@@ -1,0 +1,104 @@
+"""Settings and about (F2): mode, account, the primary profile check, data folders, prices. Read-only:
+settings come from the environment or config.toml, and secrets are never shown."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from screens.banner import ModeBanner
+from screens.palette import ScreenKeys
+from screens.workers import EXPECTED, report_failure, report_worker_error
+from wizard.runtime import Runtime
+
+MODES = {
+    "sandbox": "SANDBOX: the built-in fake Twilio; nothing is sent, nothing is billed",
+    "live": "LIVE: every step is sent to Twilio and billed",
+}
+
+
+def table(rows: list[tuple[str, str]], width: int = 20) -> Content:
+    """Label/value lines, the labels dimmed and aligned."""
+    return Content("\n").join(Content.from_markup("[dim]$label[/]$value", label=label.ljust(width), value=value)
+                              for label, value in rows)
+
+
+class SettingsScreen(Screen[None]):
+    """What this installation is set to, and whether the ISV's primary profile allows registrations."""
+
+    DEFAULT_CSS = """
+    SettingsScreen #settings { padding: 0 1; }
+    SettingsScreen .settings--heading { text-style: bold; color: $text-accent; margin-top: 1; }
+    SettingsScreen #primary.-ok { color: $text-success; }
+    SettingsScreen #primary.-problem { color: $text-error; }
+    SettingsScreen #where { color: $text-muted; margin-top: 1; }
+    """
+    COMMANDS: ClassVar = {ScreenKeys}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Back", id="settings-back", tooltip="Back to where you were"),
+        Binding("c", "check", "Check again", id="settings-check",
+                tooltip="Check the primary customer profile again"),
+    ]
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app.runtime  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        rt = self.runtime
+        loc, prices = rt.locations, rt.engine.prices
+        config = f"{loc.config_file}" + ("" if loc.config_file.exists() else "  (not created yet)")
+        yield ModeBanner(rt, "Settings")
+        with VerticalScroll(id="settings"):
+            yield Static("Account", classes="settings--heading")
+            yield Static(table([
+                ("Mode", MODES[rt.mode]),
+                ("Account", rt.account_label),
+                ("Mock brands", "yes: Mock=true, no TCR fee (rehearsals only)" if rt.engine.mock_brand else "no"),
+            ]))
+            yield Static("Primary customer profile", classes="settings--heading")
+            yield Static(table([("Profile", rt.engine.primary_profile_sid)]))
+            yield Static("Checking…", id="primary", markup=False)
+            yield Static("Data folders", classes="settings--heading")
+            yield Static(table([("Store", str(loc.store)), ("Config", config), ("Logs", str(loc.log_file)),
+                                ("Sandbox", str(loc.sandbox) if rt.sandbox else "not used in live mode")]))
+            yield Static("Prices (US$)", classes="settings--heading")
+            yield Static(table([("Brand registration", f"${prices.brand:,.2f} per brand"),
+                                ("Campaign vetting", f"${prices.campaign_vetting:,.2f} per submission"),
+                                ("Campaign", f"${prices.campaign_monthly:,.2f} per month")]))
+            yield Static("Change these with environment variables (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN or "
+                         "TWILIO_API_KEY + TWILIO_API_SECRET, A2P_PRIMARY_PROFILE_SID, A2P_MOCK_BRAND) or the same "
+                         "keys in the config file; then restart.", id="where", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_check()
+
+    def action_check(self) -> None:
+        self.query_one("#primary", Static).update("Checking…")
+        self.check_primary()
+
+    @work(exclusive=True, exit_on_error=False, group="primary", description="Checking the primary profile")
+    async def check_primary(self) -> None:
+        primary = self.query_one("#primary", Static)
+        try:
+            problems = await self.runtime.engine.check_primary()
+        except EXPECTED as error:
+            report_failure(self, error, "Primary profile")
+            problems = [f"Could not check: {error}"]
+        primary.update("✗ " + "\n✗ ".join(problems) if problems
+                       else "✓ twilio-approved, business identity ISV reseller or partner: registrations can go on.")
+        primary.set_class(bool(problems), "-problem")
+        primary.set_class(not problems, "-ok")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            report_worker_error(self, event.worker)

@@ -1,0 +1,87 @@
+"""The four steps side by side, each with its state; the selected one is the step shown below."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+from wizard.flow.status import STEP_NAMES
+from wizard.progress import STATE_WORDS
+
+SHORT = {
+    "not_started": "○ not started", "in_progress": "◐ in progress", "twilio": "⧗ waiting: Twilio",
+    "customer": "⧗ waiting: customer", "fix": "✗ needs a fix", "done": "✓ done",
+}
+"""Each state in at most 19 characters, so four steps fit 80 columns."""
+
+
+class StepTab(Static):
+    DEFAULT_CSS = """
+    StepTab { width: 1fr; height: 2; padding: 0 0 0 1; color: $text-muted; }
+    StepTab.-selected { background: $primary 30%; color: $text; }
+    StepTab.-done { color: $text-success; }
+    StepTab.-fix { color: $text-error; }
+    StepTab.-twilio, StepTab.-customer { color: $text-warning; }
+    StepTab.-in_progress { color: $text-accent; }
+    StepTab.-selected.-not_started { color: $text; }
+    """
+
+    def __init__(self, step: int) -> None:
+        super().__init__(id=f"step-{step}")
+        self.step = step
+        self.state = "not_started"
+
+    def show(self, state: str, selected: bool) -> None:
+        self.state = state
+        self.set_classes([f"-{state}", *(["-selected"] if selected else [])])
+        title = Content.from_markup("[b]$n $name[/b]", n=str(self.step), name=STEP_NAMES[self.step])
+        self.update(Content.assemble(title, "\n", SHORT[state]))
+        self.tooltip = f"Step {self.step}: {STEP_NAMES[self.step]} — {STATE_WORDS[state]}"
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.post_message(Stepper.Selected(self.step))
+
+
+class Stepper(Horizontal):
+    """Focusable: left and right move between steps."""
+
+    DEFAULT_CSS = """
+    Stepper { height: 2; }
+    Stepper:focus-within StepTab.-selected, Stepper:focus StepTab.-selected { background: $primary 60%; }
+    """
+    can_focus = True
+    BINDINGS = [
+        Binding("left", "move(-1)", "Previous step", show=False),
+        Binding("right", "move(1)", "Next step", show=False),
+    ]
+
+    class Selected(Message):
+        """The operator picked a step."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    def __init__(self) -> None:
+        super().__init__(id="stepper")
+        self.selected = 1
+
+    def compose(self) -> ComposeResult:
+        for step in STEP_NAMES:
+            yield StepTab(step)
+
+    def show(self, states: dict[int, str], selected: int) -> None:
+        self.selected = selected
+        for tab in self.query(StepTab):
+            tab.show(states.get(tab.step, "not_started"), tab.step == selected)
+
+    def action_move(self, delta: int) -> None:
+        step = self.selected + delta
+        if step in STEP_NAMES:
+            self.post_message(self.Selected(step))

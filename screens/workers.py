@@ -1,0 +1,37 @@
+"""How a worker's failure reaches the operator: a notification, never a crash.
+
+Expected failures (Twilio refused or is unreachable, the store is busy or changed elsewhere, a sandbox action
+that cannot happen now) are shown in plain words; anything else is shown once with its type and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from textual.dom import DOMNode
+from textual.worker import Worker
+
+from storage.store import StoreError
+from wizard.sandbox import SandboxError
+from wizard.twilio import TwilioError
+
+EXPECTED = (TwilioError, StoreError, SandboxError)
+"""Failures with a message written for the operator (StaleWrite is a StoreError)."""
+
+log = logging.getLogger("wizard.screens")
+
+
+def report_failure(node: DOMNode, error: BaseException, title: str) -> None:
+    """Notify `error` from `node`: in plain words when expected, else with its type (and into the log)."""
+    if isinstance(error, EXPECTED):
+        node.notify(str(error), title=title, severity="error", timeout=10, markup=False)
+        return
+    log.error("%s: unexpected error", title, exc_info=error)
+    node.notify(f"{type(error).__name__}: {error}. Nothing was lost; the details are in the log.",
+                title=f"{title}: unexpected error", severity="error", timeout=15, markup=False)
+
+
+def report_worker_error(node: DOMNode, worker: Worker[object]) -> None:
+    """Call from `on_worker_state_changed` when the state is ERROR."""
+    if worker.error is not None:
+        report_failure(node, worker.error, worker.description or worker.name or "Background task")

@@ -1,0 +1,243 @@
+"""The list's data: substring filter (trigram index or scan, same answers), every sort order, pages read from
+either end, counts, bulk inserts, the search index kept in step, and rows as the screen shows them."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage.listing import ORDERS, Listing, Query
+from storage.migrations import MIGRATIONS
+from storage.store import Record, Store
+from tests import factories as f
+from tests.factories import FROZEN
+from wizard import customers
+from wizard.flow.status import ATTENTION
+from wizard.listing import CustomerList, ListQuery, StageCounts, ago, row
+from wizard.runtime import Runtime
+
+NAMES = ("Maya Patel", "Luis Ortega", "Grace Kim", "Sam Reed", "Zoë Lefèvre", "Ana 100% Souza", "Omar_Haddad")
+
+
+def summary(n: int, rng: random.Random) -> dict[str, Any]:
+    stage = rng.randint(1, 4)
+    return {
+        "name": f"{rng.choice(NAMES)} {n}", "brand": rng.choice([None, f"Brand {n % 37}"]),
+        "email": f"user{n}@{rng.choice(['example.com', 'mail.test'])}", "phone": f"+1206555{n % 10000:04d}",
+        "stage": stage, "step_status": rng.choice(["not started", "in-review", "APPROVED/UNVERIFIED", "FAILED"]),
+        "next_action": rng.choice(["Ready.", "Waiting for Twilio.", "Fix it."]),
+        "attention": rng.choice(list(ATTENTION.values())), "done": 0,
+        "otp_sent_at": rng.choice([None, f"2026-11-{rng.randint(10, 19)}T0{rng.randint(0, 9)}:00:00+00:00"]),
+    }
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "store.db")
+    rng = random.Random(3)
+    s.insert_many(Record(f"C{n:05d}", summary=summary(n, rng), updated_at=f"2026-11-{1 + n % 28:02d}T10:00:00Z")
+                  for n in range(1, 1201))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def listing(store: Store) -> Listing:
+    lst = Listing(store.path)
+    yield lst
+    lst.close()
+
+
+def search_of(store: Store) -> dict[str, str]:
+    with store.transaction() as db:
+        return dict(db.execute("SELECT key, search FROM customers").fetchall())
+
+
+@pytest.mark.parametrize("text", ["m", "ma", "MAYA", "patel 1", "example.com", "mail", "c0004", "zoë", "100%",
+                                  "_h", "omar_", "+1206555", "nobody here", "  grace  "])
+def test_filter_finds_exactly_the_rows_containing_the_text(store: Store, listing: Listing, text: str) -> None:
+    wanted = {k for k, s in search_of(store).items() if text.strip().casefold() in s}
+    query = Query(text)
+    assert listing.total(query) == len(wanted)
+    assert {r["key"] for r in listing.page(query, 0, 2000)} == wanted
+
+
+def test_common_text_is_scanned_and_rare_text_uses_the_trigram_index(listing: Listing) -> None:
+    listing.total(Query("example.com"))
+    assert "customers_fts" not in listing._filter[1][0]  # type: ignore[index]
+    listing.total(Query("c00042"))
+    assert "customers_fts" in listing._filter[1][0]  # type: ignore[index]
+    listing.total(Query("ma"))
+    assert "ESCAPE" in listing._filter[1][0]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("order", sorted(ORDERS))
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_order_reads_the_same_from_either_end(listing: Listing, order: str, descending: bool) -> None:
+    query = Query("a", order, descending)
+    total = listing.total(query)
+    forward = listing.page(query, 0, total)
+    assert [r["key"] for r in listing.page(query, total - 25, 25, total=total)] == [r["key"] for r in forward[-25:]]
+    assert [r["key"] for r in listing.page(query, 600, 30, total=total)] == [r["key"] for r in forward[600:630]]
+    column, first_desc = ORDERS[order][0]
+    values = [r[column] if column != "otp_due" else otp_due(r) for r in forward]
+    present = [v for v in values if v is not None]
+    assert present == sorted(present, reverse=first_desc != descending)
+
+
+def otp_due(r: dict[str, Any]) -> str:
+    return r["otp_sent_at"] if r["step_status"].endswith("/UNVERIFIED") and r["otp_sent_at"] else "~"
+
+
+def test_passcodes_closest_to_running_out_come_first(listing: Listing) -> None:
+    rows = listing.page(Query("", "otp_due"), 0, 2000)
+    waiting = [r for r in rows if otp_due(r) != "~"]
+    assert rows[: len(waiting)] == waiting and waiting
+    assert [r["otp_sent_at"] for r in waiting] == sorted(r["otp_sent_at"] for r in waiting)
+
+
+def test_counts_by_stage_and_attention(store: Store, listing: Listing) -> None:
+    counts = listing.counts()
+    assert sum(n for *_, n in counts) == 1200
+    assert len({(s, a) for s, a, _ in counts}) == len(counts)
+    cutoff = "2026-11-15T00:00:00+00:00"
+    due = [r for r in listing.page(Query(), 0, 2000) if otp_due(r) < cutoff]
+    assert dict(listing.due(cutoff)) == Counter(r["attention"] for r in due)
+    assert due
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_passcodes_running_out_come_first_in_the_attention_order(listing: Listing, descending: bool) -> None:
+    cutoff = "2026-11-15T00:00:00+00:00"
+    query = Query("", "attention", descending, due_before=cutoff)
+    total = listing.total(query)
+    forward = listing.page(query, 0, total)
+    assert len(forward) == total == 1200
+    due = [r for r in forward if otp_due(r) < cutoff]
+    rest = [r for r in forward if otp_due(r) >= cutoff]
+    assert forward == (rest + due if descending else due + rest)
+    assert [otp_due(r) for r in due] == sorted((otp_due(r) for r in due), reverse=descending)
+    assert [r["attention"] for r in rest] == sorted((r["attention"] for r in rest), reverse=descending)
+    for offset in (0, len(due) - 5, len(due) + 3, 700, total - 30):
+        assert listing.page(query, offset, 30, total=total) == forward[offset:offset + 30], offset
+
+
+def test_the_search_index_follows_inserts_updates_and_deletes(runtime: Runtime) -> None:
+    c = customers.create(runtime.engine, f.profile(first_name="Winifred"))
+    lst = Listing(runtime.store.path)
+    try:
+        assert lst.total(Query("winifred")) == 1
+        customers.save_inputs(runtime.engine, c.key, c.version, profile=f.profile(first_name="Bartholomew"))
+        assert lst.total(Query("winifred")) == 0
+        assert lst.total(Query("bartholomew")) == 1
+        with runtime.store.transaction() as db:
+            db.execute("DELETE FROM customers WHERE key = ?", (c.key,))
+        assert lst.total(Query("bartholomew")) == 0
+        with runtime.store.transaction() as db:
+            db.execute("INSERT INTO customers_fts(customers_fts, rank) VALUES ('integrity-check', 1)")
+    finally:
+        lst.close()
+
+
+def test_bulk_insert_keeps_every_index_and_trigger(tmp_path: Path) -> None:
+    s = Store(tmp_path / "bulk.db")
+    schema = "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'customers' ORDER BY name"
+    with s.transaction() as db:
+        before = db.execute(schema).fetchall()
+    assert s.insert_many(Record(f"B{n}", summary={"name": f"Bulk {n}"}) for n in range(50)) == 50
+    assert s.insert_many([Record("B50", summary={"name": "Bulk 50"})]) == 1
+    s.insert(Record("B51", summary={"name": "Single 51"}))
+    with s.transaction() as db:
+        assert db.execute(schema).fetchall() == before
+        db.execute("INSERT INTO customers_fts(customers_fts, rank) VALUES ('integrity-check', 1)")
+    lst = Listing(s.path)
+    assert lst.total(Query("bulk")) == 51 and lst.total(Query("single")) == 1
+    lst.close()
+    s.close()
+
+
+def test_a_version_2_store_gains_the_index_with_its_rows_searchable(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for version in (1, 2):
+        for statement in MIGRATIONS[version]:
+            db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.execute("INSERT INTO customers (key, version, inputs, state, name, stage, attention, search, created_at, "
+               "updated_at) VALUES ('C00001', 1, '{}', '{}', 'Old Timer', 1, 3, 'c00001 old timer', 'x', 'x')")
+    db.close()
+    s = Store(path)
+    assert s.schema_version == max(MIGRATIONS)
+    lst = Listing(path)
+    assert [r["key"] for r in lst.page(Query("timer"), 0, 10)] == ["C00001"]
+    lst.close()
+    s.close()
+
+
+def test_a_passcode_running_out_between_saves_needs_action_and_comes_first(runtime: Runtime) -> None:
+    now = runtime.engine.clock()
+    waiting = {"stage": 3, "step_status": "APPROVED/UNVERIFIED", "attention": ATTENTION["customer"], "done": 0,
+               "next_action": "Waiting for the customer to reply YES."}
+    runtime.store.insert_many([
+        Record("C00001", summary=waiting | {"name": "Fresh", "otp_sent_at": (now - timedelta(hours=2)).isoformat()}),
+        Record("C00002", summary={"name": "Ready", "stage": 1, "attention": ATTENTION["ready"], "done": 0,
+                                  "step_status": "not started", "next_action": "Ready."}),
+        Record("C00003", summary=waiting | {"name": "Stale", "otp_sent_at": (now - timedelta(hours=20)).isoformat()}),
+    ])
+    lst = CustomerList(runtime.store.path, runtime.engine.clock)
+    try:
+        assert lst.counts().needs_action == 2  # saved as "waiting for the customer", but only 4 h are left
+        listed = lst.page(ListQuery(), 0, 10)
+        assert [(r.name, r.tone, r.otp) for r in listed] == [
+            ("Stale", "urgent", "4 h left"), ("Ready", "action", ""), ("Fresh", "waiting", "22 h left")]
+    finally:
+        lst.close()
+
+
+def test_rows_as_the_list_shows_them(runtime: Runtime) -> None:
+    data = {"key": "C00009", "name": "Grace Kim", "brand": "Grace Kim Photography", "email": "g@example.com",
+            "phone": "+16175550110", "stage": 3, "step_status": "APPROVED/UNVERIFIED", "done": 0,
+            "next_action": "Waiting for the customer to reply YES.", "attention": ATTENTION["customer"],
+            "otp_sent_at": (FROZEN - timedelta(hours=10)).isoformat(), "otp_resends": 0, "spend": 4.0,
+            "updated_at": "2026-11-20T12:00:00Z"}
+    shown = row(data, FROZEN)
+    assert (shown.otp, shown.updated, shown.tone) == ("14 h left", "3 h ago", "waiting")
+    running_out = row(data | {"otp_sent_at": (FROZEN - timedelta(hours=19)).isoformat()}, FROZEN)
+    assert (running_out.otp, running_out.tone) == ("5 h left", "urgent")
+    lapsed = row(data | {"otp_sent_at": (FROZEN - timedelta(hours=25)).isoformat()}, FROZEN)
+    assert (lapsed.otp, lapsed.tone) == ("lapsed", "urgent") and "lapsed" in lapsed.next_action
+    done = row(data | {"step_status": "VERIFIED", "stage": 4, "attention": ATTENTION["done"], "done": 1}, FROZEN)
+    assert (done.otp, done.tone) == ("", "done")
+
+
+def test_ago_reads_like_a_person() -> None:
+    assert [ago(f"2026-11-20T{t}Z", FROZEN) for t in ("15:00:00", "14:59:30", "14:15:00", "02:00:00")] == [
+        "just now", "just now", "45 min ago", "13 h ago"]
+    assert ago("2026-11-17T15:00:00Z", FROZEN) == "3 d ago"
+    assert ago("2026-10-01T15:00:00Z", FROZEN) == "2026-10-01"
+    assert ago(None, FROZEN) == ""
+
+
+def test_stage_counts_label() -> None:
+    counts = StageCounts({1: 12, 2: 3, 3: 5, 4: 9}, done=40, needs_action=7)
+    assert counts.label() == ("1 Profile: 12 · 2 Bundle: 3 · 3 Brand & OTP: 5 · 4 Campaign: 9 · Done: 40 · "
+                              "Needs action: 7")
+    assert counts.total == 69
+
+
+def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tmp_path: Path) -> None:
+    customers.create(runtime.engine, f.profile(first_name="Ann"))
+    customers.create(runtime.engine, f.profile(first_name="Bob"))
+    lst = CustomerList(runtime.store.path, runtime.engine.clock)
+    out = tmp_path / "out.csv"
+    assert lst.export_csv(ListQuery("ann"), out) == 1
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "key,name,brand,email,phone,stage,step,status,next_action,otp,updated_at"
+    assert lines[1].startswith("C00001,Ann Lefèvre-Côté,,zoe@example.com,'+12065550134,1,Profile,")
+    lst.close()

@@ -1,0 +1,703 @@
+"""Pilot tests of the Customer screen: step forms, validation messages, drafts, the run checklist, fees,
+the Brand & OTP panel and the campaign form, against the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, TextArea
+
+from screens.brand_panel import BrandPanel
+from screens.campaign_form import CampaignForm
+from screens.confirm import ConfirmModal
+from screens.customer import CustomerScreen, RunLog
+from screens.fields import FindingsLine, FormField
+from screens.forms import BundleForm, ProfileForm
+from screens.palette import ScreenKeys
+from tests import factories as f
+from wizard import customers
+from wizard.runtime import Runtime
+
+SIZE = (120, 40)
+
+
+class CustomerApp(App[None]):
+    """The smallest app that hosts the Customer screen: it only needs `runtime`."""
+
+    def __init__(self, runtime: Runtime, key: str | None) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.key = key
+        self.closed = False
+
+    def on_mount(self) -> None:
+        self.push_screen(CustomerScreen(self.key), callback=lambda _: setattr(self, "closed", True))
+
+
+async def until(pilot: Pilot, check: Callable[[], bool], what: str = "condition") -> None:
+    for _ in range(200):
+        if check():
+            return
+        await pilot.pause()
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait for the screen's workers (a worker waiting on a modal nobody answers fails the test)."""
+    await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout=20)
+    await pilot.pause()
+
+
+async def answer(pilot: Pilot, yes: bool) -> str:
+    """Wait for the confirmation modal, answer it, and return its text."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal), "the confirmation")
+    modal = pilot.app.screen
+    assert isinstance(modal, ConfirmModal)
+    text = f"{modal._title}\n{modal._message}"
+    await pilot.press("y" if yes else "n")
+    await pilot.pause()
+    return text
+
+
+def screen(app: App[Any]) -> CustomerScreen:
+    found = app.screen
+    assert isinstance(found, CustomerScreen), found
+    return found
+
+
+def field(app: App[Any], name: str) -> FormField:
+    return app.screen.query_one(f"#{name}-field", FormField)
+
+
+def notes(app: App[Any]) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def type_into(pilot: Pilot, name: str, text: str) -> None:
+    widget = pilot.app.screen.query_one(f"#{name}")
+    widget.focus()
+    if isinstance(widget, Input):
+        widget.value = ""
+    elif isinstance(widget, TextArea):
+        widget.clear()
+    await pilot.press(*text)
+
+
+async def put(pilot: Pilot, name: str, text: str) -> None:
+    """Set a field's text at once (as a paste would), for long texts."""
+    widget = pilot.app.screen.query_one(f"#{name}")
+    widget.focus()
+    if isinstance(widget, TextArea):
+        widget.load_text(text)
+    else:
+        assert isinstance(widget, Input)
+        widget.value = text
+    await pilot.pause()
+
+
+async def advanced_to_otp(runtime: Runtime, **campaign: Any) -> str:
+    """A customer whose brand is APPROVED and waits for the customer's YES."""
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(**campaign) if campaign else None)
+    await runtime.engine.advance(c.key)
+    assert runtime.sandbox is not None
+    runtime.sandbox.advance_clock(timedelta(minutes=6))
+    await runtime.engine.advance(c.key)
+    c = runtime.engine.load(c.key)
+    assert (c.state.statuses["brand"], c.state.statuses["identity"]) == ("APPROVED", "UNVERIFIED")
+    return c.key
+
+
+# -- step 1: a new customer ----------------------------------------------------------------------------
+
+
+async def test_new_customer_opens_empty_at_step_1_with_examples(runtime):
+    app = CustomerApp(runtime, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        form = app.screen.query_one(ProfileForm)
+        assert app.focused is not None and app.focused.id == "first_name"
+        assert all(not value for name, value in form.values().items() if name != "country")
+        assert app.screen.query_one("#phone", Input).placeholder == "(206) 555-0134"
+        assert app.screen.query_one("#postal_code", Input).placeholder == "98101 or K1A 0B1"
+        assert str(screen(app).query_one("#step-heading").content).startswith("Step 1 · Starter profile")
+
+
+async def test_bad_value_message_appears_on_leaving_the_field_and_goes_when_fixed(runtime):
+    app = CustomerApp(runtime, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_into(pilot, "email", "zoe@")
+        assert not field(app, "email").has_class("-has-error")  # no nagging while typing
+        await pilot.press("tab")
+        await pilot.pause()
+        assert field(app, "email").has_class("-has-error")
+        assert "valid email address" in field(app, "email").error
+        await type_into(pilot, "email", "zoe@example.com")
+        await pilot.pause()
+        assert not field(app, "email").has_class("-has-error")
+
+        await type_into(pilot, "phone", "555")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert field(app, "phone").error.endswith("like (206) 555-0134.")
+
+
+async def test_region_and_postal_code_are_checked_for_the_chosen_country(runtime):
+    app = CustomerApp(runtime, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_into(pilot, "region", "ON")
+        await pilot.press("tab")
+        await type_into(pilot, "postal_code", "K1A 0B1")
+        await pilot.press("tab")
+        await pilot.pause()
+        assert "ON is a Canadian province" in field(app, "region").error
+        assert "5-digit ZIP" in field(app, "postal_code").error
+        app.screen.query_one("#country", Select).value = "CA"
+        await pilot.pause()
+        assert not field(app, "region").error and not field(app, "postal_code").error
+
+
+async def test_ctrl_s_shows_every_message_and_focuses_the_first_bad_field(runtime):
+    app = CustomerApp(runtime, None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await type_into(pilot, "first_name", "Zoë")
+        await type_into(pilot, "city", "Seattle")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "last_name"
+        bad = {f.field for f in app.screen.query(FormField) if f.has_class("-has-error")}
+        assert bad == {"last_name", "email", "phone", "street", "region", "postal_code"}
+        assert field(app, "street").error == "Enter a street address."
+        assert runtime.store.count() == 0
+
+
+async def test_saving_step_1_creates_the_customer_and_advances_it_with_a_live_checklist(runtime):
+    app = CustomerApp(runtime, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for name, value in (("first_name", "Zoë"), ("last_name", "Lefèvre"), ("email", "zoe@example.com"),
+                            ("phone", "(206) 555-0134"), ("street", "123 Pine St"), ("city", "Seattle"),
+                            ("region", "wa"), ("postal_code", "98101")):
+            await type_into(pilot, name, value)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert runtime.store.keys() == ["C00001"]
+        c = runtime.engine.load("C00001")
+        assert c.profile is not None and c.profile.region == "WA" and c.profile.phone == "+12065550134"
+        journal = [(e.action, e.state) for e in runtime.store.journal("C00001")]
+        assert journal[0] == ("profile.create", "done") and ("profile.submit", "done") in journal
+        log = app.screen.query_one(RunLog)
+        lines = [str(s.content) for s in log.query(".run--ok")]
+        assert lines[0] == "✓ create the starter profile" and "✓ submit the starter profile for review" in lines
+        # on to step 2, with the brand name and mobile carried over from step 1
+        assert screen(app).step == 2
+        form = app.screen.query_one(BundleForm)
+        assert form.values()["brand_name"] == "Zoë Lefèvre"
+        assert form.values()["mobile_phone"] == "+12065550134"
+
+
+# -- drafts ---------------------------------------------------------------------------------------------
+
+
+async def test_escape_keeps_what_was_typed_and_reopening_restores_it(runtime):
+    c = customers.create(runtime.engine, f.profile())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("1")  # focus is on the first field: a digit is typed, not a step change
+        assert screen(app).step == 1
+        await type_into(pilot, "city", "Tacoma")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.closed
+    stored = runtime.engine.load(c.key)
+    assert stored.drafts["profile"]["city"] == "Tacoma"
+    assert stored.profile is not None and stored.profile.city == "Seattle"  # not saved: only a draft
+
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen(app).query_one("#stepper").focus()
+        await pilot.press("1")
+        await pilot.pause()
+        assert app.screen.query_one("#city", Input).value == "Tacoma"
+        assert "Restored what you typed" in str(app.screen.query_one("#form-note").content)
+        await pilot.press("ctrl+o")  # put back the saved values
+        await pilot.pause()
+        assert app.screen.query_one("#city", Input).value == "Seattle"
+    assert "profile" not in runtime.engine.load(c.key).drafts
+
+
+async def test_a_new_customer_typed_but_not_saved_is_kept_for_the_session(runtime):
+    app = CustomerApp(runtime, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await type_into(pilot, "first_name", "Zoë")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert runtime.store.count() == 0
+        await app.push_screen(CustomerScreen(None))
+        await pilot.pause()
+        assert app.screen.query_one("#first_name", Input).value == "Zoë"
+
+
+async def test_someone_else_saving_first_is_reported_and_the_typing_survives(runtime):
+    c = customers.create(runtime.engine, f.profile())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await screen(app).show_step(1)
+        customers.save_inputs(runtime.engine, c.key, c.version, profile=f.profile(city="Spokane"))
+        await type_into(pilot, "city", "Tacoma")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("changed elsewhere" in n for n in notes(app))
+        assert app.screen.query_one("#city", Input).value == "Tacoma"
+        assert runtime.engine.load(c.key).profile.city == "Spokane"
+        await pilot.press("ctrl+s")  # now against the version just read
+        await settle(pilot)
+    assert runtime.engine.load(c.key).profile.city == "Tacoma"
+
+
+# -- resuming -------------------------------------------------------------------------------------------
+
+
+async def test_resume_opens_at_the_step_where_the_customer_stands(runtime):
+    half = customers.create(runtime.engine, f.profile(), f.bundle())
+    await runtime.engine.advance(half.key)  # brand registered, Twilio reviews it
+    fresh = customers.create(runtime.engine, f.profile(email="other@example.com"))
+    await runtime.engine.advance(fresh.key)  # profile submitted, no bundle yet
+    for key, step, view in ((half.key, 3, BrandPanel), (fresh.key, 2, BundleForm)):
+        app = CustomerApp(runtime, key)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert screen(app).step == step
+            assert app.screen.query(view)
+            states = screen(app).states
+            assert states[1] == "twilio"
+
+
+async def test_submitted_steps_are_read_only_and_the_keys_switch_steps(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    await runtime.engine.advance(c.key)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("1")
+        await pilot.pause()
+        form = app.screen.query_one(ProfileForm)
+        assert form.locked and "submitted to Twilio" in form.locked
+        assert app.screen.query_one("#first_name", Input).disabled
+        assert not screen(app).check_action("submit", ())
+        await pilot.press("4")
+        await pilot.pause()
+        assert app.screen.query(CampaignForm)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.closed
+
+
+# -- fees and readiness findings ------------------------------------------------------------------------
+
+
+async def test_the_brand_fee_is_confirmed_first_and_declining_sends_nothing(runtime):
+    c = customers.create(runtime.engine, f.profile())
+    await runtime.engine.advance(c.key)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert screen(app).step == 2
+        await pilot.press("ctrl+s")  # the defaults from step 1 are good
+        text = await answer(pilot, yes=False)
+        assert "$4.00 brand registration" in text
+        await settle(pilot)
+        stored = runtime.engine.load(c.key)
+        assert stored.bundle is not None  # saved ...
+        assert not [e for e in runtime.store.journal(c.key) if e.action.startswith("bundle.")]  # ... not sent
+        assert any("nothing was sent" in n for n in notes(app))
+
+        await pilot.press("ctrl+s")
+        await answer(pilot, yes=True)
+        await settle(pilot)
+    stored = runtime.engine.load(c.key)
+    assert stored.state.sids.get("brand")
+    assert [(x.what, x.amount) for x in stored.state.ledger] == [("register the brand ($4)", 4.0)]
+
+
+async def test_a_blocking_finding_is_shown_as_you_type_and_stops_the_submit(runtime):
+    c = customers.create(runtime.engine, f.profile())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await screen(app).show_step(2)
+        await type_into(pilot, "brand_name", "Zoë Lefèvre LLC")
+        await pilot.pause()
+        line = field(app, "brand_name").query_one(FindingsLine)
+        assert line.has_class("-shown") and line.has_class("-block")  # red
+        assert "LLC" in line.text
+        app.screen.query_one("#vertical").focus()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "brand_name"
+        assert not isinstance(app.screen, ConfirmModal)
+        assert runtime.engine.load(c.key).bundle is None
+        assert any("LLC" in n for n in notes(app))
+
+
+async def test_a_warning_is_confirmed_once(runtime):
+    c = customers.create(runtime.engine, f.profile())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await screen(app).show_step(2)
+        await type_into(pilot, "brand_name", "Sunny Paws")  # neither the first nor the last name
+        await pilot.pause()
+        line = field(app, "brand_name").query_one(FindingsLine)
+        assert line.has_class("-shown") and not line.has_class("-block")  # yellow
+        await pilot.press("ctrl+s")
+        assert "contains neither" in await answer(pilot, yes=False)
+        await settle(pilot)
+        assert runtime.engine.load(c.key).bundle is None
+
+        await pilot.press("ctrl+s")
+        await answer(pilot, yes=True)  # the warning
+        assert "brand registration" in await answer(pilot, yes=False)  # then the fee
+        await settle(pilot)
+        assert runtime.engine.load(c.key).bundle.brand_name == "Sunny Paws"
+
+        await pilot.press("ctrl+s")  # same warning: not asked again, straight to the fee
+        assert "brand registration" in await answer(pilot, yes=False)
+        await settle(pilot)
+
+
+# -- Twilio's problems ----------------------------------------------------------------------------------
+
+
+async def test_noncompliant_problems_appear_under_their_field_and_the_fix_updates_in_place(runtime):
+    c = customers.create(runtime.engine, f.profile(street="1 Noncompliant Way"))
+    await runtime.engine.advance(c.key)
+    address = runtime.engine.load(c.key).state.sids["address"]
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert screen(app).step == 1 and screen(app).states[1] == "fix"
+        street = field(app, "street")
+        assert street.has_class("-has-problem")
+        assert "Noncompliant" in str(street.query_one(".field--problem").content)
+        assert app.screen.query_one("#problems").has_class("-shown")
+        await type_into(pilot, "street", "1 Compliant Way")
+        await pilot.pause()
+        assert not street.has_class("-has-problem")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    c = runtime.engine.load(c.key)
+    assert c.state.sids["address"] == address
+    assert c.state.evaluations["profile"].status == "compliant"
+    assert c.state.statuses["profile"] == "pending-review"
+
+
+async def test_a_failed_brand_shows_the_playbook_and_the_field_to_fix(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
+    await runtime.engine.advance(c.key)
+    assert runtime.sandbox is not None
+    runtime.sandbox.advance_clock(timedelta(minutes=6))
+    await runtime.engine.advance(c.key)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        s = screen(app)
+        assert s.step == 3 and s.states[3] == "fix" and s.states[2] == "fix"
+        problems = str(app.screen.query_one("#problems").content)
+        assert "30701" in problems and "→" in problems
+        await pilot.press("2")
+        await pilot.pause()
+        assert field(app, "brand_name").has_class("-has-problem")
+        assert not app.screen.query_one(BundleForm).locked  # a failed brand reopens steps 1 and 2
+
+
+# -- step 3: brand and passcode -------------------------------------------------------------------------
+
+
+async def test_the_otp_panel_counts_down_and_resends_after_confirmation(runtime, clock):
+    key = await advanced_to_otp(runtime)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert screen(app).step == 3
+        panel = app.screen.query_one(BrandPanel)
+        assert "+1 915-278-2000" in str(app.screen.query_one("#customer-message").content)
+        assert "Zoë Lefèvre-Côté" in str(app.screen.query_one("#customer-message").content)
+        # Twilio texted the passcode when the brand was approved (5 min after submission); it is a minute later
+        assert "23:59:00 left to reply YES" in str(app.screen.query_one("#countdown").content)
+        clock.advance(hours=3, seconds=1)
+        panel.tick()
+        assert "20:58:59 left" in str(app.screen.query_one("#countdown").content)
+
+        await pilot.press("o")
+        assert "Resend the passcode?" in await answer(pilot, yes=False)
+        await settle(pilot)
+        assert runtime.engine.load(key).state.otp_resends == 0
+
+        await pilot.press("o")
+        await answer(pilot, yes=True)
+        await settle(pilot)
+        c = runtime.engine.load(key)
+        assert c.state.otp_resends == 1
+        assert [e.action for e in runtime.store.journal(key)][-1] == "brand.otp_resend"
+        assert "24:00:00 left" in str(app.screen.query_one("#countdown").content)  # from the resend
+        assert any("new passcode" in n for n in notes(app))
+
+
+async def test_a_lapsed_passcode_needs_a_fix(runtime, clock):
+    key = await advanced_to_otp(runtime)
+    clock.advance(hours=25)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert screen(app).states[3] == "fix"
+        assert "lapsed" in str(app.screen.query_one("#countdown").content)
+        assert "lapsed" in str(app.screen.query_one("#problems").content)
+
+
+async def test_sandbox_reply_yes_then_advance_confirms_the_campaign_fee(runtime):
+    key = await advanced_to_otp(runtime, phone_number="+12065550101")
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("y")
+        assert "$15.00 campaign vetting" in await answer(pilot, yes=True)
+        await settle(pilot)
+        c = runtime.engine.load(key)
+        assert c.state.statuses["identity"] == "VERIFIED"
+        assert c.state.statuses["campaign"] in ("PENDING", "IN_PROGRESS")
+        assert screen(app).step == 4 and screen(app).states[3] == "done"
+        assert screen(app).states[4] == "twilio"
+
+
+async def test_copy_message_puts_the_text_on_the_clipboard(runtime):
+    key = await advanced_to_otp(runtime)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        assert app.clipboard.startswith("You'll get a text from +1 915-278-2000")
+
+
+# -- step 4: campaign -----------------------------------------------------------------------------------
+
+
+async def test_campaign_samples_can_be_added_up_to_five_and_removed_down_to_two(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await screen(app).show_step(4)
+        form = app.screen.query_one(CampaignForm)
+        assert len(form.sample_fields()) == 2
+        await put(pilot, "sample_2", "second sample text")
+        for _ in range(4):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        assert [s.field for s in form.sample_fields()] == [f"sample_{n}" for n in range(1, 6)]
+        assert app.focused is not None and app.focused.id == "sample_5"
+        assert form.check_action("add_sample", ()) is None  # shown, but disabled at five
+        app.screen.query_one("#sample_1").focus()
+        await pilot.press("ctrl+delete")
+        await pilot.pause()
+        assert len(form.sample_fields()) == 4
+        assert form.values()["samples"][0] == "second sample text"
+        for _ in range(3):
+            await pilot.press("ctrl+delete")
+            await pilot.pause()
+        assert len(form.sample_fields()) == 2  # the last press did nothing: the key is disabled at two
+        assert form.check_action("remove_sample", ()) is None
+
+
+async def test_campaign_form_picks_a_free_number_and_saves(runtime):
+    taken = customers.create(runtime.engine, f.profile(email="a@example.com"), None,
+                             f.campaign(phone_number="+12065550100"))
+    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await screen(app).show_step(4)
+        await settle(pilot)
+        pick = app.screen.query_one("#number-pick", Select)
+        options = [value for _, value in pick._options if isinstance(value, str)]
+        assert "+12065550100" not in options and "+12065550101" in options  # held by another customer
+        assert taken.key != c.key
+        sample = f.campaign()
+        await put(pilot, "campaign_description", sample.campaign_description)
+        await put(pilot, "message_flow", sample.message_flow)
+        await put(pilot, "sample_1", sample.samples[0])
+        await put(pilot, "sample_2", sample.samples[1])
+        pick.value = "+12065550101"
+        await pilot.pause()
+        assert app.screen.query_one("#phone_number", Input).value == "+12065550101"
+        await pilot.press("ctrl+s")
+        assert "brand registration" in await answer(pilot, yes=False)  # steps 1-2 would go out first
+        await settle(pilot)
+    saved = runtime.engine.load(c.key).campaign
+    assert saved is not None and saved.phone_number == "+12065550101" and len(saved.samples) == 2
+
+
+async def test_campaign_errors_name_the_sample_and_the_count(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await screen(app).show_step(4)
+        await type_into(pilot, "sample_1", "too short")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "campaign_description"
+        assert "Too short" in field(app, "sample_1").error
+        assert "Describe the campaign" in field(app, "campaign_description").error
+
+
+# -- robustness -----------------------------------------------------------------------------------------
+
+
+async def test_an_unexpected_error_in_a_run_is_reported_not_fatal(runtime, monkeypatch):
+    c = customers.create(runtime.engine, f.profile())
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runtime.engine, "advance", broken)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#stepper").focus()  # in a field, "a" is just a letter
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, CustomerScreen)
+        assert any("boom" in n for n in notes(app))
+        assert not screen(app).running
+
+
+async def test_twilio_refusing_a_call_is_shown_in_plain_words(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(phone_number="+12065559999"))
+    from tests.flowkit import drive
+
+    await drive(runtime, c.key)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert screen(app).step == 4 and screen(app).states[4] == "fix"
+        assert "not a number of this Twilio account" in str(field(app, "phone_number").query_one(
+            ".field--problem").content)
+
+
+@pytest.mark.parametrize("narrow", [True, False])
+async def test_activity_panel_beside_or_instead_of_the_step(runtime, narrow):
+    c = customers.create(runtime.engine, f.profile())
+    await runtime.engine.advance(c.key)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=(80, 24) if narrow else SIZE) as pilot:
+        await pilot.pause()
+        side, main = app.screen.query_one("#side"), app.screen.query_one("#main")
+        assert side.display is not narrow
+        app.screen.query_one("#stepper").focus()
+        await pilot.press("l")
+        await pilot.pause()
+        assert side.display is narrow  # toggled
+        assert main.display is not narrow  # a narrow terminal shows the activity instead of the step
+        texts = [str(s.content) for s in app.screen.query_one("#timeline").query(".timeline--what")]
+        assert texts[-1].startswith("create the starter profile\nBU")  # oldest last, with its SID
+
+
+async def test_screen_actions_are_in_the_command_palette(runtime):
+    key = await advanced_to_otp(runtime)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        provider = ScreenKeys(app.screen)
+        titles = [title for title, _, _ in provider._commands()]
+        assert {"Resend", "Refresh", "Said YES", "Advance", "Copy text", "Back"} <= set(titles)
+        assert "Save & send" not in titles  # no form on step 3
+
+
+async def test_in_the_app_n_starts_a_customer_and_escape_returns_to_the_list(runtime):
+    from screens.app import WizardApp
+    from screens.customers import CustomersScreen
+
+    customers.create(runtime.engine, f.profile(email="first@example.com"))  # no welcome offer on an empty list
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen) and app.screen.key is None
+        for name, value in (("first_name", "Ana"), ("last_name", "Silva"), ("email", "ana@example.com"),
+                            ("phone", "(416) 555-0199"), ("street", "1 King St W"), ("city", "Toronto"),
+                            ("region", "ON"), ("postal_code", "m5h1a1")):
+            await put(pilot, name, value)
+        app.screen.query_one("#country", Select).value = "CA"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen(app).key == "C00002" and screen(app).step == 2
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+    c = runtime.engine.load("C00002")
+    assert c.profile is not None and c.profile.postal_code == "M5H 1A1"
+    assert c.state.statuses["profile"] == "pending-review"
+    assert c.drafts == {}  # step 2 was opened with defaults and left untouched: nothing to keep
+
+
+# -- the domain helpers behind the screen -----------------------------------------------------------------
+
+
+async def test_fees_ahead_look_past_the_next_call(runtime):
+    from wizard.fees import fees_ahead, fees_ahead_fresh
+
+    only_profile = customers.create(runtime.engine, f.profile())
+    assert fees_ahead(runtime.engine, only_profile) == []
+    both = customers.create(runtime.engine, f.profile(email="b@example.com"), f.bundle(mobile_phone="2065550177"))
+    [fee] = fees_ahead(runtime.engine, both)  # step 1 goes out first, and the same run registers the brand
+    assert (fee.what, fee.amount, fee.certain) == ("brand registration", 4.0, False)
+
+    key = await advanced_to_otp(runtime, phone_number="+12065550102")
+    assert fees_ahead(runtime.engine, runtime.engine.load(key)) == []  # as last read: waiting for YES
+    assert runtime.sandbox is not None
+    runtime.sandbox.reply_yes(runtime.engine.load(key).state.sids["brand"])
+    [fee] = await fees_ahead_fresh(runtime.engine, key)  # reads first: the YES opens the way to the campaign
+    assert (fee.what, fee.amount) == ("campaign vetting", 15.0)
+
+
+async def test_numbers_held_by_other_customers_are_not_offered(runtime):
+    from wizard.numbers import available_numbers
+
+    mine = customers.create(runtime.engine, f.profile(), None, f.campaign(phone_number="+12065550103"))
+    customers.create(runtime.engine, f.profile(email="o@example.com"), None, f.campaign(phone_number="+12065550104"))
+    offered = {n.number for n in await available_numbers(runtime.engine, mine.key)}
+    assert "+12065550103" in offered and "+12065550104" not in offered
+    assert len(offered) == 4
+
+
+def test_the_timeline_says_what_happened_in_plain_words():
+    from storage.store import JournalEntry
+    from wizard.progress import timeline
+
+    entries = [
+        JournalEntry(1, "C1", "profile.create", "a2p:C1:starter-profile", "POST", "/v1/CustomerProfiles", "done",
+                     200, "BU" + "0" * 32, None, None, "2026-11-20T15:00:00Z", "2026-11-20T15:00:01Z"),
+        JournalEntry(2, "C1", "brand.create", None, "POST", "/v1/a2p/BrandRegistrations", "failed", 400, None,
+                     30701, "bad  region", "2026-11-21T09:30:00Z", "2026-11-21T09:30:01Z"),
+    ]
+    newest, oldest = timeline(entries)
+    assert (newest.day, newest.time, newest.what, newest.state) == ("2026-11-21", "09:30", "register the brand ($4)",
+                                                                    "failed")
+    assert newest.detail.startswith("30701 ") and newest.detail.endswith("bad region")
+    assert (oldest.what, oldest.detail) == ("create the starter profile", "BU" + "0" * 32)

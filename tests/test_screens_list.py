@@ -1,0 +1,344 @@
+"""Pilot tests of the app shell and the Customers list: counts, filter, sort, open, refresh, export, first
+start, settings, help, and worker errors turned into notifications."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from textual.message import Message
+from textual.notifications import Notification
+from textual.pilot import Pilot
+from textual.worker import get_current_worker
+
+from screens.app import WizardApp
+from screens.confirm import ConfirmModal
+from screens.customers import FILTER_DELAY, CustomersScreen, Listed
+from screens.help import HelpScreen
+from screens.settings import SettingsScreen
+from screens.virtual_table import VirtualTable
+from storage.store import Record
+from tests import factories as f
+from wizard import customers, examples
+from wizard.listing import ListRow
+from wizard.runtime import Runtime
+from wizard.twilio import TwilioError
+
+SIZE = (120, 40)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let workers finish and their messages land."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def typed(pilot: Pilot, text: str) -> None:
+    """Type into the filter and wait as long as the operator would for it to apply."""
+    await pilot.press(*text)
+    await pilot.pause(FILTER_DELAY + 0.05)
+    await settle(pilot)
+
+
+def listing(app: WizardApp) -> CustomersScreen:
+    screen = app.screen
+    assert isinstance(screen, CustomersScreen)
+    return screen
+
+
+def rows(app: WizardApp) -> list[ListRow]:
+    table = listing(app).table
+    found = [table.row_at(i) for i in range(table.total)]
+    assert all(isinstance(r, ListRow) for r in found)
+    return found  # type: ignore[return-value]
+
+
+def toasts(app: WizardApp) -> list[Notification]:
+    return list(app._notifications)  # the one place that reads Textual's private list
+
+
+def text_of(app: WizardApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
+    await examples.load(runtime)
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert listing(app).table.total == 7
+        assert {r.name for r in rows(app)} == {"Maya Patel", "Luis Ortega", "Grace Kim", "Sam Reed",
+                                               "Chloé Tremblay", "Omar Haddad", "Priya Sharma"}
+        counts = text_of(app, "#counts")
+        assert counts == ("1 Profile: 2 · 2 Bundle: 0 · 3 Brand & OTP: 3 · 4 Campaign: 1 · Done: 1 · "
+                          "Needs action: 5")
+        assert "SANDBOX" in text_of(app, "ModeBanner")
+
+
+async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime) -> None:
+    await examples.load(runtime)
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        listed = rows(app)
+        assert listed[0].name == "Grace Kim" and listed[0].otp.endswith("h left")  # passcode running out
+        assert {r.name for r in listed[1:3]} == {"Omar Haddad", "Sam Reed"}  # failures
+        assert [r.name for r in listed[3:]] == ["Luis Ortega", "Priya Sharma", "Chloé Tremblay", "Maya Patel"]
+        assert [r.tone for r in listed] == ["urgent"] * 3 + ["action"] * 2 + ["waiting", "done"]
+        assert text_of(app, "#shown") == "7 · needs action"
+
+
+async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
+    await examples.load(runtime)
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert app.focused is app.screen.query_one("#filter")
+        await typed(pilot, "ma")  # two characters: a scan
+        assert 1 < listing(app).table.total < 7 and "Maya Patel" in {r.name for r in rows(app)}
+        await typed(pilot, "ya")  # "maya": the trigram index
+        assert [r.name for r in rows(app)] == ["Maya Patel"]
+        assert text_of(app, "#shown").startswith("1 of 7")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert listing(app).table.total == 7 and app.focused is listing(app).table
+        for text, name in (("kimphoto", "Grace Kim"), ("c00004", "Sam Reed"), ("3035550120", "Sam Reed"),
+                           ("tremblay", "Chloé Tremblay")):
+            await pilot.press("slash")
+            await typed(pilot, text)
+            assert [r.name for r in rows(app)] == [name], text
+            await pilot.press("escape")
+            await settle(pilot)
+        await pilot.press("slash")
+        await typed(pilot, "nobody-like-this")
+        assert listing(app).table.total == 0
+        assert "No customer matches" in listing(app).table.empty
+
+
+async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) -> None:
+    await examples.load(runtime)
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        names = [r.name for r in rows(app)]
+        assert names == sorted(names)
+        assert listing(app).table.sort == ("name", False)
+        await pilot.press("S")
+        await settle(pilot)
+        assert [r.name for r in rows(app)] == sorted(names, reverse=True)
+        table = listing(app).table
+        x = 1 + sum(width + 1 for column, width in table._layout[: [c.id for c, _ in table._layout].index("stage")])
+        await pilot.click(VirtualTable, offset=(x, 0))
+        await settle(pilot)
+        assert table.sort == ("stage", False)
+        assert [r.stage for r in rows(app)] == sorted(r.stage for r in rows(app))
+        await pilot.click(VirtualTable, offset=(x, 0))
+        await settle(pilot)
+        assert table.sort == ("stage", True)
+        assert text_of(app, "#shown") == "7 · stage ▼"
+
+
+async def test_enter_opens_the_customer_and_the_list_reloads_on_return(runtime: Runtime) -> None:
+    from screens.customer import CustomerScreen
+
+    await examples.load(runtime)
+    seen: list[Message] = []
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        assert app.screen.key == rows_key(seen, 1)
+        loads = sum(isinstance(m, Listed) for m in seen)
+        app.pop_screen()
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+        assert sum(isinstance(m, Listed) for m in seen) == loads + 1
+        assert listing(app).table.cursor == 1
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen) and app.screen.key is None
+
+
+def rows_key(seen: list[Message], index: int) -> str:
+    listed = [m for m in seen if isinstance(m, Listed)][-1]
+    return listed.rows[index].key
+
+
+async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Runtime) -> None:
+    summary = {"name": "Pat Doe", "stage": 1, "step_status": "not started", "attention": 3, "done": 0,
+               "next_action": "Ready: run advance to create the starter profile."}
+    runtime.store.insert_many(Record(f"K{n:05d}", summary=summary | {"name": f"Pat {n:05d}"}) for n in range(5000))
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = listing(app).table
+        reads: list[tuple[int, int]] = []
+        fetch = table._fetch
+        table._fetch = lambda offset, limit: reads.append((offset, limit)) or fetch(offset, limit)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor == 4999 and round(table.scroll_y) == 5000 + 1 - table.size.height
+        assert table.current_key == "K04999"
+        await pilot.press("home", "pagedown")
+        await pilot.pause()
+        assert table.cursor == table.size.height - 2
+        await pilot.press("up", "down", "down")
+        await pilot.pause()
+        assert table.cursor == table.size.height - 1
+        assert reads and all(limit <= 3 * table.size.height for _, limit in reads)
+        assert sum(limit for _, limit in reads) < 500
+
+
+async def test_refresh_reads_statuses_in_a_worker(runtime: Runtime, monkeypatch: Any) -> None:
+    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    await runtime.engine.advance(c.key)  # up to the brand, which Twilio reviews for a few minutes
+    assert runtime.sandbox is not None
+    runtime.sandbox.advance_clock(timedelta(minutes=10))
+    app = WizardApp(runtime)
+    during: list[tuple[str, bool, str]] = []
+    refresh_all = runtime.engine.refresh_all
+
+    async def watched(**kwargs: Any) -> int:
+        during.append((text_of(app, "#busy-label"), listing(app).has_class("-busy"), get_current_worker().name))
+        return await refresh_all(**kwargs)
+
+    monkeypatch.setattr(runtime.engine, "refresh_all", watched)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        assert (rows(app)[0].stage, rows(app)[0].status) == (3, "PENDING")
+        await pilot.press("r")
+        await settle(pilot)
+        assert during == [("Reading the statuses of 1 customer from Twilio…", True, "refresh_statuses")]
+        assert rows(app)[0].status == "APPROVED/UNVERIFIED" and rows(app)[0].otp == "23 h left"
+        assert not listing(app).busy and not listing(app).has_class("-busy")
+        assert any("Statuses read for 1 customer" in n.message for n in toasts(app))
+
+
+async def test_export_writes_the_listed_customers_with_formulas_neutralised(runtime: Runtime) -> None:
+    customers.create(runtime.engine, f.profile(first_name="Ann", email="ann@example.com"))
+    customers.create(runtime.engine, f.profile(first_name="Bob", email="bob@example.com"))
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await typed(pilot, "bob")
+        await pilot.press("enter", "e")
+        await settle(pilot)
+        [path] = runtime.locations.data_dir.glob("customers-*.csv")
+        assert any(str(path) in n.message for n in toasts(app))
+    with path.open(encoding="utf-8") as fh:
+        exported = list(csv.DictReader(fh))
+    assert [r["name"] for r in exported] == ["Bob Lefèvre-Côté"]
+    assert exported[0]["phone"] == "'+12065550134"  # a leading + would start a formula in a spreadsheet
+
+
+async def test_first_start_offers_the_examples(runtime: Runtime) -> None:
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+        assert listing(app).table.total == len(examples.EXAMPLES)
+
+
+async def test_first_start_offer_can_be_declined(runtime: Runtime) -> None:
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+        assert listing(app).table.total == 0 and runtime.store.count() == 0
+        assert "press n to add one" in listing(app).table.empty
+
+
+async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime) -> None:
+    await examples.load(runtime)
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen)
+        primary = app.screen.query_one("#primary")
+        assert str(primary.render()).startswith("✓ twilio-approved") and primary.has_class("-ok")
+        runtime.engine.primary_profile_sid = "BU" + "0" * 32
+        await pilot.press("c")
+        await settle(pilot)
+        assert str(primary.render()).startswith("✗ ") and primary.has_class("-problem")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+
+
+async def test_help_lists_the_keys_of_the_screen(runtime: Runtime) -> None:
+    await examples.load(runtime)
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = str(app.screen.query_one("#keys").render())
+        for words in ("Start a new customer", "Read every customer's status", "Write the listed customers",
+                      "Move in the list", "Leave a2p-wizard"):
+            assert words in keys
+        await pilot.press("escape")
+        assert isinstance(app.screen, CustomersScreen)
+
+
+def failing(error: BaseException) -> Callable[..., Any]:
+    async def refresh_all(**_: Any) -> int:
+        raise error
+
+    return refresh_all
+
+
+async def test_worker_errors_become_notifications_not_crashes(runtime: Runtime, monkeypatch: Any) -> None:
+    await examples.load(runtime)
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(runtime.engine, "refresh_all", failing(TwilioError(503, 20503, "Service unavailable")))
+        await pilot.press("r")
+        await settle(pilot)
+        [expected] = [n for n in toasts(app) if n.severity == "error"]
+        assert expected.title == "Refresh" and "Service unavailable" in expected.message
+        monkeypatch.setattr(runtime.engine, "refresh_all", failing(RuntimeError("boom")))
+        await pilot.press("r")
+        await settle(pilot)
+        unexpected = [n for n in toasts(app) if n.severity == "error" and "unexpected" in n.title]
+        assert len(unexpected) == 1 and "RuntimeError: boom" in unexpected[0].message
+        assert app.is_running and not listing(app).busy
+        await pilot.press("q")
+    assert not app.is_running
+
+
+async def test_the_command_palette_offers_the_screen_keys(runtime: Runtime) -> None:
+    customers.create(runtime.engine, f.profile())
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"write the listed")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+        assert len(list(runtime.locations.data_dir.glob("customers-*.csv"))) == 1
+        await pilot.press("ctrl+p", *"settings")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SettingsScreen)

@@ -1,0 +1,94 @@
+"""Snapshots of the app shell: the first-start offer, the list with customers at every step (wide and 80×24),
+a filtered list, settings, and help. Frozen clock, fixed data, relative data folder, no animation or blink."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from screens.app import WizardApp
+from screens.customers import FILTER_DELAY
+from tests.conftest import Clock
+from wizard.runtime import Runtime
+
+WIDE = (120, 40)
+
+
+class SnapshotApp(WizardApp):
+    """The app as a test owns it: still, and closing its runtime when it ends."""
+
+    def on_mount(self) -> None:
+        self.animation_level = "none"
+
+    async def on_unmount(self) -> None:
+        await self.runtime.aclose()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], SnapshotApp]]:
+    """A fresh sandbox in ./home (a relative path, so the settings screen reads the same on every run)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("A2P_WIZARD_HOME")
+    yield lambda: SnapshotApp(Runtime.open(home="home", mode="sandbox", now=Clock()))
+
+
+async def settle(pilot: Pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+
+
+async def with_examples(pilot: Pilot) -> None:
+    """Accept the first-start offer and wait for the examples to load."""
+    await settle(pilot)
+    await pilot.press("y")
+    await settle(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def test_first_start_offer(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=settle)
+
+
+def test_list_with_every_stage(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=with_examples)
+
+
+def test_list_with_every_stage_80x24(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=with_examples)
+
+
+def test_filtered_list(snap_compare, make_app) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await with_examples(pilot)
+        await pilot.press("slash", *"example.com")  # every row
+        await pilot.pause(FILTER_DELAY)
+        await pilot.press(*["backspace"] * 11, *"ma", "enter")  # Maya, Omar, Priya Sharma
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=run_before)
+
+
+def test_settings(snap_compare, make_app) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await settle(pilot)
+        await pilot.press("n", "f2")  # decline the examples, open settings
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=run_before)
+
+
+def test_help(snap_compare, make_app) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await with_examples(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=WIDE, run_before=run_before)

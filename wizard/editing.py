@@ -1,0 +1,120 @@
+"""Editing a customer's steps in a form: what may still change, saving a step, drafts, approval findings.
+
+The rules of what may change follow the planner: Trust Hub resources accept updates before submission, after
+a rejection, or when the brand failed; a campaign only before submission or after it FAILED, and then only the
+fields Twilio's campaign update takes.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import replace
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from storage.store import Record
+from wizard import readiness
+from wizard.checks import Finding, check
+from wizard.csv_rows import COLUMNS, models_to_row
+from wizard.customer import STEP_MODELS, Customer
+from wizard.flow.engine import Engine
+from wizard.models import Campaign
+
+STEP_KEYS = {1: "profile", 2: "bundle", 4: "campaign"}
+"""The steps with a form, and the name of their inputs (Customer attribute, draft key)."""
+
+CAMPAIGN_UPDATABLE = frozenset({
+    "campaign_description", "message_flow", "samples", "has_embedded_links", "has_embedded_phone",
+    "privacy_policy_url", "terms_url",
+})
+"""What Twilio's campaign update accepts; everything else is fixed once the campaign was submitted."""
+
+def locked_reason(c: Customer | None, step: int) -> str | None:
+    """Why step `step`'s form can't be changed now, or None when it can."""
+    if step == 1:
+        return _trust_hub_lock(c, "profile", "starter profile") if c else None
+    if c is None or c.profile is None:
+        return "Save step 1 (the starter profile) first."
+    st = c.state.statuses
+    if step == 2:
+        return _trust_hub_lock(c, "bundle", "sole-proprietor bundle")
+    status = st.get("campaign")
+    if c.state.sids.get("campaign") and status != "FAILED":
+        return (f"The campaign was submitted to Twilio ({status or 'PENDING'}): it can't be changed now. "
+                "If Twilio fails it, you can correct it here and resubmit.")
+    return None
+
+
+def _trust_hub_lock(c: Customer, step: str, label: str) -> str | None:
+    status = c.state.statuses.get(step)
+    if status in (None, "", "draft", "twilio-rejected") or c.state.statuses.get("brand") == "FAILED":
+        return None
+    return (f"The {label} was submitted to Twilio ({status}): it can't be changed now. "
+            "If Twilio rejects it, or the brand fails, you can correct it here.")
+
+
+def locked_fields(c: Customer | None, step: int) -> dict[str, str]:
+    """Fields of an editable form that still can't change, with the reason."""
+    if c is None or step != 4:
+        return {}
+    fixed: dict[str, str] = {}
+    if c.state.sids.get("service_number"):
+        fixed["phone_number"] = "The number is already in the campaign's Messaging Service."
+    if c.state.sids.get("campaign"):
+        for name in Campaign.model_fields.keys() - CAMPAIGN_UPDATABLE - {"use_case"}:
+            fixed.setdefault(name, "Twilio doesn't take changes to this on a submitted campaign.")
+    return fixed
+
+
+def save_step(engine: Engine, key: str, expected_version: int, step: str, model: BaseModel) -> Customer:
+    """Save one step's validated inputs and drop its draft, in one write (StaleWrite if changed since)."""
+    return _change(engine, key, expected_version, step, model)
+
+
+def drop_draft(engine: Engine, key: str, expected_version: int, step: str) -> Customer:
+    """Forget the unsaved values of one step's form."""
+    return _change(engine, key, expected_version, step, None, keep_inputs=True)
+
+
+def _change(engine: Engine, key: str, expected_version: int, step: str, model: BaseModel | None, *,
+            keep_inputs: bool = False) -> Customer:
+    def mutate(record: Record) -> Record:
+        c = Customer.from_record(record)
+        if not keep_inputs:
+            setattr(c, step, model)
+        c.drafts.pop(step, None)
+        return replace(record, inputs=c.inputs_json(), summary=engine.summary_columns(c))
+
+    engine.store.mutate(key, mutate, expected_version=expected_version)
+    return engine.load(key)
+
+
+def form_row(step: int, values: dict[str, Any]) -> dict[str, str]:
+    """A form's values (shaped like its model's input) as CSV columns, the shape the checks read."""
+    row: dict[str, str] = {}
+    for name, value in values.items():
+        if name == "samples":
+            row |= {f"sample_{n}": str(text or "") for n, text in enumerate(value, start=1)}
+        elif isinstance(value, bool):
+            row[name] = "true" if value else "false"
+        elif isinstance(value, list | tuple):
+            row[name] = ",".join(str(v) for v in value)
+        else:
+            row[name] = "" if value is None else str(value)
+    return row
+
+
+def form_findings(engine: Engine, c: Customer | None, step: int, values: dict[str, Any]) -> list[Finding]:
+    """Approval-readiness findings for the customer as the form would make it (saved steps + typed values)."""
+    if c is not None and c.profile is not None:
+        row = models_to_row(c.key, c.profile, c.bundle, c.campaign)
+    else:
+        row = dict.fromkeys(COLUMNS, "")
+    if step == 4:  # the form holds every sample: drop the saved ones it no longer has
+        row |= {f"sample_{n}": "" for n in range(1, 6)}
+    row |= form_row(step, values)
+    trial = c or Customer(key="")
+    with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
+        trial = replace(trial, **{STEP_KEYS[step]: STEP_MODELS[STEP_KEYS[step]].model_validate(values)})
+    return check(row, readiness.context(engine.store, trial, engine.own_numbers))

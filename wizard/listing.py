@@ -1,0 +1,202 @@
+"""The customers list as screens show it: a page of rows at a time, stage counts, filter, sort, CSV export.
+
+Rows come from the store's summary columns only (storage.listing); what depends on the time — how long the
+passcode has left, how long ago a customer changed — is worked out when the page is read.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from storage.listing import Listing, Query
+from wizard import constants as C
+from wizard.csv_rows import neutralise_formula
+from wizard.flow.status import ATTENTION
+from wizard.views import list_row
+
+STAGES = {1: "Profile", 2: "Bundle", 3: "Brand & OTP", 4: "Campaign"}
+"""Short stage names for headers and counts."""
+
+SORTS: dict[str, tuple[str, str]] = {
+    "attention": ("attention", "needs action"),
+    "key": ("key", "key"),
+    "name": ("name", "name"),
+    "brand": ("brand", "brand"),
+    "stage": ("stage", "stage"),
+    "status": ("step_status", "status"),
+    "next": ("next_action", "next action"),
+    "otp": ("otp_due", "OTP time left"),
+    "updated": ("updated_at", "last update"),
+}
+"""Sort name -> (the store's order, words for the operator)."""
+
+NEEDS_ACTION = ATTENTION["customer"]
+"""Customers whose attention is below this wait for the operator: OTP running out, failures, missing inputs,
+and steps ready to submit."""
+DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS - 6)
+"""A passcode sent this long ago is running out (under 6 h left, as wizard.flow.status.summarize counts it)."""
+
+EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step", "status", "next_action", "otp",
+                  "updated_at")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Which customers, in which order: `text` is matched anywhere in name, email, phone, mobile, brand, key."""
+
+    text: str = ""
+    sort: str = "attention"
+    descending: bool = False
+
+    def store_query(self, now: datetime) -> Query:
+        """The store's query at `now`: in the needs-action order, passcodes running out come first."""
+        return Query(self.text, SORTS[self.sort][0], self.descending, due_before=due_before(now))
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One customer as a list line."""
+
+    key: str
+    name: str
+    brand: str
+    stage: int
+    status: str
+    next_action: str
+    otp: str
+    updated: str
+    tone: str
+    """urgent (passcode running out, failure), action (the operator's move), waiting, or done."""
+    email: str = ""
+    phone: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class StageCounts:
+    """How many customers are at each stage (not done), done, and waiting for the operator."""
+
+    stages: dict[int, int]
+    done: int
+    needs_action: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.stages.values()) + self.done
+
+    def label(self) -> str:
+        """`1 Profile: 12 · 2 Bundle: 3 · 3 Brand & OTP: 5 · 4 Campaign: 9 · Done: 40 · Needs action: 7`"""
+        parts = [f"{n} {name}: {self.stages.get(n, 0):,}" for n, name in STAGES.items()]
+        return " · ".join([*parts, f"Done: {self.done:,}", f"Needs action: {self.needs_action:,}"])
+
+
+class CustomerList:
+    """The customers of the store at `path`, read a page at a time; `clock` is the engine's clock."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime]) -> None:
+        self.path = path
+        self._clock = clock
+        self._listing = Listing(path)
+
+    def close(self) -> None:
+        self._listing.close()
+
+    def total(self, query: ListQuery) -> int:
+        return self._listing.total(query.store_query(self._clock()))
+
+    def page(self, query: ListQuery, offset: int, limit: int, *, total: int | None = None) -> list[ListRow]:
+        now = self._clock()
+        return [row(r, now) for r in self._listing.page(query.store_query(now), offset, limit, total=total)]
+
+    def counts(self) -> StageCounts:
+        stages: dict[int, int] = {}
+        done = needs = 0
+        for stage, attention, count in self._listing.counts():
+            if attention == ATTENTION["done"]:
+                done += count
+                continue
+            stages[stage or 1] = stages.get(stage or 1, 0) + count
+            if attention is not None and attention < NEEDS_ACTION:
+                needs += count
+        running_out = self._listing.due(due_before(self._clock()))
+        needs += sum(n for attention, n in running_out if attention is None or attention >= NEEDS_ACTION)
+        return StageCounts(stages, done, needs)
+
+    def export_csv(self, query: ListQuery, path: Path) -> int:
+        """Write the listed customers to `path` (cells neutralised against spreadsheet formulas)."""
+        now = self._clock()
+        listing = Listing(self.path)
+        count = 0
+        try:
+            with path.open("w", newline="", encoding="utf-8") as fh:
+                out = csv.writer(fh)
+                out.writerow(EXPORT_COLUMNS)
+                for data in listing.rows(query.store_query(now)):
+                    out.writerow(neutralise_formula(str(v)) for v in _export_cells(row(data, now)))
+                    count += 1
+        finally:
+            listing.close()
+        return count
+
+
+def _export_cells(r: ListRow) -> tuple[Any, ...]:
+    return (r.key, r.name, r.brand, r.email, r.phone, r.stage, STAGES[r.stage], r.status, r.next_action, r.otp,
+            r.updated_at)
+
+
+def row(data: dict[str, Any], now: datetime) -> ListRow:
+    """A store row as the list shows it at `now` (time left and a lapse worked out now, as `list` does)."""
+    view = list_row(data, now)
+    return ListRow(
+        key=view["key"],
+        name=view["name"] or "",
+        brand=view["brand"] or "",
+        stage=view["stage"],
+        status=view["step_status"] or "",
+        next_action=view["next_action"] if view["otp"] == "lapsed" else data["next_action"] or "",
+        otp=view["otp"],
+        updated=ago(view["updated_at"], now),
+        tone="urgent" if view["otp"] and _running_out(data["otp_sent_at"], now) else tone(view["attention"]),
+        email=data["email"] or "",
+        phone=data["phone"] or "",
+        updated_at=view["updated_at"] or "",
+    )
+
+
+def due_before(now: datetime) -> str:
+    """Passcodes sent before this are running out (to the minute, so one listing's pages agree)."""
+    return (now - DUE_AFTER).replace(second=0, microsecond=0).isoformat()
+
+
+def _running_out(otp_sent_at: str, now: datetime) -> bool:
+    return datetime.fromisoformat(otp_sent_at) + DUE_AFTER <= now
+
+
+def tone(attention: int) -> str:
+    if attention == ATTENTION["done"]:
+        return "done"
+    if attention <= ATTENTION["fix"]:
+        return "urgent"
+    return "action" if attention < NEEDS_ACTION else "waiting"
+
+
+def ago(stamp: str | None, now: datetime) -> str:
+    """"just now", "5 min ago", "3 h ago", "2 d ago", or the date for anything older than a week."""
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp)
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 7 * 86400:
+        return f"{int(seconds // 86400)} d ago"
+    return f"{moment:%Y-%m-%d}"

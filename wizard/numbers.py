@@ -1,0 +1,29 @@
+"""The account's phone numbers a campaign can still use: the account's own, not held by another customer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.phone_numbers import numbers_in_use
+from wizard.flow.engine import Engine
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    sid: str
+    number: str  # E.164
+    label: str  # as Twilio shows it, e.g. "(206) 555-0100"
+
+
+async def account_numbers(engine: Engine) -> list[PhoneNumber]:
+    """Every incoming phone number of the Twilio account (the sandbox answers with its five)."""
+    return [
+        PhoneNumber(item["sid"], item["phone_number"], item.get("friendly_name") or item["phone_number"])
+        async for item in engine.client.paginate("list_incoming_phone_numbers")
+    ]
+
+
+async def available_numbers(engine: Engine, key: str | None = None) -> list[PhoneNumber]:
+    """The account's numbers that no other customer's campaign uses (customer `key`'s own stays listed)."""
+    taken = numbers_in_use(engine.store.path, exclude_key=key)
+    return [n for n in await account_numbers(engine) if n.sid not in taken and n.number not in taken]

@@ -1,0 +1,248 @@
+"""A customer's progress as the Customer screen shows it: each step's state, problems with what to do, the
+journal as a timeline, and the one-time-passcode window. Plain data; no formatting for one medium only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from storage.store import JournalEntry
+from wizard.customer import Customer
+from wizard.flow.engine import Engine
+from wizard.flow.plan import BUNDLE_FIELDS, PROFILE_FIELDS, otp_deadline
+from wizard.flow.state import Problem
+from wizard.flow.status import ACTION_WORDS, STEP_NAMES, Summary
+from wizard.playbooks import playbook
+
+StepState = Literal["not_started", "in_progress", "twilio", "customer", "fix", "done"]
+
+STATE_WORDS: dict[str, str] = {
+    "not_started": "not started", "in_progress": "in progress", "twilio": "waiting on Twilio",
+    "customer": "waiting on the customer", "fix": "needs a fix", "done": "done",
+}
+OTP_SENDER = "+1 915-278-2000"
+VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
+PROFILE_INPUTS = frozenset(PROFILE_FIELDS.values()) | {"street2", "city", "region", "postal_code", "country"}
+BUNDLE_INPUTS = frozenset(BUNDLE_FIELDS.values())
+_STEP_OF_RESOURCE = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4, "phone_number": 4}
+
+
+def step_states(engine: Engine, c: Customer, summary: Summary | None = None) -> dict[int, StepState]:
+    """The state of each of the four steps, from the statuses, problems and the planner's summary."""
+    summary = summary or engine.summary(c)
+    now = engine.clock()
+    states: dict[int, StepState] = {
+        1: _trust_hub(c, "profile", c.profile is not None),
+        2: _trust_hub(c, "bundle", c.bundle is not None),
+        3: _brand(c, now),
+        4: _campaign(c),
+    }
+    if summary.kind in ("fix", "otp") and summary.stage in states and states[summary.stage] != "done":
+        lapsed = summary.kind == "otp" and not otp_lapsed(c, now)
+        states[summary.stage] = "customer" if lapsed else "fix"
+    for problem in c.state.problems.get("brand", []):  # a failed brand is fixed in the step holding the field
+        if problem.field in PROFILE_INPUTS:
+            states[1] = "fix"
+        elif problem.field in BUNDLE_INPUTS:
+            states[2] = "fix"
+    return states
+
+
+def _failed_here(c: Customer, step: str) -> bool:
+    return bool(c.state.last_error and (c.state.last_error_action or "").startswith(f"{step}."))
+
+
+def _trust_hub(c: Customer, step: str, has_inputs: bool) -> StepState:
+    if not has_inputs:
+        return "in_progress" if c.drafts.get(step) else "not_started"
+    status = c.state.statuses.get(step) or ""
+    evaluation = c.state.evaluations.get(step)
+    if status == "twilio-rejected" or _failed_here(c, step):
+        return "fix"
+    if status in ("", "draft") and evaluation and evaluation.status not in ("compliant", ""):
+        return "fix"
+    if status == "twilio-approved":
+        return "done"
+    if status in ("pending-review", "in-review"):
+        return "twilio"
+    return "in_progress"
+
+
+def _brand(c: Customer, now: datetime) -> StepState:
+    st = c.state.statuses
+    if _failed_here(c, "brand"):
+        return "fix"
+    if not c.state.sids.get("brand"):
+        return "not_started"
+    status, identity = st.get("brand", ""), st.get("identity", "")
+    if status == "APPROVED":
+        if identity in VERIFIED:
+            return "done"
+        return "fix" if otp_lapsed(c, now) else "customer"
+    if status in ("PENDING", "IN_REVIEW", ""):
+        return "twilio"
+    return "fix"
+
+
+def _campaign(c: Customer) -> StepState:
+    status = c.state.statuses.get("campaign", "")
+    if c.campaign is None:
+        return "in_progress" if c.drafts.get("campaign") else "not_started"
+    if status in ("FAILED", "SUSPENDED") or _failed_here(c, "campaign") or "phone_number" in c.state.problems:
+        return "fix"
+    if status == "VERIFIED":
+        return "done"
+    if c.state.sids.get("campaign"):
+        return "twilio"
+    return "in_progress"
+
+
+# -- problems ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Something wrong with a customer, in plain words, with what to do about it."""
+
+    step: int
+    text: str
+    todo: str
+    field: str | None = None
+    code: int | None = None
+
+
+def issues(c: Customer, now: datetime | None) -> list[Issue]:
+    """Every current problem: the last refused call, failed requirements, Twilio's rejections, and (given the
+    time) a lapsed OTP."""
+    found: list[Issue] = []
+    error, action = c.state.last_error, c.state.last_error_action
+    if error and action:
+        step = _STEP_OF_RESOURCE.get(action.split(".", 1)[0], 1)
+        found.append(_issue(step, error, f"Twilio refused to {ACTION_WORDS.get(action, action)}",
+                            "Correct the details if the message names one, then advance to try again."))
+    for resource, step in (("profile", 1), ("bundle", 2)):
+        evaluation = c.state.evaluations.get(resource)
+        if evaluation and evaluation.status not in ("compliant", "") and c.state.statuses.get(resource) in (
+            None, "", "draft", "twilio-rejected"
+        ):
+            for p in evaluation.problems:
+                found.append(_issue(step, p, "Not compliant", _RECHECK))
+    for resource, problems in c.state.problems.items():
+        step = _STEP_OF_RESOURCE.get(resource, 1)
+        for p in problems:
+            if resource == "brand" and p.field in PROFILE_INPUTS | BUNDLE_INPUTS:
+                where = 1 if p.field in PROFILE_INPUTS else 2
+                todo = (f"Correct the field in step {where} ({STEP_NAMES[where]}) and save: the brand is then "
+                        "resubmitted.")
+                found.append(_issue(step, p, _REJECTED[resource], todo, specific=True))
+            else:
+                found.append(_issue(step, p, _REJECTED.get(resource, "Rejected"), _TODO.get(resource, "")))
+    if now is not None and otp_lapsed(c, now):
+        found.append(Issue(3, "The one-time passcode lapsed: the customer did not reply YES within 24 hours.",
+                           "Resend the passcode (o) and ask the customer to reply YES to the new text."))
+    return found
+
+
+_RECHECK = ("Correct the field and save (ctrl+s): Twilio checks it again, and the same resources are "
+            "updated, not created anew.")
+
+
+_REJECTED = {"profile": "Starter profile rejected", "bundle": "Bundle rejected", "brand": "Brand FAILED",
+             "campaign": "Campaign FAILED", "phone_number": "Phone number refused"}
+_TODO = {
+    "profile": "Correct the details and save (ctrl+s): the profile is submitted again.",
+    "bundle": "Correct the details and save (ctrl+s): the bundle is submitted again.",
+    "brand": "Correct the details in steps 1–2 and save: the brand is then resubmitted.",
+    "campaign": "Change the campaign and save (ctrl+s): it is resubmitted ($15 vetting).",
+    "phone_number": "Pick one of the account's numbers, then save (ctrl+s).",
+}
+
+
+def _issue(step: int, problem: Problem, what: str, todo: str, *, specific: bool = False) -> Issue:
+    """The problem in plain words; Twilio's playbook for its code says what to do, unless `specific`."""
+    pb = playbook(problem.code) if problem.code else None
+    message = " ".join(problem.message.split())
+    if pb is None:
+        code = f" ({problem.code})" if problem.code else ""
+        return Issue(step, f"{what}{code}: {message}", todo, problem.field, problem.code)
+    redo = f" Redo step {pb.redo_step}." if pb.redo_step else ""
+    todo = todo if specific and todo else f"{pb.fix}{redo}"
+    return Issue(step, f"{what}: {pb.code} {pb.title} — {message}", f"{todo} Fee: {pb.fee}.", problem.field,
+                 problem.code)
+
+
+def field_problems(c: Customer, step: int) -> dict[str, str]:
+    """Twilio's problems that concern one field of the step's form, by field name."""
+    return {i.field: i.text for i in issues(c, None) if i.field and _field_step(i.field, step)}
+
+
+def _field_step(name: str, step: int) -> bool:
+    if step == 1:
+        return name in PROFILE_INPUTS
+    if step == 2:
+        return name in BUNDLE_INPUTS
+    return step == 4 and name not in PROFILE_INPUTS | BUNDLE_INPUTS
+
+
+# -- timeline ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    day: str  # "2026-11-20" (UTC)
+    time: str  # "15:04" (UTC)
+    what: str  # the action in plain words
+    state: str  # sent | done | failed
+    detail: str  # the SID made or read, or the error in plain words
+
+
+def timeline(entries: list[JournalEntry]) -> list[TimelineEntry]:
+    """The journal in plain words, newest first."""
+    out = []
+    for e in reversed(entries):
+        if e.state == "failed":
+            pb = playbook(e.error_code) if e.error_code else None
+            message = " ".join((e.error_message or "").split())
+            detail = f"{e.error_code} {pb.title}: {message}" if pb else " ".join(
+                part for part in (str(e.error_code or ""), message) if part)
+        elif e.state == "done":
+            detail = e.sid or ""
+        else:
+            detail = "sent; the answer is not known yet (checked before anything is sent again)"
+        day, _, time = e.started_at.partition("T")
+        out.append(TimelineEntry(day, time[:5], ACTION_WORDS.get(e.action, e.action), e.state, detail))
+    return out
+
+
+# -- one-time passcode ------------------------------------------------------------------------------------
+
+
+def otp_pending(c: Customer) -> bool:
+    """The brand waits for the customer's YES (APPROVED, identity UNVERIFIED)."""
+    st = c.state.statuses
+    return st.get("brand") == "APPROVED" and st.get("identity") == "UNVERIFIED"
+
+
+def otp_lapsed(c: Customer, now: datetime) -> bool:
+    deadline = otp_deadline(c.state)
+    return otp_pending(c) and deadline is not None and now >= deadline
+
+
+def otp_countdown(c: Customer, now: datetime) -> str:
+    """"23:59:59 left", "lapsed", or "" when no passcode is outstanding."""
+    deadline = otp_deadline(c.state)
+    if not otp_pending(c) or deadline is None:
+        return ""
+    seconds = int((deadline - now).total_seconds())
+    if seconds <= 0:
+        return "lapsed"
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d} left"
+
+
+def customer_message(c: Customer) -> str:
+    """What the operator can send the customer so they expect the passcode text and answer it."""
+    brand = c.brand_name or c.name
+    return (f"You'll get a text from {OTP_SENDER} asking you to confirm your brand {brand} for text "
+            "messaging. Please reply YES within 24 hours.")
