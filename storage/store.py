@@ -49,6 +49,8 @@ class Record:
 
     key: str
     version: int = 0
+    """The version of `inputs`: it moves only when the operator's inputs change, so a status refresh in the
+    background never makes an open form's save look stale."""
     inputs: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
@@ -274,8 +276,9 @@ class Store:
     ) -> Record:
         """Read, change and write one customer in one transaction.
 
-        With `expected_version` the write is refused (StaleWrite) if anyone saved the customer since that
-        version was read: that is how two operators never overwrite each other silently.
+        With `expected_version` the write is refused (StaleWrite) if anyone changed the customer's inputs since
+        that version was read: that is how two operators never overwrite each other silently. State written by
+        the engine is merged inside the transaction and does not move the version.
         """
         with self.transaction() as db:
             row = db.execute("SELECT * FROM customers WHERE key = ?", (key,)).fetchone()
@@ -288,7 +291,8 @@ class Store:
                     f"{expected_version}); reload it and make your change again."
                 )
             changed = change(current)
-            changed = replace(changed, key=key, version=current.version + 1, updated_at=self._clock())
+            version = current.version + (changed.inputs != current.inputs)
+            changed = replace(changed, key=key, version=version, updated_at=self._clock())
             self._write(db, changed, insert=False)
         return changed
 

@@ -31,7 +31,16 @@ def test_insert_get_and_mutate_bump_the_version(store):
     r = store.get("K1")
     assert (r.version, r.inputs["profile"]["first_name"], r.summary["name"]) == (1, "Zoë", "Zoë")
     r2 = store.mutate("K1", lambda rec: replace(rec, state={"sids": {"profile": "BU1"}}))
-    assert r2.version == 2 and store.get("K1").state == {"sids": {"profile": "BU1"}}
+    assert r2.version == 1 and store.get("K1").state == {"sids": {"profile": "BU1"}}  # state leaves it
+    r3 = store.mutate("K1", lambda rec: replace(rec, inputs={"profile": {"first_name": "Zoé"}}))
+    assert r3.version == 2 and store.get("K1").version == 2
+
+
+def test_a_status_written_meanwhile_does_not_make_an_edit_stale(store):
+    store.insert(Record("K1", inputs={"a": 1}))
+    store.mutate("K1", lambda rec: replace(rec, state={"statuses": {"brand": "APPROVED"}}))
+    store.mutate("K1", lambda rec: replace(rec, inputs={"a": 2}), expected_version=1)
+    assert store.get("K1").inputs == {"a": 2} and store.get("K1").state == {"statuses": {"brand": "APPROVED"}}
 
 
 def test_stale_write_is_refused_and_nothing_changes(store):

@@ -90,7 +90,8 @@ class Runtime:
             clock = now or (lambda: datetime.now(UTC))
         store = Store(locations.store, clock=lambda: _stamp(clock()))
         engine = Engine(store, client, primary_profile_sid=primary, mock_brand=settings.mock_brand,
-                        prices=settings.prices, clock=clock, verify_primary=sandbox is None)
+                        prices=settings.prices, clock=clock, wall=now or (lambda: datetime.now(UTC)),
+                        verify_primary=sandbox is None)
         return cls(settings, locations, store, client, engine, sandbox)
 
     async def aclose(self) -> None:

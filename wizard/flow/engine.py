@@ -102,6 +102,7 @@ class Engine:
         mock_brand: bool = False,
         prices: Prices | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         verify_primary: bool = False,
     ) -> None:
         self.store = store
@@ -110,6 +111,9 @@ class Engine:
         self.mock_brand = mock_brand
         self.prices = prices or Prices()
         self.clock = clock
+        """Twilio's time: the sandbox's own (sped-up) clock in sandbox mode; OTP windows run on it."""
+        self.wall = wall
+        """The operator's real time: leases between processes run on it, whatever the sandbox clock does."""
         self.own_numbers: frozenset[str] = frozenset()
         """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -199,7 +203,7 @@ class Engine:
 
     def _claim(self, key: str, report: Report) -> bool:
         """Take the customer's lease (or a dead local process's); else say why in `report.error`."""
-        now = self.clock()
+        now = self.wall()
         until, stamp = (now + LEASE).isoformat(), now.isoformat()
         try:
             taken = key not in self._active and (
@@ -217,7 +221,7 @@ class Engine:
 
     def _renew(self, key: str) -> bool:
         """Extend the lease before each call, so a long run (slow answers, back-off) keeps it."""
-        now = self.clock()
+        now = self.wall()
         return self.store.claim(key, self._owner, (now + LEASE).isoformat(), now.isoformat())
 
     def _release(self, key: str) -> None:
