@@ -241,7 +241,7 @@ async def test_refresh_all_reads_lists_not_one_call_per_customer(runtime):
 async def test_summary_is_derived_without_any_call(runtime):
     c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
     s = summarize(c, runtime.engine.context(c))
-    assert (s.stage, s.kind, s.next_action) == (1, "ready", "Ready: run advance to create the starter profile.")
+    assert (s.stage, s.kind, s.next_action) == (1, "ready", "Ready to create the starter profile.")
     assert runtime.store.journal(c.key) == []
 
 

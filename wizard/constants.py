@@ -20,6 +20,8 @@ VERTICALS: Final = (
 )
 
 OTP_WINDOW_HOURS: Final = 24
+OTP_URGENT_HOURS: Final = 6
+"""A passcode with less time left than this puts the customer at the top of "needs action"."""
 MOBILE_BRAND_LIMIT: Final = 3
 EMAIL_BRAND_LIMIT: Final = 10
 ADDRESS_BRAND_LIMIT: Final = 10

@@ -38,7 +38,7 @@ SORTS: dict[str, tuple[str, str]] = {
 NEEDS_ACTION = ATTENTION["customer"]
 """Customers whose attention is below this wait for the operator: OTP running out, failures, missing inputs,
 and steps ready to submit."""
-DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS - 6)
+DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS - C.OTP_URGENT_HOURS)
 """A passcode sent this long ago is running out (under 6 h left, as wizard.flow.status.summarize counts it)."""
 
 EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step", "status", "next_action", "otp",

@@ -9,13 +9,13 @@ from storage.store import JournalEntry
 from wizard import constants as C
 from wizard.customer import Customer
 from wizard.flow.engine import Engine
+from wizard.flow.plan import OTP_LAPSED
 from wizard.flow.state import Problem
 from wizard.flow.status import ATTENTION, STEP_NAMES
 from wizard.playbooks import describe as playbook_line
 from wizard.playbooks import playbook
 
 AWAITING_OTP = "APPROVED/UNVERIFIED"
-LAPSED = "The one-time passcode lapsed (24 h without YES): resend it and ask the customer to reply YES."
 
 
 def otp_left(otp_sent_at: str | None, now: datetime, *, waiting: bool = True) -> str:
@@ -37,7 +37,7 @@ def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     otp = otp_left(row["otp_sent_at"], now, waiting=row["step_status"] == AWAITING_OTP)
     next_action, attention = row["next_action"], row["attention"]
     if otp == "lapsed":
-        next_action, attention = LAPSED, ATTENTION["otp"]
+        next_action, attention = OTP_LAPSED, ATTENTION["otp"]
     elif otp:
         next_action = f"{next_action.rstrip('.')} — {otp}."
     return {

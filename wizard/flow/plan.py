@@ -180,7 +180,7 @@ def _bundle_steps(
     if evaluation is None or evaluation.inputs_hash != inputs_hash:
         return evaluate
     if evaluation.status != "compliant":
-        reasons = "; ".join(p.message for p in evaluation.problems) or "see the evaluation"
+        reasons = "; ".join(p.message.rstrip(".") for p in evaluation.problems) or "see the evaluation"
         return Wait(stage, "fix", f"{label} is not compliant: {reasons}. Fix the fields and advance again.")
     if blocked := ctx.blocking(stage):
         return Wait(stage, "fix", "Not submitted: " + " ".join(blocked))
@@ -403,6 +403,9 @@ def _moment(value: object) -> str | None:
         return None
 
 
+OTP_LAPSED = "The one-time passcode lapsed (24 h without YES): resend it and ask the customer to reply YES."
+
+
 def otp_deadline(state: FlowState) -> datetime | None:
     if not state.otp_sent_at:
         return None
@@ -445,8 +448,7 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
     if status == "APPROVED":
         deadline = otp_deadline(c.state)
         if deadline is None or ctx.now >= deadline:
-            return Wait(3, "fix", "The one-time passcode lapsed (24 h without YES): resend it "
-                                  f"(a2p-wizard otp resend {c.key}) and ask the customer to reply YES.")
+            return Wait(3, "fix", OTP_LAPSED)
         return Wait(3, "customer", "Waiting for the customer to reply YES to the text from +1 915-278-2000.")
     if status in ("SUSPENDED", "DELETION_PENDING", "DELETION_FAILED"):
         return Wait(3, "fix", f"Brand {status}: contact Twilio Support.")

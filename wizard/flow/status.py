@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from wizard import constants as C
 from wizard.customer import Customer
 from wizard.flow.actions import Action
 from wizard.flow.plan import Context, otp_deadline, plan
@@ -67,13 +68,13 @@ def summarize(c: Customer, ctx: Context) -> Summary:
             message = f"Twilio refused the last call ({error.code or 'no code'}: {error.message}); advance to retry."
             kind = "fix"
         else:
-            message = f"Ready: run advance to {describe(step)}."
+            message = f"Ready to {describe(step)}."
             kind = "ready"
     else:
         stage, message, kind = step.stage, step.message, step.kind
         if kind == "fix" and "lapsed" in message:
             kind = "otp"
-    if kind == "customer" and _otp_hours_left(c, ctx.now) < 6:
+    if kind == "customer" and _otp_hours_left(c, ctx.now) < C.OTP_URGENT_HOURS:
         kind = "otp"
     return Summary(stage, step_status(c, stage), message, kind, kind == "done", ATTENTION[kind])
 
