@@ -293,3 +293,16 @@ async def test_changing_the_country_of_an_existing_address_waits_for_the_operato
     report = await runtime.engine.advance(c.key)
     assert report.summary.kind == "fix" and "another country" in report.summary.next_action
     assert "profile.update_address" not in [e.action for e in runtime.store.journal(c.key)]
+
+
+async def test_the_messaging_service_is_named_by_the_operator_and_keeps_the_key(runtime):
+    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(service_name="Zoë's Dog Walking texts"))
+    c = await drive(runtime, c.key)
+    [service] = [s for s in runtime.sandbox.dump()["messaging_services"] if s["sid"] == c.state.sids["service"]]
+    assert service["friendly_name"] == f"Zoë's Dog Walking texts · a2p:{c.key}:service"
+    unnamed = customers.create(runtime.engine, f.profile(email="b@example.com"), f.bundle(brand_name="B" * 70),
+                               f.campaign())
+    await drive(runtime, unnamed.key)
+    name = next(s["friendly_name"] for s in runtime.sandbox.dump()["messaging_services"]
+                if s["sid"] == runtime.engine.load(unnamed.key).state.sids.get("service"))
+    assert len(name) == 64 and name.endswith(f"a2p:{unnamed.key}:service")

@@ -19,6 +19,7 @@ from wizard.checks import Finding, check
 from wizard.csv_rows import COLUMNS, models_to_row
 from wizard.customer import STEP_MODELS, Customer
 from wizard.flow.engine import Engine
+from wizard.flow.plan import editable
 from wizard.models import Campaign
 
 STEP_KEYS = {1: "profile", 2: "bundle", 4: "campaign"}
@@ -47,9 +48,9 @@ def locked_reason(c: Customer | None, step: int) -> str | None:
 
 
 def _trust_hub_lock(c: Customer, step: str, label: str) -> str | None:
-    status = c.state.statuses.get(step)
-    if status in (None, "", "draft", "twilio-rejected") or c.state.statuses.get("brand") == "FAILED":
+    if editable(c, step):
         return None
+    status = c.state.statuses.get(step)
     return (f"The {label} was submitted to Twilio ({status}): it can't be changed now. "
             "If Twilio rejects it, or the brand fails, you can correct it here.")
 

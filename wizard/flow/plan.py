@@ -45,6 +45,12 @@ def friendly(key: str, what: str) -> str:
     return f"a2p:{key}:{what}"
 
 
+def service_name(key: str, label: str) -> str:
+    """The Messaging Service's friendly name: the operator's label, then the key (Twilio allows 64 chars)."""
+    suffix = f" · {friendly(key, 'service')}"
+    return label[: 64 - len(suffix)].rstrip() + suffix
+
+
 def plan(c: Customer, ctx: Context) -> Step:
     """The next call for this customer, or why there is none."""
     for step in (_step1, _step2, _step3, _step4):
@@ -145,7 +151,7 @@ def _not_failed(field_name: str) -> Any:
     return lambda body: body.get(field_name) != "FAILED"
 
 
-def _editable(c: Customer, step: str) -> bool:
+def editable(c: Customer, step: str) -> bool:
     """Trust Hub resources can be changed before submission, after a rejection, or when the brand failed."""
     status = c.state.statuses.get(step)
     return status in (None, "", "draft", "twilio-rejected") or c.state.statuses.get("brand") == "FAILED"
@@ -165,7 +171,7 @@ def _bundle_steps(
     for action in creates:
         if action is not None:
             return action
-    if _editable(c, step):
+    if editable(c, step):
         for action in updates:
             if action is not None:
                 return action
@@ -532,7 +538,7 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
     s, st, key = c.state.sids, c.state.statuses, c.key
     service = s.get("service")
     if not service:
-        name = friendly(key, "service")
+        name = service_name(key, k.service_name or c.brand_name or c.name)
         return Action("campaign.service", "create_service", _record_sid("service"),
                       params={"FriendlyName": name}, friendly_name=name,
                       find=finders.by_friendly_name("list_services", filter_by_name=False))
