@@ -41,6 +41,8 @@ def locked_reason(c: Customer | None, step: int) -> str | None:
     if step == 2:
         return _trust_hub_lock(c, "bundle", "sole-proprietor bundle")
     status = st.get("campaign")
+    if status == "VERIFIED":
+        return "The campaign is verified: the number can send. Nothing here can change any more."
     if c.state.sids.get("campaign") and status != "FAILED":
         return (f"The campaign was submitted to Twilio ({status or 'PENDING'}): it can't be changed now. "
                 "If Twilio fails it, you can correct it here and resubmit.")

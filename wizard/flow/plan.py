@@ -533,8 +533,10 @@ def _number_found(number: str) -> Any:
 
 def _step4(c: Customer, ctx: Context) -> Step | None:
     k = c.campaign
-    if k is None or not k.phone_number:
+    if k is None:
         return Wait(4, "operator", "Enter the campaign: description, message flow, samples and phone number (step 4).")
+    if not k.phone_number:
+        return Wait(4, "operator", "Pick the phone number the campaign will send from (step 4).")
     s, st, key = c.state.sids, c.state.statuses, c.key
     service = s.get("service")
     if not service:
