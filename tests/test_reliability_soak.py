@@ -147,7 +147,7 @@ def _check(engine: Engine, sandbox: Sandbox, keys: list[str]) -> list[str]:
     sids_at_twilio: dict[str, set[str]] = defaultdict(set)
     for kind, items in dump.items():
         for item in items:
-            if match := re.match(r"a2p:([^:]+):", item.get("friendly_name") or ""):
+            if match := re.search(r"a2p:([^:]+):", item.get("friendly_name") or ""):
                 owners[match[1]][kind] += 1
                 sids_at_twilio[match[1]].add(item["sid"])
     by_profile = Counter(b["customer_profile_bundle_sid"] for b in dump["brand_registrations"])
