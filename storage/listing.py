@@ -163,11 +163,12 @@ class Listing:
                                  "LIMIT ?)", (match, cap + 1)).fetchone()[0]
         return found <= cap
 
-    def counts(self) -> list[tuple[int | None, int | None, int]]:
-        """(stage, attention, customers) for every pair present."""
+    def counts(self) -> list[tuple[int | None, int | None, int, float]]:
+        """(stage, attention, customers, fees paid) for every pair present."""
         with self._lock:
             return self._db.execute(
-                "SELECT stage, attention, count(*) FROM customers GROUP BY stage, attention").fetchall()
+                "SELECT stage, attention, count(*), total(spend) FROM customers INDEXED BY customers_spend "
+                "GROUP BY stage, attention").fetchall()
 
     def due(self, due_before: str) -> list[tuple[int | None, int]]:
         """(attention, customers) of the rows whose `otp_due` is before `due_before`."""

@@ -74,6 +74,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             INSERT INTO customers_fts (rowid, search) VALUES (new.rowid, new.search);
         END""",
     ),
+    4: (
+        # Fees per stage for the list's header, read from the index alone (no row of JSON is touched).
+        "CREATE INDEX customers_spend ON customers (stage, attention, spend)",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -104,8 +104,9 @@ def test_passcodes_closest_to_running_out_come_first(listing: Listing) -> None:
 
 def test_counts_by_stage_and_attention(store: Store, listing: Listing) -> None:
     counts = listing.counts()
-    assert sum(n for *_, n in counts) == 1200
-    assert len({(s, a) for s, a, _ in counts}) == len(counts)
+    assert sum(n for _, _, n, _ in counts) == 1200
+    assert len({(s, a) for s, a, _, _ in counts}) == len(counts)
+    assert sum(fees for *_, fees in counts) == store._db.execute("SELECT total(spend) FROM customers").fetchone()[0]
     cutoff = "2026-11-15T00:00:00+00:00"
     due = [r for r in listing.page(Query(), 0, 2000) if otp_due(r) < cutoff]
     assert dict(listing.due(cutoff)) == Counter(r["attention"] for r in due)
@@ -229,6 +230,7 @@ def test_stage_counts_label() -> None:
     assert counts.label() == ("1 Profile: 12 · 2 Bundle: 3 · 3 Brand & OTP: 5 · 4 Campaign: 9 · Done: 40 · "
                               "Needs action: 7")
     assert counts.total == 69
+    assert StageCounts({4: 1}, done=1, needs_action=0, spend=38.0).label().endswith(" · Fees paid: $38.00")
 
 
 def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tmp_path: Path) -> None:

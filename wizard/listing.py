@@ -84,6 +84,8 @@ class StageCounts:
     stages: dict[int, int]
     done: int
     needs_action: int
+    spend: float = 0.0
+    """Fees paid to Twilio for all customers, in dollars."""
 
     @property
     def total(self) -> int:
@@ -92,7 +94,8 @@ class StageCounts:
     def label(self) -> str:
         """`1 Profile: 12 · 2 Bundle: 3 · 3 Brand & OTP: 5 · 4 Campaign: 9 · Done: 40 · Needs action: 7`"""
         parts = [f"{n} {name}: {self.stages.get(n, 0):,}" for n, name in STAGES.items()]
-        return " · ".join([*parts, f"Done: {self.done:,}", f"Needs action: {self.needs_action:,}"])
+        fees = [f"Fees paid: ${self.spend:,.2f}"] if self.spend else []
+        return " · ".join([*parts, f"Done: {self.done:,}", f"Needs action: {self.needs_action:,}", *fees])
 
 
 class CustomerList:
@@ -116,7 +119,9 @@ class CustomerList:
     def counts(self) -> StageCounts:
         stages: dict[int, int] = {}
         done = needs = 0
-        for stage, attention, count in self._listing.counts():
+        spend = 0.0
+        for stage, attention, count, fees in self._listing.counts():
+            spend += fees
             if attention == ATTENTION["done"]:
                 done += count
                 continue
@@ -125,7 +130,7 @@ class CustomerList:
                 needs += count
         running_out = self._listing.due(due_before(self._clock()))
         needs += sum(n for attention, n in running_out if attention is None or attention >= NEEDS_ACTION)
-        return StageCounts(stages, done, needs)
+        return StageCounts(stages, done, needs, spend)
 
     def export_csv(self, query: ListQuery, path: Path) -> int:
         """Write the listed customers to `path` (cells neutralised against spreadsheet formulas)."""
@@ -159,7 +164,7 @@ def row(data: dict[str, Any], now: datetime) -> ListRow:
         stage=view["stage"],
         status=view["step_status"] or "",
         next_action=view["next_action"] if view["otp"] == "lapsed" else data["next_action"] or "",
-        otp=view["otp"],
+        otp=view["otp"] + (f" ({view['otp_resends']} resent)" if view["otp"] and view["otp_resends"] else ""),
         updated=ago(view["updated_at"], now),
         tone="urgent" if view["otp"] and _running_out(data["otp_sent_at"], now) else tone(view["attention"]),
         email=data["email"] or "",
