@@ -291,7 +291,9 @@ class Store:
                     f"{expected_version}); reload it and make your change again."
                 )
             changed = change(current)
-            version = current.version + (changed.inputs != current.inputs)
+            # An operator's save (made against a version) always makes a new one; the engine's writes only when
+            # they change the inputs, so a status written meanwhile never makes an open form stale.
+            version = current.version + (expected_version is not None or changed.inputs != current.inputs)
             changed = replace(changed, key=key, version=version, updated_at=self._clock())
             self._write(db, changed, insert=False)
         return changed
