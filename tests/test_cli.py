@@ -255,3 +255,14 @@ def test_python_dash_m_runs_the_same_cli(isolated):
     result = subprocess.run([sys.executable, "-m", "wizard", "locate"], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "A2P_WIZARD_HOME": str(isolated)})
     assert result.returncode == 0 and "store:" in result.stdout
+
+
+def test_advance_shows_the_playbook_of_a_twilio_error(capsys, tmp_path):
+    rows = [f.csv_row("P1", brand_name="Failsafe Tutoring", phone_number="+12065550101")]
+    run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
+    run(capsys, "advance", "P1")
+    run(capsys, "sandbox", "clock", "+1h")
+    code, out, _ = run(capsys, "advance", "P1")
+    assert code == 0 and "Brand FAILED: 30701" in out
+    assert "P1:   → 30701" in out and "(redo step" in out  # the playbook: what to change, which step
+    assert "https://www.twilio.com/docs/api/errors/30701" in run(capsys, "show", "P1")[1]

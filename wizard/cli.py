@@ -24,7 +24,7 @@ from wizard.readiness import lint_row
 from wizard.runtime import Runtime, SetupError
 from wizard.sandbox import SandboxError
 from wizard.twilio import TwilioError
-from wizard.views import dossier, list_row
+from wizard.views import dossier, list_row, problems
 
 
 class CommandError(Exception):
@@ -193,19 +193,28 @@ def _targets(runtime: Runtime, args: argparse.Namespace) -> list[str]:
     return runtime.store.keys() if args.all else [_known(runtime, args.key)]
 
 
-def _print_report(report: Report) -> None:
-    for o in report.outcomes:
-        _out(f"{report.key}: {'✓' if o.ok else '✗'} {o.detail}")
-        if o.code and playbook(o.code):
-            _out(f"{report.key}:   {describe_error(o.code)}")
-    if report.error:
-        _out(f"{report.key}: {report.error}")
-    if report.summary:
-        _out(f"{report.key}: stage {report.summary.stage} — {report.summary.next_action}")
+def _reporter(runtime: Runtime) -> Callable[[Report], None]:
+    """Print what a run did and where the customer stands, with the playbook of every Twilio error met."""
+
+    def show(report: Report) -> None:
+        for o in report.outcomes:
+            _out(f"{report.key}: {'✓' if o.ok else '✗'} {o.detail}")
+            if o.code and playbook(o.code):
+                _out(f"{report.key}:   {describe_error(o.code)}")
+        if report.error:
+            _out(f"{report.key}: {report.error}")
+        if report.summary:
+            _out(f"{report.key}: stage {report.summary.stage} — {report.summary.next_action}")
+            if report.summary.kind == "fix":
+                for problem in problems(runtime.engine.load(report.key)):
+                    if problem.get("fix"):
+                        _out(f"{report.key}:   → {problem['text']}")
+
+    return show
 
 
 async def cmd_advance(runtime: Runtime, args: argparse.Namespace) -> int:
-    reports = await runtime.engine.advance_many(_targets(runtime, args), on_report=_print_report)
+    reports = await runtime.engine.advance_many(_targets(runtime, args), on_report=_reporter(runtime))
     return 1 if not args.all and reports[0].error else 0
 
 
@@ -214,13 +223,13 @@ async def cmd_refresh(runtime: Runtime, args: argparse.Namespace) -> int:
         count = await runtime.engine.refresh_all()
         _out(f"Refreshed {count} customer(s).")
         return 0
-    _print_report(await runtime.engine.refresh(_known(runtime, args.key)))
+    _reporter(runtime)(await runtime.engine.refresh(_known(runtime, args.key)))
     return 0
 
 
 async def cmd_otp_resend(runtime: Runtime, args: argparse.Namespace) -> int:
     report = await runtime.engine.resend_otp(_known(runtime, args.key))
-    _print_report(report)
+    _reporter(runtime)(report)
     return 1 if report.error else 0
 
 
