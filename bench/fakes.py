@@ -55,7 +55,7 @@ def _state(stage: int, rng: random.Random) -> dict[str, Any]:
                                "inputs_hash": f"{rng.getrandbits(64):016x}"}
                         for step in ("profile", "bundle")[: stage - 1]},
         "ledger": [{"amount": 4.0, "at": "2026-06-01T00:00:00+00:00", "what": "register the brand ($4)"}] * (stage > 2),
-        "otp_resends": 0, "brand_resubmits": 0, "problems": {}, "checked_at": {}, "submitted": {},
+        "otp_resends": 0, "brand_resubmits": 0, "problems": {}, "submitted": {},
     }
 
 

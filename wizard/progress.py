@@ -10,7 +10,7 @@ from typing import Literal
 from storage.store import JournalEntry
 from wizard.customer import Customer
 from wizard.flow.engine import Engine
-from wizard.flow.plan import BUNDLE_FIELDS, PROFILE_FIELDS, otp_deadline
+from wizard.flow.plan import STARTER_PROFILE, TRUST_PRODUCT, otp_deadline
 from wizard.flow.state import Problem
 from wizard.flow.status import ACTION_WORDS, STEP_NAMES, Summary
 from wizard.playbooks import playbook
@@ -23,8 +23,8 @@ STATE_WORDS: dict[str, str] = {
 }
 OTP_SENDER = "+1 915-278-2000"
 VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
-PROFILE_INPUTS = frozenset(PROFILE_FIELDS.values()) | {"street2", "city", "region", "postal_code", "country"}
-BUNDLE_INPUTS = frozenset(BUNDLE_FIELDS.values())
+PROFILE_INPUTS = frozenset(STARTER_PROFILE.fields.values()) | {"street2", "city", "region", "postal_code", "country"}
+BUNDLE_INPUTS = frozenset(TRUST_PRODUCT.fields.values())
 _STEP_OF_RESOURCE = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4, "phone_number": 4}
 
 

@@ -19,8 +19,6 @@ from wizard.flow.state import Evaluation, FlowState, Problem, digest
 from wizard.twilio.encoding import Value
 
 SUBMITTED = ("pending-review", "in-review", "twilio-approved")
-BRAND_WAITING = ("PENDING", "IN_REVIEW")
-CAMPAIGN_WAITING = ("PENDING", "IN_PROGRESS")
 
 
 @dataclass
@@ -121,13 +119,6 @@ def _submitted(step: str, inputs_hash: str) -> Any:
     return apply
 
 
-def _status(name: str, field_name: str = "status") -> Any:
-    def apply(state: FlowState, body: Body) -> None:
-        state.statuses[name] = body.get(field_name) or ""
-
-    return apply
-
-
 def _bundle_read(step: str) -> Any:
     def apply(state: FlowState, body: Body) -> None:
         state.statuses[step] = body.get("status") or ""
@@ -163,42 +154,61 @@ def _update_or_none(c: Customer, slot: str, values: dict[str, Any], action: Acti
     return None
 
 
-def _bundle_steps(
-    c: Customer, ctx: Context, *, step: str, stage: int, creates: list[Action | None], updates: list[Action | None],
-    evaluate: Action, submit: Action, inputs_hash: str, label: str,
-) -> Step | None:
-    """The shared shape of steps 1 and 2: create, assign, keep in sync, evaluate, submit, watch."""
-    for action in creates:
-        if action is not None:
-            return action
-    if editable(c, step):
+@dataclass(frozen=True)
+class Bundle:
+    """A Trust Hub bundle (step 1's starter profile, step 2's trust product): how it is reviewed."""
+
+    step: str
+    stage: int
+    label: str
+    policy: str
+    fields: dict[str, str]
+    """Which form field each evaluation requirement concerns."""
+    evaluate_op: str
+    update_op: str
+    fetch_op: str
+
+    def read(self, sid: str) -> Action:
+        return Action(f"{self.step}.read", self.fetch_op, _bundle_read(self.step), path={"sid": sid}, read=True)
+
+
+def _review(c: Customer, ctx: Context, b: Bundle, sid: str, updates: list[Action | None], inputs_hash: str
+            ) -> Step | None:
+    """The shared end of steps 1 and 2: watch the review, keep the bundle in sync, evaluate, submit."""
+    status = c.state.statuses.get(b.step) or "draft"
+    if b.step not in ctx.fresh and status in SUBMITTED and _waiting_on_bundles(c):
+        return b.read(sid)
+    if editable(c, b.step):
         for action in updates:
             if action is not None:
                 return action
-    status = c.state.statuses.get(step, "draft")
-    submitted_hash = c.state.submitted.get(step)
+    submitted_hash = c.state.submitted.get(b.step)
     if status in SUBMITTED and submitted_hash is not None:
         return None
     if status == "twilio-rejected" and submitted_hash == inputs_hash:
-        reasons = "; ".join(p.message for p in c.state.problems.get(step, [])) or "no reason given"
-        return Wait(stage, "fix", f"{label} rejected by Twilio ({reasons}): correct the details and advance again.")
-    evaluation = c.state.evaluations.get(step)
+        reasons = "; ".join(p.message for p in c.state.problems.get(b.step, [])) or "no reason given"
+        return Wait(b.stage, "fix", f"{b.label} rejected by Twilio ({reasons}): correct the details and advance again.")
+    evaluation = c.state.evaluations.get(b.step)
     if evaluation is None or evaluation.inputs_hash != inputs_hash:
-        return evaluate
+        return Action(f"{b.step}.evaluate", b.evaluate_op, _evaluation(b.step, inputs_hash, b.fields),
+                      path={"sid": sid}, params={"PolicySid": b.policy})
     if evaluation.status != "compliant":
         reasons = "; ".join(p.message.rstrip(".") for p in evaluation.problems) or "see the evaluation"
-        return Wait(stage, "fix", f"{label} is not compliant: {reasons}. Fix the fields and advance again.")
-    if blocked := ctx.blocking(stage):
-        return Wait(stage, "fix", "Not submitted: " + " ".join(blocked))
-    return submit
+        return Wait(b.stage, "fix", f"{b.label} is not compliant: {reasons}. Fix the fields and advance again.")
+    if blocked := ctx.blocking(b.stage):
+        return Wait(b.stage, "fix", "Not submitted: " + " ".join(blocked))
+    return Action(f"{b.step}.submit", b.update_op, _submitted(b.step, inputs_hash), path={"sid": sid},
+                  params={"Status": "pending-review"}, find=finders.fetched(b.fetch_op, _was_submitted, sid=sid))
 
 
 # -- step 1: starter customer profile --------------------------------------------------------------------
 
-PROFILE_FIELDS = {
-    "first_name": "first_name", "last_name": "last_name", "email": "email", "phone_number": "phone",
-    "address_sids": "street", "customer_profile_address": "street", "street": "street",
-}
+STARTER_PROFILE = Bundle(
+    "profile", 1, "The starter profile", C.STARTER_PROFILE_POLICY_SID,
+    {"first_name": "first_name", "last_name": "last_name", "email": "email", "phone_number": "phone",
+     "address_sids": "street", "customer_profile_address": "street", "street": "street"},
+    "evaluate_customer_profile", "update_customer_profile", "fetch_customer_profile",
+)
 
 
 def _step1(c: Customer, ctx: Context) -> Step | None:
@@ -279,18 +289,7 @@ def _step1(c: Customer, ctx: Context) -> Step | None:
             path={"sid": profile or ""}, params=profile_values,
         )),
     ]
-    if "profile" not in ctx.fresh and c.state.statuses.get("profile") in SUBMITTED and _waiting_on_bundles(c):
-        return profile_read_action(profile or "")
-    return _bundle_steps(
-        c, ctx, step="profile", stage=1, creates=[], updates=updates, inputs_hash=inputs_hash,
-        label="The starter profile",
-        evaluate=Action("profile.evaluate", "evaluate_customer_profile",
-                        _evaluation("profile", inputs_hash, PROFILE_FIELDS),
-                        path={"sid": profile or ""}, params={"PolicySid": C.STARTER_PROFILE_POLICY_SID}),
-        submit=Action("profile.submit", "update_customer_profile", _submitted("profile", inputs_hash),
-                      path={"sid": profile or ""}, params={"Status": "pending-review"},
-                      find=finders.fetched("fetch_customer_profile", _was_submitted, sid=profile or "")),
-    )
+    return _review(c, ctx, STARTER_PROFILE, profile or "", updates, inputs_hash)
 
 
 def _waiting_on_bundles(c: Customer) -> bool:
@@ -300,7 +299,11 @@ def _waiting_on_bundles(c: Customer) -> bool:
 
 # -- step 2: sole-proprietor trust bundle ----------------------------------------------------------------
 
-BUNDLE_FIELDS = {"brand_name": "brand_name", "mobile_phone_number": "mobile_phone", "vertical": "vertical"}
+TRUST_PRODUCT = Bundle(
+    "bundle", 2, "The sole-proprietor bundle", C.SOLE_PROPRIETOR_POLICY_SID,
+    {"brand_name": "brand_name", "mobile_phone_number": "mobile_phone", "vertical": "vertical"},
+    "evaluate_trust_product", "update_trust_product", "fetch_trust_product",
+)
 
 
 def _step2(c: Customer, ctx: Context) -> Step | None:
@@ -356,18 +359,7 @@ def _step2(c: Customer, ctx: Context) -> Step | None:
             path={"sid": bundle or ""}, params=bundle_values,
         )),
     ]
-    if "bundle" not in ctx.fresh and c.state.statuses.get("bundle") in SUBMITTED and _waiting_on_bundles(c):
-        return bundle_read_action(bundle or "")
-    return _bundle_steps(
-        c, ctx, step="bundle", stage=2, creates=[], updates=updates, inputs_hash=inputs_hash,
-        label="The sole-proprietor bundle",
-        evaluate=Action("bundle.evaluate", "evaluate_trust_product",
-                        _evaluation("bundle", inputs_hash, BUNDLE_FIELDS),
-                        path={"sid": bundle or ""}, params={"PolicySid": C.SOLE_PROPRIETOR_POLICY_SID}),
-        submit=Action("bundle.submit", "update_trust_product", _submitted("bundle", inputs_hash),
-                      path={"sid": bundle or ""}, params={"Status": "pending-review"},
-                      find=finders.fetched("fetch_trust_product", _was_submitted, sid=bundle or "")),
-    )
+    return _review(c, ctx, TRUST_PRODUCT, bundle or "", updates, inputs_hash)
 
 
 # -- step 3: brand registration and OTP ------------------------------------------------------------------
@@ -594,14 +586,6 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
 # -- status reads ----------------------------------------------------------------------------------------
 
 
-def profile_read_action(sid: str) -> Action:
-    return Action("profile.read", "fetch_customer_profile", _bundle_read("profile"), path={"sid": sid}, read=True)
-
-
-def bundle_read_action(sid: str) -> Action:
-    return Action("bundle.read", "fetch_trust_product", _bundle_read("bundle"), path={"sid": sid}, read=True)
-
-
 def campaign_read_action(service_sid: str, campaign_sid: str) -> Action:
     return Action("campaign.read", "fetch_campaign", _campaign_read,
                   path={"sid": service_sid, "campaign": campaign_sid}, read=True)
@@ -612,9 +596,9 @@ def status_reads(c: Customer) -> list[Action]:
     s, st = c.state.sids, c.state.statuses
     reads = []
     if s.get("profile") and st.get("profile") not in (None, "", "draft"):
-        reads.append(profile_read_action(s["profile"]))
+        reads.append(STARTER_PROFILE.read(s["profile"]))
     if s.get("bundle") and st.get("bundle") not in (None, "", "draft"):
-        reads.append(bundle_read_action(s["bundle"]))
+        reads.append(TRUST_PRODUCT.read(s["bundle"]))
     if s.get("brand"):
         reads.append(brand_read_action(s["brand"]))
     if s.get("campaign") and s.get("service"):

@@ -49,7 +49,6 @@ class FlowState(BaseModel):
     otp_sent_at: str | None = None
     otp_resends: int = 0
     brand_resubmits: int = 0
-    checked_at: dict[str, str] = Field(default_factory=dict)
     ledger: list[Charge] = Field(default_factory=list)
 
 
