@@ -69,6 +69,18 @@ class FindingsLine(Static):
         self.set_class(bool(prefix) or any(f.severity == "block" for f in findings), "-block")
 
 
+class FieldMessage(Message):
+    """A message about one FormField; `control` lets `@on(..., "#selector")` match the field."""
+
+    def __init__(self, field: FormField) -> None:
+        super().__init__()
+        self.field = field
+
+    @property
+    def control(self) -> FormField:
+        return self.field
+
+
 class FormField(Vertical):
     """A labelled input with an error line, a Twilio-problem line and a findings line."""
 
@@ -88,27 +100,11 @@ class FormField(Vertical):
     FormField Checkbox { border: none; padding: 0; }
     """
 
-    class Edited(Message):
+    class Edited(FieldMessage):
         """The field's value changed (typing, picking, ticking)."""
 
-        def __init__(self, field: FormField) -> None:
-            super().__init__()
-            self.field = field
-
-        @property
-        def control(self) -> FormField:
-            return self.field
-
-    class Left(Message):
+    class Left(FieldMessage):
         """Focus left the field."""
-
-        def __init__(self, field: FormField) -> None:
-            super().__init__()
-            self.field = field
-
-        @property
-        def control(self) -> FormField:
-            return self.field
 
     def __init__(
         self,
