@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from storage.store import Record
-from wizard.csv_rows import ParsedRow, RowError, parse_rows
+from wizard.csv_rows import RowError, parse_rows
 from wizard.customer import Customer
 from wizard.flow.engine import Engine
 from wizard.flow.state import FlowState
@@ -74,16 +74,18 @@ class ImportReport:
 
 
 def import_csv(engine: Engine, text: str) -> ImportReport:
-    """Create a customer for every good row; report every bad field of every bad row."""
+    """Create a customer for every good row; report every bad field of every bad row.
+
+    The good rows are saved in one transaction: if the store fails half-way (a full disk), none is.
+    """
     rows, errors = parse_rows(text)
     report = ImportReport(errors=list(errors))
-    for row in rows:
-        if row.key and engine.store.exists(row.key):
-            report.errors.append(RowError(row.row, "key", f"A customer with key {row.key!r} already exists."))
-            continue
-        report.created_rows.append((row.row, _create_row(engine, row).key))
+    with engine.store.transaction():
+        for row in rows:
+            if row.key and engine.store.exists(row.key):
+                report.errors.append(RowError(row.row, "key", f"A customer with key {row.key!r} already exists."))
+                continue
+            created = create(engine, row.profile, row.bundle, row.campaign, key=row.key)
+            report.created_rows.append((row.row, created.key))
     return report
 
-
-def _create_row(engine: Engine, row: ParsedRow) -> Customer:
-    return create(engine, row.profile, row.bundle, row.campaign, key=row.key)
