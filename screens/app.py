@@ -1,17 +1,20 @@
 """The Textual application: the Customers list as home, settings, help, and the command palette.
 
-Everything comes in through the Runtime (store, Twilio client or sandbox, engine and its clock), so tests run
-the app against a temporary folder with a frozen clock.
+The app starts from an opened installation (`Startup`: folders, mode, clock, store), which is all the list needs
+for its first frame; a worker then connects the `Runtime` (settings, Twilio client or sandbox, engine), which
+imports most of the domain. Tests pass an already connected Runtime with a frozen clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -23,8 +26,10 @@ from screens.settings import SettingsScreen
 from screens.workers import report_worker_error
 from storage.store import StoreError
 from wizard.listing import CustomerList
-from wizard.runtime import Runtime, SetupError
-from wizard.settings import Mode
+from wizard.startup import Mode, SetupError, Startup
+
+if TYPE_CHECKING:
+    from wizard.runtime import Runtime
 
 
 class WizardApp(App[None]):
@@ -37,16 +42,64 @@ class WizardApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?", id="help", tooltip="Keys and how it works"),
     ]
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, opened: Startup | Runtime, *, mock_brand: bool | None = None) -> None:
         super().__init__()
-        self.runtime = runtime
-        self.customer_list = CustomerList(runtime.store.path, runtime.engine.clock)
+        connected = not isinstance(opened, Startup)
+        self.startup: Startup = opened.startup if connected else opened  # type: ignore[union-attr]
+        self._runtime: Runtime | None = opened if connected else None  # type: ignore[assignment]
+        self._owns_runtime = not connected
+        self._mock_brand = mock_brand
+        self._connected = asyncio.Event()
+        self._pending: Callable[[], object] | None = None
+        self.customer_list = CustomerList(self.startup.store.path, self.startup.clock)
+
+    @property
+    def runtime(self) -> Runtime:
+        """The connected runtime; screens that use it are opened after `connected()`."""
+        if self._runtime is None:
+            raise RuntimeError("The app is not connected yet: await connected() first.")
+        return self._runtime
+
+    async def connected(self) -> Runtime:
+        """The runtime, once connected (at once in tests; within a second of the start otherwise). For workers:
+        they are cancelled if the app ends first."""
+        await self._connected.wait()
+        return self.runtime
+
+    def when_connected(self, callback: Callable[[], object]) -> None:
+        """Call `callback` now if connected, else once connected (only the latest such wish is kept)."""
+        if self._runtime is not None:
+            callback()
+        else:
+            self._pending = callback
+
+    def on_mount(self) -> None:
+        if self._runtime is None:
+            self.call_after_refresh(self._connect)  # after the first frame: the list first, the domain next
+        else:
+            self._connected.set()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="Connecting")
+    def _connect(self) -> None:
+        from wizard.runtime import Runtime  # most of the domain: imported while the list is already shown
+
+        runtime = Runtime.connect(self.startup, mock_brand=self._mock_brand)
+        self.call_from_thread(self._use, runtime)
+
+    def _use(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._connected.set()
+        if self._pending is not None:
+            self._pending, pending = None, self._pending
+            pending()
+
+    async def on_unmount(self) -> None:
+        self.customer_list.close()
+        if self._owns_runtime and self._runtime is not None:
+            await self._runtime.client.aclose()
 
     def get_default_screen(self) -> Screen[object]:
         return CustomersScreen()
-
-    def on_unmount(self) -> None:
-        self.customer_list.close()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -56,28 +109,33 @@ class WizardApp(App[None]):
 
     def action_settings(self) -> None:
         if not isinstance(self.screen, SettingsScreen):
-            self.push_screen(SettingsScreen())
+            self.when_connected(lambda: self.push_screen(SettingsScreen()))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
+        if event.state != WorkerState.ERROR:
+            return
+        if event.worker.group == "connect" and isinstance(event.worker.error, SetupError):
+            self.exit(return_code=1, message=Text(f"a2p-wizard: {event.worker.error}"))
+        elif event.worker.group == "connect":
+            self.exit(return_code=1, message=Text(f"a2p-wizard: cannot start: {event.worker.error!r}"))
+        else:
             report_worker_error(self, event.worker)
 
 
 def run(*, home: str | None = None, mode: Mode | None = None, mock_brand: bool | None = None) -> int:
     """Open the installation and run the app; 1 with a message when it cannot be opened."""
     try:
-        runtime = Runtime.open(home=home, mode=mode, mock_brand=mock_brand)
+        startup = Startup.open(home=home, mode=mode)
     except (SetupError, StoreError) as error:
         print(f"a2p-wizard: {error}", file=sys.stderr)
         return 1
-
-    async def main() -> None:
-        async with runtime:
-            await WizardApp(runtime).run_async()
-
-    asyncio.run(main())
-    return 0
+    try:
+        app = WizardApp(startup, mock_brand=mock_brand)
+        app.run()
+        return app.return_code or 0
+    finally:
+        startup.close()

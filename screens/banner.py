@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from wizard.runtime import Runtime
+from wizard.startup import Startup
 
 
 class ModeBanner(Static):
@@ -16,8 +16,8 @@ class ModeBanner(Static):
     ModeBanner.-live { background: $error-muted; color: $text-error; }
     """
 
-    def __init__(self, runtime: Runtime, title: str = "") -> None:
-        live = runtime.mode == "live"
-        mode = f"LIVE · {runtime.account_label}" if live else "SANDBOX"
+    def __init__(self, startup: Startup, title: str = "") -> None:
+        live = startup.mode == "live"
+        mode = f"LIVE · {startup.account_label}" if live else "SANDBOX"
         text = " · ".join(part for part in ("a2p-wizard", title, mode) if part)
         super().__init__(text, markup=False, classes="-live" if live else "-sandbox")

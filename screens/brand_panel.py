@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from wizard.customer import Customer
-from wizard.flow.plan import otp_deadline
+from wizard.list_rows import otp_deadline
 from wizard.progress import OTP_SENDER, VERIFIED, customer_message, otp_countdown, otp_pending
 
 FREE_RESUBMITS = 3
@@ -121,7 +121,7 @@ class BrandPanel(Vertical):
         c = self.customer
         countdown = self.query_one("#countdown", Static)
         left = otp_countdown(c, self._clock())
-        deadline = otp_deadline(c.state)
+        deadline = otp_deadline(c.state.otp_sent_at)
         if not left or deadline is None:
             countdown.update("")
             return

@@ -36,7 +36,8 @@ from wizard import customers, editing
 from wizard.customer import Customer
 from wizard.fees import describe_fees, fees_ahead_fresh
 from wizard.flow.engine import Engine, Outcome, Report
-from wizard.flow.status import ACTION_WORDS, STEP_NAMES, Summary
+from wizard.flow.status import ACTION_WORDS, Summary
+from wizard.list_rows import STEP_NAMES, otp_left
 from wizard.numbers import available_numbers
 from wizard.progress import (
     STATE_WORDS,
@@ -51,7 +52,6 @@ from wizard.progress import (
 )
 from wizard.runtime import Runtime
 from wizard.sandbox import SandboxError
-from wizard.views import otp_left
 
 NARROW = 110
 """Below this many columns the activity panel is shown instead of the step (key l), not beside it."""
@@ -217,7 +217,7 @@ class CustomerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         self._banner_title = self._title()
-        yield ModeBanner(self.runtime, self._banner_title)
+        yield ModeBanner(self.runtime.startup, self._banner_title)
         yield Stepper()
         yield Static(id="next", markup=False)
         with Horizontal(id="body"):
@@ -631,7 +631,7 @@ class CustomerScreen(Screen[None]):
 
     async def _replace_banner(self) -> None:
         banner = self.query_one(ModeBanner)
-        await self.mount(ModeBanner(self.runtime, self._banner_title), before=banner)
+        await self.mount(ModeBanner(self.runtime.startup, self._banner_title), before=banner)
         await banner.remove()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -8,7 +8,8 @@ the store, whatever its size.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,9 +28,11 @@ from screens.confirm import ConfirmModal
 from screens.palette import ScreenKeys
 from screens.virtual_table import Column, VirtualTable
 from screens.workers import EXPECTED, report_failure, report_worker_error
-from wizard import examples
 from wizard.listing import SORTS, CustomerList, ListQuery, ListRow, StageCounts
-from wizard.runtime import Runtime
+from wizard.startup import Startup
+
+if TYPE_CHECKING:
+    from wizard.runtime import Runtime
 
 FILTER_DELAY = 0.15
 """Seconds of quiet typing before the filter is applied (Enter applies it at once)."""
@@ -113,15 +116,19 @@ class CustomersScreen(Screen[None]):
         """Text and order of the listing on screen: a new one starts at its first row."""
 
     @property
-    def runtime(self) -> Runtime:
-        return self.app.runtime  # type: ignore[attr-defined,no-any-return]
+    def startup(self) -> Startup:
+        return self.app.startup  # type: ignore[attr-defined,no-any-return]
+
+    async def runtime(self) -> Runtime:
+        """The connected runtime (the list is shown before it is)."""
+        return await self.app.connected()  # type: ignore[attr-defined,no-any-return]
 
     @property
     def customer_list(self) -> CustomerList:
         return self.app.customer_list  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
-        yield ModeBanner(self.runtime, "Customers")
+        yield ModeBanner(self.startup, "Customers")
         yield Static("", id="counts", markup=False)
         with Horizontal(id="bar"):
             yield Input(placeholder="/ to filter (name, email, phone…)", id="filter", compact=True)
@@ -246,18 +253,19 @@ class CustomersScreen(Screen[None]):
     # -- customers ---------------------------------------------------------------------------------------
 
     def action_new(self) -> None:
-        from screens.customer import CustomerScreen  # the customer screen imports much; only when needed
-
-        self.app.push_screen(CustomerScreen(None))
+        self.app.when_connected(partial(self._show_customer, None))  # type: ignore[attr-defined]
 
     def action_open(self) -> None:
         self.table.select()
 
     @on(VirtualTable.Selected)
     def _open(self, event: VirtualTable.Selected) -> None:
-        from screens.customer import CustomerScreen
+        self.app.when_connected(partial(self._show_customer, event.key))  # type: ignore[attr-defined]
 
-        self.app.push_screen(CustomerScreen(event.key))
+    def _show_customer(self, key: str | None) -> None:
+        from screens.customer import CustomerScreen  # much of the domain: imported once the app is connected
+
+        self.app.push_screen(CustomerScreen(key))
 
     # -- background work ---------------------------------------------------------------------------------
 
@@ -283,7 +291,7 @@ class CustomersScreen(Screen[None]):
         count = self.counts.total if self.counts else 0
         self.busy = f"Reading the statuses of {count:,} customer{'s' if count != 1 else ''} from Twilio…"
         try:
-            refreshed = await self.runtime.engine.refresh_all()
+            refreshed = await (await self.runtime()).engine.refresh_all()
         except EXPECTED as error:
             report_failure(self, error, "Refresh")
             return
@@ -297,8 +305,8 @@ class CustomersScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="Exporting the list")
     def export(self) -> None:
-        stamp = f"{self.runtime.engine.clock():%Y%m%d-%H%M%S}"
-        path = self.runtime.locations.data_dir / f"customers-{stamp}.csv"
+        stamp = f"{self.startup.clock():%Y%m%d-%H%M%S}"
+        path = self.startup.locations.data_dir / f"customers-{stamp}.csv"
         try:
             count = self.customer_list.export_csv(self.list_query, path)
         except OSError as error:
@@ -309,7 +317,7 @@ class CustomersScreen(Screen[None]):
                     timeout=15, markup=False)
 
     def _offer_examples(self) -> None:
-        if self._offered or self.runtime.sandbox is None:
+        if self._offered or self.startup.mode != "sandbox":
             return
         self._offered = True
         self.app.push_screen(
@@ -329,7 +337,9 @@ class CustomersScreen(Screen[None]):
     async def load_examples(self) -> None:
         self.busy = "Loading example customers…"
         try:
-            keys = await examples.load(self.runtime, lambda name: setattr(self, "busy", f"Loading {name}…"))
+            from wizard import examples  # the models and the customers' flow: only when asked
+
+            keys = await examples.load(await self.runtime(), lambda name: setattr(self, "busy", f"Loading {name}…"))
         except EXPECTED as error:
             report_failure(self, error, "Examples")
             return

@@ -3,7 +3,7 @@ settings come from the environment or config.toml, and secrets are never shown."
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -17,7 +17,9 @@ from textual.worker import Worker, WorkerState
 from screens.banner import ModeBanner
 from screens.palette import ScreenKeys
 from screens.workers import EXPECTED, report_failure, report_worker_error
-from wizard.runtime import Runtime
+
+if TYPE_CHECKING:
+    from wizard.runtime import Runtime
 
 MODES = {
     "sandbox": "SANDBOX: the built-in fake Twilio; nothing is sent, nothing is billed",
@@ -56,12 +58,12 @@ class SettingsScreen(Screen[None]):
         rt = self.runtime
         loc, prices = rt.locations, rt.engine.prices
         config = f"{loc.config_file}" + ("" if loc.config_file.exists() else "  (not created yet)")
-        yield ModeBanner(rt, "Settings")
+        yield ModeBanner(rt.startup, "Settings")
         with VerticalScroll(id="settings"):
             yield Static("Account", classes="settings--heading")
             yield Static(table([
                 ("Mode", MODES[rt.mode]),
-                ("Account", rt.account_label),
+                ("Account", rt.startup.account_label),
                 ("Mock brands", "yes: Mock=true, no TCR fee (rehearsals only)" if rt.engine.mock_brand else "no"),
             ]))
             yield Static("Primary customer profile", classes="settings--heading")

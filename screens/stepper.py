@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from wizard.flow.status import STEP_NAMES
+from wizard.list_rows import STEP_NAMES
 from wizard.progress import STATE_WORDS
 
 SHORT = {

@@ -12,11 +12,10 @@ from textual.dom import DOMNode
 from textual.worker import Worker
 
 from storage.store import StoreError
-from wizard.sandbox import SandboxError
-from wizard.twilio import TwilioError
+from wizard.errors import OperatorError
 
-EXPECTED = (TwilioError, StoreError, SandboxError)
-"""Failures with a message written for the operator (StaleWrite is a StoreError)."""
+EXPECTED = (OperatorError, StoreError)
+"""Failures with a message written for the operator: Twilio's, the sandbox's, the store's (StaleWrite too)."""
 
 log = logging.getLogger("wizard.screens")
 

@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,3 +103,16 @@ class SandboxState:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def open_state(path: Path) -> SandboxState:
+    """Open the state file. Processes opening a new one at the same moment can find SQLite busy (switching it
+    to WAL needs an exclusive lock, and SQLite refuses rather than waits when two readers both want one): retry."""
+    for attempt in range(100):
+        try:
+            return SandboxState(path)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")

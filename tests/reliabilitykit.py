@@ -84,7 +84,8 @@ def run_forked(cases: list[dict[str, Any]], *, parallel: int | None = None, time
 
 
 def _forker(parallel: int) -> None:
-    import wizard.cli  # the whole app, imported once before forking
+    import wizard.cli
+    import wizard.commands  # the whole app, imported once before forking
 
     cases = json.load(sys.stdin)
     results: list[dict | None] = [None] * len(cases)
@@ -365,7 +366,7 @@ def served_sandbox(path: Path, *, api_key_auth: bool = True) -> Iterator[Live]:
     from tests.conftest import Clock
     from wizard.sandbox import Sandbox, serve
 
-    sandbox = Sandbox(path, now=Clock())
+    sandbox = Sandbox.open(path, now=Clock())
     server, base_url = serve(sandbox)
     token, key, secret = (random_secrets.token_hex(16), "SK" + random_secrets.token_hex(16),
                           "apisecret" + random_secrets.token_hex(16))

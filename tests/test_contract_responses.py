@@ -115,7 +115,7 @@ def test_refusals_of_malformed_requests_have_twilios_shape(runtime):
 
 
 async def test_injected_faults_have_twilios_shape(tmp_path):
-    sandbox = Sandbox(tmp_path / "faulty", faults=FaultPlan(too_many=0.5, server_error=0.5, retry_after=1, seed=3))
+    sandbox = Sandbox.open(tmp_path / "faulty", faults=FaultPlan(too_many=0.5, server_error=0.5, retry_after=1, seed=3))
     transport = SandboxTransport(sandbox)
     seen = set()
     for _ in range(20):

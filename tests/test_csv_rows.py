@@ -11,10 +11,10 @@ from wizard.csv_rows import (
     ParsedRow,
     RowError,
     models_to_row,
-    neutralise_formula,
     parse_rows,
     row_to_models,
 )
+from wizard.spreadsheet import neutralise_formula
 
 PN_SID = "PN" + "0123456789abcdef" * 2
 

@@ -18,7 +18,7 @@ from storage.store import Record, Store
 from tests import factories as f
 from tests.factories import FROZEN
 from wizard import customers
-from wizard.flow.status import ATTENTION
+from wizard.list_rows import ATTENTION
 from wizard.listing import CustomerList, ListQuery, StageCounts, ago, row
 from wizard.runtime import Runtime
 

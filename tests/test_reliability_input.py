@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from tests import factories as f
 from tests.reliabilitykit import cli
 from wizard import customers
-from wizard.csv_rows import COLUMNS, neutralise_formula, parse_rows, row_to_models
+from wizard.csv_rows import COLUMNS, parse_rows, row_to_models
 from wizard.models import Campaign, SoleProprietor, StarterProfile, field_errors
+from wizard.spreadsheet import neutralise_formula
 
 HUGE = "x" * 100_000
 CONTROL = ["a\x00b", "a\x07b", "\x1b[31mred\x1b[0m", "a\x7fb", "a\x85b", "a\x9bb"]

@@ -48,7 +48,7 @@ CAMPAIGN = {
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    sb = Sandbox(tmp_path / "sandbox.db", now=lambda: NOW)
+    sb = Sandbox.open(tmp_path / "sandbox.db", now=lambda: NOW)
     yield sb
     sb.close()
 
@@ -495,7 +495,7 @@ async def test_sync_client_and_other_base(sandbox: Sandbox) -> None:
 async def test_state_survives_reopen(tmp_path: Path, steps: Steps, sandbox: Sandbox) -> None:
     profile = await steps.step1()
     sandbox.advance_clock(timedelta(hours=3))
-    reopened = Sandbox(tmp_path / "sandbox.db", now=lambda: NOW)
+    reopened = Sandbox.open(tmp_path / "sandbox.db", now=lambda: NOW)
     try:
         assert reopened.PRIMARY_PROFILE_SID == sandbox.PRIMARY_PROFILE_SID
         assert reopened.clock() == NOW + timedelta(hours=3)
@@ -521,7 +521,7 @@ def test_state_file_is_private(tmp_path: Path, sandbox: Sandbox) -> None:
 
 
 def test_sids_are_deterministic(tmp_path: Path) -> None:
-    first, second = (Sandbox(tmp_path / f"{n}.db", now=lambda: NOW) for n in (1, 2))
+    first, second = (Sandbox.open(tmp_path / f"{n}.db", now=lambda: NOW) for n in (1, 2))
     try:
         assert first.dump() == second.dump()
         assert first.PRIMARY_PROFILE_SID[2:] == first.PRIMARY_PROFILE_SID[2:].lower()

@@ -13,7 +13,7 @@ from wizard.sandbox import Sandbox
 def test_clock_runs_speed_times_faster_than_real_time_and_survives_reopening(tmp_path):
     real = Clock()
     start = real.now
-    sandbox = Sandbox(tmp_path / "s.db", now=real, speed=60)
+    sandbox = Sandbox.open(tmp_path / "s.db", now=real, speed=60)
     assert sandbox.clock() == start
     real.advance(minutes=1)
     assert sandbox.clock() == start + timedelta(hours=1)
@@ -21,19 +21,19 @@ def test_clock_runs_speed_times_faster_than_real_time_and_survives_reopening(tmp
     assert sandbox.clock() == start + timedelta(hours=3)
     sandbox.close()
     real.advance(seconds=30)
-    reopened = Sandbox(tmp_path / "s.db", now=real, speed=60)
+    reopened = Sandbox.open(tmp_path / "s.db", now=real, speed=60)
     assert reopened.clock() == start + timedelta(hours=3, minutes=30)
 
 
 def test_speed_one_is_real_time_and_the_clock_never_goes_back(tmp_path):
     real = Clock()
-    sandbox = Sandbox(tmp_path / "s.db", now=real, speed=1)
+    sandbox = Sandbox.open(tmp_path / "s.db", now=real, speed=1)
     real.advance(minutes=5)
     assert sandbox.clock() == real.now
     with pytest.raises(ValueError):
         sandbox.advance_clock(timedelta(minutes=-1))
     with pytest.raises(ValueError):
-        Sandbox(tmp_path / "t.db", now=real, speed=0)
+        Sandbox.open(tmp_path / "t.db", now=real, speed=0)
 
 
 async def test_runtime_runs_the_sandbox_fast_by_default_and_as_configured(isolated, clock, monkeypatch):
@@ -41,7 +41,7 @@ async def test_runtime_runs_the_sandbox_fast_by_default_and_as_configured(isolat
 
     monkeypatch.delenv("A2P_SANDBOX_SPEED")
     async with Runtime.open(home=isolated, mode="sandbox", now=clock) as rt:
-        assert rt.sandbox.speed == 60
+        assert rt.sandbox.clock.speed == 60
     monkeypatch.setenv("A2P_SANDBOX_SPEED", "1")
     async with Runtime.open(home=isolated, mode="sandbox", now=clock) as rt:
-        assert rt.sandbox.speed == 1
+        assert rt.sandbox.clock.speed == 1

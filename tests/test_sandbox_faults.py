@@ -17,7 +17,7 @@ from wizard.sandbox.faults import FaultInjector
 
 
 def make(tmp_path: Path, plan: FaultPlan) -> Sandbox:
-    return Sandbox(tmp_path / "sandbox.db", now=lambda: NOW, faults=plan)
+    return Sandbox.open(tmp_path / "sandbox.db", now=lambda: NOW, faults=plan)
 
 
 def services(sandbox: Sandbox) -> list[str]:
@@ -95,7 +95,7 @@ def test_no_faults_off_the_flow_paths_or_at_zero(tmp_path: Path) -> None:
     with httpx.Client(transport=SandboxTransport(faulty), auth=AUTH) as client:
         error(client.get(f"{TH}/v1/NoSuchResource"), 404, 20404)
     faulty.close()
-    calm = Sandbox(tmp_path / "calm.db", now=lambda: NOW, faults=FaultPlan(seed=4))
+    calm = Sandbox.open(tmp_path / "calm.db", now=lambda: NOW, faults=FaultPlan(seed=4))
     with httpx.Client(transport=SandboxTransport(calm), auth=AUTH) as client:
         assert all(client.get(f"{TH}/v1/CustomerProfiles").status_code == 200 for _ in range(20))
     calm.close()

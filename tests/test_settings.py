@@ -1,4 +1,4 @@
-"""Settings: environment over the TOML file over defaults; mode selection; secrets kept secret."""
+"""Settings: environment over the TOML file over defaults; secrets kept secret."""
 
 from __future__ import annotations
 
@@ -10,16 +10,10 @@ from wizard.settings import Settings
 SID = "AC" + "1" * 32
 
 
-def test_no_credentials_means_sandbox():
-    s = Settings.load()
-    assert s.effective_mode == "sandbox" and not s.has_credentials
-
-
-def test_credentials_mean_live_and_auth_prefers_the_api_key(monkeypatch):
+def test_auth_prefers_the_api_key(monkeypatch):
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", SID)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok-123")
-    s = Settings.load()
-    assert s.effective_mode == "live" and s.basic_auth() == (SID, "tok-123")
+    assert Settings.load().basic_auth() == (SID, "tok-123")
     monkeypatch.setenv("TWILIO_API_KEY", "SK" + "2" * 32)
     monkeypatch.setenv("TWILIO_API_SECRET", "sec-456")
     assert Settings.load().basic_auth() == ("SK" + "2" * 32, "sec-456")
@@ -30,15 +24,6 @@ def test_secrets_are_masked_in_repr(monkeypatch):
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", SID)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok-123")
     assert "tok-123" not in repr(Settings.load()) and "tok-123" not in str(Settings.load().model_dump())
-
-
-def test_forced_mode_wins(monkeypatch):
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", SID)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tok")
-    assert Settings.load(mode="sandbox").effective_mode == "sandbox"
-    monkeypatch.setenv("A2P_MODE", "live")
-    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
-    assert Settings.load().effective_mode == "live"
 
 
 def test_toml_file_is_read_and_the_environment_wins(tmp_path, monkeypatch):

@@ -26,6 +26,9 @@ MOBILE_BRAND_LIMIT: Final = 3
 EMAIL_BRAND_LIMIT: Final = 10
 ADDRESS_BRAND_LIMIT: Final = 10
 
+SANDBOX_ACCOUNT_SID: Final = "ACa2b" + "0" * 28 + "a"
+"""The built-in sandbox's account (never a real one)."""
+
 HOSTS: Final = {
     "trusthub": "https://trusthub.twilio.com",
     "messaging": "https://messaging.twilio.com",

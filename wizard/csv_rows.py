@@ -11,6 +11,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from wizard.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_errors
+from wizard.spreadsheet import restore_formula
 
 # fmt: off
 PROFILE_COLUMNS = (
@@ -29,7 +30,6 @@ COLUMNS = ("key", *PROFILE_COLUMNS, *BUNDLE_COLUMNS, *CAMPAIGN_COLUMNS)
 REQUIRED_COLUMNS = tuple(c for c in PROFILE_COLUMNS if c not in ("street2", "country"))
 _KEYWORD_COLUMNS = ("opt_in_keywords", "opt_out_keywords", "help_keywords")
 _KEY = re.compile(r"[A-Za-z0-9._-]{1,40}")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -47,16 +47,6 @@ class ParsedRow:
     profile: StarterProfile
     bundle: SoleProprietor | None
     campaign: Campaign | None
-
-
-def neutralise_formula(value: str) -> str:
-    """Prefix an apostrophe so a spreadsheet shows the cell as text, not a formula (OWASP CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _unneutralise(value: str) -> str:
-    """Undo neutralise_formula, so an exported file imports again."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
 def _validate(
@@ -150,7 +140,7 @@ def parse_rows(text_or_lines: Iterable[str] | str) -> tuple[list[ParsedRow], lis
                 message = f"This row has {len(cells)} cells; the header has {len(header)}."
                 errors.append(RowError(row_number, "", message))
                 continue
-            result = row_to_models(dict(zip(header, map(_unneutralise, cells), strict=False)), row_number)
+            result = row_to_models(dict(zip(header, map(restore_formula, cells), strict=False)), row_number)
             if isinstance(result, list):
                 errors.extend(result)
             elif result.key is not None and result.key in keys:

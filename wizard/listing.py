@@ -15,9 +15,8 @@ from typing import Any
 
 from storage.listing import Listing, Query
 from wizard import constants as C
-from wizard.csv_rows import neutralise_formula
-from wizard.flow.status import ATTENTION
-from wizard.views import list_row
+from wizard.list_rows import ATTENTION, list_row
+from wizard.spreadsheet import neutralise_formula
 
 STAGES = {1: "Profile", 2: "Bundle", 3: "Brand & OTP", 4: "Campaign"}
 """Short stage names for headers and counts."""

@@ -10,9 +10,10 @@ from typing import Literal
 from storage.store import JournalEntry
 from wizard.customer import Customer
 from wizard.flow.engine import Engine
-from wizard.flow.plan import STARTER_PROFILE, TRUST_PRODUCT, otp_deadline
+from wizard.flow.plan import STARTER_PROFILE, TRUST_PRODUCT
 from wizard.flow.state import Problem
-from wizard.flow.status import ACTION_WORDS, STEP_NAMES, Summary
+from wizard.flow.status import ACTION_WORDS, Summary
+from wizard.list_rows import STEP_NAMES, otp_deadline
 from wizard.playbooks import playbook
 
 StepState = Literal["not_started", "in_progress", "twilio", "customer", "fix", "done"]
@@ -225,13 +226,13 @@ def otp_pending(c: Customer) -> bool:
 
 
 def otp_lapsed(c: Customer, now: datetime) -> bool:
-    deadline = otp_deadline(c.state)
+    deadline = otp_deadline(c.state.otp_sent_at)
     return otp_pending(c) and deadline is not None and now >= deadline
 
 
 def otp_countdown(c: Customer, now: datetime) -> str:
     """"23:59:59 left", "lapsed", or "" when no passcode is outstanding."""
-    deadline = otp_deadline(c.state)
+    deadline = otp_deadline(c.state.otp_sent_at)
     if not otp_pending(c) or deadline is None:
         return ""
     seconds = int((deadline - now).total_seconds())

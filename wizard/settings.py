@@ -1,14 +1,16 @@
-"""Settings: environment variables (Twilio's own names) over a TOML config file, over defaults."""
+"""Settings: environment variables (Twilio's own names) over a TOML config file, over defaults.
+
+The mode and the sandbox speed are read at start by `wizard.startup`, which also checks that live mode has what
+it needs; these are the rest.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
-
-Mode = Literal["sandbox", "live"]
 
 
 def _env(name: str) -> Any:
@@ -35,13 +37,8 @@ class Settings(BaseSettings):
     api_secret: SecretStr | None = _env("TWILIO_API_SECRET")
     primary_profile_sid: str | None = _env("A2P_PRIMARY_PROFILE_SID")
     base_url: str | None = _env("A2P_TWILIO_BASE_URL")
-    mode: Mode | None = _env("A2P_MODE")
     mock_brand: bool = Field(default=False, validation_alias=AliasChoices("A2P_MOCK_BRAND", "a2p_mock_brand"))
     sandbox_faults: str | None = _env("A2P_SANDBOX_FAULTS")
-    sandbox_speed: float = Field(
-        default=60.0, gt=0, validation_alias=AliasChoices("A2P_SANDBOX_SPEED", "a2p_sandbox_speed")
-    )
-    """How much faster than real time the sandbox's reviews move (1 = real time)."""
     prices: Prices = Field(default_factory=Prices)
 
     _toml_file: ClassVar[Path | None] = None
@@ -68,15 +65,6 @@ class Settings(BaseSettings):
         if cls._toml_file is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
         return tuple(sources)
-
-    @property
-    def has_credentials(self) -> bool:
-        return bool(self.account_sid and (self.auth_token or (self.api_key and self.api_secret)))
-
-    @property
-    def effective_mode(self) -> Mode:
-        """Forced mode if given, else live with credentials and sandbox without."""
-        return self.mode or ("live" if self.has_credentials else "sandbox")
 
     def basic_auth(self) -> tuple[str, str]:
         """Username and password for Twilio: the API key pair when set, else Account SID + Auth Token."""

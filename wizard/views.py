@@ -2,50 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from storage.store import JournalEntry
-from wizard import constants as C
 from wizard.customer import Customer
 from wizard.flow.engine import Engine
-from wizard.flow.plan import OTP_LAPSED
 from wizard.flow.state import Problem
-from wizard.flow.status import ATTENTION, STEP_NAMES
+from wizard.list_rows import STEP_NAMES, otp_left
 from wizard.playbooks import describe as playbook_line
 from wizard.playbooks import playbook
-
-AWAITING_OTP = "APPROVED/UNVERIFIED"
-
-
-def otp_left(otp_sent_at: str | None, now: datetime, *, waiting: bool = True) -> str:
-    """"17 h left", "lapsed", or "" when no passcode is outstanding."""
-    if not otp_sent_at or not waiting:
-        return ""
-    remaining = datetime.fromisoformat(otp_sent_at) + timedelta(hours=C.OTP_WINDOW_HOURS) - now
-    if remaining <= timedelta(0):
-        return "lapsed"
-    hours, rest = divmod(int(remaining.total_seconds()), 3600)
-    return f"{hours} h left" if hours else f"{rest // 60} min left"
-
-
-def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """One customer as `list --json` shows it, from the store's summary columns (no JSON is read).
-
-    The OTP clock runs on between saves, so time left and a lapse are worked out now.
-    """
-    otp = otp_left(row["otp_sent_at"], now, waiting=row["step_status"] == AWAITING_OTP)
-    next_action, attention = row["next_action"], row["attention"]
-    if otp == "lapsed":
-        next_action, attention = OTP_LAPSED, ATTENTION["otp"]
-    elif otp:
-        next_action = f"{next_action.rstrip('.')} — {otp}."
-    return {
-        "key": row["key"], "name": row["name"], "brand": row["brand"], "stage": row["stage"],
-        "step": STEP_NAMES[row["stage"]], "step_status": row["step_status"], "done": bool(row["done"]),
-        "next_action": next_action, "otp": otp, "otp_resends": row["otp_resends"] or 0,
-        "spend": row["spend"], "attention": attention, "updated_at": row["updated_at"],
-    }
 
 
 def explain(problem: Problem) -> dict[str, Any]:

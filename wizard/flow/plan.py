@@ -8,7 +8,7 @@ The planner is pure: it reads the customer and returns an Action or a Wait; the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from wizard import constants as C
@@ -16,6 +16,7 @@ from wizard.customer import Customer
 from wizard.flow import finders
 from wizard.flow.actions import Action, Body, Step, Wait
 from wizard.flow.state import Evaluation, FlowState, Problem, digest
+from wizard.list_rows import OTP_LAPSED, otp_deadline
 from wizard.twilio.encoding import Value
 
 SUBMITTED = ("pending-review", "in-review", "twilio-approved")
@@ -401,15 +402,6 @@ def _moment(value: object) -> str | None:
         return None
 
 
-OTP_LAPSED = "The one-time passcode lapsed (24 h without YES): resend it and ask the customer to reply YES."
-
-
-def otp_deadline(state: FlowState) -> datetime | None:
-    if not state.otp_sent_at:
-        return None
-    return datetime.fromisoformat(state.otp_sent_at) + timedelta(hours=C.OTP_WINDOW_HOURS)
-
-
 def _step3(c: Customer, ctx: Context) -> Step | None:
     s, st = c.state.sids, c.state.statuses
     if not s.get("brand"):
@@ -444,7 +436,7 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
                       path={"sid": brand}, find=finders.fetched("fetch_brand_registration", _not_failed("status"),
                                                                  sid=brand))
     if status == "APPROVED":
-        deadline = otp_deadline(c.state)
+        deadline = otp_deadline(c.state.otp_sent_at)
         if deadline is None or ctx.now >= deadline:
             return Wait(3, "fix", OTP_LAPSED)
         return Wait(3, "customer", "Waiting for the customer to reply YES to the text from +1 915-278-2000.")

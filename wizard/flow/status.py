@@ -9,14 +9,11 @@ from typing import Any
 from wizard import constants as C
 from wizard.customer import Customer
 from wizard.flow.actions import Action
-from wizard.flow.plan import Context, otp_deadline, plan
+from wizard.flow.plan import Context, plan
+from wizard.list_rows import ATTENTION, otp_deadline
 
 ALL_FRESH = frozenset({"profile", "bundle", "brand", "campaign"})
 STAGE_OF = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4}
-STEP_NAMES = {1: "Starter profile", 2: "Sole-prop bundle", 3: "Brand & OTP", 4: "Campaign"}
-
-# Lower sorts first in "needs action" order.
-ATTENTION = {"otp": 0, "fix": 1, "operator": 2, "ready": 3, "customer": 4, "twilio": 5, "done": 9}
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ def summarize(c: Customer, ctx: Context) -> Summary:
 
 
 def _otp_hours_left(c: Customer, now: datetime) -> float:
-    deadline = otp_deadline(c.state)
+    deadline = otp_deadline(c.state.otp_sent_at)
     return (deadline - now).total_seconds() / 3600 if deadline else 24.0
 
 

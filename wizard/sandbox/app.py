@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from storage.sandbox_state import SandboxState
-from wizard.constants import HOSTS
+from storage.sandbox_state import open_state
+from wizard.clocks import SandboxClock
+from wizard.constants import HOSTS, SANDBOX_ACCOUNT_SID
+from wizard.errors import OperatorError
 from wizard.sandbox import api2010, brands, bundles, campaigns, entities, services, views
 from wizard.sandbox.context import Ctx
 from wizard.sandbox.faults import FaultInjector, FaultPlan
@@ -35,20 +35,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
 ]
 
 
-def _open_state(path: Path) -> SandboxState:
-    """Open the state file. Processes opening a new one at the same moment can find SQLite busy (switching it
-    to WAL needs an exclusive lock, and SQLite refuses rather than waits when two readers both want one): retry."""
-    for attempt in range(100):
-        try:
-            return SandboxState(path)
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or attempt == 99:
-                raise
-            time.sleep(0.05)
-    raise AssertionError("unreachable")
-
-
-class SandboxError(Exception):
+class SandboxError(OperatorError):
     """A sandbox-only action (like the customer's YES) that cannot happen now; the message says why."""
 
 
@@ -63,51 +50,40 @@ def route(path: str) -> tuple[dict[str, Handler], dict[str, str]] | None:
 class Sandbox:
     """State in one SQLite file; seeded on first open.
 
-    Sandbox time runs `speed` times faster than real time from the moment the sandbox was first opened, plus
-    whatever `advance_clock` added: at the default speed of 60 a brand is approved within seconds and a
+    Its time is a SandboxClock: at the app's default speed of 60 a brand is approved within seconds and a
     campaign verified within minutes, so a new user sees the whole flow without waiting for days.
     """
 
-    ACCOUNT_SID: ClassVar[str] = "ACa2b" + "0" * 28 + "a"
+    ACCOUNT_SID: ClassVar[str] = SANDBOX_ACCOUNT_SID
 
-    def __init__(
-        self,
+    def __init__(self, clock: SandboxClock, *, faults: FaultPlan | None = None) -> None:
+        self.clock = clock
+        self.faults = faults or FaultPlan()
+        self.fault_injector = FaultInjector(self.faults)
+        self._state = clock.state
+        self._lock = threading.RLock()
+        with self._lock, self._state.transaction():
+            self.PRIMARY_PROFILE_SID = seed(self._ctx(HOSTS))
+
+    @classmethod
+    def open(
+        cls,
         path: Path,
         *,
         now: Callable[[], datetime] | None = None,
         faults: FaultPlan | None = None,
         speed: float = 1.0,
-    ) -> None:
-        if speed <= 0:
-            raise ValueError("The sandbox clock speed must be positive")
-        self._now = now or (lambda: datetime.now(UTC))
-        self.speed = speed
-        self.faults = faults or FaultPlan()
-        self.fault_injector = FaultInjector(self.faults)
-        self._state = _open_state(path)
-        self._lock = threading.RLock()
-        with self._lock, self._state.transaction():
-            if self._state.meta_get("clock_anchor") is None:
-                self._state.meta_set("clock_anchor", self._now().isoformat())
-            self._anchor = datetime.fromisoformat(self._state.meta_get("clock_anchor") or "")
-            self.PRIMARY_PROFILE_SID = seed(self._ctx(HOSTS))
+    ) -> Sandbox:
+        """The sandbox kept in the state file at `path`, on its own clock."""
+        return cls(SandboxClock(open_state(path), speed=speed, now=now), faults=faults)
 
     def _ctx(self, bases: Mapping[str, str]) -> Ctx:
         return Ctx(self._state, self.clock(), bases, self.ACCOUNT_SID)
 
-    def clock(self) -> datetime:
-        """Sandbox time: real time since the first open, sped up, plus the persisted offset."""
-        now = self._now()
-        offset = float(self._state.meta_get("clock_offset") or 0)
-        return self._anchor + (now - self._anchor) * self.speed + timedelta(seconds=offset)
-
     def advance_clock(self, delta: timedelta) -> datetime:
-        if delta < timedelta(0):
-            raise ValueError("The sandbox clock only moves forward")
-        with self._lock, self._state.transaction():
-            offset = float(self._state.meta_get("clock_offset") or 0) + delta.total_seconds()
-            self._state.meta_set("clock_offset", repr(offset))
-        return self.clock()
+        """Move sandbox time forward by `delta` (for every process sharing the state file)."""
+        with self._lock:
+            return self.clock.advance(delta)
 
     def handle(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes

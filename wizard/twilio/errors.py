@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from wizard.errors import OperatorError
+
 
 @dataclass
-class TwilioError(Exception):
+class TwilioError(OperatorError):
     """An error answer from Twilio (or no answer at all: `status` 0 for a timeout or a dropped connection)."""
 
     status: int

@@ -1,0 +1,75 @@
+"""The app's start: the list is painted from the opened installation before the domain is connected; keys
+that need the domain wait for it; a connection that fails ends the app with the reason, not a traceback."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from screens.app import WizardApp
+from screens.customers import CustomersScreen
+from wizard import examples
+from wizard.runtime import Runtime
+from wizard.startup import Startup
+
+SIZE = (120, 40)
+
+
+def hold(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make Runtime.connect wait until the returned event is set (as if importing the domain took its time)."""
+    gate = threading.Event()
+    connect = Runtime.connect
+
+    def slow(cls: type[Runtime], startup: Startup, **options: object) -> Runtime:
+        assert gate.wait(10), "the test never let the connection finish"
+        return connect(startup, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Runtime, "connect", classmethod(slow))
+    return gate
+
+
+async def test_the_list_is_painted_before_the_domain_is_connected(isolated, clock, monkeypatch):
+    async with Runtime.open(home=isolated, now=clock) as rt:
+        await examples.load(rt)
+    held = hold(monkeypatch)
+    startup = Startup.open(now=clock)
+    app = WizardApp(startup)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, CustomersScreen) and screen.table.total == 7
+            assert "SANDBOX" in str(screen.query_one("ModeBanner").render())
+            with pytest.raises(RuntimeError, match="not connected yet"):
+                app.runtime  # noqa: B018
+            app.simulate_key("n")  # opens the new customer once connected
+            await pilot.pause()
+            assert app.screen is screen
+            held.set()
+            await app.connected()
+            for _ in range(20):
+                await pilot.pause()
+                if app.screen is not screen:
+                    break
+            assert type(app.screen).__name__ == "CustomerScreen"
+            assert app.runtime.engine.clock is startup.clock
+    finally:
+        held.set()
+        startup.close()
+
+
+async def test_a_connection_that_fails_ends_the_app_with_the_reason(isolated, clock, monkeypatch, capfd):
+    monkeypatch.setenv("A2P_SANDBOX_FAULTS", "gremlins=1")  # read by the settings, when connecting
+    startup = Startup.open(now=clock)
+    app = WizardApp(startup)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if app.return_code is not None:
+                    break
+    finally:
+        startup.close()
+    assert app.return_code == 1
+    assert "a2p-wizard: A2P_SANDBOX_FAULTS: Unknown fault setting" in capfd.readouterr().err

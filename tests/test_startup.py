@@ -1,0 +1,142 @@
+"""Startup: the mode, the sandbox speed and the live-mode checks, read before the first frame without pydantic;
+and what that buys: the app's first frame imports none of the heavy domain."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wizard.runtime import Runtime
+from wizard.settings import Settings
+from wizard.startup import START_SETTINGS, SetupError, Startup, start_settings
+
+SID = "AC" + "1" * 32
+PRIMARY = "BU" + "2" * 32
+CREDENTIALS = ("account_sid", "auth_token", "api_key", "api_secret", "primary_profile_sid")
+
+# (environment, config.toml, expected mode)
+CONFIGS = {
+    "nothing set": ({}, "", "sandbox"),
+    "token in the environment": ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok"}, "", "live"),
+    "names in lower case": ({"twilio_account_sid": SID, "twilio_auth_token": "tok"}, "", "live"),
+    "API key pair": ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_API_KEY": "SK1", "TWILIO_API_SECRET": "s"}, "", "live"),
+    "API key without its secret": ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_API_KEY": "SK1"}, "", "sandbox"),
+    "token without the account": ({"TWILIO_AUTH_TOKEN": "tok"}, "", "sandbox"),
+    "empty variables are not set": ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": ""}, "", "sandbox"),
+    "config file, variable names": ({}, f'TWILIO_ACCOUNT_SID = "{SID}"\nTWILIO_AUTH_TOKEN = "tok"', "live"),
+    "config file, lower case": ({}, f'twilio_account_sid = "{SID}"\ntwilio_auth_token = "tok"', "live"),
+    "config file, field names": ({}, f'account_sid = "{SID}"\nauth_token = "tok"', "live"),
+    "environment and file together": ({"TWILIO_AUTH_TOKEN": "tok"}, f'TWILIO_ACCOUNT_SID = "{SID}"', "live"),
+    "forced sandbox": ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok", "A2P_MODE": "sandbox"}, "",
+                       "sandbox"),
+    "forced sandbox in the file": ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok"}, 'A2P_MODE = "sandbox"',
+                                   "sandbox"),
+    "environment over file": ({"A2P_MODE": "sandbox"}, f'A2P_MODE = "live"\naccount_sid = "{SID}"\nauth_token = "t"',
+                              "sandbox"),
+}
+
+
+@pytest.mark.parametrize("env, toml, expected", CONFIGS.values(), ids=CONFIGS.keys())
+def test_mode_follows_the_credentials_and_agrees_with_settings(isolated, monkeypatch, env, toml, expected):
+    monkeypatch.setenv("A2P_PRIMARY_PROFILE_SID", PRIMARY)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    isolated.mkdir(parents=True)
+    (isolated / "config.toml").write_text(toml)
+    startup = Startup.open()
+    try:
+        assert startup.mode == expected
+        settings = Settings.load(startup.locations.config_file)
+        found = start_settings(startup.locations.config_file)
+        # Both readers see the same credentials: pydantic-settings for their values, Startup for the mode.
+        assert {f: f in found for f in CREDENTIALS} == {f: bool(getattr(settings, f)) for f in CREDENTIALS}
+    finally:
+        startup.close()
+
+
+def test_the_start_settings_are_the_environment_variables_the_readme_documents():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in readme for name in START_SETTINGS.values())
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"A2P_MODE": "production"}, "A2P_MODE must be sandbox or live, not 'production'"),
+    ({"A2P_MODE": "live"}, "Live mode needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"),
+    ({"A2P_MODE": "live", "TWILIO_ACCOUNT_SID": SID}, "Live mode needs TWILIO_ACCOUNT_SID"),
+    ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok"}, "Live mode needs A2P_PRIMARY_PROFILE_SID"),
+    ({"A2P_SANDBOX_SPEED": "fast"}, "A2P_SANDBOX_SPEED must be a positive number (1 = real time), not 'fast'"),
+    ({"A2P_SANDBOX_SPEED": "0"}, "A2P_SANDBOX_SPEED must be a positive number"),
+    ({"A2P_SANDBOX_SPEED": "-2"}, "A2P_SANDBOX_SPEED must be a positive number"),
+    ({"A2P_SANDBOX_SPEED": "nan"}, "A2P_SANDBOX_SPEED must be a positive number"),
+    ({"A2P_SANDBOX_SPEED": "inf"}, "A2P_SANDBOX_SPEED must be a positive number"),
+])
+def test_what_cannot_start_says_what_to_set(monkeypatch, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SetupError) as caught:
+        Startup.open()
+    assert message in str(caught.value)
+
+
+def test_an_unreadable_config_file_is_named(isolated):
+    isolated.mkdir(parents=True)
+    (isolated / "config.toml").write_text("TWILIO_ACCOUNT_SID = \n")
+    with pytest.raises(SetupError, match=r"Cannot read the config file .*config\.toml"):
+        Startup.open()
+
+
+def test_sandbox_speed_from_the_file_and_the_environment_over_it(isolated, monkeypatch):
+    isolated.mkdir(parents=True)
+    (isolated / "config.toml").write_text("A2P_SANDBOX_SPEED = 30\n")
+    monkeypatch.delenv("A2P_SANDBOX_SPEED")
+    startup = Startup.open()
+    assert startup.sandbox_clock is not None and startup.sandbox_clock.speed == 30
+    startup.close()
+    monkeypatch.setenv("A2P_SANDBOX_SPEED", "2.5")
+    startup = Startup.open()
+    assert startup.sandbox_clock is not None and startup.sandbox_clock.speed == 2.5
+    startup.close()
+
+
+async def test_the_runtime_keeps_the_startups_clock_store_and_mode(isolated, clock):
+    async with Runtime.open(home=isolated, now=clock) as rt:
+        assert rt.mode == "sandbox" and rt.sandbox is not None
+        assert rt.engine.clock is rt.startup.clock is rt.sandbox.clock
+        assert rt.engine.store is rt.store is rt.startup.store
+
+
+@pytest.mark.parametrize("toml, env, message", [
+    ('[prices]\nbrand = "cheap"\n', {}, "prices.brand"),
+    ("", {"A2P_SANDBOX_FAULTS": "gremlins=1"}, "A2P_SANDBOX_FAULTS"),
+])
+def test_settings_found_wrong_when_connecting_are_a_setup_error(isolated, monkeypatch, toml, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    isolated.mkdir(parents=True)
+    (isolated / "config.toml").write_text(toml)
+    with pytest.raises(SetupError, match=message):
+        Runtime.open()
+
+
+HEAVY = ("pydantic", "pydantic_settings", "httpx", "phonenumbers", "email_validator", "wizard.runtime",
+         "wizard.flow", "wizard.models", "wizard.sandbox", "wizard.twilio", "wizard.customer", "screens.customer")
+FIRST_FRAME = f"""
+import json, sys
+from wizard.cli import build_parser
+from screens.app import WizardApp
+from wizard.startup import Startup
+startup = Startup.open()
+WizardApp(startup).get_default_screen()
+print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
+"""
+
+
+def test_the_first_frame_imports_none_of_the_heavy_domain(isolated):
+    """What `a2p-wizard` imports before it paints the list: the domain's weight comes after, in a worker."""
+    done = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, check=True,
+                          timeout=60)
+    assert json.loads(done.stdout) == []

@@ -1,0 +1,183 @@
+"""What the app needs before its first frame: folders, mode, clock and store, without the heavy domain.
+
+`Startup.open` takes milliseconds: it reads the few start-up settings (the mode, whether credentials are set, the
+sandbox speed) straight from the environment and the TOML config file, with the names and precedence of
+`wizard.settings`. The rest (pydantic settings with the credentials, the Twilio client or the sandbox, the
+engine) is `Runtime.connect`, which the app runs in a worker once the Customers list is painted.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import math
+import os
+import sqlite3
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from storage.sandbox_state import open_state
+from storage.store import Store
+from wizard.clocks import SandboxClock, utc_now
+from wizard.constants import SANDBOX_ACCOUNT_SID
+from wizard.errors import OperatorError
+from wizard.locations import Locations
+
+Mode = Literal["sandbox", "live"]
+MODES: tuple[Mode, ...] = ("sandbox", "live")
+DEFAULT_SANDBOX_SPEED = 60.0
+
+START_SETTINGS = {
+    "account_sid": "TWILIO_ACCOUNT_SID",
+    "auth_token": "TWILIO_AUTH_TOKEN",
+    "api_key": "TWILIO_API_KEY",
+    "api_secret": "TWILIO_API_SECRET",
+    "primary_profile_sid": "A2P_PRIMARY_PROFILE_SID",
+    "mode": "A2P_MODE",
+    "sandbox_speed": "A2P_SANDBOX_SPEED",
+}
+"""The settings read at start, by field name: environment variable names, also accepted as TOML keys."""
+
+
+class SetupError(OperatorError):
+    """The app cannot start as configured; the message says what to set."""
+
+
+def start_settings(config_file: Path) -> dict[str, str]:
+    """The start-up settings that are set: environment variables (any case; empty ones ignored) over the TOML
+    file's keys (the variable's name, in upper or lower case, or the field's name)."""
+    found: dict[str, str] = {}
+    if config_file.exists():
+        try:
+            table = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise SetupError(f"Cannot read the config file {config_file}: {error}.") from error
+        for field, name in START_SETTINGS.items():
+            value = next((table[k] for k in (name, name.lower(), field) if table.get(k) not in (None, "")), None)
+            if value is not None:
+                found[field] = str(value)
+    environ = {name.lower(): value for name, value in os.environ.items() if value}
+    found |= {field: environ[name.lower()] for field, name in START_SETTINGS.items() if name.lower() in environ}
+    return found
+
+
+@dataclass
+class Startup:
+    """One installation, opened: close it (or the Runtime built on it) when done."""
+
+    locations: Locations
+    mode: Mode
+    account_sid: str
+    store: Store
+    clock: Callable[[], datetime]
+    """Twilio's time as the flow sees it: the sandbox's clock, or real UTC time."""
+    wall: Callable[[], datetime]
+    """Real time, for leases between processes."""
+    sandbox_clock: SandboxClock | None
+
+    @property
+    def account_label(self) -> str:
+        """The account SID shortened for banners (never a secret)."""
+        return f"{self.account_sid[:6]}…{self.account_sid[-4:]}"
+
+    @classmethod
+    def open(
+        cls, *, home: str | Path | None = None, mode: Mode | None = None, now: Callable[[], datetime] | None = None
+    ) -> Startup:
+        """Resolve the folders and the mode, start the log, and open the store (and in the sandbox its clock)."""
+        locations = Locations.resolve(home)
+        try:
+            locations.ensure()
+        except OSError as exc:
+            raise SetupError(f"Cannot create the app's folders under {locations.data_dir}: "
+                             f"{exc.strerror or exc} ({exc.filename or locations.data_dir}).") from exc
+        found = start_settings(locations.config_file)
+        mode = mode or _mode(found)
+        wall = now or utc_now
+        sandbox_clock = None
+        if mode == "live":
+            _check_live(found, locations.config_file)
+            clock, account_sid = wall, found["account_sid"]
+        else:
+            try:
+                sandbox_clock = SandboxClock(open_state(locations.sandbox), speed=_speed(found), now=now)
+            except (sqlite3.Error, OSError) as exc:
+                raise SetupError(f"Cannot open the sandbox state {locations.sandbox}: {exc}.") from exc
+            clock, account_sid = sandbox_clock, SANDBOX_ACCOUNT_SID
+        try:
+            setup_logging(locations)
+        except OSError as exc:
+            raise SetupError(f"Cannot write the log {locations.log_file}: {exc.strerror or exc}.") from exc
+        store = Store(locations.store, clock=lambda: _stamp(clock()))
+        return cls(locations, mode, account_sid, store, clock, wall, sandbox_clock)
+
+    def close(self) -> None:
+        self.store.close()
+        if self.sandbox_clock is not None:
+            self.sandbox_clock.state.close()
+
+
+def _mode(found: dict[str, str]) -> Mode:
+    """A2P_MODE if set, else live with credentials and sandbox without."""
+    if "mode" in found:
+        if found["mode"] not in MODES:
+            raise SetupError(f"A2P_MODE must be sandbox or live, not {found['mode']!r}.")
+        return found["mode"]  # type: ignore[return-value]
+    credentials = "auth_token" in found or ("api_key" in found and "api_secret" in found)
+    return "live" if "account_sid" in found and credentials else "sandbox"
+
+
+def _check_live(found: dict[str, str], config_file: Path) -> None:
+    if "account_sid" not in found or not ("auth_token" in found or ("api_key" in found and "api_secret" in found)):
+        raise SetupError("Live mode needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY "
+                         f"and TWILIO_API_SECRET), in the environment or in {config_file}")
+    if "primary_profile_sid" not in found:
+        raise SetupError("Live mode needs A2P_PRIMARY_PROFILE_SID: your approved ISV primary customer "
+                         "profile (BU…), from the Twilio Console's Trust Hub.")
+
+
+def _speed(found: dict[str, str]) -> float:
+    text = found.get("sandbox_speed")
+    try:
+        speed = float(text) if text is not None else DEFAULT_SANDBOX_SPEED
+    except ValueError:
+        speed = math.nan
+    if not (math.isfinite(speed) and speed > 0):
+        raise SetupError(f"A2P_SANDBOX_SPEED must be a positive number (1 = real time), not {text!r}.")
+    return speed
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def setup_logging(locations: Locations) -> None:
+    """A rotating log of every Twilio call (method, path, status, code, duration) — never secrets."""
+    logger = logging.getLogger("wizard")
+    if any(isinstance(h, logging.handlers.RotatingFileHandler) and h.baseFilename == str(locations.log_file)
+           for h in logger.handlers):
+        return
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    handler = _PrivateRotatingFileHandler(locations.log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    # httpx logs every request's full URL at INFO, query string included (a phone number lookup carries the
+    # number): keep it quiet even if something configures the root logger.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files readable by the owner only (0600), the rotated ones included."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        os.close(os.open(self.baseFilename, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
+        return super()._open()
