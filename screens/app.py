@@ -24,7 +24,7 @@ from screens.customers import CustomersScreen
 from screens.help import HelpScreen
 from screens.settings import SettingsScreen
 from screens.workers import report_worker_error
-from storage.store import StoreError
+from wizard.errors import StoreError
 from wizard.listing import CustomerList
 from wizard.startup import Mode, SetupError, Startup
 

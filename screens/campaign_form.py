@@ -13,8 +13,8 @@ from textual.widgets import Button, Select, Static
 
 from screens.fields import FindingsLine, FormField
 from screens.forms import StepForm, row
-from storage.store import StoreError
 from wizard.checks import Finding
+from wizard.errors import StoreError
 from wizard.models import Campaign
 from wizard.numbers import PhoneNumber
 from wizard.twilio import TwilioError

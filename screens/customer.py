@@ -31,9 +31,9 @@ from screens.forms import BundleForm, ProfileForm, StepForm
 from screens.palette import ScreenKeys
 from screens.stepper import Stepper
 from screens.workers import EXPECTED, report_failure, report_worker_error
-from storage.store import StaleWrite, StoreError, UnknownCustomer
 from wizard import customers, editing
 from wizard.customer import Customer
+from wizard.errors import StaleWrite, StoreError, UnknownCustomer
 from wizard.fees import describe_fees, fees_ahead_fresh
 from wizard.flow.engine import Engine, Outcome, Report
 from wizard.flow.status import ACTION_WORDS, Summary

@@ -11,8 +11,7 @@ import logging
 from textual.dom import DOMNode
 from textual.worker import Worker
 
-from storage.store import StoreError
-from wizard.errors import OperatorError
+from wizard.errors import OperatorError, StoreError
 
 EXPECTED = (OperatorError, StoreError)
 """Failures with a message written for the operator: Twilio's, the sandbox's, the store's (StaleWrite too)."""

@@ -1,4 +1,11 @@
-"""The one base class of failures whose message is written for the operator (light: the screens import it)."""
+"""The failures whose message is written for the operator (light: the screens import it before the domain).
+
+The store's own errors are re-exported, so that the screens reach the store only through the domain.
+"""
+
+from storage.store import StaleWrite, StoreError, UnknownCustomer
+
+__all__ = ["OperatorError", "StaleWrite", "StoreError", "UnknownCustomer"]
 
 
 class OperatorError(Exception):

@@ -11,6 +11,7 @@ from wizard.flow.state import Problem
 from wizard.list_rows import STEP_NAMES, otp_left
 from wizard.playbooks import describe as playbook_line
 from wizard.playbooks import playbook
+from wizard.progress import otp_pending
 
 
 def explain(problem: Problem) -> dict[str, Any]:
@@ -40,11 +41,10 @@ def problems(c: Customer) -> list[dict[str, Any]]:
 def dossier(engine: Engine, c: Customer, journal: list[JournalEntry]) -> dict[str, Any]:
     """Everything known of one customer, for `show` and support exports (no secrets are ever held)."""
     s = engine.summary(c)
-    waiting = c.state.statuses.get("brand") == "APPROVED" and c.state.statuses.get("identity") == "UNVERIFIED"
     return {
         "key": c.key, "name": c.name, "brand": c.brand_name, "stage": s.stage, "step": STEP_NAMES[s.stage],
         "step_status": s.step_status, "done": s.done, "next_action": s.next_action,
-        "otp": otp_left(c.state.otp_sent_at, engine.clock(), waiting=waiting),
+        "otp": otp_left(c.state.otp_sent_at, engine.clock(), waiting=otp_pending(c)),
         "otp_sent_at": c.state.otp_sent_at, "otp_resends": c.state.otp_resends,
         "inputs": c.inputs_json(),
         "sids": dict(c.state.sids),
