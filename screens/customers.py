@@ -2,7 +2,8 @@
 
 The table holds only the rows on screen (VirtualTable). The first page is read before the first frame; every
 later read (stage counts, filter, sort, reload) runs in a thread worker, so typing in the filter never waits on
-the store, whatever its size.
+the store, whatever its size. A listing's first rows are shown as soon as they are read; when there are more
+than those, they are counted next and the count follows.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.banner import ModeBanner
 from screens.confirm import ConfirmModal
@@ -64,10 +65,11 @@ def cells(row: ListRow) -> tuple[str, ...]:
 
 @dataclass
 class Listed(Message, bubble=False):
-    """A listing was read: its count, first rows and (on a full reload) the stage counts."""
+    """A listing was read: its first rows, its count (None: more than those, not counted yet) and (on a full
+    reload) the stage counts."""
 
     query: ListQuery
-    total: int
+    total: int | None
     rows: list[ListRow]
     counts: StageCounts | None
 
@@ -141,7 +143,8 @@ class CustomersScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.table.focus()
-        # Rows in the first frame (just those on screen); counts and the next rows follow (ScreenResume).
+        # Rows in the first frame (just those on screen); the count, stage counts and the next rows follow
+        # (ScreenResume).
         self.show_listing(self.read(self.list_query, rows=self.app.size.height))
 
     def on_resize(self) -> None:
@@ -158,39 +161,59 @@ class CustomersScreen(Screen[None]):
         """Read counts and the listing again (also when coming back from a customer)."""
         self.load(self.list_query, counts=True)
 
-    def read(self, query: ListQuery, *, rows: int = FIRST_PAGE, counts: bool = False) -> Listed:
-        """The listing's count and first rows (and the stage counts, which at a million rows take a while)."""
-        total = self.customer_list.total(query)
-        first = self.customer_list.page(query, 0, rows, total=total)
-        return Listed(query, total, first, self.customer_list.counts() if counts else None)
+    def read(self, query: ListQuery, *, rows: int = FIRST_PAGE) -> Listed:
+        """The listing's first rows, and its count when they are all of it."""
+        first = self.customer_list.first(query, rows)
+        return Listed(query, len(first) if len(first) < rows else None, first, None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="list", description="Reading the list")
     def load(self, query: ListQuery, *, counts: bool = False) -> None:
-        self.post_message(self.read(query, counts=counts))
+        """Post the first rows, then (when there are more) the count, then the stage counts when asked: at a
+        million customers, counting a filter that many match takes a while."""
+        listed = self.read(query)
+        self.post_message(listed)
+        if listed.total is None and not get_current_worker().is_cancelled:
+            listed = replace(listed, total=self.customer_list.total(query))
+            self.post_message(listed)
+        if counts and not get_current_worker().is_cancelled:
+            self.post_message(replace(listed, counts=self.customer_list.counts()))
 
     @on(Listed)
     def show_listing(self, message: Listed) -> None:
         if message.query != self.list_query:
             return
+        query, total = message.query, message.total
+        same = self._shape(query) == self._shown
         if message.counts is not None:
             self.counts = message.counts
             self.query_one("#counts", Static).update(message.counts.label())
-        query, total = message.query, message.total
+            if message.counts.total == 0:
+                self.call_after_refresh(self._offer_examples)  # over the painted list, not a blank screen
+            if same and total == self.table.total:
+                self._show_count(total)  # the listing on screen: only the stage counts are new
+                return
+        if same and total is None:
+            return  # the same listing read again: keep the cursor where it is until the count comes
         self.table.sort = (query.sort, query.descending) if query.sort != "attention" else None
         self.table.empty = f"No customer matches “{query.text.strip()}”: Esc clears the filter." \
             if query.text.strip() else EMPTY
-        same = (query.text, query.sort, query.descending) == self._shown
-        self._shown = (query.text, query.sort, query.descending)
-        self.table.show(total, lambda offset, limit: self.customer_list.page(query, offset, limit, total=total),
+        self._shown = self._shape(query)
+        self.table.show(len(message.rows) if total is None else total,
+                        lambda offset, limit: self.customer_list.page(query, offset, limit, total=total),
                         message.rows, cursor=self.table.cursor if same else 0)
-        self._show_count(total)
-        if self.counts and self.counts.total == 0:
-            self.call_after_refresh(self._offer_examples)  # over the painted list, not a blank screen
+        self._show_count(total, len(message.rows))
 
-    def _show_count(self, total: int) -> None:
-        everyone = self.counts.total if self.counts else total
+    @staticmethod
+    def _shape(query: ListQuery) -> tuple[str, str, bool]:
+        """What makes a listing new (the cursor goes back to its first row)."""
+        return query.text, query.sort, query.descending
+
+    def _show_count(self, total: int | None, read: int = 0) -> None:
+        """`12 of 40 · name`, or `120+ …` while the rows past those read are being counted."""
+        matched = f"{read:,}+" if total is None else f"{total:,}"
+        everyone = self.counts.total if self.counts else None
+        shown = f"{matched} of {everyone:,}" if self.list_query.text.strip() and everyone is not None else matched
         order = SORTS[self.list_query.sort][1] + (" ▼" if self.list_query.descending else "")
-        shown = f"{total:,} of {everyone:,}" if self.list_query.text.strip() else f"{total:,}"
         self.query_one("#shown", Static).update(f"{shown} · {order}", layout=False)
 
     @on(VirtualTable.Highlighted)

@@ -94,6 +94,16 @@ class Listing:
                 offset = max(0, offset - size)
         return rows
 
+    def first(self, query: Query, limit: int) -> list[dict[str, Any]]:
+        """The first `limit` rows, without counting the listing: a filter that many rows match finds its first
+        page at once, and is counted afterwards (`total`)."""
+        rows: list[dict[str, Any]] = []
+        with self._lock:
+            for condition, params, order in self._parts_of(query):
+                if len(rows) < limit:
+                    rows += self._slice(query, condition, params, order, 0, limit - len(rows), limit)
+        return rows
+
     def rows(self, query: Query, *, batch: int = 1000) -> Iterator[dict[str, Any]]:
         """Every matching row in order, read in batches (for exports; use a Listing of its own)."""
         with self._lock:
@@ -118,12 +128,20 @@ class Listing:
         where, params = self._where(query.text)
         if total is None:
             total = self._db.execute(f"SELECT count(*) FROM customers {where}", params).fetchone()[0]
-        if query.order != "attention" or query.due_before is None:
-            return [("", (), query.order, total)]
+        parts = self._parts_of(query)
+        if len(parts) == 1:
+            return [(*parts[0], total)]
         due = self._db.execute(f"SELECT count(*) FROM customers {_and(where, _DUE)}",
                                (*params, query.due_before)).fetchone()[0]
-        parts = [(_DUE, (query.due_before,), "otp_due", due),
-                 ("otp_due >= ?", (query.due_before,), "attention", total - due)]
+        return [(*part, due if part[0] == _DUE else total - due) for part in parts]
+
+    @staticmethod
+    def _parts_of(query: Query) -> list[tuple[str, tuple[str, ...], str]]:
+        """The listing's parts in order (condition, its parameters, its order): in the attention order, rows
+        due first, then the rest."""
+        if query.order != "attention" or query.due_before is None:
+            return [("", (), query.order)]
+        parts = [(_DUE, (query.due_before,), "otp_due"), ("otp_due >= ?", (query.due_before,), "attention")]
         return parts[::-1] if query.descending else parts
 
     def _slice(self, query: Query, condition: str, params: tuple[str, ...], order: str, offset: int, limit: int,

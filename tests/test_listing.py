@@ -129,6 +129,17 @@ def test_passcodes_running_out_come_first_in_the_attention_order(listing: Listin
         assert listing.page(query, offset, 30, total=total) == forward[offset:offset + 30], offset
 
 
+@pytest.mark.parametrize("text", ["", "a", "pat", "zz-none"])
+@pytest.mark.parametrize("order, descending", [("attention", False), ("attention", True), ("name", False),
+                                               ("updated_at", True)])
+def test_first_rows_without_a_count_are_the_listings_first_page(listing: Listing, text: str, order: str,
+                                                                 descending: bool) -> None:
+    query = Query(text, order, descending, due_before="2026-11-15T00:00:00+00:00")
+    total = listing.total(query)
+    for limit in (1, 40, 1300):
+        assert listing.first(query, limit) == listing.page(query, 0, limit, total=total)
+
+
 def test_the_search_index_follows_inserts_updates_and_deletes(runtime: Runtime) -> None:
     c = customers.create(runtime.engine, f.profile(first_name="Winifred"))
     lst = Listing(runtime.store.path)

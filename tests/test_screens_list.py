@@ -4,6 +4,7 @@ start, settings, help, and worker errors turned into notifications."""
 from __future__ import annotations
 
 import csv
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -15,14 +16,14 @@ from textual.worker import get_current_worker
 
 from screens.app import WizardApp
 from screens.confirm import ConfirmModal
-from screens.customers import FILTER_DELAY, CustomersScreen, Listed
+from screens.customers import FILTER_DELAY, FIRST_PAGE, CustomersScreen, Listed
 from screens.help import HelpScreen
 from screens.settings import SettingsScreen
 from screens.virtual_table import VirtualTable
 from storage.store import Record
 from tests import factories as f
 from wizard import customers, examples
-from wizard.listing import ListRow
+from wizard.listing import CustomerList, ListQuery, ListRow
 from wizard.runtime import Runtime
 from wizard.twilio import TwilioError
 
@@ -160,7 +161,8 @@ async def test_enter_opens_the_customer_and_the_list_reloads_on_return(runtime: 
         app.pop_screen()
         await settle(pilot)
         assert isinstance(app.screen, CustomersScreen)
-        assert sum(isinstance(m, Listed) for m in seen) == loads + 1
+        reread = [m for m in seen if isinstance(m, Listed)][loads:]
+        assert [(m.total, m.counts is not None) for m in reread] == [(7, False), (7, True)]  # rows, then counts
         assert listing(app).table.cursor == 1
         await pilot.press("n")
         await settle(pilot)
@@ -195,6 +197,49 @@ async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Ru
         assert table.cursor == table.size.height - 1
         assert reads and all(limit <= 3 * table.size.height for _, limit in reads)
         assert sum(limit for _, limit in reads) < 500
+
+
+async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(runtime: Runtime,
+                                                                                monkeypatch: Any) -> None:
+    summary = {"name": "Pat Doe", "stage": 1, "step_status": "not started", "attention": 3, "done": 0,
+               "next_action": "Ready: run advance to create the starter profile."}
+    runtime.store.insert_many(Record(f"K{n:05d}", summary=summary | {"name": f"Pat {n:05d}"}) for n in range(500))
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = listing(app).table
+        gate, count = threading.Event(), CustomerList.total
+
+        def held(self: CustomerList, query: ListQuery) -> int:
+            assert gate.wait(10), "the test never let the count finish"
+            return count(self, query)
+
+        monkeypatch.setattr(CustomerList, "total", held)
+        await pilot.press("slash", *"pat 0")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if text_of(app, "#shown").startswith(f"{FIRST_PAGE}+"):
+                break
+        assert text_of(app, "#shown") == f"{FIRST_PAGE}+ of 500 · needs action"  # the rows, not yet the count
+        assert table.total == FIRST_PAGE and table.current_key == "K00000"
+        gate.set()
+        await settle(pilot)
+        assert text_of(app, "#shown") == "500 of 500 · needs action" and table.total == 500
+
+
+async def test_reading_the_list_again_keeps_the_cursor_far_down(runtime: Runtime) -> None:
+    summary = {"name": "Pat Doe", "stage": 1, "step_status": "not started", "attention": 3, "done": 0,
+               "next_action": "Ready: run advance to create the starter profile."}
+    runtime.store.insert_many(Record(f"K{n:05d}", summary=summary | {"name": f"Pat {n:05d}"}) for n in range(900))
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("end", "up")
+        screen = listing(app)
+        assert screen.table.cursor == 898
+        screen.reload()  # as when coming back from a customer
+        await settle(pilot)
+        assert screen.table.cursor == 898 and screen.table.current_key == "K00898" and screen.table.total == 900
 
 
 async def test_refresh_reads_statuses_in_a_worker(runtime: Runtime, monkeypatch: Any) -> None:

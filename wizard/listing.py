@@ -115,6 +115,11 @@ class CustomerList:
         now = self._clock()
         return [row(r, now) for r in self._listing.page(query.store_query(now), offset, limit, total=total)]
 
+    def first(self, query: ListQuery, limit: int) -> list[ListRow]:
+        """The first `limit` rows, without counting them all (see `total`)."""
+        now = self._clock()
+        return [row(r, now) for r in self._listing.first(query.store_query(now), limit)]
+
     def counts(self) -> StageCounts:
         stages: dict[int, int] = {}
         done = needs = 0
