@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,7 +75,10 @@ class Runtime:
                 faults = FaultPlan.parse(settings.sandbox_faults) if settings.sandbox_faults else None
             except ValueError as exc:
                 raise SetupError(f"A2P_SANDBOX_FAULTS: {exc}.") from exc
-            sandbox = Sandbox(startup.sandbox_clock, faults=faults)
+            try:
+                sandbox = Sandbox(startup.sandbox_clock, faults=faults)
+            except sqlite3.Error as exc:
+                raise SetupError(f"Cannot open the sandbox state {startup.locations.sandbox}: {exc}.") from exc
             client = TwilioClient(Sandbox.ACCOUNT_SID, (Sandbox.ACCOUNT_SID, SANDBOX_PASSWORD),
                                   base_url=settings.base_url, transport=SandboxTransport(sandbox))
             primary = settings.primary_profile_sid or sandbox.PRIMARY_PROFILE_SID

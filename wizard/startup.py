@@ -112,7 +112,12 @@ class Startup:
             setup_logging(locations)
         except OSError as exc:
             raise SetupError(f"Cannot write the log {locations.log_file}: {exc.strerror or exc}.") from exc
-        store = Store(locations.store, clock=lambda: _stamp(clock()))
+        try:
+            store = Store(locations.store, clock=lambda: _stamp(clock()))
+        except BaseException:
+            if sandbox_clock is not None:
+                sandbox_clock.state.close()
+            raise
         return cls(locations, mode, account_sid, store, clock, wall, sandbox_clock)
 
     def close(self) -> None:
