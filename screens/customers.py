@@ -173,7 +173,10 @@ class CustomersScreen(Screen[None]):
         listed = self.read(query)
         self.post_message(listed)
         if listed.total is None and not get_current_worker().is_cancelled:
-            listed = replace(listed, total=self.customer_list.total(query))
+            total = self.customer_list.total(query)
+            if total is None:
+                return  # stopped: a newer listing was asked for
+            listed = replace(listed, total=total)
             self.post_message(listed)
         if counts and not get_current_worker().is_cancelled:
             self.post_message(replace(listed, counts=self.customer_list.counts()))
@@ -238,8 +241,7 @@ class CustomersScreen(Screen[None]):
         """Show the customers matching the filter's text now."""
         text = self.query_one("#filter", Input).value
         if text != self.list_query.text:
-            self.list_query = replace(self.list_query, text=text)
-            self.load(self.list_query)
+            self._list(replace(self.list_query, text=text))
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -270,8 +272,13 @@ class CustomersScreen(Screen[None]):
         self._sort(event.column, not self.list_query.descending if same else event.column in NEWEST_FIRST)
 
     def _sort(self, sort: str, descending: bool) -> None:
-        self.list_query = replace(self.list_query, sort=sort, descending=descending)
-        self.load(self.list_query)
+        self._list(replace(self.list_query, sort=sort, descending=descending))
+
+    def _list(self, query: ListQuery) -> None:
+        """Show another listing (the count of the one before, if still running, is no longer wanted)."""
+        self.list_query = query
+        self.customer_list.stop_counting()
+        self.load(query)
 
     # -- customers ---------------------------------------------------------------------------------------
 

@@ -74,6 +74,10 @@ class Listing:
         with self._lock:
             self._db.close()
 
+    def interrupt(self) -> None:
+        """Stop the read running now (from another thread): it raises sqlite3.OperationalError."""
+        self._db.interrupt()
+
     def total(self, query: Query) -> int:
         """How many rows match (and the filter's plan is chosen afresh for the pages that follow)."""
         with self._lock:

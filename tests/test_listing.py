@@ -140,6 +140,18 @@ def test_first_rows_without_a_count_are_the_listings_first_page(listing: Listing
         assert listing.first(query, limit) == listing.page(query, 0, limit, total=total)
 
 
+def test_a_count_no_longer_wanted_is_stopped(store: Store) -> None:
+    listed = CustomerList(store.path, lambda: FROZEN)
+    try:
+        # A newer listing is asked for while the count runs (SQLite calls the handler every 50 steps).
+        listed._counting._db.set_progress_handler(lambda: listed.stop_counting(), 50)
+        assert listed.total(ListQuery("a")) is None
+        listed._counting._db.set_progress_handler(None, 50)
+        assert listed.total(ListQuery("a")) == Listing(store.path).total(Query("a")) > 0
+    finally:
+        listed.close()
+
+
 def test_the_search_index_follows_inserts_updates_and_deletes(runtime: Runtime) -> None:
     c = customers.create(runtime.engine, f.profile(first_name="Winifred"))
     lst = Listing(runtime.store.path)

@@ -215,13 +215,21 @@ async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(
             return count(self, query)
 
         monkeypatch.setattr(CustomerList, "total", held)
-        await pilot.press("slash", *"pat 0")
+        await pilot.press("slash", *"pat 00")
         for _ in range(40):
             await pilot.pause(0.05)
             if text_of(app, "#shown").startswith(f"{FIRST_PAGE}+"):
                 break
         assert text_of(app, "#shown") == f"{FIRST_PAGE}+ of 500 · needs action"  # the rows, not yet the count
         assert table.total == FIRST_PAGE and table.current_key == "K00000"
+        await pilot.press("1")  # the next key does not wait for that count
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if text_of(app, "#shown").startswith("100 "):
+                break
+        assert text_of(app, "#shown") == "100 of 500 · needs action" and table.current_key == "K00100"
+        await pilot.press("backspace")
+        await pilot.pause(FILTER_DELAY + 0.05)
         gate.set()
         await settle(pilot)
         assert text_of(app, "#shown") == "500 of 500 · needs action" and table.total == 500

@@ -7,6 +7,7 @@ passcode has left, how long ago a customer changed — is worked out when the pa
 from __future__ import annotations
 
 import csv
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -104,12 +105,25 @@ class CustomerList:
         self.path = path
         self._clock = clock
         self._listing = Listing(path)
+        self._counting = Listing(path)
+        """Counts on a connection of their own: a long count never holds up the next page."""
 
     def close(self) -> None:
         self._listing.close()
+        self._counting.close()
 
-    def total(self, query: ListQuery) -> int:
-        return self._listing.total(query.store_query(self._clock()))
+    def total(self, query: ListQuery) -> int | None:
+        """How many customers the query lists; None when `stop_counting` stopped it."""
+        try:
+            return self._counting.total(query.store_query(self._clock()))
+        except sqlite3.OperationalError as error:
+            if "interrupt" not in str(error):
+                raise
+            return None
+
+    def stop_counting(self) -> None:
+        """Stop a count under way (its listing is no longer wanted)."""
+        self._counting.interrupt()
 
     def page(self, query: ListQuery, offset: int, limit: int, *, total: int | None = None) -> list[ListRow]:
         now = self._clock()
