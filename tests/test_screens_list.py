@@ -174,10 +174,15 @@ def rows_key(seen: list[Message], index: int) -> str:
     return listed.rows[index].key
 
 
-async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Runtime) -> None:
-    summary = {"name": "Pat Doe", "stage": 1, "step_status": "not started", "attention": 3, "done": 0,
+def many(runtime: Runtime, count: int) -> None:
+    """`count` customers ready for step 1, keys K00000… and names Pat 00000… in order."""
+    summary = {"stage": 1, "step_status": "not started", "attention": 3, "done": 0,
                "next_action": "Ready: run advance to create the starter profile."}
-    runtime.store.insert_many(Record(f"K{n:05d}", summary=summary | {"name": f"Pat {n:05d}"}) for n in range(5000))
+    runtime.store.insert_many(Record(f"K{n:05d}", summary=summary | {"name": f"Pat {n:05d}"}) for n in range(count))
+
+
+async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Runtime) -> None:
+    many(runtime, 5000)
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -201,9 +206,7 @@ async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Ru
 
 async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(runtime: Runtime,
                                                                                 monkeypatch: Any) -> None:
-    summary = {"name": "Pat Doe", "stage": 1, "step_status": "not started", "attention": 3, "done": 0,
-               "next_action": "Ready: run advance to create the starter profile."}
-    runtime.store.insert_many(Record(f"K{n:05d}", summary=summary | {"name": f"Pat {n:05d}"}) for n in range(500))
+    many(runtime, 500)
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -236,9 +239,7 @@ async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(
 
 
 async def test_reading_the_list_again_keeps_the_cursor_far_down(runtime: Runtime) -> None:
-    summary = {"name": "Pat Doe", "stage": 1, "step_status": "not started", "attention": 3, "done": 0,
-               "next_action": "Ready: run advance to create the starter profile."}
-    runtime.store.insert_many(Record(f"K{n:05d}", summary=summary | {"name": f"Pat {n:05d}"}) for n in range(900))
+    many(runtime, 900)
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
