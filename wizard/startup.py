@@ -132,12 +132,16 @@ def _mode(found: dict[str, str]) -> Mode:
         if found["mode"] not in MODES:
             raise SetupError(f"A2P_MODE must be sandbox or live, not {found['mode']!r}.")
         return found["mode"]  # type: ignore[return-value]
-    credentials = "auth_token" in found or ("api_key" in found and "api_secret" in found)
-    return "live" if "account_sid" in found and credentials else "sandbox"
+    return "live" if _has_credentials(found) else "sandbox"
+
+
+def _has_credentials(found: dict[str, str]) -> bool:
+    """An account and a way to sign in to it: its auth token, or an API key with its secret."""
+    return "account_sid" in found and ("auth_token" in found or ("api_key" in found and "api_secret" in found))
 
 
 def _check_live(found: dict[str, str], config_file: Path) -> None:
-    if "account_sid" not in found or not ("auth_token" in found or ("api_key" in found and "api_secret" in found)):
+    if not _has_credentials(found):
         raise SetupError("Live mode needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY "
                          f"and TWILIO_API_SECRET), in the environment or in {config_file}")
     if "primary_profile_sid" not in found:
