@@ -141,7 +141,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.set_reactive(VirtualTable.cursor, max(0, min(cursor, total - 1)))
         self._scroll_into_view()
         self.refresh()
-        self.post_message(self.Highlighted(self, self.cursor, self.key_at(self.cursor)))
+        self.post_message(self.Highlighted(self, self.cursor, self.row_key(self.cursor)))
 
     def row_at(self, index: int) -> TableRow | None:
         """Row `index` of the listing, read with its neighbours if not held."""
@@ -155,20 +155,20 @@ class VirtualTable(ScrollView, can_focus=True):
                 return None
         return self._rows[index - self._start]
 
-    def key_at(self, index: int) -> str | None:
+    def row_key(self, index: int) -> str | None:
         row = self.row_at(index)
         return row.key if row else None
 
     @property
     def current_key(self) -> str | None:
-        return self.key_at(self.cursor)
+        return self.row_key(self.cursor)
 
     # -- cursor ----------------------------------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_into_view()
         self.refresh()
-        self.post_message(self.Highlighted(self, new, self.key_at(new)))
+        self.post_message(self.Highlighted(self, new, self.row_key(new)))
 
     def _go(self, index: int) -> None:
         if self.total:

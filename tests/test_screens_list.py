@@ -396,3 +396,15 @@ async def test_the_command_palette_offers_the_screen_keys(runtime: Runtime) -> N
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SettingsScreen)
+
+
+async def test_an_unbound_symbol_key_on_the_list_is_harmless(runtime: Runtime) -> None:
+    """`@` once crashed the app: a method named `key_at` was taken as the handler of the `@` key."""
+    await examples.load(runtime)
+    app = WizardApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.focused is listing(app).table
+        await pilot.press("@", "#", "3", "at")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, CustomersScreen)
