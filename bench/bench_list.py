@@ -52,9 +52,9 @@ async def measure_app(home: Path, launched: float) -> dict[str, Any]:
     from textual.widgets import Input
 
     from screens.app import WizardApp
-    from screens.customers import CustomersScreen
-    from screens.virtual_table import VirtualTable
-    from wizard.startup import Startup
+    from screens.customer_list import CustomersScreen
+    from screens.widgets.virtual_table import VirtualTable
+    from wizard.session.startup import Startup
 
     painted: list[tuple[float, int, int, int]] = []  # (when, first row on screen, total, listings shown so far)
     shows = 0

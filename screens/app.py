@@ -20,16 +20,16 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from screens.customers import CustomersScreen
-from screens.help import HelpScreen
-from screens.settings import SettingsScreen
+from screens.customer_list import CustomersScreen
+from screens.modals.help import HelpScreen
+from screens.settings_screen import SettingsScreen
 from screens.workers import report_worker_error
 from wizard.errors import StoreError
 from wizard.listing import CustomerList
-from wizard.startup import Mode, SetupError, Startup
+from wizard.session.startup import Mode, SetupError, Startup
 
 if TYPE_CHECKING:
-    from wizard.runtime import Runtime
+    from wizard.session.runtime import Runtime
 
 
 class WizardApp(App[None]):
@@ -81,7 +81,7 @@ class WizardApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="Connecting")
     def _connect(self) -> None:
-        from wizard.runtime import Runtime  # most of the domain: imported while the list is already shown
+        from wizard.session.runtime import Runtime  # most of the domain: imported while the list is already shown
 
         runtime = Runtime.connect(self.startup, mock_brand=self._mock_brand)
         self.call_from_thread(self._use, runtime)

@@ -1,6 +1,6 @@
 """Which Twilio phone numbers customers of the store already use for campaigns (one read, no JSON decode).
 
-Like storage.listing, it reads through its own read-only connection, so it never waits on the store's writer.
+Like storage.pages, it reads through its own read-only connection, so it never waits on the store's writer.
 """
 
 from __future__ import annotations

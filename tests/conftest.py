@@ -48,7 +48,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def runtime(isolated: Path, clock: Clock) -> AsyncIterator:
-    from wizard.runtime import Runtime
+    from wizard.session.runtime import Runtime
 
     rt = Runtime.open(home=isolated, mode="sandbox", now=clock)
     yield rt

@@ -33,12 +33,13 @@ import httpx
 from tests import factories as f
 from tests import oas
 from tests.conftest import SECRET_VARS, Clock
-from wizard import constants as C
-from wizard import customers
-from wizard.models import Campaign, SoleProprietor, StarterProfile
-from wizard.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from wizard.flow import customers
 from wizard.sandbox import SandboxTransport
-from wizard.twilio import TwilioClient, TwilioError
+from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.twilio import facts as C
+from wizard.twilio.client import TwilioClient
+from wizard.twilio.failures import TwilioError
 
 Scenario = Callable[[Runtime], Awaitable[None]]
 

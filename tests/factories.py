@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from wizard.models import Campaign, SoleProprietor, StarterProfile
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
 
 FROZEN = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from wizard.customer import Customer
-from wizard.runtime import Runtime
+from wizard.customer.record import Customer
+from wizard.session.runtime import Runtime
 
 CREATES = {
     "customer_profiles": 1, "trust_products": 1, "end_users": 2, "addresses": 1, "supporting_documents": 1,

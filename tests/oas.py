@@ -27,7 +27,7 @@ from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from wizard.constants import HOSTS
+from wizard.twilio.facts import HOSTS
 from wizard.twilio.operations import OPERATIONS, Operation
 
 SPEC_DIR = Path(os.environ.get("A2P_TWILIO_OAI_DIR") or Path(__file__).resolve().parents[2] / "shared" / "twilio-oai")

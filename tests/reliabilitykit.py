@@ -155,7 +155,7 @@ SCENARIOS = (
 
 def create(rt: Any, scenario: Scenario, key: str = KEY) -> str:
     from tests import factories as f
-    from wizard import customers
+    from wizard.flow import customers
 
     return customers.create(rt.engine, f.profile(**scenario.profile), f.bundle(**scenario.bundle),
                             f.campaign(**scenario.campaign), key=key).key
@@ -169,7 +169,7 @@ async def drive_scenario(rt: Any, key: str, scenario: Scenario, *, rounds: int =
     `sandbox` is the served sandbox of a live-mode runtime (default: the runtime's own).
     """
     from tests import factories as f
-    from wizard import customers
+    from wizard.flow import customers
 
     command = command if command is not None else ["advance"]
     sandbox = sandbox or rt.sandbox
@@ -229,7 +229,7 @@ async def templates(root: Path) -> tuple[dict[str, Template], dict[str, list[flo
 
     Also returns each scenario's fee ledger without any crash: the reference a resumed run must match.
     """
-    from wizard.runtime import Runtime
+    from wizard.session.runtime import Runtime
 
     saved: dict[str, Template] = {}
     fees: dict[str, list[float]] = {}
@@ -395,9 +395,9 @@ async def _operator(home: str, name: str, rounds: int) -> dict[str, Any]:
     through would undo the other's edit. A refused save is reloaded and made again, as the app's form does.
     """
     from storage.store import StaleWrite
-    from wizard import customers
-    from wizard.runtime import Runtime
+    from wizard.flow import customers
     from wizard.sandbox import SandboxError
+    from wizard.session.runtime import Runtime
 
     out: dict[str, Any] = {"saved": [], "stale": [], "errors": [], "busy": 0, "advanced": 0}
     rt = Runtime.open(home=home, mode="sandbox")

@@ -2,8 +2,8 @@
 
 import pytest
 
-from wizard.checks import RULES, CheckContext, Finding, blocking, check
-from wizard.playbooks import playbook
+from wizard.customer.playbooks import playbook
+from wizard.customer.rules import RULES, CheckContext, Finding, blocking, check
 
 DOG_WALKER = {
     "first_name": "Maria",

@@ -23,11 +23,11 @@ import pytest
 from tests import oas
 from tests import prism as P
 from tests.contract_flows import Traffic, canadian_bundle, canadian_campaign, canadian_profile, run_all
-from wizard import constants as C
-from wizard import customers
+from wizard.flow import customers
 from wizard.flow.engine import Engine
-from wizard.runtime import Runtime
-from wizard.twilio import TwilioError
+from wizard.session.runtime import Runtime
+from wizard.twilio import facts as C
+from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS
 
 pytestmark = pytest.mark.prism

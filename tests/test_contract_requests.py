@@ -16,7 +16,7 @@ import pytest
 
 from tests import oas
 from tests.contract_flows import Traffic, run_all
-from wizard import constants as C
+from wizard.twilio import facts as C
 from wizard.twilio.operations import OPERATIONS
 
 pytestmark = pytest.mark.contract

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from wizard.csv_rows import (
+from wizard.customer.csv_rows import (
     COLUMNS,
     REQUIRED_COLUMNS,
     ParsedRow,
@@ -14,7 +14,7 @@ from wizard.csv_rows import (
     parse_rows,
     row_to_models,
 )
-from wizard.spreadsheet import neutralise_formula
+from wizard.customer.spreadsheet import neutralise_formula
 
 PN_SID = "PN" + "0123456789abcdef" * 2
 

@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import Clock
 from wizard import examples
 from wizard.list_rows import AWAITING_OTP, otp_left
-from wizard.runtime import Runtime
 from wizard.sandbox import SandboxError
+from wizard.session.runtime import Runtime
 
 WHERE = {
     "Maya Patel": (4, "done"),

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tests import factories as f
 from tests.flowkit import CREATES, drive, owned
-from wizard import customers
+from wizard.flow import customers
 from wizard.flow.status import summarize
 
 REFERENCE_CALLS = {

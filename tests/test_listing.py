@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
-from storage.listing import ORDERS, Listing, Query
 from storage.migrations import MIGRATIONS
+from storage.pages import ORDERS, Listing, Query
 from storage.store import Record, Store
 from tests import factories as f
 from tests.factories import FROZEN
-from wizard import customers
+from wizard.flow import customers
 from wizard.list_rows import ATTENTION
 from wizard.listing import CustomerList, ListQuery, StageCounts, ago, row
-from wizard.runtime import Runtime
+from wizard.session.runtime import Runtime
 
 NAMES = ("Maya Patel", "Luis Ortega", "Grace Kim", "Sam Reed", "Zoë Lefèvre", "Ana 100% Souza", "Omar_Haddad")
 

@@ -5,8 +5,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from wizard.constants import VERTICALS
-from wizard.models import (
+from wizard.customer.models import (
     BrandName,
     Campaign,
     Email,
@@ -20,6 +19,7 @@ from wizard.models import (
     field_errors,
     validate_field,
 )
+from wizard.twilio.facts import VERTICALS
 
 BIG = "a" * 100_000
 PN_SID = "PN" + "0123456789abcdef" * 2

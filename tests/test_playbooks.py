@@ -2,7 +2,7 @@
 
 import pytest
 
-from wizard.playbooks import PLAYBOOKS, describe, playbook
+from wizard.customer.playbooks import PLAYBOOKS, describe, playbook
 
 REQUIRED = [
     30752, 30751, 22218, 30914, 30915, 30896, 30893, 30889, 30897, 30886, 30701, 30991, 21724, 21725,

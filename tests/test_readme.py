@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wizard.checks import RULES
-from wizard.playbooks import PLAYBOOKS
+from wizard.customer.playbooks import PLAYBOOKS
+from wizard.customer.rules import RULES
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -38,7 +38,7 @@ from tests.reliabilitykit import (
 )
 from wizard.flow import engine as engine_module
 from wizard.flow.engine import CRASH_POINTS
-from wizard.runtime import Runtime
+from wizard.session.runtime import Runtime
 
 ACTIONS = (
     # step 1: starter customer profile

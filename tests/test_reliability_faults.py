@@ -17,12 +17,13 @@ import pytest
 from tests import factories as f
 from tests.conftest import Clock
 from tests.flowkit import CREATES, owned
-from wizard import customers
+from wizard.flow import customers
 from wizard.flow.engine import Engine
-from wizard.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
 from wizard.sandbox.faults import FaultInjector
-from wizard.twilio import TwilioClient, TwilioError
+from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.twilio.client import TwilioClient
+from wizard.twilio.failures import TwilioError
 
 
 class FaultsOn(httpx.AsyncBaseTransport):

@@ -17,10 +17,10 @@ from pydantic import ValidationError
 
 from tests import factories as f
 from tests.reliabilitykit import cli
-from wizard import customers
-from wizard.csv_rows import COLUMNS, parse_rows, row_to_models
-from wizard.models import Campaign, SoleProprietor, StarterProfile, field_errors
-from wizard.spreadsheet import neutralise_formula
+from wizard.customer.csv_rows import COLUMNS, parse_rows, row_to_models
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, field_errors
+from wizard.customer.spreadsheet import neutralise_formula
+from wizard.flow import customers
 
 HUGE = "x" * 100_000
 CONTROL = ["a\x00b", "a\x07b", "\x1b[31mred\x1b[0m", "a\x7fb", "a\x85b", "a\x9bb"]
@@ -265,8 +265,8 @@ async def test_bad_values_typed_into_the_profile_form_are_refused_under_their_fi
     from textual.app import App
     from textual.widgets import Input
 
-    from screens.customer import CustomerScreen
-    from screens.fields import FormField
+    from screens.customer_screen import CustomerScreen
+    from screens.widgets.fields import FormField
 
     class Host(App[None]):
         def __init__(self, key: str) -> None:

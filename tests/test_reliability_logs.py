@@ -15,7 +15,7 @@ from pathlib import Path
 from tests import factories as f
 from tests.reliabilitykit import cli
 from tests.test_reliability_faults import FaultsOn, engine_with
-from wizard import customers
+from wizard.flow import customers
 from wizard.sandbox import FaultPlan
 from wizard.sandbox.faults import FaultInjector
 

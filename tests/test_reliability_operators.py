@@ -23,11 +23,11 @@ from storage.store import StaleWrite
 from tests import factories as f
 from tests.flowkit import CREATES, owned
 from tests.reliabilitykit import ROOT, check_one_of_each, scratch_dir
-from wizard import customers
+from wizard.flow import customers
 from wizard.flow.engine import Engine
-from wizard.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.sandbox import Sandbox, SandboxTransport
-from wizard.twilio import TwilioClient
+from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.twilio.client import TwilioClient
 
 CUSTOMERS = 8
 ROUNDS = 5

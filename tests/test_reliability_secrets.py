@@ -21,9 +21,9 @@ from tests.reliabilitykit import (
     scratch_dir,
     served_sandbox,
 )
-from wizard import customers
-from wizard.runtime import Runtime
-from wizard.settings import Settings
+from wizard.flow import customers
+from wizard.session.runtime import Runtime
+from wizard.session.settings import Settings
 
 
 def _scan(paths: list[Path], texts: dict[str, str], live: Live) -> list[str]:

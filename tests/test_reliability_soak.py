@@ -22,11 +22,11 @@ from tests import factories as f
 from tests.conftest import Clock
 from tests.flowkit import CREATES
 from tests.reliabilitykit import scratch_dir
-from wizard import customers
+from wizard.flow import customers
 from wizard.flow.engine import Engine
-from wizard.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.sandbox import Sandbox, SandboxError, SandboxTransport
-from wizard.twilio import TwilioClient
+from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.twilio.client import TwilioClient
 from wizard.twilio.operations import OPERATIONS
 
 CUSTOMERS = int(os.environ.get("SOAK_N", 200))

@@ -29,9 +29,9 @@ from tests.reliabilitykit import (
     run_forked,
     served_sandbox,
 )
-from wizard import customers
-from wizard.customer import Customer
-from wizard.runtime import Runtime
+from wizard.customer.record import Customer
+from wizard.flow import customers
+from wizard.session.runtime import Runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

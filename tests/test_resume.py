@@ -10,11 +10,11 @@ import pytest
 
 from tests import factories as f
 from tests.flowkit import CREATES, drive, owned
-from wizard import customers
+from wizard.flow import customers
 from wizard.flow.engine import Engine
-from wizard.runtime import SANDBOX_PASSWORD
 from wizard.sandbox import Sandbox, SandboxTransport
-from wizard.twilio import TwilioClient
+from wizard.session.runtime import SANDBOX_PASSWORD
+from wizard.twilio.client import TwilioClient
 
 WRITES_IN_HAPPY_PATH = 19
 

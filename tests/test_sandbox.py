@@ -18,7 +18,8 @@ import httpx
 import phonenumbers
 import pytest
 
-from wizard.constants import (
+from wizard.sandbox import TRIGGERS, Sandbox, SandboxTransport
+from wizard.twilio.facts import (
     ADDRESS_DOCUMENT_TYPE,
     CAMPAIGN_SID,
     HOSTS,
@@ -27,7 +28,6 @@ from wizard.constants import (
     STARTER_END_USER_TYPE,
     STARTER_PROFILE_POLICY_SID,
 )
-from wizard.sandbox import TRIGGERS, Sandbox, SandboxTransport
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 TH, MS = HOSTS["trusthub"], HOSTS["messaging"]

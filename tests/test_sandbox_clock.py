@@ -37,7 +37,7 @@ def test_speed_one_is_real_time_and_the_clock_never_goes_back(tmp_path):
 
 
 async def test_runtime_runs_the_sandbox_fast_by_default_and_as_configured(isolated, clock, monkeypatch):
-    from wizard.runtime import Runtime
+    from wizard.session.runtime import Runtime
 
     monkeypatch.delenv("A2P_SANDBOX_SPEED")
     async with Runtime.open(home=isolated, mode="sandbox", now=clock) as rt:

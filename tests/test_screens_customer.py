@@ -13,16 +13,16 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
 
-from screens.brand_panel import BrandPanel
-from screens.campaign_form import CampaignForm
-from screens.confirm import ConfirmModal
-from screens.customer import CustomerScreen, RunLog
-from screens.fields import FindingsLine, FormField
-from screens.forms import BundleForm, ProfileForm
+from screens.customer_screen import CustomerScreen, RunLog
+from screens.modals.confirm import ConfirmModal
 from screens.palette import ScreenKeys
+from screens.steps.base import BundleForm, ProfileForm
+from screens.steps.brand import BrandPanel
+from screens.steps.campaign import CampaignForm
+from screens.widgets.fields import FindingsLine, FormField
 from tests import factories as f
-from wizard import customers
-from wizard.runtime import Runtime
+from wizard.flow import customers
+from wizard.session.runtime import Runtime
 
 SIZE = (120, 40)
 
@@ -629,7 +629,7 @@ async def test_screen_actions_are_in_the_command_palette(runtime):
 
 async def test_in_the_app_n_starts_a_customer_and_escape_returns_to_the_list(runtime):
     from screens.app import WizardApp
-    from screens.customers import CustomersScreen
+    from screens.customer_list import CustomersScreen
 
     customers.create(runtime.engine, f.profile(email="first@example.com"))  # no welcome offer on an empty list
     app = WizardApp(runtime)
@@ -660,7 +660,7 @@ async def test_in_the_app_n_starts_a_customer_and_escape_returns_to_the_list(run
 
 
 async def test_fees_ahead_look_past_the_next_call(runtime):
-    from wizard.fees import fees_ahead, fees_ahead_fresh
+    from wizard.flow.lookahead import fees_ahead, fees_ahead_fresh
 
     only_profile = customers.create(runtime.engine, f.profile())
     assert fees_ahead(runtime.engine, only_profile) == []
@@ -677,7 +677,7 @@ async def test_fees_ahead_look_past_the_next_call(runtime):
 
 
 async def test_numbers_held_by_other_customers_are_not_offered(runtime):
-    from wizard.numbers import available_numbers
+    from wizard.flow.numbers import available_numbers
 
     mine = customers.create(runtime.engine, f.profile(), None, f.campaign(phone_number="+12065550103"))
     customers.create(runtime.engine, f.profile(email="o@example.com"), None, f.campaign(phone_number="+12065550104"))
@@ -688,7 +688,7 @@ async def test_numbers_held_by_other_customers_are_not_offered(runtime):
 
 def test_the_timeline_says_what_happened_in_plain_words():
     from storage.store import JournalEntry
-    from wizard.progress import timeline
+    from wizard.flow.progress import timeline
 
     entries = [
         JournalEntry(1, "C1", "profile.create", "a2p:C1:starter-profile", "POST", "/v1/CustomerProfiles", "done",

@@ -15,17 +15,18 @@ from textual.pilot import Pilot
 from textual.worker import get_current_worker
 
 from screens.app import WizardApp
-from screens.confirm import ConfirmModal
-from screens.customers import FILTER_DELAY, FIRST_PAGE, CustomersScreen, Listed
-from screens.help import HelpScreen
-from screens.settings import SettingsScreen
-from screens.virtual_table import VirtualTable
+from screens.customer_list import FILTER_DELAY, FIRST_PAGE, CustomersScreen, Listed
+from screens.modals.confirm import ConfirmModal
+from screens.modals.help import HelpScreen
+from screens.settings_screen import SettingsScreen
+from screens.widgets.virtual_table import VirtualTable
 from storage.store import Record
 from tests import factories as f
-from wizard import customers, examples
+from wizard import examples
+from wizard.flow import customers
 from wizard.listing import CustomerList, ListQuery, ListRow
-from wizard.runtime import Runtime
-from wizard.twilio import TwilioError
+from wizard.session.runtime import Runtime
+from wizard.twilio.failures import TwilioError
 
 SIZE = (120, 40)
 
@@ -146,7 +147,7 @@ async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) ->
 
 
 async def test_enter_opens_the_customer_and_the_list_reloads_on_return(runtime: Runtime) -> None:
-    from screens.customer import CustomerScreen
+    from screens.customer_screen import CustomerScreen
 
     await examples.load(runtime)
     seen: list[Message] = []

@@ -8,10 +8,10 @@ import threading
 import pytest
 
 from screens.app import WizardApp
-from screens.customers import CustomersScreen
+from screens.customer_list import CustomersScreen
 from wizard import examples
-from wizard.runtime import Runtime
-from wizard.startup import Startup
+from wizard.session.runtime import Runtime
+from wizard.session.startup import Startup
 
 SIZE = (120, 40)
 

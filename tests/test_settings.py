@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.locations import Locations
-from wizard.settings import Settings
+from wizard.session.locations import Locations
+from wizard.session.settings import Settings
 
 SID = "AC" + "1" * 32
 

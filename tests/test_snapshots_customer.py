@@ -15,12 +15,12 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
-from screens.customer import CustomerScreen
+from screens.customer_screen import CustomerScreen
 from tests import factories as f
 from tests.conftest import Clock
 from tests.flowkit import drive
-from wizard import customers
-from wizard.runtime import Runtime
+from wizard.flow import customers
+from wizard.session.runtime import Runtime
 
 Setup = Callable[[Runtime], Awaitable[str | None]]
 

@@ -11,9 +11,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from screens.app import WizardApp
-from screens.customers import FILTER_DELAY
+from screens.customer_list import FILTER_DELAY
 from tests.conftest import Clock
-from wizard.runtime import Runtime
+from wizard.session.runtime import Runtime
 
 WIDE = (120, 40)
 

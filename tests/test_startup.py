@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard.runtime import Runtime
-from wizard.settings import Settings
-from wizard.startup import START_SETTINGS, SetupError, Startup, start_settings
+from wizard.session.runtime import Runtime
+from wizard.session.settings import Settings
+from wizard.session.startup import START_SETTINGS, SetupError, Startup, start_settings
 
 SID = "AC" + "1" * 32
 PRIMARY = "BU" + "2" * 32
@@ -122,13 +122,14 @@ def test_settings_found_wrong_when_connecting_are_a_setup_error(isolated, monkey
         Runtime.open()
 
 
-HEAVY = ("pydantic", "pydantic_settings", "httpx", "phonenumbers", "email_validator", "wizard.runtime",
-         "wizard.flow", "wizard.models", "wizard.sandbox", "wizard.twilio", "wizard.customer", "screens.customer")
+HEAVY = ("pydantic", "pydantic_settings", "httpx", "phonenumbers", "email_validator", "wizard.session.runtime",
+         "wizard.flow", "wizard.customer.models", "wizard.sandbox", "wizard.twilio.client", "wizard.customer.record",
+         "screens.customer_screen")
 FIRST_FRAME = f"""
 import json, sys
 from wizard.cli import build_parser
 from screens.app import WizardApp
-from wizard.startup import Startup
+from wizard.session.startup import Startup
 startup = Startup.open()
 WizardApp(startup).get_default_screen()
 print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))

@@ -9,8 +9,9 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from wizard.twilio import TwilioClient, TwilioError
+from wizard.twilio.client import TwilioClient
 from wizard.twilio.encoding import encode_form
+from wizard.twilio.failures import TwilioError
 
 ACCOUNT = "AC" + "0" * 32
 

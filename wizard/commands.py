@@ -11,16 +11,16 @@ from datetime import timedelta
 from typing import Any
 
 from storage.store import StoreError
-from wizard import customers
+from wizard.customer.playbooks import describe as describe_error
+from wizard.customer.playbooks import playbook
+from wizard.customer.readiness import lint_row
 from wizard.errors import OperatorError
+from wizard.flow import customers
+from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Report
 from wizard.list_rows import list_row
-from wizard.playbooks import describe as describe_error
-from wizard.playbooks import playbook
-from wizard.readiness import lint_row
-from wizard.runtime import Runtime
-from wizard.twilio import TwilioError
-from wizard.views import dossier, problems
+from wizard.session.runtime import Runtime
+from wizard.twilio.failures import TwilioError
 
 
 class CommandError(OperatorError):

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from wizard import customers
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from wizard.flow import customers
 from wizard.flow.status import Summary
-from wizard.models import Campaign, SoleProprietor, StarterProfile
-from wizard.runtime import Runtime
 from wizard.sandbox import SandboxError
+from wizard.session.runtime import Runtime
 
 STEP = timedelta(minutes=10)
 MAX_ROUNDS = 40

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from wizard import constants as C
+from wizard.twilio import facts as C
 
 STEP_NAMES = {1: "Starter profile", 2: "Sole-prop bundle", 3: "Brand & OTP", 4: "Campaign"}
 ATTENTION = {"otp": 0, "fix": 1, "operator": 2, "ready": 3, "customer": 4, "twilio": 5, "done": 9}

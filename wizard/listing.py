@@ -1,6 +1,6 @@
 """The customers list as screens show it: a page of rows at a time, stage counts, filter, sort, CSV export.
 
-Rows come from the store's summary columns only (storage.listing); what depends on the time — how long the
+Rows come from the store's summary columns only (storage.pages); what depends on the time — how long the
 passcode has left, how long ago a customer changed — is worked out when the page is read.
 """
 
@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storage.listing import Listing, Query
-from wizard import constants as C
+from storage.pages import Listing, Query
+from wizard.customer.spreadsheet import neutralise_formula
 from wizard.list_rows import ATTENTION, list_row
-from wizard.spreadsheet import neutralise_formula
+from wizard.twilio import facts as C
 
 STAGES = {1: "Profile", 2: "Bundle", 3: "Brand & OTP", 4: "Campaign"}
 """Short stage names for headers and counts."""

@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from wizard.flow.state import FlowState
-from wizard.twilio import TwilioClient
+from wizard.customer.state import FlowState
+from wizard.twilio.client import TwilioClient
 from wizard.twilio.encoding import Value
 
 Body = dict[str, Any]

@@ -18,16 +18,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from storage.store import Record, Store, UnknownCustomer
-from wizard import constants as C
-from wizard import readiness
-from wizard.checks import Finding
-from wizard.customer import Customer
+from wizard.customer import readiness
+from wizard.customer.record import Customer
+from wizard.customer.rules import Finding
+from wizard.customer.state import Charge, FlowState, Problem
 from wizard.flow.actions import Action, Wait
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
-from wizard.flow.state import Charge, FlowState, Problem
 from wizard.flow.status import ALL_FRESH, Summary, describe, summarize
-from wizard.settings import Prices
-from wizard.twilio import TwilioClient, TwilioError
+from wizard.session.settings import Prices
+from wizard.twilio import facts as C
+from wizard.twilio.client import TwilioClient
+from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS
 
 MAX_ACTIONS_PER_RUN = 60

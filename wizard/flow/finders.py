@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wizard.flow.actions import Body, Finder
-from wizard.twilio import TwilioClient
+from wizard.twilio.client import TwilioClient
 
 
 def _first(op: str, match: Callable[[Body, str | None], bool], *, query: dict[str, Any] | None = None,

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from wizard import constants as C
-from wizard.customer import Customer
+from wizard.customer.record import Customer
+from wizard.customer.state import Evaluation, FlowState, Problem, digest
 from wizard.flow import finders
 from wizard.flow.actions import Action, Body, Step, Wait
-from wizard.flow.state import Evaluation, FlowState, Problem, digest
 from wizard.list_rows import OTP_LAPSED, otp_deadline
+from wizard.twilio import facts as C
 from wizard.twilio.encoding import Value
 
 SUBMITTED = ("pending-review", "in-review", "twilio-approved")

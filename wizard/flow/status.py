@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from wizard import constants as C
-from wizard.customer import Customer
+from wizard.customer.record import Customer
 from wizard.flow.actions import Action
 from wizard.flow.plan import Context, plan
 from wizard.list_rows import ATTENTION, otp_deadline
+from wizard.twilio import facts as C
 
 ALL_FRESH = frozenset({"profile", "bundle", "brand", "campaign"})
 STAGE_OF = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from wizard.sandbox import views
+from wizard.sandbox import renderers
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.paging import v2010_page
 from wizard.sandbox.request import Request, invalid
@@ -48,7 +48,7 @@ def create_address(ctx: Ctx, req: Request, account: str) -> Answer:
         "date_updated": now,
     }
     ctx.state.put("addresses", rec["sid"], rec)
-    return 201, views.address(ctx, rec)
+    return 201, renderers.address(ctx, rec)
 
 
 def list_addresses(ctx: Ctx, req: Request, account: str) -> Answer:
@@ -60,11 +60,11 @@ def list_addresses(ctx: Ctx, req: Request, account: str) -> Answer:
     items = [
         a for a in ctx.state.list("addresses") if all(v is None or a[k] == v for k, v in filters.items())
     ]
-    return 200, v2010_page(req, [views.address(ctx, a) for a in items], "addresses")
+    return 200, v2010_page(req, [renderers.address(ctx, a) for a in items], "addresses")
 
 
 def fetch_address(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
-    return 200, views.address(ctx, ctx.load("addresses", sid, req.path))
+    return 200, renderers.address(ctx, ctx.load("addresses", sid, req.path))
 
 
 def update_address(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
@@ -74,7 +74,7 @@ def update_address(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
         rec["street_secondary"] = req.text("StreetSecondary")
     rec["date_updated"] = ctx.stamp()
     ctx.state.put("addresses", sid, rec)
-    return 200, views.address(ctx, rec)
+    return 200, renderers.address(ctx, rec)
 
 
 def list_numbers(ctx: Ctx, req: Request, account: str) -> Answer:
@@ -87,11 +87,11 @@ def list_numbers(ctx: Ctx, req: Request, account: str) -> Answer:
         for n in ctx.state.list("incoming_phone_numbers")
         if (pattern is None or regex.search(n["phone_number"])) and name in (None, n["friendly_name"])
     ]
-    return 200, v2010_page(req, [views.incoming_number(ctx, n) for n in items], "incoming_phone_numbers")
+    return 200, v2010_page(req, [renderers.incoming_number(ctx, n) for n in items], "incoming_phone_numbers")
 
 
 def fetch_number(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
-    return 200, views.incoming_number(ctx, ctx.load("incoming_phone_numbers", sid, req.path))
+    return 200, renderers.incoming_number(ctx, ctx.load("incoming_phone_numbers", sid, req.path))
 
 
 ROUTES = [

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from wizard.constants import MOBILE_BRAND_LIMIT, SOLE_PROPRIETOR_END_USER_TYPE
-from wizard.sandbox import triggers, views
+from wizard.sandbox import renderers, triggers
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.evaluation import assigned
 from wizard.sandbox.lifecycle import SUBMITTED, brand_phase, bundle_phase
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import Request, bad
+from wizard.twilio.facts import MOBILE_BRAND_LIMIT, SOLE_PROPRIETOR_END_USER_TYPE
 
 KIND = "brand_registrations"
 
 
 def list_brands(ctx: Ctx, req: Request) -> Answer:
-    return 200, v1_page(req, [views.brand(ctx, b) for b in ctx.state.list(KIND)], "data")
+    return 200, v1_page(req, [renderers.brand(ctx, b) for b in ctx.state.list(KIND)], "data")
 
 
 def create_brand(ctx: Ctx, req: Request) -> Answer:
@@ -46,7 +46,7 @@ def create_brand(ctx: Ctx, req: Request) -> Answer:
     }
     _decide(ctx, rec)
     ctx.state.put(KIND, rec["sid"], rec)
-    return 201, views.brand(ctx, rec)
+    return 201, renderers.brand(ctx, rec)
 
 
 def _decide(ctx: Ctx, rec: Json) -> None:
@@ -68,7 +68,7 @@ def _decide(ctx: Ctx, rec: Json) -> None:
     errors = []
     if uses >= MOBILE_BRAND_LIMIT:
         errors.append(
-            views.error_item(
+            renderers.error_item(
                 30794,
                 f"The mobile phone number {mobile} already backs {uses} sole "
                 f"proprietor brands (limit {MOBILE_BRAND_LIMIT}); use another mobile "
@@ -78,7 +78,7 @@ def _decide(ctx: Ctx, rec: Json) -> None:
         )
     if triggers.brand_fails(name):
         errors.append(
-            views.error_item(
+            renderers.error_item(
                 30701,
                 f"The brand name {name!r} was rejected by TCR (sandbox trigger: "
                 'it contains "Fail"). Fix brand_name on the sole-proprietor end user, '
@@ -98,7 +98,7 @@ def _decide(ctx: Ctx, rec: Json) -> None:
 
 
 def fetch_brand(ctx: Ctx, req: Request, sid: str) -> Answer:
-    return 200, views.brand(ctx, ctx.load(KIND, sid, req.path))
+    return 200, renderers.brand(ctx, ctx.load(KIND, sid, req.path))
 
 
 def resubmit_brand(ctx: Ctx, req: Request, sid: str) -> Answer:
@@ -109,7 +109,7 @@ def resubmit_brand(ctx: Ctx, req: Request, sid: str) -> Answer:
     _decide(ctx, rec)
     rec["date_updated"] = ctx.stamp()
     ctx.state.put(KIND, sid, rec)
-    return 202, views.brand(ctx, rec)
+    return 202, renderers.brand(ctx, rec)
 
 
 def send_otp(ctx: Ctx, req: Request, sid: str) -> Answer:

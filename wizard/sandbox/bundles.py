@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from wizard.constants import SOLE_PROPRIETOR_POLICY_SID, STARTER_END_USER_TYPE, STARTER_PROFILE_POLICY_SID
-from wizard.sandbox import triggers, views
+from wizard.sandbox import renderers, triggers
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.evaluation import EVALUABLE, assigned, evaluate
 from wizard.sandbox.lifecycle import bundle_phase
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import EMAIL, Request, bad, invalid
+from wizard.twilio.facts import SOLE_PROPRIETOR_POLICY_SID, STARTER_END_USER_TYPE, STARTER_PROFILE_POLICY_SID
 
 BUNDLE_STATUSES = ("draft", "pending-review", "in-review", "twilio-rejected", "twilio-approved")
 EDITABLE = ("draft", "twilio-rejected")
@@ -45,7 +45,7 @@ def list_bundles(ctx: Ctx, req: Request, b: Bundles) -> Answer:
         "policy_sid": req.text("PolicySid"),
         "status": req.text("Status"),
     }
-    items = [views.RENDER[b.kind](ctx, rec) for rec in ctx.state.list(b.kind)]
+    items = [renderers.RENDER[b.kind](ctx, rec) for rec in ctx.state.list(b.kind)]
     items = [i for i in items if all(v is None or i[k] == v for k, v in filters.items())]
     return 200, v1_page(req, items, "results")
 
@@ -71,11 +71,11 @@ def create_bundle(ctx: Ctx, req: Request, b: Bundles) -> Answer:
         "date_updated": now,
     }
     ctx.state.put(b.kind, sid, rec)
-    return 201, views.RENDER[b.kind](ctx, rec)
+    return 201, renderers.RENDER[b.kind](ctx, rec)
 
 
 def fetch_bundle(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
-    return 200, views.RENDER[b.kind](ctx, ctx.load(b.kind, sid, req.path))
+    return 200, renderers.RENDER[b.kind](ctx, ctx.load(b.kind, sid, req.path))
 
 
 def update_bundle(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
@@ -93,7 +93,7 @@ def update_bundle(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
         _submit(ctx, b, rec)
     rec["date_updated"] = ctx.stamp()
     ctx.state.put(b.kind, sid, rec)
-    return 200, views.RENDER[b.kind](ctx, rec)
+    return 200, renderers.RENDER[b.kind](ctx, rec)
 
 
 def _submit(ctx: Ctx, b: Bundles, rec: Json) -> None:
@@ -148,7 +148,7 @@ def create_assignment(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
         "date_created": ctx.stamp(),
     }
     ctx.state.put(kind, rec["sid"], rec)
-    return 201, views.bundle_child(ctx, rec, "EntityAssignments")
+    return 201, renderers.bundle_child(ctx, rec, "EntityAssignments")
 
 
 def list_assignments(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
@@ -159,11 +159,11 @@ def list_assignments(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
         for a in ctx.state.list(f"assignments:{sid}")
         if wanted is None or (ctx.state.get(a["object_sid"]) or {}).get("type") == wanted
     ]
-    return 200, v1_page(req, [views.bundle_child(ctx, a, "EntityAssignments") for a in items], "results")
+    return 200, v1_page(req, [renderers.bundle_child(ctx, a, "EntityAssignments") for a in items], "results")
 
 
 def fetch_assignment(ctx: Ctx, req: Request, b: Bundles, sid: str, child: str) -> Answer:
-    return 200, views.bundle_child(ctx, ctx.load(f"assignments:{sid}", child, req.path), "EntityAssignments")
+    return 200, renderers.bundle_child(ctx, ctx.load(f"assignments:{sid}", child, req.path), "EntityAssignments")
 
 
 def create_evaluation(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
@@ -182,17 +182,17 @@ def create_evaluation(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
         "date_created": ctx.stamp(),
     }
     ctx.state.put(f"evaluations:{sid}", rec["sid"], rec)
-    return 201, views.bundle_child(ctx, rec, "Evaluations")
+    return 201, renderers.bundle_child(ctx, rec, "Evaluations")
 
 
 def list_evaluations(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
     ctx.load(b.kind, sid, req.path)
-    items = [views.bundle_child(ctx, e, "Evaluations") for e in ctx.state.list(f"evaluations:{sid}")]
+    items = [renderers.bundle_child(ctx, e, "Evaluations") for e in ctx.state.list(f"evaluations:{sid}")]
     return 200, v1_page(req, items, "results")
 
 
 def fetch_evaluation(ctx: Ctx, req: Request, b: Bundles, sid: str, child: str) -> Answer:
-    return 200, views.bundle_child(ctx, ctx.load(f"evaluations:{sid}", child, req.path), "Evaluations")
+    return 200, renderers.bundle_child(ctx, ctx.load(f"evaluations:{sid}", child, req.path), "Evaluations")
 
 
 def _bundle_routes(b: Bundles) -> list[tuple[str, dict[str, Any]]]:

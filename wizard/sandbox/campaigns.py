@@ -5,12 +5,12 @@ The campaign's `sid` is the constant CAMPAIGN_SID; a campaign is identified by i
 
 from __future__ import annotations
 
-from wizard.constants import CAMPAIGN_SID, USE_CASE
-from wizard.sandbox import triggers, views
+from wizard.sandbox import renderers, triggers
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.lifecycle import brand_phase, campaign_phase
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import Request, bad, invalid, not_found
+from wizard.twilio.facts import CAMPAIGN_SID, USE_CASE
 
 KIND = "campaigns"
 TEXT_LIMITS = {
@@ -52,7 +52,7 @@ def _decide(ctx: Ctx, rec: Json) -> None:
     errors = []
     if triggers.campaign_disallowed(rec["message_samples"]):
         errors.append(
-            views.error_item(
+            renderers.error_item(
                 30897,
                 "Disallowed content: the message samples describe content "
                 'carriers do not allow (sandbox trigger: "cannabis"). Update the campaign.',
@@ -80,7 +80,7 @@ def _check_brand(ctx: Ctx, bn: str, usecase: str, mg: str) -> None:
             f"Brand {bn} ({kind}) is {phase.status}/{phase.identity_status}: a {USE_CASE} "
             f"campaign needs a non-mock {USE_CASE} brand that is APPROVED and VERIFIED",
         )
-    if ctx.state.get(views.campaign_key(mg)) is not None:
+    if ctx.state.get(renderers.campaign_key(mg)) is not None:
         raise bad(21711, f"A US A2P campaign already exists on Messaging Service {mg}")
     if holder := next((c for c in ctx.state.list(KIND) if c["brand_registration_sid"] == bn), None):
         raise bad(
@@ -126,25 +126,25 @@ def create_campaign(ctx: Ctx, req: Request, mg: str) -> Answer:
         "date_updated": now,
     }
     _decide(ctx, rec)
-    ctx.state.put(KIND, views.campaign_key(mg), rec)
-    return 201, views.campaign(ctx, rec)
+    ctx.state.put(KIND, renderers.campaign_key(mg), rec)
+    return 201, renderers.campaign(ctx, rec)
 
 
 def list_campaigns(ctx: Ctx, req: Request, mg: str) -> Answer:
     ctx.load("messaging_services", mg, req.path)
-    found = ctx.state.get(views.campaign_key(mg), KIND)
-    return 200, v1_page(req, [views.campaign(ctx, found)] if found else [], "compliance")
+    found = ctx.state.get(renderers.campaign_key(mg), KIND)
+    return 200, v1_page(req, [renderers.campaign(ctx, found)] if found else [], "compliance")
 
 
 def _load(ctx: Ctx, req: Request, mg: str, qe: str) -> Json:
     ctx.load("messaging_services", mg, req.path)
     if qe != CAMPAIGN_SID:
         raise not_found(req.path)
-    return ctx.load(KIND, views.campaign_key(mg), req.path)
+    return ctx.load(KIND, renderers.campaign_key(mg), req.path)
 
 
 def fetch_campaign(ctx: Ctx, req: Request, mg: str, qe: str) -> Answer:
-    return 200, views.campaign(ctx, _load(ctx, req, mg, qe))
+    return 200, renderers.campaign(ctx, _load(ctx, req, mg, qe))
 
 
 def update_campaign(ctx: Ctx, req: Request, mg: str, qe: str) -> Answer:
@@ -164,13 +164,13 @@ def update_campaign(ctx: Ctx, req: Request, mg: str, qe: str) -> Answer:
         raise bad(20001, f"The campaign is {status}: the sandbox accepts campaign updates only when FAILED")
     rec |= changes | {"date_updated": ctx.stamp()}
     _decide(ctx, rec)
-    ctx.state.put(KIND, views.campaign_key(mg), rec)
-    return 200, views.campaign(ctx, rec)
+    ctx.state.put(KIND, renderers.campaign_key(mg), rec)
+    return 200, renderers.campaign(ctx, rec)
 
 
 def delete_campaign(ctx: Ctx, req: Request, mg: str, qe: str) -> Answer:
     _load(ctx, req, mg, qe)
-    ctx.state.delete(views.campaign_key(mg))
+    ctx.state.delete(renderers.campaign_key(mg))
     return 204, None
 
 

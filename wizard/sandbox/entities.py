@@ -5,13 +5,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from wizard.constants import SOLE_PROPRIETOR_END_USER_TYPE, STARTER_END_USER_TYPE
-from wizard.sandbox import views
+from wizard.sandbox import renderers
 from wizard.sandbox.context import HEX, Answer, Ctx
 from wizard.sandbox.evaluation import ADDRESS_TYPES
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.policies import POLICIES
 from wizard.sandbox.request import Request, not_found
+from wizard.twilio.facts import SOLE_PROPRIETOR_END_USER_TYPE, STARTER_END_USER_TYPE
 
 END_USER_TYPES = (
     STARTER_END_USER_TYPE,
@@ -38,7 +38,7 @@ def create_entity(ctx: Ctx, req: Request, kind: str, prefix: str, types: tuple[s
     if kind == "supporting_documents":
         rec |= {"status": "DRAFT", "mime_type": None}
     ctx.state.put(kind, rec["sid"], rec)
-    return 201, views.RENDER[kind](ctx, rec)
+    return 201, renderers.RENDER[kind](ctx, rec)
 
 
 def update_entity(ctx: Ctx, req: Request, kind: str, sid: str) -> Answer:
@@ -49,15 +49,15 @@ def update_entity(ctx: Ctx, req: Request, kind: str, sid: str) -> Answer:
         rec["attributes"] = attributes
     rec["date_updated"] = ctx.stamp()
     ctx.state.put(kind, sid, rec)
-    return 200, views.RENDER[kind](ctx, rec)
+    return 200, renderers.RENDER[kind](ctx, rec)
 
 
 def fetch_entity(ctx: Ctx, req: Request, kind: str, sid: str) -> Answer:
-    return 200, views.RENDER[kind](ctx, ctx.load(kind, sid, req.path))
+    return 200, renderers.RENDER[kind](ctx, ctx.load(kind, sid, req.path))
 
 
 def list_entities(ctx: Ctx, req: Request, kind: str) -> Answer:
-    return 200, v1_page(req, [views.RENDER[kind](ctx, rec) for rec in ctx.state.list(kind)], "results")
+    return 200, v1_page(req, [renderers.RENDER[kind](ctx, rec) for rec in ctx.state.list(kind)], "results")
 
 
 def fetch_policy(ctx: Ctx, req: Request, sid: str) -> Answer:

@@ -10,7 +10,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wizard.constants import (
+from wizard.sandbox import triggers
+from wizard.sandbox.context import Ctx, Json
+from wizard.sandbox.lifecycle import SUBMITTED, bundle_phase
+from wizard.sandbox.policies import PRIMARY_PROFILE_POLICY_SID
+from wizard.sandbox.request import E164, EMAIL
+from wizard.twilio.facts import (
     ADDRESS_DOCUMENT_TYPE,
     SOLE_PROPRIETOR_END_USER_TYPE,
     SOLE_PROPRIETOR_POLICY_SID,
@@ -18,11 +23,6 @@ from wizard.constants import (
     STARTER_PROFILE_POLICY_SID,
     VERTICALS,
 )
-from wizard.sandbox import triggers
-from wizard.sandbox.context import Ctx, Json
-from wizard.sandbox.lifecycle import SUBMITTED, bundle_phase
-from wizard.sandbox.policies import PRIMARY_PROFILE_POLICY_SID
-from wizard.sandbox.request import E164, EMAIL
 
 EVALUABLE = (STARTER_PROFILE_POLICY_SID, SOLE_PROPRIETOR_POLICY_SID)
 ADDRESS_TYPES = (ADDRESS_DOCUMENT_TYPE, "starter_customer_profile_address")

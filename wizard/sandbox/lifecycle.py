@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from wizard.constants import OTP_WINDOW_HOURS
 from wizard.sandbox.context import Ctx, at
+from wizard.twilio.facts import OTP_WINDOW_HOURS
 
 PROFILE_IN_REVIEW = timedelta(minutes=1)
 PROFILE_REJECTED = timedelta(hours=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from wizard.constants import (
+from wizard.twilio.facts import (
     ADDRESS_DOCUMENT_TYPE,
     SOLE_PROPRIETOR_END_USER_TYPE,
     SOLE_PROPRIETOR_POLICY_SID,

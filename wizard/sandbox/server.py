@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from wizard.sandbox.app import Sandbox
+from wizard.sandbox.fake import Sandbox
 
 LOOPBACK = "127.0.0.1"
 

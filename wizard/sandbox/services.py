@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.sandbox import views
+from wizard.sandbox import renderers
 from wizard.sandbox.context import HEX, Answer, Ctx
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import Request, bad
@@ -21,7 +21,7 @@ _FLAGS = {
 
 
 def list_services(ctx: Ctx, req: Request) -> Answer:
-    return 200, v1_page(req, [views.service(ctx, s) for s in ctx.state.list(KIND)], "services")
+    return 200, v1_page(req, [renderers.service(ctx, s) for s in ctx.state.list(KIND)], "services")
 
 
 def create_service(ctx: Ctx, req: Request) -> Answer:
@@ -45,11 +45,11 @@ def create_service(ctx: Ctx, req: Request) -> Answer:
     for param, (field, default) in _FLAGS.items():
         rec[field] = default if (value := req.flag(param)) is None else value
     ctx.state.put(KIND, rec["sid"], rec)
-    return 201, views.service(ctx, rec)
+    return 201, renderers.service(ctx, rec)
 
 
 def fetch_service(ctx: Ctx, req: Request, mg: str) -> Answer:
-    return 200, views.service(ctx, ctx.load(KIND, mg, req.path))
+    return 200, renderers.service(ctx, ctx.load(KIND, mg, req.path))
 
 
 def add_number(ctx: Ctx, req: Request, mg: str) -> Answer:
@@ -80,17 +80,17 @@ def add_number(ctx: Ctx, req: Request, mg: str) -> Answer:
     }
     ctx.state.put(f"service_numbers:{mg}", f"{mg}/{pn}", rec)
     ctx.state.put("incoming_phone_numbers", pn, number | {"_service_sid": mg})
-    return 201, views.service_number(ctx, rec)
+    return 201, renderers.service_number(ctx, rec)
 
 
 def list_numbers(ctx: Ctx, req: Request, mg: str) -> Answer:
     ctx.load(KIND, mg, req.path)
-    items = [views.service_number(ctx, n) for n in ctx.state.list(f"service_numbers:{mg}")]
+    items = [renderers.service_number(ctx, n) for n in ctx.state.list(f"service_numbers:{mg}")]
     return 200, v1_page(req, items, "phone_numbers")
 
 
 def fetch_number(ctx: Ctx, req: Request, mg: str, pn: str) -> Answer:
-    return 200, views.service_number(ctx, ctx.load(f"service_numbers:{mg}", f"{mg}/{pn}", req.path))
+    return 200, renderers.service_number(ctx, ctx.load(f"service_numbers:{mg}", f"{mg}/{pn}", req.path))
 
 
 MG = f"/v1/Services/(?P<mg>MG{HEX})"

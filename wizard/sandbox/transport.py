@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from wizard.sandbox.app import Sandbox, route
+from wizard.sandbox.fake import Sandbox, route
 from wizard.sandbox.faults import Draw
 from wizard.sandbox.request import error_body
 

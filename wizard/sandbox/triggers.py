@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from wizard.constants import MOBILE_BRAND_LIMIT
+from wizard.twilio.facts import MOBILE_BRAND_LIMIT
 
 TRIGGERS: Final[dict[str, dict[str, str]]] = {
     "noncompliant_address": {

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from wizard.constants import HOSTS
 from wizard.twilio.encoding import Value, encode_form
-from wizard.twilio.errors import TwilioError
+from wizard.twilio.facts import HOSTS
+from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS, Operation
 
 log = logging.getLogger("wizard.twilio")

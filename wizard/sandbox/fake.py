@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from storage.sandbox_state import open_state
-from wizard.clocks import SandboxClock
-from wizard.constants import HOSTS, SANDBOX_ACCOUNT_SID
 from wizard.errors import OperatorError
-from wizard.sandbox import api2010, brands, bundles, campaigns, entities, services, views
+from wizard.sandbox import api2010, brands, bundles, campaigns, entities, renderers, services
 from wizard.sandbox.context import Ctx
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.lifecycle import OTP_WINDOW, brand_phase
 from wizard.sandbox.request import E164, ApiError, Request, not_found
 from wizard.sandbox.seed import seed
+from wizard.session.clocks import SandboxClock
+from wizard.twilio.facts import HOSTS, SANDBOX_ACCOUNT_SID
 
 Handler = Callable[..., tuple[int, dict[str, Any] | None]]
 ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
@@ -139,14 +139,14 @@ class Sandbox:
             ctx = self._ctx(HOSTS)
             return {
                 kind: [render(ctx, rec) for rec in ctx.state.list(kind)]
-                for kind, render in views.RENDER.items()
+                for kind, render in renderers.RENDER.items()
             }
 
     def owned_numbers(self) -> list[dict[str, Any]]:
         """The account's incoming phone numbers, as the 2010 API returns them."""
         with self._lock, self._state.transaction():
             ctx = self._ctx(HOSTS)
-            return [views.incoming_number(ctx, rec) for rec in ctx.state.list("incoming_phone_numbers")]
+            return [renderers.incoming_number(ctx, rec) for rec in ctx.state.list("incoming_phone_numbers")]
 
     def buy_numbers(self, numbers: Iterable[str]) -> list[str]:
         """Sandbox only: the account gets more local numbers like the seeded ones (E.164 in, PN SIDs out).

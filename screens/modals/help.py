@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Static
 
-from screens.virtual_table import VirtualTable
+from screens.widgets.virtual_table import VirtualTable
 
 MOVING = [("↑ ↓ PgUp PgDn Home End", "Move in the list"), ("click a title", "Sort by that column (again: reverse)")]
 

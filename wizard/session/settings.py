@@ -1,6 +1,6 @@
 """Settings: environment variables (Twilio's own names) over a TOML config file, over defaults.
 
-The mode and the sandbox speed are read at start by `wizard.startup`, which also checks that live mode has what
+The mode and the sandbox speed are read at start by `wizard.session.startup`, which also checks that live mode has what
 it needs; these are the rest.
 """
 

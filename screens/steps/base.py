@@ -18,11 +18,11 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
-from screens.fields import FormField
-from wizard.checks import Finding
-from wizard.constants import VERTICALS
-from wizard.customer import Customer
-from wizard.models import SoleProprietor, StarterProfile, default_brand_name, field_errors, validate_field
+from screens.widgets.fields import FormField
+from wizard.customer.models import SoleProprietor, StarterProfile, default_brand_name, field_errors, validate_field
+from wizard.customer.record import Customer
+from wizard.customer.rules import Finding
+from wizard.twilio.facts import VERTICALS
 
 Findings = Callable[[dict[str, Any]], list[Finding]]
 COUNTRIES = [("United States (US)", "US"), ("Canada (CA)", "CA")]

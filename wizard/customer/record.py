@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storage.store import Record
-from wizard.flow.state import FlowState
-from wizard.models import Campaign, SoleProprietor, StarterProfile
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from wizard.customer.state import FlowState
 
 STEP_MODELS = {"profile": StarterProfile, "bundle": SoleProprietor, "campaign": Campaign}
 

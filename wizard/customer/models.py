@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from wizard.constants import USE_CASE, VERTICALS
+from wizard.twilio.facts import USE_CASE, VERTICALS
 
 __all__ = [
     "BrandName",

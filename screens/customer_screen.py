@@ -23,23 +23,21 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from screens.banner import ModeBanner
-from screens.brand_panel import BrandPanel
-from screens.campaign_form import CampaignForm
-from screens.confirm import ConfirmModal
-from screens.forms import BundleForm, ProfileForm, StepForm
+from screens.modals.confirm import ConfirmModal
 from screens.palette import ScreenKeys
-from screens.stepper import Stepper
+from screens.steps.base import BundleForm, ProfileForm, StepForm
+from screens.steps.brand import BrandPanel
+from screens.steps.campaign import CampaignForm
+from screens.widgets.banner import ModeBanner
+from screens.widgets.stepper import Stepper
 from screens.workers import EXPECTED, report_failure, report_worker_error
-from wizard import customers, editing
-from wizard.customer import Customer
+from wizard.customer.record import Customer
 from wizard.errors import StaleWrite, StoreError, UnknownCustomer
-from wizard.fees import describe_fees, fees_ahead_fresh
+from wizard.flow import customers, editing
 from wizard.flow.engine import Engine, Outcome, Report
-from wizard.flow.status import ACTION_WORDS, Summary
-from wizard.list_rows import STEP_NAMES, otp_left
-from wizard.numbers import available_numbers
-from wizard.progress import (
+from wizard.flow.lookahead import describe_fees, fees_ahead_fresh
+from wizard.flow.numbers import available_numbers
+from wizard.flow.progress import (
     STATE_WORDS,
     Issue,
     TimelineEntry,
@@ -50,8 +48,10 @@ from wizard.progress import (
     step_states,
     timeline,
 )
-from wizard.runtime import Runtime
+from wizard.flow.status import ACTION_WORDS, Summary
+from wizard.list_rows import STEP_NAMES, otp_left
 from wizard.sandbox import SandboxError
+from wizard.session.runtime import Runtime
 
 NARROW = 110
 """Below this many columns the activity panel is shown instead of the step (key l), not beside it."""

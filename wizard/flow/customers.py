@@ -8,11 +8,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from storage.store import Record
-from wizard.csv_rows import RowError, parse_rows
-from wizard.customer import Customer
+from wizard.customer.csv_rows import RowError, parse_rows
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from wizard.customer.record import Customer
+from wizard.customer.state import FlowState
 from wizard.flow.engine import Engine
-from wizard.flow.state import FlowState
-from wizard.models import Campaign, SoleProprietor, StarterProfile
 
 
 def new_key(engine: Engine) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from storage.store import Store
-from wizard.checks import CheckContext, Finding, check
-from wizard.csv_rows import BUNDLE_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
-from wizard.customer import Customer
+from wizard.customer.csv_rows import BUNDLE_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
+from wizard.customer.record import Customer
+from wizard.customer.rules import CheckContext, Finding, check
 
 STEP_OF_FIELD = {**dict.fromkeys(PROFILE_COLUMNS, 1), **dict.fromkeys(BUNDLE_COLUMNS, 2)}
 """Fields of steps 1 and 2; every other field belongs to the campaign (step 4)."""

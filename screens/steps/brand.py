@@ -10,9 +10,9 @@ from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from wizard.customer import Customer
+from wizard.customer.record import Customer
+from wizard.flow.progress import OTP_SENDER, VERIFIED, customer_message, otp_countdown, otp_pending
 from wizard.list_rows import otp_deadline
-from wizard.progress import OTP_SENDER, VERIFIED, customer_message, otp_countdown, otp_pending
 
 FREE_RESUBMITS = 3
 URGENT = timedelta(hours=6)

@@ -2,7 +2,7 @@
 
 `Startup.open` takes milliseconds: it reads the few start-up settings (the mode, whether credentials are set, the
 sandbox speed) straight from the environment and the TOML config file, with the names and precedence of
-`wizard.settings`. The rest (pydantic settings with the credentials, the Twilio client or the sandbox, the
+`wizard.session.settings`. The rest (pydantic settings with the credentials, the Twilio client or the sandbox, the
 engine) is `Runtime.connect`, which the app runs in a worker once the Customers list is painted.
 """
 
@@ -22,10 +22,10 @@ from typing import Literal
 
 from storage.sandbox_state import open_state
 from storage.store import Store
-from wizard.clocks import SandboxClock, utc_now
-from wizard.constants import SANDBOX_ACCOUNT_SID
 from wizard.errors import OperatorError
-from wizard.locations import Locations
+from wizard.session.clocks import SandboxClock, utc_now
+from wizard.session.locations import Locations
+from wizard.twilio.facts import SANDBOX_ACCOUNT_SID
 
 Mode = Literal["sandbox", "live"]
 MODES: tuple[Mode, ...] = ("sandbox", "live")

@@ -9,9 +9,9 @@ import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from wizard.constants import CAMPAIGN_SID
 from wizard.sandbox.context import Ctx, Json, at, iso, rfc2822
 from wizard.sandbox.lifecycle import brand_phase, bundle_phase, campaign_phase
+from wizard.twilio.facts import CAMPAIGN_SID
 
 BUNDLE_PATHS = {"customer_profiles": "CustomerProfiles", "trust_products": "TrustProducts"}
 BUNDLE_KEYS = {"customer_profile_sid": "CustomerProfiles", "trust_product_sid": "TrustProducts"}

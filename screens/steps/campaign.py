@@ -11,13 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Select, Static
 
-from screens.fields import FindingsLine, FormField
-from screens.forms import StepForm, row
-from wizard.checks import Finding
+from screens.steps.base import StepForm, row
+from screens.widgets.fields import FindingsLine, FormField
+from wizard.customer.models import Campaign
+from wizard.customer.rules import Finding
 from wizard.errors import StoreError
-from wizard.models import Campaign
-from wizard.numbers import PhoneNumber
-from wizard.twilio import TwilioError
+from wizard.flow.numbers import PhoneNumber
+from wizard.twilio.failures import TwilioError
 
 MIN_SAMPLES, MAX_SAMPLES = 2, 5
 KEYWORD_FIELDS = ("opt_in_keywords", "opt_out_keywords", "help_keywords")

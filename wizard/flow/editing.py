@@ -14,13 +14,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from storage.store import Record
-from wizard import readiness
-from wizard.checks import Finding, check
-from wizard.csv_rows import COLUMNS, models_to_row
-from wizard.customer import STEP_MODELS, Customer
+from wizard.customer import readiness
+from wizard.customer.csv_rows import COLUMNS, models_to_row
+from wizard.customer.models import Campaign
+from wizard.customer.record import STEP_MODELS, Customer
+from wizard.customer.rules import Finding, check
 from wizard.flow.engine import Engine
 from wizard.flow.plan import editable
-from wizard.models import Campaign
 
 STEP_KEYS = {1: "profile", 2: "bundle", 4: "campaign"}
 """The steps with a form, and the name of their inputs (Customer attribute, draft key)."""

@@ -10,8 +10,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from wizard.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_errors
-from wizard.spreadsheet import restore_formula
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_errors
+from wizard.customer.spreadsheet import restore_formula
 
 # fmt: off
 PROFILE_COLUMNS = (

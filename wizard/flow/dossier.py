@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from storage.store import JournalEntry
-from wizard.customer import Customer
+from wizard.customer.playbooks import describe as playbook_line
+from wizard.customer.playbooks import playbook
+from wizard.customer.record import Customer
+from wizard.customer.state import Problem
 from wizard.flow.engine import Engine
-from wizard.flow.state import Problem
+from wizard.flow.progress import otp_pending
 from wizard.list_rows import STEP_NAMES, otp_left
-from wizard.playbooks import describe as playbook_line
-from wizard.playbooks import playbook
-from wizard.progress import otp_pending
 
 
 def explain(problem: Problem) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Literal
 
 from storage.store import JournalEntry
-from wizard.customer import Customer
+from wizard.customer.playbooks import playbook
+from wizard.customer.record import Customer
+from wizard.customer.state import Problem
 from wizard.flow.engine import Engine
 from wizard.flow.plan import STARTER_PROFILE, TRUST_PRODUCT
-from wizard.flow.state import Problem
 from wizard.flow.status import ACTION_WORDS, Summary
 from wizard.list_rows import STEP_NAMES, otp_deadline
-from wizard.playbooks import playbook
 
 StepState = Literal["not_started", "in_progress", "twilio", "customer", "fix", "done"]
 

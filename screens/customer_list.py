@@ -24,16 +24,16 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from screens.banner import ModeBanner
-from screens.confirm import ConfirmModal
+from screens.modals.confirm import ConfirmModal
 from screens.palette import ScreenKeys
-from screens.virtual_table import Column, VirtualTable
+from screens.widgets.banner import ModeBanner
+from screens.widgets.virtual_table import Column, VirtualTable
 from screens.workers import EXPECTED, report_failure, report_worker_error
 from wizard.listing import SORTS, CustomerList, ListQuery, ListRow, StageCounts
-from wizard.startup import Startup
+from wizard.session.startup import Startup
 
 if TYPE_CHECKING:
-    from wizard.runtime import Runtime
+    from wizard.session.runtime import Runtime
 
 FILTER_DELAY = 0.15
 """Seconds of quiet typing before the filter is applied (Enter applies it at once)."""
@@ -293,7 +293,7 @@ class CustomersScreen(Screen[None]):
         self.app.when_connected(partial(self._show_customer, event.key))  # type: ignore[attr-defined]
 
     def _show_customer(self, key: str | None) -> None:
-        from screens.customer import CustomerScreen  # much of the domain: imported once the app is connected
+        from screens.customer_screen import CustomerScreen  # much of the domain: imported once the app is connected
 
         self.app.push_screen(CustomerScreen(key))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.customer import Customer
+from wizard.customer.record import Customer
 from wizard.flow.actions import Action
 from wizard.flow.engine import Engine
 from wizard.flow.plan import plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from wizard.startup import Startup
+from wizard.session.startup import Startup
 
 
 class ModeBanner(Static):

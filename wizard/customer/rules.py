@@ -12,7 +12,7 @@ from typing import Literal
 
 import phonenumbers
 
-from wizard.constants import ADDRESS_BRAND_LIMIT, EMAIL_BRAND_LIMIT, MOBILE_BRAND_LIMIT
+from wizard.twilio.facts import ADDRESS_BRAND_LIMIT, EMAIL_BRAND_LIMIT, MOBILE_BRAND_LIMIT
 
 Severity = Literal["block", "warn"]
 

@@ -12,11 +12,11 @@ from pydantic import ValidationError
 
 from storage.store import Store
 from wizard.flow.engine import Engine
-from wizard.locations import Locations
 from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
-from wizard.settings import Settings
-from wizard.startup import Mode, SetupError, Startup
-from wizard.twilio import TwilioClient
+from wizard.session.locations import Locations
+from wizard.session.settings import Settings
+from wizard.session.startup import Mode, SetupError, Startup
+from wizard.twilio.client import TwilioClient
 
 SANDBOX_PASSWORD = "sandbox"
 

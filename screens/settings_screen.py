@@ -14,12 +14,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from screens.banner import ModeBanner
 from screens.palette import ScreenKeys
+from screens.widgets.banner import ModeBanner
 from screens.workers import EXPECTED, report_failure, report_worker_error
 
 if TYPE_CHECKING:
-    from wizard.runtime import Runtime
+    from wizard.session.runtime import Runtime
 
 MODES = {
     "sandbox": "SANDBOX: the built-in fake Twilio; nothing is sent, nothing is billed",

@@ -10,8 +10,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from wizard.flow.progress import STATE_WORDS
 from wizard.list_rows import STEP_NAMES
-from wizard.progress import STATE_WORDS
 
 SHORT = {
     "not_started": "○ not started", "in_progress": "◐ in progress", "twilio": "⧗ waiting: Twilio",
