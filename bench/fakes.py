@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.store import Record, Store
-from wizard.list_rows import ATTENTION
+from wizard.customer.stages import ATTENTION
 
 FIRST = ("Maya", "Luis", "Grace", "Sam", "Ana", "Zoë", "José", "Priya", "Omar", "Hannah", "Wei", "Fatima", "Noah",
          "Chloé", "Diego", "Aisha", "Liam", "Sofia", "Kenji", "Olivia", "Mateo", "Amara", "Ethan", "Leila")

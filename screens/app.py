@@ -29,6 +29,7 @@ from wizard.listing import CustomerList
 from wizard.session.startup import Mode, SetupError, Startup
 
 if TYPE_CHECKING:
+    from wizard.desk import Desk
     from wizard.session.runtime import Runtime
 
 
@@ -46,35 +47,35 @@ class WizardApp(App[None]):
         super().__init__()
         connected = not isinstance(opened, Startup)
         self.startup: Startup = opened.startup if connected else opened  # type: ignore[union-attr]
-        self._runtime: Runtime | None = opened if connected else None  # type: ignore[assignment]
-        self._owns_runtime = not connected
+        self._desk: Desk | None = opened.desk if connected else None  # type: ignore[union-attr]
+        self._owns_desk = not connected
         self._mock_brand = mock_brand
         self._connected = asyncio.Event()
         self._pending: Callable[[], object] | None = None
         self.customer_list = CustomerList(self.startup.store.path, self.startup.clock)
 
     @property
-    def runtime(self) -> Runtime:
-        """The connected runtime; screens that use it are opened after `connected()`."""
-        if self._runtime is None:
+    def desk(self) -> Desk:
+        """The door to the domain; screens that use it are opened after `connected()`."""
+        if self._desk is None:
             raise RuntimeError("The app is not connected yet: await connected() first.")
-        return self._runtime
+        return self._desk
 
-    async def connected(self) -> Runtime:
-        """The runtime, once connected (at once in tests; within a second of the start otherwise). For workers:
+    async def connected(self) -> Desk:
+        """The desk, once connected (at once in tests; within a second of the start otherwise). For workers:
         they are cancelled if the app ends first."""
         await self._connected.wait()
-        return self.runtime
+        return self.desk
 
     def when_connected(self, callback: Callable[[], object]) -> None:
         """Call `callback` now if connected, else once connected (only the latest such wish is kept)."""
-        if self._runtime is not None:
+        if self._desk is not None:
             callback()
         else:
             self._pending = callback
 
     def on_mount(self) -> None:
-        if self._runtime is None:
+        if self._desk is None:
             self.call_after_refresh(self._connect)  # after the first frame: the list first, the domain next
         else:
             self._connected.set()
@@ -83,11 +84,11 @@ class WizardApp(App[None]):
     def _connect(self) -> None:
         from wizard.session.runtime import Runtime  # most of the domain: imported while the list is already shown
 
-        runtime = Runtime.connect(self.startup, mock_brand=self._mock_brand)
-        self.call_from_thread(self._use, runtime)
+        desk = Runtime.connect(self.startup, mock_brand=self._mock_brand).desk
+        self.call_from_thread(self._use, desk)
 
-    def _use(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    def _use(self, desk: Desk) -> None:
+        self._desk = desk
         self._connected.set()
         if self._pending is not None:
             self._pending, pending = None, self._pending
@@ -95,8 +96,8 @@ class WizardApp(App[None]):
 
     async def on_unmount(self) -> None:
         self.customer_list.close()
-        if self._owns_runtime and self._runtime is not None:
-            await self._runtime.client.aclose()
+        if self._owns_desk and self._desk is not None:
+            await self._desk.close_client()
 
     def get_default_screen(self) -> Screen[object]:
         return CustomersScreen()

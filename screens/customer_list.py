@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from screens.handle import list_host
 from screens.modals.confirm import ConfirmModal
 from screens.palette import ScreenKeys
 from screens.widgets.banner import ModeBanner
@@ -33,7 +34,7 @@ from wizard.listing import SORTS, CustomerList, ListQuery, ListRow, StageCounts
 from wizard.session.startup import Startup
 
 if TYPE_CHECKING:
-    from wizard.session.runtime import Runtime
+    from wizard.desk import Desk
 
 FILTER_DELAY = 0.15
 """Seconds of quiet typing before the filter is applied (Enter applies it at once)."""
@@ -119,15 +120,15 @@ class CustomersScreen(Screen[None]):
 
     @property
     def startup(self) -> Startup:
-        return self.app.startup  # type: ignore[attr-defined,no-any-return]
+        return list_host(self).startup
 
-    async def runtime(self) -> Runtime:
-        """The connected runtime (the list is shown before it is)."""
-        return await self.app.connected()  # type: ignore[attr-defined,no-any-return]
+    async def desk(self) -> Desk:
+        """The door to the domain, once connected (the list is shown before it is)."""
+        return await list_host(self).connected()
 
     @property
     def customer_list(self) -> CustomerList:
-        return self.app.customer_list  # type: ignore[attr-defined,no-any-return]
+        return list_host(self).customer_list
 
     def compose(self) -> ComposeResult:
         yield ModeBanner(self.startup, "Customers")
@@ -283,14 +284,14 @@ class CustomersScreen(Screen[None]):
     # -- customers ---------------------------------------------------------------------------------------
 
     def action_new(self) -> None:
-        self.app.when_connected(partial(self._show_customer, None))  # type: ignore[attr-defined]
+        list_host(self).when_connected(partial(self._show_customer, None))
 
     def action_open(self) -> None:
         self.table.select()
 
     @on(VirtualTable.Selected)
     def _open(self, event: VirtualTable.Selected) -> None:
-        self.app.when_connected(partial(self._show_customer, event.key))  # type: ignore[attr-defined]
+        list_host(self).when_connected(partial(self._show_customer, event.key))
 
     def _show_customer(self, key: str | None) -> None:
         from screens.customer_screen import CustomerScreen  # much of the domain: imported once the app is connected
@@ -321,7 +322,7 @@ class CustomersScreen(Screen[None]):
         count = self.counts.total if self.counts else 0
         self.busy = f"Reading the statuses of {count:,} customer{'s' if count != 1 else ''} from Twilio…"
         try:
-            refreshed = await (await self.runtime()).engine.refresh_all()
+            refreshed = await (await self.desk()).refresh_all()
         except EXPECTED as error:
             report_failure(self, error, "Refresh")
             return
@@ -367,9 +368,8 @@ class CustomersScreen(Screen[None]):
     async def load_examples(self) -> None:
         self.busy = "Loading example customers…"
         try:
-            from wizard import examples  # the models and the customers' flow: only when asked
-
-            keys = await examples.load(await self.runtime(), lambda name: setattr(self, "busy", f"Loading {name}…"))
+            desk = await self.desk()
+            keys = await desk.load_examples(lambda name: setattr(self, "busy", f"Loading {name}…"))
         except EXPECTED as error:
             report_failure(self, error, "Examples")
             return

@@ -14,12 +14,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from screens.handle import host
 from screens.palette import ScreenKeys
 from screens.widgets.banner import ModeBanner
 from screens.workers import EXPECTED, report_failure, report_worker_error
 
 if TYPE_CHECKING:
-    from wizard.session.runtime import Runtime
+    from wizard.desk import Desk
 
 MODES = {
     "sandbox": "SANDBOX: the built-in fake Twilio; nothing is sent, nothing is billed",
@@ -51,27 +52,27 @@ class SettingsScreen(Screen[None]):
     ]
 
     @property
-    def runtime(self) -> Runtime:
-        return self.app.runtime  # type: ignore[attr-defined,no-any-return]
+    def desk(self) -> Desk:
+        return host(self).desk
 
     def compose(self) -> ComposeResult:
-        rt = self.runtime
-        loc, prices = rt.locations, rt.engine.prices
+        desk = self.desk
+        loc, prices = desk.startup.locations, desk.prices
         config = f"{loc.config_file}" + ("" if loc.config_file.exists() else "  (not created yet)")
-        yield ModeBanner(rt.startup, "Settings")
+        yield ModeBanner(desk.startup, "Settings")
         with VerticalScroll(id="settings"):
             yield Static("Account", classes="settings--heading")
             yield Static(table([
-                ("Mode", MODES[rt.mode]),
-                ("Account", rt.startup.account_label),
-                ("Mock brands", "yes: Mock=true, no TCR fee (rehearsals only)" if rt.engine.mock_brand else "no"),
+                ("Mode", MODES[desk.mode]),
+                ("Account", desk.startup.account_label),
+                ("Mock brands", "yes: Mock=true, no TCR fee (rehearsals only)" if desk.mock_brand else "no"),
             ]))
             yield Static("Primary customer profile", classes="settings--heading")
-            yield Static(table([("Profile", rt.engine.primary_profile_sid)]))
+            yield Static(table([("Profile", desk.primary_profile_sid)]))
             yield Static("Checking…", id="primary", markup=False)
             yield Static("Data folders", classes="settings--heading")
             yield Static(table([("Store", str(loc.store)), ("Config", config), ("Logs", str(loc.log_file)),
-                                ("Sandbox", str(loc.sandbox) if rt.sandbox else "not used in live mode")]))
+                                ("Sandbox", str(loc.sandbox) if desk.sandboxed else "not used in live mode")]))
             yield Static("Prices (US$)", classes="settings--heading")
             yield Static(table([("Brand registration", f"${prices.brand:,.2f} per brand"),
                                 ("Campaign vetting", f"${prices.campaign_vetting:,.2f} per submission"),
@@ -92,7 +93,7 @@ class SettingsScreen(Screen[None]):
     async def check_primary(self) -> None:
         primary = self.query_one("#primary", Static)
         try:
-            problems = await self.runtime.engine.check_primary()
+            problems = await self.desk.check_primary()
         except EXPECTED as error:
             report_failure(self, error, "Primary profile")
             problems = [f"Could not check: {error}"]

@@ -78,6 +78,19 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         # Fees per stage for the list's header, read from the index alone (no row of JSON is touched).
         "CREATE INDEX customers_spend ON customers (stage, attention, spend)",
     ),
+    5: (
+        # Keys the domain derives on every write, so that its lookups never read inside the JSON. Rows of an
+        # earlier schema get derived = 0: the domain derives them again when it connects.
+        "ALTER TABLE customers ADD COLUMN address_key TEXT",
+        "ALTER TABLE customers ADD COLUMN campaign_number TEXT",
+        "ALTER TABLE customers ADD COLUMN number_sid TEXT",
+        "ALTER TABLE customers ADD COLUMN registered INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE customers ADD COLUMN derived INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX customers_address ON customers (address_key)",
+        """CREATE INDEX customers_numbers ON customers (campaign_number, number_sid, key)
+            WHERE campaign_number IS NOT NULL OR number_sid IS NOT NULL""",
+        "CREATE INDEX customers_derived ON customers (derived)",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

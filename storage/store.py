@@ -1,8 +1,10 @@
 """The local SQLite store: one row per customer, plus a journal of every Twilio call.
 
 The store knows nothing of the domain. A customer row holds two JSON documents — `inputs` (what the operator
-typed, guarded by an optimistic version check) and `state` (what the engine learned from Twilio) — and a handful
-of summary columns the domain computes, which the list screens and `list` read through indexes.
+typed, guarded by an optimistic version check) and `state` (what the engine learned from Twilio) — and columns
+the domain derives from them when it writes (`DERIVED_COLUMNS`): what the list screens and `list` show, the text
+the filter searches, and the keys the domain's lookups count by. The store only stores and indexes them; it never
+reads inside the JSON.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ SUMMARY_COLUMNS = (
     "name", "brand", "email", "phone", "mobile", "stage", "step_status", "next_action",
     "attention", "otp_sent_at", "otp_resends", "done", "spend",
 )
-"""Columns the domain derives from inputs and state; `search` is built from the first five."""
+"""Derived columns the list shows."""
+LOOKUP_COLUMNS = ("address_key", "campaign_number", "number_sid", "registered", "search", "derived")
+"""Derived columns the domain looks customers up by: `registered` (0/1) marks the rows `count_registered`
+counts, `derived` is the version of the derivation that filled the row (older rows are derived again)."""
+DERIVED_COLUMNS = SUMMARY_COLUMNS + LOOKUP_COLUMNS
+COUNTED = ("mobile", "email", "address_key")
+"""The derived columns `count_registered` counts by."""
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -53,7 +61,8 @@ class Record:
     background never makes an open form's save look stale."""
     inputs: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
+    derived: dict[str, Any] = field(default_factory=dict)
+    """Values of DERIVED_COLUMNS (missing ones are stored as NULL)."""
     created_at: str = ""
     updated_at: str = ""
 
@@ -299,15 +308,15 @@ class Store:
         return changed
 
     def _write(self, db: sqlite3.Connection, r: Record, *, insert: bool) -> None:
-        summary = {c: r.summary.get(c) for c in SUMMARY_COLUMNS} | {"spend": r.summary.get("spend") or 0}
-        search = " ".join(str(summary[c] or "") for c in ("name", "email", "phone", "mobile", "brand"))
         values = {
-            **summary,
+            **{c: r.derived.get(c) for c in DERIVED_COLUMNS},
+            "spend": r.derived.get("spend") or 0,
+            "registered": int(bool(r.derived.get("registered"))),
+            "derived": r.derived.get("derived") or 0,
             "key": r.key,
             "version": r.version,
             "inputs": json.dumps(r.inputs, ensure_ascii=False, sort_keys=True),
             "state": json.dumps(r.state, ensure_ascii=False, sort_keys=True),
-            "search": f"{r.key} {search}".casefold(),
             "created_at": r.created_at,
             "updated_at": r.updated_at,
         }
@@ -325,7 +334,7 @@ class Store:
             version=row["version"],
             inputs=json.loads(row["inputs"]),
             state=json.loads(row["state"]),
-            summary={c: row[c] for c in SUMMARY_COLUMNS},
+            derived={c: row[c] for c in DERIVED_COLUMNS},
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )
@@ -344,24 +353,36 @@ class Store:
         )
         return [dict(r) for r in rows]
 
-    def count_with(self, column: str, value: str, *, exclude_key: str | None = None) -> int:
-        """How many customers have `value` in summary column `column` (mobile, email) and a brand SID."""
-        if column not in ("mobile", "email"):
+    def count_registered(self, column: str, value: str, *, exclude_key: str | None = None) -> int:
+        """How many customers marked `registered` hold `value` in the derived column `column` (one of COUNTED)."""
+        if column not in COUNTED:
             raise ValueError(column)
         return self._db.execute(
-            f"SELECT count(*) FROM customers WHERE {column} = ? AND key IS NOT ? "
-            "AND json_extract(state, '$.sids.brand') IS NOT NULL",
+            f"SELECT count(*) FROM customers WHERE {column} = ? AND registered = 1 AND key IS NOT ?",
             (value, exclude_key),
         ).fetchone()[0]
 
-    def count_same_address(self, street: str, postal_code: str, *, exclude_key: str | None = None) -> int:
-        """How many other customers with a brand SID share this street and postal code."""
-        return self._db.execute(
-            "SELECT count(*) FROM customers WHERE json_extract(inputs, '$.profile.street') = ? "
-            "AND json_extract(inputs, '$.profile.postal_code') = ? AND key IS NOT ? "
-            "AND json_extract(state, '$.sids.brand') IS NOT NULL",
-            (street, postal_code, exclude_key),
-        ).fetchone()[0]
+    def held_numbers(self, *, exclude_key: str | None = None) -> set[str]:
+        """Every `campaign_number` and `number_sid` a customer (but `exclude_key`) holds (an index-only read)."""
+        rows = self._db.execute(
+            "SELECT campaign_number, number_sid FROM customers INDEXED BY customers_numbers "
+            "WHERE (campaign_number IS NOT NULL OR number_sid IS NOT NULL) AND key IS NOT ?",
+            (exclude_key,),
+        )
+        return {value for row in rows for value in row if value}
+
+    def outdated(self, version: int, limit: int) -> list[Record]:
+        """Up to `limit` customers whose derived columns were filled by a derivation older than `version`."""
+        rows = self._db.execute("SELECT * FROM customers WHERE derived < ? LIMIT ?", (version, limit))
+        return [self._record(row) for row in rows]
+
+    def rederive(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Write derived columns again (key, values) without touching inputs, state, version or timestamps."""
+        with self.transaction() as db:
+            for key, derived in rows:
+                columns = [c for c in DERIVED_COLUMNS if c in derived]
+                db.execute(f"UPDATE customers SET {', '.join(f'{c} = ?' for c in columns)} WHERE key = ?",
+                           (*(derived[c] for c in columns), key))
 
     # leases ----------------------------------------------------------------------------------------------
 
@@ -429,6 +450,9 @@ class Store:
         rows = self._db.execute("SELECT * FROM journal WHERE customer_key = ? ORDER BY id", (key,))
         return [JournalEntry(**dict(r)) for r in rows]
 
-    def open_entries(self, key: str) -> list[JournalEntry]:
-        """Calls left `sent`: their outcome is unknown and must be reconciled before anything else."""
-        return [e for e in self.journal(key) if e.state == "sent"]
+    def open_entries(self, key: str, action: str | None = None) -> list[JournalEntry]:
+        """Calls left `sent` (of `action`, when given): their outcome is unknown and must be reconciled first."""
+        rows = self._db.execute(
+            "SELECT * FROM journal WHERE customer_key = ? AND state = 'sent' AND (? IS NULL OR action = ?) ORDER BY id",
+            (key, action, action))
+        return [JournalEntry(**dict(r)) for r in rows]

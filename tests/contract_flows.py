@@ -34,7 +34,6 @@ from tests import factories as f
 from tests import oas
 from tests.conftest import SECRET_VARS, Clock
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
-from wizard.flow import customers
 from wizard.sandbox import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio import facts as C
@@ -111,7 +110,7 @@ async def settle(rt: Runtime, key: str, *, rounds: int = 30, retry_failed: bool 
 
 
 async def canada(rt: Runtime) -> None:
-    c = customers.create(rt.engine, canadian_profile(), canadian_bundle(), canadian_campaign())
+    c = rt.desk.create(canadian_profile(), canadian_bundle(), canadian_campaign())
     await settle(rt, c.key)
     assert rt.engine.summary(rt.engine.load(c.key)).done
 
@@ -125,20 +124,20 @@ async def canada_corrections(rt: Runtime) -> None:
     good_campaign = canadian_campaign()
     bad_samples = ["Nguyễn Tutoring: cannabis-free study snacks at the lesson. Reply STOP to opt out.",
                    *good_campaign.samples[1:]]
-    c = customers.create(engine, canadian_profile().model_copy(update={"street": "200 Noncompliant St W"}),
+    c = rt.desk.create(canadian_profile().model_copy(update={"street": "200 Noncompliant St W"}),
                          canadian_bundle().model_copy(update={"brand_name": "Nguyễn Tutoring Fail"}),
                          good_campaign.model_copy(update={"samples": bad_samples}))
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.evaluations["profile"].status == "noncompliant"
     fixed = canadian_profile().model_copy(update={"email": "jose@nguyen-tutoring.example.ca"})
-    c = customers.save_inputs(engine, c.key, c.version, profile=fixed)
+    c = rt.desk.save_step(c.key, c.version, "profile", fixed)
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["brand"] == "FAILED", c.state.statuses
-    c = customers.save_inputs(engine, c.key, c.version, bundle=canadian_bundle())
+    c = rt.desk.save_step(c.key, c.version, "bundle", canadian_bundle())
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
@@ -151,7 +150,7 @@ async def canada_corrections(rt: Runtime) -> None:
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["campaign"] == "FAILED", c.state.statuses
-    customers.save_inputs(engine, c.key, c.version, campaign=good_campaign)
+    rt.desk.save_step(c.key, c.version, "campaign", good_campaign)
     await settle(rt, c.key)
     assert engine.summary(engine.load(c.key)).done
     done = {e.action for e in rt.store.journal(c.key) if e.state == "done"}
@@ -175,7 +174,7 @@ class LoseFirstAnswer(httpx.AsyncBaseTransport):
 
 
 async def lost_answers(rt: Runtime) -> None:
-    c = customers.create(rt.engine, f.profile(email="lost@example.com"), f.bundle(mobile_phone="+12065550177"),
+    c = rt.desk.create(f.profile(email="lost@example.com"), f.bundle(mobile_phone="+12065550177"),
                          f.campaign(phone_number="+12065550103"))
     await settle(rt, c.key, rounds=60, retry_failed=True)
     assert rt.engine.summary(rt.engine.load(c.key)).done
@@ -188,7 +187,7 @@ async def lists_filters_and_paging(rt: Runtime) -> None:
     keys = []
     for i, (profile, bundle) in enumerate(((f.profile(), f.bundle()), (canadian_profile(), canadian_bundle()))):
         campaign = f.campaign(phone_number=f"+1206555010{i}")
-        c = customers.create(rt.engine, profile, bundle, campaign)
+        c = rt.desk.create(profile, bundle, campaign)
         await settle(rt, c.key)
         keys.append(c.key)
     c = rt.engine.load(keys[1])
@@ -224,7 +223,7 @@ async def lists_filters_and_paging(rt: Runtime) -> None:
 async def direct_calls(rt: Runtime) -> None:
     """What the flow does not send: the live primary-profile check, a supporting-document update, refresh."""
     assert await rt.engine.check_primary() == []
-    c = customers.create(rt.engine, canadian_profile(), canadian_bundle(), canadian_campaign("+12065550104"))
+    c = rt.desk.create(canadian_profile(), canadian_bundle(), canadian_campaign("+12065550104"))
     await settle(rt, c.key)
     s = rt.engine.load(c.key).state.sids
     await rt.client.call("update_supporting_document", {
@@ -237,7 +236,7 @@ async def direct_calls(rt: Runtime) -> None:
 
 async def twilio_errors(rt: Runtime) -> None:
     """Well-formed requests the sandbox refuses the way Twilio does: each must raise TwilioError."""
-    c = customers.create(rt.engine, f.profile(), f.bundle(), f.campaign())
+    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
     await rt.engine.advance(c.key)  # stops at the brand, PENDING
     s = rt.engine.load(c.key).state.sids
     missing = "BU" + "0" * 32

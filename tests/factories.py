@@ -46,3 +46,11 @@ def csv_row(key: str, **overrides: str) -> dict[str, str]:
         "has_embedded_links": "false", "has_embedded_phone": "false", "phone_number": "",
     }
     return {**row, **overrides}
+
+
+def derived(key: str, **columns: Any) -> dict[str, Any]:
+    """A store row's derived columns as the domain writes them, search text included (for store-level tests)."""
+    from wizard.customer.search import search_text
+
+    return columns | {"search": search_text(key, *(columns.get(c) for c in ("name", "email", "phone", "mobile",
+                                                                             "brand")))}

@@ -155,9 +155,8 @@ SCENARIOS = (
 
 def create(rt: Any, scenario: Scenario, key: str = KEY) -> str:
     from tests import factories as f
-    from wizard.flow import customers
 
-    return customers.create(rt.engine, f.profile(**scenario.profile), f.bundle(**scenario.bundle),
+    return rt.desk.create(f.profile(**scenario.profile), f.bundle(**scenario.bundle),
                             f.campaign(**scenario.campaign), key=key).key
 
 
@@ -169,7 +168,6 @@ async def drive_scenario(rt: Any, key: str, scenario: Scenario, *, rounds: int =
     `sandbox` is the served sandbox of a live-mode runtime (default: the runtime's own).
     """
     from tests import factories as f
-    from wizard.flow import customers
 
     command = command if command is not None else ["advance"]
     sandbox = sandbox or rt.sandbox
@@ -185,7 +183,8 @@ async def drive_scenario(rt: Any, key: str, scenario: Scenario, *, rounds: int =
         if summary.kind == "fix" and scenario.fix and not fixed:
             models = {"profile": f.profile, "bundle": f.bundle, "campaign": f.campaign}
             steps = {step: models[step](**values) for step, values in scenario.fix.items()}
-            customers.save_inputs(rt.engine, key, c.version, **steps)
+            for step, model in steps.items():
+                c = rt.desk.save_step(key, c.version, step, model)
             fixed = True
             continue
         if summary.kind == "customer":
@@ -395,7 +394,6 @@ async def _operator(home: str, name: str, rounds: int) -> dict[str, Any]:
     through would undo the other's edit. A refused save is reloaded and made again, as the app's form does.
     """
     from storage.store import StaleWrite
-    from wizard.flow import customers
     from wizard.sandbox import SandboxError
     from wizard.session.runtime import Runtime
 
@@ -417,7 +415,7 @@ async def _operator(home: str, name: str, rounds: int) -> dict[str, Any]:
                 for _attempt in range(5):
                     try:
                         edited = c.profile.model_copy(update={field_name: value})
-                        saved = customers.save_inputs(rt.engine, key, c.version, profile=edited)
+                        saved = rt.desk.save_step(key, c.version, "profile", edited)
                         out["saved"].append([key, field_name, value, saved.version])
                         break
                     except StaleWrite as refused:

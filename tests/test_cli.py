@@ -81,7 +81,7 @@ def test_import_reports_bad_rows_with_row_and_field_and_keeps_good_ones(capsys, 
     rows = [f.csv_row("A1"), f.csv_row("A2", phone="12345", region="ZZ"), f.csv_row("A3")]
     code, out, err = run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
     assert code == 0
-    assert "Imported 2 customer(s): A1, A3" in out
+    assert "Imported 2 customer(s): A1 … A3" in out
     assert "row 3, phone:" in err and "row 3, region:" in err
     assert [r["key"] for r in json.loads(run(capsys, "list", "--json")[1])] == ["A1", "A3"]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Clock
-from wizard import examples
-from wizard.list_rows import AWAITING_OTP, otp_left
-from wizard.sandbox import SandboxError
+from wizard.customer.stages import AWAITING_OTP
+from wizard.errors import OperatorError
+from wizard.listing import otp_left
 from wizard.session.runtime import Runtime
 
 WHERE = {
@@ -25,7 +25,7 @@ WHERE = {
 
 
 async def test_examples_land_one_at_each_point_of_the_flow(runtime: Runtime) -> None:
-    keys = await examples.load(runtime)
+    keys = await runtime.desk.load_examples()
     assert keys == [f"C{n:05d}" for n in range(1, 8)]
     found = {}
     for key in keys:
@@ -41,10 +41,10 @@ async def test_examples_land_one_at_each_point_of_the_flow(runtime: Runtime) -> 
 
 async def test_examples_are_deterministic(runtime: Runtime, tmp_path: Path) -> None:
     progress: list[str] = []
-    await examples.load(runtime, progress.append)
+    await runtime.desk.load_examples(progress.append)
     assert progress == list(WHERE)
     async with Runtime.open(home=tmp_path / "again", mode="sandbox", now=Clock()) as again:
-        await examples.load(again)
+        await again.desk.load_examples()
         assert listed(again) == listed(runtime)
     assert listed(runtime)["C00003"][1:] == ("APPROVED/UNVERIFIED", 0, "4 h left")  # the passcode runs out soon
     assert listed(runtime)["C00005"][1:] == ("APPROVED/UNVERIFIED", 4, "23 h left")
@@ -58,6 +58,6 @@ def listed(rt: Runtime) -> dict[str, tuple[object, ...]]:
 
 
 async def test_examples_refuse_live_mode(runtime: Runtime) -> None:
-    with pytest.raises(SandboxError, match="sandbox only"):
-        await examples.load(replace(runtime, sandbox=None))
+    with pytest.raises(OperatorError, match="sandbox only"):
+        await replace(runtime, sandbox=None).desk.load_examples()
     assert runtime.store.count() == 0

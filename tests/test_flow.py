@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from tests import factories as f
 from tests.flowkit import CREATES, drive, owned
-from wizard.flow import customers
 from wizard.flow.status import summarize
 
 REFERENCE_CALLS = {
@@ -17,7 +16,7 @@ REFERENCE_CALLS = {
 
 
 async def test_happy_path_reaches_a_verified_campaign_with_one_of_each_resource(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert c.state.statuses["campaign"] == "VERIFIED"
@@ -30,7 +29,7 @@ async def test_happy_path_reaches_a_verified_campaign_with_one_of_each_resource(
 
 
 async def test_journal_has_no_more_calls_than_the_reference_sequence_plus_reads(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     await drive(runtime, c.key)
     journal = runtime.store.journal(c.key)
     assert all(e.state == "done" for e in journal)
@@ -42,7 +41,7 @@ async def test_journal_has_no_more_calls_than_the_reference_sequence_plus_reads(
 
 
 async def test_submission_order_follows_twilio_walkthrough(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     await drive(runtime, c.key)
     order = [e.action for e in runtime.store.journal(c.key) if not e.action.endswith(".read")]
     assert order[:9] == [
@@ -56,7 +55,7 @@ async def test_submission_order_follows_twilio_walkthrough(runtime):
 
 
 async def test_customer_without_later_steps_waits_for_the_operator(runtime):
-    c = customers.create(runtime.engine, f.profile())
+    c = runtime.desk.create(f.profile())
     await runtime.engine.advance(c.key)
     s = runtime.engine.summary(runtime.engine.load(c.key))
     assert (s.stage, s.kind) == (2, "operator")
@@ -65,7 +64,7 @@ async def test_customer_without_later_steps_waits_for_the_operator(runtime):
 
 
 async def test_noncompliant_evaluation_is_fixed_in_place(runtime):
-    c = customers.create(runtime.engine, f.profile(street="1 Noncompliant Way"), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     s = runtime.engine.summary(c)
@@ -74,7 +73,7 @@ async def test_noncompliant_evaluation_is_fixed_in_place(runtime):
     assert problems and any(p.field == "street" for p in problems)
     address = c.state.sids["address"]
 
-    c = customers.save_inputs(runtime.engine, c.key, c.version, profile=f.profile(street="1 Compliant Way"))
+    c = runtime.desk.save_step(c.key, c.version, "profile", f.profile(street="1 Compliant Way"))
     await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     assert c.state.sids["address"] == address
@@ -88,19 +87,19 @@ async def test_noncompliant_evaluation_is_fixed_in_place(runtime):
 
 
 async def test_noncompliant_bundle_is_fixed_by_updating_its_end_user(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(brand_name="Noncompliant Zoë"), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(brand_name="Noncompliant Zoë"), f.campaign())
     await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     assert runtime.engine.summary(c).stage == 2
     assert c.state.evaluations["bundle"].status == "noncompliant"
-    c = customers.save_inputs(runtime.engine, c.key, c.version, bundle=f.bundle())
+    c = runtime.desk.save_step(c.key, c.version, "bundle", f.bundle())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert owned(runtime, c.key) == CREATES
 
 
 async def test_rejected_profile_is_corrected_and_resubmitted(runtime):
-    c = customers.create(runtime.engine, f.profile(email="zoe+reject@example.com"), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(email="zoe+reject@example.com"), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     runtime.sandbox.advance_clock(timedelta(hours=3))
     await runtime.engine.advance(c.key)
@@ -108,7 +107,7 @@ async def test_rejected_profile_is_corrected_and_resubmitted(runtime):
     s = runtime.engine.summary(c)
     assert c.state.statuses["profile"] == "twilio-rejected"
     assert (s.stage, s.kind) == (1, "fix") and "rejected" in s.next_action
-    c = customers.save_inputs(runtime.engine, c.key, c.version, profile=f.profile())
+    c = runtime.desk.save_step(c.key, c.version, "profile", f.profile())
     await runtime.engine.advance(c.key)
     actions = [e.action for e in runtime.store.journal(c.key)]
     assert actions.count("profile.create") == 1
@@ -117,13 +116,13 @@ async def test_rejected_profile_is_corrected_and_resubmitted(runtime):
 
 
 async def test_failed_brand_is_fixed_and_resubmitted(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(brand_name="Failsafe Zoë"), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(brand_name="Failsafe Zoë"), f.campaign())
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert c.state.statuses["brand"] == "FAILED"
     assert (s.stage, s.kind) == (3, "fix") and "30701" in s.next_action
     brand = c.state.sids["brand"]
-    c = customers.save_inputs(runtime.engine, c.key, c.version, bundle=f.bundle())
+    c = runtime.desk.save_step(c.key, c.version, "bundle", f.bundle())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert c.state.sids["brand"] == brand and c.state.brand_resubmits == 1
@@ -131,7 +130,7 @@ async def test_failed_brand_is_fixed_and_resubmitted(runtime):
 
 
 async def test_lapsed_otp_is_resent_and_then_verified(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     runtime.sandbox.advance_clock(timedelta(hours=1))
     await runtime.engine.advance(c.key)
@@ -150,7 +149,7 @@ async def test_lapsed_otp_is_resent_and_then_verified(runtime):
 
 
 async def test_otp_resend_is_refused_before_the_brand_is_approved(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     report = await runtime.engine.resend_otp(c.key)
     assert report.error and "APPROVED" in report.error
@@ -160,12 +159,12 @@ async def test_otp_resend_is_refused_before_the_brand_is_approved(runtime):
 async def test_failed_campaign_is_updated_not_recreated(runtime):
     bad = f.campaign(samples=["Zoë's Dog Walking: cannabis treats for Rex are in. Reply STOP to opt out.",
                               "Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out."])
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), bad)
+    c = runtime.desk.create(f.profile(), f.bundle(), bad)
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert c.state.statuses["campaign"] == "FAILED"
     assert (s.stage, s.kind) == (4, "fix") and "30897" in s.next_action
-    c = customers.save_inputs(runtime.engine, c.key, c.version, campaign=f.campaign())
+    c = runtime.desk.save_step(c.key, c.version, "campaign", f.campaign())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     actions = [e.action for e in runtime.store.journal(c.key)]
@@ -175,18 +174,18 @@ async def test_failed_campaign_is_updated_not_recreated(runtime):
 
 
 async def test_unknown_phone_number_waits_for_a_fix(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(phone_number="+12065550199"))
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number="+12065550199"))
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert (s.stage, s.kind) == (4, "fix") and "+12065550199" in s.next_action
-    c = customers.save_inputs(runtime.engine, c.key, c.version, campaign=f.campaign())
+    c = runtime.desk.save_step(c.key, c.version, "campaign", f.campaign())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
 
 
 async def test_phone_number_given_as_a_sid_skips_the_lookup(runtime):
     number = runtime.sandbox.owned_numbers()[2]["sid"]
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(phone_number=number))
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number=number))
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert c.state.sids["service_number"] == number
@@ -194,7 +193,7 @@ async def test_phone_number_given_as_a_sid_skips_the_lookup(runtime):
 
 
 async def test_fourth_brand_on_one_mobile_number_is_blocked(runtime):
-    keys = [customers.create(runtime.engine, f.profile(email=f"p{i}@example.com"), f.bundle(), f.campaign()).key
+    keys = [runtime.desk.create(f.profile(email=f"p{i}@example.com"), f.bundle(), f.campaign()).key
             for i in range(4)]
     for key in keys[:3]:
         await runtime.engine.advance(key)
@@ -207,7 +206,7 @@ async def test_fourth_brand_on_one_mobile_number_is_blocked(runtime):
 
 async def test_brand_is_registered_with_skip_automatic_sec_vet_and_mock_when_asked(runtime):
     runtime.engine.mock_brand = True
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     brand = next(b for b in runtime.sandbox.dump()["brand_registrations"]
                  if b["sid"] == runtime.engine.load(c.key).state.sids["brand"])
@@ -216,7 +215,7 @@ async def test_brand_is_registered_with_skip_automatic_sec_vet_and_mock_when_ask
 
 
 async def test_refresh_all_reads_lists_not_one_call_per_customer(runtime):
-    keys = [customers.create(runtime.engine, f.profile(email=f"r{i}@example.com"),
+    keys = [runtime.desk.create(f.profile(email=f"r{i}@example.com"),
                              f.bundle(mobile_phone=f"+1206555{1200 + i}")).key for i in range(6)]
     for key in keys:
         await runtime.engine.advance(key)
@@ -239,7 +238,7 @@ async def test_refresh_all_reads_lists_not_one_call_per_customer(runtime):
 
 
 async def test_summary_is_derived_without_any_call(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     s = summarize(c, runtime.engine.context(c))
     assert (s.stage, s.kind, s.next_action) == (1, "ready", "Ready to create the starter profile.")
     assert runtime.store.journal(c.key) == []
@@ -247,7 +246,7 @@ async def test_summary_is_derived_without_any_call(runtime):
 
 async def test_mobile_that_is_one_of_the_accounts_numbers_is_not_submitted(runtime):
     own = runtime.sandbox.owned_numbers()[0]["phone_number"]
-    c = customers.create(runtime.engine, f.profile(), f.bundle(mobile_phone=own), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(mobile_phone=own), f.campaign())
     report = await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     assert report.summary.kind == "fix" and report.summary.stage == 2
@@ -258,7 +257,7 @@ async def test_mobile_that_is_one_of_the_accounts_numbers_is_not_submitted(runti
 async def test_warnings_do_not_stop_a_submission(runtime):
     quiet = f.campaign(samples=["Your walk with Rex is booked for 3pm tomorrow.",
                                 "Rex had a great walk today, see you next week."])
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), quiet)
+    c = runtime.desk.create(f.profile(), f.bundle(), quiet)
     assert {x.severity for x in runtime.engine.findings(c)} == {"warn"}
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
@@ -267,7 +266,7 @@ async def test_warnings_do_not_stop_a_submission(runtime):
 async def test_a_blocking_campaign_finding_stops_only_the_campaign(runtime):
     linked = f.campaign(samples=["Zoë's Dog Walking: book at https://bit.ly/rex now. Reply STOP to opt out.",
                                  "Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out."])
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), linked)
+    c = runtime.desk.create(f.profile(), f.bundle(), linked)
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert c.state.statuses["identity"] == "VERIFIED" and "campaign" not in c.state.sids
@@ -276,31 +275,31 @@ async def test_a_blocking_campaign_finding_stops_only_the_campaign(runtime):
 
 
 async def test_clearing_the_second_address_line_clears_it_at_twilio(runtime):
-    c = customers.create(runtime.engine, f.profile(street="1 Noncompliant Way", street2="Apt 4"), f.bundle())
+    c = runtime.desk.create(f.profile(street="1 Noncompliant Way", street2="Apt 4"), f.bundle())
     await runtime.engine.advance(c.key)
-    c = customers.save_inputs(runtime.engine, c.key, runtime.engine.load(c.key).version,
-                              profile=f.profile(street="1 Compliant Way", street2=None))
+    c = runtime.desk.save_step(c.key, runtime.engine.load(c.key).version, "profile",
+                               f.profile(street="1 Compliant Way", street2=None))
     await runtime.engine.advance(c.key)
     address = next(a for a in runtime.sandbox.dump()["addresses"] if a["sid"] == c.state.sids["address"])
     assert address["street"] == "1 Compliant Way" and not address["street_secondary"]
 
 
 async def test_changing_the_country_of_an_existing_address_waits_for_the_operator(runtime):
-    c = customers.create(runtime.engine, f.profile(street="1 Noncompliant Way"), f.bundle())
+    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"), f.bundle())
     await runtime.engine.advance(c.key)
     canadian = f.profile(street="1 Bay St", city="Toronto", region="ON", postal_code="M5V 2T6", country="CA")
-    c = customers.save_inputs(runtime.engine, c.key, runtime.engine.load(c.key).version, profile=canadian)
+    c = runtime.desk.save_step(c.key, runtime.engine.load(c.key).version, "profile", canadian)
     report = await runtime.engine.advance(c.key)
     assert report.summary.kind == "fix" and "another country" in report.summary.next_action
     assert "profile.update_address" not in [e.action for e in runtime.store.journal(c.key)]
 
 
 async def test_the_messaging_service_is_named_by_the_operator_and_keeps_the_key(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(service_name="Zoë's Dog Walking texts"))
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(service_name="Zoë's Dog Walking texts"))
     c = await drive(runtime, c.key)
     [service] = [s for s in runtime.sandbox.dump()["messaging_services"] if s["sid"] == c.state.sids["service"]]
     assert service["friendly_name"] == f"Zoë's Dog Walking texts · a2p:{c.key}:service"
-    unnamed = customers.create(runtime.engine, f.profile(email="b@example.com"), f.bundle(brand_name="B" * 70),
+    unnamed = runtime.desk.create(f.profile(email="b@example.com"), f.bundle(brand_name="B" * 70),
                                f.campaign())
     await drive(runtime, unnamed.key)
     name = next(s["friendly_name"] for s in runtime.sandbox.dump()["messaging_services"]

@@ -16,9 +16,8 @@ from storage.migrations import MIGRATIONS
 from storage.pages import ORDERS, Listing, Query
 from storage.store import Record, Store
 from tests import factories as f
-from tests.factories import FROZEN
-from wizard.flow import customers
-from wizard.list_rows import ATTENTION
+from tests.factories import FROZEN, derived
+from wizard.customer.stages import ATTENTION
 from wizard.listing import CustomerList, ListQuery, StageCounts, ago, row
 from wizard.session.runtime import Runtime
 
@@ -41,7 +40,8 @@ def summary(n: int, rng: random.Random) -> dict[str, Any]:
 def store(tmp_path: Path) -> Store:
     s = Store(tmp_path / "store.db")
     rng = random.Random(3)
-    s.insert_many(Record(f"C{n:05d}", summary=summary(n, rng), updated_at=f"2026-11-{1 + n % 28:02d}T10:00:00Z")
+    s.insert_many(Record(f"C{n:05d}", derived=derived(f"C{n:05d}", **summary(n, rng)),
+                         updated_at=f"2026-11-{1 + n % 28:02d}T10:00:00Z")
                   for n in range(1, 1201))
     yield s
     s.close()
@@ -153,11 +153,11 @@ def test_a_count_no_longer_wanted_is_stopped(store: Store) -> None:
 
 
 def test_the_search_index_follows_inserts_updates_and_deletes(runtime: Runtime) -> None:
-    c = customers.create(runtime.engine, f.profile(first_name="Winifred"))
+    c = runtime.desk.create(f.profile(first_name="Winifred"))
     lst = Listing(runtime.store.path)
     try:
         assert lst.total(Query("winifred")) == 1
-        customers.save_inputs(runtime.engine, c.key, c.version, profile=f.profile(first_name="Bartholomew"))
+        runtime.desk.save_step(c.key, c.version, "profile", f.profile(first_name="Bartholomew"))
         assert lst.total(Query("winifred")) == 0
         assert lst.total(Query("bartholomew")) == 1
         with runtime.store.transaction() as db:
@@ -174,9 +174,9 @@ def test_bulk_insert_keeps_every_index_and_trigger(tmp_path: Path) -> None:
     schema = "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'customers' ORDER BY name"
     with s.transaction() as db:
         before = db.execute(schema).fetchall()
-    assert s.insert_many(Record(f"B{n}", summary={"name": f"Bulk {n}"}) for n in range(50)) == 50
-    assert s.insert_many([Record("B50", summary={"name": "Bulk 50"})]) == 1
-    s.insert(Record("B51", summary={"name": "Single 51"}))
+    assert s.insert_many(Record(f"B{n}", derived=derived(f"B{n}", name=f"Bulk {n}")) for n in range(50)) == 50
+    assert s.insert_many([Record("B50", derived=derived("B50", name="Bulk 50"))]) == 1
+    s.insert(Record("B51", derived=derived("B51", name="Single 51")))
     with s.transaction() as db:
         assert db.execute(schema).fetchall() == before
         db.execute("INSERT INTO customers_fts(customers_fts, rank) VALUES ('integrity-check', 1)")
@@ -209,10 +209,10 @@ def test_a_passcode_running_out_between_saves_needs_action_and_comes_first(runti
     waiting = {"stage": 3, "step_status": "APPROVED/UNVERIFIED", "attention": ATTENTION["customer"], "done": 0,
                "next_action": "Waiting for the customer to reply YES."}
     runtime.store.insert_many([
-        Record("C00001", summary=waiting | {"name": "Fresh", "otp_sent_at": (now - timedelta(hours=2)).isoformat()}),
-        Record("C00002", summary={"name": "Ready", "stage": 1, "attention": ATTENTION["ready"], "done": 0,
+        Record("C00001", derived=waiting | {"name": "Fresh", "otp_sent_at": (now - timedelta(hours=2)).isoformat()}),
+        Record("C00002", derived={"name": "Ready", "stage": 1, "attention": ATTENTION["ready"], "done": 0,
                                   "step_status": "not started", "next_action": "Ready."}),
-        Record("C00003", summary=waiting | {"name": "Stale", "otp_sent_at": (now - timedelta(hours=20)).isoformat()}),
+        Record("C00003", derived=waiting | {"name": "Stale", "otp_sent_at": (now - timedelta(hours=20)).isoformat()}),
     ])
     lst = CustomerList(runtime.store.path, runtime.engine.clock)
     try:
@@ -257,8 +257,8 @@ def test_stage_counts_label() -> None:
 
 
 def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tmp_path: Path) -> None:
-    customers.create(runtime.engine, f.profile(first_name="Ann"))
-    customers.create(runtime.engine, f.profile(first_name="Bob"))
+    runtime.desk.create(f.profile(first_name="Ann"))
+    runtime.desk.create(f.profile(first_name="Bob"))
     lst = CustomerList(runtime.store.path, runtime.engine.clock)
     out = tmp_path / "out.csv"
     assert lst.export_csv(ListQuery("ann"), out) == 1

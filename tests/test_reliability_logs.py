@@ -15,7 +15,6 @@ from pathlib import Path
 from tests import factories as f
 from tests.reliabilitykit import cli
 from tests.test_reliability_faults import FaultsOn, engine_with
-from wizard.flow import customers
 from wizard.sandbox import FaultPlan
 from wizard.sandbox.faults import FaultInjector
 
@@ -41,7 +40,7 @@ async def test_every_request_is_logged_with_its_outcome_and_nothing_personal(run
     runtime.sandbox.fault_injector = FaultInjector(FaultPlan(lost=0.2, server_error=0.1, too_many=0.1, seed=11))
     transport = FaultsOn(runtime.sandbox, 10_000, None)
     engine = engine_with(runtime, transport)
-    c = customers.create(engine, f.profile(), f.bundle(), f.campaign())
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     for _ in range(12):
         await engine.advance(c.key)
         if engine.summary(engine.load(c.key)).kind == "customer":

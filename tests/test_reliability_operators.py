@@ -23,7 +23,6 @@ from storage.store import StaleWrite
 from tests import factories as f
 from tests.flowkit import CREATES, owned
 from tests.reliabilitykit import ROOT, check_one_of_each, scratch_dir
-from wizard.flow import customers
 from wizard.flow.engine import Engine
 from wizard.sandbox import Sandbox, SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
@@ -37,7 +36,7 @@ def _create_customers(rt: Runtime, n: int) -> list[str]:
     numbers = [x["phone_number"] for x in rt.sandbox.owned_numbers()]
     numbers += [f"+1206555{6000 + i}" for i in range(max(0, n - len(numbers)))]
     rt.sandbox.buy_numbers(numbers[5:])
-    return [customers.create(rt.engine, f.profile(email=f"op{i}@example.com", street=f"{200 + i} Pine St"),
+    return [rt.desk.create(f.profile(email=f"op{i}@example.com", street=f"{200 + i} Pine St"),
                              f.bundle(mobile_phone=f"+1206555{7000 + i}"),
                              f.campaign(phone_number=numbers[i])).key for i in range(n)]
 
@@ -46,12 +45,12 @@ async def test_a_save_from_a_stale_copy_is_refused_with_a_clear_message(isolated
     first = Runtime.open(home=isolated, mode="sandbox")
     second = Runtime.open(home=isolated, mode="sandbox")  # another operator: its own connection
     try:
-        key = customers.create(first.engine, f.profile(), f.bundle(), f.campaign()).key
+        key = first.desk.create(f.profile(), f.bundle(), f.campaign()).key
         mine = first.engine.load(key)
         theirs = second.engine.load(key)
-        customers.save_inputs(second.engine, key, theirs.version, profile=f.profile(city="Tacoma"))
+        second.desk.save_step(key, theirs.version, "profile", f.profile(city="Tacoma"))
         with pytest.raises(StaleWrite, match=r"changed elsewhere .* reload it and make your change again"):
-            customers.save_inputs(first.engine, key, mine.version, profile=f.profile(street2="Suite 5"))
+            first.desk.save_step(key, mine.version, "profile", f.profile(street2="Suite 5"))
         stored = first.engine.load(key)
         assert (stored.profile.city, stored.profile.street2) == ("Tacoma", None)
         assert stored.version == theirs.version + 1
@@ -78,7 +77,7 @@ async def test_one_engine_never_runs_one_customer_twice_at_once(runtime):
                           transport=NetworkTransport(runtime.sandbox))
     engine = Engine(runtime.store, client, primary_profile_sid=runtime.sandbox.PRIMARY_PROFILE_SID,
                     clock=runtime.sandbox.clock)
-    key = customers.create(engine, f.profile(), f.bundle(), f.campaign()).key
+    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
     first, second = await asyncio.gather(engine.advance(key), engine.advance(key))
     refused = [r for r in (first, second) if r.error]
     assert len(refused) == 1 and "Another operator" in refused[0].error
@@ -99,7 +98,7 @@ def _dead_pid() -> int:
     (lambda: "an-owner-from-an-older-version", False),
 ])
 async def test_a_lease_is_taken_over_only_from_a_dead_local_process(runtime, clock, owner, taken_over: bool):
-    key = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign()).key
+    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
     now = clock()
     assert runtime.store.claim(key, owner(), (now + timedelta(minutes=10)).isoformat(), now.isoformat())
     report = await runtime.engine.advance(key)
@@ -113,7 +112,7 @@ async def test_a_lease_is_taken_over_only_from_a_dead_local_process(runtime, clo
 
 async def test_a_run_that_lost_its_lease_stops_before_its_next_call(runtime):
     """A run longer than its lease (slow answers, back-off) may be taken over; it must then stop at once."""
-    key = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign()).key
+    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
     store, engine = runtime.store, runtime.engine
 
     def taken_over(outcome) -> None:

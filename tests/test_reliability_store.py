@@ -30,7 +30,7 @@ from tests.reliabilitykit import (
     served_sandbox,
 )
 from wizard.customer.record import Customer
-from wizard.flow import customers
+from wizard.flow.records import DERIVATION
 from wizard.session.runtime import Runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -71,6 +71,11 @@ async def test_a_store_of_every_earlier_version_migrates_with_nothing_lost(isola
     rt = Runtime.open(home=isolated, mode="sandbox")  # and the app works on it: C00001 goes all the way
     try:
         assert {row["key"] for row in rt.store.summaries()} == {"C00001", "C00002"}
+        # the columns lookups count by were derived again from the JSON when the domain connected
+        lookups = {r.key: r.derived for r in map(rt.store.get, ("C00001", "C00002"))}
+        assert {k: (d["derived"], d["address_key"], d["registered"]) for k, d in lookups.items()} == {
+            "C00001": (DERIVATION, "123 pine st|98101|US", 0), "C00002": (DERIVATION, "123 pine st|98101|US", 0)}
+        assert "lefevre" in lookups["C00001"]["search"] and lookups["C00001"]["campaign_number"] == "+12065550100"
         await drive_scenario(rt, "C00001", SCENARIOS[0])
         assert await check_one_of_each(rt, "C00001") == []
     finally:
@@ -252,7 +257,7 @@ async def test_a_full_disk_in_the_middle_of_advancing_loses_nothing(isolated: Pa
         for name, value in live.env.items():
             monkeypatch.setenv(name, value)
         rt = Runtime.open(home=isolated)
-        key = customers.create(rt.engine, f.profile(), f.bundle(), f.campaign()).key
+        key = rt.desk.create(f.profile(), f.bundle(), f.campaign()).key
         await rt.aclose()
         store = isolated / "a2p-wizard.db"
         outcomes = []
@@ -295,7 +300,7 @@ async def test_the_store_s_wal_and_shm_files_are_private_too(tmp_path: Path):
     old = os.umask(0)
     try:
         rt = Runtime.open(home=tmp_path / "a2p", mode="sandbox")
-        customers.create(rt.engine, f.profile())
+        rt.desk.create(f.profile())
         side = sorted((tmp_path / "a2p").glob("*-[ws][ah][lm]"))
         assert [p.name for p in side] == ["a2p-wizard.db-shm", "a2p-wizard.db-wal", "sandbox.db-shm",
                                           "sandbox.db-wal"]

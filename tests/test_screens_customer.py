@@ -13,26 +13,27 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, TextArea
 
-from screens.customer_screen import CustomerScreen, RunLog
+from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
 from screens.palette import ScreenKeys
-from screens.steps.base import BundleForm, ProfileForm
 from screens.steps.brand import BrandPanel
+from screens.steps.bundle import BundleForm
 from screens.steps.campaign import CampaignForm
+from screens.steps.profile import ProfileForm
 from screens.widgets.fields import FindingsLine, FormField
+from screens.widgets.timeline import RunLog
 from tests import factories as f
-from wizard.flow import customers
 from wizard.session.runtime import Runtime
 
 SIZE = (120, 40)
 
 
 class CustomerApp(App[None]):
-    """The smallest app that hosts the Customer screen: it only needs `runtime`."""
+    """The smallest app that hosts the Customer screen (screens.handle.Host: the desk and the start-up)."""
 
     def __init__(self, runtime: Runtime, key: str | None) -> None:
         super().__init__()
-        self.runtime = runtime
+        self.desk, self.startup = runtime.desk, runtime.startup
         self.key = key
         self.closed = False
 
@@ -103,7 +104,7 @@ async def put(pilot: Pilot, name: str, text: str) -> None:
 
 async def advanced_to_otp(runtime: Runtime, **campaign: Any) -> str:
     """A customer whose brand is APPROVED and waits for the customer's YES."""
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(**campaign) if campaign else None)
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(**campaign) if campaign else None)
     await runtime.engine.advance(c.key)
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=6))
@@ -208,7 +209,7 @@ async def test_saving_step_1_creates_the_customer_and_advances_it_with_a_live_ch
 
 
 async def test_escape_keeps_what_was_typed_and_reopening_restores_it(runtime):
-    c = customers.create(runtime.engine, f.profile())
+    c = runtime.desk.create(f.profile())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -250,12 +251,12 @@ async def test_a_new_customer_typed_but_not_saved_is_kept_for_the_session(runtim
 
 
 async def test_someone_else_saving_first_is_reported_and_the_typing_survives(runtime):
-    c = customers.create(runtime.engine, f.profile())
+    c = runtime.desk.create(f.profile())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await screen(app).show_step(1)
-        customers.save_inputs(runtime.engine, c.key, c.version, profile=f.profile(city="Spokane"))
+        runtime.desk.save_step(c.key, c.version, "profile", f.profile(city="Spokane"))
         await type_into(pilot, "city", "Tacoma")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -271,9 +272,9 @@ async def test_someone_else_saving_first_is_reported_and_the_typing_survives(run
 
 
 async def test_resume_opens_at_the_step_where_the_customer_stands(runtime):
-    half = customers.create(runtime.engine, f.profile(), f.bundle())
+    half = runtime.desk.create(f.profile(), f.bundle())
     await runtime.engine.advance(half.key)  # brand registered, Twilio reviews it
-    fresh = customers.create(runtime.engine, f.profile(email="other@example.com"))
+    fresh = runtime.desk.create(f.profile(email="other@example.com"))
     await runtime.engine.advance(fresh.key)  # profile submitted, no bundle yet
     for key, step, view in ((half.key, 3, BrandPanel), (fresh.key, 2, BundleForm)):
         app = CustomerApp(runtime, key)
@@ -286,7 +287,7 @@ async def test_resume_opens_at_the_step_where_the_customer_stands(runtime):
 
 
 async def test_submitted_steps_are_read_only_and_the_keys_switch_steps(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    c = runtime.desk.create(f.profile(), f.bundle())
     await runtime.engine.advance(c.key)
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
@@ -309,7 +310,7 @@ async def test_submitted_steps_are_read_only_and_the_keys_switch_steps(runtime):
 
 
 async def test_the_brand_fee_is_confirmed_first_and_declining_sends_nothing(runtime):
-    c = customers.create(runtime.engine, f.profile())
+    c = runtime.desk.create(f.profile())
     await runtime.engine.advance(c.key)
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -333,7 +334,7 @@ async def test_the_brand_fee_is_confirmed_first_and_declining_sends_nothing(runt
 
 
 async def test_a_blocking_finding_is_shown_as_you_type_and_stops_the_submit(runtime):
-    c = customers.create(runtime.engine, f.profile())
+    c = runtime.desk.create(f.profile())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
@@ -353,7 +354,7 @@ async def test_a_blocking_finding_is_shown_as_you_type_and_stops_the_submit(runt
 
 
 async def test_a_warning_is_confirmed_once(runtime):
-    c = customers.create(runtime.engine, f.profile())
+    c = runtime.desk.create(f.profile())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -382,7 +383,7 @@ async def test_a_warning_is_confirmed_once(runtime):
 
 
 async def test_noncompliant_problems_appear_under_their_field_and_the_fix_updates_in_place(runtime):
-    c = customers.create(runtime.engine, f.profile(street="1 Noncompliant Way"))
+    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"))
     await runtime.engine.advance(c.key)
     address = runtime.engine.load(c.key).state.sids["address"]
     app = CustomerApp(runtime, c.key)
@@ -405,7 +406,7 @@ async def test_noncompliant_problems_appear_under_their_field_and_the_fix_update
 
 
 async def test_a_failed_brand_shows_the_playbook_and_the_field_to_fix(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
+    c = runtime.desk.create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
     await runtime.engine.advance(c.key)
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=6))
@@ -496,7 +497,7 @@ async def test_copy_message_puts_the_text_on_the_clipboard(runtime):
 
 
 async def test_campaign_samples_can_be_added_up_to_five_and_removed_down_to_two(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    c = runtime.desk.create(f.profile(), f.bundle())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
@@ -523,9 +524,9 @@ async def test_campaign_samples_can_be_added_up_to_five_and_removed_down_to_two(
 
 
 async def test_campaign_form_picks_a_free_number_and_saves(runtime):
-    taken = customers.create(runtime.engine, f.profile(email="a@example.com"), None,
+    taken = runtime.desk.create(f.profile(email="a@example.com"), None,
                              f.campaign(phone_number="+12065550100"))
-    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    c = runtime.desk.create(f.profile(), f.bundle())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -551,7 +552,7 @@ async def test_campaign_form_picks_a_free_number_and_saves(runtime):
 
 
 async def test_campaign_errors_name_the_sample_and_the_count(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    c = runtime.desk.create(f.profile(), f.bundle())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -568,7 +569,7 @@ async def test_campaign_errors_name_the_sample_and_the_count(runtime):
 
 
 async def test_an_unexpected_error_in_a_run_is_reported_not_fatal(runtime, monkeypatch):
-    c = customers.create(runtime.engine, f.profile())
+    c = runtime.desk.create(f.profile())
 
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
@@ -586,7 +587,7 @@ async def test_an_unexpected_error_in_a_run_is_reported_not_fatal(runtime, monke
 
 
 async def test_twilio_refusing_a_call_is_shown_in_plain_words(runtime):
-    c = customers.create(runtime.engine, f.profile(), f.bundle(), f.campaign(phone_number="+12065559999"))
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number="+12065559999"))
     from tests.flowkit import drive
 
     await drive(runtime, c.key)
@@ -600,7 +601,7 @@ async def test_twilio_refusing_a_call_is_shown_in_plain_words(runtime):
 
 @pytest.mark.parametrize("narrow", [True, False])
 async def test_activity_panel_beside_or_instead_of_the_step(runtime, narrow):
-    c = customers.create(runtime.engine, f.profile())
+    c = runtime.desk.create(f.profile())
     await runtime.engine.advance(c.key)
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=(80, 24) if narrow else SIZE) as pilot:
@@ -631,7 +632,7 @@ async def test_in_the_app_n_starts_a_customer_and_escape_returns_to_the_list(run
     from screens.app import WizardApp
     from screens.customer_list import CustomersScreen
 
-    customers.create(runtime.engine, f.profile(email="first@example.com"))  # no welcome offer on an empty list
+    runtime.desk.create(f.profile(email="first@example.com"))  # no welcome offer on an empty list
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -662,9 +663,9 @@ async def test_in_the_app_n_starts_a_customer_and_escape_returns_to_the_list(run
 async def test_fees_ahead_look_past_the_next_call(runtime):
     from wizard.flow.lookahead import fees_ahead, fees_ahead_fresh
 
-    only_profile = customers.create(runtime.engine, f.profile())
+    only_profile = runtime.desk.create(f.profile())
     assert fees_ahead(runtime.engine, only_profile) == []
-    both = customers.create(runtime.engine, f.profile(email="b@example.com"), f.bundle(mobile_phone="2065550177"))
+    both = runtime.desk.create(f.profile(email="b@example.com"), f.bundle(mobile_phone="2065550177"))
     [fee] = fees_ahead(runtime.engine, both)  # step 1 goes out first, and the same run registers the brand
     assert (fee.what, fee.amount, fee.certain) == ("brand registration", 4.0, False)
 
@@ -679,8 +680,8 @@ async def test_fees_ahead_look_past_the_next_call(runtime):
 async def test_numbers_held_by_other_customers_are_not_offered(runtime):
     from wizard.flow.numbers import available_numbers
 
-    mine = customers.create(runtime.engine, f.profile(), None, f.campaign(phone_number="+12065550103"))
-    customers.create(runtime.engine, f.profile(email="o@example.com"), None, f.campaign(phone_number="+12065550104"))
+    mine = runtime.desk.create(f.profile(), None, f.campaign(phone_number="+12065550103"))
+    runtime.desk.create(f.profile(email="o@example.com"), None, f.campaign(phone_number="+12065550104"))
     offered = {n.number for n in await available_numbers(runtime.engine, mine.key)}
     assert "+12065550103" in offered and "+12065550104" not in offered
     assert len(offered) == 4

@@ -23,7 +23,6 @@ from screens.widgets.virtual_table import VirtualTable
 from storage.store import Record
 from tests import factories as f
 from wizard import examples
-from wizard.flow import customers
 from wizard.listing import CustomerList, ListQuery, ListRow
 from wizard.session.runtime import Runtime
 from wizard.twilio.failures import TwilioError
@@ -67,7 +66,7 @@ def text_of(app: WizardApp, selector: str) -> str:
 
 
 async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -81,7 +80,7 @@ async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
 
 
 async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime) -> None:
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -94,7 +93,7 @@ async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime
 
 
 async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -122,7 +121,7 @@ async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
 
 
 async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) -> None:
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -149,7 +148,7 @@ async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) ->
 async def test_enter_opens_the_customer_and_the_list_reloads_on_return(runtime: Runtime) -> None:
     from screens.customer_screen import CustomerScreen
 
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     seen: list[Message] = []
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
@@ -179,7 +178,8 @@ def many(runtime: Runtime, count: int) -> None:
     """`count` customers ready for step 1, keys K00000… and names Pat 00000… in order."""
     summary = {"stage": 1, "step_status": "not started", "attention": 3, "done": 0,
                "next_action": "Ready: run advance to create the starter profile."}
-    runtime.store.insert_many(Record(f"K{n:05d}", summary=summary | {"name": f"Pat {n:05d}"}) for n in range(count))
+    runtime.store.insert_many(Record(f"K{n:05d}", derived=f.derived(f"K{n:05d}", **summary, name=f"Pat {n:05d}"))
+                              for n in range(count))
 
 
 async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Runtime) -> None:
@@ -253,7 +253,7 @@ async def test_reading_the_list_again_keeps_the_cursor_far_down(runtime: Runtime
 
 
 async def test_refresh_reads_statuses_in_a_worker(runtime: Runtime, monkeypatch: Any) -> None:
-    c = customers.create(runtime.engine, f.profile(), f.bundle())
+    c = runtime.desk.create(f.profile(), f.bundle())
     await runtime.engine.advance(c.key)  # up to the brand, which Twilio reviews for a few minutes
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=10))
@@ -278,8 +278,8 @@ async def test_refresh_reads_statuses_in_a_worker(runtime: Runtime, monkeypatch:
 
 
 async def test_export_writes_the_listed_customers_with_formulas_neutralised(runtime: Runtime) -> None:
-    customers.create(runtime.engine, f.profile(first_name="Ann", email="ann@example.com"))
-    customers.create(runtime.engine, f.profile(first_name="Bob", email="bob@example.com"))
+    runtime.desk.create(f.profile(first_name="Ann", email="ann@example.com"))
+    runtime.desk.create(f.profile(first_name="Bob", email="bob@example.com"))
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -318,7 +318,7 @@ async def test_first_start_offer_can_be_declined(runtime: Runtime) -> None:
 
 
 async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime) -> None:
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -337,7 +337,7 @@ async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime)
 
 
 async def test_help_lists_the_keys_of_the_screen(runtime: Runtime) -> None:
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -360,7 +360,7 @@ def failing(error: BaseException) -> Callable[..., Any]:
 
 
 async def test_worker_errors_become_notifications_not_crashes(runtime: Runtime, monkeypatch: Any) -> None:
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -380,7 +380,7 @@ async def test_worker_errors_become_notifications_not_crashes(runtime: Runtime, 
 
 
 async def test_the_command_palette_offers_the_screen_keys(runtime: Runtime) -> None:
-    customers.create(runtime.engine, f.profile())
+    runtime.desk.create(f.profile())
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -401,7 +401,7 @@ async def test_the_command_palette_offers_the_screen_keys(runtime: Runtime) -> N
 
 async def test_an_unbound_symbol_key_on_the_list_is_harmless(runtime: Runtime) -> None:
     """`@` once crashed the app: a method named `key_at` was taken as the handler of the `@` key."""
-    await examples.load(runtime)
+    await runtime.desk.load_examples()
     app = WizardApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

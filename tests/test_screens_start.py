@@ -9,7 +9,6 @@ import pytest
 
 from screens.app import WizardApp
 from screens.customer_list import CustomersScreen
-from wizard import examples
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Startup
 
@@ -31,7 +30,7 @@ def hold(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 async def test_the_list_is_painted_before_the_domain_is_connected(isolated, clock, monkeypatch):
     async with Runtime.open(home=isolated, now=clock) as rt:
-        await examples.load(rt)
+        await rt.desk.load_examples()
     held = hold(monkeypatch)
     startup = Startup.open(now=clock)
     app = WizardApp(startup)
@@ -42,7 +41,7 @@ async def test_the_list_is_painted_before_the_domain_is_connected(isolated, cloc
             assert isinstance(screen, CustomersScreen) and screen.table.total == 7
             assert "SANDBOX" in str(screen.query_one("ModeBanner").render())
             with pytest.raises(RuntimeError, match="not connected yet"):
-                app.runtime  # noqa: B018
+                app.desk  # noqa: B018
             app.simulate_key("n")  # opens the new customer once connected
             await pilot.pause()
             assert app.screen is screen
@@ -53,7 +52,7 @@ async def test_the_list_is_painted_before_the_domain_is_connected(isolated, cloc
                 if app.screen is not screen:
                     break
             assert type(app.screen).__name__ == "CustomerScreen"
-            assert app.runtime.engine.clock is startup.clock
+            assert app.desk.startup is startup  # connected on the installation the list was painted from
     finally:
         held.set()
         startup.close()

@@ -19,7 +19,6 @@ from screens.customer_screen import CustomerScreen
 from tests import factories as f
 from tests.conftest import Clock
 from tests.flowkit import drive
-from wizard.flow import customers
 from wizard.session.runtime import Runtime
 
 Setup = Callable[[Runtime], Awaitable[str | None]]
@@ -31,6 +30,7 @@ class SnapApp(App[None]):
     def __init__(self, runtime: Runtime, setup: Setup) -> None:
         super().__init__()
         self.runtime = runtime
+        self.desk, self.startup = runtime.desk, runtime.startup
         self._setup = setup
 
     async def on_mount(self) -> None:
@@ -71,13 +71,13 @@ async def new_customer(rt: Runtime) -> None:
 
 
 async def profile_submitted(rt: Runtime) -> str:
-    c = customers.create(rt.engine, f.profile())
+    c = rt.desk.create(f.profile())
     await rt.engine.advance(c.key)
     return c.key
 
 
 async def waiting_for_yes(rt: Runtime) -> str:
-    c = customers.create(rt.engine, f.profile(), f.bundle())
+    c = rt.desk.create(f.profile(), f.bundle())
     await rt.engine.advance(c.key)
     assert rt.sandbox is not None
     rt.sandbox.advance_clock(timedelta(minutes=6))
@@ -87,7 +87,7 @@ async def waiting_for_yes(rt: Runtime) -> str:
 
 
 async def campaign_to_fill(rt: Runtime) -> str:
-    c = customers.create(rt.engine, f.profile(), f.bundle(),
+    c = rt.desk.create(f.profile(), f.bundle(),
                          f.campaign(opt_out_message="You're unsubscribed from Zoë's Dog Walking texts.",
                                     opt_out_keywords=["STOP", "END"]))
     await rt.engine.advance(c.key)
@@ -95,7 +95,7 @@ async def campaign_to_fill(rt: Runtime) -> str:
 
 
 async def brand_failed(rt: Runtime) -> str:
-    c = customers.create(rt.engine, f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
+    c = rt.desk.create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
     await rt.engine.advance(c.key)
     assert rt.sandbox is not None
     rt.sandbox.advance_clock(timedelta(minutes=6))
@@ -104,7 +104,7 @@ async def brand_failed(rt: Runtime) -> str:
 
 
 async def done(rt: Runtime) -> str:
-    c = customers.create(rt.engine, f.profile(), f.bundle(), f.campaign())
+    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
     await drive(rt, c.key)
     return c.key
 

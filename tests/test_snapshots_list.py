@@ -25,7 +25,7 @@ class SnapshotApp(WizardApp):
         self.animation_level = "none"
 
     async def on_unmount(self) -> None:
-        await self.runtime.aclose()
+        await self.desk.aclose()
 
 
 @pytest.fixture

@@ -27,9 +27,9 @@ def test_new_store_is_private_wal_and_at_the_latest_schema(store):
 
 
 def test_insert_get_and_mutate_bump_the_version(store):
-    store.insert(Record("K1", inputs={"profile": {"first_name": "Zoë"}}, summary={"name": "Zoë", "stage": 1}))
+    store.insert(Record("K1", inputs={"profile": {"first_name": "Zoë"}}, derived={"name": "Zoë", "stage": 1}))
     r = store.get("K1")
-    assert (r.version, r.inputs["profile"]["first_name"], r.summary["name"]) == (1, "Zoë", "Zoë")
+    assert (r.version, r.inputs["profile"]["first_name"], r.derived["name"]) == (1, "Zoë", "Zoë")
     r2 = store.mutate("K1", lambda rec: replace(rec, state={"sids": {"profile": "BU1"}}))
     assert r2.version == 1 and store.get("K1").state == {"sids": {"profile": "BU1"}}  # state leaves it
     r3 = store.mutate("K1", lambda rec: replace(rec, inputs={"profile": {"first_name": "Zoé"}}))
@@ -90,15 +90,24 @@ def test_leases_keep_other_owners_out_until_they_expire(store):
     assert not store.claim("K1", "a", until="2026-01-01T00:20:00", now="2026-01-01T00:12:00")
 
 
-def test_counts_for_tcr_limits_only_count_customers_with_a_brand(store):
-    for key, brand in (("A", "BN1"), ("B", None), ("C", "BN3")):
-        state = {"sids": {"brand": brand}} if brand else {}
-        store.insert(Record(key, inputs={"profile": {"street": "1 Main", "postal_code": "98101"}}, state=state,
-                            summary={"mobile": "+12065550188", "email": "z@example.com"}))
-    assert store.count_with("mobile", "+12065550188") == 2
-    assert store.count_with("mobile", "+12065550188", exclude_key="A") == 1
-    assert store.count_with("email", "z@example.com", exclude_key="C") == 1
-    assert store.count_same_address("1 Main", "98101") == 2
+def test_counts_for_tcr_limits_only_count_rows_marked_registered(store):
+    for key, registered in (("A", 1), ("B", 0), ("C", 1)):
+        store.insert(Record(key, derived={"mobile": "+12065550188", "email": "z@example.com",
+                                          "address_key": "1 main|98101|US", "registered": registered}))
+    assert store.count_registered("mobile", "+12065550188") == 2
+    assert store.count_registered("mobile", "+12065550188", exclude_key="A") == 1
+    assert store.count_registered("email", "z@example.com", exclude_key="C") == 1
+    assert store.count_registered("address_key", "1 main|98101|US") == 2
+    with pytest.raises(ValueError):
+        store.count_registered("name", "x")
+
+
+def test_held_numbers_are_read_from_their_index_for_every_customer_but_one(store):
+    store.insert(Record("A", derived={"campaign_number": "+12065550100", "number_sid": "PN" + "a" * 32}))
+    store.insert(Record("B", derived={"campaign_number": "PN" + "b" * 32}))
+    store.insert(Record("C"))
+    assert store.held_numbers() == {"+12065550100", "PN" + "a" * 32, "PN" + "b" * 32}
+    assert store.held_numbers(exclude_key="A") == {"PN" + "b" * 32}
 
 
 def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path):

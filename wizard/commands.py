@@ -10,17 +10,10 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from storage.store import StoreError
-from wizard.customer.playbooks import describe as describe_error
-from wizard.customer.playbooks import playbook
 from wizard.customer.readiness import lint_row
+from wizard.desk import Desk, Run
 from wizard.errors import OperatorError
-from wizard.flow import customers
-from wizard.flow.dossier import dossier, problems
-from wizard.flow.engine import Report
-from wizard.list_rows import list_row
 from wizard.session.runtime import Runtime
-from wizard.twilio.failures import TwilioError
 
 
 class CommandError(OperatorError):
@@ -36,7 +29,7 @@ async def dispatch(args: argparse.Namespace) -> int:
     async with runtime:
         handler = COMMANDS[args.command if args.command not in ("sandbox", "otp")
                            else f"{args.command} {args.sandbox_command if args.command == 'sandbox' else 'resend'}"]
-        return await handler(runtime, args)
+        return await handler(runtime.desk, args)
 
 
 def _out(text: str = "") -> None:
@@ -47,15 +40,14 @@ def _json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def _known(runtime: Runtime, key: str) -> str:
-    if not runtime.store.exists(key):
+def _known(desk: Desk, key: str) -> str:
+    if not desk.exists(key):
         raise CommandError(f"no customer with key {key!r} (see: a2p-wizard list).")
     return key
 
 
-async def cmd_list(runtime: Runtime, args: argparse.Namespace) -> int:
-    now = runtime.engine.clock()
-    rows = sorted((list_row(r, now) for r in runtime.store.summaries()), key=lambda r: (r["attention"], r["key"]))
+async def cmd_list(desk: Desk, args: argparse.Namespace) -> int:
+    rows = desk.list_rows()
     if args.json:
         _json(rows)
         return 0
@@ -68,8 +60,8 @@ async def cmd_list(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_show(runtime: Runtime, args: argparse.Namespace) -> int:
-    info = dossier(runtime.engine, runtime.engine.load(_known(runtime, args.key)), runtime.store.journal(args.key))
+async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
+    info = desk.dossier(_known(desk, args.key))
     if args.json:
         _json(info)
         return 0
@@ -97,77 +89,74 @@ async def cmd_show(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_import(runtime: Runtime, args: argparse.Namespace) -> int:
+async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
+    def created(row: int, key: str, findings: list) -> None:
+        for finding in findings:
+            _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
+
     try:
-        text = args.file.read_text(encoding="utf-8-sig")
+        with args.file.open(encoding="utf-8-sig", newline="") as lines:
+            report = desk.import_csv(lines, created)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
         raise CommandError(f"{args.file} is not UTF-8 text.") from error
-    try:
-        report = customers.import_csv(runtime.engine, text)
-    except StoreError as error:
-        raise CommandError(f"{error} No customer of {args.file} was imported.") from error
     for e in report.errors:
         where = f"row {e.row}" + (f", {e.field}" if e.field else "")
         print(f"{where}: {e.message}", file=sys.stderr)
-    for row, key in report.created_rows:
-        for finding in runtime.engine.findings(runtime.engine.load(key)):
-            _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
-    _out(f"Imported {len(report.created)} customer(s)" + (f": {', '.join(report.created)}" if report.created else "")
-         + (f"; {len(report.errors)} problem(s) above." if report.errors else "."))
+    keys = "" if not report.created else f": {report.first_key}" + (
+        f" … {report.last_key}" if report.created > 1 else "")
+    summary = f"Imported {report.created:,} customer(s){keys}"
+    if report.stopped and not report.created:
+        raise CommandError(f"{report.stopped} No customer of {args.file} was imported.")
+    if report.stopped:
+        raise CommandError(f"{report.stopped} {summary} before that; the rest of {args.file} was not (import the "
+                           "file again once fixed: the customers already imported are reported as existing).")
+    _out(summary + (f"; {len(report.errors):,} problem(s) above." if report.errors else "."))
     return 1 if report.errors and not report.created else 0
 
 
-def _targets(runtime: Runtime, args: argparse.Namespace) -> list[str]:
-    return runtime.store.keys() if args.all else [_known(runtime, args.key)]
+def _targets(desk: Desk, args: argparse.Namespace) -> list[str]:
+    return desk.keys() if args.all else [_known(desk, args.key)]
 
 
-def _reporter(runtime: Runtime) -> Callable[[Report], None]:
+def _show(run: Run) -> None:
     """Print what a run did and where the customer stands, with the playbook of every Twilio error met."""
-
-    def show(report: Report) -> None:
-        for o in report.outcomes:
-            _out(f"{report.key}: {'✓' if o.ok else '✗'} {o.detail}")
-            if o.code and playbook(o.code):
-                _out(f"{report.key}:   {describe_error(o.code)}")
-        if report.error:
-            _out(f"{report.key}: {report.error}")
-        if report.summary:
-            _out(f"{report.key}: stage {report.summary.stage} — {report.summary.next_action}")
-            if report.summary.kind == "fix":
-                for problem in problems(runtime.engine.load(report.key)):
-                    if problem.get("fix"):
-                        _out(f"{report.key}:   → {problem['text']}")
-
-    return show
+    for call in run.calls:
+        _out(f"{run.key}: {'✓' if call.ok else '✗'} {call.detail}")
+        if call.advice:
+            _out(f"{run.key}:   {call.advice}")
+    if run.error:
+        _out(f"{run.key}: {run.error}")
+    if run.summary:
+        _out(f"{run.key}: stage {run.summary.stage} — {run.summary.next_action}")
+        for text in run.todo:
+            _out(f"{run.key}:   → {text}")
 
 
-async def cmd_advance(runtime: Runtime, args: argparse.Namespace) -> int:
-    reports = await runtime.engine.advance_many(_targets(runtime, args), on_report=_reporter(runtime))
-    return 1 if not args.all and reports[0].error else 0
+async def cmd_advance(desk: Desk, args: argparse.Namespace) -> int:
+    runs = await desk.advance_many(_targets(desk, args), _show)
+    return 1 if not args.all and runs[0].error else 0
 
 
-async def cmd_refresh(runtime: Runtime, args: argparse.Namespace) -> int:
+async def cmd_refresh(desk: Desk, args: argparse.Namespace) -> int:
     if args.all:
-        count = await runtime.engine.refresh_all()
+        count = await desk.refresh_all()
         _out(f"Refreshed {count} customer(s).")
         return 0
-    _reporter(runtime)(await runtime.engine.refresh(_known(runtime, args.key)))
+    _show(await desk.refresh(_known(desk, args.key)))
     return 0
 
 
-async def cmd_otp_resend(runtime: Runtime, args: argparse.Namespace) -> int:
-    report = await runtime.engine.resend_otp(_known(runtime, args.key))
-    _reporter(runtime)(report)
-    return 1 if report.error else 0
+async def cmd_otp_resend(desk: Desk, args: argparse.Namespace) -> int:
+    run = await desk.resend_otp(_known(desk, args.key))
+    _show(run)
+    return 1 if run.error else 0
 
 
-async def cmd_lint(runtime: Runtime, args: argparse.Namespace) -> int:
+async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
     if args.customer:
-        c = runtime.engine.load(_known(runtime, args.customer))
-        await _own_numbers(runtime)
-        found = runtime.engine.findings(c)
+        found = await desk.findings(_known(desk, args.customer))
     else:
         try:
             data = json.loads(args.file.read_text(encoding="utf-8"))
@@ -189,26 +178,14 @@ async def cmd_lint(runtime: Runtime, args: argparse.Namespace) -> int:
     return 1 if any(f.severity == "block" for f in found) else 0
 
 
-async def _own_numbers(runtime: Runtime) -> None:
-    try:
-        await runtime.engine.load_own_numbers()
-    except TwilioError as error:
-        raise CommandError(f"could not read the account's phone numbers: {error}") from error
-
-
-async def cmd_locate(runtime: Runtime, args: argparse.Namespace) -> int:
-    loc = runtime.locations
+async def cmd_locate(desk: Desk, args: argparse.Namespace) -> int:
+    loc = desk.startup.locations
     _out(f"store:   {loc.store}\nconfig:  {loc.config_file}\nlogs:    {loc.log_file}\nsandbox: {loc.sandbox}")
     return 0
 
 
-async def cmd_reply_yes(runtime: Runtime, args: argparse.Namespace) -> int:
-    assert runtime.sandbox is not None
-    c = runtime.engine.load(_known(runtime, args.key))
-    brand = c.state.sids.get("brand")
-    if not brand:
-        raise CommandError(f"{args.key} has no brand yet: advance it until the brand is APPROVED.")
-    runtime.sandbox.reply_yes(brand)
+async def cmd_reply_yes(desk: Desk, args: argparse.Namespace) -> int:
+    desk.reply_yes(_known(desk, args.key))
     _out(f"{args.key}: the customer replied YES. Run advance to continue.")
     return 0
 
@@ -217,19 +194,17 @@ DURATION = re.compile(r"^\+?(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-async def cmd_clock(runtime: Runtime, args: argparse.Namespace) -> int:
-    assert runtime.sandbox is not None
+async def cmd_clock(desk: Desk, args: argparse.Namespace) -> int:
     match = DURATION.match(args.duration.strip())
     if not match:
         raise CommandError(f"cannot read the duration {args.duration!r}: write it like +12h, +30m, +2d.")
-    moment = runtime.sandbox.advance_clock(timedelta(**{UNITS[match[2]]: float(match[1])}))
+    moment = desk.move_clock(timedelta(**{UNITS[match[2]]: float(match[1])}))
     _out(f"Sandbox clock is now {moment.isoformat(timespec='minutes')}.")
     return 0
 
 
-async def cmd_dump(runtime: Runtime, args: argparse.Namespace) -> int:
-    assert runtime.sandbox is not None
-    dump = runtime.sandbox.dump()
+async def cmd_dump(desk: Desk, args: argparse.Namespace) -> int:
+    dump = desk.sandbox_dump()
     if args.json:
         _json(dump)
         return 0
@@ -240,7 +215,7 @@ async def cmd_dump(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: dict[str, Callable[[Runtime, argparse.Namespace], Awaitable[int]]] = {
+COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "list": cmd_list,
     "show": cmd_show,
     "import": cmd_import,

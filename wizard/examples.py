@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
-from wizard.flow import customers
+from wizard.errors import OperatorError
 from wizard.flow.status import Summary
-from wizard.sandbox import SandboxError
-from wizard.session.runtime import Runtime
+
+if TYPE_CHECKING:
+    from wizard.desk import Desk
 
 STEP = timedelta(minutes=10)
 MAX_ROUNDS = 40
@@ -89,43 +91,43 @@ EXAMPLES: tuple[Example, ...] = (
 )
 
 
-async def load(runtime: Runtime, on_progress: Callable[[str], None] | None = None) -> list[str]:
+class ExampleError(OperatorError):
+    """An example customer could not be brought to its point of the flow."""
+
+
+async def load(desk: Desk, on_progress: Callable[[str], None] | None = None) -> list[str]:
     """Create the example customers and bring each to its point; returns their keys (sandbox only)."""
-    if runtime.sandbox is None:
-        raise SandboxError("Example customers can be loaded in the sandbox only.")
+    if not desk.sandboxed:
+        raise ExampleError("Example customers can be loaded in the sandbox only.")
     keys = []
     for example in EXAMPLES:
-        c = customers.create(
-            runtime.engine,
+        c = desk.create(
             StarterProfile.model_validate(example.profile),
             SoleProprietor.model_validate(example.bundle) if example.bundle else None,
             Campaign.model_validate(example.campaign) if example.campaign else None,
         )
         if on_progress:
             on_progress(c.name)
-        await _bring(runtime, c.key, example)
+        await _bring(desk, c.key, example)
         keys.append(c.key)
     return keys
 
 
-async def _bring(runtime: Runtime, key: str, example: Example) -> None:
+async def _bring(desk: Desk, key: str, example: Example) -> None:
     """Advance, let sandbox time pass and answer the passcode until the customer is where `example` says."""
-    assert runtime.sandbox is not None
-    engine = runtime.engine
     for _ in range(MAX_ROUNDS):
-        c = engine.load(key)
-        summary = engine.summary(c)
+        summary = desk.summary(desk.customer(key))
         if example.stop(summary):
             break
         if summary.kind == "customer" and example.reply_yes:
-            runtime.sandbox.reply_yes(c.state.sids["brand"])
+            desk.reply_yes(key)
         elif summary.kind == "twilio":
-            runtime.sandbox.advance_clock(STEP)
-        report = await engine.advance(key)
-        if report.error:
-            raise SandboxError(f"Example {key} stopped: {report.error}")
+            desk.move_clock(STEP)
+        run = await desk.advance(key)
+        if run.error:
+            raise ExampleError(f"Example {key} stopped: {run.error}")
     else:
-        raise SandboxError(f"Example {key} did not reach its point in {MAX_ROUNDS} rounds.")
+        raise ExampleError(f"Example {key} did not reach its point in {MAX_ROUNDS} rounds.")
     if example.wait_after:
-        runtime.sandbox.advance_clock(example.wait_after)
-        await engine.refresh(key)
+        desk.move_clock(example.wait_after)
+        await desk.refresh(key)

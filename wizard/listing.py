@@ -16,8 +16,9 @@ from typing import Any
 
 from storage.pages import Listing, Query
 from wizard.customer.spreadsheet import neutralise_formula
-from wizard.list_rows import ATTENTION, list_row
+from wizard.customer.stages import ATTENTION, AWAITING_OTP, OTP_LAPSED, STEP_NAMES
 from wizard.twilio import facts as C
+from wizard.twilio.facts import otp_deadline
 
 STAGES = {1: "Profile", 2: "Bundle", 3: "Brand & OTP", 4: "Campaign"}
 """Short stage names for headers and counts."""
@@ -38,7 +39,9 @@ SORTS: dict[str, tuple[str, str]] = {
 NEEDS_ACTION = ATTENTION["customer"]
 """Customers whose attention is below this wait for the operator: OTP running out, failures, missing inputs,
 and steps ready to submit."""
-DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS - C.OTP_URGENT_HOURS)
+OTP_URGENT = timedelta(hours=C.OTP_URGENT_HOURS)
+"""Less time than this left to reply YES: the passcode is running out."""
+DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS) - OTP_URGENT
 """A passcode sent this long ago is running out (under 6 h left, as wizard.flow.status.summarize counts it)."""
 
 EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step", "status", "next_action", "otp",
@@ -170,6 +173,48 @@ class CustomerList:
 def _export_cells(r: ListRow) -> tuple[Any, ...]:
     return (r.key, r.name, r.brand, r.email, r.phone, r.stage, STAGES[r.stage], r.status, r.next_action, r.otp,
             r.updated_at)
+
+
+def otp_left(otp_sent_at: str | None, now: datetime, *, waiting: bool = True) -> str:
+    """"17 h left", "lapsed", or "" when no passcode is outstanding."""
+    deadline = otp_deadline(otp_sent_at) if waiting else None
+    if deadline is None:
+        return ""
+    remaining = deadline - now
+    if remaining <= timedelta(0):
+        return "lapsed"
+    hours, rest = divmod(int(remaining.total_seconds()), 3600)
+    return f"{hours} h left" if hours else f"{rest // 60} min left"
+
+
+def otp_countdown(deadline: datetime | None, now: datetime) -> str:
+    """"23:59:59 left", "lapsed", or "" when no passcode is outstanding (`deadline` None)."""
+    if deadline is None:
+        return ""
+    seconds = int((deadline - now).total_seconds())
+    if seconds <= 0:
+        return "lapsed"
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d} left"
+
+
+def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One customer as `list --json` shows it, from the store's summary columns (no JSON is read).
+
+    The OTP clock runs on between saves, so time left and a lapse are worked out now.
+    """
+    otp = otp_left(row["otp_sent_at"], now, waiting=row["step_status"] == AWAITING_OTP)
+    next_action, attention = row["next_action"], row["attention"]
+    if otp == "lapsed":
+        next_action, attention = OTP_LAPSED, ATTENTION["otp"]
+    elif otp:
+        next_action = f"{next_action.rstrip('.')} — {otp}."
+    return {
+        "key": row["key"], "name": row["name"], "brand": row["brand"], "stage": row["stage"],
+        "step": STEP_NAMES[row["stage"]], "step_status": row["step_status"], "done": bool(row["done"]),
+        "next_action": next_action, "otp": otp, "otp_resends": row["otp_resends"] or 0,
+        "spend": row["spend"], "attention": attention, "updated_at": row["updated_at"],
+    }
 
 
 def row(data: dict[str, Any], now: datetime) -> ListRow:

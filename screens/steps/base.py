@@ -1,4 +1,4 @@
-"""Shared form machinery for the step forms, and the forms of step 1 (starter profile) and 2 (bundle).
+"""What every step form shares: fields and rows, a lock banner, a note, checking, findings, Save & send.
 
 Rules live in the pydantic models only: a field is checked with `validate_field` (the other values as
 context, so the country decides what a valid region is), the whole form with `model_validate`. Messages go
@@ -19,14 +19,10 @@ from textual.message import Message
 from textual.widgets import Button, Input, Static
 
 from screens.widgets.fields import FormField
-from wizard.customer.models import SoleProprietor, StarterProfile, default_brand_name, field_errors, validate_field
-from wizard.customer.record import Customer
-from wizard.customer.rules import Finding
-from wizard.twilio.facts import VERTICALS
+from wizard.customer.models import field_errors, validate_field
+from wizard.desk import Finding
 
 Findings = Callable[[dict[str, Any]], list[Finding]]
-COUNTRIES = [("United States (US)", "US"), ("Canada (CA)", "CA")]
-VERTICAL_OPTIONS = [(v.replace("_", " ").capitalize(), v) for v in VERTICALS]
 
 
 def row(*fields: FormField) -> Horizontal:
@@ -227,69 +223,5 @@ class StepForm(Vertical):
         self.post_message(self.SubmitRequested())
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-class ProfileForm(StepForm):
-    """Step 1: the customer as a person, with a US or Canadian address."""
-
-    STEP, KEY, MODEL = 1, "profile", StarterProfile
-
-    @staticmethod
-    def from_model(model: StarterProfile | None) -> dict[str, Any]:
-        if model is None:
-            return {name: ("US" if name == "country" else "") for name in StarterProfile.model_fields}
-        return {name: _text(value) for name, value in model.model_dump(mode="json").items()}
-
-    def body(self) -> Iterable[Any]:
-        yield row(self.make("first_name", "First name", placeholder="Zoë"),
-                  self.make("last_name", "Last name", placeholder="Lefèvre"))
-        yield row(self.make("email", "Email", placeholder="name@example.com"),
-                  self.make("phone", "Phone", placeholder="(206) 555-0134"))
-        yield self.make("street", "Street address", placeholder="123 Pine St")
-        yield self.make("street2", "Apartment, suite (optional)", placeholder="Apt 4")
-        yield row(self.make("city", "City", placeholder="Seattle"),
-                  self.make("country", "Country", kind="select", options=COUNTRIES, blank=False))
-        yield row(self.make("region", "State or province", placeholder="WA or ON"),
-                  self.make("postal_code", "ZIP or postal code", placeholder="98101 or K1A 0B1"))
-
-    def values(self) -> dict[str, Any]:
-        return {name: value or "" for name, value in super().values().items()}
-
-    @on(FormField.Edited, "#country-field")
-    def _country_changed(self) -> None:
-        for name in ("region", "postal_code"):  # what is valid depends on the country
-            field = self.field(name)
-            if field and (field.value or field.error):
-                self.check_field(field)
-
-
-class BundleForm(StepForm):
-    """Step 2: the sole proprietor's brand and the mobile that gets the passcode."""
-
-    STEP, KEY, MODEL = 2, "bundle", SoleProprietor
-
-    @staticmethod
-    def from_model(model: SoleProprietor | None, c: Customer | None = None) -> dict[str, Any]:
-        if model is not None:
-            data = model.model_dump(mode="json")
-            return {"brand_name": data["brand_name"], "mobile_phone": data["mobile_phone"],
-                    "vertical": data["vertical"]}
-        profile = c.profile if c else None
-        return {"brand_name": default_brand_name(profile) if profile else "",
-                "mobile_phone": profile.phone if profile else "", "vertical": None}
-
-    def body(self) -> Iterable[Any]:
-        yield self.make("brand_name", "Brand name", placeholder="Zoë Lefèvre",
-                        hint="A person without a business: their first and last name (from step 1).")
-        yield self.make("mobile_phone", "Mobile phone (gets the passcode text)", placeholder="(206) 555-0134",
-                        hint="The customer's own US or Canadian mobile; it can back at most 3 brands.")
-        yield self.make("vertical", "Vertical (optional)", kind="select", options=VERTICAL_OPTIONS,
-                        placeholder="Not specified")
-
-    def values(self) -> dict[str, Any]:
-        values = super().values()
-        values["brand_name"] = values["brand_name"] or ""
-        values["mobile_phone"] = values["mobile_phone"] or ""
-        return values

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from wizard.customer.record import Customer
-from wizard.flow.progress import OTP_SENDER, VERIFIED, customer_message, otp_countdown, otp_pending
-from wizard.list_rows import otp_deadline
-
-FREE_RESUBMITS = 3
-URGENT = timedelta(hours=6)
-"""Less time than this left to reply YES: the countdown turns yellow."""
+from wizard.desk import OTP_SENDER, CustomerView
+from wizard.listing import OTP_URGENT, otp_countdown
 
 
 class BrandPanel(Vertical):
@@ -36,9 +31,9 @@ class BrandPanel(Vertical):
     BrandPanel #brand-actions Button { width: 100%; }
     """
 
-    def __init__(self, customer: Customer, clock: Callable[[], datetime], *, sandbox: bool) -> None:
+    def __init__(self, view: CustomerView, clock: Callable[[], datetime], *, sandbox: bool) -> None:
         super().__init__(id="brand-panel")
-        self.customer = customer
+        self.view = view
         self._clock = clock
         self._sandbox = sandbox
 
@@ -63,72 +58,39 @@ class BrandPanel(Vertical):
             yield Static(id="otp-facts", classes="panel--facts")
 
     def on_mount(self) -> None:
-        self.show(self.customer)
+        self.show(self.view)
         self.set_interval(1, self.tick)
 
-    def show(self, c: Customer) -> None:
-        self.customer = c
-        st, sids = c.state.statuses, c.state.sids
-        status, identity = st.get("brand", ""), st.get("identity", "")
-        paid = sum(charge.amount for charge in c.state.ledger if "brand" in charge.what)
-        facts = [
-            ("Brand name", c.brand_name or "—"),
-            ("Brand status", status or "not registered"),
-            ("Identity", identity or "—"),
-            ("Brand SID", sids.get("brand") or "—"),
-            ("Fee paid", f"${paid:,.2f}" if paid else "—"),
-        ]
-        if c.state.brand_resubmits:
-            facts.append(("Resubmitted", f"{c.state.brand_resubmits} of {FREE_RESUBMITS} free times"))
-        self.query_one("#brand-facts", Static).update(_facts(facts))
-        self.query_one("#brand-state", Static).update(self._state_words(c))
-        pending = otp_pending(c)
-        self.set_class(pending, "-otp")
-        if pending:
-            sent = c.state.otp_sent_at
-            resends = c.state.otp_resends
+    def show(self, view: CustomerView) -> None:
+        self.view = view
+        otp = view.otp
+        self.query_one("#brand-facts", Static).update(_facts(view.brand_facts))
+        self.query_one("#brand-state", Static).update(view.brand_words)
+        self.set_class(otp.pending, "-otp")
+        if otp.pending:
             self.query_one("#otp-facts", Static).update(_facts([
                 ("Sent from", OTP_SENDER),
-                ("Sent at", f"{_when(sent)} UTC" if sent else "—"),
-                ("Resent", f"{resends} time{'s' if resends != 1 else ''}"),
+                ("Sent at", f"{_when(otp.sent_at)} UTC" if otp.sent_at else "—"),
+                ("Resent", f"{otp.resends} time{'s' if otp.resends != 1 else ''}"),
             ]))
-            self.query_one("#customer-message", Static).update(customer_message(c))
+            self.query_one("#customer-message", Static).update(view.message)
         for button in ("#resend-otp", "#reply-yes", "#copy-message"):
             for found in self.query(button):
-                found.display = pending
+                found.display = otp.pending
         self.tick()
-
-    def _state_words(self, c: Customer) -> str:
-        st = c.state.statuses
-        status, identity = st.get("brand", ""), st.get("identity", "")
-        if not c.state.sids.get("brand"):
-            return ("The brand is registered right after steps 1 and 2 are submitted (a fee you confirm first). "
-                    "Twilio then reviews it, and texts the customer a passcode.")
-        if status in ("PENDING", "IN_REVIEW", ""):
-            return "Twilio is reviewing the brand; this usually takes minutes. Refresh (r) to check."
-        if status == "FAILED":
-            return ("The brand FAILED (see the problems above). Correct the details in step 1 or 2 and save: "
-                    f"the brand is resubmitted, free up to {FREE_RESUBMITS} times.")
-        if status == "APPROVED" and identity in VERIFIED:
-            return "✓ The customer confirmed the brand by replying YES. Go on with the campaign (step 4)."
-        if otp_pending(c):
-            return ("The brand is approved. Twilio texted the customer's mobile a passcode; they must reply YES "
-                    "within 24 hours. If they lose the text or the time runs out, resend it (o).")
-        return f"The brand is {status}: contact Twilio Support."
 
     def tick(self) -> None:
         """Redraw the countdown (every second)."""
-        c = self.customer
+        otp, now = self.view.otp, self._clock()
         countdown = self.query_one("#countdown", Static)
-        left = otp_countdown(c, self._clock())
-        deadline = otp_deadline(c.state.otp_sent_at)
-        if not left or deadline is None:
+        left = otp_countdown(otp.deadline, now) if otp.pending else ""
+        if not left or otp.deadline is None:
             countdown.update("")
             return
         lapsed = left == "lapsed"
         countdown.set_class(lapsed, "-lapsed")
-        countdown.set_class(not lapsed and deadline - self._clock() < URGENT, "-urgent")
-        until = f"{deadline:%m-%d %H:%M} UTC"
+        countdown.set_class(not lapsed and otp.deadline - now < OTP_URGENT, "-urgent")
+        until = f"{otp.deadline:%m-%d %H:%M} UTC"
         countdown.update(f"⏱ The passcode lapsed at {until}: resend it (o)." if lapsed
                          else f"⏱ {left} to reply YES (until {until})")
 

@@ -13,13 +13,10 @@ from textual.widgets import Button, Select, Static
 
 from screens.steps.base import StepForm, row
 from screens.widgets.fields import FindingsLine, FormField
-from wizard.customer.models import Campaign
-from wizard.customer.rules import Finding
-from wizard.errors import StoreError
-from wizard.flow.numbers import PhoneNumber
-from wizard.twilio.failures import TwilioError
+from wizard.customer.models import MAX_SAMPLES, MIN_SAMPLES, Campaign
+from wizard.desk import Finding, PhoneNumber
+from wizard.errors import OperatorError, StoreError
 
-MIN_SAMPLES, MAX_SAMPLES = 2, 5
 KEYWORD_FIELDS = ("opt_in_keywords", "opt_out_keywords", "help_keywords")
 NumberLoader = Callable[[], Awaitable[list[PhoneNumber]]]
 
@@ -205,7 +202,7 @@ class CampaignForm(StepForm):
         pick = self.query_one("#number-pick", Select)
         try:
             numbers = await self._numbers()
-        except (TwilioError, StoreError) as error:
+        except (OperatorError, StoreError) as error:
             pick.prompt = "Couldn't read the account's numbers: type one below"
             self.notify(f"Couldn't read the account's phone numbers: {error}", severity="warning",
                         title="Phone numbers")

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
-from wizard.customer.rules import Finding
+from wizard.desk import Finding
 
 Kind = Literal["input", "area", "select", "check"]
 

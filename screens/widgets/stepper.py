@@ -10,8 +10,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from wizard.flow.progress import STATE_WORDS
-from wizard.list_rows import STEP_NAMES
+from wizard.desk import STATE_WORDS, STEP_NAMES
 
 SHORT = {
     "not_started": "○ not started", "in_progress": "◐ in progress", "twilio": "⧗ waiting: Twilio",

@@ -4,7 +4,7 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -120,40 +120,46 @@ def _header_errors(header: list[str]) -> list[str]:
 
 def parse_rows(text_or_lines: Iterable[str] | str) -> tuple[list[ParsedRow], list[RowError]]:
     """Parse a CSV file with a header row; good rows are returned even when other rows have errors."""
-    lines = io.StringIO(text_or_lines) if isinstance(text_or_lines, str) else text_or_lines
-    reader = csv.reader(lines)
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
+    for item in iter_rows(io.StringIO(text_or_lines) if isinstance(text_or_lines, str) else text_or_lines):
+        (errors if isinstance(item, RowError) else parsed).append(item)
+    return parsed, errors
+
+
+def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
+    """Each row of a CSV file with a header row, validated, as it is read (the file is never held whole):
+    a ParsedRow for a good row, one RowError per bad field of a bad row."""
+    reader = csv.reader(lines)
     row_number = 1
     try:
         header = next(reader, None)
         if header is None:
-            return [], [RowError(1, "", "The file is empty: it needs a header row with the column names.")]
+            yield RowError(1, "", "The file is empty: it needs a header row with the column names.")
+            return
         header = [name.removeprefix("\ufeff").strip().lower() for name in header]
         if problems := _header_errors(header):
-            return [], [RowError(1, "", problem) for problem in problems]
+            yield from (RowError(1, "", problem) for problem in problems)
+            return
         keys: dict[str, int] = {}
         for row_number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
             if any(cell.strip() for cell in cells[len(header) :]):
-                message = f"This row has {len(cells)} cells; the header has {len(header)}."
-                errors.append(RowError(row_number, "", message))
+                yield RowError(row_number, "", f"This row has {len(cells)} cells; the header has {len(header)}.")
                 continue
             result = row_to_models(dict(zip(header, map(restore_formula, cells), strict=False)), row_number)
             if isinstance(result, list):
-                errors.extend(result)
+                yield from result
             elif result.key is not None and result.key in keys:
-                message = f"Key {result.key} is already used on row {keys[result.key]}."
-                errors.append(RowError(row_number, "key", message))
+                yield RowError(row_number, "key", f"Key {result.key} is already used on row {keys[result.key]}.")
             else:
                 if result.key is not None:
                     keys[result.key] = row_number
-                parsed.append(result)
+                yield result
     except csv.Error as exc:
-        message = f"This row could not be read as CSV ({exc}); the rest of the file was skipped."
-        errors.append(RowError(row_number + 1, "", message))
-    return parsed, errors
+        yield RowError(row_number + 1, "", f"This row could not be read as CSV ({exc}); the rest of the file was "
+                                           "skipped.")
 
 
 def models_to_row(

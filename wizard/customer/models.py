@@ -20,9 +20,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from wizard.twilio.facts import USE_CASE, VERTICALS
+from wizard.twilio.facts import KEYWORDS_MAX, MAX_SAMPLES, MIN_SAMPLES, TEXT_LIMITS, USE_CASE, VERTICALS
 
 __all__ = [
+    "MAX_SAMPLES",
+    "MIN_SAMPLES",
+    "VERTICALS",
     "BrandName",
     "Campaign",
     "Email",
@@ -253,7 +256,7 @@ def _keywords(value: object) -> list[str]:
     if any(word and not _KEYWORD.fullmatch(word) for word in words):
         raise _error("keyword", "Keywords may contain only letters A-Z and digits 0-9, separated by commas.")
     unique = list(dict.fromkeys(word.upper() for word in words if word))
-    if len(",".join(unique)) > 255:
+    if len(",".join(unique)) > KEYWORDS_MAX:
         raise _error("keywords_too_long", "Too many keywords: together they must fit in 255 characters.")
     return unique
 
@@ -288,7 +291,7 @@ def _url(value: object) -> str:
     return text
 
 
-_sample = _text(20, 1024, multiline=True, blank="Enter a sample message.")
+_sample = _text(*TEXT_LIMITS["sample"], multiline=True, blank="Enter a sample message.")
 
 PersonName = Annotated[str, BeforeValidator(_person_name)]
 Email = Annotated[str, BeforeValidator(_email)]
@@ -302,12 +305,12 @@ _Street = Annotated[str, BeforeValidator(_text(1, 100, blank="Enter a street add
 _OptionalLine64 = Annotated[str | None, BeforeValidator(_optional(_text(1, 64)))]
 _OptionalLine100 = Annotated[str | None, BeforeValidator(_optional(_text(1, 100)))]
 _Description = Annotated[
-    str, BeforeValidator(_text(40, 4096, multiline=True, blank="Describe the campaign."))
+    str, BeforeValidator(_text(*TEXT_LIMITS["description"], multiline=True, blank="Describe the campaign."))
 ]
 _MessageFlow = Annotated[
-    str, BeforeValidator(_text(40, 2048, multiline=True, blank="Describe how people opt in."))
+    str, BeforeValidator(_text(*TEXT_LIMITS["message_flow"], multiline=True, blank="Describe how people opt in."))
 ]
-_ReplyMessage = Annotated[str | None, BeforeValidator(_optional(_text(20, 320, multiline=True)))]
+_ReplyMessage = Annotated[str | None, BeforeValidator(_optional(_text(*TEXT_LIMITS["reply"], multiline=True)))]
 _OptionalUrl = Annotated[str | None, BeforeValidator(_optional(_url))]
 _OptionalVertical = Annotated[Literal[VERTICALS] | None, BeforeValidator(_optional(_vertical))]  # type: ignore[valid-type]
 _CampaignPhone = Annotated[str | None, BeforeValidator(_optional(_campaign_phone))]
@@ -318,10 +321,10 @@ _Keywords = Annotated[list[str], BeforeValidator(_keywords)]
 
 def _count_samples(samples: list[str | None]) -> list[str]:
     kept = [sample for sample in samples if sample is not None]
-    if len(kept) < 2:
-        raise _error("samples_count", f"Give at least 2 sample messages (found {len(kept)}).")
-    if len(kept) > 5:
-        raise _error("samples_count", f"Give at most 5 sample messages (found {len(kept)}).")
+    if len(kept) < MIN_SAMPLES:
+        raise _error("samples_count", f"Give at least {MIN_SAMPLES} sample messages (found {len(kept)}).")
+    if len(kept) > MAX_SAMPLES:
+        raise _error("samples_count", f"Give at most {MAX_SAMPLES} sample messages (found {len(kept)}).")
     return kept
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from storage.store import Store
+from wizard.customer.addresses import address_key
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.record import Customer
 from wizard.customer.rules import CheckContext, Finding, check
@@ -17,11 +18,12 @@ def context(store: Store, c: Customer, own_numbers: frozenset[str]) -> CheckCont
     """Counts of brands already registered with this customer's mobile, email and address (others only)."""
     if c.profile is None:
         return CheckContext(own_numbers=own_numbers)
+    count = store.count_registered
     return CheckContext(
         own_numbers=own_numbers,
-        mobile_brand_uses=store.count_with("mobile", c.bundle.mobile_phone, exclude_key=c.key) if c.bundle else 0,
-        email_brand_uses=store.count_with("email", c.profile.email, exclude_key=c.key),
-        address_brand_uses=store.count_same_address(c.profile.street, c.profile.postal_code, exclude_key=c.key),
+        mobile_brand_uses=count("mobile", c.bundle.mobile_phone, exclude_key=c.key) if c.bundle else 0,
+        email_brand_uses=count("email", c.profile.email, exclude_key=c.key),
+        address_brand_uses=count("address_key", address_key(c.profile.model_dump()), exclude_key=c.key),
     )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
 
 from storage.store import Record
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
@@ -25,28 +29,35 @@ class Customer:
     version: int = 0
     created_at: str = ""
     updated_at: str = ""
+    _stored: dict[str, tuple[BaseModel, dict[str, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    """Each step's model as read from the store, with the JSON it was read from (saves dumping it again)."""
 
     @classmethod
     def from_record(cls, record: Record) -> Customer:
-        inputs = record.inputs
+        """The customer a store record holds; the inputs are validated again (the rules may have changed since
+        they were saved), once per distinct value however often it is read."""
+        inputs, stored = record.inputs, {}
+        for step in STEP_MODELS:
+            if data := inputs.get(step):
+                stored[step] = (_validated(step, json.dumps(data, sort_keys=True, ensure_ascii=False)), data)
         return cls(
             key=record.key,
-            profile=StarterProfile.model_validate(inputs["profile"]) if inputs.get("profile") else None,
-            bundle=SoleProprietor.model_validate(inputs["bundle"]) if inputs.get("bundle") else None,
-            campaign=Campaign.model_validate(inputs["campaign"]) if inputs.get("campaign") else None,
+            **{step: model for step, (model, _) in stored.items()},  # type: ignore[arg-type]
             drafts=inputs.get("drafts", {}),
             state=FlowState.model_validate(record.state),
             version=record.version,
             created_at=record.created_at,
             updated_at=record.updated_at,
+            _stored=stored,
         )
 
     def inputs_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            step: model.model_dump(mode="json")
-            for step in STEP_MODELS
-            if (model := getattr(self, step)) is not None
-        }
+        out: dict[str, Any] = {}
+        for step in STEP_MODELS:
+            model = getattr(self, step)
+            if model is not None:
+                stored = self._stored.get(step)
+                out[step] = stored[1] if stored and stored[0] is model else model.model_dump(mode="json")
         if self.drafts:
             out["drafts"] = self.drafts
         return out
@@ -58,3 +69,9 @@ class Customer:
     @property
     def brand_name(self) -> str | None:
         return self.bundle.brand_name if self.bundle else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _validated(step: str, text: str) -> BaseModel:
+    """A step's inputs validated from their stored JSON (models are frozen, so one instance can be shared)."""
+    return STEP_MODELS[step].model_validate_json(text)

@@ -12,7 +12,15 @@ from typing import Literal
 
 import phonenumbers
 
-from wizard.twilio.facts import ADDRESS_BRAND_LIMIT, EMAIL_BRAND_LIMIT, MOBILE_BRAND_LIMIT
+from wizard.twilio.facts import (
+    ADDRESS_BRAND_LIMIT,
+    EMAIL_BRAND_LIMIT,
+    KEYWORDS_MAX,
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    MOBILE_BRAND_LIMIT,
+    TEXT_LIMITS,
+)
 
 Severity = Literal["block", "warn"]
 
@@ -75,10 +83,10 @@ _CAMPAIGN = (
     *(f"{r}_keywords" for r in _REPLIES),
 )
 _LENGTHS = {
-    "campaign_description": ("The campaign description", 40, 4096),
-    "message_flow": ("The message flow", 40, 2048),
-    **{s: (f"Sample {s[-1]}", 20, 1024) for s in _SAMPLES},
-    **{f"{r}_message": (f"The {r.replace('_', '-')} message", 20, 320) for r in _REPLIES},
+    "campaign_description": ("The campaign description", *TEXT_LIMITS["description"]),
+    "message_flow": ("The message flow", *TEXT_LIMITS["message_flow"]),
+    **{s: (f"Sample {s[-1]}", *TEXT_LIMITS["sample"]) for s in _SAMPLES},
+    **{f"{r}_message": (f"The {r.replace('_', '-')} message", *TEXT_LIMITS["reply"]) for r in _REPLIES},
 }
 _YES = frozenset({"true", "yes", "y", "1"})
 
@@ -271,12 +279,13 @@ def _campaign(row: dict[str, str]) -> Iterator[Finding]:
 
 
 def _shape(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
-    if not 2 <= len(samples) <= 5:
+    if not MIN_SAMPLES <= len(samples) <= MAX_SAMPLES:
         missing = next(s for s in _SAMPLES if s not in samples)
         yield _finding(
             "campaign.sample-count",
             missing,
-            f"The campaign has {len(samples)} sample message(s); Twilio needs 2 to 5. Add more samples.",
+            f"The campaign has {len(samples)} sample message(s); Twilio needs {MIN_SAMPLES} to {MAX_SAMPLES}. "
+            "Add more samples.",
         )
     for field, (what, low, high) in _LENGTHS.items():
         value = row.get(field, "")
@@ -297,9 +306,9 @@ def _shape(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
                 field,
                 f"Keywords may only hold letters and digits: fix {', '.join(repr(k) for k in bad)}.",
             )
-        if len(",".join(keywords)) > 255:
+        if len(",".join(keywords)) > KEYWORDS_MAX:
             yield _finding(
-                "campaign.keywords", field, "The keywords exceed 255 characters in all: drop some."
+                "campaign.keywords", field, f"The keywords exceed {KEYWORDS_MAX} characters in all: drop some."
             )
         if keywords and not row.get(f"{reply}_message"):
             yield _finding(

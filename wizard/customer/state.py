@@ -30,6 +30,8 @@ class Charge(BaseModel):
     what: str
     amount: float
     at: str
+    item: str | None = None
+    """What was billed ("brand", "campaign_vetting"); None in ledgers written before it was recorded."""
 
 
 class FlowState(BaseModel):
@@ -50,6 +52,11 @@ class FlowState(BaseModel):
     otp_resends: int = 0
     brand_resubmits: int = 0
     ledger: list[Charge] = Field(default_factory=list)
+
+    def paid(self, item: str | None = None) -> float:
+        """Fees paid for this customer, in dollars (only for `item`, e.g. "brand", when given)."""
+        return round(sum(c.amount for c in self.ledger if item is None or c.item == item
+                         or (c.item is None and item in c.what)), 2)
 
 
 def digest(value: Any) -> str:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from storage.store import JournalEntry
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
 from wizard.customer.record import Customer
+from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
-from wizard.flow.engine import Engine
 from wizard.flow.progress import otp_pending
-from wizard.list_rows import STEP_NAMES, otp_left
+from wizard.flow.records import Standing
+from wizard.listing import otp_left
+from wizard.twilio.facts import FREE_BRAND_RESUBMITS
 
 
 def explain(problem: Problem) -> dict[str, Any]:
@@ -38,22 +41,22 @@ def problems(c: Customer) -> list[dict[str, Any]]:
     return found
 
 
-def dossier(engine: Engine, c: Customer, journal: list[JournalEntry]) -> dict[str, Any]:
+def dossier(c: Customer, standing: Standing, now: datetime, journal: list[JournalEntry]) -> dict[str, Any]:
     """Everything known of one customer, for `show` and support exports (no secrets are ever held)."""
-    s = engine.summary(c)
+    s = standing.summary
     return {
         "key": c.key, "name": c.name, "brand": c.brand_name, "stage": s.stage, "step": STEP_NAMES[s.stage],
         "step_status": s.step_status, "done": s.done, "next_action": s.next_action,
-        "otp": otp_left(c.state.otp_sent_at, engine.clock(), waiting=otp_pending(c)),
+        "otp": otp_left(c.state.otp_sent_at, now, waiting=otp_pending(c)),
         "otp_sent_at": c.state.otp_sent_at, "otp_resends": c.state.otp_resends,
         "inputs": c.inputs_json(),
         "sids": dict(c.state.sids),
         "statuses": dict(c.state.statuses),
         "problems": problems(c),
-        "findings": [f.__dict__ for f in engine.findings(c)],
+        "findings": [f.__dict__ for f in standing.findings],
         "ledger": [item.model_dump() for item in c.state.ledger],
-        "spend": round(sum(item.amount for item in c.state.ledger), 2),
-        "free_brand_updates_left": max(0, 3 - c.state.brand_resubmits),
+        "spend": c.state.paid(),
+        "free_brand_updates_left": max(0, FREE_BRAND_RESUBMITS - c.state.brand_resubmits),
         "created_at": c.created_at, "updated_at": c.updated_at,
         "journal": [e.__dict__ for e in journal],
     }

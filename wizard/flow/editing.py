@@ -1,4 +1,4 @@
-"""Editing a customer's steps in a form: what may still change, saving a step, drafts, approval findings.
+"""Editing a customer's steps in a form: what may still change, and a form's values in the checks' shape.
 
 The rules of what may change follow the planner: Trust Hub resources accept updates before submission, after
 a rejection, or when the brand failed; a campaign only before submission or after it FAILED, and then only the
@@ -7,19 +7,10 @@ fields Twilio's campaign update takes.
 
 from __future__ import annotations
 
-from contextlib import suppress
-from dataclasses import replace
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from storage.store import Record
-from wizard.customer import readiness
-from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.models import Campaign
-from wizard.customer.record import STEP_MODELS, Customer
-from wizard.customer.rules import Finding, check
-from wizard.flow.engine import Engine
+from wizard.customer.record import Customer
 from wizard.flow.plan import editable
 
 STEP_KEYS = {1: "profile", 2: "bundle", 4: "campaign"}
@@ -70,29 +61,6 @@ def locked_fields(c: Customer | None, step: int) -> dict[str, str]:
     return fixed
 
 
-def save_step(engine: Engine, key: str, expected_version: int, step: str, model: BaseModel) -> Customer:
-    """Save one step's validated inputs and drop its draft, in one write (StaleWrite if changed since)."""
-    return _change(engine, key, expected_version, step, model)
-
-
-def drop_draft(engine: Engine, key: str, expected_version: int, step: str) -> Customer:
-    """Forget the unsaved values of one step's form."""
-    return _change(engine, key, expected_version, step, None, keep_inputs=True)
-
-
-def _change(engine: Engine, key: str, expected_version: int, step: str, model: BaseModel | None, *,
-            keep_inputs: bool = False) -> Customer:
-    def mutate(record: Record) -> Record:
-        c = Customer.from_record(record)
-        if not keep_inputs:
-            setattr(c, step, model)
-        c.drafts.pop(step, None)
-        return replace(record, inputs=c.inputs_json(), summary=engine.summary_columns(c))
-
-    engine.store.mutate(key, mutate, expected_version=expected_version)
-    return engine.load(key)
-
-
 def form_row(step: int, values: dict[str, Any]) -> dict[str, str]:
     """A form's values (shaped like its model's input) as CSV columns, the shape the checks read."""
     row: dict[str, str] = {}
@@ -106,18 +74,3 @@ def form_row(step: int, values: dict[str, Any]) -> dict[str, str]:
         else:
             row[name] = "" if value is None else str(value)
     return row
-
-
-def form_findings(engine: Engine, c: Customer | None, step: int, values: dict[str, Any]) -> list[Finding]:
-    """Approval-readiness findings for the customer as the form would make it (saved steps + typed values)."""
-    if c is not None and c.profile is not None:
-        row = models_to_row(c.key, c.profile, c.bundle, c.campaign)
-    else:
-        row = dict.fromkeys(COLUMNS, "")
-    if step == 4:  # the form holds every sample: drop the saved ones it no longer has
-        row |= {f"sample_{n}": "" for n in range(1, 6)}
-    row |= form_row(step, values)
-    trial = c or Customer(key="")
-    with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
-        trial = replace(trial, **{STEP_KEYS[step]: STEP_MODELS[STEP_KEYS[step]].model_validate(values)})
-    return check(row, readiness.context(engine.store, trial, engine.own_numbers))

@@ -14,18 +14,19 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from storage.store import Record, Store, UnknownCustomer
+from storage.store import Store, UnknownCustomer
 from wizard.customer import readiness
+from wizard.customer.fees import Prices
 from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.state import Charge, FlowState, Problem
 from wizard.flow.actions import Action, Wait
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
+from wizard.flow.records import Records, Saved, Standing
 from wizard.flow.status import ALL_FRESH, Summary, describe, summarize
-from wizard.session.settings import Prices
 from wizard.twilio import facts as C
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.failures import TwilioError
@@ -121,21 +122,29 @@ class Engine:
         self._active: set[str] = set()
         """Customers this engine is running now: the store's lease can't tell two runs of one owner apart."""
         self._primary_checked = not verify_primary
+        self.records = Records(store, self.standing)
 
-    # -- reading and saving ------------------------------------------------------------------------------
+    # -- reading and judging -----------------------------------------------------------------------------
 
     def load(self, key: str) -> Customer:
-        return Customer.from_record(self.store.get(key))
+        return self.records.load(key)
 
     def findings(self, c: Customer) -> list[Finding]:
         """Approval-readiness findings for the customer as it stands."""
         return readiness.findings(c, readiness.context(self.store, c, self.own_numbers))
 
-    def context(self, c: Customer, fresh: set[str] | None = None) -> Context:
-        blockers = readiness.blockers(self.findings(c))
+    def context(self, c: Customer, fresh: set[str] | None = None, *, findings: list[Finding] | None = None
+                ) -> Context:
+        """What the planner needs beyond the customer (`findings`, when already known, are not looked for again)."""
+        blockers = readiness.blockers(self.findings(c) if findings is None else findings)
         return Context(now=self.clock(), primary_profile_sid=self.primary_profile_sid,
                        mock_brand=self.mock_brand, fresh=fresh if fresh is not None else set(),
                        blockers=blockers)
+
+    def standing(self, c: Customer) -> Standing:
+        """Where the customer stands: its findings, and the summary they lead to (each worked out once)."""
+        found = self.findings(c)
+        return Standing(summarize(c, self.context(c, findings=found)), found)
 
     async def load_own_numbers(self) -> frozenset[str]:
         """Read the account's phone numbers once (they are checked against the customer's mobile)."""
@@ -146,32 +155,16 @@ class Engine:
         return self.own_numbers
 
     def summary(self, c: Customer) -> Summary:
-        return summarize(c, self.context(c))
+        return self.standing(c).summary
 
-    def summary_columns(self, c: Customer) -> dict[str, object]:
-        """The store's indexed columns for this customer."""
-        s = self.summary(c)
-        return {
-            **s.columns(),
-            "name": c.name, "brand": c.brand_name, "email": c.profile.email if c.profile else None,
-            "phone": c.profile.phone if c.profile else None, "mobile": c.bundle.mobile_phone if c.bundle else None,
-            "otp_sent_at": c.state.otp_sent_at, "otp_resends": c.state.otp_resends,
-            "spend": round(sum(charge.amount for charge in c.state.ledger), 2),
-        }
+    def save_state(self, key: str, change: Callable[[FlowState], None]) -> Saved:
+        """Apply `change` to the stored state (re-read inside the transaction), through the one write path."""
 
-    def save_state(self, key: str, change: Callable[[FlowState], None]) -> Customer:
-        """Apply `change` to the stored state (re-read inside the transaction) and refresh the summary."""
-        result: list[Customer] = []
+        def edit(state: FlowState) -> None:
+            change(state)
+            self._after(state)
 
-        def mutate(record: Record) -> Record:
-            c = Customer.from_record(record)
-            change(c.state)
-            self._after(c.state)
-            result.append(c)
-            return replace(record, state=c.state.model_dump(mode="json"), summary=self.summary_columns(c))
-
-        self.store.mutate(key, mutate)
-        return result[0]
+        return self.records.change_state(key, edit)
 
     def _after(self, state: FlowState) -> None:
         """Facts that depend on time: the OTP went out when the brand was first seen APPROVED+UNVERIFIED."""
@@ -196,10 +189,10 @@ class Engine:
         if not self._claim(key, report):
             return report
         try:
-            await self._advance(key, report, on_outcome or (lambda o: None))
+            saved = await self._advance(key, report, on_outcome or (lambda o: None))
         finally:
             self._release(key)
-        report.summary = self.summary(self.load(key))
+        report.summary = saved.summary if saved else self.summary(self.load(key))
         return report
 
     def _claim(self, key: str, report: Report) -> bool:
@@ -229,31 +222,37 @@ class Engine:
         self._active.discard(key)
         self.store.release(key, self._owner)
 
-    async def _advance(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> None:
-        await self._settle(key, report, on_outcome)
+    async def _advance(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> Saved | None:
+        """Run the customer's actions one by one; the customer as last saved (None if nothing was saved)."""
+        saved = await self._settle(key, report, on_outcome)
         fresh: set[str] = set()
         tries: dict[str, int] = {}
         for _ in range(MAX_ACTIONS_PER_RUN):
             if not self._renew(key):
                 report.error = ("This run outlasted its lease and another operator took the customer over; "
                                 "stopped here (nothing is lost: advance again later).")
-                return
-            c = self.load(key)
-            step = plan(c, self.context(c, fresh))
+                return saved
+            if saved is None:
+                c = self.load(key)
+                ctx = self.context(c, fresh)
+            else:
+                c, ctx = saved.customer, self.context(saved.customer, fresh, findings=saved.standing.findings)
+            step = plan(c, ctx)
             if isinstance(step, Wait):
-                return
+                return saved
             tries[step.name] = tries.get(step.name, 0) + 1
             if tries[step.name] > MAX_TRIES_PER_ACTION:
                 report.error = f"Gave up on '{describe(step)}' after {MAX_TRIES_PER_ACTION} tries; advance later."
-                return
-            outcome = await self._run(c, step)
+                return saved
+            outcome, saved = await self._run(c, step)
             report.outcomes.append(outcome)
             on_outcome(outcome)
             if not outcome.ok and not outcome.detail.startswith("retry"):
-                return
+                return saved
             fresh.add(step.name.split(".", 1)[0])
+        return saved
 
-    async def _settle(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> None:
+    async def _settle(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> Saved | None:
         """Reconcile a call left `sent` (a crash, a lost answer) before any status is read.
 
         A read may show that such a call took effect (a resubmitted brand is PENDING again, an updated campaign
@@ -263,20 +262,23 @@ class Engine:
         """
         open_actions = {e.action for e in self.store.open_entries(key)}
         if not open_actions:
-            return
+            return None
         c = self.load(key)
         step = plan(c, self.context(c, set(ALL_FRESH)))
         if isinstance(step, Action) and step.name in open_actions and step.find is not None:
-            outcome = await self._reconcile(c, step)
+            outcome, saved = await self._reconcile(c, step)
             if outcome is not None and outcome.ok:
                 report.outcomes.append(outcome)
                 on_outcome(outcome)
+                return saved
+        return None
 
-    async def _run(self, c: Customer, action: Action) -> Outcome:
-        """Run one action: reconcile a lost earlier attempt first, journal, call, save."""
-        found = await self._reconcile(c, action)
+    async def _run(self, c: Customer, action: Action) -> tuple[Outcome, Saved | None]:
+        """Run one action: reconcile a lost earlier attempt first, journal, call, save. The outcome, and the
+        customer as saved after it (None when nothing was saved)."""
+        found, saved = await self._reconcile(c, action)
         if found is not None:
-            return found
+            return found, saved
         op = OPERATIONS[action.op]
         entry = self.store.journal_start(c.key, action.name, op.method, self._path(action), action.friendly_name)
         crash_point(action.name, "before-request")
@@ -285,40 +287,39 @@ class Engine:
         except TwilioError as error:
             if error.retryable and action.find is not None:
                 # The call may have been performed: keep the entry `sent` and look before trying again.
-                return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first")
-            self._failed(c.key, entry, action, error)
-            return Outcome(action.name, False, str(error), error.code)
+                return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first"), None
+            return Outcome(action.name, False, str(error), error.code), self._failed(c.key, entry, action, error)
         crash_point(action.name, "after-perform")
-        self._done(c.key, entry, action, body)
+        saved = self._done(c.key, entry, action, body)
         crash_point(action.name, "after-record")
-        return Outcome(action.name, True, describe(action))
+        return Outcome(action.name, True, describe(action)), saved
 
-    async def _reconcile(self, c: Customer, action: Action) -> Outcome | None:
-        entries = [e for e in self.store.open_entries(c.key) if e.action == action.name]
+    async def _reconcile(self, c: Customer, action: Action) -> tuple[Outcome | None, Saved | None]:
+        entries = self.store.open_entries(c.key, action.name)
         if not entries:
-            return None
+            return None, None
         if action.find is None:
             for e in entries:
                 self.store.journal_finish(e.id, "failed", error_message="No answer was received; sent again.")
-            return None
+            return None, None
         try:
             body = await action.find(self.client, entries[-1].friendly_name)
         except TwilioError as error:
-            return Outcome(action.name, False, f"Could not check for an earlier attempt: {error}")
+            return Outcome(action.name, False, f"Could not check for an earlier attempt: {error}"), None
         if body is None:
             for e in entries:
                 self.store.journal_finish(e.id, "failed", error_message="Not created by Twilio; sent again.")
-            return None
+            return None, None
         with self.store.transaction():
             for e in entries[:-1]:
                 self.store.journal_finish(e.id, "failed", error_message="Superseded by a later attempt.")
-            self._done(c.key, entries[-1].id, action, body)
-        return Outcome(action.name, True, f"{describe(action)} (found after a lost answer)")
+            saved = self._done(c.key, entries[-1].id, action, body)
+        return Outcome(action.name, True, f"{describe(action)} (found after a lost answer)"), saved
 
     def _path(self, action: Action) -> str:
         return OPERATIONS[action.op].render(account=self.client.account_sid, **action.path)
 
-    def _done(self, key: str, entry: int, action: Action, body: dict) -> None:
+    def _done(self, key: str, entry: int, action: Action, body: dict) -> Saved:
         sid = body.get("sid") if isinstance(body.get("sid"), str) else None
 
         def change(state: FlowState) -> None:
@@ -326,17 +327,16 @@ class Engine:
             if state.last_error_action == action.name:
                 state.last_error, state.last_error_action = None, None
             if action.charge:
-                amount = {"brand": self.prices.brand, "campaign_vetting": self.prices.campaign_vetting}[action.charge]
-                state.ledger.append(Charge(what=describe(action), amount=amount,
-                                           at=self.clock().isoformat(timespec="seconds")))
+                state.ledger.append(Charge(what=describe(action), amount=self.prices.of(action.charge),
+                                           at=self.clock().isoformat(timespec="seconds"), item=action.charge))
             if action.name == "brand.resubmit":
                 state.brand_resubmits += 1
 
         with self.store.transaction():
             self.store.journal_finish(entry, "done", http_status=200, sid=sid)
-            self.save_state(key, change)
+            return self.save_state(key, change)
 
-    def _failed(self, key: str, entry: int, action: Action, error: TwilioError) -> None:
+    def _failed(self, key: str, entry: int, action: Action, error: TwilioError) -> Saved:
         def change(state: FlowState) -> None:
             state.last_error = Problem(code=error.code, message=error.message)
             state.last_error_action = action.name
@@ -344,7 +344,7 @@ class Engine:
         with self.store.transaction():
             self.store.journal_finish(entry, "failed", http_status=error.status or None, error_code=error.code,
                                       error_message=error.message)
-            self.save_state(key, change)
+            return self.save_state(key, change)
 
     async def advance_many(self, keys: Iterable[str], *, concurrency: int = 4,
                            on_report: Callable[[Report], None] | None = None) -> list[Report]:
@@ -365,9 +365,11 @@ class Engine:
     async def refresh(self, key: str) -> Report:
         """Read the status of every submitted resource of one customer (no creates, no updates)."""
         report = Report(key)
-        for action in status_reads(self.load(key)):
-            report.outcomes.append(await self._run(self.load(key), action))
-        report.summary = self.summary(self.load(key))
+        c, saved = self.load(key), None
+        for action in status_reads(c):
+            outcome, saved = await self._run(saved.customer if saved else c, action)
+            report.outcomes.append(outcome)
+        report.summary = saved.summary if saved else self.summary(c)
         return report
 
     async def refresh_all(self, *, concurrency: int = 4) -> int:
@@ -451,9 +453,9 @@ class Engine:
         if not brand:
             report.error = "No brand is registered for this customer yet."
             return
-        read = await self._run(c, brand_read_action(brand))
+        read, saved = await self._run(c, brand_read_action(brand))
         report.outcomes.append(read)
-        c = self.load(key)
+        c = saved.customer if saved else self.load(key)
         st = c.state.statuses
         if st.get("brand") != "APPROVED" or st.get("identity") != "UNVERIFIED":
             report.error = (f"A passcode can be resent only while the brand is APPROVED and UNVERIFIED "
@@ -465,8 +467,9 @@ class Engine:
                 state.otp_sent_at = now
                 state.otp_resends += 1
 
-            report.outcomes.append(await self._run(c, Action("brand.otp_resend", "resend_brand_otp", resent,
-                                                              path={"sid": brand})))
-        report.summary = self.summary(self.load(key))
+            resend, saved = await self._run(c, Action("brand.otp_resend", "resend_brand_otp", resent,
+                                                       path={"sid": brand}, charge=None))
+            report.outcomes.append(resend)
+        report.summary = saved.summary if saved else self.summary(self.load(key))
 
 

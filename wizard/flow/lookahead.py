@@ -7,23 +7,14 @@ whole run, not just the next call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from wizard.customer.fees import WHAT, Fee
 from wizard.customer.record import Customer
 from wizard.flow.actions import Action
 from wizard.flow.engine import Engine
 from wizard.flow.plan import plan
 from wizard.flow.status import ALL_FRESH, stage_of
 
-WHAT = {"brand": "brand registration", "campaign_vetting": "campaign vetting"}
 VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
-
-
-@dataclass(frozen=True)
-class Fee:
-    what: str  # "brand registration", "campaign vetting"
-    amount: float
-    certain: bool  # False: only if Twilio's checks on the way pass
 
 
 def fees_ahead(engine: Engine, c: Customer) -> list[Fee]:
@@ -31,14 +22,14 @@ def fees_ahead(engine: Engine, c: Customer) -> list[Fee]:
     step = plan(c, engine.context(c, set(ALL_FRESH)))
     if not isinstance(step, Action):
         return []
-    prices = {"brand": engine.prices.brand, "campaign_vetting": engine.prices.campaign_vetting}
+    prices = engine.prices
     if step.charge:
-        return [Fee(WHAT[step.charge], prices[step.charge], True)]
+        return [Fee(WHAT[step.charge], prices.of(step.charge), True)]
     stage, sids = stage_of(step), c.state.sids
     if stage in (1, 2) and c.bundle is not None and not sids.get("brand"):
-        return [Fee(WHAT["brand"], prices["brand"], False)]
+        return [Fee(WHAT["brand"], prices.brand, False)]
     if stage == 4 and c.campaign is not None and not sids.get("campaign"):
-        return [Fee(WHAT["campaign_vetting"], prices["campaign_vetting"], False)]
+        return [Fee(WHAT["campaign_vetting"], prices.campaign_vetting, False)]
     return []
 
 
@@ -56,11 +47,3 @@ async def fees_ahead_fresh(engine: Engine, key: str) -> list[Fee]:
         await engine.refresh(key)
         c = engine.load(key)
     return fees_ahead(engine, c)
-
-
-def describe_fees(fees: list[Fee]) -> str:
-    """One line per fee, e.g. "• $4.00 brand registration (once Twilio's checks before it pass)"."""
-    return "\n".join(
-        f"• ${fee.amount:,.2f} {fee.what}" + ("" if fee.certain else " (once Twilio's checks before it pass)")
-        for fee in fees
-    )

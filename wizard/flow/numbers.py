@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.phone_numbers import numbers_in_use
 from wizard.flow.engine import Engine
 
 
@@ -25,5 +24,5 @@ async def account_numbers(engine: Engine) -> list[PhoneNumber]:
 
 async def available_numbers(engine: Engine, key: str | None = None) -> list[PhoneNumber]:
     """The account's numbers that no other customer's campaign uses (customer `key`'s own stays listed)."""
-    taken = numbers_in_use(engine.store.path, exclude_key=key)
+    taken = engine.store.held_numbers(exclude_key=key)
     return [n for n in await account_numbers(engine) if n.sid not in taken and n.number not in taken]

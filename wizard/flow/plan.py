@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from wizard.customer.record import Customer
+from wizard.customer.stages import OTP_LAPSED
 from wizard.customer.state import Evaluation, FlowState, Problem, digest
 from wizard.flow import finders
 from wizard.flow.actions import Action, Body, Step, Wait
-from wizard.list_rows import OTP_LAPSED, otp_deadline
 from wizard.twilio import facts as C
 from wizard.twilio.encoding import Value
+from wizard.twilio.facts import otp_deadline
 
 SUBMITTED = ("pending-review", "in-review", "twilio-approved")
 
@@ -439,7 +440,7 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
         deadline = otp_deadline(c.state.otp_sent_at)
         if deadline is None or ctx.now >= deadline:
             return Wait(3, "fix", OTP_LAPSED)
-        return Wait(3, "customer", "Waiting for the customer to reply YES to the text from +1 915-278-2000.")
+        return Wait(3, "customer", f"Waiting for the customer to reply YES to the text from {C.OTP_SENDER}.")
     if status in ("SUSPENDED", "DELETION_PENDING", "DELETION_FAILED"):
         return Wait(3, "fix", f"Brand {status}: contact Twilio Support.")
     return Wait(3, "twilio", "Waiting for Twilio to review the brand.")

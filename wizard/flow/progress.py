@@ -10,11 +10,11 @@ from typing import Literal
 from storage.store import JournalEntry
 from wizard.customer.playbooks import playbook
 from wizard.customer.record import Customer
+from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
-from wizard.flow.engine import Engine
 from wizard.flow.plan import STARTER_PROFILE, TRUST_PRODUCT
 from wizard.flow.status import ACTION_WORDS, Summary
-from wizard.list_rows import STEP_NAMES, otp_deadline
+from wizard.twilio.facts import FREE_BRAND_RESUBMITS, OTP_SENDER, otp_deadline
 
 StepState = Literal["not_started", "in_progress", "twilio", "customer", "fix", "done"]
 
@@ -22,17 +22,14 @@ STATE_WORDS: dict[str, str] = {
     "not_started": "not started", "in_progress": "in progress", "twilio": "waiting on Twilio",
     "customer": "waiting on the customer", "fix": "needs a fix", "done": "done",
 }
-OTP_SENDER = "+1 915-278-2000"
 VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
 PROFILE_INPUTS = frozenset(STARTER_PROFILE.fields.values()) | {"street2", "city", "region", "postal_code", "country"}
 BUNDLE_INPUTS = frozenset(TRUST_PRODUCT.fields.values())
 _STEP_OF_RESOURCE = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4, "phone_number": 4}
 
 
-def step_states(engine: Engine, c: Customer, summary: Summary | None = None) -> dict[int, StepState]:
+def step_states(c: Customer, summary: Summary, now: datetime) -> dict[int, StepState]:
     """The state of each of the four steps, from the statuses, problems and the planner's summary."""
-    summary = summary or engine.summary(c)
-    now = engine.clock()
     states: dict[int, StepState] = {
         1: _trust_hub(c, "profile", c.profile is not None),
         2: _trust_hub(c, "bundle", c.bundle is not None),
@@ -230,20 +227,63 @@ def otp_lapsed(c: Customer, now: datetime) -> bool:
     return otp_pending(c) and deadline is not None and now >= deadline
 
 
-def otp_countdown(c: Customer, now: datetime) -> str:
-    """"23:59:59 left", "lapsed", or "" when no passcode is outstanding."""
-    deadline = otp_deadline(c.state.otp_sent_at)
-    if not otp_pending(c) or deadline is None:
-        return ""
-    seconds = int((deadline - now).total_seconds())
-    if seconds <= 0:
-        return "lapsed"
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d} left"
-
-
 def customer_message(c: Customer) -> str:
     """What the operator can send the customer so they expect the passcode text and answer it."""
     brand = c.brand_name or c.name
     return (f"You'll get a text from {OTP_SENDER} asking you to confirm your brand {brand} for text "
             "messaging. Please reply YES within 24 hours.")
+
+
+# -- brand and side panel ---------------------------------------------------------------------------------
+
+
+def brand_words(c: Customer) -> str:
+    """Where the brand stands and what to do, in a sentence or two."""
+    st = c.state.statuses
+    status, identity = st.get("brand", ""), st.get("identity", "")
+    if not c.state.sids.get("brand"):
+        return ("The brand is registered right after steps 1 and 2 are submitted (a fee you confirm first). "
+                "Twilio then reviews it, and texts the customer a passcode.")
+    if status in ("PENDING", "IN_REVIEW", ""):
+        return "Twilio is reviewing the brand; this usually takes minutes. Refresh (r) to check."
+    if status == "FAILED":
+        return ("The brand FAILED (see the problems above). Correct the details in step 1 or 2 and save: "
+                f"the brand is resubmitted, free up to {FREE_BRAND_RESUBMITS} times.")
+    if status == "APPROVED" and identity in VERIFIED:
+        return "✓ The customer confirmed the brand by replying YES. Go on with the campaign (step 4)."
+    if otp_pending(c):
+        return ("The brand is approved. Twilio texted the customer's mobile a passcode; they must reply YES "
+                "within 24 hours. If they lose the text or the time runs out, resend it (o).")
+    return f"The brand is {status}: contact Twilio Support."
+
+
+def brand_facts(c: Customer) -> list[tuple[str, str]]:
+    st, paid = c.state.statuses, c.state.paid("brand")
+    facts = [
+        ("Brand name", c.brand_name or "—"),
+        ("Brand status", st.get("brand") or "not registered"),
+        ("Identity", st.get("identity") or "—"),
+        ("Brand SID", c.state.sids.get("brand") or "—"),
+        ("Fee paid", f"${paid:,.2f}" if paid else "—"),
+    ]
+    if c.state.brand_resubmits:
+        facts.append(("Resubmitted", f"{c.state.brand_resubmits} of {FREE_BRAND_RESUBMITS} free times"))
+    return facts
+
+
+SID_LABELS = {
+    "profile": "Profile", "profile_end_user": "End user", "address": "Address", "address_document": "Document",
+    "bundle": "Bundle", "bundle_end_user": "Bundle user", "brand": "Brand", "service": "Service",
+    "phone_number": "Number", "campaign": "Campaign",
+}
+
+
+def status_facts(c: Customer) -> list[tuple[str, str]]:
+    st = c.state.statuses
+    brand = "/".join(s for s in (st.get("brand"), st.get("identity")) if s)
+    return [("Profile", st.get("profile") or "—"), ("Bundle", st.get("bundle") or "—"), ("Brand", brand or "—"),
+            ("Campaign", st.get("campaign") or "—"), ("Fees paid", f"${c.state.paid():,.2f}")]
+
+
+def sid_facts(c: Customer) -> list[tuple[str, str]]:
+    return [(label, c.state.sids[slot]) for slot, label in SID_LABELS.items() if c.state.sids.get(slot)]

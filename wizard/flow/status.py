@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from wizard.customer.record import Customer
+from wizard.customer.stages import ATTENTION
 from wizard.flow.actions import Action
 from wizard.flow.plan import Context, plan
-from wizard.list_rows import ATTENTION, otp_deadline
 from wizard.twilio import facts as C
+from wizard.twilio.facts import otp_deadline
 
 ALL_FRESH = frozenset({"profile", "bundle", "brand", "campaign"})
 STAGE_OF = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4}

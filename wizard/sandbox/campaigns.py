@@ -10,16 +10,18 @@ from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.lifecycle import brand_phase, campaign_phase
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import Request, bad, invalid, not_found
+from wizard.twilio import facts
 from wizard.twilio.facts import CAMPAIGN_SID, USE_CASE
 
 KIND = "campaigns"
 TEXT_LIMITS = {
-    "Description": (40, 4096),
-    "MessageFlow": (40, 2048),
-    "OptInMessage": (20, 320),
-    "OptOutMessage": (20, 320),
-    "HelpMessage": (20, 320),
+    "Description": facts.TEXT_LIMITS["description"],
+    "MessageFlow": facts.TEXT_LIMITS["message_flow"],
+    "OptInMessage": facts.TEXT_LIMITS["reply"],
+    "OptOutMessage": facts.TEXT_LIMITS["reply"],
+    "HelpMessage": facts.TEXT_LIMITS["reply"],
 }
+SAMPLE_LOW, SAMPLE_HIGH = facts.TEXT_LIMITS["sample"]
 
 
 def _content(req: Request) -> Json:
@@ -35,8 +37,10 @@ def _content(req: Request) -> Json:
         if (value := req.text(param)) is not None and not low <= len(value) <= high:
             raise bad(21705, f"{param} must be {low}–{high} characters long (it has {len(value)})")
     samples = fields["message_samples"] or []
-    if not 2 <= len(samples) <= 5 or any(not 20 <= len(s) <= 1024 for s in samples):
-        raise bad(21705, "MessageSamples must hold 2–5 samples of 20–1024 characters each")
+    if not facts.MIN_SAMPLES <= len(samples) <= facts.MAX_SAMPLES or any(
+            not SAMPLE_LOW <= len(s) <= SAMPLE_HIGH for s in samples):
+        raise bad(21705, f"MessageSamples must hold {facts.MIN_SAMPLES}–{facts.MAX_SAMPLES} samples of "
+                         f"{SAMPLE_LOW}–{SAMPLE_HIGH} characters each")
     return fields
 
 

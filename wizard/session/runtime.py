@@ -6,7 +6,9 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -17,6 +19,9 @@ from wizard.session.locations import Locations
 from wizard.session.settings import Settings
 from wizard.session.startup import Mode, SetupError, Startup
 from wizard.twilio.client import TwilioClient
+
+if TYPE_CHECKING:
+    from wizard.desk import Desk
 
 SANDBOX_PASSWORD = "sandbox"
 
@@ -42,6 +47,13 @@ class Runtime:
     @property
     def store(self) -> Store:
         return self.startup.store
+
+    @cached_property
+    def desk(self) -> Desk:
+        """The one door to this session's use cases."""
+        from wizard.desk import Desk  # the door is built on the runtime
+
+        return Desk(self)
 
     @classmethod
     def open(
@@ -88,6 +100,7 @@ class Runtime:
         engine = Engine(startup.store, client, primary_profile_sid=primary, mock_brand=settings.mock_brand,
                         prices=settings.prices, clock=startup.clock, wall=startup.wall,
                         verify_primary=sandbox is None)
+        engine.records.rederive()  # rows of a store of an earlier schema
         return cls(startup, settings, client, engine, sandbox)
 
     async def aclose(self) -> None:

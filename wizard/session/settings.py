@@ -9,21 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from wizard.customer.fees import Prices
 
 
 def _env(name: str) -> Any:
     """A setting read from the environment variable (or TOML key) `name`."""
     return Field(default=None, validation_alias=AliasChoices(name, name.lower()))
-
-
-class Prices(BaseModel):
-    """What Twilio bills for the steps, in US dollars (configurable, defaults as of 2026)."""
-
-    brand: float = 4.0
-    campaign_vetting: float = 15.0
-    campaign_monthly: float = 2.0
 
 
 class Settings(BaseSettings):

@@ -1,5 +1,9 @@
-"""Fixed facts of Twilio's A2P 10DLC sole-proprietor flow (see shared/docs/twilio-api.md)."""
+"""Fixed facts of Twilio's A2P 10DLC sole-proprietor flow, in one place (see the README's sources).
 
+Light on purpose (standard library only): the list reads the OTP window before the domain is loaded.
+"""
+
+from datetime import datetime, timedelta
 from typing import Final
 
 STARTER_PROFILE_POLICY_SID: Final = "RN806dd6cd175f314e1f96a9727ee271f4"
@@ -19,9 +23,20 @@ VERTICALS: Final = (
     "TRANSPORTATION",
 )
 
+OTP_SENDER: Final = "+1 915-278-2000"
+"""The number Twilio texts the one-time passcode from."""
 OTP_WINDOW_HOURS: Final = 24
 OTP_URGENT_HOURS: Final = 6
 """A passcode with less time left than this puts the customer at the top of "needs action"."""
+FREE_BRAND_RESUBMITS: Final = 3
+"""A FAILED brand can be resubmitted free this many times (error 21724 after that)."""
+MIN_SAMPLES: Final = 2
+MAX_SAMPLES: Final = 5
+TEXT_LIMITS: Final = {
+    "description": (40, 4096), "message_flow": (40, 2048), "sample": (20, 1024), "reply": (20, 320),
+}
+"""Campaign text lengths Twilio accepts (characters, inclusive); its spec states them only in prose."""
+KEYWORDS_MAX: Final = 255
 MOBILE_BRAND_LIMIT: Final = 3
 EMAIL_BRAND_LIMIT: Final = 10
 ADDRESS_BRAND_LIMIT: Final = 10
@@ -34,3 +49,10 @@ HOSTS: Final = {
     "messaging": "https://messaging.twilio.com",
     "api": "https://api.twilio.com",
 }
+
+
+def otp_deadline(otp_sent_at: str | None) -> datetime | None:
+    """When the passcode sent at `otp_sent_at` lapses (None when none was sent)."""
+    if not otp_sent_at:
+        return None
+    return datetime.fromisoformat(otp_sent_at) + timedelta(hours=OTP_WINDOW_HOURS)

@@ -1,0 +1,44 @@
+"""What Twilio bills for a sole-proprietor registration, and fees in words (the one place fees are summed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+WHAT = {"brand": "brand registration", "campaign_vetting": "campaign vetting"}
+"""Billable items, in words."""
+
+
+class Prices(BaseModel):
+    """What Twilio bills for the steps, in US dollars (configurable under [prices]; defaults as of 2026)."""
+
+    brand: float = 4.0
+    campaign_vetting: float = 15.0
+    campaign_monthly: float = 2.0
+
+    def of(self, item: str) -> float:
+        """The one-time price of a billable item ("brand", "campaign_vetting")."""
+        return {"brand": self.brand, "campaign_vetting": self.campaign_vetting}[item]
+
+
+@dataclass(frozen=True)
+class Fee:
+    """A fee an advance would pay."""
+
+    what: str  # "brand registration", "campaign vetting"
+    amount: float
+    certain: bool  # False: only if Twilio's checks on the way pass
+
+
+def total(fees: Iterable[Fee]) -> float:
+    return round(sum(fee.amount for fee in fees), 2)
+
+
+def describe_fees(fees: list[Fee]) -> str:
+    """One line per fee, e.g. "• $4.00 brand registration (once Twilio's checks before it pass)"."""
+    return "\n".join(
+        f"• ${fee.amount:,.2f} {fee.what}" + ("" if fee.certain else " (once Twilio's checks before it pass)")
+        for fee in fees
+    )

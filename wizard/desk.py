@@ -1,0 +1,368 @@
+"""The one door to the domain: every use case the screens and the CLI commands ask for.
+
+Screens import this module (with the input models, the errors, the listing and the start-up) and nothing else
+of the domain; an import-linter contract keeps it so. Behind the door are the engine and its planner, the
+write path, the Twilio client and the sandbox; what comes out is plain data: customers, views of them, and runs
+described in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from wizard import examples
+from wizard.customer import readiness
+from wizard.customer.csv_rows import COLUMNS, models_to_row
+from wizard.customer.fees import Fee, Prices, describe_fees
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from wizard.customer.playbooks import describe as playbook_line
+from wizard.customer.playbooks import playbook
+from wizard.customer.record import STEP_MODELS, Customer
+from wizard.customer.rules import Finding, check
+from wizard.customer.stages import STEP_NAMES
+from wizard.errors import OperatorError, UnknownCustomer
+from wizard.flow import editing, lookahead, progress
+from wizard.flow.dossier import dossier, problems
+from wizard.flow.engine import Outcome, Report
+from wizard.flow.importing import ImportReport, import_rows
+from wizard.flow.numbers import PhoneNumber, available_numbers
+from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
+from wizard.flow.records import Saved
+from wizard.flow.status import ACTION_WORDS, Summary
+from wizard.listing import list_row
+from wizard.session.runtime import Runtime
+from wizard.session.startup import Mode, Startup
+from wizard.twilio.facts import OTP_SENDER, otp_deadline
+from wizard.twilio.failures import TwilioError
+
+__all__ = [
+    "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
+    "Finding", "FormSetup", "ImportReport", "Issue", "OtpWindow", "PhoneNumber", "Run", "StepState", "Summary",
+    "TimelineEntry", "describe_fees",
+]
+
+STEP_KEYS = editing.STEP_KEYS
+"""The steps with a form, and the name of their inputs: {1: "profile", 2: "bundle", 4: "campaign"}."""
+
+
+class SandboxOnly(OperatorError):
+    """A sandbox action asked for in live mode."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One Twilio call of a run, for the operator."""
+
+    what: str
+    """The action in plain words ("submit the starter profile for review")."""
+    ok: bool
+    retrying: bool
+    """No clear answer: it is checked before anything is sent again."""
+    detail: str
+    code: int | None = None
+    advice: str | None = None
+    """What Twilio's error code means and what to do, when the code has a playbook."""
+
+
+@dataclass
+class Run:
+    """What one advance, refresh or resend did for a customer, and where the customer stands after it."""
+
+    key: str
+    calls: list[Call] = field(default_factory=list)
+    error: str | None = None
+    summary: Summary | None = None
+    todo: list[str] = field(default_factory=list)
+    """When the customer needs a fix: Twilio's problems that say what to change."""
+
+
+@dataclass(frozen=True)
+class OtpWindow:
+    """The customer's one-time passcode: whether a YES is awaited, since when and until when."""
+
+    pending: bool = False
+    sent_at: str | None = None
+    deadline: datetime | None = None
+    resends: int = 0
+
+
+@dataclass(frozen=True)
+class FormSetup:
+    """How a step's form opens: why it is locked (None: editable), fields that stay fixed, Twilio's problems
+    per field, and the draft typed last time."""
+
+    lock: str | None = None
+    locked_fields: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    draft: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """Everything the customer screen shows of one customer (`customer` None: a new one, not saved yet)."""
+
+    customer: Customer | None = None
+    summary: Summary | None = None
+    states: dict[int, StepState] = field(default_factory=lambda: {1: "in_progress", 2: "not_started",
+                                                                  3: "not_started", 4: "not_started"})
+    issues: list[Issue] = field(default_factory=list)
+    otp: OtpWindow = OtpWindow()
+    brand_words: str = ""
+    brand_facts: list[tuple[str, str]] = field(default_factory=list)
+    statuses: list[tuple[str, str]] = field(default_factory=list)
+    sids: list[tuple[str, str]] = field(default_factory=list)
+    message: str = ""
+    """What the operator can send the customer about the passcode text."""
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    forms: dict[int, FormSetup] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str | None:
+        return self.customer.key if self.customer else None
+
+    def form(self, step: int) -> FormSetup:
+        return self.forms.get(step, FormSetup())
+
+
+class Desk:
+    """The domain's use cases for one connected session (a Runtime)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+        self._engine = runtime.engine
+        self._records = runtime.engine.records
+
+    # -- the session -------------------------------------------------------------------------------------
+
+    @property
+    def startup(self) -> Startup:
+        return self._rt.startup
+
+    @property
+    def mode(self) -> Mode:
+        return self._rt.mode
+
+    @property
+    def sandboxed(self) -> bool:
+        return self._rt.sandbox is not None
+
+    @property
+    def prices(self) -> Prices:
+        return self._engine.prices
+
+    @property
+    def mock_brand(self) -> bool:
+        return self._engine.mock_brand
+
+    @property
+    def primary_profile_sid(self) -> str:
+        return self._engine.primary_profile_sid
+
+    def now(self) -> datetime:
+        """Twilio's time: the sandbox's clock in the sandbox."""
+        return self._engine.clock()
+
+    # -- reading -----------------------------------------------------------------------------------------
+
+    def exists(self, key: str) -> bool:
+        return self._rt.store.exists(key)
+
+    def keys(self) -> list[str]:
+        return self._rt.store.keys()
+
+    def customer(self, key: str) -> Customer:
+        return self._records.load(key)
+
+    def summary(self, c: Customer) -> Summary:
+        return self._engine.summary(c)
+
+    def open(self, key: str | None) -> CustomerView:
+        """The customer screen's view of `key` (None: a new customer)."""
+        if key is None:
+            return CustomerView(forms={1: FormSetup()})
+        c = self._records.load(key)
+        now = self.now()
+        summary = self._engine.summary(c)
+        return CustomerView(
+            customer=c, summary=summary, states=progress.step_states(c, summary, now),
+            issues=progress.issues(c, now),
+            otp=OtpWindow(progress.otp_pending(c), c.state.otp_sent_at, otp_deadline(c.state.otp_sent_at),
+                          c.state.otp_resends),
+            brand_words=progress.brand_words(c), brand_facts=progress.brand_facts(c),
+            statuses=progress.status_facts(c), sids=progress.sid_facts(c), message=progress.customer_message(c),
+            timeline=progress.timeline(self._rt.store.journal(key)),
+            forms={step: FormSetup(editing.locked_reason(c, step), editing.locked_fields(c, step),
+                                   progress.field_problems(c, step), c.drafts.get(name))
+                   for step, name in STEP_KEYS.items()},
+        )
+
+    def dossier(self, key: str) -> dict[str, Any]:
+        """Everything known of one customer (`show`)."""
+        c = self._records.load(key)
+        return dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
+
+    def list_rows(self) -> list[dict[str, Any]]:
+        """Every customer as `list` shows it, those needing the operator first."""
+        now = self.now()
+        return sorted((list_row(r, now) for r in self._rt.store.summaries()),
+                      key=lambda r: (r["attention"], r["key"]))
+
+    async def findings(self, key: str) -> list[Finding]:
+        """Approval-readiness findings for a stored customer (the account's numbers read first)."""
+        await self._own_numbers()
+        return self._engine.findings(self._records.load(key))
+
+    def form_findings(self, c: Customer | None, step: int, values: dict[str, Any]) -> list[Finding]:
+        """Approval-readiness findings for the customer as a form would make it (saved steps + typed values)."""
+        row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
+        if step == 4:  # the form holds every sample: drop the saved ones it no longer has
+            row |= {f"sample_{n}": "" for n in range(1, 6)}
+        row |= editing.form_row(step, values)
+        trial = c or Customer(key="")
+        name = STEP_KEYS[step]
+        with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
+            trial = replace(trial, **{name: STEP_MODELS[name].model_validate(values)})
+        return check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers))
+
+    async def fees_ahead(self, key: str) -> list[Fee]:
+        """The fees the next advance of `key` would pay (statuses read first when they may be stale)."""
+        return await lookahead.fees_ahead_fresh(self._engine, key)
+
+    async def available_numbers(self, key: str | None) -> list[PhoneNumber]:
+        """The account's phone numbers no other customer's campaign holds."""
+        return await available_numbers(self._engine, key)
+
+    # -- writing (the one write path) --------------------------------------------------------------------
+
+    def create(self, profile: StarterProfile, bundle: SoleProprietor | None = None,
+               campaign: Campaign | None = None, *, key: str | None = None) -> Customer:
+        """Save a new customer (no Twilio call is made)."""
+        c = Customer(key=key or self._records.next_key(), profile=profile, bundle=bundle, campaign=campaign)
+        return self._records.create(c).customer
+
+    def save_step(self, key: str, version: int, step: str, model: BaseModel | None) -> Customer:
+        """Save one step's inputs ("profile", "bundle", "campaign") and drop its draft; StaleWrite when the
+        customer changed since `version`."""
+
+        def edit(c: Customer) -> None:
+            setattr(c, step, model)
+            c.drafts.pop(step, None)
+
+        return self._records.change(key, edit, expected_version=version).customer
+
+    def save_draft(self, key: str, version: int, step: str, values: dict[str, Any]) -> Customer:
+        """Keep what was typed in an unfinished form, so leaving the form loses nothing."""
+        return self._records.change(key, lambda c: c.drafts.__setitem__(step, values),
+                                    expected_version=version).customer
+
+    def drop_draft(self, key: str, version: int, step: str) -> Customer:
+        """Forget the unsaved values of one step's form."""
+        return self._records.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
+
+    def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None
+                   ) -> ImportReport:
+        """Create a customer for every good row of a CSV file, in batches (see flow.importing)."""
+
+        def created(row: int, saved: Saved) -> None:
+            if on_created:
+                on_created(row, saved.customer.key, saved.standing.findings)
+
+        return import_rows(self._records, lines, on_created=created)
+
+    # -- Twilio ------------------------------------------------------------------------------------------
+
+    async def advance(self, key: str, on_call: Callable[[Call], None] | None = None) -> Run:
+        """Run every call that can run now for one customer; stop at the first wait or refusal."""
+        report = await self._engine.advance(key, on_outcome=(lambda o: on_call(_call(o))) if on_call else None)
+        return self._run(report)
+
+    async def advance_many(self, keys: Iterable[str], on_run: Callable[[Run], None] | None = None, *,
+                           concurrency: int = 4) -> list[Run]:
+        """Advance several customers, a few at a time."""
+        runs: list[Run] = []
+
+        def done(report: Report) -> None:
+            runs.append(self._run(report))
+            if on_run:
+                on_run(runs[-1])
+
+        await self._engine.advance_many(keys, concurrency=concurrency, on_report=done)
+        return runs
+
+    async def refresh(self, key: str) -> Run:
+        """Read the status of every submitted resource of one customer."""
+        return self._run(await self._engine.refresh(key))
+
+    async def refresh_all(self) -> int:
+        """Read every customer's statuses with Twilio's list endpoints; how many customers."""
+        return await self._engine.refresh_all()
+
+    async def resend_otp(self, key: str) -> Run:
+        """Ask Twilio to text the customer a new passcode."""
+        return self._run(await self._engine.resend_otp(key))
+
+    async def check_primary(self) -> list[str]:
+        """Problems with the ISV's primary customer profile (empty when registrations can go on)."""
+        return await self._engine.check_primary()
+
+    async def _own_numbers(self) -> None:
+        try:
+            await self._engine.load_own_numbers()
+        except TwilioError as error:
+            raise OperatorError(f"Could not read the account's phone numbers: {error}") from error
+
+    def _run(self, report: Report) -> Run:
+        run = Run(report.key, [_call(o) for o in report.outcomes], report.error, report.summary)
+        if report.summary and report.summary.kind == "fix":
+            try:
+                c = self._records.load(report.key)
+            except UnknownCustomer:
+                return run
+            run.todo = [p["text"] for p in problems(c) if p.get("fix")]
+        return run
+
+    # -- the sandbox -------------------------------------------------------------------------------------
+
+    def reply_yes(self, key: str) -> None:
+        """Sandbox: the customer replies YES to the passcode."""
+        brand = self.customer(key).state.sids.get("brand")
+        if not brand:
+            raise OperatorError(f"{key} has no brand yet: advance it until the brand is APPROVED.")
+        self._sandbox().reply_yes(brand)
+
+    def move_clock(self, delta: timedelta) -> datetime:
+        """Sandbox: let time pass."""
+        return self._sandbox().advance_clock(delta)
+
+    def sandbox_dump(self) -> dict[str, list[dict[str, Any]]]:
+        return self._sandbox().dump()
+
+    async def load_examples(self, on_progress: Callable[[str], None] | None = None) -> list[str]:
+        """Sandbox: create the first-start example customers and bring each to its point of the flow."""
+        return await examples.load(self, on_progress)
+
+    def _sandbox(self) -> Any:
+        if self._rt.sandbox is None:
+            raise SandboxOnly("This works in the sandbox only.")
+        return self._rt.sandbox
+
+    async def aclose(self) -> None:
+        """Close the Twilio client and the installation."""
+        await self._rt.aclose()
+
+    async def close_client(self) -> None:
+        """Close the Twilio client only (the app closes the installation it opened itself)."""
+        await self._rt.client.aclose()
+
+
+def _call(outcome: Outcome) -> Call:
+    advice = playbook_line(outcome.code) if outcome.code and playbook(outcome.code) else None
+    return Call(ACTION_WORDS.get(outcome.action, outcome.action), outcome.ok,
+                not outcome.ok and outcome.detail.startswith("retry"), outcome.detail, outcome.code, advice)
+
