@@ -30,7 +30,6 @@ from wizard.session.startup import Mode, SetupError, Startup
 
 if TYPE_CHECKING:
     from wizard.desk import Desk
-    from wizard.session.runtime import Runtime
 
 
 class WizardApp(App[None]):
@@ -43,12 +42,11 @@ class WizardApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?", id="help", tooltip="Keys and how it works"),
     ]
 
-    def __init__(self, opened: Startup | Runtime, *, mock_brand: bool | None = None) -> None:
+    def __init__(self, opened: Startup | Desk, *, mock_brand: bool | None = None) -> None:
         super().__init__()
-        connected = not isinstance(opened, Startup)
-        self.startup: Startup = opened.startup if connected else opened  # type: ignore[union-attr]
-        self._desk: Desk | None = opened.desk if connected else None  # type: ignore[union-attr]
-        self._owns_desk = not connected
+        self.startup: Startup = opened if isinstance(opened, Startup) else opened.startup
+        self._desk: Desk | None = None if isinstance(opened, Startup) else opened
+        self._owns_desk = self._desk is None
         self._mock_brand = mock_brand
         self._connected = asyncio.Event()
         self._pending: Callable[[], object] | None = None
@@ -82,9 +80,9 @@ class WizardApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="connect", description="Connecting")
     def _connect(self) -> None:
-        from wizard.session.runtime import Runtime  # most of the domain: imported while the list is already shown
+        from wizard.desk import Desk  # most of the domain: imported while the list is already shown
 
-        desk = Runtime.connect(self.startup, mock_brand=self._mock_brand).desk
+        desk = Desk.connect(self.startup, mock_brand=self._mock_brand)
         self.call_from_thread(self._use, desk)
 
     def _use(self, desk: Desk) -> None:

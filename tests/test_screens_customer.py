@@ -633,7 +633,7 @@ async def test_in_the_app_n_starts_a_customer_and_escape_returns_to_the_list(run
     from screens.customer_list import CustomersScreen
 
     runtime.desk.create(f.profile(email="first@example.com"))  # no welcome offer on an empty list
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")

@@ -67,7 +67,7 @@ def text_of(app: WizardApp, selector: str) -> str:
 
 async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert listing(app).table.total == 7
@@ -81,7 +81,7 @@ async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
 
 async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         listed = rows(app)
@@ -94,7 +94,7 @@ async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime
 
 async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("slash")
@@ -122,7 +122,7 @@ async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
 
 async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("s")
@@ -150,7 +150,7 @@ async def test_enter_opens_the_customer_and_the_list_reloads_on_return(runtime: 
 
     await runtime.desk.load_examples()
     seen: list[Message] = []
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await settle(pilot)
         await pilot.press("down", "enter")
@@ -184,7 +184,7 @@ def many(runtime: Runtime, count: int) -> None:
 
 async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Runtime) -> None:
     many(runtime, 5000)
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = listing(app).table
@@ -208,7 +208,7 @@ async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Ru
 async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(runtime: Runtime,
                                                                                 monkeypatch: Any) -> None:
     many(runtime, 500)
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = listing(app).table
@@ -241,7 +241,7 @@ async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(
 
 async def test_reading_the_list_again_keeps_the_cursor_far_down(runtime: Runtime) -> None:
     many(runtime, 900)
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("end", "up")
@@ -257,7 +257,7 @@ async def test_refresh_reads_statuses_in_a_worker(runtime: Runtime, monkeypatch:
     await runtime.engine.advance(c.key)  # up to the brand, which Twilio reviews for a few minutes
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=10))
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     during: list[tuple[str, bool, str]] = []
     refresh_all = runtime.engine.refresh_all
 
@@ -280,7 +280,7 @@ async def test_refresh_reads_statuses_in_a_worker(runtime: Runtime, monkeypatch:
 async def test_export_writes_the_listed_customers_with_formulas_neutralised(runtime: Runtime) -> None:
     runtime.desk.create(f.profile(first_name="Ann", email="ann@example.com"))
     runtime.desk.create(f.profile(first_name="Bob", email="bob@example.com"))
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("slash")
@@ -296,7 +296,7 @@ async def test_export_writes_the_listed_customers_with_formulas_neutralised(runt
 
 
 async def test_first_start_offers_the_examples(runtime: Runtime) -> None:
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
@@ -307,7 +307,7 @@ async def test_first_start_offers_the_examples(runtime: Runtime) -> None:
 
 
 async def test_first_start_offer_can_be_declined(runtime: Runtime) -> None:
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -319,7 +319,7 @@ async def test_first_start_offer_can_be_declined(runtime: Runtime) -> None:
 
 async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f2")
@@ -338,7 +338,7 @@ async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime)
 
 async def test_help_lists_the_keys_of_the_screen(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
@@ -361,7 +361,7 @@ def failing(error: BaseException) -> Callable[..., Any]:
 
 async def test_worker_errors_become_notifications_not_crashes(runtime: Runtime, monkeypatch: Any) -> None:
     await runtime.desk.load_examples()
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         monkeypatch.setattr(runtime.engine, "refresh_all", failing(TwilioError(503, 20503, "Service unavailable")))
@@ -381,7 +381,7 @@ async def test_worker_errors_become_notifications_not_crashes(runtime: Runtime, 
 
 async def test_the_command_palette_offers_the_screen_keys(runtime: Runtime) -> None:
     runtime.desk.create(f.profile())
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"write the listed")
@@ -402,7 +402,7 @@ async def test_the_command_palette_offers_the_screen_keys(runtime: Runtime) -> N
 async def test_an_unbound_symbol_key_on_the_list_is_harmless(runtime: Runtime) -> None:
     """`@` once crashed the app: a method named `key_at` was taken as the handler of the `@` key."""
     await runtime.desk.load_examples()
-    app = WizardApp(runtime)
+    app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.focused is listing(app).table

@@ -33,7 +33,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
     """A fresh sandbox in ./home (a relative path, so the settings screen reads the same on every run)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("A2P_WIZARD_HOME")
-    yield lambda: SnapshotApp(Runtime.open(home="home", mode="sandbox", now=Clock()))
+    yield lambda: SnapshotApp(Runtime.open(home="home", mode="sandbox", now=Clock()).desk)
 
 
 async def settle(pilot: Pilot) -> None:

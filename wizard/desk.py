@@ -138,6 +138,11 @@ class Desk:
         self._engine = runtime.engine
         self._records = runtime.engine.records
 
+    @classmethod
+    def connect(cls, startup: Startup, *, mock_brand: bool | None = None) -> Desk:
+        """The desk of an opened installation: settings read, Twilio client (or sandbox) and engine built."""
+        return Runtime.connect(startup, mock_brand=mock_brand).desk
+
     # -- the session -------------------------------------------------------------------------------------
 
     @property
