@@ -17,8 +17,12 @@ CREATE TABLE IF NOT EXISTS resources (
     sid TEXT PRIMARY KEY, kind TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS resources_kind_seq ON resources (kind, seq);
+CREATE INDEX IF NOT EXISTS resources_seq ON resources (seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, sid TEXT NOT NULL, PRIMARY KEY (tag, sid)) WITHOUT ROWID;
 """
+"""`tags` finds resources by a value other than their SID (a brand by its mobile or its bundles) without reading
+every resource of the kind."""
 
 
 class SandboxState:
@@ -30,6 +34,7 @@ class SandboxState:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 5000")
         self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")  # a fake's state: no fsync on every commit
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
@@ -65,19 +70,33 @@ class SandboxState:
             return None
         return json.loads(row[1])
 
-    def put(self, kind: str, sid: str, body: dict[str, Any]) -> None:
-        """Insert (next creation sequence number) or replace the body of an existing SID."""
+    def put(self, kind: str, sid: str, body: dict[str, Any], *, tags: tuple[str, ...] | None = None) -> None:
+        """Insert (next creation sequence number) or replace the body of an existing SID; `tags`, when given,
+        replace the values `tagged` finds it by."""
         with self._lock:
             self._db.execute(
                 "INSERT INTO resources (sid, kind, seq, body) "
-                "VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources), ?) "
+                "VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources INDEXED BY resources_seq), ?) "
                 "ON CONFLICT(sid) DO UPDATE SET body = excluded.body",
                 (sid, kind, json.dumps(body)),
             )
+            if tags is not None:
+                self._db.execute("DELETE FROM tags WHERE sid = ?", (sid,))
+                self._db.executemany("INSERT OR IGNORE INTO tags (tag, sid) VALUES (?, ?)",
+                                     [(tag, sid) for tag in tags])
+
+    def tagged(self, kind: str, tag: str) -> list[dict[str, Any]]:
+        """Every body of `kind` put with `tag`, in creation order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT body FROM tags JOIN resources USING (sid) WHERE tag = ? AND kind = ? ORDER BY seq",
+                (tag, kind)).fetchall()
+        return [json.loads(body) for (body,) in rows]
 
     def delete(self, sid: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM resources WHERE sid = ?", (sid,))
+            self._db.execute("DELETE FROM tags WHERE sid = ?", (sid,))
 
     def list(self, kind: str) -> list[dict[str, Any]]:
         """Every body of `kind`, in creation order."""

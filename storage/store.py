@@ -101,6 +101,10 @@ def _plain(exc: BaseException) -> str:
     return text
 
 
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, sort_keys=True)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -241,7 +245,7 @@ class Store:
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM customers WHERE key = ?", (record.key,)).fetchone():
                 raise StoreError(f"A customer with key {record.key!r} already exists.")
-            self._write(db, record, insert=True)
+            self._write(db, record)
         return record
 
     def insert_many(self, records: Iterable[Record]) -> int:
@@ -262,7 +266,7 @@ class Store:
                 db.execute(f"DROP {kind} {name}")
             for record in records:
                 self._write(db, replace(record, version=1, created_at=record.created_at or now,
-                                        updated_at=record.updated_at or now), insert=True)
+                                        updated_at=record.updated_at or now))
                 count += 1
             if any(name == "customers_fts_insert" for _, name, _ in deferred):
                 db.execute("INSERT INTO customers_fts (rowid, search) SELECT rowid, search FROM customers "
@@ -304,28 +308,30 @@ class Store:
             # they change the inputs, so a status written meanwhile never makes an open form stale.
             version = current.version + (expected_version is not None or changed.inputs != current.inputs)
             changed = replace(changed, key=key, version=version, updated_at=self._clock())
-            self._write(db, changed, insert=False)
+            self._write(db, changed, before=current)
         return changed
 
-    def _write(self, db: sqlite3.Connection, r: Record, *, insert: bool) -> None:
-        values = {
-            **{c: r.derived.get(c) for c in DERIVED_COLUMNS},
-            "spend": r.derived.get("spend") or 0,
-            "registered": int(bool(r.derived.get("registered"))),
-            "derived": r.derived.get("derived") or 0,
-            "key": r.key,
-            "version": r.version,
-            "inputs": json.dumps(r.inputs, ensure_ascii=False, sort_keys=True),
-            "state": json.dumps(r.state, ensure_ascii=False, sort_keys=True),
-            "created_at": r.created_at,
-            "updated_at": r.updated_at,
-        }
-        if insert:
-            cols = ", ".join(values)
-            db.execute(f"INSERT INTO customers ({cols}) VALUES ({', '.join(':' + c for c in values)})", values)
-        else:
-            sets = ", ".join(f"{c} = :{c}" for c in values if c not in ("key", "created_at"))
-            db.execute(f"UPDATE customers SET {sets} WHERE key = :key", values)
+    def _write(self, db: sqlite3.Connection, r: Record, *, before: Record | None = None) -> None:
+        """Insert `r`, or (given the row as it was) update the columns that changed: an unchanged indexed
+        column costs its index nothing."""
+        derived = {c: r.derived.get(c) for c in DERIVED_COLUMNS} | {
+            "spend": r.derived.get("spend") or 0, "registered": int(bool(r.derived.get("registered"))),
+            "derived": r.derived.get("derived") or 0}
+        if before is None:
+            values = derived | {
+                "key": r.key, "version": r.version, "inputs": _json(r.inputs), "state": _json(r.state),
+                "created_at": r.created_at, "updated_at": r.updated_at}
+            db.execute(f"INSERT INTO customers ({', '.join(values)}) VALUES ({', '.join(':' + c for c in values)})",
+                       values)
+            return
+        values = {c: v for c, v in derived.items() if before.derived.get(c) != v}
+        values |= {"version": r.version, "updated_at": r.updated_at}
+        if r.inputs != before.inputs:
+            values["inputs"] = _json(r.inputs)
+        if r.state != before.state:
+            values["state"] = _json(r.state)
+        db.execute(f"UPDATE customers SET {', '.join(f'{c} = :{c}' for c in values)} WHERE key = :key",
+                   values | {"key": r.key})
 
     @staticmethod
     def _record(row: sqlite3.Row) -> Record:

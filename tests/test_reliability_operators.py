@@ -110,21 +110,38 @@ async def test_a_lease_is_taken_over_only_from_a_dead_local_process(runtime, clo
     assert runtime.store.lease_owner(key) is None
 
 
-async def test_a_run_that_lost_its_lease_stops_before_its_next_call(runtime):
+async def test_a_run_that_lost_its_lease_stops_before_its_next_call(runtime, clock):
     """A run longer than its lease (slow answers, back-off) may be taken over; it must then stop at once."""
     key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
     store, engine = runtime.store, runtime.engine
 
     def taken_over(outcome) -> None:
-        if outcome.action == "profile.create":  # meanwhile the lease expired and another process claimed it
-            now = runtime.sandbox.clock()
-            assert store.claim(key, "other-host:1:cafe", (now + timedelta(minutes=10)).isoformat(),
-                               now.isoformat(), replacing=store.lease_owner(key))
+        if outcome.action == "profile.create":  # the call outlasted the lease, and another process claimed it
+            clock.advance(minutes=11)
+            now = engine.wall()
+            assert store.claim(key, "other-host:1:cafe", (now + timedelta(minutes=10)).isoformat(), now.isoformat())
 
     report = await engine.advance(key, on_outcome=taken_over)
     assert report.error and "took the customer over" in report.error
     assert [e.action for e in store.journal(key)] == ["profile.create"]
     assert store.lease_owner(key) == "other-host:1:cafe"  # its lease is not released by the stopped run
+
+
+async def test_a_slow_run_renews_its_lease_so_nobody_can_take_it(runtime, clock):
+    """Each call takes 6 minutes here (the lease is 10): the run renews its lease before it runs out, so another
+    operator's claim fails after every call, and the run goes on to the end."""
+    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
+    store, engine = runtime.store, runtime.engine
+    refused = []
+
+    def slow(outcome) -> None:
+        clock.advance(minutes=6)
+        now = engine.wall()
+        refused.append(not store.claim(key, "other-host:1:cafe", (now + timedelta(minutes=10)).isoformat(),
+                                       now.isoformat()))
+
+    report = await engine.advance(key, on_outcome=slow)
+    assert report.error is None and len(refused) > 5 and all(refused)
 
 
 async def test_an_unknown_customer_is_named_not_blamed_on_another_operator(runtime):

@@ -134,11 +134,18 @@ _PLACEHOLDER = re.compile(
 
 def check(row: Mapping[str, str], ctx: CheckContext = CheckContext()) -> list[Finding]:
     """Every finding for one customer: blocking problems first, then warnings."""
-    values = {key: (value or "").strip() for key, value in row.items()}
+    return list(_check(tuple(sorted((key, (value or "").strip()) for key, value in row.items())), ctx))
+
+
+@functools.lru_cache(maxsize=1024)
+def _check(items: tuple[tuple[str, str], ...], ctx: CheckContext) -> tuple[Finding, ...]:
+    """`check` of one customer's values (remembered: the engine judges a customer after every call it makes,
+    mostly with the same inputs)."""
+    values = dict(items)
     found = [*_brand(values), *_registrations(values, ctx)]
     if any(values.get(field) for field in _CAMPAIGN):
         found += _campaign(values)
-    return sorted(found, key=lambda f: f.severity != "block")
+    return tuple(sorted(found, key=lambda f: f.severity != "block"))
 
 
 def blocking(findings: Iterable[Finding]) -> list[Finding]:

@@ -5,6 +5,7 @@ Light on purpose (standard library only): the list folds what the operator types
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -34,6 +35,7 @@ def phone_forms(number: str) -> str:
     return f"{d} {d[1:]}" if len(d) == 11 and d.startswith("1") else d
 
 
+@functools.lru_cache(maxsize=4096)
 def search_text(*values: str | None) -> str:
     """What a list filter searches: each value folded, phone numbers also by their digits."""
     parts = []
@@ -53,6 +55,7 @@ def search_query(text: str) -> str:
     return fold(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def address_words(street: str) -> str:
     """A street line reduced to its words: "123 Pine Street, Apt. 4" -> "123 pine st apt 4"."""
     words = re.findall(r"\w+", fold(street))

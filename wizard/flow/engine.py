@@ -119,8 +119,9 @@ class Engine:
         self.own_numbers: frozenset[str] = frozenset()
         """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._active: set[str] = set()
-        """Customers this engine is running now: the store's lease can't tell two runs of one owner apart."""
+        self._active: dict[str, datetime] = {}
+        """Customers this engine is running now, with when their lease was last taken (the store's lease can't
+        tell two runs of one owner apart)."""
         self._primary_checked = not verify_primary
         self.records = Records(store, self.standing)
 
@@ -210,16 +211,19 @@ class Engine:
         if not taken:
             report.error = "Another operator is advancing this customer right now; try again in a moment."
             return False
-        self._active.add(key)
+        self._active[key] = now
         return True
 
     def _renew(self, key: str) -> bool:
-        """Extend the lease before each call, so a long run (slow answers, back-off) keeps it."""
+        """Before each call, extend a lease half gone, so a long run (slow answers, back-off) keeps it."""
         now = self.wall()
+        if now - self._active[key] < LEASE / 2:
+            return True
+        self._active[key] = now
         return self.store.claim(key, self._owner, (now + LEASE).isoformat(), now.isoformat())
 
     def _release(self, key: str) -> None:
-        self._active.discard(key)
+        self._active.pop(key, None)
         self.store.release(key, self._owner)
 
     async def _advance(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> Saved | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from storage.sandbox_state import SandboxState
 from wizard.sandbox import renderers, triggers
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.evaluation import assigned
-from wizard.sandbox.lifecycle import SUBMITTED, brand_phase, bundle_phase
+from wizard.sandbox.lifecycle import SUBMITTED, brand_phase, brand_tag, bundle_phase, mobile_tag
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import Request, bad
 from wizard.twilio.facts import MOBILE_BRAND_LIMIT, SOLE_PROPRIETOR_END_USER_TYPE
@@ -45,8 +46,15 @@ def create_brand(ctx: Ctx, req: Request) -> Answer:
         "date_updated": now,
     }
     _decide(ctx, rec)
-    ctx.state.put(KIND, rec["sid"], rec)
+    store(ctx.state, rec)
     return 201, renderers.brand(ctx, rec)
+
+
+def store(state: SandboxState, rec: Json) -> None:
+    """Store a brand, found again by its bundles and its mobile number."""
+    tags = (brand_tag(rec["customer_profile_bundle_sid"]), brand_tag(rec["a2p_profile_bundle_sid"]),
+            *((mobile_tag(rec["_mobile"]),) if rec.get("_mobile") else ()))
+    state.put(KIND, rec["sid"], rec, tags=tags)
 
 
 def _decide(ctx: Ctx, rec: Json) -> None:
@@ -62,8 +70,8 @@ def _decide(ctx: Ctx, rec: Json) -> None:
     name, mobile = str(info.get("brand_name", "")), str(info.get("mobile_phone_number", ""))
     uses = sum(
         1
-        for b in ctx.state.list(KIND)
-        if mobile and b["sid"] != rec["sid"] and b["_mobile"] == mobile and not b["_errors"]
+        for b in (ctx.state.tagged(KIND, mobile_tag(mobile)) if mobile else [])
+        if b["sid"] != rec["sid"] and not b["_errors"]
     )
     errors = []
     if uses >= MOBILE_BRAND_LIMIT:
@@ -108,7 +116,7 @@ def resubmit_brand(ctx: Ctx, req: Request, sid: str) -> Answer:
         raise bad(21725, f"Brand {sid} is {status}: a brand can be updated (resubmitted) only when FAILED")
     _decide(ctx, rec)
     rec["date_updated"] = ctx.stamp()
-    ctx.state.put(KIND, sid, rec)
+    store(ctx.state, rec)
     return 202, renderers.brand(ctx, rec)
 
 

@@ -86,7 +86,7 @@ def _check_brand(ctx: Ctx, bn: str, usecase: str, mg: str) -> None:
         )
     if ctx.state.get(renderers.campaign_key(mg)) is not None:
         raise bad(21711, f"A US A2P campaign already exists on Messaging Service {mg}")
-    if holder := next((c for c in ctx.state.list(KIND) if c["brand_registration_sid"] == bn), None):
+    if holder := next(iter(ctx.state.tagged(KIND, brand_campaign_tag(bn))), None):
         raise bad(
             21711,
             f"Brand {bn} already has its one campaign (Messaging Service {holder['messaging_service_sid']})",
@@ -130,8 +130,13 @@ def create_campaign(ctx: Ctx, req: Request, mg: str) -> Answer:
         "date_updated": now,
     }
     _decide(ctx, rec)
-    ctx.state.put(KIND, renderers.campaign_key(mg), rec)
+    ctx.state.put(KIND, renderers.campaign_key(mg), rec, tags=(brand_campaign_tag(bn),))
     return 201, renderers.campaign(ctx, rec)
+
+
+def brand_campaign_tag(brand_sid: str) -> str:
+    """The tag a campaign is found by from its brand (a brand has at most one)."""
+    return f"brand:{brand_sid}"
 
 
 def list_campaigns(ctx: Ctx, req: Request, mg: str) -> Answer:

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from storage.sandbox_state import open_state
+from storage.sandbox_state import SandboxState, open_state
 from wizard.errors import OperatorError
 from wizard.sandbox import api2010, brands, bundles, campaigns, entities, renderers, services
 from wizard.sandbox.context import Ctx
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.lifecycle import OTP_WINDOW, brand_phase
+from wizard.sandbox.renderers import campaign_key
 from wizard.sandbox.request import E164, ApiError, Request, not_found
 from wizard.sandbox.seed import seed
 from wizard.session.clocks import SandboxClock
@@ -33,6 +34,18 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
         *api2010.ROUTES,
     )
 ]
+
+
+def _tag_earlier_state(state: SandboxState) -> None:
+    """A state file written before resources were tagged: tag its brands and campaigns once."""
+    if state.meta_get("tagged") == "1":
+        return
+    for brand in state.list("brand_registrations"):
+        brands.store(state, brand)
+    for campaign in state.list(campaigns.KIND):
+        state.put(campaigns.KIND, campaign_key(campaign["messaging_service_sid"]), campaign,
+                  tags=(campaigns.brand_campaign_tag(campaign["brand_registration_sid"]),))
+    state.meta_set("tagged", "1")
 
 
 class SandboxError(OperatorError):
@@ -64,6 +77,7 @@ class Sandbox:
         self._lock = threading.RLock()
         with self._lock, self._state.transaction():
             self.PRIMARY_PROFILE_SID = seed(self._ctx(HOSTS))
+            _tag_earlier_state(self._state)
 
     @classmethod
     def open(

@@ -50,7 +50,7 @@ def bundle_phase(ctx: Ctx, rec: dict) -> Phase:
         if ctx.now >= start + PROFILE_REJECTED:
             return Phase("twilio-rejected", start + PROFILE_REJECTED)
         return Phase("in-review", start + PROFILE_IN_REVIEW)
-    verified = verified_bundles(ctx).get(rec["sid"])
+    verified = verified_since(ctx, rec["sid"])
     if verified is not None:
         return Phase("twilio-approved", max(verified, start + PROFILE_IN_REVIEW))
     return Phase("in-review", start + PROFILE_IN_REVIEW)
@@ -80,14 +80,17 @@ def campaign_phase(rec: dict, now: datetime) -> Phase:
     return Phase("FAILED" if rec["_errors"] else "VERIFIED", start + CAMPAIGN_DECIDED)
 
 
-def verified_bundles(ctx: Ctx) -> dict[str, datetime]:
-    """Bundle SID → when the first brand built on it became VERIFIED (computed once per request)."""
-    if "verified" not in ctx.cache:
-        found: dict[str, datetime] = {}
-        for brand in ctx.state.list("brand_registrations"):
-            phase = brand_phase(brand, ctx.now)
-            if phase.identity_status == "VERIFIED":
-                for key in ("customer_profile_bundle_sid", "a2p_profile_bundle_sid"):
-                    found[brand[key]] = min(found.get(brand[key], phase.since), phase.since)
-        ctx.cache["verified"] = found
-    return ctx.cache["verified"]
+def verified_since(ctx: Ctx, bundle_sid: str) -> datetime | None:
+    """When the first brand built on the bundle became VERIFIED (None: none has)."""
+    phases = (brand_phase(b, ctx.now) for b in ctx.state.tagged("brand_registrations", brand_tag(bundle_sid)))
+    return min((p.since for p in phases if p.identity_status == "VERIFIED"), default=None)
+
+
+def brand_tag(bundle_sid: str) -> str:
+    """The tag a brand is found by from either of its bundles."""
+    return f"bundle:{bundle_sid}"
+
+
+def mobile_tag(mobile: str) -> str:
+    """The tag a brand is found by from its mobile number."""
+    return f"mobile:{mobile}"
