@@ -33,7 +33,7 @@ import httpx
 from tests import factories as f
 from tests import oas
 from tests.conftest import SECRET_VARS, Clock
-from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from tests.flowkit import drive
 from wizard.sandbox import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio import facts as C
@@ -53,65 +53,12 @@ class Traffic:
         return [e for e in self.exchanges if e.operation.name == name]
 
 
-# -- inputs ----------------------------------------------------------------------------------------------
-
-
-def canadian_profile() -> StarterProfile:
-    return StarterProfile.model_validate({
-        "first_name": "José", "last_name": "Nguyễn", "email": "jose.nguyen@example.ca", "phone": "+1 416 555 0134",
-        "street": "200 Wellington St W", "street2": "Suite 400", "city": "Toronto", "region": "ON",
-        "postal_code": "M5V 2T6", "country": "CA",
-    })
-
-
-def canadian_bundle() -> SoleProprietor:
-    return SoleProprietor.model_validate({"brand_name": "Nguyễn Tutoring", "mobile_phone": "(647) 555-0188",
-                                          "vertical": "EDUCATION"})
-
-
-def canadian_campaign(phone_number: str = "+12065550101") -> Campaign:
-    return Campaign.model_validate({
-        "campaign_description": "Lesson reminders and homework notes for José Nguyễn's tutoring students.",
-        "message_flow": "Students opt in by texting JOIN to the number shown on nguyen-tutoring.example.ca, "
-                        "or by ticking the SMS box on the sign-up form there.",
-        "samples": ["Nguyễn Tutoring: your lesson is tomorrow at 4pm. Reply STOP to opt out.",
-                    "Nguyễn Tutoring: this week's homework is at https://nguyen-tutoring.example.ca/hw",
-                    "Nguyễn Tutoring: Zoë, call 416-555-0134 to reschedule. Reply HELP for help."],
-        "has_embedded_links": True, "has_embedded_phone": True,
-        "opt_in_message": "Nguyễn Tutoring: you're subscribed to lesson texts. Reply STOP to opt out.",
-        "opt_in_keywords": ["JOIN", "START"],
-        "opt_out_message": "Nguyễn Tutoring: you're unsubscribed and will get no more texts.",
-        "opt_out_keywords": ["STOP", "QUIT"],
-        "help_message": "Nguyễn Tutoring: lesson reminders. Email help@nguyen-tutoring.example.ca.",
-        "help_keywords": ["HELP", "INFO"],
-        "privacy_policy_url": "https://nguyen-tutoring.example.ca/privacy",
-        "terms_url": "https://nguyen-tutoring.example.ca/terms",
-        "phone_number": phone_number,
-    })
-
-
 # -- driving ---------------------------------------------------------------------------------------------
 
 
-async def settle(rt: Runtime, key: str, *, rounds: int = 30, retry_failed: bool = False) -> None:
-    """Advance until done (or waiting on a fix), answering the OTP and moving the sandbox clock; with
-    `retry_failed`, a call that failed for want of an answer is simply advanced again."""
-    assert rt.sandbox is not None
-    for _ in range(rounds):
-        await rt.engine.advance(key)
-        c = rt.engine.load(key)
-        summary = rt.engine.summary(c)
-        if summary.done or (summary.kind in ("fix", "operator") and not (retry_failed and c.state.last_error)):
-            return
-        if summary.kind == "customer":
-            rt.sandbox.reply_yes(c.state.sids["brand"])
-        rt.sandbox.advance_clock(timedelta(hours=3))
-    raise AssertionError(f"{key} not settled after {rounds} rounds: {rt.engine.summary(rt.engine.load(key))}")
-
-
 async def canada(rt: Runtime) -> None:
-    c = rt.desk.create(canadian_profile(), canadian_bundle(), canadian_campaign())
-    await settle(rt, c.key)
+    c = rt.desk.create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign())
+    await drive(rt, c.key)
     assert rt.engine.summary(rt.engine.load(c.key)).done
 
 
@@ -121,23 +68,23 @@ async def canada_corrections(rt: Runtime) -> None:
     passcode (resend), a FAILED campaign (update) — with Unicode text throughout."""
     assert rt.sandbox is not None
     engine, sandbox = rt.engine, rt.sandbox
-    good_campaign = canadian_campaign()
+    good_campaign = f.canadian_campaign()
     bad_samples = ["Nguyễn Tutoring: cannabis-free study snacks at the lesson. Reply STOP to opt out.",
                    *good_campaign.samples[1:]]
-    c = rt.desk.create(canadian_profile().model_copy(update={"street": "200 Noncompliant St W"}),
-                         canadian_bundle().model_copy(update={"brand_name": "Nguyễn Tutoring Fail"}),
+    c = rt.desk.create(f.canadian_profile().model_copy(update={"street": "200 Noncompliant St W"}),
+                         f.canadian_bundle().model_copy(update={"brand_name": "Nguyễn Tutoring Fail"}),
                          good_campaign.model_copy(update={"samples": bad_samples}))
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.evaluations["profile"].status == "noncompliant"
-    fixed = canadian_profile().model_copy(update={"email": "jose@nguyen-tutoring.example.ca"})
+    fixed = f.canadian_profile().model_copy(update={"email": "jose@nguyen-tutoring.example.ca"})
     c = rt.desk.save_step(c.key, c.version, "profile", fixed)
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["brand"] == "FAILED", c.state.statuses
-    c = rt.desk.save_step(c.key, c.version, "bundle", canadian_bundle())
+    c = rt.desk.save_step(c.key, c.version, "bundle", f.canadian_bundle())
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
@@ -151,7 +98,7 @@ async def canada_corrections(rt: Runtime) -> None:
     c = engine.load(c.key)
     assert c.state.statuses["campaign"] == "FAILED", c.state.statuses
     rt.desk.save_step(c.key, c.version, "campaign", good_campaign)
-    await settle(rt, c.key)
+    await drive(rt, c.key)
     assert engine.summary(engine.load(c.key)).done
     done = {e.action for e in rt.store.journal(c.key) if e.state == "done"}
     assert {"profile.update_address", "profile.update_end_user", "profile.update", "bundle.update_end_user",
@@ -176,7 +123,7 @@ class LoseFirstAnswer(httpx.AsyncBaseTransport):
 async def lost_answers(rt: Runtime) -> None:
     c = rt.desk.create(f.profile(email="lost@example.com"), f.bundle(mobile_phone="+12065550177"),
                          f.campaign(phone_number="+12065550103"))
-    await settle(rt, c.key, rounds=60, retry_failed=True)
+    await drive(rt, c.key, rounds=60, retry_failed=True)
     assert rt.engine.summary(rt.engine.load(c.key)).done
     found = [e.action for e in rt.store.journal(c.key) if e.state == "done"]
     assert "profile.create" in found
@@ -185,10 +132,10 @@ async def lost_answers(rt: Runtime) -> None:
 async def lists_filters_and_paging(rt: Runtime) -> None:
     """Two customers, then every list with its filters and one item per page (next-page links followed)."""
     keys = []
-    for i, (profile, bundle) in enumerate(((f.profile(), f.bundle()), (canadian_profile(), canadian_bundle()))):
+    for i, (profile, bundle) in enumerate(((f.profile(), f.bundle()), (f.canadian_profile(), f.canadian_bundle()))):
         campaign = f.campaign(phone_number=f"+1206555010{i}")
         c = rt.desk.create(profile, bundle, campaign)
-        await settle(rt, c.key)
+        await drive(rt, c.key)
         keys.append(c.key)
     c = rt.engine.load(keys[1])
     s, client = c.state.sids, rt.client
@@ -223,8 +170,8 @@ async def lists_filters_and_paging(rt: Runtime) -> None:
 async def direct_calls(rt: Runtime) -> None:
     """What the flow does not send: the live primary-profile check, a supporting-document update, refresh."""
     assert await rt.engine.check_primary() == []
-    c = rt.desk.create(canadian_profile(), canadian_bundle(), canadian_campaign("+12065550104"))
-    await settle(rt, c.key)
+    c = rt.desk.create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign("+12065550104"))
+    await drive(rt, c.key)
     s = rt.engine.load(c.key).state.sids
     await rt.client.call("update_supporting_document", {
         "FriendlyName": f"a2p:{c.key}:address-document (Toronto)", "Attributes": {"address_sids": s["address"]},

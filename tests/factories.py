@@ -1,4 +1,10 @@
-"""Realistic customer data for tests, in the CSV import's column names."""
+"""One customer factory for every test: a few people, each in the shapes tests need (raw field data as an operator
+types it, validated models, a CSV row), and store rows' derived columns for store-level tests.
+
+- "zoe": Zoë Lefèvre-Côté, a dog walker in Seattle (the default everywhere);
+- "jose": José Nguyễn, a tutor in Seattle with a short campaign (the CSV persona: his brand name is left empty);
+- "canadian": José Nguyễn in Toronto, with every campaign field filled in (keywords, replies, links, policies).
+"""
 
 from __future__ import annotations
 
@@ -9,43 +15,124 @@ from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
 
 FROZEN = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
+PERSONAS: dict[str, dict[str, dict[str, Any]]] = {
+    "zoe": {
+        "profile": {"first_name": "Zoë", "last_name": "Lefèvre-Côté", "email": "zoe@example.com",
+                    "phone": "(206) 555-0134", "street": "123 Pine St", "city": "Seattle", "region": "WA",
+                    "postal_code": "98101", "country": "US"},
+        "bundle": {"brand_name": "Zoë Lefèvre-Côté", "mobile_phone": "206.555.0188", "vertical": "PROFESSIONAL"},
+        "campaign": {
+            "campaign_description": "Appointment reminders and updates for Zoë's dog-walking clients.",
+            "message_flow": "Clients opt in by ticking an SMS consent checkbox on the booking form at "
+                            "example.com/book.",
+            "samples": ["Hi Sam, Zoë here: Rex's walk is booked for 3pm tomorrow. Reply STOP to opt out.",
+                        "Zoë's Dog Walking: Rex had a great walk today! Reply HELP for help, STOP to opt out."],
+            "phone_number": "+12065550100",
+        },
+    },
+    "jose": {
+        "profile": {"first_name": "José", "last_name": "Nguyễn", "email": "jose@example.com",
+                    "phone": "+1 206 555 0134", "street": "1 Main St", "street2": "", "city": "Seattle",
+                    "region": "WA", "postal_code": "98101", "country": "US"},
+        "bundle": {"brand_name": "", "mobile_phone": "(206) 555-0188", "vertical": ""},
+        "campaign": {
+            "campaign_description": "Reminders and updates for José's tutoring clients by text.",
+            "message_flow": "Students opt in on the signup form at example.com/tutor by checking the SMS box.",
+            "samples": ["José's Tutoring: your lesson is tomorrow at 4pm. Reply STOP to opt out.",
+                        "José's Tutoring: homework for this week is posted. Reply HELP for help."],
+            "has_embedded_links": False, "has_embedded_phone": False, "phone_number": "",
+        },
+    },
+    "canadian": {
+        "profile": {"first_name": "José", "last_name": "Nguyễn", "email": "jose.nguyen@example.ca",
+                    "phone": "+1 416 555 0134", "street": "200 Wellington St W", "street2": "Suite 400",
+                    "city": "Toronto", "region": "ON", "postal_code": "M5V 2T6", "country": "CA"},
+        "bundle": {"brand_name": "Nguyễn Tutoring", "mobile_phone": "(647) 555-0188", "vertical": "EDUCATION"},
+        "campaign": {
+            "campaign_description": "Lesson reminders and homework notes for José Nguyễn's tutoring students.",
+            "message_flow": "Students opt in by texting JOIN to the number shown on nguyen-tutoring.example.ca, "
+                            "or by ticking the SMS box on the sign-up form there.",
+            "samples": ["Nguyễn Tutoring: your lesson is tomorrow at 4pm. Reply STOP to opt out.",
+                        "Nguyễn Tutoring: this week's homework is at https://nguyen-tutoring.example.ca/hw",
+                        "Nguyễn Tutoring: Zoë, call 416-555-0134 to reschedule. Reply HELP for help."],
+            "has_embedded_links": True, "has_embedded_phone": True,
+            "opt_in_message": "Nguyễn Tutoring: you're subscribed to lesson texts. Reply STOP to opt out.",
+            "opt_in_keywords": ["JOIN", "START"],
+            "opt_out_message": "Nguyễn Tutoring: you're unsubscribed and will get no more texts.",
+            "opt_out_keywords": ["STOP", "QUIT"],
+            "help_message": "Nguyễn Tutoring: lesson reminders. Email help@nguyen-tutoring.example.ca.",
+            "help_keywords": ["HELP", "INFO"],
+            "privacy_policy_url": "https://nguyen-tutoring.example.ca/privacy",
+            "terms_url": "https://nguyen-tutoring.example.ca/terms",
+            "phone_number": "+12065550101",
+        },
+    },
+}
 
-def profile(**overrides: Any) -> StarterProfile:
-    return StarterProfile.model_validate({
-        "first_name": "Zoë", "last_name": "Lefèvre-Côté", "email": "zoe@example.com", "phone": "(206) 555-0134",
-        "street": "123 Pine St", "city": "Seattle", "region": "WA", "postal_code": "98101", "country": "US",
-        **overrides,
-    })
+
+# -- raw data, as typed ---------------------------------------------------------------------------------------
 
 
-def bundle(**overrides: Any) -> SoleProprietor:
-    return SoleProprietor.model_validate({"brand_name": "Zoë Lefèvre-Côté", "mobile_phone": "206.555.0188",
-                                          "vertical": "PROFESSIONAL", **overrides})
+def profile_data(persona: str = "zoe", **overrides: Any) -> dict[str, Any]:
+    return PERSONAS[persona]["profile"] | overrides
 
 
-def campaign(**overrides: Any) -> Campaign:
-    return Campaign.model_validate({
-        "campaign_description": "Appointment reminders and updates for Zoë's dog-walking clients.",
-        "message_flow": "Clients opt in by ticking an SMS consent checkbox on the booking form at example.com/book.",
-        "samples": ["Hi Sam, Zoë here: Rex's walk is booked for 3pm tomorrow. Reply STOP to opt out.",
-                    "Zoë's Dog Walking: Rex had a great walk today! Reply HELP for help, STOP to opt out."],
-        "phone_number": "+12065550100",
-        **overrides,
-    })
+def bundle_data(persona: str = "zoe", **overrides: Any) -> dict[str, Any]:
+    return PERSONAS[persona]["bundle"] | overrides
 
 
-def csv_row(key: str, **overrides: str) -> dict[str, str]:
-    row = {
-        "key": key, "first_name": "José", "last_name": "Nguyễn", "email": f"{key.lower()}@example.com",
-        "phone": "+1 206 555 0134", "street": "1 Main St", "street2": "", "city": "Seattle", "region": "WA",
-        "postal_code": "98101", "country": "US", "brand_name": "", "mobile_phone": "(206) 555-0188",
-        "vertical": "", "campaign_description": "Reminders and updates for José's tutoring clients by text.",
-        "message_flow": "Students opt in on the signup form at example.com/tutor by checking the SMS box.",
-        "sample_1": "José's Tutoring: your lesson is tomorrow at 4pm. Reply STOP to opt out.",
-        "sample_2": "José's Tutoring: homework for this week is posted. Reply HELP for help.",
-        "has_embedded_links": "false", "has_embedded_phone": "false", "phone_number": "",
-    }
-    return {**row, **overrides}
+def campaign_data(persona: str = "zoe", **overrides: Any) -> dict[str, Any]:
+    return PERSONAS[persona]["campaign"] | overrides
+
+
+# -- validated models -----------------------------------------------------------------------------------------
+
+
+def profile(persona: str = "zoe", **overrides: Any) -> StarterProfile:
+    return StarterProfile.model_validate(profile_data(persona, **overrides))
+
+
+def bundle(persona: str = "zoe", **overrides: Any) -> SoleProprietor:
+    return SoleProprietor.model_validate(bundle_data(persona, **overrides))
+
+
+def campaign(persona: str = "zoe", **overrides: Any) -> Campaign:
+    return Campaign.model_validate(campaign_data(persona, **overrides))
+
+
+def canadian_profile() -> StarterProfile:
+    return profile("canadian")
+
+
+def canadian_bundle() -> SoleProprietor:
+    return bundle("canadian")
+
+
+def canadian_campaign(phone_number: str = "+12065550101") -> Campaign:
+    return campaign("canadian", phone_number=phone_number)
+
+
+# -- a CSV row -------------------------------------------------------------------------------------------------
+
+
+def csv_row(key: str, persona: str = "jose", **overrides: str) -> dict[str, str]:
+    """One row of an import file (the CSV's column names; every cell text), with its own email."""
+    data = profile_data(persona) | bundle_data(persona) | campaign_data(persona)
+    row: dict[str, str] = {"key": key}
+    for name, value in data.items():
+        if name == "samples":
+            row |= {f"sample_{n}": text for n, text in enumerate(value, start=1)}
+        elif isinstance(value, bool):
+            row[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            row[name] = ",".join(value)
+        else:
+            row[name] = str(value)
+    row["email"] = f"{key.lower()}@example.com"
+    return row | overrides
+
+
+# -- store rows -----------------------------------------------------------------------------------------------
 
 
 def derived(key: str, **columns: Any) -> dict[str, Any]:

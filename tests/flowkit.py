@@ -1,11 +1,43 @@
-"""Helpers to drive customers through the flow against the sandbox in tests."""
+"""One drive loop for the flow tests: advance a customer the way an operator would, against a sandbox; and the
+scenarios (a customer's inputs and the fix made when the flow asks for one) that cover every action of the flow.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+from tests import factories as f
 from wizard.customer.record import Customer
 from wizard.session.runtime import Runtime
+
+CANNABIS = ["Zoë's Dog Walking: cannabis treats for Rex are in. Reply STOP to opt out.",
+            "Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out."]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One customer's way through the flow: starting inputs, the fix made when the flow asks for one."""
+
+    name: str
+    profile: dict[str, Any] = field(default_factory=dict)
+    bundle: dict[str, Any] = field(default_factory=dict)
+    campaign: dict[str, Any] = field(default_factory=dict)
+    fix: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Step -> the factory's inputs with these overrides, saved when the flow first waits for a fix."""
+    lapse_otp: bool = False
+
+
+HAPPY = Scenario("happy")
+SCENARIOS = (
+    HAPPY,
+    Scenario("noncompliant-address", profile={"street": "1 Noncompliant Way"}, fix={"profile": {}}),
+    Scenario("failed-brand", bundle={"brand_name": "Failsafe Zoë"},
+             fix={"profile": {"email": "zoe.lefevre@example.com"}, "bundle": {}}),
+    Scenario("failed-campaign", campaign={"samples": CANNABIS}, fix={"campaign": {}}),
+    Scenario("lapsed-otp", lapse_otp=True),
+)
 
 CREATES = {
     "customer_profiles": 1, "trust_products": 1, "end_users": 2, "addresses": 1, "supporting_documents": 1,
@@ -14,22 +46,56 @@ CREATES = {
 """How many resources of each kind one customer owns in the sandbox at the end."""
 
 
-async def drive(rt: Runtime, key: str, *, rounds: int = 12) -> Customer:
-    """Advance, move the sandbox clock and answer the OTP until the customer is done (or stuck)."""
-    assert rt.sandbox is not None
+def create(rt: Runtime, scenario: Scenario = HAPPY, key: str | None = None) -> str:
+    """A new customer with the scenario's inputs; its key."""
+    return rt.desk.create(f.profile(**scenario.profile), f.bundle(**scenario.bundle),
+                          f.campaign(**scenario.campaign), key=key).key
+
+
+async def drive(rt: Runtime, key: str, scenario: Scenario = HAPPY, *, rounds: int = 16, sandbox: Any = None,
+                command: list[str] | None = None, retry_failed: bool = False) -> Customer:
+    """Advance like an operator would until the customer is done or waits for a fix nobody makes: answer the
+    passcode, make the scenario's fix, let a passcode lapse once when the scenario says so and resend it, and let
+    sandbox time pass while Twilio reviews.
+
+    `sandbox` is the served sandbox of a live-mode runtime (default: the runtime's own); `command` (if given)
+    holds the command running at each moment ("advance" or "otp resend"); with `retry_failed`, a call refused for
+    want of an answer (an injected fault) is simply advanced again, and run errors are allowed.
+    """
+    sandbox = sandbox or rt.sandbox
+    assert sandbox is not None
+    command = command if command is not None else ["advance"]
+    fixed = lapsed = False
+    c = rt.engine.load(key)
     for _ in range(rounds):
+        command[:] = ["advance"]
         report = await rt.engine.advance(key)
-        assert report.error is None, report.error
+        assert retry_failed or report.error is None, report.error
         c = rt.engine.load(key)
         summary = rt.engine.summary(c)
         if summary.done:
             return c
+        if summary.kind == "fix" and scenario.fix and not fixed:
+            for step, values in scenario.fix.items():
+                model = {"profile": f.profile, "bundle": f.bundle, "campaign": f.campaign}[step](**values)
+                c = rt.desk.save_step(key, c.version, step, model)
+            fixed = True
+            continue
         if summary.kind == "customer":
-            rt.sandbox.reply_yes(c.state.sids["brand"])
-        elif summary.kind in ("fix", "operator", "otp"):
+            if scenario.lapse_otp and not lapsed:
+                sandbox.advance_clock(timedelta(hours=25))
+                lapsed = True
+                continue
+            sandbox.reply_yes(c.state.sids["brand"])
+        elif summary.kind == "otp":
+            command[:] = ["otp", "resend"]
+            report = await rt.engine.resend_otp(key)
+            assert report.error is None, report.error
+            continue
+        elif summary.kind in ("fix", "operator") and not (retry_failed and c.state.last_error):
             return c
-        rt.sandbox.advance_clock(timedelta(hours=3))
-    return rt.engine.load(key)
+        sandbox.advance_clock(timedelta(hours=3))
+    return c
 
 
 def owned(rt: Runtime, key: str) -> dict[str, int]:

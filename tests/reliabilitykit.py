@@ -7,7 +7,7 @@
   SIGKILLed by the A2P_CRASH_AT hook) forked from one Python process that imported the app once, so a run costs
   ~0.1 s instead of the ~1.3 s of importing pydantic, httpx and phonenumbers. Children run `wizard.cli.main(argv)`,
   exactly what the console script runs.
-- `SCENARIOS`, `drive_scenario`, `templates`: reach every action of the flow (happy and unhappy paths) and save
+- `templates` (with flowkit's SCENARIOS and drive): reach every action of the flow (happy and unhappy paths) and save
   the data folder just before each action first runs, so a crash case starts from a copy.
 - `check_one_of_each`: the end-of-case promise: done, one of each Twilio resource, every SID in the store.
 - `served_sandbox`: the sandbox over real HTTP on 127.0.0.1 with live-mode settings and fresh secrets.
@@ -26,16 +26,16 @@ import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.flowkit import SCENARIOS, Scenario, create, drive
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "C00001"
 FILES = ("a2p-wizard.db", "sandbox.db")
-CANNABIS = ["Zoë's Dog Walking: cannabis treats for Rex are in. Reply STOP to opt out.",
-            "Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out."]
 
 
 @contextmanager
@@ -131,80 +131,6 @@ def _child(main: Any, case: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """One customer's way through the flow: starting inputs, the fix made when the flow asks for one."""
-
-    name: str
-    profile: dict[str, Any] = field(default_factory=dict)
-    bundle: dict[str, Any] = field(default_factory=dict)
-    campaign: dict[str, Any] = field(default_factory=dict)
-    fix: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Step -> the factory's inputs with these overrides, saved when the flow first waits for a fix."""
-    lapse_otp: bool = False
-
-
-SCENARIOS = (
-    Scenario("happy"),
-    Scenario("noncompliant-address", profile={"street": "1 Noncompliant Way"}, fix={"profile": {}}),
-    Scenario("failed-brand", bundle={"brand_name": "Failsafe Zoë"},
-             fix={"profile": {"email": "zoe.lefevre@example.com"}, "bundle": {}}),
-    Scenario("failed-campaign", campaign={"samples": CANNABIS}, fix={"campaign": {}}),
-    Scenario("lapsed-otp", lapse_otp=True),
-)
-
-
-def create(rt: Any, scenario: Scenario, key: str = KEY) -> str:
-    from tests import factories as f
-
-    return rt.desk.create(f.profile(**scenario.profile), f.bundle(**scenario.bundle),
-                            f.campaign(**scenario.campaign), key=key).key
-
-
-async def drive_scenario(rt: Any, key: str, scenario: Scenario, *, rounds: int = 16,
-                         command: list[str] | None = None, sandbox: Any = None) -> Any:
-    """Advance like an operator would: answer the OTP, make the scenario's fix, resend a lapsed passcode.
-
-    `command` (if given) holds the CLI command that is running at each moment ("advance" or "otp resend");
-    `sandbox` is the served sandbox of a live-mode runtime (default: the runtime's own).
-    """
-    from tests import factories as f
-
-    command = command if command is not None else ["advance"]
-    sandbox = sandbox or rt.sandbox
-    fixed = lapsed = False
-    for _ in range(rounds):
-        command[:] = ["advance"]
-        report = await rt.engine.advance(key)
-        assert report.error is None, report.error
-        c = rt.engine.load(key)
-        summary = rt.engine.summary(c)
-        if summary.done:
-            return c
-        if summary.kind == "fix" and scenario.fix and not fixed:
-            models = {"profile": f.profile, "bundle": f.bundle, "campaign": f.campaign}
-            steps = {step: models[step](**values) for step, values in scenario.fix.items()}
-            for step, model in steps.items():
-                c = rt.desk.save_step(key, c.version, step, model)
-            fixed = True
-            continue
-        if summary.kind == "customer":
-            if scenario.lapse_otp and not lapsed:
-                sandbox.advance_clock(timedelta(hours=25))
-                lapsed = True
-                continue
-            sandbox.reply_yes(c.state.sids["brand"])
-        elif summary.kind == "otp":
-            command[:] = ["otp", "resend"]
-            report = await rt.engine.resend_otp(key)
-            assert report.error is None, report.error
-            continue
-        elif summary.kind in ("fix", "operator"):
-            return c
-        sandbox.advance_clock(timedelta(hours=3))
-    return rt.engine.load(key)
-
-
-@dataclass(frozen=True)
 class Template:
     """A saved data folder, just before `action` first ran in `scenario`, and the command running it."""
 
@@ -255,7 +181,7 @@ async def templates(root: Path) -> tuple[dict[str, Template], dict[str, list[flo
 
         rt.engine._run = spy
         try:
-            c = await drive_scenario(rt, key, scenario, command=command)
+            c = await drive(rt, key, scenario, command=command)
             assert rt.engine.summary(c).done, (scenario.name, rt.engine.summary(c))
             assert not await check_one_of_each(rt, key)
             fees[scenario.name] = ledger(c)
@@ -280,7 +206,7 @@ SID_SLOTS = ("profile", "profile_end_user", "address", "address_document", "prof
 
 async def check_one_of_each(rt: Any, key: str, sandbox: Any = None) -> list[str]:
     """What breaks the promise for this customer (empty when it holds): not done, a duplicate or missing
-    resource, a SID Twilio has but the store lacks, or a call left `sent`. `sandbox`: as for drive_scenario."""
+    resource, a SID Twilio has but the store lacks, or a call left `sent`. `sandbox`: as for flowkit.drive."""
     from tests.flowkit import CREATES
 
     problems = []

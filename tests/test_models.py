@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from tests.factories import bundle_data, campaign_data, profile_data
 from wizard.customer.models import (
     BrandName,
     Campaign,
@@ -23,34 +24,6 @@ from wizard.twilio.facts import VERTICALS
 
 BIG = "a" * 100_000
 PN_SID = "PN" + "0123456789abcdef" * 2
-
-
-def profile_data(**changes: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "first_name": "Zoë",
-        "last_name": "Nguyễn",
-        "email": "zoe@example.com",
-        "phone": "(206) 555-0134",
-        "street": "123 Main St",
-        "city": "Seattle",
-        "region": "WA",
-        "postal_code": "98101",
-        "country": "US",
-    }
-    return data | changes
-
-
-def bundle_data(**changes: object) -> dict[str, object]:
-    return {"brand_name": "Zoë's Café", "mobile_phone": "206.555.0134", "vertical": "RETAIL"} | changes
-
-
-def campaign_data(**changes: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "campaign_description": "Appointment reminders and updates for customers of Zoë's Café.",
-        "message_flow": "Customers give their number at the counter and tick the SMS consent box.",
-        "samples": ["Hi Sam, your table is booked for 7pm.", "Your order is ready for pickup."],
-    }
-    return data | changes
 
 
 def errors(model: type[BaseModel], data: dict[str, object]) -> dict[str, str]:
@@ -215,6 +188,7 @@ def test_profile_normalises_everything() -> None:
     profile = StarterProfile.model_validate(
         profile_data(
             first_name=" Zoë ",
+            last_name="Nguyễn",
             email="Zoe@EXAMPLE.com",
             phone="1-206-555-0134",
             street=" 1 Main St ",
@@ -455,7 +429,8 @@ def test_bundle_vertical_rejects(value: str, phrase: str) -> None:
 
 
 def test_bundle_normalises() -> None:
-    bundle = SoleProprietor.model_validate(bundle_data(brand_name="  Zoë's Café "))
+    bundle = SoleProprietor.model_validate(bundle_data(brand_name="  Zoë's Café ", mobile_phone="206.555.0134",
+                                                       vertical="retail"))
     assert bundle.model_dump() == {
         "brand_name": "Zoë's Café",
         "mobile_phone": "+12065550134",
@@ -476,7 +451,7 @@ def test_bundle_vertical_is_optional_and_phone_required() -> None:
 
 
 def test_campaign_defaults() -> None:
-    campaign = Campaign.model_validate(campaign_data())
+    campaign = Campaign.model_validate(campaign_data(phone_number=None))
     assert campaign.use_case == "SOLE_PROPRIETOR"
     assert (campaign.has_embedded_links, campaign.has_embedded_phone) == (False, False)
     assert campaign.opt_in_keywords == campaign.opt_out_keywords == campaign.help_keywords == []

@@ -23,14 +23,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SECRET_VARS
+from tests.flowkit import SCENARIOS, drive
 from tests.reliabilitykit import (
     KEY,
-    SCENARIOS,
     a2p_wizard,
     app_env,
     check_one_of_each,
     copy_template,
-    drive_scenario,
     ledger,
     run_forked,
     scratch_dir,
@@ -108,7 +107,7 @@ async def test_sigkill_then_resume_in_a_new_process(matrix, action: str, point: 
 
     rt = Runtime.open(home=home, mode="sandbox")
     try:
-        c = await drive_scenario(rt, KEY, template.scenario)
+        c = await drive(rt, KEY, template.scenario)
         assert await check_one_of_each(rt, KEY) == []
         assert ledger(c) == matrix["fees"][template.scenario.name]
         journal = rt.store.journal(KEY)
@@ -165,7 +164,7 @@ async def test_injected_exception_then_resume(saved_templates, monkeypatch, acti
     try:
         if template.command[0] == "otp":
             assert (await rt.engine.resend_otp(KEY)).error is None
-        c = await drive_scenario(rt, KEY, template.scenario)
+        c = await drive(rt, KEY, template.scenario)
         assert await check_one_of_each(rt, KEY) == []
         assert ledger(c) == fees[template.scenario.name]
     finally:
@@ -186,7 +185,7 @@ async def test_the_console_script_itself_is_killed_and_resumed(saved_templates):
     assert "register the brand ($4) (found after a lost answer)" in resumed.stdout
     rt = Runtime.open(home=home, mode="sandbox")
     try:
-        c = await drive_scenario(rt, KEY, saved["brand.create"].scenario)
+        c = await drive(rt, KEY, saved["brand.create"].scenario)
         assert await check_one_of_each(rt, KEY) == []
         assert ledger(c) == fees["happy"] == [4.0, 15.0]
     finally:

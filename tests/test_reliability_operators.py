@@ -186,10 +186,10 @@ async def test_two_processes_advance_and_edit_the_same_customers(tmp_path: Path,
                 assert {"street2": c.profile.street2, "city": c.profile.city} == last, key
                 versions = [s[3] for s in a["saved"] + b["saved"] if s[0] == key]
                 assert len(versions) == len(set(versions)), "two saves claimed the same version"
-            from tests.reliabilitykit import SCENARIOS, drive_scenario
+            from tests.flowkit import SCENARIOS, drive
 
             for key in keys:
-                await drive_scenario(rt, key, SCENARIOS[0])
+                await drive(rt, key, SCENARIOS[0])
                 assert await check_one_of_each(rt, key) == [], key
                 assert owned(rt, key) == CREATES
         finally:

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.flowkit import SCENARIOS, drive
 from tests.reliabilitykit import (
-    SCENARIOS,
     Live,
     check_one_of_each,
     cli,
-    drive_scenario,
     run_forked,
     scratch_dir,
     served_sandbox,
@@ -62,7 +61,7 @@ async def _live_flow_then_scan(tmp_path: Path, monkeypatch, auth: str) -> None:
             scenarios = (SCENARIOS[0], SCENARIOS[2])  # happy, and a failed brand fixed and resubmitted
             keys = [rt.desk.create(*_inputs(i, scenario)).key for i, scenario in enumerate(scenarios)]
             for key, scenario in zip(keys, scenarios, strict=True):
-                await drive_scenario(rt, key, scenario, sandbox=live.sandbox)
+                await drive(rt, key, scenario, sandbox=live.sandbox)
                 assert await check_one_of_each(rt, key, live.sandbox) == []
             assert (await rt.engine.advance("NOPE")).error  # an error path too
             from wizard.listing import CustomerList, ListQuery

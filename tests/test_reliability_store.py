@@ -19,13 +19,12 @@ import pytest
 from storage.migrations import MIGRATIONS, SCHEMA_VERSION
 from storage.store import Store, StoreError
 from tests import factories as f
+from tests.flowkit import SCENARIOS, drive
 from tests.reliabilitykit import (
-    SCENARIOS,
     a2p_wizard,
     app_env,
     check_one_of_each,
     cli,
-    drive_scenario,
     run_forked,
     served_sandbox,
 )
@@ -76,7 +75,7 @@ async def test_a_store_of_every_earlier_version_migrates_with_nothing_lost(isola
         assert {k: (d["derived"], d["address_key"], d["registered"]) for k, d in lookups.items()} == {
             "C00001": (DERIVATION, "123 pine st|98101|US", 0), "C00002": (DERIVATION, "123 pine st|98101|US", 0)}
         assert "lefevre" in lookups["C00001"]["search"] and lookups["C00001"]["campaign_number"] == "+12065550100"
-        await drive_scenario(rt, "C00001", SCENARIOS[0])
+        await drive(rt, "C00001", SCENARIOS[0])
         assert await check_one_of_each(rt, "C00001") == []
     finally:
         await rt.aclose()
@@ -272,7 +271,7 @@ async def test_a_full_disk_in_the_middle_of_advancing_loses_nothing(isolated: Pa
         assert 1 in outcomes, "the disk never filled up: lower the headroom"
         rt = Runtime.open(home=isolated)
         try:
-            await drive_scenario(rt, key, SCENARIOS[0], sandbox=live.sandbox)
+            await drive(rt, key, SCENARIOS[0], sandbox=live.sandbox)
             assert await check_one_of_each(rt, key, live.sandbox) == []
         finally:
             await rt.aclose()

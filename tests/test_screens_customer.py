@@ -3,15 +3,12 @@ the Brand & OTP panel and the campaign form, against the sandbox."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from textual.app import App
-from textual.pilot import Pilot
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select
 
 from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
@@ -23,6 +20,7 @@ from screens.steps.profile import ProfileForm
 from screens.widgets.fields import FindingsLine, FormField
 from screens.widgets.timeline import RunLog
 from tests import factories as f
+from tests.pilotkit import answer, put, settle, toasts, type_into
 from wizard.session.runtime import Runtime
 
 SIZE = (120, 40)
@@ -41,29 +39,10 @@ class CustomerApp(App[None]):
         self.push_screen(CustomerScreen(self.key), callback=lambda _: setattr(self, "closed", True))
 
 
-async def until(pilot: Pilot, check: Callable[[], bool], what: str = "condition") -> None:
-    for _ in range(200):
-        if check():
-            return
-        await pilot.pause()
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-async def settle(pilot: Pilot) -> None:
-    """Wait for the screen's workers (a worker waiting on a modal nobody answers fails the test)."""
-    await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout=20)
-    await pilot.pause()
 
 
-async def answer(pilot: Pilot, yes: bool) -> str:
-    """Wait for the confirmation modal, answer it, and return its text."""
-    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal), "the confirmation")
-    modal = pilot.app.screen
-    assert isinstance(modal, ConfirmModal)
-    text = f"{modal._title}\n{modal._message}"
-    await pilot.press("y" if yes else "n")
-    await pilot.pause()
-    return text
 
 
 def screen(app: App[Any]) -> CustomerScreen:
@@ -77,29 +56,11 @@ def field(app: App[Any], name: str) -> FormField:
 
 
 def notes(app: App[Any]) -> list[str]:
-    return [n.message for n in app._notifications]
+    return [n.message for n in toasts(app)]
 
 
-async def type_into(pilot: Pilot, name: str, text: str) -> None:
-    widget = pilot.app.screen.query_one(f"#{name}")
-    widget.focus()
-    if isinstance(widget, Input):
-        widget.value = ""
-    elif isinstance(widget, TextArea):
-        widget.clear()
-    await pilot.press(*text)
 
 
-async def put(pilot: Pilot, name: str, text: str) -> None:
-    """Set a field's text at once (as a paste would), for long texts."""
-    widget = pilot.app.screen.query_one(f"#{name}")
-    widget.focus()
-    if isinstance(widget, TextArea):
-        widget.load_text(text)
-    else:
-        assert isinstance(widget, Input)
-        widget.value = text
-    await pilot.pause()
 
 
 async def advanced_to_otp(runtime: Runtime, **campaign: Any) -> str:

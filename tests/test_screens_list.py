@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from textual.message import Message
-from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.worker import get_current_worker
 
@@ -22,6 +21,7 @@ from screens.settings_screen import SettingsScreen
 from screens.widgets.virtual_table import VirtualTable
 from storage.store import Record
 from tests import factories as f
+from tests.pilotkit import settle, text_of, toasts
 from wizard import examples
 from wizard.listing import CustomerList, ListQuery, ListRow
 from wizard.session.runtime import Runtime
@@ -30,11 +30,6 @@ from wizard.twilio.failures import TwilioError
 SIZE = (120, 40)
 
 
-async def settle(pilot: Pilot) -> None:
-    """Let workers finish and their messages land."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def typed(pilot: Pilot, text: str) -> None:
@@ -57,12 +52,8 @@ def rows(app: WizardApp) -> list[ListRow]:
     return found  # type: ignore[return-value]
 
 
-def toasts(app: WizardApp) -> list[Notification]:
-    return list(app._notifications)  # the one place that reads Textual's private list
 
 
-def text_of(app: WizardApp, selector: str) -> str:
-    return str(app.screen.query_one(selector).render())
 
 
 async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:

@@ -1,7 +1,7 @@
 """Snapshots of the Customer screen with a frozen clock and fixed sandbox data (SIDs are minted from a counter).
 
 Each app builds its customer in `on_mount` (engine calls are async, and snap_compare runs its own loop), then
-pushes the Customer screen; `ready` waits for the workers and turns cursor blinking off.
+pushes the Customer screen; `pilotkit.still` waits until it is settled and drawn the same twice.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
 
 from screens.customer_screen import CustomerScreen
 from tests import factories as f
 from tests.conftest import Clock
 from tests.flowkit import drive
+from tests.pilotkit import still
 from wizard.session.runtime import Runtime
 
 Setup = Callable[[Runtime], Awaitable[str | None]]
@@ -48,22 +48,6 @@ def rt(isolated: Path, clock: Clock) -> Iterator[Runtime]:
     runtime.store.close()
 
 
-async def ready(pilot: Pilot) -> None:
-    """Workers done, cursors still, and the screen drawn the same twice in a row: a text area's height
-    follows its wrapped text, which is known only after a first layout, so a busy machine needs a moment."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        assert isinstance(widget, Input | TextArea)
-        widget.cursor_blink = False
-    previous = None
-    for _ in range(50):
-        await pilot.pause(0.05)
-        shot = pilot.app.export_screenshot()
-        if shot == previous:
-            return
-        previous = shot
 
 
 async def new_customer(rt: Runtime) -> None:
@@ -111,38 +95,38 @@ async def done(rt: Runtime) -> str:
 
 def test_step_1_form_with_errors_at_80x24(snap_compare, rt):
     async def run_before(pilot: Pilot) -> None:
-        await ready(pilot)
+        await still(pilot)
         await pilot.press(*"Zoë", "tab", "tab", *"zoe@", "tab", *"555")
         await pilot.press("ctrl+s")
-        await ready(pilot)
+        await still(pilot)
 
     assert snap_compare(SnapApp(rt, new_customer), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_step_2_form_with_defaults_from_step_1(snap_compare, rt):
-    assert snap_compare(SnapApp(rt, profile_submitted), terminal_size=(120, 36), run_before=ready)
+    assert snap_compare(SnapApp(rt, profile_submitted), terminal_size=(120, 36), run_before=still)
 
 
 def test_otp_panel_with_countdown(snap_compare, rt):
-    assert snap_compare(SnapApp(rt, waiting_for_yes), terminal_size=(120, 40), run_before=ready)
+    assert snap_compare(SnapApp(rt, waiting_for_yes), terminal_size=(120, 40), run_before=still)
 
 
 def test_otp_panel_at_80x24(snap_compare, rt):
-    assert snap_compare(SnapApp(rt, waiting_for_yes), terminal_size=(80, 24), run_before=ready)
+    assert snap_compare(SnapApp(rt, waiting_for_yes), terminal_size=(80, 24), run_before=still)
 
 
 def test_campaign_form(snap_compare, rt):
     async def run_before(pilot: Pilot) -> None:
-        await ready(pilot)
+        await still(pilot)
         await pilot.press("4")  # focus is on the stepper of a step-3 customer
-        await ready(pilot)
+        await still(pilot)
 
     assert snap_compare(SnapApp(rt, campaign_to_fill), terminal_size=(120, 50), run_before=run_before)
 
 
 def test_customer_with_a_failed_brand(snap_compare, rt):
-    assert snap_compare(SnapApp(rt, brand_failed), terminal_size=(120, 40), run_before=ready)
+    assert snap_compare(SnapApp(rt, brand_failed), terminal_size=(120, 40), run_before=still)
 
 
 def test_customer_done(snap_compare, rt):
-    assert snap_compare(SnapApp(rt, done), terminal_size=(120, 40), run_before=ready)
+    assert snap_compare(SnapApp(rt, done), terminal_size=(120, 40), run_before=still)

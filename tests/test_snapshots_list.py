@@ -12,6 +12,7 @@ from textual.widgets import Input
 
 from screens.app import WizardApp
 from screens.customer_list import FILTER_DELAY
+from tests import pilotkit
 from tests.conftest import Clock
 from wizard.session.runtime import Runtime
 
@@ -37,9 +38,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
 
 
 async def settle(pilot: Pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    await pilotkit.settle(pilot)
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
 

@@ -1,0 +1,91 @@
+"""One Pilot kit for the screen and snapshot tests: wait for the app to settle, wait for a condition, type, read."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import App
+from textual.notifications import Notification
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+
+from screens.modals.confirm import ConfirmModal
+
+WORKERS_TIMEOUT = 20.0
+"""Seconds a test waits for the app's workers (a worker waiting on a modal nobody answers fails the test)."""
+
+
+async def settle(pilot: Pilot, *, rounds: int = 3) -> None:
+    """Let the workers finish and their messages land (a few rounds: a worker's message may start another)."""
+    for _ in range(rounds):
+        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout=WORKERS_TIMEOUT)
+        await pilot.pause()
+
+
+async def until(pilot: Pilot, check: Callable[[], bool], what: str = "condition", *, tries: int = 200) -> None:
+    """Pause until `check()` holds; fail naming `what` if it never does."""
+    for _ in range(tries):
+        if check():
+            return
+        await pilot.pause()
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def still(pilot: Pilot) -> None:
+    """Settled, cursors not blinking, and the screen drawn the same twice in a row (for snapshots: a text area's
+    height follows its wrapped text, which is known only after a first layout)."""
+    await settle(pilot)
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        assert isinstance(widget, Input | TextArea)
+        widget.cursor_blink = False
+    previous = None
+    for _ in range(50):
+        await pilot.pause(0.05)
+        shot = pilot.app.export_screenshot()
+        if shot == previous:
+            return
+        previous = shot
+
+
+async def answer(pilot: Pilot, yes: bool) -> str:
+    """Wait for the confirmation modal, answer it, and return its text."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal), "the confirmation")
+    modal = pilot.app.screen
+    assert isinstance(modal, ConfirmModal)
+    text = f"{modal._title}\n{modal._message}"
+    await pilot.press("y" if yes else "n")
+    await pilot.pause()
+    return text
+
+
+async def type_into(pilot: Pilot, name: str, text: str) -> None:
+    """Focus widget #name, clear it, and type `text` key by key."""
+    widget = pilot.app.screen.query_one(f"#{name}")
+    widget.focus()
+    if isinstance(widget, Input):
+        widget.value = ""
+    elif isinstance(widget, TextArea):
+        widget.clear()
+    await pilot.press(*text)
+
+
+async def put(pilot: Pilot, name: str, text: str) -> None:
+    """Set widget #name's text at once (as a paste would), for long texts."""
+    widget = pilot.app.screen.query_one(f"#{name}")
+    widget.focus()
+    if isinstance(widget, TextArea):
+        widget.load_text(text)
+    else:
+        assert isinstance(widget, Input)
+        widget.value = text
+    await pilot.pause()
+
+
+def toasts(app: App[Any]) -> list[Notification]:
+    return list(app._notifications)  # the one place that reads Textual's private list
+
+
+def text_of(app: App[Any], selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
