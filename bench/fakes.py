@@ -1,6 +1,7 @@
 """Realistic customers for benchmarks, written straight through Store.insert_many (no Twilio calls).
 
-The summary columns (what the list reads) vary like a real book of customers; the JSON documents have a real
+The derived columns (what the list reads; the lookup keys as the domain derives them) vary like a real book of
+customers; the JSON documents have a real
 customer's size (the list never reads them, but they decide how many rows fit in a database page).
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from storage.store import Record, Store
 from wizard.customer.stages import ATTENTION
+from wizard.flow.records import lookups
 
 FIRST = ("Maya", "Luis", "Grace", "Sam", "Ana", "Zoë", "José", "Priya", "Omar", "Hannah", "Wei", "Fatima", "Noah",
          "Chloé", "Diego", "Aisha", "Liam", "Sofia", "Kenji", "Olivia", "Mateo", "Amara", "Ethan", "Leila")
@@ -76,16 +78,16 @@ def records(count: int, *, seed: int = 7) -> Iterator[Record]:
         profile = {"first_name": first, "last_name": last, "email": email, "phone": phone,
                    "street": f"{n % 9999 + 1} Main St", "street2": None, "city": "Seattle", "region": "WA",
                    "postal_code": "98101", "country": "US"}
+        key = f"C{n:07d}"
+        inputs = {"profile": profile} | ({"bundle": {"brand_name": brand, "mobile_phone": phone}} if brand else {})
         yield Record(
-            key=f"C{n:07d}",
-            inputs={"profile": profile} | ({"bundle": {"brand_name": brand, "mobile_phone": phone}} if brand else {}),
-            state=documents[stage],
-            summary={
+            key=key, inputs=inputs, state=documents[stage],
+            derived={
                 "name": f"{first} {last}", "brand": brand, "email": email, "phone": phone,
                 "mobile": phone if brand else None, "stage": stage, "step_status": status, "next_action": action,
                 "attention": ATTENTION[kind], "otp_sent_at": otp, "otp_resends": 0, "done": int(kind == "done"),
                 "spend": 19.0 if stage == 4 else 0.0,
-            },
+            } | lookups(key, inputs, documents[stage]),
             created_at=stamp, updated_at=stamp,
         )
 

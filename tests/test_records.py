@@ -1,0 +1,79 @@
+"""The one write path: every change to a customer is read, judged and written once, in one transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from textual.app import App
+
+from screens.customer_screen import CustomerScreen
+from screens.steps.profile import ProfileForm
+from storage.store import Store
+from tests import factories as f
+from tests.pilotkit import settle, type_into
+from wizard.customer.record import Customer
+from wizard.flow import status
+from wizard.session.runtime import Runtime
+
+
+class PerTransaction:
+    """Counts of `from_record` and summary computations in each write transaction (and outside any)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.counts: list[Counter[str]] = []
+        self.depth = 0
+        transaction, from_record, summarize = Store.transaction, Customer.from_record.__func__, status.summarize
+
+        @contextmanager
+        def counted_transaction(store: Store) -> Iterator[Any]:
+            outer = self.depth == 0
+            if outer:
+                self.counts.append(Counter())
+            self.depth += 1
+            try:
+                with transaction(store) as db:
+                    yield db
+            finally:
+                self.depth -= 1
+
+        def counted(name: str, fn: Any) -> Any:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                if self.depth:
+                    self.counts[-1][name] += 1
+                return fn(*args, **kwargs)
+            return wrapper
+
+        monkeypatch.setattr(Store, "transaction", counted_transaction)
+        monkeypatch.setattr(Customer, "from_record", classmethod(counted("from_record", from_record)))
+        monkeypatch.setattr("wizard.flow.engine.summarize", counted("summarize", summarize))
+
+    def worst(self) -> Counter[str]:
+        return Counter({name: max(c[name] for c in self.counts) for name in ("from_record", "summarize")})
+
+
+async def test_a_step_1_save_from_the_form_reads_and_judges_once_per_transaction(runtime: Runtime, monkeypatch):
+    key = runtime.desk.create(f.profile()).key
+
+    class CustomerApp(App[None]):
+        def __init__(self) -> None:
+            super().__init__()
+            self.desk, self.startup = runtime.desk, runtime.startup
+
+        def on_mount(self) -> None:
+            self.push_screen(CustomerScreen(key))
+
+    app = CustomerApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen.query_one(ProfileForm), ProfileForm)
+        await type_into(pilot, "city", "Tacoma")
+        counter = PerTransaction(monkeypatch)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert runtime.engine.load(key).profile.city == "Tacoma"
+    assert len(counter.counts) >= 9  # the save, then every call of step 1 (journal and result)
+    assert counter.worst() == Counter(from_record=1, summarize=1), counter.counts
