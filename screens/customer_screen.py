@@ -41,7 +41,7 @@ from screens.widgets.stepper import STATE_WORDS, STEP_NAMES, Stepper
 from screens.widgets.timeline import RunLog, Timeline
 from screens.workers import EXPECTED, report_failure, report_worker_error
 from wizard.customer.models import StarterProfile
-from wizard.desk import OTP_SENDER, CustomerView, Desk, Run, describe_fees
+from wizard.desk import OTP_SENDER, CustomerView, Desk, Run, describe_fees, total
 from wizard.errors import StaleWrite, StoreError, UnknownCustomer
 from wizard.listing import otp_left
 
@@ -440,7 +440,7 @@ class CustomerScreen(Screen[None]):
             if fees and not await self.app.push_screen_wait(ConfirmModal(
                 "This will cost money",
                 f"Sending now makes calls that Twilio bills:\n\n{describe_fees(fees)}\n\nGo on?",
-                yes=f"Pay ${sum(f.amount for f in fees):,.2f} and send", no="Not now",
+                yes=f"Pay ${total(fees):,.2f} and send", no="Not now",
             )):
                 self.notify("Saved; nothing was sent to Twilio. Advance (a) when you're ready.", title="Not sent")
             else:

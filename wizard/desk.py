@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from wizard import examples
 from wizard.customer import readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
-from wizard.customer.fees import Fee, Prices, describe_fees
+from wizard.customer.fees import Fee, Prices, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
@@ -44,7 +44,7 @@ from wizard.twilio.failures import TwilioError
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
     "Finding", "FormSetup", "ImportReport", "Issue", "OtpWindow", "PhoneNumber", "Run", "StepState", "Summary",
-    "TimelineEntry", "describe_fees",
+    "TimelineEntry", "describe_fees", "total",
 ]
 
 STEP_KEYS = editing.STEP_KEYS
