@@ -1,6 +1,6 @@
 """Twilio's official OpenAPI specs as a test oracle (openapi-core), and a transport that records traffic.
 
-The specs are Twilio's verbatim files (shared/twilio-oai, see its SOURCE.md); they are read, checked against
+The specs are Twilio's verbatim files (tests/twilio-oai, see its SOURCE.md); they are read, checked against
 their published sha256, and never written. One known gap is patched in memory on a deep copy: form bodies
 with array properties get `encoding: {prop: {style: form, explode: true, allowReserved: true}}`, so arrays
 sent Twilio's way (the key repeated once per element) are read as arrays (shared/docs/twilio-api.md,
@@ -30,7 +30,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from wizard.twilio.facts import HOSTS
 from wizard.twilio.operations import OPERATIONS, Operation
 
-SPEC_DIR = Path(os.environ.get("A2P_TWILIO_OAI_DIR") or Path(__file__).resolve().parents[2] / "shared" / "twilio-oai")
+SPEC_DIR = Path(os.environ.get("A2P_TWILIO_OAI_DIR") or Path(__file__).resolve().parent / "twilio-oai")
 """Where Twilio's specs are (override with A2P_TWILIO_OAI_DIR)."""
 
 SPEC_FILES = {
@@ -43,7 +43,7 @@ SHA256 = {
     "messaging": "ef8fb6b6bfee2334d3cad7ca58568a8984165a4337e7dbb1753d1c257a9e8a52",
     "api": "99cae87a6bb1725f71363364cbd30282a13140374b2d5f9bdd5bdfa5d4c8a6d7",
 }
-"""sha256 of the verbatim copies (shared/twilio-oai/SOURCE.md): a test never runs on an edited spec."""
+"""sha256 of the verbatim copies (tests/twilio-oai/SOURCE.md): a test never runs on an edited spec."""
 
 FORM = "application/x-www-form-urlencoded"
 METHODS = ("get", "post", "delete", "put", "patch")
@@ -70,7 +70,7 @@ def raw_bytes(host: str) -> bytes:
     path = SPEC_DIR / SPEC_FILES[host]
     if not path.is_file():
         raise FileNotFoundError(f"Twilio's OpenAPI spec {path} is missing: set A2P_TWILIO_OAI_DIR to the folder "
-                                "holding the verbatim twilio-oai copies (see shared/twilio-oai/SOURCE.md)")
+                                "holding the verbatim twilio-oai copies (see tests/twilio-oai/SOURCE.md)")
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != SHA256[host]:

@@ -1,4 +1,4 @@
-"""Every request the client builds conforms to Twilio's official OpenAPI specs (shared/twilio-oai).
+"""Every request the client builds conforms to Twilio's official OpenAPI specs (tests/twilio-oai).
 
 The requests are the real httpx.Requests of the real flow (tests/contract_flows.py: test_flow's happy and
 unhappy paths, a Canadian customer, lost answers, paging, direct calls), judged by openapi-core against the
