@@ -29,7 +29,7 @@ FIRST = ("Maya", "Luis", "Grace", "Ana", "José", "Priya", "Omar", "Hannah", "We
 LAST = ("Patel", "Ortega", "Kim", "Souza", "Nguyễn", "Sharma", "Haddad", "Miller", "Chen", "Okafor", "Brown")
 COLUMNS = ("key", "first_name", "last_name", "email", "phone", "street", "city", "region", "postal_code",
            "brand_name", "mobile_phone", "campaign_description", "message_flow", "sample_1", "sample_2",
-           "phone_number")
+           "privacy_policy_url", "terms_url", "phone_number")
 
 
 def write_csv(path: Path, rows: int) -> Path:
@@ -46,7 +46,7 @@ def write_csv(path: Path, rows: int) -> Path:
                 f"Clients opt in by ticking the SMS consent box on {brand}'s booking form.",
                 f"{brand}: your appointment is booked for 3pm tomorrow. Reply STOP to opt out.",
                 f"{brand}: we are running 10 minutes late today, sorry! Reply HELP for help.",
-                f"+1206555{i % 10000:04d}"))
+                f"https://business{i}.com/privacy", f"https://business{i}.com/terms", f"+1206555{i % 10000:04d}"))
     return path
 
 

@@ -27,6 +27,8 @@ PERSONAS: dict[str, dict[str, dict[str, Any]]] = {
                             "example.com/book.",
             "samples": ["Hi Sam, Zoë here: Rex's walk is booked for 3pm tomorrow. Reply STOP to opt out.",
                         "Zoë's Dog Walking: Rex had a great walk today! Reply HELP for help, STOP to opt out."],
+            "privacy_policy_url": "https://zoes-dog-walking.com/privacy",
+            "terms_url": "https://zoes-dog-walking.com/terms",
             "phone_number": "+12065550100",
         },
     },
@@ -41,6 +43,7 @@ PERSONAS: dict[str, dict[str, dict[str, Any]]] = {
             "samples": ["José's Tutoring: your lesson is tomorrow at 4pm. Reply STOP to opt out.",
                         "José's Tutoring: homework for this week is posted. Reply HELP for help."],
             "has_embedded_links": False, "has_embedded_phone": False, "phone_number": "",
+            "privacy_policy_url": "https://jose-tutoring.com/privacy", "terms_url": "https://jose-tutoring.com/terms",
         },
     },
     "canadian": {

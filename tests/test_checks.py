@@ -42,8 +42,8 @@ DOG_WALKER = {
     "opt_out_keywords": "",
     "help_message": "",
     "help_keywords": "",
-    "privacy_policy_url": "",
-    "terms_url": "",
+    "privacy_policy_url": "https://pawsbymaya.com/privacy",
+    "terms_url": "https://pawsbymaya.com/terms",
     "phone_number": "+15417260100",
 }
 
@@ -107,6 +107,8 @@ LONG_KEYWORDS = ", ".join(f"HELP{n}" for n in range(60))
 
 FIRES = [
     # (rule, row, field)
+    ("campaign.privacy-url-missing", with_(privacy_policy_url=""), "privacy_policy_url"),
+    ("campaign.terms-url-missing", with_(terms_url=""), "terms_url"),
     ("campaign.sample-count", with_(sample_2=""), "sample_2"),
     ("campaign.sample-count", with_(sample_1="", sample_2=""), "sample_1"),
     ("campaign.length", with_(campaign_description="Dog walks."), "campaign_description"),
@@ -349,6 +351,8 @@ def test_rule_stays_quiet(rule: str, row: dict[str, str]) -> None:
 
 CONTEXT = [
     # (ctx, row, rule or None, field)
+    (CheckContext(live=True), with_(terms_url="https://www.example.org/terms"), "campaign.policy-url-placeholder",
+     "terms_url"),
     (
         CheckContext(own_numbers=frozenset({"+15417264411"})),
         DOG_WALKER,
@@ -436,3 +440,17 @@ def test_rules_table_is_complete() -> None:
 
 def test_values_may_be_missing_or_none() -> None:
     assert check({"first_name": None, "brand_name": "Maria Lopez"}) == []  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize(("field", "rule", "code"), [("privacy_policy_url", "campaign.privacy-url-missing", 30933),
+                                                     ("terms_url", "campaign.terms-url-missing", 30934)])
+def test_a_campaign_without_a_policy_url_is_blocked_naming_the_field(field: str, rule: str, code: int) -> None:
+    found = rules(with_(**{field: ""}))
+    assert found[rule].severity == "block" and found[rule].field == field and found[rule].twilio_error == code
+
+
+def test_an_example_domain_as_a_policy_url_blocks_in_live_mode_only() -> None:
+    row = with_(privacy_policy_url="https://maya.example.com/privacy")
+    assert "campaign.policy-url-placeholder" not in rules(row)
+    found = rules(row, CheckContext(live=True))["campaign.policy-url-placeholder"]
+    assert (found.severity, found.field) == ("block", "privacy_policy_url")

@@ -42,6 +42,7 @@ CAMPAIGN = {
     "opt_in_message": "Thanks for joining! Reply STOP to opt out.",
     "opt_in_keywords": "start, join",
     "privacy_policy_url": "https://example.com/privacy",
+    "terms_url": "https://example.com/terms",
     "phone_number": PN_SID,
 }
 
@@ -121,6 +122,10 @@ def test_partial_campaign_is_validated() -> None:
         "campaign_description": "Too short: use at least 40 characters (this has 10).",
         "message_flow": "Describe how people opt in.",
         "samples": "Give at least 2 sample messages (found 0).",
+        "privacy_policy_url": "Enter the https:// address of the customer's privacy policy page: Twilio refuses "
+                              "campaigns without one (error 30933).",
+        "terms_url": "Enter the https:// address of the customer's terms and conditions page: Twilio refuses "
+                     "campaigns without one (error 30934).",
     }
 
 
@@ -354,7 +359,8 @@ def test_models_to_row() -> None:
     ]
     assert (exported["has_embedded_links"], exported["has_embedded_phone"]) == ("false", "true")
     assert exported["opt_in_keywords"] == "START,JOIN"
-    assert exported["opt_out_keywords"] == exported["terms_url"] == exported["street2"] == ""
+    assert exported["opt_out_keywords"] == exported["street2"] == ""
+    assert exported["terms_url"] == "https://example.com/terms"
 
 
 def test_models_to_row_leaves_missing_steps_empty() -> None:

@@ -455,7 +455,7 @@ def test_campaign_defaults() -> None:
     assert campaign.use_case == "SOLE_PROPRIETOR"
     assert (campaign.has_embedded_links, campaign.has_embedded_phone) == (False, False)
     assert campaign.opt_in_keywords == campaign.opt_out_keywords == campaign.help_keywords == []
-    assert campaign.phone_number is campaign.service_name is campaign.privacy_policy_url is None
+    assert campaign.phone_number is campaign.service_name is None
 
 
 @pytest.mark.parametrize(
@@ -501,8 +501,7 @@ def test_campaign_required_text(field: str, phrase: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "field", ["service_name", "opt_in_message", "opt_out_message", "help_message", "privacy_policy_url",
-              "terms_url", "phone_number"],
+    "field", ["service_name", "opt_in_message", "opt_out_message", "help_message", "phone_number"],
 )  # fmt: skip
 @pytest.mark.parametrize("empty", ["", "   ", None])
 def test_campaign_empty_optional_is_none(field: str, empty: object) -> None:
@@ -657,8 +656,21 @@ def test_keywords_need_their_message(field: str, kind: str) -> None:
     }
 
 
+@pytest.mark.parametrize("empty", ["", "   ", None])
+@pytest.mark.parametrize(("field", "code"), [("privacy_policy_url", 30933), ("terms_url", 30934)])
+def test_policy_urls_are_required_where_inputs_enter(field: str, code: int, empty: object) -> None:
+    found = errors(Campaign, campaign_data(**{field: empty}))
+    assert list(found) == [field] and f"error {code}" in found[field] and "https://" in found[field]
+
+
+def test_a_stored_campaign_of_earlier_rules_loads_without_policy_urls() -> None:
+    data = campaign_data(privacy_policy_url=None, terms_url=None)
+    campaign = Campaign.model_validate(data, context={"stored": True})
+    assert campaign.privacy_policy_url is campaign.terms_url is None
+
+
 @pytest.mark.parametrize(
-    "url", ["https://example.com/privacy", "http://example.com", "https://zoe.example.com/terms?v=2#top"]
+    "url", ["https://example.com/privacy", "https://zoe.example.com/terms?v=2#top", "https://xn--zo-6ia.com/p"]
 )
 def test_url_accepts_and_keeps_the_text(url: str) -> None:
     campaign = Campaign.model_validate(campaign_data(privacy_policy_url=f" {url} ", terms_url=url))
@@ -675,6 +687,10 @@ def test_url_accepts_and_keeps_the_text(url: str) -> None:
         ("https://exa mple.com", "full web address"),
         ("https://example.com/\x00", "Remove control characters."),
         ("https://example.com/" + BIG, "Too long"),
+        ("http://example.com/privacy", "https://"),
+        ("https://93.184.216.34/privacy", "not an IP address"),
+        ("https://localhost/privacy", "not an IP address or localhost"),
+        ("https://bit.ly/3xYz", "URL shorteners"),
     ],
 )
 def test_url_rejects(url: str, phrase: str) -> None:

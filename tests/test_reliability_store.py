@@ -75,6 +75,12 @@ async def test_a_store_of_every_earlier_version_migrates_with_nothing_lost(isola
         assert {k: (d["derived"], d["address_key"], d["registered"]) for k, d in lookups.items()} == {
             "C00001": (DERIVATION, "123 pine st|98101|US", 0), "C00002": (DERIVATION, "123 pine st|98101|US", 0)}
         assert "lefevre" in lookups["C00001"]["search"] and lookups["C00001"]["campaign_number"] == "+12065550100"
+        # its campaign was saved before Twilio required policy URLs: it loads, and is stopped before any fee
+        c = await drive(rt, "C00001", SCENARIOS[0])
+        assert "privacy policy URL" in rt.engine.summary(c).next_action and not c.state.sids.get("campaign")
+        campaign = c.campaign.model_copy(update={"privacy_policy_url": "https://zoe.com/privacy",
+                                                 "terms_url": "https://zoe.com/terms"})
+        rt.desk.save_step("C00001", c.version, "campaign", campaign)
         await drive(rt, "C00001", SCENARIOS[0])
         assert await check_one_of_each(rt, "C00001") == []
     finally:

@@ -43,6 +43,8 @@ CAMPAIGN = {
     "UsAppToPersonUsecase": "SOLE_PROPRIETOR",
     "HasEmbeddedLinks": "false",
     "HasEmbeddedPhone": "false",
+    "PrivacyPolicyUrl": "https://janesalon.example.com/privacy",
+    "TermsAndConditionsUrl": "https://janesalon.example.com/terms",
 }
 
 

@@ -236,6 +236,8 @@ async def test_cannabis_campaign_fails_then_an_update_fixes_it(steps: Steps, san
     failed = await steps.get(url)
     assert failed["campaign_status"] == "FAILED"
     assert [(e["error_code"], e["fields"]) for e in failed["errors"]] == [(30897, ["message_samples"])]
+    without = {k: v for k, v in update.items() if k != "PrivacyPolicyUrl"}
+    error(await steps.api.post(url, data=without), 400, 30933)  # an update needs the policy URLs too
     updated = await steps.post(url, update, 200)
     assert (updated["campaign_status"], updated["message_samples"], updated["errors"]) == (
         "PENDING",
@@ -272,6 +274,8 @@ async def test_campaign_rules(steps: Steps, sandbox: Sandbox) -> None:
     error(await post(UsAppToPersonUsecase="MARKETING"), 400, 21720)
     error(await post(BrandRegistrationSid="BN" + "0" * 32), 400, 21717)
     error(await post(HasEmbeddedLinks="maybe"), 400, 20001)
+    for missing, code in (("PrivacyPolicyUrl", 30933), ("TermsAndConditionsUrl", 30934)):  # since 2026-06-30
+        assert missing in error(await post(**{missing: ""}), 400, code)
     assert "HasEmbeddedPhone" in error(
         await steps.api.post(
             url,

@@ -502,6 +502,8 @@ async def test_campaign_form_picks_a_free_number_and_saves(runtime):
         await put(pilot, "message_flow", sample.message_flow)
         await put(pilot, "sample_1", sample.samples[0])
         await put(pilot, "sample_2", sample.samples[1])
+        await put(pilot, "privacy_policy_url", sample.privacy_policy_url)
+        await put(pilot, "terms_url", sample.terms_url)
         pick.value = "+12065550101"
         await pilot.pause()
         assert app.screen.query_one("#phone_number", Input).value == "+12065550101"

@@ -166,7 +166,7 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
             raise CommandError(f"{args.file} is not a JSON file ({error}).") from error
         if not isinstance(data, dict):
             raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
-        found = lint_row(data)
+        found = lint_row(data, live=desk.live)
     if args.json:
         _json({"findings": [{"rule": f.rule, "severity": f.severity, "field": f.field, "message": f.message,
                              "twilio_error": f.twilio_error} for f in found]})

@@ -162,6 +162,10 @@ class Desk:
         return self._engine.prices
 
     @property
+    def live(self) -> bool:
+        return self._engine.live
+
+    @property
     def mock_brand(self) -> bool:
         return self._engine.mock_brand
 
@@ -233,7 +237,8 @@ class Desk:
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
             trial = replace(trial, **{name: STEP_MODELS[name].model_validate(values)})
-        return check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers))
+        return check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers,
+                                            live=self._engine.live))
 
     async def fees_ahead(self, key: str) -> list[Fee]:
         """The fees the next advance of `key` would pay (statuses read first when they may be stale)."""

@@ -49,8 +49,15 @@ def _campaign(business: str, number: str) -> dict[str, object]:
                         "at example.com/book.",
         "samples": [f"{business}: your appointment is booked for 3pm tomorrow. Reply STOP to opt out.",
                     f"{business}: we are running 10 minutes late today, sorry! Reply HELP for help."],
+        "privacy_policy_url": f"https://{_site(business)}/privacy",
+        "terms_url": f"https://{_site(business)}/terms",
         "phone_number": number,
     }
+
+
+def _site(business: str) -> str:
+    """The example business's own (made-up, reserved) web domain."""
+    return "".join(ch for ch in business.lower() if ch.isalnum()) + ".example.com"
 
 
 def _done(s: Summary) -> bool:

@@ -89,9 +89,11 @@ class CampaignForm(StepForm):
             yield self.make(f"{reply}_message", label, kind="area", short=True, placeholder=example)
             yield self.make(f"{reply}_keywords", f"{label.split()[0]} keywords", placeholder=keywords)
         yield Static("Policies and phone number", classes="form--section")
-        yield row(self.make("privacy_policy_url", "Privacy policy URL (optional)",
-                            placeholder="https://example.com/privacy"),
-                  self.make("terms_url", "Terms URL (optional)", placeholder="https://example.com/terms"))
+        yield row(self.make("privacy_policy_url", "Privacy policy URL",
+                            placeholder="e.g. https://yourbusiness.com/privacy"),
+                  self.make("terms_url", "Terms and conditions URL", placeholder="e.g. https://yourbusiness.com/terms"))
+        yield Static("Both required by Twilio since 30 June 2026; `a2p-wizard policy KEY` writes a starting point.",
+                     classes="form--section-hint")
         yield Select([], prompt="Pick one of the account's numbers…", id="number-pick",
                      disabled=self._locked("phone_number") or self._numbers is None)
         yield self.make("phone_number", "Phone number that will send the texts", placeholder="+12065550100",

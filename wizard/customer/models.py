@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     HttpUrl,
     TypeAdapter,
     ValidationError,
@@ -20,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from wizard.customer import urls
 from wizard.twilio.facts import KEYWORDS_MAX, MAX_SAMPLES, MIN_SAMPLES, TEXT_LIMITS, USE_CASE, VERTICALS
 
 __all__ = [
@@ -280,15 +282,35 @@ def _campaign_phone(value: object) -> str:
 _HTTP_URL = TypeAdapter(HttpUrl)
 
 
-def _url(value: object) -> str:
+def _policy_url(value: object) -> str:
+    """A policy page's address as Twilio takes it: https, a public domain name, not a URL shortener."""
     text = _clean(value, 2000)
     try:
-        _HTTP_URL.validate_python(text)
+        parsed = _HTTP_URL.validate_python(text)
     except ValidationError:
-        raise _error(
-            "url", "Enter a full web address starting with https://, like https://example.com/privacy."
-        ) from None
+        raise _error("url", "Enter a full web address starting with https://, like "
+                            "https://yourbusiness.com/privacy.") from None
+    if parsed.scheme != "https":
+        raise _error("url_https", "Twilio needs an https:// address (this one is not secure).")
+    if urls.is_ip(text) or urls.host(text) == "localhost":
+        raise _error("url_host", "Enter the page's public web address (a domain name, not an IP address or "
+                                 "localhost): Twilio's reviewers must be able to open it.")
+    if urls.is_shortener(text):
+        raise _error("url_shortener", "Enter the page's full address: carriers reject URL shorteners.")
     return text
+
+
+def _policy_required(what: str, code: int) -> Callable[[str | None, ValidationInfo], str | None]:
+    """Since 30 June 2026 Twilio refuses a campaign without this page (error `code`). Stored campaigns of an
+    earlier rule set still load (validated with context {"stored": True}); every door where inputs enter asks."""
+
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and not (info.context or {}).get("stored"):
+            raise _error("policy_missing", f"Enter the https:// address of the customer's {what} page: Twilio refuses "
+                                    f"campaigns without one (error {code}).")
+        return value
+
+    return check
 
 
 _sample = _text(*TEXT_LIMITS["sample"], multiline=True, blank="Enter a sample message.")
@@ -311,7 +333,7 @@ _MessageFlow = Annotated[
     str, BeforeValidator(_text(*TEXT_LIMITS["message_flow"], multiline=True, blank="Describe how people opt in."))
 ]
 _ReplyMessage = Annotated[str | None, BeforeValidator(_optional(_text(*TEXT_LIMITS["reply"], multiline=True)))]
-_OptionalUrl = Annotated[str | None, BeforeValidator(_optional(_url))]
+_PolicyUrl = Annotated[str | None, BeforeValidator(_optional(_policy_url))]
 _OptionalVertical = Annotated[Literal[VERTICALS] | None, BeforeValidator(_optional(_vertical))]  # type: ignore[valid-type]
 _CampaignPhone = Annotated[str | None, BeforeValidator(_optional(_campaign_phone))]
 _Country = Annotated[Literal["US", "CA"], BeforeValidator(_country)]
@@ -390,10 +412,13 @@ class Campaign(_Model):
     opt_out_keywords: _Keywords = []
     help_message: _ReplyMessage = None
     help_keywords: _Keywords = []
-    privacy_policy_url: _OptionalUrl = None
-    terms_url: _OptionalUrl = None
+    privacy_policy_url: _PolicyUrl = Field(default=None, validate_default=True)
+    terms_url: _PolicyUrl = Field(default=None, validate_default=True)
     phone_number: _CampaignPhone = None
     use_case: Literal["SOLE_PROPRIETOR"] = USE_CASE
+
+    _privacy_required = field_validator("privacy_policy_url")(_policy_required("privacy policy", 30933))
+    _terms_required = field_validator("terms_url")(_policy_required("terms and conditions", 30934))
 
     @field_validator("opt_in_keywords", "opt_out_keywords", "help_keywords")
     @classmethod

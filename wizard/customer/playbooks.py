@@ -284,6 +284,55 @@ PLAYBOOKS: dict[int, Playbook] = {
             CAMPAIGN_AGAIN,
         ),
         _pb(
+            30933,
+            "Privacy policy URL missing",
+            "Since 30 June 2026 Twilio refuses a campaign created or updated without PrivacyPolicyUrl (empty or null "
+            "counts as missing).",
+            "Enter the public https:// address of the customer's privacy policy in step 4 (`a2p-wizard policy KEY` "
+            "writes a starting point to host) and save; nothing is billed while it is refused.",
+            4,
+            "Free (refused before vetting); once accepted, the $15 vetting fee applies",
+        ),
+        _pb(
+            30934,
+            "Terms and conditions URL missing",
+            "Since 30 June 2026 Twilio refuses a campaign created or updated without TermsAndConditionsUrl.",
+            "Enter the public https:// address of the customer's terms and conditions in step 4 and save.",
+            4,
+            "Free (refused before vetting); once accepted, the $15 vetting fee applies",
+        ),
+        _pb(
+            30908,
+            "Privacy policy rejected",
+            "The privacy policy page was reviewed and did not pass: it could not be opened, is not the customer's, "
+            "or lacks what reviewers look for about text messages.",
+            "Make the page public and state the SMS program, message frequency, 'message and data rates may apply', "
+            "STOP to opt out, HELP for help, and that mobile information is not shared with third parties for "
+            "marketing (`a2p-wizard lint --customer KEY --fetch` checks it); then resubmit the campaign.",
+            4,
+            CAMPAIGN_AGAIN,
+        ),
+        _pb(
+            30882,
+            "Terms and conditions rejected",
+            "The terms page was reviewed and did not pass: it could not be opened, or it does not describe the "
+            "text-message program.",
+            "Publish terms that name the program, message frequency, 'message and data rates may apply', STOP to "
+            "opt out and HELP for help, then resubmit the campaign.",
+            4,
+            CAMPAIGN_AGAIN,
+        ),
+        _pb(
+            30932,
+            "Privacy policy may share opt-in data",
+            "The privacy policy (or the opt-in flow) suggests mobile opt-in data may be shared with third parties, "
+            "affiliates or lead generators, or it lacks the non-sharing statement.",
+            "State plainly that mobile information and SMS consent are never shared with third parties or "
+            "affiliates for marketing or promotional purposes; remove any wording that says otherwise; resubmit.",
+            4,
+            CAMPAIGN_AGAIN,
+        ),
+        _pb(
             30897,
             "Disallowed content",
             "The campaign falls in a category Twilio does not allow, such as cannabis or CBD.",

@@ -14,13 +14,13 @@ STEP_OF_FIELD = {**dict.fromkeys(PROFILE_COLUMNS, 1), **dict.fromkeys(BUNDLE_COL
 """Fields of steps 1 and 2; every other field belongs to the campaign (step 4)."""
 
 
-def context(store: Store, c: Customer, own_numbers: frozenset[str]) -> CheckContext:
+def context(store: Store, c: Customer, own_numbers: frozenset[str], *, live: bool = False) -> CheckContext:
     """Counts of brands already registered with this customer's mobile, email and address (others only)."""
     if c.profile is None:
-        return CheckContext(own_numbers=own_numbers)
+        return CheckContext(own_numbers=own_numbers, live=live)
     count = store.count_registered
     return CheckContext(
-        own_numbers=own_numbers,
+        own_numbers=own_numbers, live=live,
         mobile_brand_uses=count("mobile", c.bundle.mobile_phone, exclude_key=c.key) if c.bundle else 0,
         email_brand_uses=count("email", c.profile.email, exclude_key=c.key),
         address_brand_uses=count("address_key", address_key(c.profile.model_dump()), exclude_key=c.key),
@@ -44,7 +44,7 @@ def blockers(found: list[Finding]) -> list[tuple[int, str]]:
     return [(step_of(f), f.message) for f in found if f.severity == "block"]
 
 
-def lint_row(data: Mapping[str, object]) -> list[Finding]:
+def lint_row(data: Mapping[str, object], *, live: bool = False) -> list[Finding]:
     """Findings for one customer given in the CSV import's column names (as `lint FILE.json` reads them).
 
     Values that fail validation are findings too (severity block, rule `input.invalid`), so one command
@@ -54,6 +54,6 @@ def lint_row(data: Mapping[str, object]) -> list[Finding]:
     invalid = [Finding("input.invalid", "block", e.field, e.message, None) for e in parsed] \
         if isinstance(parsed, list) else []
     text = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in data.items()}
-    found = check(text)
+    found = check(text, CheckContext(live=live))
     checked = {f.field for f in found}
     return [f for f in invalid if f.field not in checked] + found

@@ -74,4 +74,4 @@ class Customer:
 @functools.lru_cache(maxsize=8192)
 def _validated(step: str, text: str) -> BaseModel:
     """A step's inputs validated from their stored JSON (models are frozen, so one instance can be shared)."""
-    return STEP_MODELS[step].model_validate_json(text)
+    return STEP_MODELS[step].model_validate_json(text, context={"stored": True})

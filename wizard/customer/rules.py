@@ -12,6 +12,7 @@ from typing import Literal
 
 import phonenumbers
 
+from wizard.customer.urls import is_reserved, is_shortener
 from wizard.twilio.facts import (
     ADDRESS_BRAND_LIMIT,
     EMAIL_BRAND_LIMIT,
@@ -40,6 +41,7 @@ class CheckContext:
     mobile_brand_uses: int = 0  # brands already in the store with this mobile (excluding this customer)
     email_brand_uses: int = 0
     address_brand_uses: int = 0
+    live: bool = False  # the rules Twilio applies to real submissions (the sandbox accepts example domains)
 
 
 # rule id -> (severity, one-line description, related Twilio error)
@@ -53,6 +55,9 @@ _RULES: dict[str, tuple[Severity, str, int | None]] = {
     "campaign.link-undeclared": ("block", "A sample has a link; embedded links is no.", None),
     "campaign.phone-undeclared": ("block", "A sample has a phone number; embedded phone is no.", 30889),
     "campaign.url-shortener": ("block", "A sample uses a public URL shortener.", 30892),
+    "campaign.privacy-url-missing": ("block", "No privacy policy URL (required since 2026-06-30).", 30933),
+    "campaign.terms-url-missing": ("block", "No terms and conditions URL (required since 2026-06-30).", 30934),
+    "campaign.policy-url-placeholder": ("block", "A policy URL is an example domain (live mode).", 30933),
     "brand.entity-suffix": ("block", "A name carries a company suffix (LLC, Inc., Corp. ...).", 30915),
     "brand.ein": ("block", "A field holds something shaped like an EIN (NN-NNNNNNN).", 30915),
     "brand.name-not-a-name": ("block", "The brand name is an email address or an account ID.", 30914),
@@ -97,13 +102,6 @@ _URL = re.compile(
     rf"|(?<![@.-])\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})(?:\.[a-z]{{2}})?\b",
     re.IGNORECASE,
 )
-_SHORTENERS = frozenset(
-    {
-        *("bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "v.gd", "buff.ly"),
-        *("rebrand.ly", "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "t.ly", "lnkd.in", "s.id", "bl.ink"),
-        *("short.io", "shorte.st", "adf.ly", "tiny.one", "qrco.de"),
-    }
-)
 _ENTITY_ANYWHERE = re.compile(
     r"(?<![\w.])(?:l\.l\.c|llc|l\.l\.p|llp|lllp|p\.l\.l\.c|pllc|inc|incorporated|corp|corporation|ltd|gmbh)\.?(?!\w)",
     re.IGNORECASE,
@@ -144,7 +142,7 @@ def _check(items: tuple[tuple[str, str], ...], ctx: CheckContext) -> tuple[Findi
     values = dict(items)
     found = [*_brand(values), *_registrations(values, ctx)]
     if any(values.get(field) for field in _CAMPAIGN):
-        found += _campaign(values)
+        found += _campaign(values, ctx)
     return tuple(sorted(found, key=lambda f: f.severity != "block"))
 
 
@@ -169,16 +167,6 @@ def _e164(value: str) -> str | None:
 
 def _has_phone(text: str) -> bool:
     return any(True for _ in phonenumbers.PhoneNumberMatcher(text, "US"))
-
-
-def _host(url: str) -> str:
-    host = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.lower()).split("/")[0]
-    return host.rstrip(".,;:!?)'\"")
-
-
-def _is_shortener(url: str) -> bool:
-    host = _host(url)
-    return any(host == s or host.endswith("." + s) for s in _SHORTENERS)
 
 
 def _words(pattern: re.Pattern[str], text: str) -> str:
@@ -278,11 +266,30 @@ def _registrations(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
 # --- campaign ------------------------------------------------------------------------------------
 
 
-def _campaign(row: dict[str, str]) -> Iterator[Finding]:
+def _campaign(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
     samples = {s: row[s] for s in _SAMPLES if row.get(s)}
+    yield from _policies(row, ctx)
     yield from _shape(row, samples)
     yield from _embedded(row, samples)
     yield from _content(row, samples)
+
+
+_POLICIES = (("privacy_policy_url", "privacy-url-missing", "privacy policy", 30933),
+             ("terms_url", "terms-url-missing", "terms and conditions", 30934))
+
+
+def _policies(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
+    for field, rule, what, code in _POLICIES:
+        url = row.get(field, "")
+        if not url:
+            yield _finding(f"campaign.{rule}", field,
+                           f"The campaign has no {what} URL. Since 30 June 2026 Twilio refuses campaigns without "
+                           f"one (error {code}): enter the https:// address of the customer's {what} page "
+                           "(`a2p-wizard policy KEY` writes a starting point to host).")
+        elif ctx.live and is_reserved(url):
+            yield _finding("campaign.policy-url-placeholder", field,
+                           f"{url} is an example domain nobody can open: Twilio's reviewers must read the "
+                           f"customer's real {what} page. Enter its public https:// address.")
 
 
 def _shape(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
@@ -338,7 +345,7 @@ def _embedded(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]
                 f"Sample {field[-1]} contains a link ({urls[0]}) but embedded links are set to no. "
                 "Set has_embedded_links to yes, or remove the link.",
             )
-        if shorteners := [u for u in urls if _is_shortener(u)]:
+        if shorteners := [u for u in urls if is_shortener(u)]:
             yield _finding(
                 "campaign.url-shortener",
                 field,

@@ -106,6 +106,7 @@ class Engine:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
         verify_primary: bool = False,
+        live: bool = False,
     ) -> None:
         self.store = store
         self.client = client
@@ -123,6 +124,8 @@ class Engine:
         """Customers this engine is running now, with when their lease was last taken (the store's lease can't
         tell two runs of one owner apart)."""
         self._primary_checked = not verify_primary
+        self.live = live
+        """Talking to Twilio itself: the readiness rules that only real reviewers apply are checked too."""
         self.records = Records(store, self.standing)
 
     # -- reading and judging -----------------------------------------------------------------------------
@@ -132,7 +135,7 @@ class Engine:
 
     def findings(self, c: Customer) -> list[Finding]:
         """Approval-readiness findings for the customer as it stands."""
-        return readiness.findings(c, readiness.context(self.store, c, self.own_numbers))
+        return readiness.findings(c, readiness.context(self.store, c, self.own_numbers, live=self.live))
 
     def context(self, c: Customer, fresh: set[str] | None = None, *, findings: list[Finding] | None = None
                 ) -> Context:

@@ -44,6 +44,18 @@ def _content(req: Request) -> Json:
     return fields
 
 
+def _policies(req: Request) -> Json:
+    """Since 2026-06-30 both policy URLs are required on create and update: 30933 / 30934 without them."""
+    privacy, terms = req.uri("PrivacyPolicyUrl"), req.uri("TermsAndConditionsUrl")
+    if privacy is None:
+        raise bad(30933, "Campaign registration rejected: Privacy Policy URL is required for A2P 10DLC campaign "
+                         "registration (PrivacyPolicyUrl)")
+    if terms is None:
+        raise bad(30934, "Campaign registration rejected: Terms and Conditions URL is required for A2P 10DLC "
+                         "campaign registration (TermsAndConditionsUrl)")
+    return {"privacy_policy_url": privacy, "terms_and_conditions_url": terms}
+
+
 def _keywords(req: Request, name: str) -> list[str] | None:
     words = req.texts(name)
     if words is not None and any(not w.isalnum() or len(w) > 255 for w in words):
@@ -113,8 +125,7 @@ def create_campaign(ctx: Ctx, req: Request, mg: str) -> Answer:
         "subscriber_opt_in": req.flag("SubscriberOptIn") or False,
         "age_gated": req.flag("AgeGated") or False,
         "direct_lending": req.flag("DirectLending") or False,
-        "privacy_policy_url": req.uri("PrivacyPolicyUrl"),
-        "terms_and_conditions_url": req.uri("TermsAndConditionsUrl"),
+        **_policies(req),
     }
     _check_brand(ctx, bn, usecase, mg)
     now = ctx.stamp()
@@ -162,13 +173,7 @@ def update_campaign(ctx: Ctx, req: Request, mg: str, qe: str) -> Answer:
     changes = _content(req) | {
         "age_gated": req.flag("AgeGated", required=True),
         "direct_lending": req.flag("DirectLending", required=True),
-    }
-    for param, field in (
-        ("PrivacyPolicyUrl", "privacy_policy_url"),
-        ("TermsAndConditionsUrl", "terms_and_conditions_url"),
-    ):
-        if (url := req.uri(param)) is not None:
-            changes[field] = url
+    } | _policies(req)
     if (status := campaign_phase(rec, ctx.now).status) != "FAILED":
         raise bad(20001, f"The campaign is {status}: the sandbox accepts campaign updates only when FAILED")
     rec |= changes | {"date_updated": ctx.stamp()}

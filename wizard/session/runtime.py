@@ -99,7 +99,7 @@ class Runtime:
             primary = settings.primary_profile_sid or ""  # never empty: Startup.open checked it is set
         engine = Engine(startup.store, client, primary_profile_sid=primary, mock_brand=settings.mock_brand,
                         prices=settings.prices, clock=startup.clock, wall=startup.wall,
-                        verify_primary=sandbox is None)
+                        verify_primary=sandbox is None, live=sandbox is None)
         engine.records.rederive()  # rows of a store of an earlier schema
         return cls(startup, settings, client, engine, sandbox)
 
