@@ -117,10 +117,10 @@ def test_advance_one_then_show_and_refresh(capsys, tmp_path):
     code, out, _ = run(capsys, "advance", "K0")
     assert code == 0 and "K0: ✓ create the starter profile" in out and "Waiting for Twilio" in out
     code, out, _ = run(capsys, "show", "K0")
-    assert code == 0 and "SIDS" in out and "JOURNAL" in out and "profile.create" in out and "$4.00" in out
+    assert code == 0 and "SIDS" in out and "JOURNAL" in out and "profile.create" in out and "$4.50" in out
     shown = json.loads(run(capsys, "show", "K0", "--json")[1])
     assert shown["stage"] == 3 and shown["sids"]["brand"].startswith("BN")
-    assert shown["ledger"][0]["amount"] == 4.0 and shown["free_brand_updates_left"] == 3
+    assert shown["ledger"][0]["amount"] == 4.5 and shown["free_brand_updates_left"] == 3
     run(capsys, "sandbox", "clock", "+1h")
     code, out, _ = run(capsys, "refresh", "K0")
     assert code == 0 and "read the brand status" in out and "reply YES" in out

@@ -225,4 +225,4 @@ async def test_live_whole_flow_as_far_as_a_stateless_mock_allows(live, router):
     assert json.loads(campaign.body)["us_app_to_person_usecase"] == C.USE_CASE
     c = engine.load(c.key)
     assert c.state.statuses["brand"] == "APPROVED" and c.state.statuses["identity"] == "VERIFIED"
-    assert [charge.amount for charge in c.state.ledger] == [4.0, 15.0]
+    assert [charge.amount for charge in c.state.ledger] == [4.5, 15.0]

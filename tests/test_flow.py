@@ -25,7 +25,7 @@ async def test_happy_path_reaches_a_verified_campaign_with_one_of_each_resource(
                  "brand", "service", "phone_number", "service_number", "campaign"):
         assert c.state.sids.get(slot), slot
     ledger = [(item.what, item.amount) for item in c.state.ledger]
-    assert ledger == [("register the brand ($4)", 4.0), ("submit the campaign ($15 vetting)", 15.0)]
+    assert ledger == [("register the brand", 4.5), ("submit the campaign for vetting", 15.0)]
 
 
 async def test_journal_has_no_more_calls_than_the_reference_sequence_plus_reads(runtime):
@@ -169,7 +169,7 @@ async def test_failed_campaign_is_updated_not_recreated(runtime):
     assert runtime.engine.summary(c).done
     actions = [e.action for e in runtime.store.journal(c.key)]
     assert actions.count("campaign.create") == 1 and actions.count("campaign.update") == 1
-    assert [item.amount for item in c.state.ledger] == [4.0, 15.0, 15.0]
+    assert [item.amount for item in c.state.ledger] == [4.5, 15.0, 15.0]
     assert owned(runtime, c.key) == CREATES
 
 
@@ -271,7 +271,7 @@ async def test_a_blocking_campaign_finding_stops_only_the_campaign(runtime):
     s = runtime.engine.summary(c)
     assert c.state.statuses["identity"] == "VERIFIED" and "campaign" not in c.state.sids
     assert (s.stage, s.kind) == (4, "fix") and "shortener" in s.next_action
-    assert [item.amount for item in c.state.ledger] == [4.0]
+    assert [item.amount for item in c.state.ledger] == [4.5]
 
 
 async def test_clearing_the_second_address_line_clears_it_at_twilio(runtime):

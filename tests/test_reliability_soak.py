@@ -164,7 +164,7 @@ def _check(engine: Engine, sandbox: Sandbox, keys: list[str]) -> list[str]:
             problems.append(f"{key} owns {dict(mine)}")
         if missing := sids_at_twilio[key] - set(sids.values()):
             problems.append(f"{key}: SIDs at Twilio not in the store: {missing}")
-        if [item.amount for item in c.state.ledger] != [4.0, 15.0]:
+        if [item.amount for item in c.state.ledger] != [4.5, 15.0]:
             problems.append(f"{key} fees {[item.amount for item in c.state.ledger]}")
     return problems
 

@@ -279,7 +279,7 @@ async def test_the_brand_fee_is_confirmed_first_and_declining_sends_nothing(runt
         assert screen(app).step == 2
         await pilot.press("ctrl+s")  # the defaults from step 1 are good
         text = await answer(pilot, yes=False)
-        assert "$4.00 brand registration" in text
+        assert "$4.50 brand registration" in text
         await settle(pilot)
         stored = runtime.engine.load(c.key)
         assert stored.bundle is not None  # saved ...
@@ -291,7 +291,7 @@ async def test_the_brand_fee_is_confirmed_first_and_declining_sends_nothing(runt
         await settle(pilot)
     stored = runtime.engine.load(c.key)
     assert stored.state.sids.get("brand")
-    assert [(x.what, x.amount) for x in stored.state.ledger] == [("register the brand ($4)", 4.0)]
+    assert [(x.what, x.amount) for x in stored.state.ledger] == [("register the brand", 4.5)]
 
 
 async def test_a_blocking_finding_is_shown_as_you_type_and_stops_the_submit(runtime):
@@ -630,7 +630,7 @@ async def test_fees_ahead_look_past_the_next_call(runtime):
     assert fees_ahead(runtime.engine, only_profile) == []
     both = runtime.desk.create(f.profile(email="b@example.com"), f.bundle(mobile_phone="2065550177"))
     [fee] = fees_ahead(runtime.engine, both)  # step 1 goes out first, and the same run registers the brand
-    assert (fee.what, fee.amount, fee.certain) == ("brand registration", 4.0, False)
+    assert (fee.what, fee.amount, fee.certain) == ("brand registration", 4.5, False)
 
     key = await advanced_to_otp(runtime, phone_number="+12065550102")
     assert fees_ahead(runtime.engine, runtime.engine.load(key)) == []  # as last read: waiting for YES
@@ -661,7 +661,7 @@ def test_the_timeline_says_what_happened_in_plain_words():
                      30701, "bad  region", "2026-11-21T09:30:00Z", "2026-11-21T09:30:01Z"),
     ]
     newest, oldest = timeline(entries)
-    assert (newest.day, newest.time, newest.what, newest.state) == ("2026-11-21", "09:30", "register the brand ($4)",
+    assert (newest.day, newest.time, newest.what, newest.state) == ("2026-11-21", "09:30", "register the brand",
                                                                     "failed")
     assert newest.detail.startswith("30701 ") and newest.detail.endswith("bad region")
     assert (oldest.what, oldest.detail) == ("create the starter profile", "BU" + "0" * 32)

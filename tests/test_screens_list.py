@@ -66,7 +66,7 @@ async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
                                                "Chloé Tremblay", "Omar Haddad", "Priya Sharma"}
         counts = text_of(app, "#counts")
         assert counts == ("1 Profile: 2 · 2 Bundle: 0 · 3 Brand & OTP: 3 · 4 Campaign: 1 · Done: 1 · "
-                          "Needs action: 5 · Fees paid: $35.00")  # 5 brands, 1 campaign
+                          "Needs action: 5 · Fees paid: $37.50")  # 5 brands, 1 campaign
         assert "SANDBOX" in text_of(app, "ModeBanner")
 
 

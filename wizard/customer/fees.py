@@ -14,9 +14,12 @@ WHAT = {"brand": "brand registration", "campaign_vetting": "campaign vetting"}
 class Prices(BaseModel):
     """What Twilio bills for the steps, in US dollars (configurable under [prices]; defaults as of 2026)."""
 
-    brand: float = 4.0
+    brand: float = 4.5
+    """TCR's one-time sole-proprietor brand fee, $4.50 since 1 August 2025."""
     campaign_vetting: float = 15.0
     campaign_monthly: float = 2.0
+    number_monthly: float = 1.15
+    """A US local number's monthly price on Twilio's price list."""
 
     def of(self, item: str) -> float:
         """The one-time price of a billable item ("brand", "campaign_vetting")."""
@@ -37,7 +40,7 @@ def total(fees: Iterable[Fee]) -> float:
 
 
 def describe_fees(fees: list[Fee]) -> str:
-    """One line per fee, e.g. "• $4.00 brand registration (once Twilio's checks before it pass)"."""
+    """One line per fee, e.g. "• $4.50 brand registration (once Twilio's checks before it pass)"."""
     return "\n".join(
         f"• ${fee.amount:,.2f} {fee.what}" + ("" if fee.certain else " (once Twilio's checks before it pass)")
         for fee in fees

@@ -164,9 +164,9 @@ PLAYBOOKS: dict[int, Playbook] = {
             21724,
             "Brand update limit reached",
             "The FAILED brand has already used its free resubmissions.",
-            "Contact Twilio Support about this brand. A new brand registration costs $4 again.",
+            "Contact Twilio Support about this brand. A new brand registration costs $4.50 again.",
             3,
-            "No free resubmission left; a new brand costs $4",
+            "No free resubmission left; a new brand costs $4.50",
         ),
         _pb(
             21725,

@@ -1,6 +1,6 @@
 """What the next advance may cost, found by planning before anything is sent (so the operator can say no).
 
-One advance runs every action it can: submitting step 2 goes straight on to register the brand ($4), and a
+One advance runs every action it can: submitting step 2 goes straight on to register the brand ($4.50), and a
 brand the customer just verified goes straight on to the campaign ($15 vetting). So the look-ahead covers the
 whole run, not just the next call.
 """
