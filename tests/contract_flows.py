@@ -57,9 +57,11 @@ class Traffic:
 
 
 async def canada(rt: Runtime) -> None:
-    c = rt.desk.create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign())
+    """A Canadian customer, with a number bought for them in a US area code."""
+    c = rt.desk.create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign("buy:206"))
     await drive(rt, c.key)
-    assert rt.engine.summary(rt.engine.load(c.key)).done
+    c = rt.engine.load(c.key)
+    assert rt.engine.summary(c).done and c.state.number and c.state.number.startswith("+1206555")
 
 
 async def canada_corrections(rt: Runtime) -> None:
@@ -178,6 +180,7 @@ async def direct_calls(rt: Runtime) -> None:
     }, sid=s["address_document"])
     await rt.client.call("fetch_end_user", sid=s["profile_end_user"])
     await rt.engine.refresh(c.key)
+    assert len(await rt.desk.numbers_for_sale("212")) == 20  # what `a2p-wizard numbers available` lists
     assert await rt.engine.refresh_all() == 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from datetime import timedelta
 
@@ -305,3 +307,30 @@ async def test_the_messaging_service_is_named_by_the_operator_and_keeps_the_key(
     name = next(s["friendly_name"] for s in runtime.sandbox.dump()["messaging_services"]
                 if s["sid"] == runtime.engine.load(unnamed.key).state.sids.get("service"))
     assert len(name) == 64 and name.endswith(f"a2p:{unnamed.key}:service")
+
+
+async def test_customers_imported_with_buy_each_get_a_number_of_their_own_and_finish(runtime):
+    """More customers than the sandbox account owns numbers: `buy` gets each one a local number in the area code of
+    the customer's phone (`buy:NPA` in the one given), bought once, billed in the ledger."""
+    rows = [f.csv_row(f"B{i}", phone_number="buy", mobile_phone=f"+1312555{i:04d}", street=f"{i} Main St",
+                      phone="(415) 555-0134" if i % 2 else "(206) 555-0134") for i in range(7)]
+    rows.append(f.csv_row("B7", phone_number="buy:212", mobile_phone="+13125550999", street="7 Main St"))
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    report = runtime.desk.import_csv(io.StringIO(text.getvalue()))
+    assert report.created == 8 and not report.errors
+    numbers = {}
+    for row in rows:
+        c = await drive(runtime, row["key"])
+        assert runtime.engine.summary(c).done, runtime.engine.summary(c).next_action
+        numbers[row["key"]] = c.state.number
+        assert [x.item for x in c.state.ledger] == ["brand", "number_monthly", "campaign_vetting"]
+        assert c.state.ledger[1].amount == 1.15
+    assert len(set(numbers.values())) == 8
+    assert numbers["B7"].startswith("+1212") and numbers["B1"].startswith("+1415") and numbers["B0"].startswith("+1206")
+    bought = [n for n in runtime.sandbox.dump()["incoming_phone_numbers"] if n["friendly_name"].startswith("a2p:")]
+    assert sorted(n["phone_number"] for n in bought) == sorted(numbers.values())
+    again = await runtime.engine.advance("B3")  # done: nothing more is bought
+    assert not again.outcomes and len(runtime.sandbox.dump()["incoming_phone_numbers"]) == 5 + 8

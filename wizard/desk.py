@@ -20,7 +20,7 @@ from wizard import examples
 from wizard.customer import readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.fees import Fee, Prices, describe_fees, total
-from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
 from wizard.customer.record import STEP_MODELS, Customer
@@ -31,7 +31,7 @@ from wizard.flow import editing, lookahead, progress
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
-from wizard.flow.numbers import PhoneNumber, available_numbers
+from wizard.flow.numbers import PhoneNumber, available_numbers, numbers_for_sale
 from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
 from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
@@ -247,6 +247,17 @@ class Desk:
     async def available_numbers(self, key: str | None) -> list[PhoneNumber]:
         """The account's phone numbers no other customer's campaign holds."""
         return await available_numbers(self._engine, key)
+
+    def area_code(self, key: str | None) -> str | None:
+        """The area code a number is bought in for this customer by default (their phone's; None for a Canadian
+        phone, whose area code Twilio sells no US numbers in)."""
+        c = self._records.load(key) if key else None
+        area = c.profile.phone[2:5] if c and c.profile else None
+        return area if area and is_us_area_code(area) else None
+
+    async def numbers_for_sale(self, area_code: str) -> list[PhoneNumber]:
+        """US local numbers for sale in `area_code` (what `buy:NPA` would get; nothing is bought)."""
+        return await numbers_for_sale(self._engine, area_code)
 
     # -- writing (the one write path) --------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-WHAT = {"brand": "brand registration", "campaign_vetting": "campaign vetting"}
+WHAT = {"brand": "brand registration", "campaign_vetting": "campaign vetting",
+        "number_monthly": "phone number (first month; then monthly)"}
 """Billable items, in words."""
 
 
@@ -23,7 +24,8 @@ class Prices(BaseModel):
 
     def of(self, item: str) -> float:
         """The one-time price of a billable item ("brand", "campaign_vetting")."""
-        return {"brand": self.brand, "campaign_vetting": self.campaign_vetting}[item]
+        return {"brand": self.brand, "campaign_vetting": self.campaign_vetting,
+                "number_monthly": self.number_monthly}[item]
 
 
 @dataclass(frozen=True)

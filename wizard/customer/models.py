@@ -149,6 +149,19 @@ def _us_ca_phone(value: object) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def is_us_area_code(area: str) -> bool:
+    """A three-digit code that numbers of the US (not Canada or the Caribbean) are in."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(f"+1{area}2345678")) == "US"
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def buys_number(phone_number: str | None) -> bool:
+    """The campaign's number is to be bought for the customer (`buy` or `buy:NPA`)."""
+    return bool(phone_number) and phone_number.startswith("buy")
+
+
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _SID = re.compile(r"[A-Za-z]{2}[0-9a-fA-F]{32}")
 _LONG_NUMBER = re.compile(r"[0-9]{9,}")
@@ -266,15 +279,24 @@ def _keywords(value: object) -> list[str]:
 _PN_SID = re.compile(r"PN[0-9a-fA-F]{32}")
 
 
+_BUY = re.compile(r"buy(?:\s*:\s*(\d{3}))?", re.IGNORECASE)
+
+
 def _campaign_phone(value: object) -> str:
     text = _clean(value, 64)
+    if buy := _BUY.fullmatch(text):
+        area = buy[1]
+        if area and not is_us_area_code(area):
+            raise _error("buy_area", f"{area} is not a US area code: Twilio sells sole-proprietor numbers in US "
+                                     "area codes (for a Canadian customer, pick a US one, like buy:206).")
+        return f"buy:{area}" if area else "buy"
     if text[:2].upper() == "PN" or re.search(r"[A-Za-z]", text):
         if _PN_SID.fullmatch(text):
             return text
         raise _error(
             "phone_sid",
-            "Enter a phone number SID (PN followed by 32 hex characters) "
-            "or a US or Canadian phone number, like (206) 555-0134.",
+            "Enter a phone number SID (PN followed by 32 hex characters), a US or Canadian phone number, like "
+            "(206) 555-0134, or buy (a new number in the customer's area code) or buy:NPA (e.g. buy:206).",
         )
     return _us_ca_phone(text)
 

@@ -49,6 +49,8 @@ class FlowState(BaseModel):
     last_error: Problem | None = None
     last_error_action: str | None = None
     otp_sent_at: str | None = None
+    number: str | None = None
+    """The campaign's phone number (E.164), once bought or found on the account."""
     otp_resends: int = 0
     brand_resubmits: int = 0
     ledger: list[Charge] = Field(default_factory=list)

@@ -8,6 +8,7 @@ whole run, not just the next call.
 from __future__ import annotations
 
 from wizard.customer.fees import WHAT, Fee
+from wizard.customer.models import buys_number
 from wizard.customer.record import Customer
 from wizard.flow.actions import Action
 from wizard.flow.engine import Engine
@@ -18,19 +19,22 @@ VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
 
 
 def fees_ahead(engine: Engine, c: Customer) -> list[Fee]:
-    """The fees an advance of `c` would pay, judged from the statuses as last read."""
+    """The fees an advance of `c` would pay, judged from the statuses as last read: the next call's (certain), and
+    those the same run goes on to when Twilio's checks on the way pass."""
     step = plan(c, engine.context(c, set(ALL_FRESH)))
     if not isinstance(step, Action):
         return []
-    prices = engine.prices
-    if step.charge:
-        return [Fee(WHAT[step.charge], prices.of(step.charge), True)]
+    later: list[str] = []
     stage, sids = stage_of(step), c.state.sids
     if stage in (1, 2) and c.bundle is not None and not sids.get("brand"):
-        return [Fee(WHAT["brand"], prices.brand, False)]
-    if stage == 4 and c.campaign is not None and not sids.get("campaign"):
-        return [Fee(WHAT["campaign_vetting"], prices.campaign_vetting, False)]
-    return []
+        later.append("brand")
+    if stage == 4 and c.campaign is not None:
+        if buys_number(c.campaign.phone_number) and not sids.get("phone_number"):
+            later.append("number_monthly")
+        if not sids.get("campaign"):
+            later.append("campaign_vetting")
+    items = [step.charge, *(i for i in later if i != step.charge)] if step.charge else later
+    return [Fee(WHAT[i], engine.prices.of(i), i == step.charge) for i in items]
 
 
 def may_change_on_read(c: Customer) -> bool:

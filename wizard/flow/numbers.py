@@ -26,3 +26,14 @@ async def available_numbers(engine: Engine, key: str | None = None) -> list[Phon
     """The account's numbers that no other customer's campaign uses (customer `key`'s own stays listed)."""
     taken = engine.store.held_numbers(exclude_key=key)
     return [n for n in await account_numbers(engine) if n.sid not in taken and n.number not in taken]
+
+
+async def numbers_for_sale(engine: Engine, area_code: str, *, limit: int = 20) -> list[PhoneNumber]:
+    """US local numbers Twilio has for sale in `area_code` that can send SMS (nothing is bought)."""
+    found: list[PhoneNumber] = []
+    async for item in engine.client.paginate("list_available_local_numbers", country="US",
+                                             query={"AreaCode": area_code, "SmsEnabled": True, "PageSize": limit}):
+        found.append(PhoneNumber("", item["phone_number"], item.get("friendly_name") or item["phone_number"]))
+        if len(found) >= limit:
+            break
+    return found

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from wizard.customer.models import buys_number
 from wizard.customer.record import Customer
 from wizard.customer.stages import OTP_LAPSED
 from wizard.customer.state import Evaluation, FlowState, Problem, digest
@@ -502,11 +503,18 @@ def _campaign_sent(inputs_hash: str) -> Any:
     return apply
 
 
+def _number_bought(state: FlowState, body: Body) -> None:
+    state.sids["phone_number"] = body["sid"]
+    state.number = body.get("phone_number")
+    state.problems.pop("phone_number", None)
+
+
 def _number_found(number: str) -> Any:
     def apply(state: FlowState, body: Body) -> None:
         found = body.get("incoming_phone_numbers") or []
         if found:
             state.sids["phone_number"] = found[0]["sid"]
+            state.number = found[0].get("phone_number")
             state.problems.pop("phone_number", None)
         else:
             state.sids.pop("phone_number", None)
@@ -530,7 +538,17 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
                       params={"FriendlyName": name}, friendly_name=name,
                       find=finders.by_friendly_name("list_services", filter_by_name=False))
     number = k.phone_number
-    if not number.startswith("PN"):
+    if buys_number(number):
+        if not s.get("phone_number"):
+            if blocked := ctx.blocking(4):  # nothing is bought for a campaign that can't be submitted
+                return Wait(4, "fix", "Number not bought: " + " ".join(blocked))
+            area = number.partition(":")[2] or (c.profile.phone[2:5] if c.profile else "")
+            name = friendly(key, "number")
+            return Action("campaign.buy_number", "buy_incoming_phone_number", _number_bought,
+                          params={"AreaCode": area, "FriendlyName": name}, friendly_name=name,
+                          find=finders.by_friendly_name("list_incoming_phone_numbers"), charge="number_monthly")
+        number = s["phone_number"]
+    elif not number.startswith("PN"):
         if c.state.applied.get("phone_lookup") != digest(number):
             return Action("campaign.number_lookup", "list_incoming_phone_numbers",
                           _applied("phone_lookup", number, _number_found(number)),

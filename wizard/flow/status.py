@@ -116,6 +116,7 @@ ACTION_WORDS = {
     "brand.otp_resend": "resend the one-time passcode",
     "campaign.service": "create the Messaging Service",
     "campaign.number_lookup": "look up the phone number",
+    "campaign.buy_number": "buy a phone number for the customer",
     "campaign.add_number": "add the phone number to the service",
     "campaign.create": "submit the campaign for vetting",
     "campaign.read": "read the campaign status",

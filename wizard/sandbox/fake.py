@@ -18,7 +18,7 @@ from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.lifecycle import OTP_WINDOW, brand_phase
 from wizard.sandbox.renderers import campaign_key
 from wizard.sandbox.request import E164, ApiError, Request, not_found
-from wizard.sandbox.seed import seed
+from wizard.sandbox.seed import put_number, seed
 from wizard.session.clocks import SandboxClock
 from wizard.twilio.facts import HOSTS, SANDBOX_ACCOUNT_SID
 
@@ -163,25 +163,18 @@ class Sandbox:
             return [renderers.incoming_number(ctx, rec) for rec in ctx.state.list("incoming_phone_numbers")]
 
     def buy_numbers(self, numbers: Iterable[str]) -> list[str]:
-        """Sandbox only: the account gets more local numbers like the seeded ones (E.164 in, PN SIDs out).
-
-        A number serves one Messaging Service, so rehearsing with many customers needs as many numbers.
-        """
+        """Sandbox only: the account gets these local numbers at once (E.164 in, PN SIDs out), as if bought in
+        the Console — for rehearsals and tests with many customers on typed numbers."""
         with self._lock, self._state.transaction():
             ctx = self._ctx(HOSTS)
-            owned = ctx.state.list("incoming_phone_numbers")
-            taken = {n["phone_number"] for n in owned}
-            template = {k: v for k, v in owned[0].items() if not k.startswith("_")}
+            taken = {n["phone_number"] for n in ctx.state.list("incoming_phone_numbers")}
             sids = []
             for number in numbers:
                 if not E164.match(number) or number in taken:
                     raise SandboxError(f"{number} is not a new E.164 phone number")
-                sid, now = ctx.mint("PN"), ctx.stamp()
-                ctx.state.put("incoming_phone_numbers", sid, template | {
-                    "sid": sid, "phone_number": number, "friendly_name": f"({number[2:5]}) {number[5:8]}-{number[8:]}",
-                    "date_created": now, "date_updated": now})
+                label = f"({number[2:5]}) {number[5:8]}-{number[8:]}"
+                sids.append(put_number(ctx, ctx.mint("PN"), number, label)["sid"])
                 taken.add(number)
-                sids.append(sid)
             return sids
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from wizard.sandbox.context import Ctx, iso
+from wizard.sandbox.context import Ctx, Json, iso
 from wizard.sandbox.policies import PRIMARY_PROFILE_POLICY_SID
 
 NUMBERS = tuple(f"+1206555010{i}" for i in range(5))
@@ -70,46 +70,49 @@ def seed(ctx: Ctx) -> str:
         },
     )
     for number in NUMBERS:
-        sid = ctx.mint("PN")
-        ctx.state.put(
-            "incoming_phone_numbers",
-            sid,
-            {
-                "sid": sid,
-                "account_sid": ctx.account_sid,
-                "phone_number": number,
-                "friendly_name": f"({number[2:5]}) {number[5:8]}-{number[8:]}",
-                "origin": "twilio",
-                "type": "local",
-                "status": "in-use",
-                "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
-                "address_requirements": "none",
-                "address_sid": None,
-                "api_version": "2010-04-01",
-                "beta": False,
-                "bundle_sid": None,
-                "identity_sid": None,
-                "trunk_sid": None,
-                "emergency_status": "Inactive",
-                "emergency_address_sid": None,
-                "emergency_address_status": "unregistered",
-                "sms_application_sid": None,  # the spec: ^AP…$ or null (not "")
-                "sms_fallback_method": "POST",
-                "sms_fallback_url": "",
-                "sms_method": "POST",
-                "sms_url": "",
-                "status_callback": "",
-                "status_callback_method": "POST",
-                "voice_application_sid": None,
-                "voice_caller_id_lookup": False,
-                "voice_fallback_method": "POST",
-                "voice_fallback_url": None,
-                "voice_method": "POST",
-                "voice_url": None,
-                "voice_receive_mode": "voice",
-                "date_created": now,
-                "date_updated": now,
-            },
-        )
+        put_number(ctx, ctx.mint("PN"), number, f"({number[2:5]}) {number[5:8]}-{number[8:]}")
     ctx.state.meta_set("primary_profile_sid", profile)
     return profile
+
+
+def put_number(ctx: Ctx, sid: str, number: str, friendly_name: str) -> Json:
+    """An incoming phone number of the account, as the 2010 API keeps it (seeded or bought)."""
+    now = ctx.stamp()
+    rec = {
+        "sid": sid,
+        "account_sid": ctx.account_sid,
+        "phone_number": number,
+        "friendly_name": friendly_name,
+        "origin": "twilio",
+        "type": "local",
+        "status": "in-use",
+        "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
+        "address_requirements": "none",
+        "address_sid": None,
+        "api_version": "2010-04-01",
+        "beta": False,
+        "bundle_sid": None,
+        "identity_sid": None,
+        "trunk_sid": None,
+        "emergency_status": "Inactive",
+        "emergency_address_sid": None,
+        "emergency_address_status": "unregistered",
+        "sms_application_sid": None,  # the spec: ^AP…$ or null (not "")
+        "sms_fallback_method": "POST",
+        "sms_fallback_url": "",
+        "sms_method": "POST",
+        "sms_url": "",
+        "status_callback": "",
+        "status_callback_method": "POST",
+        "voice_application_sid": None,
+        "voice_caller_id_lookup": False,
+        "voice_fallback_method": "POST",
+        "voice_fallback_url": None,
+        "voice_method": "POST",
+        "voice_url": None,
+        "voice_receive_mode": "voice",
+        "date_created": now,
+        "date_updated": now,
+    }
+    ctx.state.put("incoming_phone_numbers", sid, rec)
+    return rec

@@ -59,6 +59,11 @@ _OPS = (
     Operation("update_address", "POST", "api", "/2010-04-01/Accounts/{account}/Addresses/{sid}.json"),
     Operation("list_incoming_phone_numbers", "GET", "api",
               "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json", list_key="incoming_phone_numbers"),
+    Operation("buy_incoming_phone_number", "POST", "api",
+              "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json", creates=True),
+    Operation("list_available_local_numbers", "GET", "api",
+              "/2010-04-01/Accounts/{account}/AvailablePhoneNumbers/{country}/Local.json",
+              list_key="available_phone_numbers"),
     # Messaging: brand registrations
     Operation("create_brand_registration", "POST", "messaging", "/v1/a2p/BrandRegistrations", creates=True),
     Operation("list_brand_registrations", "GET", "messaging", "/v1/a2p/BrandRegistrations", list_key="data"),
