@@ -269,7 +269,8 @@ class CustomerScreen(Screen[None]):
             return ProfileForm(values, **options)
         if step == 2:
             return BundleForm(values, **options)
-        return CampaignForm(values, numbers=partial(self.desk.available_numbers, self.key), **options)
+        return CampaignForm(values, numbers=partial(self.desk.available_numbers, self.key),
+                            buy=(self.desk.area_code(self.key), self.desk.prices.number_monthly), **options)
 
     def keep_draft(self) -> None:
         """Save what the open form holds that isn't saved (as a draft), so leaving loses nothing."""

@@ -37,6 +37,7 @@ SCENARIOS = (
              fix={"profile": {"email": "zoe.lefevre@example.com"}, "bundle": {}}),
     Scenario("failed-campaign", campaign={"samples": CANNABIS}, fix={"campaign": {}}),
     Scenario("lapsed-otp", lapse_otp=True),
+    Scenario("bought-number", campaign={"phone_number": "buy"}),
 )
 
 CREATES = {

@@ -239,6 +239,9 @@ async def check_one_of_each(rt: Any, key: str, sandbox: Any = None) -> list[str]
     brands = [b for b in dump["brand_registrations"] if b.get("customer_profile_bundle_sid") == sids.get("profile")]
     if [b["sid"] for b in brands] != [sids.get("brand")]:
         problems.append(f"brands {[b['sid'] for b in brands]} != [{sids.get('brand')}]")
+    numbers = [n for n in dump["incoming_phone_numbers"] if f"a2p:{key}:" in (n.get("friendly_name") or "")]
+    if numbers and [n["sid"] for n in numbers] != [sids.get("phone_number")]:  # bought: exactly one, the store's
+        problems.append(f"numbers bought {[n['sid'] for n in numbers]} != [{sids.get('phone_number')}]")
     if still := [e.action for e in rt.store.journal(key) if e.state == "sent"]:
         problems.append(f"journal entries still sent: {still}")
     return problems

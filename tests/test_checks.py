@@ -109,6 +109,7 @@ FIRES = [
     # (rule, row, field)
     ("campaign.privacy-url-missing", with_(privacy_policy_url=""), "privacy_policy_url"),
     ("campaign.terms-url-missing", with_(terms_url=""), "terms_url"),
+    ("campaign.buy-needs-us-area-code", with_(phone="(416) 555-0134", phone_number="buy"), "phone_number"),
     ("campaign.sample-count", with_(sample_2=""), "sample_2"),
     ("campaign.sample-count", with_(sample_1="", sample_2=""), "sample_1"),
     ("campaign.length", with_(campaign_description="Dog walks."), "campaign_description"),
@@ -454,3 +455,8 @@ def test_an_example_domain_as_a_policy_url_blocks_in_live_mode_only() -> None:
     assert "campaign.policy-url-placeholder" not in rules(row)
     found = rules(row, CheckContext(live=True))["campaign.policy-url-placeholder"]
     assert (found.severity, found.field) == ("block", "privacy_policy_url")
+
+
+def test_buy_in_the_customers_own_us_area_code_or_a_named_one_is_fine() -> None:
+    for row in (with_(phone_number="buy"), with_(phone="(416) 555-0134", phone_number="buy:206")):
+        assert "campaign.buy-needs-us-area-code" not in rules(row)

@@ -266,3 +266,13 @@ def test_advance_shows_the_playbook_of_a_twilio_error(capsys, tmp_path):
     assert code == 0 and "Brand FAILED: 30701" in out
     assert "P1:   → 30701" in out and "(redo step" in out  # the playbook: what to change, which step
     assert "https://www.twilio.com/docs/api/errors/30701" in run(capsys, "show", "P1")[1]
+
+
+def test_numbers_available_lists_what_buy_would_get_in_an_area_code(capsys, tmp_path):
+    code, out, _ = run(capsys, "numbers", "available", "--area-code", "212")
+    assert code == 0 and "+12125550200" in out and "$1.15 a month" in out
+    code, out, _ = run(capsys, "numbers", "available", "--area-code", "212", "--json")
+    listed = json.loads(out)
+    assert listed["area_code"] == "212" and len(listed["numbers"]) == 20 and listed["monthly_price"] == 1.15
+    code, _, err = run(capsys, "numbers", "available", "--area-code", "416")
+    assert code == 1 and "not a US area code" in err

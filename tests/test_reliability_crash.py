@@ -51,8 +51,8 @@ ACTIONS = (
     # step 3: brand and OTP
     "brand.create", "brand.read", "brand.resubmit", "brand.otp_resend",
     # step 4: Messaging Service, number, campaign
-    "campaign.service", "campaign.number_lookup", "campaign.add_number", "campaign.create", "campaign.read",
-    "campaign.update",
+    "campaign.service", "campaign.number_lookup", "campaign.buy_number", "campaign.add_number", "campaign.create",
+    "campaign.read", "campaign.update",
 )
 CASES = [(action, point) for action in ACTIONS for point in CRASH_POINTS]
 

@@ -496,6 +496,8 @@ async def test_campaign_form_picks_a_free_number_and_saves(runtime):
         pick = app.screen.query_one("#number-pick", Select)
         options = [value for _, value in pick._options if isinstance(value, str)]
         assert "+12065550100" not in options and "+12065550101" in options  # held by another customer
+        assert options[0] == "buy:206" and "Buy a new number near the customer (area code 206) · $1.15 a month" in {
+            str(label) for label, _ in pick._options}
         assert taken.key != c.key
         sample = f.campaign()
         await put(pilot, "campaign_description", sample.campaign_description)

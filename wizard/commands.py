@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from wizard.customer.models import is_us_area_code
 from wizard.customer.readiness import lint_row
 from wizard.desk import Desk, Run
 from wizard.errors import OperatorError
@@ -27,8 +28,8 @@ async def dispatch(args: argparse.Namespace) -> int:
     runtime = Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
                            mock_brand=args.mock_brand)
     async with runtime:
-        handler = COMMANDS[args.command if args.command not in ("sandbox", "otp")
-                           else f"{args.command} {args.sandbox_command if args.command == 'sandbox' else 'resend'}"]
+        sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command"}.get(args.command)
+        handler = COMMANDS[f"{args.command} {getattr(args, sub)}" if sub else args.command]
         return await handler(runtime.desk, args)
 
 
@@ -178,6 +179,27 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
     return 1 if any(f.severity == "block" for f in found) else 0
 
 
+async def cmd_numbers_available(desk: Desk, args: argparse.Namespace) -> int:
+    area = args.area_code or (desk.area_code(_known(desk, args.key)) if args.key else None)
+    if area is None:
+        raise CommandError("give a US area code (--area-code 206)" + (
+            f": {args.key}'s phone is not in a US area code." if args.key else "."))
+    if not is_us_area_code(area):
+        raise CommandError(f"{area} is not a US area code: Twilio sells sole-proprietor numbers in US area codes.")
+    numbers = await desk.numbers_for_sale(area)
+    if args.json:
+        _json({"area_code": area, "monthly_price": desk.prices.number_monthly,
+               "numbers": [{"phone_number": n.number, "label": n.label} for n in numbers]})
+    elif not numbers:
+        _out(f"No local numbers for sale in area code {area}: try another one nearby.")
+    else:
+        _out(f"For sale in area code {area} (${desk.prices.number_monthly:,.2f} a month each; "
+             f"phone_number=buy:{area} buys the first one free at the time):")
+        for n in numbers:
+            _out(f"  {n.number}  {n.label}")
+    return 0
+
+
 async def cmd_locate(desk: Desk, args: argparse.Namespace) -> int:
     loc = desk.startup.locations
     _out(f"store:   {loc.store}\nconfig:  {loc.config_file}\nlogs:    {loc.log_file}\nsandbox: {loc.sandbox}")
@@ -223,6 +245,7 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "refresh": cmd_refresh,
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,
+    "numbers available": cmd_numbers_available,
     "lint": cmd_lint,
     "sandbox reply-yes": cmd_reply_yes,
     "sandbox clock": cmd_clock,

@@ -47,9 +47,12 @@ class CampaignForm(StepForm):
         Binding("ctrl+delete", "remove_sample", "Remove sample", key_display="ctrl+del", id="remove-sample"),
     ]
 
-    def __init__(self, values: dict[str, Any], *, numbers: NumberLoader | None = None, **kwargs: Any) -> None:
+    def __init__(self, values: dict[str, Any], *, numbers: NumberLoader | None = None,
+                 buy: tuple[str | None, float] | None = None, **kwargs: Any) -> None:
         super().__init__(values, **kwargs)
         self._numbers = numbers
+        self._buy = buy
+        """(the customer's US area code or None, a number's monthly price): the picker's "buy" choice."""
 
     @staticmethod
     def from_model(model: Campaign | None) -> dict[str, Any]:
@@ -96,8 +99,9 @@ class CampaignForm(StepForm):
                      classes="form--section-hint")
         yield Select([], prompt="Pick one of the account's numbers…", id="number-pick",
                      disabled=self._locked("phone_number") or self._numbers is None)
-        yield self.make("phone_number", "Phone number that will send the texts", placeholder="+12065550100",
-                        hint="Pick it above, or type a number of this Twilio account (or its PN… SID).")
+        yield self.make("phone_number", "Phone number that will send the texts", placeholder="e.g. +12065550100",
+                        hint="Pick it above, or type a number of this Twilio account (or its PN… SID), or buy "
+                             "(a new number in the customer's area code) or buy:NPA (in area code NPA).")
         yield self.make("service_name", "Name for your records (optional)", placeholder="Zoë's appointment texts")
 
     def _locked(self, name: str) -> bool:
@@ -209,14 +213,20 @@ class CampaignForm(StepForm):
             self.notify(f"Couldn't read the account's phone numbers: {error}", severity="warning",
                         title="Phone numbers")
             return
-        if not numbers:
-            pick.prompt = "No free numbers on the account: type one below"
+        options = [(f"{n.label}   {n.number}", n.number) for n in numbers]
+        if self._buy is not None:
+            area, price = self._buy
+            if area:
+                options.insert(0, (f"Buy a new number near the customer (area code {area}) · ${price:,.2f} a month",
+                                   f"buy:{area}"))
+        if not options:
+            pick.prompt = "No free numbers on the account: type one below, or buy:NPA to buy one"
             return
         current = self.field("phone_number")
         typed = current.value if current else ""
         with pick.prevent(Select.Changed):
-            pick.set_options([(f"{n.label}   {n.number}", n.number) for n in numbers])
-            if typed in {n.number for n in numbers}:
+            pick.set_options(options)
+            if typed in {value for _, value in options}:
                 pick.value = typed
 
     @on(Select.Changed, "#number-pick")

@@ -12,6 +12,7 @@ from typing import Literal
 
 import phonenumbers
 
+from wizard.customer.models import is_us_area_code
 from wizard.customer.urls import is_reserved, is_shortener
 from wizard.twilio.facts import (
     ADDRESS_BRAND_LIMIT,
@@ -58,6 +59,7 @@ _RULES: dict[str, tuple[Severity, str, int | None]] = {
     "campaign.privacy-url-missing": ("block", "No privacy policy URL (required since 2026-06-30).", 30933),
     "campaign.terms-url-missing": ("block", "No terms and conditions URL (required since 2026-06-30).", 30934),
     "campaign.policy-url-placeholder": ("block", "A policy URL is an example domain (live mode).", 30933),
+    "campaign.buy-needs-us-area-code": ("block", "`buy` for a customer whose phone is not in a US area code.", None),
     "brand.entity-suffix": ("block", "A name carries a company suffix (LLC, Inc., Corp. ...).", 30915),
     "brand.ein": ("block", "A field holds something shaped like an EIN (NN-NNNNNNN).", 30915),
     "brand.name-not-a-name": ("block", "The brand name is an email address or an account ID.", 30914),
@@ -269,6 +271,7 @@ def _registrations(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
 def _campaign(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
     samples = {s: row[s] for s in _SAMPLES if row.get(s)}
     yield from _policies(row, ctx)
+    yield from _number(row)
     yield from _shape(row, samples)
     yield from _embedded(row, samples)
     yield from _content(row, samples)
@@ -276,6 +279,14 @@ def _campaign(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
 
 _POLICIES = (("privacy_policy_url", "privacy-url-missing", "privacy policy", 30933),
              ("terms_url", "terms-url-missing", "terms and conditions", 30934))
+
+
+def _number(row: dict[str, str]) -> Iterator[Finding]:
+    phone = _e164(row.get("phone", "")) or ""
+    if row.get("phone_number", "").lower() == "buy" and phone.startswith("+1") and not is_us_area_code(phone[2:5]):
+        yield _finding("campaign.buy-needs-us-area-code", "phone_number",
+                       f"`buy` gets a number in the area code of the customer's phone ({phone[2:5]}), where Twilio "
+                       "sells no US numbers: name a US area code near them, like buy:206.")
 
 
 def _policies(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:

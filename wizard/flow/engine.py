@@ -379,6 +379,11 @@ class Engine:
         report.summary = saved.summary if saved else self.summary(c)
         return report
 
+    async def read(self, key: str, action: Action) -> Customer:
+        """Run one read of the flow now (e.g. the lookup of a typed number before any fee is asked for)."""
+        outcome, saved = await self._run(self.load(key), action)
+        return saved.customer if saved else self.load(key)
+
     async def refresh_all(self, *, concurrency: int = 4) -> int:
         """Refresh every customer with Twilio's list endpoints (1,000 per page), not one read per customer.
 

@@ -50,4 +50,7 @@ async def fees_ahead_fresh(engine: Engine, key: str) -> list[Fee]:
     if may_change_on_read(c):
         await engine.refresh(key)
         c = engine.load(key)
+    step = plan(c, engine.context(c, set(ALL_FRESH)))
+    if isinstance(step, Action) and step.name == "campaign.number_lookup":  # a typed number is checked first
+        c = await engine.read(key, step)
     return fees_ahead(engine, c)

@@ -531,13 +531,20 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
     if not k.phone_number:
         return Wait(4, "operator", "Pick the phone number the campaign will send from (step 4).")
     s, st, key = c.state.sids, c.state.statuses, c.key
+    number = k.phone_number
+    if not buys_number(number) and not number.startswith("PN"):  # a typed number: is it the account's? (free)
+        if c.state.applied.get("phone_lookup") != digest(number):
+            return Action("campaign.number_lookup", "list_incoming_phone_numbers",
+                          _applied("phone_lookup", number, _number_found(number)),
+                          query={"PhoneNumber": number}, read=True)
+        if problem := c.state.problems.get("phone_number"):
+            return Wait(4, "fix", problem[0].message + ": pick one of the account's numbers.")
     service = s.get("service")
     if not service:
         name = service_name(key, k.service_name or c.brand_name or c.name)
         return Action("campaign.service", "create_service", _record_sid("service"),
                       params={"FriendlyName": name}, friendly_name=name,
                       find=finders.by_friendly_name("list_services", filter_by_name=False))
-    number = k.phone_number
     if buys_number(number):
         if not s.get("phone_number"):
             if blocked := ctx.blocking(4):  # nothing is bought for a campaign that can't be submitted
@@ -549,12 +556,6 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
                           find=finders.by_friendly_name("list_incoming_phone_numbers"), charge="number_monthly")
         number = s["phone_number"]
     elif not number.startswith("PN"):
-        if c.state.applied.get("phone_lookup") != digest(number):
-            return Action("campaign.number_lookup", "list_incoming_phone_numbers",
-                          _applied("phone_lookup", number, _number_found(number)),
-                          query={"PhoneNumber": number}, read=True)
-        if problem := c.state.problems.get("phone_number"):
-            return Wait(4, "fix", problem[0].message + ": pick one of the account's numbers.")
         number = s["phone_number"]
     if not s.get("service_number"):
         return Action("campaign.add_number", "add_service_phone_number", _record_sid("service_number"),
