@@ -276,3 +276,24 @@ def test_numbers_available_lists_what_buy_would_get_in_an_area_code(capsys, tmp_
     assert listed["area_code"] == "212" and len(listed["numbers"]) == 20 and listed["monthly_price"] == 1.15
     code, _, err = run(capsys, "numbers", "available", "--area-code", "416")
     assert code == 1 and "not a US area code" in err
+
+
+def test_policy_writes_starter_pages_with_every_disclosure_reviewers_look_for(capsys, tmp_path):
+    run(capsys, "import", str(customers_csv(tmp_path, 1)))
+    key = json.loads(run(capsys, "list", "--json")[1])[0]["key"]
+    code, out, _ = run(capsys, "policy", key, "--out", str(tmp_path / "pages"))
+    assert code == 0 and "review them" in out
+    files = sorted(p.name for p in (tmp_path / "pages").iterdir())
+    assert files == ["privacy.html", "privacy.md", "terms.html", "terms.md"]
+    privacy, terms = ((tmp_path / "pages" / name).read_text() for name in ("privacy.md", "terms.md"))
+    for text in (privacy, terms):
+        assert "not legal advice" in text and "STOP" in text and "HELP" in text
+        assert "Message and data rates may apply" in text and "frequency" in text.lower()
+    assert "No mobile information will be shared with third parties or affiliates for marketing" in privacy
+
+
+def test_policy_pages_escape_what_the_operator_typed():
+    from wizard.customer.policies import pages
+
+    privacy = pages(f.profile(), f.bundle(brand_name="Zoë <script>alert(1)</script> & Co-op"), None)[0].html()
+    assert "<script>" not in privacy and "&lt;script&gt;" in privacy and "&amp; Co-op" in privacy

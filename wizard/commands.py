@@ -200,6 +200,18 @@ async def cmd_numbers_available(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_policy(desk: Desk, args: argparse.Namespace) -> int:
+    try:
+        written = desk.write_policy_pages(_known(desk, args.key), args.out)
+    except OSError as error:
+        raise CommandError(f"cannot write into {args.out}: {error.strerror or error}.") from error
+    _out(f"Wrote a starting point for {args.key}'s policy pages (review them, then host them at public https:// "
+         "addresses and enter those in step 4):")
+    for path in written:
+        _out(f"  {path}")
+    return 0
+
+
 async def cmd_locate(desk: Desk, args: argparse.Namespace) -> int:
     loc = desk.startup.locations
     _out(f"store:   {loc.store}\nconfig:  {loc.config_file}\nlogs:    {loc.log_file}\nsandbox: {loc.sandbox}")
@@ -246,6 +258,7 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,
     "numbers available": cmd_numbers_available,
+    "policy": cmd_policy,
     "lint": cmd_lint,
     "sandbox reply-yes": cmd_reply_yes,
     "sandbox clock": cmd_clock,

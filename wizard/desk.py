@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from wizard import examples
-from wizard.customer import readiness
+from wizard.customer import policies, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.fees import Fee, Prices, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
@@ -258,6 +259,15 @@ class Desk:
     async def numbers_for_sale(self, area_code: str) -> list[PhoneNumber]:
         """US local numbers for sale in `area_code` (what `buy:NPA` would get; nothing is bought)."""
         return await numbers_for_sale(self._engine, area_code)
+
+    def write_policy_pages(self, key: str, target: Path | None = None) -> list[Path]:
+        """Starter privacy policy and terms pages for the customer (Markdown and HTML), into `target` (default:
+        the data folder's policies/KEY); the files written."""
+        c = self._records.load(key)
+        if c.profile is None:
+            raise OperatorError(f"{key} has no starter profile yet: save step 1 first.")
+        folder = target or self.startup.locations.data_dir / "policies" / key
+        return policies.write(folder, policies.pages(c.profile, c.bundle, c.campaign))
 
     # -- writing (the one write path) --------------------------------------------------------------------
 
