@@ -293,7 +293,7 @@ def test_policy_writes_starter_pages_with_every_disclosure_reviewers_look_for(ca
 
 
 def test_policy_pages_escape_what_the_operator_typed():
-    from wizard.customer.policies import pages
+    from wizard.customer.policy_pages import pages
 
     privacy = pages(f.profile(), f.bundle(brand_name="Zoë <script>alert(1)</script> & Co-op"), None)[0].html()
     assert "<script>" not in privacy and "&lt;script&gt;" in privacy and "&amp; Co-op" in privacy

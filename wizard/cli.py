@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     otp = sub.add_parser("otp", help="one-time passcode").add_subparsers(dest="otp_command", required=True)
     otp.add_parser("resend", help="ask Twilio for a new OTP").add_argument("key")
     sub.add_parser("locate", help="print the paths of store, config, logs")
-    p = sub.add_parser("policy", help="write starter privacy policy and terms pages for a customer (to review and host)")
+    p = sub.add_parser("policy", help="write starter privacy policy and terms pages for a customer (review, host)")
     p.add_argument("key")
     p.add_argument("--out", type=Path, metavar="DIR", help="folder to write them into (default: DATA/policies/KEY)")
     numbers = sub.add_parser("numbers", help="phone numbers").add_subparsers(dest="numbers_command", required=True)
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("file", nargs="?", type=Path, help="one JSON object with the CSV import's column names")
     source.add_argument("--customer", metavar="KEY")
+    p.add_argument("--fetch", action="store_true", help="also open the policy pages and check what they say")
     p.add_argument("--json", action="store_true")
     sandbox = sub.add_parser("sandbox", help="sandbox controls").add_subparsers(dest="sandbox_command",
                                                                                required=True)

@@ -156,8 +156,10 @@ async def cmd_otp_resend(desk: Desk, args: argparse.Namespace) -> int:
 
 
 async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
+    urls: dict[str, str] = {}
     if args.customer:
         found = await desk.findings(_known(desk, args.customer))
+        urls = desk.policy_urls(args.customer)
     else:
         try:
             data = json.loads(args.file.read_text(encoding="utf-8"))
@@ -168,6 +170,9 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
         if not isinstance(data, dict):
             raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
         found = lint_row(data, live=desk.live)
+        urls = {f: str(data[f]) for f in ("privacy_policy_url", "terms_url") if isinstance(data.get(f), str)}
+    if args.fetch:
+        found += await desk.check_policy_pages(urls)
     if args.json:
         _json({"findings": [{"rule": f.rule, "severity": f.severity, "field": f.field, "message": f.message,
                              "twilio_error": f.twilio_error} for f in found]})

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from wizard import examples
-from wizard.customer import policies, readiness
+from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.fees import Fee, Prices, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
@@ -260,6 +260,19 @@ class Desk:
         """US local numbers for sale in `area_code` (what `buy:NPA` would get; nothing is bought)."""
         return await numbers_for_sale(self._engine, area_code)
 
+    def policy_urls(self, key: str) -> dict[str, str]:
+        """The customer's policy page URLs, by field (none before step 4 holds them)."""
+        campaign = self._records.load(key).campaign
+        found = {"privacy_policy_url": campaign.privacy_policy_url, "terms_url": campaign.terms_url} if campaign else {}
+        return {field: url for field, url in found.items() if url}
+
+    async def check_policy_pages(self, urls: dict[str, str]) -> list[Finding]:
+        """Open each policy page (by field) as Twilio's reviewers would and say what it seems to lack."""
+        found: list[Finding] = []
+        for name, url in urls.items():
+            found += await page_check.check_page(name, url, live=self.live)
+        return found
+
     def write_policy_pages(self, key: str, target: Path | None = None) -> list[Path]:
         """Starter privacy policy and terms pages for the customer (Markdown and HTML), into `target` (default:
         the data folder's policies/KEY); the files written."""
@@ -267,7 +280,7 @@ class Desk:
         if c.profile is None:
             raise OperatorError(f"{key} has no starter profile yet: save step 1 first.")
         folder = target or self.startup.locations.data_dir / "policies" / key
-        return policies.write(folder, policies.pages(c.profile, c.bundle, c.campaign))
+        return policy_pages.write(folder, policy_pages.pages(c.profile, c.bundle, c.campaign))
 
     # -- writing (the one write path) --------------------------------------------------------------------
 

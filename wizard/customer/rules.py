@@ -60,6 +60,14 @@ _RULES: dict[str, tuple[Severity, str, int | None]] = {
     "campaign.terms-url-missing": ("block", "No terms and conditions URL (required since 2026-06-30).", 30934),
     "campaign.policy-url-placeholder": ("block", "A policy URL is an example domain (live mode).", 30933),
     "campaign.buy-needs-us-area-code": ("block", "`buy` for a customer whose phone is not in a US area code.", None),
+    # policy page check (lint --fetch, step 4's "Check pages"): found on the pages themselves
+    "policy.unreachable": ("block", "A policy page can't be read over https (a warning in the sandbox).", 30908),
+    "policy.no-sharing-statement": ("warn", "The privacy policy doesn't say mobile data isn't shared.", 30932),
+    "policy.no-sms": ("warn", "A policy page doesn't mention the text-message program.", None),
+    "policy.no-stop": ("warn", "A policy page doesn't say how to opt out (STOP).", None),
+    "policy.no-help": ("warn", "A policy page doesn't say how to get help (HELP).", None),
+    "policy.no-frequency": ("warn", "A policy page doesn't say how often messages come.", None),
+    "policy.no-rates": ("warn", "A policy page doesn't say message and data rates may apply.", None),
     "brand.entity-suffix": ("block", "A name carries a company suffix (LLC, Inc., Corp. ...).", 30915),
     "brand.ein": ("block", "A field holds something shaped like an EIN (NN-NNNNNNN).", 30915),
     "brand.name-not-a-name": ("block", "The brand name is an email address or an account ID.", 30914),
@@ -153,7 +161,8 @@ def blocking(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.severity == "block"]
 
 
-def _finding(rule: str, field: str, message: str) -> Finding:
+def finding(rule: str, field: str, message: str) -> Finding:
+    """A finding of `rule` (its severity and Twilio error from the rules table)."""
     severity, _, code = _RULES[rule]
     return Finding(rule, severity, field, message, code)
 
@@ -195,7 +204,7 @@ def _brand(row: dict[str, str]) -> Iterator[Finding]:
     for field, value in (("brand_name", brand), ("first_name", first), ("last_name", last)):
         suffix = _entity_suffix(value)
         if suffix and suffix.rstrip(".").casefold() != last.casefold():  # "Maria Co" when her surname is Co
-            yield _finding(
+            yield finding(
                 "brand.entity-suffix",
                 field,
                 f"'{value}' contains '{suffix}', which marks a registered company. Sole-proprietor brands "
@@ -203,21 +212,21 @@ def _brand(row: dict[str, str]) -> Iterator[Finding]:
             )
     for field, value in row.items():
         if _EIN.search(value):
-            yield _finding(
+            yield finding(
                 "brand.ein",
                 field,
                 f"{field} contains something shaped like an EIN (NN-NNNNNNN). Customers with a tax ID "
                 "can't use a sole-proprietor brand: remove it if it isn't one, or register a Standard brand.",
             )
     if brand and (_EMAIL.search(brand) or _SID.search(brand) or _looks_like_id(brand)):
-        yield _finding(
+        yield finding(
             "brand.name-not-a-name",
             "brand_name",
             f"The brand name '{brand}' looks like an email address or an account ID. Use the customer's "
             "business (DBA) name, or their first and last name if they have no business.",
         )
     elif brand and (first or last) and not (_word_in(first, brand) or _word_in(last, brand)):
-        yield _finding(
+        yield finding(
             "brand.name-mismatch",
             "brand_name",
             f"The brand name '{brand}' contains neither '{first}' nor '{last}'. Keep it only if it is the "
@@ -234,21 +243,21 @@ def _registrations(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
     mobile = row.get("mobile_phone", "")
     own = {_e164(n) for n in ctx.own_numbers}
     if mobile and _e164(mobile) in own:
-        yield _finding(
+        yield finding(
             "brand.mobile-is-twilio-number",
             "mobile_phone",
             "The mobile number is one of this account's Twilio numbers. The OTP must go to the customer's "
             "own US/Canadian mobile phone: enter that number instead.",
         )
     if mobile and ctx.mobile_brand_uses >= MOBILE_BRAND_LIMIT:
-        yield _finding(
+        yield finding(
             "brand.mobile-limit",
             "mobile_phone",
             f"This mobile number already has {ctx.mobile_brand_uses} brands; TCR allows "
             f"{MOBILE_BRAND_LIMIT}. Use another mobile number the customer owns.",
         )
     elif mobile and ctx.mobile_brand_uses == MOBILE_BRAND_LIMIT - 1:
-        yield _finding(
+        yield finding(
             "brand.mobile-last-use",
             "mobile_phone",
             f"This would be the mobile number's {MOBILE_BRAND_LIMIT}rd and last brand (TCR limit, counted "
@@ -260,7 +269,7 @@ def _registrations(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
     ):
         if row.get(field) and uses >= limit:
             rule = "brand.email-limit" if field == "email" else "brand.address-limit"
-            yield _finding(
+            yield finding(
                 rule, field, f"This {what} already has {uses} brands; TCR allows {limit}. Use another {what}."
             )
 
@@ -284,7 +293,7 @@ _POLICIES = (("privacy_policy_url", "privacy-url-missing", "privacy policy", 309
 def _number(row: dict[str, str]) -> Iterator[Finding]:
     phone = _e164(row.get("phone", "")) or ""
     if row.get("phone_number", "").lower() == "buy" and phone.startswith("+1") and not is_us_area_code(phone[2:5]):
-        yield _finding("campaign.buy-needs-us-area-code", "phone_number",
+        yield finding("campaign.buy-needs-us-area-code", "phone_number",
                        f"`buy` gets a number in the area code of the customer's phone ({phone[2:5]}), where Twilio "
                        "sells no US numbers: name a US area code near them, like buy:206.")
 
@@ -293,12 +302,12 @@ def _policies(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
     for field, rule, what, code in _POLICIES:
         url = row.get(field, "")
         if not url:
-            yield _finding(f"campaign.{rule}", field,
+            yield finding(f"campaign.{rule}", field,
                            f"The campaign has no {what} URL. Since 30 June 2026 Twilio refuses campaigns without "
                            f"one (error {code}): enter the https:// address of the customer's {what} page "
                            "(`a2p-wizard policy KEY` writes a starting point to host).")
         elif ctx.live and is_reserved(url):
-            yield _finding("campaign.policy-url-placeholder", field,
+            yield finding("campaign.policy-url-placeholder", field,
                            f"{url} is an example domain nobody can open: Twilio's reviewers must read the "
                            f"customer's real {what} page. Enter its public https:// address.")
 
@@ -306,7 +315,7 @@ def _policies(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
 def _shape(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
     if not MIN_SAMPLES <= len(samples) <= MAX_SAMPLES:
         missing = next(s for s in _SAMPLES if s not in samples)
-        yield _finding(
+        yield finding(
             "campaign.sample-count",
             missing,
             f"The campaign has {len(samples)} sample message(s); Twilio needs {MIN_SAMPLES} to {MAX_SAMPLES}. "
@@ -316,7 +325,7 @@ def _shape(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
         value = row.get(field, "")
         required = field in ("campaign_description", "message_flow")
         if (value or required) and not low <= len(value) <= high:
-            yield _finding(
+            yield finding(
                 "campaign.length",
                 field,
                 f"{what} has {len(value)} characters; Twilio needs {low} to {high}. "
@@ -326,17 +335,17 @@ def _shape(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
         keywords = [k.strip() for k in row.get(f"{reply}_keywords", "").split(",") if k.strip()]
         field, kind = f"{reply}_keywords", reply.replace("_", "-")
         if bad := [k for k in keywords if not re.fullmatch(r"[A-Za-z0-9]+", k)]:
-            yield _finding(
+            yield finding(
                 "campaign.keywords",
                 field,
                 f"Keywords may only hold letters and digits: fix {', '.join(repr(k) for k in bad)}.",
             )
         if len(",".join(keywords)) > KEYWORDS_MAX:
-            yield _finding(
+            yield finding(
                 "campaign.keywords", field, f"The keywords exceed {KEYWORDS_MAX} characters in all: drop some."
             )
         if keywords and not row.get(f"{reply}_message"):
-            yield _finding(
+            yield finding(
                 f"campaign.{kind}-keywords-without-message",
                 f"{reply}_message",
                 f"There are {kind} keywords but no {kind} message: write the reply those keywords send.",
@@ -350,14 +359,14 @@ def _embedded(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]
     with_phone = {s for s, text in samples.items() if _has_phone(text)}
     for field, urls in with_url.items():
         if urls and not links:
-            yield _finding(
+            yield finding(
                 "campaign.link-undeclared",
                 field,
                 f"Sample {field[-1]} contains a link ({urls[0]}) but embedded links are set to no. "
                 "Set has_embedded_links to yes, or remove the link.",
             )
         if shorteners := [u for u in urls if is_shortener(u)]:
-            yield _finding(
+            yield finding(
                 "campaign.url-shortener",
                 field,
                 f"Sample {field[-1]} uses a public URL shortener ({shorteners[0]}). Carriers reject these: "
@@ -365,20 +374,20 @@ def _embedded(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]
             )
     for field in sorted(with_phone):
         if not phone:
-            yield _finding(
+            yield finding(
                 "campaign.phone-undeclared",
                 field,
                 f"Sample {field[-1]} contains a phone number but embedded phone is set to no. "
                 "Set has_embedded_phone to yes, or remove the number.",
             )
     if samples and links and not any(with_url.values()):
-        yield _finding(
+        yield finding(
             "campaign.links-unused",
             "has_embedded_links",
             "Embedded links are set to yes but no sample has a link. Add one, or set it to no.",
         )
     if samples and phone and not with_phone:
-        yield _finding(
+        yield finding(
             "campaign.phone-unused",
             "has_embedded_phone",
             "Embedded phone is set to yes but no sample has a phone number. Add one, or set it to no.",
@@ -387,21 +396,21 @@ def _embedded(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]
 
 def _content(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
     if samples and not any(_OPT_OUT.search(t) for t in samples.values()):
-        yield _finding(
+        yield finding(
             "campaign.no-opt-out-sample",
             next(iter(samples)),
             "No sample tells the recipient how to stop messages. End one with 'Reply STOP to opt out'.",
         )
     names = [row.get(k, "") for k in ("brand_name", "first_name", "last_name")]
     if samples and any(names) and not any(_word_in(n, t) for n in names for t in samples.values()):
-        yield _finding(
+        yield finding(
             "campaign.no-name-in-samples",
             next(iter(samples)),
             "No sample says who is sending. Start at least one with the brand name or the person's name.",
         )
     flow = row.get("message_flow", "")
     if flow and not _CONSENT.search(flow):
-        yield _finding(
+        yield finding(
             "campaign.flow-no-consent",
             "message_flow",
             "The message flow doesn't say how people agree to get texts. Describe where and how they opt in "
@@ -410,14 +419,14 @@ def _content(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
     texts = {k: row.get(k, "") for k in ("campaign_description", "message_flow")} | samples
     for field, text in texts.items():
         if words := _words(_DISALLOWED, text):
-            yield _finding(
+            yield finding(
                 "campaign.disallowed-content",
                 field,
                 f"Mentions {words}: cannabis and CBD messaging is not allowed on Twilio in US/Canada. "
                 "Remove it if the business is not in that category; otherwise it can't be registered.",
             )
         if words := _words(_RESTRICTED, text):
-            yield _finding(
+            yield finding(
                 "campaign.restricted-content",
                 field,
                 f"Mentions {words}: a restricted category that carriers review closely or refuse. "
@@ -425,7 +434,7 @@ def _content(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
             )
     for field, text in samples.items():
         if _PLACEHOLDER.search(text):
-            yield _finding(
+            yield finding(
                 "campaign.placeholder-sample",
                 field,
                 f"Sample {field[-1]} looks like a placeholder. Write a real message the customer will send.",

@@ -46,7 +46,7 @@ def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Camp
     contact = f"{profile.email} or {_phone(profile.phone)}"
     program = (campaign.campaign_description.rstrip(".") if campaign else
                f"Text messages from {brand} to its customers about their appointments and orders")
-    optin = campaign.message_flow.rstrip(".") if campaign else "Customers opt in by giving their consent to receive texts"
+    optin = campaign.message_flow.rstrip(".") if campaign else "Customers opt in by agreeing to receive texts"
     frequency = "Message frequency varies (typically a few messages a month)."
     privacy = Page("privacy", f"{brand} — Privacy Policy", (
         ("Who we are", (f"{brand} is run by {profile.full_name}, {profile.city}, {profile.region}, "

@@ -1,0 +1,128 @@
+"""The policy page check: open each policy URL as Twilio's reviewers would, and say what the page seems to lack.
+
+An explicit action (`lint --fetch`, a button in step 4), never run on every keystroke. Each page is fetched with
+httpx: https only, at most MAX_REDIRECTS redirects (followed by hand, so no cookie is ever sent back), at most
+PAGE_LIMIT bytes read, a timeout, and our own User-Agent. A page that can't be read blocks in live mode (Twilio's
+reviewers could not read it either); what the words seem to lack is only a warning, since a page can say the right
+thing in words these patterns miss.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import httpx
+
+from wizard.customer.rules import Finding, finding
+
+PAGE_LIMIT = 2_000_000
+MAX_REDIRECTS = 5
+TIMEOUT = 10.0
+USER_AGENT = "a2p-wizard policy check (A2P 10DLC campaign readiness)"
+TEXT_TYPES = ("text/html", "text/plain", "application/xhtml+xml")
+
+_CLAUSES: tuple[tuple[str, str, re.Pattern[str], bool], ...] = (
+    ("policy.no-sms", "the text-message (SMS) program", re.compile(r"\b(sms|text messag\w*|texts?)\b", re.I), False),
+    ("policy.no-stop", "how to opt out (reply STOP)", re.compile(r"\bstop\b", re.I), False),
+    ("policy.no-help", "how to get help (reply HELP)", re.compile(r"\bhelp\b", re.I), False),
+    ("policy.no-frequency", "how often messages are sent", re.compile(r"frequen", re.I), False),
+    ("policy.no-rates", "that message and data rates may apply",
+     re.compile(r"(message|msg)s?\s*(and|&)\s*data\s*rates", re.I), False),
+    ("policy.no-sharing-statement",
+     "that mobile information is not shared with third parties or affiliates for marketing",
+     re.compile(r"\b(no|not|never|won'?t)\b[^.]{0,120}\b(shar|sell|sold|rent|disclos|transfer)\w*[^.]{0,160}"
+                r"(third[- ]part|affiliat)", re.I), True),
+)
+"""(rule, what the page should say, how we recognise it, privacy policy only)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a fetch found: the final URL, the HTTP status, the content type, the text (empty when unread)."""
+
+    url: str
+    status: int
+    content_type: str
+    text: str
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip -= tag in ("script", "style") and self._skip > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def page_text(body: str, content_type: str) -> str:
+    """The words of a page (HTML tags, scripts and styles dropped)."""
+    if "html" not in content_type:
+        return body
+    parser = _Text()
+    parser.feed(body)
+    return " ".join(" ".join(parser.parts).split())
+
+
+async def fetch(url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> Page:
+    """GET `url` as a reviewer would (see the module doc); raises httpx.HTTPError or ValueError when it can't."""
+    async with httpx.AsyncClient(timeout=TIMEOUT, transport=transport, follow_redirects=False,
+                                 headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain"}) as client:
+        for _ in range(MAX_REDIRECTS + 1):
+            if not url.startswith("https://"):
+                raise ValueError(f"it leads to {url}, which is not https")
+            client.cookies.clear()  # nothing a page sets is ever sent back
+            async with client.stream("GET", url) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = urljoin(url, response.headers["location"])
+                    continue
+                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                body = b""
+                async for chunk in response.aiter_bytes():
+                    body += chunk[: PAGE_LIMIT - len(body)]
+                    if len(body) >= PAGE_LIMIT:
+                        break
+                text = body.decode(response.encoding or "utf-8", errors="replace")
+                return Page(str(response.url), response.status_code, content_type, page_text(text, content_type))
+    raise ValueError(f"it redirects more than {MAX_REDIRECTS} times")
+
+
+async def check_page(field: str, url: str, *, live: bool, transport: httpx.AsyncBaseTransport | None = None
+                     ) -> list[Finding]:
+    """Findings about the policy page at `url` (`field`: privacy_policy_url or terms_url)."""
+    what = "privacy policy" if field == "privacy_policy_url" else "terms and conditions"
+    try:
+        page = await fetch(url, transport=transport)
+    except (httpx.HTTPError, ValueError) as error:
+        return [_unreachable(field, f"The {what} page {url} could not be read ({_why(error)}).", live)]
+    if page.status != 200:
+        return [_unreachable(field, f"The {what} page {url} answered HTTP {page.status}, not 200.", live)]
+    if not page.content_type.startswith(TEXT_TYPES):
+        return [_unreachable(field, f"The {what} page {url} is {page.content_type or 'of no stated type'}, not a "
+                                    "web page.", live)]
+    return [finding(rule, field, f"The {what} page does not seem to say {says}: reviewers look for it "
+                                 "(check the wording, then resubmit if it is there).")
+            for rule, says, pattern, privacy_only in _CLAUSES
+            if (field == "privacy_policy_url" or not privacy_only) and not pattern.search(page.text)]
+
+
+def _unreachable(field: str, message: str, live: bool) -> Finding:
+    found = finding("policy.unreachable", field, message + " Twilio's reviewers must be able to open it.")
+    return found if live else Finding(found.rule, "warn", found.field, found.message, found.twilio_error)
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, httpx.TimeoutException):
+        return f"no answer within {TIMEOUT:g} s"
+    return str(error) or type(error).__name__
