@@ -13,6 +13,7 @@ from pathlib import Path
 
 from storage.store import StoreError
 from wizard.errors import OperatorError
+from wizard.visible import visible
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(dispatch(args))
     except (OperatorError, StoreError) as error:
-        print(f"a2p-wizard: {error}", file=sys.stderr)
+        print(f"a2p-wizard: {visible(error, lines=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("a2p-wizard: interrupted; run the same command again to resume.", file=sys.stderr)

@@ -8,12 +8,14 @@ import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from wizard.customer.readiness import lint_row
 from wizard.desk import Desk, Run
 from wizard.errors import OperatorError
 from wizard.session.runtime import Runtime
+from wizard.visible import cut, json_text, visible
 
 
 class CommandError(OperatorError):
@@ -33,11 +35,15 @@ async def dispatch(args: argparse.Namespace) -> int:
 
 
 def _out(text: str = "") -> None:
-    print(text)
+    print(visible(text, lines=True))
+
+
+def _err(text: str) -> None:
+    print(visible(text, lines=True), file=sys.stderr)
 
 
 def _json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    print(json_text(value, indent=2))
 
 
 def _known(desk: Desk, key: str) -> str:
@@ -70,7 +76,7 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
     for section in ("inputs", "sids", "statuses"):
         _out(f"\n{section.upper()}")
         for step, value in info[section].items():
-            _out(f"  {step}: {json.dumps(value, ensure_ascii=False)}")
+            _out(f"  {step}: {json_text(value)}")
     if info["problems"]:
         _out("\nPROBLEMS")
         for p in info["problems"]:
@@ -103,7 +109,7 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         raise CommandError(f"{args.file} is not UTF-8 text.") from error
     for e in report.errors:
         where = f"row {e.row}" + (f", {e.field}" if e.field else "")
-        print(f"{where}: {e.message}", file=sys.stderr)
+        _err(f"{where}: {e.message}")
     keys = "" if not report.created else f": {report.first_key}" + (
         f" … {report.last_key}" if report.created > 1 else "")
     summary = f"Imported {report.created:,} customer(s){keys}"
@@ -158,12 +164,7 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
     if args.customer:
         found = await desk.findings(_known(desk, args.customer))
     else:
-        try:
-            data = json.loads(args.file.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise CommandError(f"{args.file} is not a JSON file ({error}).") from error
+        data = _read_json(args.file)
         if not isinstance(data, dict):
             raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
         found = lint_row(data)
@@ -176,6 +177,31 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
         code = f" (Twilio {f.twilio_error})" if f.twilio_error else ""
         _out(f"[{f.severity}] {f.rule} {f.field or '-'}: {f.message}{code}")
     return 1 if any(f.severity == "block" for f in found) else 0
+
+
+LINT_MAX_BYTES = 1_000_000
+"""`lint` reads one customer: a bigger file is refused before it is read."""
+
+
+def _read_json(path: Path) -> Any:
+    """The JSON value in `path`, read only if small enough; every way it can fail is a CommandError."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(LINT_MAX_BYTES + 1)
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}.") from error
+    if len(raw) > LINT_MAX_BYTES:
+        raise CommandError(f"{path} is over {LINT_MAX_BYTES // 1_000_000} MB: lint reads one customer's JSON object.")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise CommandError(f"{path} is not UTF-8 text.") from error
+    except json.JSONDecodeError as error:
+        raise CommandError(f"{path} is not a JSON file ({error}).") from error
+    except RecursionError as error:
+        raise CommandError(f"{path} is nested too deeply to be one customer's JSON object.") from error
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise CommandError(f"{path} holds a value lint cannot read ({cut(str(error), 80)}).") from error
 
 
 async def cmd_locate(desk: Desk, args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ from wizard.session.runtime import Runtime
 from wizard.session.startup import Mode, Startup
 from wizard.twilio.facts import OTP_SENDER, otp_deadline
 from wizard.twilio.failures import TwilioError
+from wizard.visible import visible, visible_all
 
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
@@ -194,16 +195,17 @@ class Desk:
         c = self._records.load(key)
         now = self.now()
         summary = self._engine.summary(c)
-        return CustomerView(
-            customer=c, summary=summary, states=progress.step_states(c, summary, now),
-            issues=progress.issues(c, now),
+        return CustomerView(  # every text the screen draws made visible: stored server words may be hostile
+            customer=c, summary=visible_all(summary), states=progress.step_states(c, summary, now),
+            issues=visible_all(progress.issues(c, now)),
             otp=OtpWindow(progress.otp_pending(c), c.state.otp_sent_at, otp_deadline(c.state.otp_sent_at),
                           c.state.otp_resends),
-            brand_words=progress.brand_words(c), brand_facts=progress.brand_facts(c),
-            statuses=progress.status_facts(c), sids=progress.sid_facts(c), message=progress.customer_message(c),
-            timeline=progress.timeline(self._rt.store.journal(key)),
-            forms={step: FormSetup(editing.locked_reason(c, step), editing.locked_fields(c, step),
-                                   progress.field_problems(c, step), c.drafts.get(name))
+            brand_words=visible(progress.brand_words(c), lines=True),
+            brand_facts=visible_all(progress.brand_facts(c)), statuses=visible_all(progress.status_facts(c)),
+            sids=visible_all(progress.sid_facts(c)), message=visible(progress.customer_message(c), lines=True),
+            timeline=visible_all(progress.timeline(self._rt.store.journal(key))),
+            forms={step: FormSetup(visible_all(editing.locked_reason(c, step)), editing.locked_fields(c, step),
+                                   visible_all(progress.field_problems(c, step)), c.drafts.get(name))
                    for step, name in STEP_KEYS.items()},
         )
 
@@ -369,5 +371,6 @@ class Desk:
 def _call(outcome: Outcome) -> Call:
     advice = playbook_line(outcome.code) if outcome.code and playbook(outcome.code) else None
     return Call(ACTION_WORDS.get(outcome.action, outcome.action), outcome.ok,
-                not outcome.ok and outcome.detail.startswith("retry"), outcome.detail, outcome.code, advice)
+                not outcome.ok and outcome.detail.startswith("retry"), visible(outcome.detail, lines=True),
+                outcome.code, advice)
 

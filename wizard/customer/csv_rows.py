@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_errors
 from wizard.customer.spreadsheet import restore_formula
+from wizard.visible import cut
 
 # fmt: off
 PROFILE_COLUMNS = (
@@ -65,7 +66,7 @@ def row_to_models(row: Mapping[str, object], row_number: int) -> ParsedRow | lis
     cells = {name: "" if value is None else str(value) for name, value in row.items()}
     errors = [
         RowError(
-            row_number, name, "Unknown column." if name else "This cell has no column name in the header."
+            row_number, cut(name, 40), "Unknown column." if name else "This cell has no column name in the header."
         )
         for name, value in cells.items()
         if name not in COLUMNS and value.strip()
@@ -105,14 +106,14 @@ def _header_errors(header: list[str]) -> list[str]:
     problems = []
     if unknown := [name for name in header if name and name not in COLUMNS]:
         hints = [
-            f"{name!r} (did you mean {close[0]}?)"
+            f"'{cut(name, 40)}' (did you mean {close[0]}?)"
             if (close := difflib.get_close_matches(name, COLUMNS, 1, 0.8))
-            else repr(name)
+            else f"'{cut(name, 40)}'"
             for name in unknown
         ]
         problems.append(f"Unknown column(s): {', '.join(hints)}.")
     if repeated := sorted({name for name in header if name and header.count(name) > 1}):
-        problems.append(f"Column(s) appear more than once: {', '.join(repeated)}.")
+        problems.append(f"Column(s) appear more than once: {', '.join(cut(name, 40) for name in repeated)}.")
     if missing := [name for name in REQUIRED_COLUMNS if name not in header]:
         problems.append(f"Missing required column(s): {', '.join(missing)}.")
     return problems

@@ -289,7 +289,7 @@ class Engine:
         try:
             body = await self.client.call(action.op, action.params, query=action.query, **action.path)
         except TwilioError as error:
-            if error.retryable and action.find is not None:
+            if (error.retryable or error.unknown_outcome) and action.find is not None:
                 # The call may have been performed: keep the entry `sent` and look before trying again.
                 return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first"), None
             return Outcome(action.name, False, str(error), error.code), self._failed(c.key, entry, action, error)

@@ -26,6 +26,7 @@ from wizard.errors import OperatorError
 from wizard.session.clocks import SandboxClock, utc_now
 from wizard.session.locations import Locations
 from wizard.twilio.facts import SANDBOX_ACCOUNT_SID
+from wizard.visible import visible
 
 Mode = Literal["sandbox", "live"]
 MODES: tuple[Mode, ...] = ("sandbox", "live")
@@ -174,7 +175,7 @@ def setup_logging(locations: Locations) -> None:
         logger.removeHandler(handler)
         handler.close()
     handler = _PrivateRotatingFileHandler(locations.log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(_VisibleFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -182,6 +183,13 @@ def setup_logging(locations: Locations) -> None:
     # number): keep it quiet even if something configures the root logger.
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _VisibleFormatter(logging.Formatter):
+    """Log lines with no raw control characters (a log is read in a terminal too)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record), lines=True)
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
