@@ -101,6 +101,17 @@ def _plain(exc: BaseException) -> str:
     return text
 
 
+def damaged(path: Path | None, why: BaseException | str) -> StoreError:
+    """The damaged-store message: what happened, and what to do, in order."""
+    where = f"at {path}" if path else "(its path: a2p-wizard locate)"
+    return StoreError(
+        f"The store {where} is damaged ({why}); the command stopped there. What to do, in order: "
+        "1. stop every a2p-wizard using this data folder; 2. keep a copy of the damaged file; 3. restore your "
+        "newest backup of it; 4. before advancing, check the customers changed since that backup against the "
+        "Twilio console (a backup does not know what was created after it was taken)."
+    )
+
+
 def _json(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=True)
 
@@ -333,13 +344,18 @@ class Store:
         db.execute(f"UPDATE customers SET {', '.join(f'{c} = :{c}' for c in values)} WHERE key = :key",
                    values | {"key": r.key})
 
-    @staticmethod
-    def _record(row: sqlite3.Row) -> Record:
+    def _record(self, row: sqlite3.Row) -> Record:
+        try:
+            inputs, state = json.loads(row["inputs"]), json.loads(row["state"])
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise damaged(self.path, f"customer {row['key']!r} holds malformed JSON: {exc}") from exc
+        if not isinstance(inputs, dict) or not isinstance(state, dict):
+            raise damaged(self.path, f"customer {row['key']!r} holds JSON that is not an object")
         return Record(
             key=row["key"],
             version=row["version"],
-            inputs=json.loads(row["inputs"]),
-            state=json.loads(row["state"]),
+            inputs=inputs,
+            state=state,
             derived={c: row[c] for c in DERIVED_COLUMNS},
             created_at=row["created_at"],
             updated_at=row["updated_at"],

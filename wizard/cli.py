@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from storage.store import StoreError
+from storage.store import StoreError, damaged
 from wizard.errors import OperatorError
 from wizard.visible import visible
 
@@ -69,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(dispatch(args))
     except (OperatorError, StoreError) as error:
         print(f"a2p-wizard: {visible(error, lines=True)}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as error:  # a damaged page met by a read
+        print(f"a2p-wizard: {visible(damaged(None, error), lines=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("a2p-wizard: interrupted; run the same command again to resume.", file=sys.stderr)
