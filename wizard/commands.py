@@ -224,7 +224,12 @@ async def cmd_clock(desk: Desk, args: argparse.Namespace) -> int:
     match = DURATION.match(args.duration.strip())
     if not match:
         raise CommandError(f"cannot read the duration {args.duration!r}: write it like +12h, +30m, +2d.")
-    moment = desk.move_clock(timedelta(**{UNITS[match[2]]: float(match[1])}))
+    try:
+        delta = timedelta(**{UNITS[match[2]]: float(match[1])})
+    except OverflowError as error:
+        raise CommandError(f"the duration {args.duration!r} is too long: the sandbox clock moves at most about "
+                           "10 years ahead.") from error
+    moment = desk.move_clock(delta)
     _out(f"Sandbox clock is now {moment.isoformat(timespec='minutes')}.")
     return 0
 
