@@ -73,6 +73,8 @@ class WizardApp(App[None]):
             self._pending = callback
 
     def on_mount(self) -> None:
+        for warning in self.startup.warnings:
+            self.notify(warning, severity="warning", title="Check your files", timeout=20, markup=False)
         if self._desk is None:
             self.call_after_refresh(self._connect)  # after the first frame: the list first, the domain next
         else:

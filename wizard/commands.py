@@ -28,6 +28,8 @@ async def dispatch(args: argparse.Namespace) -> int:
         raise CommandError("sandbox commands work in sandbox mode only.")
     runtime = Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
                            mock_brand=args.mock_brand)
+    for warning in runtime.startup.warnings:
+        _err(f"a2p-wizard: warning: {warning}")
     async with runtime:
         handler = COMMANDS[args.command if args.command not in ("sandbox", "otp")
                            else f"{args.command} {args.sandbox_command if args.command == 'sandbox' else 'resend'}"]
