@@ -33,6 +33,8 @@ LOOKUP_COLUMNS = ("address_key", "campaign_number", "number_sid", "registered", 
 """Derived columns the domain looks customers up by: `registered` (0/1) marks the rows `count_registered`
 counts, `derived` is the version of the derivation that filled the row (older rows are derived again)."""
 DERIVED_COLUMNS = SUMMARY_COLUMNS + LOOKUP_COLUMNS
+PERSON_COLUMNS = ("email", "mobile", "name", "phone")
+"""The derived columns `holder` matches a person by (email, mobile and name are indexed)."""
 COUNTED = ("mobile", "email", "address_key")
 """The derived columns `count_registered` counts by."""
 
@@ -374,6 +376,19 @@ class Store:
             "ORDER BY attention, updated_at DESC, key"
         )
         return [dict(r) for r in rows]
+
+    def holder(self, match: dict[str, str], *, exclude_key: str | None = None) -> str | None:
+        """The first key (in key order) of a customer whose derived columns hold every value of `match` (columns
+        among PERSON_COLUMNS; the first one named should be indexed: email, mobile or name)."""
+        row = self._db.execute(self.holder_sql(match), match | {"exclude": exclude_key}).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def holder_sql(match: dict[str, str]) -> str:
+        if not match or set(match) - set(PERSON_COLUMNS):
+            raise ValueError(match)
+        where = " AND ".join(f"{column} = :{column}" for column in match)
+        return f"SELECT key FROM customers WHERE {where} AND key IS NOT :exclude ORDER BY key LIMIT 1"
 
     def count_registered(self, column: str, value: str, *, exclude_key: str | None = None) -> int:
         """How many customers marked `registered` hold `value` in the derived column `column` (one of COUNTED)."""

@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("import", help="create customers from a CSV file (header row = field names)")
     p.add_argument("file", type=Path)
+    p.add_argument("--allow-duplicates", action="store_true",
+                   help="import rows whose email, mobile, or phone and name match another customer (warned)")
     for name, text in (("advance", "run every action that can run now"), ("refresh", "poll statuses only")):
         p = sub.add_parser(name, help=text)
         target = p.add_mutually_exclusive_group(required=True)

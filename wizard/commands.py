@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from wizard.customer.csv_rows import explicit_keys
 from wizard.customer.readiness import lint_row
 from wizard.desk import Desk, Run
 from wizard.errors import OperatorError
@@ -104,7 +105,9 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
 
     try:
         with args.file.open(encoding="utf-8-sig", newline="") as lines:
-            report = desk.import_csv(lines, created)
+            reserved = explicit_keys(lines)  # a first read: keys made for keyless rows never take one of these
+        with args.file.open(encoding="utf-8-sig", newline="") as lines:
+            report = desk.import_csv(lines, created, reserved=reserved, allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
@@ -112,6 +115,8 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
     for e in report.errors:
         where = f"row {e.row}" + (f", {e.field}" if e.field else "")
         _err(f"{where}: {e.message}")
+    for e in report.warnings:
+        _err(f"row {e.row}, {e.field}: warning: {e.message}")
     keys = "" if not report.created else f": {report.first_key}" + (
         f" … {report.last_key}" if report.created > 1 else "")
     summary = f"Imported {report.created:,} customer(s){keys}"

@@ -27,7 +27,7 @@ from wizard.customer.record import STEP_MODELS, Customer
 from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.errors import OperatorError, UnknownCustomer
-from wizard.flow import editing, lookahead, progress
+from wizard.flow import duplicates, editing, lookahead, progress
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
@@ -235,7 +235,12 @@ class Desk:
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
             trial = replace(trial, **{name: STEP_MODELS[name].model_validate(values)})
-        return check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers))
+        found = check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers))
+        person = duplicates.columns(trial.profile, trial.bundle)
+        if step in (1, 2) and (same := duplicates.in_store(self._rt.store, person, exclude_key=c.key if c else None)):
+            found.append(Finding("customer.duplicate", "warn", same.field,
+                                 f"{same.message} Check before saving: a person registered twice pays twice.", None))
+        return found
 
     async def fees_ahead(self, key: str) -> list[Fee]:
         """The fees the next advance of `key` would pay (statuses read first when they may be stale)."""
@@ -272,15 +277,17 @@ class Desk:
         """Forget the unsaved values of one step's form."""
         return self._records.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
 
-    def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None
-                   ) -> ImportReport:
-        """Create a customer for every good row of a CSV file, in batches (see flow.importing)."""
+    def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None,
+                   *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
+        """Create a customer for every good row of a CSV file, in batches (see flow.importing); `reserved`: the
+        keys the file names (csv_rows.explicit_keys of a first read), which keys made for other rows skip."""
 
         def created(row: int, saved: Saved) -> None:
             if on_created:
                 on_created(row, saved.customer.key, saved.standing.findings)
 
-        return import_rows(self._records, lines, on_created=created)
+        return import_rows(self._records, lines, on_created=created, reserved=reserved,
+                           allow_duplicates=allow_duplicates)
 
     # -- Twilio ------------------------------------------------------------------------------------------
 

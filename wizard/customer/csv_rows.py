@@ -128,6 +128,19 @@ def parse_rows(text_or_lines: Iterable[str] | str) -> tuple[list[ParsedRow], lis
     return parsed, errors
 
 
+def explicit_keys(lines: Iterable[str]) -> frozenset[str]:
+    """The keys a CSV file names in its `key` column (a first pass, so made keys never take one of them)."""
+    reader = csv.reader(lines)
+    try:
+        header = [name.removeprefix("\ufeff").strip().lower() for name in next(reader, [])]
+        if "key" not in header:
+            return frozenset()
+        at = header.index("key")
+        return frozenset(cells[at].strip() for cells in reader if len(cells) > at and cells[at].strip())
+    except csv.Error:
+        return frozenset()  # the import reports it
+
+
 def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
     """Each row of a CSV file with a header row, validated, as it is read (the file is never held whole):
     a ParsedRow for a good row, one RowError per bad field of a bad row."""
