@@ -64,3 +64,17 @@ def test_a_bad_base_url_is_a_setup_error(capsys, monkeypatch, url):
     monkeypatch.setenv("A2P_TWILIO_BASE_URL", url)
     code, out, err = run(capsys, "list")
     assert code == 1 and "A2P_TWILIO_BASE_URL must be an http(s) URL with a host" in err
+
+
+def test_a_saved_value_the_rules_now_refuse_is_a_message_not_a_traceback(tmp_path, capsys, isolated):
+    import json
+
+    imported(tmp_path, capsys, 2)
+    with sqlite3.connect(isolated / "a2p-wizard.db") as db:
+        inputs = json.loads(db.execute("SELECT inputs FROM customers WHERE key = 'K0001'").fetchone()[0])
+        inputs["bundle"]["brand_name"] = "Zoë\u200dTutoring"  # accepted by an older version
+        db.execute("UPDATE customers SET inputs = ? WHERE key = 'K0001'", (json.dumps(inputs),))
+    for argv in (("show", "K0001"), ("advance", "K0001")):
+        code, out, err = run(capsys, *argv)
+        assert code == 1 and "K0001's saved bundle no longer passes" in out + err and "U+200D" in out + err, argv
+    assert run(capsys, "show", "K0000")[0] == 0

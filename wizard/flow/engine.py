@@ -23,6 +23,7 @@ from wizard.customer.fees import Prices
 from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.state import Charge, FlowState, Problem
+from wizard.errors import OperatorError
 from wizard.flow.actions import Action, Wait
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
 from wizard.flow.records import Records, Saved, Standing
@@ -191,9 +192,11 @@ class Engine:
             return report
         try:
             saved = await self._advance(key, report, on_outcome or (lambda o: None))
+            report.summary = saved.summary if saved else self.summary(self.load(key))
+        except OperatorError as error:  # this customer only (a saved value today's rules refuse): say so, go on
+            report.error = str(error)
         finally:
             self._release(key)
-        report.summary = saved.summary if saved else self.summary(self.load(key))
         return report
 
     def _claim(self, key: str, report: Report) -> bool:
