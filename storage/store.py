@@ -453,6 +453,10 @@ class Store:
 
     # journal ---------------------------------------------------------------------------------------------
 
+    def last_journal_id(self) -> int:
+        """The highest journal entry (0: none)."""
+        return int(self._db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0])
+
     def journal_start(
         self, key: str, action: str, method: str, path: str, friendly_name: str | None = None
     ) -> int:

@@ -292,6 +292,7 @@ def test_everything_is_private_even_with_a_permissive_umask(tmp_path: Path):
     assert modes == {
         "new": 0o700, "new/a2p": 0o700, "new/a2p/a2p-wizard.db": 0o600, "new/a2p/sandbox.db": 0o600,
         "new/a2p/logs": 0o700, "new/a2p/logs/a2p-wizard.log": 0o600, "new/a2p/a2p-wizard.store-created": 0o600,
+        "new/a2p/a2p-wizard.journal-mark": 0o600, "new/a2p/a2p-wizard.journal-mark.lock": 0o600,
     }
 
 

@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--allow-duplicates", action="store_true",
                    help="import rows whose email, mobile, or phone and name match another customer (warned)")
-    for name, text in (("advance", "run every action that can run now"), ("refresh", "poll statuses only")):
+    for name, text in (("advance", "run every action that can run now"), ("refresh", "poll statuses only"),
+                       ("reconcile", "advance, looking at Twilio before every create (after restoring a backup)")):
         p = sub.add_parser(name, help=text)
         target = p.add_mutually_exclusive_group(required=True)
         target.add_argument("key", nargs="?")

@@ -147,9 +147,24 @@ def _show(run: Run) -> None:
             _out(f"{run.key}:   → {text}")
 
 
+DOUBT = ("this store is older than what was sent to Twilio (a restored backup or a replaced file): every create "
+         "looks at Twilio first and adopts what is there. Run `a2p-wizard reconcile --all` once to settle it.")
+
+
 async def cmd_advance(desk: Desk, args: argparse.Namespace) -> int:
+    if desk.in_doubt:
+        _err(f"a2p-wizard: {DOUBT}")
     runs = await desk.advance_many(_targets(desk, args), _show)
     return 1 if not args.all and runs[0].error else 0
+
+
+async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
+    runs = await desk.reconcile(_targets(desk, args), _show, everyone=args.all)
+    if args.all and not desk.in_doubt:
+        _out("Every customer was reconciled with Twilio: the store is trusted again.")
+    elif args.all:
+        _err("a2p-wizard: some customers could not be reconciled (see above); run reconcile --all again.")
+    return 1 if any(r.error for r in runs) and not args.all else 0
 
 
 async def cmd_refresh(desk: Desk, args: argparse.Namespace) -> int:
@@ -258,6 +273,7 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "show": cmd_show,
     "import": cmd_import,
     "advance": cmd_advance,
+    "reconcile": cmd_reconcile,
     "refresh": cmd_refresh,
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,

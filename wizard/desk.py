@@ -309,6 +309,23 @@ class Desk:
         await self._engine.advance_many(keys, concurrency=concurrency, on_report=done)
         return runs
 
+    @property
+    def in_doubt(self) -> bool:
+        """The store was restored or replaced (flow.doubt): every create looks at Twilio first."""
+        return bool(self._engine.watermark and self._engine.watermark.doubt)
+
+    async def reconcile(self, keys: list[str], on_run: Callable[[Run], None] | None = None, *,
+                        everyone: bool = False) -> list[Run]:
+        """Advance `keys` looking at Twilio before every create, adopting what is already there; once every
+        customer (`everyone`) was reached without an error, the store is trusted again."""
+        mark = self._engine.watermark
+        if mark is not None:
+            mark.doubt = True
+        runs = await self.advance_many(keys, on_run)
+        if everyone and mark is not None and not any(r.error for r in runs):
+            mark.clear(self._rt.store)
+        return runs
+
     async def refresh(self, key: str) -> Run:
         """Read the status of every submitted resource of one customer."""
         return self._run(await self._engine.refresh(key))
