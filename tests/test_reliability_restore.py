@@ -87,3 +87,19 @@ def test_without_the_watermark_a_restore_would_duplicate(tmp_path, capsys, isola
     run(capsys, "advance", "K1")
     dump = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
     assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 2
+
+
+def test_the_watermark_doubts_a_store_behind_it_an_unreadable_mark_and_keeps_the_doubt_until_cleared(tmp_path):
+    from storage.store import Store
+    from wizard.flow.doubt import Watermark
+
+    store = Store(tmp_path / "s.db")
+    mark = Watermark(tmp_path / "mark")
+    assert mark.check(store) is False  # a new folder
+    mark.started(7)  # calls were sent that this (restored) store does not know
+    assert mark.check(store) is True and Watermark(tmp_path / "mark").check(store) is True  # kept in the file
+    mark.clear(store)
+    assert mark.check(store) is False
+    (tmp_path / "mark").write_text("{garbage")
+    assert Watermark(tmp_path / "mark").check(store) is True  # unreadable: the safe side
+    store.close()

@@ -40,7 +40,7 @@ class Watermark:
     def clear(self, store: Store) -> None:
         """Every customer was reconciled: trust the store again from its current journal."""
         with self._locked() as mark:
-            mark["doubt"], mark["journal"] = False, max(mark["journal"], store.last_journal_id())
+            mark["doubt"], mark["journal"] = False, store.last_journal_id()
         self.doubt = False
 
     def _locked(self) -> _Locked:
