@@ -24,7 +24,7 @@ from screens.customer_list import CustomersScreen
 from screens.modals.help import HelpScreen
 from screens.settings_screen import SettingsScreen
 from screens.workers import report_worker_error
-from wizard.errors import StoreError
+from wizard.errors import StoreError, shown
 from wizard.listing import CustomerList
 from wizard.session.startup import Mode, SetupError, Startup
 
@@ -73,6 +73,8 @@ class WizardApp(App[None]):
             self._pending = callback
 
     def on_mount(self) -> None:
+        for warning in self.startup.warnings:
+            self.notify(warning, severity="warning", title="Check your files", timeout=20, markup=False)
         if self._desk is None:
             self.call_after_refresh(self._connect)  # after the first frame: the list first, the domain next
         else:
@@ -118,9 +120,9 @@ class WizardApp(App[None]):
         if event.state != WorkerState.ERROR:
             return
         if event.worker.group == "connect" and isinstance(event.worker.error, SetupError):
-            self.exit(return_code=1, message=Text(f"a2p-wizard: {event.worker.error}"))
+            self.exit(return_code=1, message=Text(f"a2p-wizard: {shown(event.worker.error)}"))
         elif event.worker.group == "connect":
-            self.exit(return_code=1, message=Text(f"a2p-wizard: cannot start: {event.worker.error!r}"))
+            self.exit(return_code=1, message=Text(f"a2p-wizard: cannot start: {shown(repr(event.worker.error))}"))
         else:
             report_worker_error(self, event.worker)
 
@@ -130,7 +132,7 @@ def run(*, home: str | None = None, mode: Mode | None = None, mock_brand: bool |
     try:
         startup = Startup.open(home=home, mode=mode)
     except (SetupError, StoreError) as error:
-        print(f"a2p-wizard: {error}", file=sys.stderr)
+        print(f"a2p-wizard: {shown(error)}", file=sys.stderr)
         return 1
     try:
         app = WizardApp(startup, mock_brand=mock_brand)

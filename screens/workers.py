@@ -11,7 +11,7 @@ import logging
 from textual.dom import DOMNode
 from textual.worker import Worker
 
-from wizard.errors import OperatorError, StoreError
+from wizard.errors import OperatorError, StoreError, shown
 
 EXPECTED = (OperatorError, StoreError)
 """Failures with a message written for the operator: Twilio's, the sandbox's, the store's (StaleWrite too)."""
@@ -22,10 +22,10 @@ log = logging.getLogger("wizard.screens")
 def report_failure(node: DOMNode, error: BaseException, title: str) -> None:
     """Notify `error` from `node`: in plain words when expected, else with its type (and into the log)."""
     if isinstance(error, EXPECTED):
-        node.notify(str(error), title=title, severity="error", timeout=10, markup=False)
+        node.notify(shown(error), title=title, severity="error", timeout=10, markup=False)
         return
     log.error("%s: unexpected error", title, exc_info=error)
-    node.notify(f"{type(error).__name__}: {error}. Nothing was lost; the details are in the log.",
+    node.notify(f"{type(error).__name__}: {shown(error)}. Nothing was lost; the details are in the log.",
                 title=f"{title}: unexpected error", severity="error", timeout=15, markup=False)
 
 

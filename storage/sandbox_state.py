@@ -25,11 +25,37 @@ CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, sid TEXT NOT NULL, PRIMARY K
 every resource of the kind."""
 
 
+_TABLES = frozenset({"resources", "meta", "tags"})
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class ForeignState(sqlite3.DatabaseError):
+    """The file is not a sandbox state file (another program's): it is left byte-for-byte unchanged."""
+
+
+def check_foreign(path: Path) -> None:
+    """Refuse, reading only, a non-empty file that is not SQLite or holds tables of another program."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        if fh.read(16) != _SQLITE_HEADER:
+            raise ForeignState(f"{path} is not a sandbox state file (not an SQLite file); it was left untouched.")
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        db.close()
+    if tables and (tables - _TABLES or "resources" not in tables):
+        raise ForeignState(f"{path} is an SQLite file of another program, not a sandbox state file; "
+                           "it was left untouched.")
+
+
 class SandboxState:
     """One SQLite file (WAL, busy_timeout 5000, mode 0600). Writes outside `transaction()` commit at once."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        check_foreign(path)
         os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 5000")

@@ -33,6 +33,8 @@ LOOKUP_COLUMNS = ("address_key", "campaign_number", "number_sid", "registered", 
 """Derived columns the domain looks customers up by: `registered` (0/1) marks the rows `count_registered`
 counts, `derived` is the version of the derivation that filled the row (older rows are derived again)."""
 DERIVED_COLUMNS = SUMMARY_COLUMNS + LOOKUP_COLUMNS
+PERSON_COLUMNS = ("email", "mobile", "name", "phone")
+"""The derived columns `holder` matches a person by (email, mobile and name are indexed)."""
 COUNTED = ("mobile", "email", "address_key")
 """The derived columns `count_registered` counts by."""
 
@@ -99,6 +101,17 @@ def _plain(exc: BaseException) -> str:
     if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
         return f"the file is damaged ({text}); restore it from a backup"
     return text
+
+
+def damaged(path: Path | None, why: BaseException | str) -> StoreError:
+    """The damaged-store message: what happened, and what to do, in order."""
+    where = f"at {path}" if path else "(its path: a2p-wizard locate)"
+    return StoreError(
+        f"The store {where} is damaged ({why}); the command stopped there. What to do, in order: "
+        "1. stop every a2p-wizard using this data folder; 2. keep a copy of the damaged file; 3. restore your "
+        "newest backup of it; 4. before advancing, check the customers changed since that backup against the "
+        "Twilio console (a backup does not know what was created after it was taken)."
+    )
 
 
 def _json(document: dict[str, Any]) -> str:
@@ -333,13 +346,18 @@ class Store:
         db.execute(f"UPDATE customers SET {', '.join(f'{c} = :{c}' for c in values)} WHERE key = :key",
                    values | {"key": r.key})
 
-    @staticmethod
-    def _record(row: sqlite3.Row) -> Record:
+    def _record(self, row: sqlite3.Row) -> Record:
+        try:
+            inputs, state = json.loads(row["inputs"]), json.loads(row["state"])
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise damaged(self.path, f"customer {row['key']!r} holds malformed JSON: {exc}") from exc
+        if not isinstance(inputs, dict) or not isinstance(state, dict):
+            raise damaged(self.path, f"customer {row['key']!r} holds JSON that is not an object")
         return Record(
             key=row["key"],
             version=row["version"],
-            inputs=json.loads(row["inputs"]),
-            state=json.loads(row["state"]),
+            inputs=inputs,
+            state=state,
             derived={c: row[c] for c in DERIVED_COLUMNS},
             created_at=row["created_at"],
             updated_at=row["updated_at"],
@@ -358,6 +376,19 @@ class Store:
             "ORDER BY attention, updated_at DESC, key"
         )
         return [dict(r) for r in rows]
+
+    def holder(self, match: dict[str, str], *, exclude_key: str | None = None) -> str | None:
+        """The first key (in key order) of a customer whose derived columns hold every value of `match` (columns
+        among PERSON_COLUMNS; the first one named should be indexed: email, mobile or name)."""
+        row = self._db.execute(self.holder_sql(match), match | {"exclude": exclude_key}).fetchone()
+        return row[0] if row else None
+
+    @staticmethod
+    def holder_sql(match: dict[str, str]) -> str:
+        if not match or set(match) - set(PERSON_COLUMNS):
+            raise ValueError(match)
+        where = " AND ".join(f"{column} = :{column}" for column in match)
+        return f"SELECT key FROM customers WHERE {where} AND key IS NOT :exclude ORDER BY key LIMIT 1"
 
     def count_registered(self, column: str, value: str, *, exclude_key: str | None = None) -> int:
         """How many customers marked `registered` hold `value` in the derived column `column` (one of COUNTED)."""
@@ -421,6 +452,10 @@ class Store:
             )
 
     # journal ---------------------------------------------------------------------------------------------
+
+    def last_journal_id(self) -> int:
+        """The highest journal entry (0: none)."""
+        return int(self._db.execute("SELECT coalesce(max(id), 0) FROM journal").fetchone()[0])
 
     def journal_start(
         self, key: str, action: str, method: str, path: str, friendly_name: str | None = None

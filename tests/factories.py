@@ -118,8 +118,20 @@ def canadian_campaign(phone_number: str = "+12065550101") -> Campaign:
 # -- a CSV row -------------------------------------------------------------------------------------------------
 
 
+_NUMBERED: dict[str, int] = {}
+"""Keys given their own phone and mobile numbers, in the order first seen (so no two keys share one)."""
+
+
+def own_numbers(key: str) -> dict[str, str]:
+    """A phone and a mobile number of this key's own (fictional 555 numbers), the same on every call."""
+    n = _NUMBERED.setdefault(key, len(_NUMBERED))
+    area = ("206", "253", "360", "425", "509", "564")[n // 5000 % 6]
+    return {"phone": f"({area}) 555-{n % 5000:04d}", "mobile_phone": f"({area}) 555-{5000 + n % 5000:04d}"}
+
+
 def csv_row(key: str, persona: str = "jose", **overrides: str) -> dict[str, str]:
-    """One row of an import file (the CSV's column names; every cell text), with its own email."""
+    """One row of an import file (the CSV's column names; every cell text): a person of its own, with their own
+    email, phone and mobile (import refuses the same person twice)."""
     data = profile_data(persona) | bundle_data(persona) | campaign_data(persona)
     row: dict[str, str] = {"key": key}
     for name, value in data.items():
@@ -132,7 +144,7 @@ def csv_row(key: str, persona: str = "jose", **overrides: str) -> dict[str, str]
         else:
             row[name] = str(value)
     row["email"] = f"{key.lower()}@example.com"
-    return row | overrides
+    return row | own_numbers(key) | overrides
 
 
 # -- store rows -----------------------------------------------------------------------------------------------

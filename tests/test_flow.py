@@ -315,7 +315,7 @@ async def test_customers_imported_with_buy_each_get_a_number_of_their_own_and_fi
     """More customers than the sandbox account owns numbers: `buy` gets each one a local number in the area code of
     the customer's phone (`buy:NPA` in the one given), bought once, billed in the ledger."""
     rows = [f.csv_row(f"B{i}", phone_number="buy", mobile_phone=f"+1312555{i:04d}", street=f"{i} Main St",
-                      phone="(415) 555-0134" if i % 2 else "(206) 555-0134") for i in range(7)]
+                      phone=f"({415 if i % 2 else 206}) 555-02{i:02d}") for i in range(7)]
     rows.append(f.csv_row("B7", phone_number="buy:212", mobile_phone="+13125550999", street="7 Main St"))
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(rows[0]))

@@ -77,7 +77,7 @@ def test_person_name_accepts(value: str, expected: str) -> None:
         ("Bob=1", "only letters"),
         ("Bob 😀", "only letters"),
         ("Bob_Smith", "only letters"),
-        ("Bob\u200bSmith", "Remove control characters."),  # zero-width space
+        ("Bob\u200bSmith", "Remove the invisible character U+200B"),  # zero-width space
         ("Bo\x00b", "Remove control characters."),
         ("Bo\tb", "Remove control characters."),
         ("Bo\nb", "Remove control characters."),

@@ -222,7 +222,7 @@ def test_a_read_only_store_file_is_a_clear_error_and_stays_as_it_was(isolated: P
 
 
 def _csv(path: Path, n: int, prefix: str) -> Path:
-    rows = [f.csv_row(f"{prefix}{i}", street=f"{i} Main St", mobile_phone=f"+1206555{4000 + i}") for i in range(n)]
+    rows = [f.csv_row(f"{prefix}{i}", street=f"{i} Main St") for i in range(n)]
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.DictWriter(fh, fieldnames=list(rows[0]))
         out.writeheader()
@@ -297,7 +297,8 @@ def test_everything_is_private_even_with_a_permissive_umask(tmp_path: Path):
              for p in [tmp_path / "new", *sorted((tmp_path / "new").rglob("*"))]}
     assert modes == {
         "new": 0o700, "new/a2p": 0o700, "new/a2p/a2p-wizard.db": 0o600, "new/a2p/sandbox.db": 0o600,
-        "new/a2p/logs": 0o700, "new/a2p/logs/a2p-wizard.log": 0o600,
+        "new/a2p/logs": 0o700, "new/a2p/logs/a2p-wizard.log": 0o600, "new/a2p/a2p-wizard.store-created": 0o600,
+        "new/a2p/a2p-wizard.journal-mark": 0o600, "new/a2p/a2p-wizard.journal-mark.lock": 0o600,
     }
 
 

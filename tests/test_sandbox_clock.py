@@ -45,3 +45,31 @@ async def test_runtime_runs_the_sandbox_fast_by_default_and_as_configured(isolat
     monkeypatch.setenv("A2P_SANDBOX_SPEED", "1")
     async with Runtime.open(home=isolated, mode="sandbox", now=clock) as rt:
         assert rt.sandbox.clock.speed == 1
+
+
+@pytest.mark.parametrize("duration", ["+3000000d", "+99999999999d", "+3654d", "+1e400d"])
+def test_a_clock_move_beyond_ten_years_is_refused_with_a_message(capsys, isolated, duration):
+    from wizard.cli import main
+
+    code = main(["sandbox", "clock", duration])
+    err = capsys.readouterr().err
+    assert code == 1 and ("10 years" in err or "cannot read the duration" in err), err
+    assert main(["sandbox", "clock", "+3650d"]) == 0 and main(["sandbox", "clock", "+4d"]) == 1
+    assert main(["list"]) == 0
+
+
+@pytest.mark.parametrize("stored", [repr(3_000_000 * 86400.0), "inf", "nan", "-5", "garbage"])
+def test_a_sandbox_file_broken_by_an_old_clock_move_is_repaired_not_a_traceback_on_every_command(
+        capsys, isolated, stored):
+    from storage.sandbox_state import SandboxState
+    from wizard.cli import main
+    from wizard.session.clocks import MAX_OFFSET
+
+    assert main(["list"]) == 0
+    state = SandboxState(isolated / "sandbox.db")
+    state.meta_set("clock_offset", stored)
+    state.close()
+    assert main(["list"]) == 0 and main(["sandbox", "dump"]) == 0
+    state = SandboxState(isolated / "sandbox.db")
+    assert 0 <= float(state.meta_get("clock_offset") or 0) <= MAX_OFFSET.total_seconds()
+    state.close()

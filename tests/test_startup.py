@@ -47,6 +47,7 @@ def test_mode_follows_the_credentials_and_agrees_with_settings(isolated, monkeyp
         monkeypatch.setenv(name, value)
     isolated.mkdir(parents=True)
     (isolated / "config.toml").write_text(toml)
+    (isolated / "config.toml").chmod(0o600)  # as a config holding a secret must be (see the exposure tests)
     startup = Startup.open()
     try:
         assert startup.mode == expected
@@ -141,3 +142,82 @@ def test_the_first_frame_imports_none_of_the_heavy_domain(isolated):
     done = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, check=True,
                           timeout=60)
     assert json.loads(done.stdout) == []
+
+
+TOKEN_TOML = (f'TWILIO_ACCOUNT_SID = "AC{"1" * 32}"\nTWILIO_AUTH_TOKEN = "{"f" * 32}"\n'
+              f'A2P_PRIMARY_PROFILE_SID = "{PRIMARY}"\n')
+
+
+@pytest.mark.parametrize(("toml", "mode", "why"), [
+    (TOKEN_TOML, 0o666, "other users can change it"),
+    (TOKEN_TOML, 0o644, "other users can read the secret"),
+    (TOKEN_TOML, 0o640, "other users can read the secret"),
+    ('A2P_TWILIO_BASE_URL = "http://127.0.0.1:9"\n', 0o620, "other users can change it"),
+])
+def test_an_exposed_config_file_is_refused_in_live_mode_and_warned_about_in_the_sandbox(
+        isolated, monkeypatch, capsys, toml, mode, why):
+    from wizard.cli import main
+
+    isolated.mkdir(parents=True)
+    config = isolated / "config.toml"
+    config.write_text(toml)
+    config.chmod(mode)
+    if "TOKEN" in toml:
+        with pytest.raises(SetupError, match=f"{why}.*chmod 600 {config}.*live mode does not start"):
+            Startup.open()
+    monkeypatch.setenv("A2P_MODE", "sandbox")
+    assert main(["list"]) == 0
+    err = capsys.readouterr().err
+    assert why in err and f"chmod 600 {config}" in err
+    config.chmod(0o600)
+    assert main(["list"]) == 0 and capsys.readouterr().err == ""
+
+
+def test_a_private_config_holding_a_secret_and_a_readable_one_without_are_fine(isolated):
+    isolated.mkdir(parents=True)
+    config = isolated / "config.toml"
+    config.write_text(TOKEN_TOML)
+    config.chmod(0o600)
+    startup = Startup.open()
+    try:
+        assert startup.mode == "live" and startup.warnings == []
+    finally:
+        startup.close()
+    config.write_text("A2P_SANDBOX_SPEED = 30\n")
+    config.chmod(0o644)
+    startup = Startup.open()
+    try:
+        assert startup.warnings == []
+    finally:
+        startup.close()
+
+
+def test_an_empty_store_is_refused_once_the_folder_held_one_and_accepted_in_a_new_folder(isolated):
+    isolated.mkdir(parents=True)
+    (isolated / "a2p-wizard.db").write_bytes(b"")  # a new folder: an empty file is a new store
+    Startup.open().close()
+    assert (isolated / "a2p-wizard.db").stat().st_size > 0
+    (isolated / "a2p-wizard.db").write_bytes(b"")  # truncated later
+    with pytest.raises(SetupError, match="empty .0 bytes. though this data folder held customers"):
+        Startup.open()
+    assert (isolated / "a2p-wizard.db").stat().st_size == 0
+
+
+@pytest.mark.parametrize("foreign", ["another program's SQLite", "text"])
+def test_a_foreign_sandbox_file_is_refused_and_left_byte_for_byte_unchanged(isolated, tmp_path, foreign):
+    import sqlite3
+
+    isolated.mkdir(parents=True)
+    path = isolated / "sandbox.db"
+    if foreign == "text":
+        path.write_text("my notes\n")
+    else:
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)")
+            db.execute("INSERT INTO invoices (total) VALUES (19.5)")
+        db.close()
+    before = path.read_bytes()
+    with pytest.raises(SetupError, match="left untouched"):
+        Startup.open(mode="sandbox")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in isolated.iterdir() if p.name.startswith("sandbox.db")) == ["sandbox.db"]

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from storage.store import StoreError
+from storage.store import StoreError, damaged
 from wizard.errors import OperatorError
+from wizard.visible import visible
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("import", help="create customers from a CSV file (header row = field names)")
     p.add_argument("file", type=Path)
-    for name, text in (("advance", "run every action that can run now"), ("refresh", "poll statuses only")):
+    p.add_argument("--allow-duplicates", action="store_true",
+                   help="import rows whose email, mobile, or phone and name match another customer (warned)")
+    for name, text in (("advance", "run every action that can run now"), ("refresh", "poll statuses only"),
+                       ("reconcile", "advance, looking at Twilio before every create (after restoring a backup)")):
         p = sub.add_parser(name, help=text)
         target = p.add_mutually_exclusive_group(required=True)
         target.add_argument("key", nargs="?")
@@ -76,7 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return asyncio.run(dispatch(args))
     except (OperatorError, StoreError) as error:
-        print(f"a2p-wizard: {error}", file=sys.stderr)
+        print(f"a2p-wizard: {visible(error, lines=True)}", file=sys.stderr)
+        return 1
+    except sqlite3.DatabaseError as error:  # a damaged page met by a read
+        print(f"a2p-wizard: {visible(damaged(None, error), lines=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("a2p-wizard: interrupted; run the same command again to resume.", file=sys.stderr)

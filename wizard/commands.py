@@ -8,13 +8,16 @@ import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from wizard.customer.csv_rows import explicit_keys
 from wizard.customer.models import is_us_area_code
 from wizard.customer.readiness import lint_row
 from wizard.desk import Desk, Run
 from wizard.errors import OperatorError
 from wizard.session.runtime import Runtime
+from wizard.visible import cut, json_text, visible
 
 
 class CommandError(OperatorError):
@@ -27,6 +30,8 @@ async def dispatch(args: argparse.Namespace) -> int:
         raise CommandError("sandbox commands work in sandbox mode only.")
     runtime = Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
                            mock_brand=args.mock_brand)
+    for warning in runtime.startup.warnings:
+        _err(f"a2p-wizard: warning: {warning}")
     async with runtime:
         sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command"}.get(args.command)
         handler = COMMANDS[f"{args.command} {getattr(args, sub)}" if sub else args.command]
@@ -34,11 +39,15 @@ async def dispatch(args: argparse.Namespace) -> int:
 
 
 def _out(text: str = "") -> None:
-    print(text)
+    print(visible(text, lines=True))
+
+
+def _err(text: str) -> None:
+    print(visible(text, lines=True), file=sys.stderr)
 
 
 def _json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    print(json_text(value, indent=2))
 
 
 def _known(desk: Desk, key: str) -> str:
@@ -71,7 +80,7 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
     for section in ("inputs", "sids", "statuses"):
         _out(f"\n{section.upper()}")
         for step, value in info[section].items():
-            _out(f"  {step}: {json.dumps(value, ensure_ascii=False)}")
+            _out(f"  {step}: {json_text(value)}")
     if info["problems"]:
         _out("\nPROBLEMS")
         for p in info["problems"]:
@@ -97,14 +106,18 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
 
     try:
         with args.file.open(encoding="utf-8-sig", newline="") as lines:
-            report = desk.import_csv(lines, created)
+            reserved = explicit_keys(lines)  # a first read: keys made for keyless rows never take one of these
+        with args.file.open(encoding="utf-8-sig", newline="") as lines:
+            report = desk.import_csv(lines, created, reserved=reserved, allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
         raise CommandError(f"{args.file} is not UTF-8 text.") from error
     for e in report.errors:
         where = f"row {e.row}" + (f", {e.field}" if e.field else "")
-        print(f"{where}: {e.message}", file=sys.stderr)
+        _err(f"{where}: {e.message}")
+    for e in report.warnings:
+        _err(f"row {e.row}, {e.field}: warning: {e.message}")
     keys = "" if not report.created else f": {report.first_key}" + (
         f" … {report.last_key}" if report.created > 1 else "")
     summary = f"Imported {report.created:,} customer(s){keys}"
@@ -135,9 +148,24 @@ def _show(run: Run) -> None:
             _out(f"{run.key}:   → {text}")
 
 
+DOUBT = ("this store is older than what was sent to Twilio (a restored backup or a replaced file): every create "
+         "looks at Twilio first and adopts what is there. Run `a2p-wizard reconcile --all` once to settle it.")
+
+
 async def cmd_advance(desk: Desk, args: argparse.Namespace) -> int:
+    if desk.in_doubt:
+        _err(f"a2p-wizard: {DOUBT}")
     runs = await desk.advance_many(_targets(desk, args), _show)
     return 1 if not args.all and runs[0].error else 0
+
+
+async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
+    runs = await desk.reconcile(_targets(desk, args), _show, everyone=args.all)
+    if args.all and not desk.in_doubt:
+        _out("Every customer was reconciled with Twilio: the store is trusted again.")
+    elif args.all:
+        _err("a2p-wizard: some customers could not be reconciled (see above); run reconcile --all again.")
+    return 1 if any(r.error for r in runs) and not args.all else 0
 
 
 async def cmd_refresh(desk: Desk, args: argparse.Namespace) -> int:
@@ -161,12 +189,7 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
         found = await desk.findings(_known(desk, args.customer))
         urls = desk.policy_urls(args.customer)
     else:
-        try:
-            data = json.loads(args.file.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise CommandError(f"{args.file} is not a JSON file ({error}).") from error
+        data = _read_json(args.file)
         if not isinstance(data, dict):
             raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
         found = lint_row(data, live=desk.live)
@@ -215,6 +238,29 @@ async def cmd_policy(desk: Desk, args: argparse.Namespace) -> int:
     for path in written:
         _out(f"  {path}")
     return 0
+LINT_MAX_BYTES = 1_000_000
+"""`lint` reads one customer: a bigger file is refused before it is read."""
+
+
+def _read_json(path: Path) -> Any:
+    """The JSON value in `path`, read only if small enough; every way it can fail is a CommandError."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(LINT_MAX_BYTES + 1)
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror}.") from error
+    if len(raw) > LINT_MAX_BYTES:
+        raise CommandError(f"{path} is over {LINT_MAX_BYTES // 1_000_000} MB: lint reads one customer's JSON object.")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise CommandError(f"{path} is not UTF-8 text.") from error
+    except json.JSONDecodeError as error:
+        raise CommandError(f"{path} is not a JSON file ({error}).") from error
+    except RecursionError as error:
+        raise CommandError(f"{path} is nested too deeply to be one customer's JSON object.") from error
+    except ValueError as error:  # e.g. an integer of thousands of digits
+        raise CommandError(f"{path} holds a value lint cannot read ({cut(str(error), 80)}).") from error
 
 
 async def cmd_locate(desk: Desk, args: argparse.Namespace) -> int:
@@ -237,7 +283,12 @@ async def cmd_clock(desk: Desk, args: argparse.Namespace) -> int:
     match = DURATION.match(args.duration.strip())
     if not match:
         raise CommandError(f"cannot read the duration {args.duration!r}: write it like +12h, +30m, +2d.")
-    moment = desk.move_clock(timedelta(**{UNITS[match[2]]: float(match[1])}))
+    try:
+        delta = timedelta(**{UNITS[match[2]]: float(match[1])})
+    except OverflowError as error:
+        raise CommandError(f"the duration {args.duration!r} is too long: the sandbox clock moves at most about "
+                           "10 years ahead.") from error
+    moment = desk.move_clock(delta)
     _out(f"Sandbox clock is now {moment.isoformat(timespec='minutes')}.")
     return 0
 
@@ -259,6 +310,7 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "show": cmd_show,
     "import": cmd_import,
     "advance": cmd_advance,
+    "reconcile": cmd_reconcile,
     "refresh": cmd_refresh,
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,

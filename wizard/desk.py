@@ -28,7 +28,7 @@ from wizard.customer.record import STEP_MODELS, Customer
 from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.errors import OperatorError, UnknownCustomer
-from wizard.flow import editing, lookahead, progress
+from wizard.flow import duplicates, editing, lookahead, progress
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
@@ -41,6 +41,7 @@ from wizard.session.runtime import Runtime
 from wizard.session.startup import Mode, Startup
 from wizard.twilio.facts import OTP_SENDER, otp_deadline
 from wizard.twilio.failures import TwilioError
+from wizard.visible import visible, visible_all
 
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
@@ -199,16 +200,17 @@ class Desk:
         c = self._records.load(key)
         now = self.now()
         summary = self._engine.summary(c)
-        return CustomerView(
-            customer=c, summary=summary, states=progress.step_states(c, summary, now),
-            issues=progress.issues(c, now),
+        return CustomerView(  # every text the screen draws made visible: stored server words may be hostile
+            customer=c, summary=visible_all(summary), states=progress.step_states(c, summary, now),
+            issues=visible_all(progress.issues(c, now)),
             otp=OtpWindow(progress.otp_pending(c), c.state.otp_sent_at, otp_deadline(c.state.otp_sent_at),
                           c.state.otp_resends),
-            brand_words=progress.brand_words(c), brand_facts=progress.brand_facts(c),
-            statuses=progress.status_facts(c), sids=progress.sid_facts(c), message=progress.customer_message(c),
-            timeline=progress.timeline(self._rt.store.journal(key)),
-            forms={step: FormSetup(editing.locked_reason(c, step), editing.locked_fields(c, step),
-                                   progress.field_problems(c, step), c.drafts.get(name))
+            brand_words=visible(progress.brand_words(c), lines=True),
+            brand_facts=visible_all(progress.brand_facts(c)), statuses=visible_all(progress.status_facts(c)),
+            sids=visible_all(progress.sid_facts(c)), message=visible(progress.customer_message(c), lines=True),
+            timeline=visible_all(progress.timeline(self._rt.store.journal(key))),
+            forms={step: FormSetup(visible_all(editing.locked_reason(c, step)), editing.locked_fields(c, step),
+                                   visible_all(progress.field_problems(c, step)), c.drafts.get(name))
                    for step, name in STEP_KEYS.items()},
         )
 
@@ -238,8 +240,13 @@ class Desk:
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
             trial = replace(trial, **{name: STEP_MODELS[name].model_validate(values)})
-        return check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers,
-                                            live=self._engine.live))
+        found = check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers,
+                                             live=self._engine.live))
+        person = duplicates.columns(trial.profile, trial.bundle)
+        if step in (1, 2) and (same := duplicates.in_store(self._rt.store, person, exclude_key=c.key if c else None)):
+            found.append(Finding("customer.duplicate", "warn", same.field,
+                                 f"{same.message} Check before saving: a person registered twice pays twice.", None))
+        return found
 
     async def fees_ahead(self, key: str) -> list[Fee]:
         """The fees the next advance of `key` would pay (statuses read first when they may be stale)."""
@@ -309,15 +316,17 @@ class Desk:
         """Forget the unsaved values of one step's form."""
         return self._records.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
 
-    def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None
-                   ) -> ImportReport:
-        """Create a customer for every good row of a CSV file, in batches (see flow.importing)."""
+    def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None,
+                   *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
+        """Create a customer for every good row of a CSV file, in batches (see flow.importing); `reserved`: the
+        keys the file names (csv_rows.explicit_keys of a first read), which keys made for other rows skip."""
 
         def created(row: int, saved: Saved) -> None:
             if on_created:
                 on_created(row, saved.customer.key, saved.standing.findings)
 
-        return import_rows(self._records, lines, on_created=created)
+        return import_rows(self._records, lines, on_created=created, reserved=reserved,
+                           allow_duplicates=allow_duplicates)
 
     # -- Twilio ------------------------------------------------------------------------------------------
 
@@ -337,6 +346,23 @@ class Desk:
                 on_run(runs[-1])
 
         await self._engine.advance_many(keys, concurrency=concurrency, on_report=done)
+        return runs
+
+    @property
+    def in_doubt(self) -> bool:
+        """The store was restored or replaced (flow.doubt): every create looks at Twilio first."""
+        return bool(self._engine.watermark and self._engine.watermark.doubt)
+
+    async def reconcile(self, keys: list[str], on_run: Callable[[Run], None] | None = None, *,
+                        everyone: bool = False) -> list[Run]:
+        """Advance `keys` looking at Twilio before every create, adopting what is already there; once every
+        customer (`everyone`) was reached without an error, the store is trusted again."""
+        mark = self._engine.watermark
+        if mark is not None:
+            mark.doubt = True
+        runs = await self.advance_many(keys, on_run)
+        if everyone and mark is not None and not any(r.error for r in runs):
+            mark.clear(self._rt.store)
         return runs
 
     async def refresh(self, key: str) -> Run:
@@ -408,5 +434,6 @@ class Desk:
 def _call(outcome: Outcome) -> Call:
     advice = playbook_line(outcome.code) if outcome.code and playbook(outcome.code) else None
     return Call(ACTION_WORDS.get(outcome.action, outcome.action), outcome.ok,
-                not outcome.ok and outcome.detail.startswith("retry"), outcome.detail, outcome.code, advice)
+                not outcome.ok and outcome.detail.startswith("retry"), visible(outcome.detail, lines=True),
+                outcome.code, advice)
 

@@ -4,9 +4,15 @@ The store's own errors are re-exported, so that the screens reach the store only
 """
 
 from storage.store import StaleWrite, StoreError, UnknownCustomer
+from wizard.visible import visible
 
-__all__ = ["OperatorError", "StaleWrite", "StoreError", "UnknownCustomer"]
+__all__ = ["OperatorError", "StaleWrite", "StoreError", "UnknownCustomer", "shown"]
 
 
 class OperatorError(Exception):
     """A handled failure: its message says in plain words what happened and what to do; never a traceback."""
+
+
+def shown(error: object) -> str:
+    """An error's message as a terminal may show it (wizard.visible: no control or invisible character raw)."""
+    return visible(str(error), lines=True)

@@ -19,6 +19,7 @@ from wizard.customer.spreadsheet import neutralise_formula
 from wizard.customer.stages import ATTENTION, AWAITING_OTP, OTP_LAPSED, STEP_NAMES
 from wizard.twilio import facts as C
 from wizard.twilio.facts import otp_deadline
+from wizard.visible import visible
 
 STAGES = {1: "Profile", 2: "Bundle", 3: "Brand & OTP", 4: "Campaign"}
 """Short stage names for headers and counts."""
@@ -218,20 +219,21 @@ def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def row(data: dict[str, Any], now: datetime) -> ListRow:
-    """A store row as the list shows it at `now` (time left and a lapse worked out now, as `list` does)."""
+    """A store row as the list shows it at `now` (time left and a lapse worked out now, as `list` does); every
+    text made visible (it is drawn on a terminal and exported)."""
     view = list_row(data, now)
     return ListRow(
-        key=view["key"],
-        name=view["name"] or "",
-        brand=view["brand"] or "",
+        key=visible(view["key"]),
+        name=visible(view["name"] or ""),
+        brand=visible(view["brand"] or ""),
         stage=view["stage"],
-        status=view["step_status"] or "",
-        next_action=view["next_action"] if view["otp"] == "lapsed" else data["next_action"] or "",
+        status=visible(view["step_status"] or ""),
+        next_action=visible(view["next_action"] if view["otp"] == "lapsed" else data["next_action"] or ""),
         otp=view["otp"] + (f" ({view['otp_resends']} resent)" if view["otp"] and view["otp_resends"] else ""),
         updated=ago(view["updated_at"], now),
         tone="urgent" if view["otp"] and _running_out(data["otp_sent_at"], now) else tone(view["attention"]),
-        email=data["email"] or "",
-        phone=data["phone"] or "",
+        email=visible(data["email"] or ""),
+        phone=visible(data["phone"] or ""),
         updated_at=view["updated_at"] or "",
     )
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_errors
 from wizard.customer.spreadsheet import restore_formula
+from wizard.visible import cut
 
 # fmt: off
 PROFILE_COLUMNS = (
@@ -65,7 +66,7 @@ def row_to_models(row: Mapping[str, object], row_number: int) -> ParsedRow | lis
     cells = {name: "" if value is None else str(value) for name, value in row.items()}
     errors = [
         RowError(
-            row_number, name, "Unknown column." if name else "This cell has no column name in the header."
+            row_number, cut(name, 40), "Unknown column." if name else "This cell has no column name in the header."
         )
         for name, value in cells.items()
         if name not in COLUMNS and value.strip()
@@ -105,14 +106,14 @@ def _header_errors(header: list[str]) -> list[str]:
     problems = []
     if unknown := [name for name in header if name and name not in COLUMNS]:
         hints = [
-            f"{name!r} (did you mean {close[0]}?)"
+            f"'{cut(name, 40)}' (did you mean {close[0]}?)"
             if (close := difflib.get_close_matches(name, COLUMNS, 1, 0.8))
-            else repr(name)
+            else f"'{cut(name, 40)}'"
             for name in unknown
         ]
         problems.append(f"Unknown column(s): {', '.join(hints)}.")
     if repeated := sorted({name for name in header if name and header.count(name) > 1}):
-        problems.append(f"Column(s) appear more than once: {', '.join(repeated)}.")
+        problems.append(f"Column(s) appear more than once: {', '.join(cut(name, 40) for name in repeated)}.")
     if missing := [name for name in REQUIRED_COLUMNS if name not in header]:
         problems.append(f"Missing required column(s): {', '.join(missing)}.")
     return problems
@@ -125,6 +126,19 @@ def parse_rows(text_or_lines: Iterable[str] | str) -> tuple[list[ParsedRow], lis
     for item in iter_rows(io.StringIO(text_or_lines) if isinstance(text_or_lines, str) else text_or_lines):
         (errors if isinstance(item, RowError) else parsed).append(item)
     return parsed, errors
+
+
+def explicit_keys(lines: Iterable[str]) -> frozenset[str]:
+    """The keys a CSV file names in its `key` column (a first pass, so made keys never take one of them)."""
+    reader = csv.reader(lines)
+    try:
+        header = [name.removeprefix("\ufeff").strip().lower() for name in next(reader, [])]
+        if "key" not in header:
+            return frozenset()
+        at = header.index("key")
+        return frozenset(cells[at].strip() for cells in reader if len(cells) > at and cells[at].strip())
+    except csv.Error:
+        return frozenset()  # the import reports it
 
 
 def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from wizard.customer import urls
 from wizard.twilio.facts import KEYWORDS_MAX, MAX_SAMPLES, MIN_SAMPLES, TEXT_LIMITS, USE_CASE, VERTICALS
+from wizard.visible import COMBINING_RUN, UNSAFE, UNSAFE_IN_LINES
 
 __all__ = [
     "MAX_SAMPLES",
@@ -43,10 +44,9 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-_INVISIBLE = "\u200b\u200c\u200e\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff"
-"""Zero-width characters, bidi overrides and line/paragraph separators: invisible, and a spoofing risk."""
-_CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_INVISIBLE}]")
-_CONTROL_MULTILINE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_INVISIBLE}]")  # allows \t and \n
+_CONTROL = UNSAFE
+"""Control characters, and invisible ones (zero-width, bidi controls, tag characters, fillers): a spoofing risk."""
+_CONTROL_MULTILINE = UNSAFE_IN_LINES  # allows \t and \n
 
 
 def _error(kind: str, message: str) -> PydanticCustomError:
@@ -64,9 +64,24 @@ def _clean(value: object, max_len: int, *, multiline: bool = False) -> str:
         value = value.replace("\r\n", "\n")
     if len(value) > max_len:
         raise _error("too_long", f"Too long: use at most {max_len} characters (this has {len(value)}).")
-    if (_CONTROL_MULTILINE if multiline else _CONTROL).search(value):
-        raise _error("control_characters", "Remove control characters.")
+    if found := (_CONTROL_MULTILINE if multiline else _CONTROL).search(value):
+        if unicodedata.category(found[0]) == "Cc":
+            raise _error("control_characters", "Remove control characters.")
+        raise _error("invisible_characters", f"Remove the invisible character U+{ord(found[0]):04X} "
+                     f"(it is at position {found.start() + 1}).")
+    if _combining_flood(value):
+        raise _error("combining_marks", f"Too many accent marks on one letter: at most {COMBINING_RUN} in a row.")
     return value
+
+
+def _combining_flood(value: str) -> bool:
+    """More than COMBINING_RUN combining marks in a row (a "Zalgo" flood that covers neighbouring text)."""
+    run = 0
+    for ch in value:
+        run = run + 1 if unicodedata.category(ch) in ("Mn", "Me") else 0
+        if run > COMBINING_RUN:
+            return True
+    return False
 
 
 def _text(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from storage.store import Store
 from wizard.customer.addresses import address_key
-from wizard.customer.csv_rows import BUNDLE_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
+from wizard.customer.csv_rows import BUNDLE_COLUMNS, COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.record import Customer
 from wizard.customer.rules import CheckContext, Finding, check
 
@@ -47,13 +47,12 @@ def blockers(found: list[Finding]) -> list[tuple[int, str]]:
 def lint_row(data: Mapping[str, object], *, live: bool = False) -> list[Finding]:
     """Findings for one customer given in the CSV import's column names (as `lint FILE.json` reads them).
 
-    Values that fail validation are findings too (severity block, rule `input.invalid`), so one command
-    says everything that would stop the registration.
+    Values that fail validation are findings too (severity block, rule `input.invalid`), beside every readiness
+    finding on the same field, so one command says everything that would stop the import or the registration.
     """
     parsed = row_to_models(data, 1)
     invalid = [Finding("input.invalid", "block", e.field, e.message, None) for e in parsed] \
         if isinstance(parsed, list) else []
-    text = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for k, v in data.items()}
-    found = check(text, CheckContext(live=live))
-    checked = {f.field for f in found}
-    return [f for f in invalid if f.field not in checked] + found
+    text = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in data.items() if k in COLUMNS}
+    return invalid + check(text, CheckContext(live=live))

@@ -7,11 +7,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from storage.store import Record
-from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, field_errors
 from wizard.customer.state import FlowState
+from wizard.errors import OperatorError
+from wizard.visible import cut
 
 STEP_MODELS = {"profile": StarterProfile, "bundle": SoleProprietor, "campaign": Campaign}
 
@@ -39,7 +41,12 @@ class Customer:
         inputs, stored = record.inputs, {}
         for step in STEP_MODELS:
             if data := inputs.get(step):
-                stored[step] = (_validated(step, json.dumps(data, sort_keys=True, ensure_ascii=False)), data)
+                try:
+                    stored[step] = (_validated(step, json.dumps(data, sort_keys=True, ensure_ascii=False)), data)
+                except ValidationError as exc:
+                    problems = "; ".join(f"{k}: {m}" for k, m in field_errors(exc).items())
+                    raise OperatorError(f"Customer {record.key}'s saved {step} no longer passes the app's checks "
+                                        f"({cut(problems, 300)}); it was left as saved.") from exc
         return cls(
             key=record.key,
             **{step: model for step, (model, _) in stored.items()},  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from wizard.twilio.facts import (
     MOBILE_BRAND_LIMIT,
     TEXT_LIMITS,
 )
+from wizard.visible import cut
 
 Severity = Literal["block", "warn"]
 
@@ -207,7 +208,7 @@ def _brand(row: dict[str, str]) -> Iterator[Finding]:
             yield finding(
                 "brand.entity-suffix",
                 field,
-                f"'{value}' contains '{suffix}', which marks a registered company. Sole-proprietor brands "
+                f"'{cut(value)}' contains '{suffix}', which marks a registered company. Sole-proprietor brands "
                 "are for people without a company: remove the suffix, or register a Standard brand instead.",
             )
     for field, value in row.items():
@@ -222,15 +223,15 @@ def _brand(row: dict[str, str]) -> Iterator[Finding]:
         yield finding(
             "brand.name-not-a-name",
             "brand_name",
-            f"The brand name '{brand}' looks like an email address or an account ID. Use the customer's "
+            f"The brand name '{cut(brand)}' looks like an email address or an account ID. Use the customer's "
             "business (DBA) name, or their first and last name if they have no business.",
         )
     elif brand and (first or last) and not (_word_in(first, brand) or _word_in(last, brand)):
         yield finding(
             "brand.name-mismatch",
             "brand_name",
-            f"The brand name '{brand}' contains neither '{first}' nor '{last}'. Keep it only if it is the "
-            "customer's real trade name; for people without a business, Twilio expects first + last name.",
+            f"The brand name '{cut(brand)}' contains neither '{cut(first)}' nor '{cut(last)}'. Keep it only if it is "
+            "the customer's real trade name; for people without a business, Twilio expects first + last name.",
         )
 
 
@@ -338,7 +339,7 @@ def _shape(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:
             yield finding(
                 "campaign.keywords",
                 field,
-                f"Keywords may only hold letters and digits: fix {', '.join(repr(k) for k in bad)}.",
+                f"Keywords may only hold letters and digits: fix {', '.join(repr(cut(k, 30)) for k in bad[:5])}.",
             )
         if len(",".join(keywords)) > KEYWORDS_MAX:
             yield finding(

@@ -23,7 +23,9 @@ from wizard.customer.fees import Prices
 from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.state import Charge, FlowState, Problem
+from wizard.errors import OperatorError
 from wizard.flow.actions import Action, Wait
+from wizard.flow.doubt import Watermark
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
 from wizard.flow.records import Records, Saved, Standing
 from wizard.flow.status import ALL_FRESH, Summary, describe, summarize
@@ -117,6 +119,8 @@ class Engine:
         """Twilio's time: the sandbox's own (sped-up) clock in sandbox mode; OTP windows run on it."""
         self.wall = wall
         """The operator's real time: leases between processes run on it, whatever the sandbox clock does."""
+        self.watermark: Watermark | None = None
+        """The data folder's record of the journal (flow.doubt): while in doubt, look before every create."""
         self.own_numbers: frozenset[str] = frozenset()
         """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -194,9 +198,11 @@ class Engine:
             return report
         try:
             saved = await self._advance(key, report, on_outcome or (lambda o: None))
+            report.summary = saved.summary if saved else self.summary(self.load(key))
+        except OperatorError as error:  # this customer only (a saved value today's rules refuse): say so, go on
+            report.error = str(error)
         finally:
             self._release(key)
-        report.summary = saved.summary if saved else self.summary(self.load(key))
         return report
 
     def _claim(self, key: str, report: Report) -> bool:
@@ -287,12 +293,18 @@ class Engine:
         if found is not None:
             return found, saved
         op = OPERATIONS[action.op]
+        if action.find is not None and self.watermark is not None and self.watermark.doubt:
+            found, saved = await self._adopt(c, action)
+            if found is not None:
+                return found, saved
         entry = self.store.journal_start(c.key, action.name, op.method, self._path(action), action.friendly_name)
+        if self.watermark is not None:
+            self.watermark.started(entry)  # before the call is sent: a store restored later is seen to be older
         crash_point(action.name, "before-request")
         try:
             body = await self.client.call(action.op, action.params, query=action.query, **action.path)
         except TwilioError as error:
-            if error.retryable and action.find is not None:
+            if (error.retryable or error.unknown_outcome) and action.find is not None:
                 # The call may have been performed: keep the entry `sent` and look before trying again.
                 return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first"), None
             return Outcome(action.name, False, str(error), error.code), self._failed(c.key, entry, action, error)
@@ -300,6 +312,22 @@ class Engine:
         saved = self._done(c.key, entry, action, body)
         crash_point(action.name, "after-record")
         return Outcome(action.name, True, describe(action)), saved
+
+    async def _adopt(self, c: Customer, action: Action) -> tuple[Outcome | None, Saved | None]:
+        """The store is in doubt (restored or replaced): look at Twilio before a create (or an update), and adopt
+        the resource (or the update) when it is already there. (None, None): not there, send the call."""
+        assert action.find is not None
+        try:
+            body = await action.find(self.client, action.friendly_name)
+        except TwilioError as error:
+            return Outcome(action.name, False, f"Could not look at Twilio first (the store was restored or "
+                                               f"replaced, so it must): {error}"), None
+        if body is None:
+            return None, None
+        op = OPERATIONS[action.op]
+        entry = self.store.journal_start(c.key, action.name, op.method, self._path(action), action.friendly_name)
+        saved = self._done(c.key, entry, action, body)
+        return Outcome(action.name, True, f"{describe(action)} (found at Twilio: adopted, not created again)"), saved
 
     async def _reconcile(self, c: Customer, action: Action) -> tuple[Outcome | None, Saved | None]:
         entries = self.store.open_entries(c.key, action.name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from storage.store import StoreError
 from wizard.customer.csv_rows import ParsedRow, RowError, iter_rows
 from wizard.customer.record import Customer
+from wizard.flow import duplicates
 from wizard.flow.records import BATCH, Records, Saved, batched
 
 
@@ -24,27 +25,43 @@ class ImportReport:
     first_key: str | None = None
     last_key: str | None = None
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    """Rows imported though they look like a customer already there (with allow_duplicates)."""
     stopped: str | None = None
     """Why the import stopped before the end of the file (the store failed); what was created stays."""
 
 
-def import_rows(records: Records, lines: Iterable[str], *, on_created: Callable[[int, Saved], None] | None = None
-                ) -> ImportReport:
-    """Create a customer for every good row of a CSV file; report every bad field of every bad row."""
+def import_rows(records: Records, lines: Iterable[str], *, on_created: Callable[[int, Saved], None] | None = None,
+                reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
+    """Create a customer for every good row of a CSV file; report every bad field of every bad row.
+
+    A row that looks like a customer already there, or like an earlier row (same email, mobile, or phone and
+    name), is refused unless `allow_duplicates` (then imported with a warning). Keys made for rows without one
+    skip `reserved`: the keys the file names explicitly (read beforehand)."""
     report = ImportReport()
-    keys = _KeyMaker(records)
+    keys = _KeyMaker(records, reserved)
     good = (item for item in _collect_errors(iter_rows(lines), report) if isinstance(item, ParsedRow))
     for batch in batched(good, BATCH):
         try:
             with records.store.transaction():
-                fresh = []
+                fresh, seen = [], duplicates.Seen()  # earlier batches are in the store already
                 for row in batch:
                     if row.key and records.store.exists(row.key):
                         report.errors.append(RowError(row.row, "key",
                                                       f"A customer with key {row.key!r} already exists."))
-                    else:
-                        fresh.append((row.row, Customer(key=row.key or keys.next(), profile=row.profile,
-                                                        bundle=row.bundle, campaign=row.campaign)))
+                        continue
+                    person = duplicates.columns(row.profile, row.bundle)
+                    if same := seen.match(person) or duplicates.in_store(records.store, person):
+                        (report.warnings if allow_duplicates else report.errors).append(
+                            RowError(row.row, same.field, same.message + (
+                                "" if allow_duplicates else
+                                " Keep one; if they are two people, import with --allow-duplicates.")))
+                        if not allow_duplicates:
+                            continue
+                    key = row.key or keys.next()
+                    seen.add(row.row, key, person)
+                    fresh.append((row.row, Customer(key=key, profile=row.profile, bundle=row.bundle,
+                                                    campaign=row.campaign)))
                 saved = records.create_many(c for _, c in fresh)
         except StoreError as error:
             report.stopped = str(error)
@@ -68,13 +85,13 @@ def _collect_errors(items: Iterable[ParsedRow | RowError], report: ImportReport)
 class _KeyMaker:
     """Keys for rows without one: C00001, C00002, … skipping keys already taken."""
 
-    def __init__(self, records: Records) -> None:
-        self._records = records
+    def __init__(self, records: Records, reserved: frozenset[str]) -> None:
+        self._records, self._reserved = records, reserved
         self._n = records.store.count()
 
     def next(self) -> str:
         while True:
             self._n += 1
             key = f"C{self._n:05d}"
-            if not self._records.store.exists(key):
+            if key not in self._reserved and not self._records.store.exists(key):
                 return key

@@ -39,6 +39,16 @@ class Locations:
         return self.data_dir / "a2p-wizard.db"
 
     @property
+    def store_marker(self) -> Path:
+        """Written once the store exists: a data folder holding it is not new (an empty store is then refused)."""
+        return self.data_dir / "a2p-wizard.store-created"
+
+    @property
+    def journal_mark(self) -> Path:
+        """The highest journal entry the store has started, kept outside it (see wizard.flow.doubt)."""
+        return self.data_dir / "a2p-wizard.journal-mark"
+
+    @property
     def sandbox(self) -> Path:
         return self.data_dir / "sandbox.db"
 

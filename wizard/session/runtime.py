@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from storage.store import Store
+from wizard.flow.doubt import Watermark
 from wizard.flow.engine import Engine
 from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
 from wizard.session.locations import Locations
@@ -101,6 +102,8 @@ class Runtime:
                         prices=settings.prices, clock=startup.clock, wall=startup.wall,
                         verify_primary=sandbox is None, live=sandbox is None)
         engine.records.rederive()  # rows of a store of an earlier schema
+        engine.watermark = Watermark(startup.locations.journal_mark)
+        engine.watermark.check(startup.store)
         return cls(startup, settings, client, engine, sandbox)
 
     async def aclose(self) -> None:

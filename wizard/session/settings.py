@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from wizard.customer.fees import Prices
@@ -36,6 +37,22 @@ class Settings(BaseSettings):
     prices: Prices = Field(default_factory=Prices)
 
     _toml_file: ClassVar[Path | None] = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        """A2P_TWILIO_BASE_URL must be an http(s) URL with a host, e.g. http://127.0.0.1:8080."""
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises on a bad port)
+            good = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            good = False
+        if not good:
+            raise ValueError("A2P_TWILIO_BASE_URL must be an http(s) URL with a host, like http://127.0.0.1:8080")
+        return value
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: object) -> Settings:

@@ -13,9 +13,10 @@ import logging.handlers
 import math
 import os
 import sqlite3
+import stat
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,7 @@ from wizard.errors import OperatorError
 from wizard.session.clocks import SandboxClock, utc_now
 from wizard.session.locations import Locations
 from wizard.twilio.facts import SANDBOX_ACCOUNT_SID
+from wizard.visible import visible
 
 Mode = Literal["sandbox", "live"]
 MODES: tuple[Mode, ...] = ("sandbox", "live")
@@ -47,13 +49,34 @@ class SetupError(OperatorError):
     """The app cannot start as configured; the message says what to set."""
 
 
-def start_settings(config_file: Path) -> dict[str, str]:
+SECRET_KEYS = frozenset({"TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "auth_token", "api_secret"})
+"""TOML keys that hold a secret (matched without case)."""
+
+
+def config_exposure(config_file: Path, table: dict[str, object]) -> str | None:
+    """Why the config file is unsafe to trust with credentials (None: it is not): others may change it (and
+    send the credentials elsewhere with A2P_TWILIO_BASE_URL), or read the secret it holds."""
+    mode = stat.S_IMODE(config_file.stat().st_mode)
+    secret = any(str(k).lower() in {s.lower() for s in SECRET_KEYS} and v for k, v in table.items())
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        why = "other users can change it"
+    elif secret and mode & (stat.S_IROTH | stat.S_IRGRP):
+        why = "other users can read the secret it holds"
+    else:
+        return None
+    return f"The config file {config_file} is unsafe: {why} (mode {mode:o}). Run: chmod 600 {config_file}"
+
+
+def start_settings(config_file: Path, warnings: list[str] | None = None) -> dict[str, str]:
     """The start-up settings that are set: environment variables (any case; empty ones ignored) over the TOML
-    file's keys (the variable's name, in upper or lower case, or the field's name)."""
+    file's keys (the variable's name, in upper or lower case, or the field's name). A config file unsafe to
+    trust adds its warning to `warnings`."""
     found: dict[str, str] = {}
     if config_file.exists():
         try:
             table = tomllib.loads(config_file.read_text(encoding="utf-8"))
+            if (exposure := config_exposure(config_file, table)) and warnings is not None:
+                warnings.append(exposure)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise SetupError(f"Cannot read the config file {config_file}: {error}.") from error
         for field, name in START_SETTINGS.items():
@@ -78,6 +101,8 @@ class Startup:
     wall: Callable[[], datetime]
     """Real time, for leases between processes."""
     sandbox_clock: SandboxClock | None
+    warnings: list[str] = field(default_factory=list)
+    """What the operator should fix though the app can run (e.g. a config file others can change)."""
 
     @property
     def account_label(self) -> str:
@@ -95,11 +120,15 @@ class Startup:
         except OSError as exc:
             raise SetupError(f"Cannot create the app's folders under {locations.data_dir}: "
                              f"{exc.strerror or exc} ({exc.filename or locations.data_dir}).") from exc
-        found = start_settings(locations.config_file)
+        warnings: list[str] = []
+        found = start_settings(locations.config_file, warnings)
         mode = mode or _mode(found)
         wall = now or utc_now
         sandbox_clock = None
         if mode == "live":
+            if warnings:
+                raise SetupError(f"{warnings[0]}; live mode does not start with it (it may hold or redirect your "
+                                 "credentials).")
             _check_live(found, locations.config_file)
             clock, account_sid = wall, found["account_sid"]
         else:
@@ -113,17 +142,30 @@ class Startup:
         except OSError as exc:
             raise SetupError(f"Cannot write the log {locations.log_file}: {exc.strerror or exc}.") from exc
         try:
+            _check_empty_store(locations)
             store = Store(locations.store, clock=lambda: _stamp(clock()))
+            if not locations.store_marker.exists():
+                os.close(os.open(locations.store_marker, os.O_CREAT | os.O_WRONLY, 0o600))
         except BaseException:
             if sandbox_clock is not None:
                 sandbox_clock.state.close()
             raise
-        return cls(locations, mode, account_sid, store, clock, wall, sandbox_clock)
+        return cls(locations, mode, account_sid, store, clock, wall, sandbox_clock, warnings)
 
     def close(self) -> None:
         self.store.close()
         if self.sandbox_clock is not None:
             self.sandbox_clock.state.close()
+
+
+def _check_empty_store(locations: Locations) -> None:
+    """Refuse an empty (0-byte) store in a data folder that held one: it was truncated or replaced, and starting
+    afresh would forget every customer and the Twilio resources made for them."""
+    path = locations.store
+    if path.is_file() and path.stat().st_size == 0 and locations.store_marker.exists():
+        raise SetupError(f"The store {path} is empty (0 bytes) though this data folder held customers: it was "
+                         "truncated or replaced, and was left untouched. Restore it from your newest backup (to "
+                         f"start afresh on purpose, delete it and {locations.store_marker.name}).")
 
 
 def _mode(found: dict[str, str]) -> Mode:
@@ -174,7 +216,7 @@ def setup_logging(locations: Locations) -> None:
         logger.removeHandler(handler)
         handler.close()
     handler = _PrivateRotatingFileHandler(locations.log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(_VisibleFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -182,6 +224,13 @@ def setup_logging(locations: Locations) -> None:
     # number): keep it quiet even if something configures the root logger.
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _VisibleFormatter(logging.Formatter):
+    """Log lines with no raw control characters (a log is read in a terminal too)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record), lines=True)
 
 
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
@@ -16,10 +17,13 @@ from wizard.twilio.encoding import Value, encode_form
 from wizard.twilio.facts import HOSTS
 from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS, Operation
+from wizard.visible import visible
 
 log = logging.getLogger("wizard.twilio")
 
 MAX_PAGE_SIZE = 1000
+SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
+"""A Twilio SID: two capitals and 32 hex digits."""
 
 
 class TwilioClient:
@@ -94,7 +98,7 @@ class TwilioClient:
 
     def _next_page(self, url: str, body: Mapping[str, Any]) -> str | None:
         if "meta" in body:
-            return body["meta"].get("next_page_url")
+            return body["meta"].get("next_page_url") if isinstance(body["meta"], dict) else None
         relative = body.get("next_page_uri")
         if not relative:
             return None
@@ -139,7 +143,7 @@ class TwilioClient:
             raise TwilioError.from_transport(exc) from exc
         if response.is_success:
             self._log(op, request, response.status_code, None, started)
-            return response.json() if response.content else {}
+            return _body(op, response)
         error = TwilioError.from_response(response)
         error.retry_after = _retry_after(response)
         self._log(op, request, response.status_code, error.code, started)
@@ -152,6 +156,36 @@ class TwilioClient:
             status if status is not None else "no response", f" code {code}" if code else "",
             (time.perf_counter() - started) * 1000,
         )
+
+
+def _body(op: Operation, response: httpx.Response) -> dict[str, Any]:
+    """A success answer's JSON object; a TwilioError (outcome unknown) when it is not one Twilio would send."""
+    if not response.content:
+        return {}
+    try:
+        body = response.json()
+    except (ValueError, RecursionError):
+        raise TwilioError.garbage(response, op.name, "not JSON") from None
+    if not isinstance(body, dict):
+        raise TwilioError.garbage(response, op.name, f"a JSON {type(body).__name__}, not an object")
+    if op.creates and not isinstance(body.get("sid"), str):
+        raise TwilioError.garbage(response, op.name, "no sid for what it created")
+    if op.list_key and not isinstance(body.get(op.list_key, []), list):
+        raise TwilioError.garbage(response, op.name, f"no list of {op.list_key}")
+    if op.creates and not SID.fullmatch(body["sid"]):
+        raise TwilioError.garbage(response, op.name, "a sid that is not a Twilio SID")
+    return _visible_strings(body)
+
+
+def _visible_strings(value: Any) -> Any:
+    """Every string of an answer made visible before anything keeps or shows it (lines kept)."""
+    if isinstance(value, str):
+        return visible(value, lines=True)
+    if isinstance(value, dict):
+        return {_visible_strings(k): _visible_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_visible_strings(v) for v in value]
+    return value
 
 
 def dict_pairs(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:

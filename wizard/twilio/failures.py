@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import base64
 from dataclasses import dataclass
 
 import httpx
 
 from wizard.errors import OperatorError
+from wizard.visible import cut, redact
+
+MESSAGE_LIMIT = 500
+"""A server's message is kept to this many characters (a hostile server may answer megabytes)."""
 
 
 @dataclass
@@ -19,6 +23,11 @@ class TwilioError(OperatorError):
     message: str
     more_info: str | None = None
     retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        """Whatever the server said is made safe to store and print: visible, and cut."""
+        self.message = cut(self.message, MESSAGE_LIMIT)
+        self.more_info = cut(self.more_info, MESSAGE_LIMIT) if self.more_info else None
 
     def __str__(self) -> str:
         code = f" {self.code}" if self.code else ""
@@ -39,20 +48,46 @@ class TwilioError(OperatorError):
         """Read Twilio's `{code, message, more_info, status}` body, or the RFC 9457 problem shape."""
         try:
             body = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
             body = {}
         if not isinstance(body, dict):
             body = {}
         code = body.get("code")
         message = body.get("message") or body.get("detail") or body.get("title") or response.reason_phrase
+        more_info = body.get("more_info") or body.get("type")
+        secrets = _credentials(response)
         return cls(
             status=response.status_code,
-            code=int(code) if isinstance(code, int | str) and str(code).isdigit() else None,
-            message=str(message or f"HTTP {response.status_code}"),
-            more_info=body.get("more_info") or body.get("type"),
+            code=int(code) if isinstance(code, int | str) and str(code).isdigit() and len(str(code)) < 10 else None,
+            message=redact(str(message or f"HTTP {response.status_code}"), secrets),
+            more_info=redact(str(more_info), secrets) if more_info else None,
         )
+
+    @classmethod
+    def garbage(cls, response: httpx.Response, operation: str, why: str) -> TwilioError:
+        """A success status with a body that is not what `operation` answers: the outcome is unknown."""
+        return cls(status=response.status_code, code=None,
+                   message=f"The answer to {operation} (HTTP {response.status_code}) was not Twilio's: {why}.")
+
+    @property
+    def unknown_outcome(self) -> bool:
+        """Nothing says whether the request was processed: a timeout, a 5xx, or a 2xx that cannot be read."""
+        return self.status == 0 or self.status >= 500 or 200 <= self.status < 300
 
     @classmethod
     def from_transport(cls, exc: httpx.TransportError) -> TwilioError:
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
         return cls(status=0, code=None, message=f"The request to Twilio {kind} ({type(exc).__name__}).")
+
+
+def _credentials(response: httpx.Response) -> list[str]:
+    """The secrets the request was sent with: its Authorization value and the password inside it."""
+    header = response.request.headers.get("Authorization", "") if response._request is not None else ""
+    if not header:
+        return []
+    _, _, token = header.partition(" ")
+    try:
+        password = base64.b64decode(token).decode("utf-8").partition(":")[2]
+    except ValueError:
+        password = ""
+    return [header, token, password]

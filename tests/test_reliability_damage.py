@@ -1,0 +1,80 @@
+"""A damaged store, a bad base URL: every command answers with a message, never a traceback."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests import factories as f
+from wizard.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def imported(tmp_path: Path, capsys, n: int) -> None:
+    path = tmp_path / "people.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(f.csv_row("K0")))
+        writer.writeheader()
+        writer.writerows(f.csv_row(f"K{i:04d}") for i in range(n))
+    assert run(capsys, "import", str(path))[0] == 0
+
+
+COMMANDS = [("list",), ("list", "--json"), ("show", "K0001"), ("advance", "K0001"), ("advance", "--all")]
+
+
+@pytest.mark.parametrize("spoil", ["malformed JSON", "JSON not an object"])
+def test_a_row_with_malformed_json_gives_the_damaged_store_message_from_every_command(
+        tmp_path, capsys, isolated, spoil):
+    imported(tmp_path, capsys, 3)
+    with sqlite3.connect(isolated / "a2p-wizard.db") as db:
+        db.execute("UPDATE customers SET state = ? WHERE key = 'K0001'",
+                   ("{not json" if spoil == "malformed JSON" else "[1]",))
+    for argv in COMMANDS[2:]:
+        code, out, err = run(capsys, *argv)
+        assert code == 1 and "is damaged" in err and "What to do, in order" in err, (argv, out, err)
+
+
+def test_a_damaged_page_gives_the_damaged_store_message_from_every_command(tmp_path, capsys, isolated):
+    imported(tmp_path, capsys, 400)
+    store = isolated / "a2p-wizard.db"
+    with sqlite3.connect(store) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+    data = bytearray(store.read_bytes())
+    for n in range(pages // 3, 2 * pages // 3):
+        data[n * page + 8:(n + 1) * page] = b"\xa5" * (page - 8)
+    store.write_bytes(bytes(data))
+    for argv in COMMANDS:
+        code, out, err = run(capsys, *argv)
+        assert code == 1 and "damaged" in err and "Traceback" not in err, (argv, out[-500:], err)
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "ftp://127.0.0.1/", "http://:80", "127.0.0.1:8080",
+                                 "http://127.0.0.1:99999"])
+def test_a_bad_base_url_is_a_setup_error(capsys, monkeypatch, url):
+    monkeypatch.setenv("A2P_TWILIO_BASE_URL", url)
+    code, out, err = run(capsys, "list")
+    assert code == 1 and "A2P_TWILIO_BASE_URL must be an http(s) URL with a host" in err
+
+
+def test_a_saved_value_the_rules_now_refuse_is_a_message_not_a_traceback(tmp_path, capsys, isolated):
+    import json
+
+    imported(tmp_path, capsys, 2)
+    with sqlite3.connect(isolated / "a2p-wizard.db") as db:
+        inputs = json.loads(db.execute("SELECT inputs FROM customers WHERE key = 'K0001'").fetchone()[0])
+        inputs["bundle"]["brand_name"] = "Zoë\u200dTutoring"  # accepted by an older version
+        db.execute("UPDATE customers SET inputs = ? WHERE key = 'K0001'", (json.dumps(inputs),))
+    for argv in (("show", "K0001"), ("advance", "K0001")):
+        code, out, err = run(capsys, *argv)
+        assert code == 1 and "K0001's saved bundle no longer passes" in out + err and "U+200D" in out + err, argv
+    assert run(capsys, "show", "K0000")[0] == 0

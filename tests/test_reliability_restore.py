@@ -1,0 +1,105 @@
+"""Restore an old backup mid-flow, at every step: the data folder's watermark shows the store is older than what
+was sent, every create then looks at Twilio first and adopts what is there: 0 duplicates, one brand fee."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests import factories as f
+from tests.reliabilitykit import check_one_of_each
+from wizard.cli import main
+from wizard.session.runtime import Runtime
+
+ROUNDS = 8
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """A consistent copy, as a backup tool (or the operator restoring one) makes it."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+@pytest.mark.parametrize("restore_at", range(4))  # the flow takes 4 rounds of advance here
+def test_restoring_an_old_backup_mid_flow_creates_nothing_twice(tmp_path, capsys, isolated, restore_at):
+    path = tmp_path / "one.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(f.csv_row("K1")))
+        writer.writeheader()
+        writer.writerow(f.csv_row("K1", phone_number="+12065550100"))
+    assert run(capsys, "import", str(path))[0] == 0
+    store, backup = isolated / "a2p-wizard.db", tmp_path / "backup.db"
+    warned = False
+    for n in range(ROUNDS):
+        if n == restore_at:
+            copy_store(store, backup)
+        _, out, err = run(capsys, "advance", "K1")
+        warned = warned or "older than what was sent" in err
+        if n == restore_at:
+            copy_store(backup, store)  # the advance's calls are now unknown to the store
+        row = json.loads(run(capsys, "list", "--json")[1])[0]
+        if row["done"]:
+            break
+        if row["step_status"] == "APPROVED/UNVERIFIED":
+            run(capsys, "sandbox", "reply-yes", "K1")
+        run(capsys, "sandbox", "clock", "+12h")
+    assert row["done"] and warned  # the advances after the restore adopted what Twilio had
+    code, out, _ = run(capsys, "reconcile", "--all")
+    assert code == 0 and "trusted again" in out
+    asyncio.run(_one_of_each(isolated))
+
+
+async def _one_of_each(home: Path) -> None:
+    rt = Runtime.open(home=home, mode="sandbox")
+    try:
+        assert await check_one_of_each(rt, "K1") == []
+        assert not rt.desk.in_doubt
+    finally:
+        await rt.aclose()
+
+
+def test_without_the_watermark_a_restore_would_duplicate(tmp_path, capsys, isolated):
+    """The control: the same restore with the watermark deleted sends the creates again (what the issue saw)."""
+    path = tmp_path / "one.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(f.csv_row("K1")))
+        writer.writeheader()
+        writer.writerow(f.csv_row("K1", phone_number="+12065550100"))
+    assert run(capsys, "import", str(path))[0] == 0
+    store, backup = isolated / "a2p-wizard.db", tmp_path / "backup.db"
+    copy_store(store, backup)
+    run(capsys, "advance", "K1")
+    copy_store(backup, store)
+    (isolated / "a2p-wizard.journal-mark").unlink()
+    run(capsys, "advance", "K1")
+    dump = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
+    assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 2
+
+
+def test_the_watermark_doubts_a_store_behind_it_an_unreadable_mark_and_keeps_the_doubt_until_cleared(tmp_path):
+    from storage.store import Store
+    from wizard.flow.doubt import Watermark
+
+    store = Store(tmp_path / "s.db")
+    mark = Watermark(tmp_path / "mark")
+    assert mark.check(store) is False  # a new folder
+    mark.started(7)  # calls were sent that this (restored) store does not know
+    assert mark.check(store) is True and Watermark(tmp_path / "mark").check(store) is True  # kept in the file
+    mark.clear(store)
+    assert mark.check(store) is False
+    (tmp_path / "mark").write_text("{garbage")
+    assert Watermark(tmp_path / "mark").check(store) is True  # unreadable: the safe side
+    store.close()

@@ -1,0 +1,79 @@
+"""Doubt about the store: a restored backup (or a replaced file) must never cause a second Twilio resource.
+
+The data folder keeps, beside the store, the highest journal entry the store has ever started (a "watermark",
+written before each call is sent). A store whose journal ends below it is older than what was sent: it was
+restored from a backup or replaced. Then the folder records the doubt, and until `a2p-wizard reconcile --all`
+has run for every customer, every create is preceded by a look at Twilio by its deterministic friendly name (or
+bundle pair), which adopts a resource already there instead of making another.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+
+from storage.store import Store
+
+
+class Watermark:
+    """The file `path` ({"journal": highest entry started, "doubt": bool}), read and written under a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.doubt = False
+
+    def check(self, store: Store) -> bool:
+        """Whether the store is in doubt: it was already, or its journal ends below the watermark."""
+        with self._locked() as mark:
+            if store.last_journal_id() < mark["journal"]:
+                mark["doubt"] = True
+            self.doubt = bool(mark["doubt"])
+        return self.doubt
+
+    def started(self, entry: int) -> None:
+        """A journal entry is about to be sent: raise the watermark to it."""
+        with self._locked() as mark:
+            mark["journal"] = max(mark["journal"], entry)
+
+    def clear(self, store: Store) -> None:
+        """Every customer was reconciled: trust the store again from its current journal."""
+        with self._locked() as mark:
+            mark["doubt"], mark["journal"] = False, store.last_journal_id()
+        self.doubt = False
+
+    def _locked(self) -> _Locked:
+        return _Locked(self.path)
+
+
+class _Locked:
+    """The mark, read under an exclusive lock (a file beside it) and replaced atomically when the block ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> dict[str, int | bool]:
+        self._lock = os.open(self.path.with_name(self.path.name + ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        try:
+            found = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        except (OSError, ValueError):
+            found = {"doubt": True}  # unreadable: doubt, the safe side
+        self._before = {"journal": int(found.get("journal") or 0), "doubt": bool(found.get("doubt"))}
+        self._mark = dict(self._before)
+        return self._mark
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._mark != self._before:
+                temporary = self.path.with_name(self.path.name + ".new")
+                fd = os.open(temporary, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+                try:
+                    os.write(fd, json.dumps(self._mark).encode())
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.replace(temporary, self.path)
+        finally:
+            os.close(self._lock)
