@@ -7,6 +7,8 @@ import io
 from collections import Counter
 from datetime import timedelta
 
+import pytest
+
 from tests import factories as f
 from tests.flowkit import CREATES, drive, owned
 from wizard.flow.status import summarize
@@ -336,3 +338,22 @@ async def test_customers_imported_with_buy_each_get_a_number_of_their_own_and_fi
     assert sorted(n["phone_number"] for n in bought) == sorted(numbers.values())
     again = await runtime.engine.advance("B3")  # done: nothing more is bought
     assert not again.outcomes and len(runtime.sandbox.dump()["incoming_phone_numbers"]) == 5 + 8
+
+
+@pytest.mark.parametrize(("status", "identity", "kind", "words"), [
+    ("SUSPENDED", "", "fix", "Contact Twilio Support"), ("DELETION_PENDING", "", "fix", "register the customer again"),
+    ("DELETION_FAILED", "", "fix", "could not delete"), ("APPROVED", "SELF_DECLARED", "twilio", "SELF_DECLARED"),
+    ("APPROVED", "VETTED_VERIFIED", "operator", "Enter the campaign"),
+])
+async def test_every_brand_status_twilio_lists_has_plain_words_and_a_next_action(runtime, status, identity, kind,
+                                                                                 words):
+    c = runtime.desk.create(f.profile(), f.bundle())
+    await runtime.engine.advance(c.key)  # the brand is registered
+
+    def set_status(state) -> None:
+        state.statuses |= {"brand": status, "identity": identity}
+
+    saved = runtime.engine.save_state(c.key, set_status)
+    assert (saved.summary.kind, saved.summary.stage) == (kind, 4 if kind == "operator" else 3)
+    assert words in saved.summary.next_action
+    assert runtime.desk.open(c.key).brand_words  # the step-3 panel has words for it too

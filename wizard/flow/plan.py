@@ -437,14 +437,27 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
         return Action("brand.resubmit", "resubmit_brand_registration", _brand_created(digest_inputs(c)),
                       path={"sid": brand}, find=finders.fetched("fetch_brand_registration", _not_failed("status"),
                                                                  sid=brand))
+    if status == "APPROVED" and identity == "SELF_DECLARED":
+        return Wait(3, "twilio", "The brand is APPROVED with identity SELF_DECLARED (not confirmed by the passcode): "
+                                 "refresh later; if it stays so, ask Twilio Support whether it needs the passcode.")
     if status == "APPROVED":
         deadline = otp_deadline(c.state.otp_sent_at)
         if deadline is None or ctx.now >= deadline:
             return Wait(3, "fix", OTP_LAPSED)
         return Wait(3, "customer", f"Waiting for the customer to reply YES to the text from {C.OTP_SENDER}.")
-    if status in ("SUSPENDED", "DELETION_PENDING", "DELETION_FAILED"):
-        return Wait(3, "fix", f"Brand {status}: contact Twilio Support.")
+    if status in BRAND_STOPPED:
+        return Wait(3, "fix", BRAND_STOPPED[status])
     return Wait(3, "twilio", "Waiting for Twilio to review the brand.")
+
+
+BRAND_STOPPED = {
+    "SUSPENDED": "Brand SUSPENDED by Twilio or TCR: no campaign of it can send. Contact Twilio Support with the "
+                 "brand SID; registering again needs a new brand.",
+    "DELETION_PENDING": "Brand DELETION_PENDING: Twilio is deleting it, so nothing can go on with it. Once it is "
+                        "gone, register the customer again (a new brand fee).",
+    "DELETION_FAILED": "Brand DELETION_FAILED: Twilio could not delete it. Contact Twilio Support with the brand SID.",
+}
+"""What a brand Twilio stopped means, and the next action, by status."""
 
 
 def digest_inputs(c: Customer) -> str:

@@ -12,7 +12,7 @@ from wizard.customer.playbooks import playbook
 from wizard.customer.record import Customer
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
-from wizard.flow.plan import STARTER_PROFILE, TRUST_PRODUCT
+from wizard.flow.plan import BRAND_STOPPED, STARTER_PROFILE, TRUST_PRODUCT
 from wizard.flow.status import ACTION_WORDS, Summary
 from wizard.twilio.facts import FREE_BRAND_RESUBMITS, OTP_SENDER, otp_deadline
 
@@ -254,7 +254,7 @@ def brand_words(c: Customer) -> str:
     if otp_pending(c):
         return ("The brand is approved. Twilio texted the customer's mobile a passcode; they must reply YES "
                 "within 24 hours. If they lose the text or the time runs out, resend it (o).")
-    return f"The brand is {status}: contact Twilio Support."
+    return BRAND_STOPPED.get(status) or f"The brand is {status}/{identity or '-'}: refresh later (r)."
 
 
 def brand_facts(c: Customer) -> list[tuple[str, str]]:
