@@ -370,6 +370,34 @@ class CustomerScreen(Screen[None]):
     def _submit_requested(self) -> None:
         self.action_submit()
 
+    @on(CampaignForm.PagesAsked)
+    async def _pages_asked(self, message: CampaignForm.PagesAsked) -> None:
+        """Write starter policy pages, or check the typed URLs' pages as Twilio's reviewers would."""
+        if message.write:
+            if self.key is None:
+                return
+            try:
+                written = self.desk.write_policy_pages(self.key)
+            except (OSError, *EXPECTED) as error:
+                self.notify(f"Could not write the pages: {error}", severity="error", title="Policy pages")
+                return
+            self.notify(f"A starting point to review and host (not legal advice): {written[0].parent}",
+                        title="Policy pages written", timeout=15, markup=False)
+            return
+        if not message.urls:
+            self.notify("Enter the https:// addresses first.", severity="warning", title="Policy pages")
+            return
+        self.check_pages(message.urls)
+
+    @work(exclusive=True, exit_on_error=False, group="policy-pages", description="Checking the policy pages")
+    async def check_pages(self, urls: dict[str, str]) -> None:
+        found = await self.desk.check_policy_pages(urls)
+        if isinstance(form := self.form(), CampaignForm):
+            form.show_page_findings(found)
+        self.notify("The pages say what reviewers look for." if not found else
+                    f"{len(found)} thing{'s' if len(found) != 1 else ''} to look at: see under the URLs.",
+                    title="Policy pages", severity="information" if not found else "warning")
+
     def action_submit(self) -> None:
         form = self.form()
         if form is None or not form.editable or self.running:

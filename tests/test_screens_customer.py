@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
-from textual.widgets import Input, Select
+from textual.widgets import Button, Input, Select
 
 from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
@@ -21,6 +21,7 @@ from screens.widgets.fields import FindingsLine, FormField
 from screens.widgets.timeline import RunLog
 from tests import factories as f
 from tests.pilotkit import answer, put, settle, toasts, type_into
+from wizard.desk import Finding
 from wizard.session.runtime import Runtime
 
 SIZE = (120, 40)
@@ -667,3 +668,28 @@ def test_the_timeline_says_what_happened_in_plain_words():
                                                                     "failed")
     assert newest.detail.startswith("30701 ") and newest.detail.endswith("bad region")
     assert (oldest.what, oldest.detail) == ("create the starter profile", "BU" + "0" * 32)
+
+
+async def test_step_4_writes_starter_policy_pages_and_checks_the_typed_ones(runtime, monkeypatch):
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    asked: list[dict[str, str]] = []
+
+    async def check(urls: dict[str, str]) -> list:
+        asked.append(urls)
+        return [Finding("policy.no-stop", "warn", "terms_url", "The terms page does not seem to say STOP.", None)]
+
+    monkeypatch.setattr(runtime.desk, "check_policy_pages", check)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await screen(app).show_step(4)
+        await settle(pilot)
+        app.screen.query_one("#write-pages", Button).press()
+        await settle(pilot)
+        folder = runtime.locations.data_dir / "policies" / c.key
+        assert sorted(p.name for p in folder.iterdir()) == ["privacy.html", "privacy.md", "terms.html", "terms.md"]
+        app.screen.query_one("#check-pages", Button).press()
+        await settle(pilot)
+        assert asked == [{"privacy_policy_url": "https://zoes-dog-walking.com/privacy",
+                          "terms_url": "https://zoes-dog-walking.com/terms"}]
+        assert "STOP" in str(field(app, "terms_url").query_one(FindingsLine).render())

@@ -9,6 +9,7 @@ from typing import Any
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Button, Select, Static
 
 from screens.steps.base import StepForm, row
@@ -41,11 +42,33 @@ class CampaignForm(StepForm):
     CampaignForm #sample-actions { height: auto; margin-bottom: 1; }
     CampaignForm #sample-actions Button { margin-right: 2; }
     CampaignForm #number-pick { margin-bottom: 1; }
+    CampaignForm #page-actions { height: auto; margin-bottom: 1; }
+    CampaignForm #page-actions Button { margin-right: 2; }
     """
     BINDINGS = [
         Binding("ctrl+n", "add_sample", "Add sample", id="add-sample"),
         Binding("ctrl+delete", "remove_sample", "Remove sample", key_display="ctrl+del", id="remove-sample"),
     ]
+
+    class PagesAsked(Message):
+        """The operator asked for the policy pages: written as a starting point, or checked as typed."""
+
+        def __init__(self, write: bool, urls: dict[str, str]) -> None:
+            super().__init__()
+            self.write, self.urls = write, urls
+
+    def show_page_findings(self, found: list[Finding]) -> None:
+        """What the page check found, under each URL field (until the next edit re-checks the form)."""
+        for name in ("privacy_policy_url", "terms_url"):
+            if field := self.field(name):
+                field.show_findings([f for f in found if f.field == name])
+
+    @on(Button.Pressed, "#write-pages, #check-pages")
+    def _pages(self, event: Button.Pressed) -> None:
+        event.stop()
+        urls = {name: str(field.value or "").strip() for name in ("privacy_policy_url", "terms_url")
+                if (field := self.field(name)) and not field.error and str(field.value or "").strip()}
+        self.post_message(self.PagesAsked(event.button.id == "write-pages", urls))
 
     def __init__(self, values: dict[str, Any], *, numbers: NumberLoader | None = None,
                  buy: tuple[str | None, float] | None = None, **kwargs: Any) -> None:
@@ -95,8 +118,10 @@ class CampaignForm(StepForm):
         yield row(self.make("privacy_policy_url", "Privacy policy URL",
                             placeholder="e.g. https://yourbusiness.com/privacy"),
                   self.make("terms_url", "Terms and conditions URL", placeholder="e.g. https://yourbusiness.com/terms"))
-        yield Static("Both required by Twilio since 30 June 2026; `a2p-wizard policy KEY` writes a starting point.",
-                     classes="form--section-hint")
+        yield Static("Both required by Twilio since 30 June 2026. No pages yet? Write a starting point to review "
+                     "and host; then check what reviewers will read.", classes="form--section-hint")
+        yield Horizontal(Button("Write starter pages", id="write-pages"), Button("Check pages", id="check-pages"),
+                         id="page-actions")
         yield Select([], prompt="Pick one of the account's numbers…", id="number-pick",
                      disabled=self._locked("phone_number") or self._numbers is None)
         yield self.make("phone_number", "Phone number that will send the texts", placeholder="e.g. +12065550100",
