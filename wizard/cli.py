@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         target = p.add_mutually_exclusive_group(required=True)
         target.add_argument("key", nargs="?")
         target.add_argument("--all", action="store_true", help="every customer")
+    p = sub.add_parser("offboard", help="delete a customer's campaign, number (if asked) and Messaging Service; "
+                                        "the customer is kept, offboarded")
+    p.add_argument("key")
+    p.add_argument("--release-number", action="store_true",
+                   help="release the phone number (else it is taken out of the service and stays on the account)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     otp = sub.add_parser("otp", help="one-time passcode").add_subparsers(dest="otp_command", required=True)
     otp.add_parser("resend", help="ask Twilio for a new OTP").add_argument("key")
     sub.add_parser("locate", help="print the paths of store, config, logs")

@@ -305,6 +305,28 @@ async def cmd_dump(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_offboard(desk: Desk, args: argparse.Namespace) -> int:
+    key = _known(desk, args.key)
+    if not args.yes:
+        plan = desk.offboarding(key, release_number=args.release_number)
+        if not sys.stdin.isatty():
+            raise CommandError(f"offboarding {key} deletes Twilio resources: add --yes to confirm (not asked: "
+                               "no terminal).")
+        _out(f"Offboarding {key} deletes:" if plan.deletions else f"{key} has nothing at Twilio to delete.")
+        for line in plan.deletions:
+            _out(f"  • {line}")
+        _out(f"It stops ${plan.stops_monthly:,.2f} a month of Twilio fees.")
+        for line in plan.keeps:
+            _out(f"  (kept: {line})")
+        _out("Brand, bundles and profile stay at Twilio; the customer stays here, offboarded, with its history.")
+        if input(f"Offboard {key}? [y/N] ").strip().lower() not in ("y", "yes"):
+            _out("Nothing was deleted.")
+            return 1
+    run = await desk.offboard(key, release_number=args.release_number)
+    _show(run)
+    return 1 if run.error else 0
+
+
 COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "list": cmd_list,
     "show": cmd_show,
@@ -312,6 +334,7 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "advance": cmd_advance,
     "reconcile": cmd_reconcile,
     "refresh": cmd_refresh,
+    "offboard": cmd_offboard,
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,
     "numbers available": cmd_numbers_available,

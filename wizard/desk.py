@@ -28,7 +28,7 @@ from wizard.customer.record import STEP_MODELS, Customer
 from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.errors import OperatorError, UnknownCustomer
-from wizard.flow import duplicates, editing, lookahead, progress
+from wizard.flow import duplicates, editing, lookahead, offboarding, progress
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
@@ -45,8 +45,8 @@ from wizard.visible import visible, visible_all
 
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
-    "Finding", "FormSetup", "ImportReport", "Issue", "OtpWindow", "PhoneNumber", "Run", "StepState", "Summary",
-    "TimelineEntry", "describe_fees", "total",
+    "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
+    "Summary", "TimelineEntry", "describe_fees", "total",
 ]
 
 STEP_KEYS = editing.STEP_KEYS
@@ -70,6 +70,19 @@ class Call:
     code: int | None = None
     advice: str | None = None
     """What Twilio's error code means and what to do, when the code has a playbook."""
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    """What offboarding a customer would delete, and the monthly fees it stops."""
+
+    key: str
+    deletions: list[str]
+    """Each deletion in plain words, with the SID it deletes."""
+    stops_monthly: float
+    """What Twilio stops billing every month, in dollars."""
+    keeps: list[str]
+    """What stays billed (a number kept on the account), in plain words."""
 
 
 @dataclass
@@ -396,6 +409,23 @@ class Desk:
                 return run
             run.todo = [p["text"] for p in problems(c) if p.get("fix")]
         return run
+
+    # -- offboarding -------------------------------------------------------------------------------------
+
+    def offboarding(self, key: str, *, release_number: bool) -> Offboarding:
+        """What `offboard` would delete for `key` and what it stops costing each month (nothing is sent)."""
+        c = self._records.load(key)
+        actions = offboarding.deletions(c, release_number=release_number)
+        words = [f"{ACTION_WORDS[a.name]} ({'/'.join(a.path.values())})" for a in actions]
+        keeps = [] if release_number or not c.state.sids.get("phone_number") else [
+            f"the phone number {c.state.number or c.state.sids['phone_number']} stays on the account "
+            f"(${self.prices.number_monthly:,.2f} a month) to serve another customer"]
+        return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps)
+
+    async def offboard(self, key: str, *, release_number: bool) -> Run:
+        """Delete the customer's campaign, number (when `release_number`, else taken out of the service) and
+        Messaging Service; the customer is kept, offboarded, with its history and fees. Run again to resume."""
+        return self._run(await self._engine.offboard(key, release_number=release_number))
 
     # -- the sandbox -------------------------------------------------------------------------------------
 
