@@ -38,6 +38,9 @@ async def test_offboarding_deletes_what_twilio_bills_and_keeps_the_record(runtim
     mine, theirs = (desk.customer(k).state.sids.copy() for k in (key, other))
     theirs_before = held(desk.sandbox_dump(), theirs)
     paid, journal = desk.customer(key).state.paid(), len(runtime.store.journal(key))
+    prices, rate = desk.prices, desk.run_rate()
+    assert rate == round(2 * (prices.campaign_monthly + prices.number_monthly), 2)  # each has a campaign and a number
+    assert desk.dossier(key)["monthly"] == round(prices.campaign_monthly + prices.number_monthly, 2)
     plan = desk.offboarding(key, release_number=True)
     assert [line.split(" (")[0] for line in plan.deletions] == [
         "delete the campaign", "release the phone number", "delete the Messaging Service"]
@@ -58,6 +61,12 @@ async def test_offboarding_deletes_what_twilio_bills_and_keeps_the_record(runtim
     entries = runtime.store.journal(key)
     assert len(entries) == journal + 3 and {e.state for e in entries[journal:]} == {"done"}
     assert "Offboarded" in run.summary.next_action if run.summary else False
+    assert desk.run_rate() == round(rate - prices.campaign_monthly - prices.number_monthly, 2)
+    assert desk.active_keys() == [other] and desk.keys() == [key, other]
+    assert {r["key"]: r["offboarded"] for r in desk.list_rows()} == {key: True, other: False}
+    info = desk.dossier(key)
+    assert info["offboarded"] and info["monthly"] == 0 and [s["item"] for s in info["stopped"]] == [
+        "campaign_monthly", "number_monthly"] and info["ledger"] and info["journal"]
     assert desk.offboarding(key, release_number=True).deletions == []
     again = await desk.offboard(key, release_number=True)  # nothing left: no call
     assert again.error is None and again.calls == []

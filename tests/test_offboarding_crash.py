@@ -129,3 +129,21 @@ def test_the_cli_offboards_and_sandbox_dump_shows_it(matrix, tmp_path: Path) -> 
     after = json.loads(cli(home, "sandbox", "dump", "--json").stdout)
     assert held(after, sids) == {"service": False, "campaign": False, "number": False}
     assert len(after["messaging_services"]) == len(after["campaigns"]) == 1  # the other customer's
+
+
+def test_an_offboarded_customer_leaves_the_active_ones(matrix, tmp_path: Path) -> None:
+    home = copy(matrix["template"], tmp_path / "active")
+    assert cli(home, "offboard", KEY, "--yes").returncode == 0
+    journal = cli(home, "show", KEY, "--json")
+    listed = json.loads(cli(home, "list", "--json").stdout)
+    assert [r["key"] for r in listed] == [OTHER]
+    every = json.loads(cli(home, "list", "--json", "--offboarded").stdout)
+    assert {r["key"]: r["offboarded"] for r in every} == {KEY: True, OTHER: False}
+    table = cli(home, "list").stdout
+    assert KEY not in table.split("(")[0] and "1 offboarded customer(s) not shown" in table
+    shown = cli(home, "show", KEY).stdout
+    assert "OFFBOARDED on" in shown and "campaign (monthly) stopped" in shown and "for every active customer" in shown
+    assert cli(home, "advance", "--all").returncode == 0
+    assert "Refreshed 1 customer(s)." in cli(home, "refresh", "--all").stdout
+    after = json.loads(cli(home, "show", KEY, "--json").stdout)
+    assert after["journal"] == json.loads(journal.stdout)["journal"] and after["offboarded"]

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="one row per customer: key, name, stage, status, next action")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--offboarded", action="store_true", help="list offboarded customers too")
     p = sub.add_parser("show", help="one customer's dossier: inputs, SIDs, statuses, journal, errors")
     p.add_argument("key")
     p.add_argument("--json", action="store_true")

@@ -27,6 +27,7 @@ from wizard.customer.playbooks import playbook
 from wizard.customer.record import STEP_MODELS, Customer
 from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
+from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
 from wizard.flow import duplicates, editing, lookahead, offboarding, progress
 from wizard.flow.dossier import dossier, problems
@@ -200,6 +201,15 @@ class Desk:
     def keys(self) -> list[str]:
         return self._rt.store.keys()
 
+    def active_keys(self) -> list[str]:
+        """Customers not offboarded (what `advance --all` and `refresh --all` run for)."""
+        return self._rt.store.active_keys()
+
+    def run_rate(self) -> float:
+        """What Twilio bills every month for the active customers' campaigns and numbers, in dollars."""
+        campaigns, numbers = self._rt.store.billed()
+        return round(campaigns * self.prices.campaign_monthly + numbers * self.prices.number_monthly, 2)
+
     def customer(self, key: str) -> Customer:
         return self._records.load(key)
 
@@ -230,10 +240,13 @@ class Desk:
     def dossier(self, key: str) -> dict[str, Any]:
         """Everything known of one customer (`show`)."""
         c = self._records.load(key)
-        return dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
+        info = dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
+        info["monthly"] = round(sum(self.prices.of(item) for item in monthly_items(c.state)), 2)
+        info["run_rate"] = self.run_rate()
+        return info
 
     def list_rows(self) -> list[dict[str, Any]]:
-        """Every customer as `list` shows it, those needing the operator first."""
+        """Every customer as `list` shows it (with whether it is offboarded), those needing the operator first."""
         now = self.now()
         return sorted((list_row(r, now) for r in self._rt.store.summaries()),
                       key=lambda r: (r["attention"], r["key"]))

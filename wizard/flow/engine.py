@@ -478,7 +478,7 @@ class Engine:
         Starter profiles and trust products are listed by policy, brands in one list; only campaigns,
         which Twilio lists per Messaging Service, are read one by one (a few at a time) until verified.
         """
-        keys = self.store.keys()
+        keys = self.store.active_keys()
         if not keys:
             return 0
         profiles = await self._index("list_customer_profiles", PolicySid=C.STARTER_PROFILE_POLICY_SID)
