@@ -156,3 +156,43 @@ async def test_a_lost_delete_answer_is_reconciled_by_reading(runtime: Runtime) -
     assert not runtime.store.open_entries(key)
     assert any("found after a lost answer" in call.detail for call in second.calls)
     await runtime.engine.client.aclose()
+
+
+def test_the_cli_asks_in_a_terminal_listing_what_goes_and_what_it_stops_costing(isolated, capsys,
+                                                                               monkeypatch) -> None:
+    import asyncio
+
+    from wizard.cli import main
+
+    async def make() -> dict[str, str]:
+        rt = Runtime.open(home=isolated, mode="sandbox")
+        try:
+            key, _ = await two_verified(rt)
+            return rt.desk.customer(key).state.sids
+        finally:
+            await rt.aclose()
+
+    sids = asyncio.run(make())
+    answers = iter(["n", "y"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: (print(prompt), next(answers))[1])
+
+    assert main(["offboard", "C00001", "--release-number"]) == 1
+    out = capsys.readouterr().out
+    assert f"delete the campaign ({sids['service']}/{sids['campaign']})" in out
+    assert f"release the phone number ({sids['phone_number']})" in out and "$3.15 a month" in out
+    assert "Offboard C00001? [y/N]" in out and "Nothing was deleted." in out
+    assert main(["sandbox", "dump", "--json"]) == 0 and sids["service"] in capsys.readouterr().out
+
+    assert main(["offboard", "C00001", "--release-number"]) == 0
+    assert "✓ delete the Messaging Service" in capsys.readouterr().out
+    assert main(["sandbox", "dump", "--json"]) == 0 and sids["service"] not in capsys.readouterr().out
+
+
+async def test_an_interrupted_offboarding_is_not_undone_by_advance(runtime: Runtime) -> None:
+    key, _ = await two_verified(runtime)
+    runtime.engine.save_state(key, lambda state: setattr(state, "offboarding", "2026-11-26T10:00:00+00:00"))
+    before = runtime.desk.sandbox_dump()
+    run = await runtime.desk.advance(key)
+    assert run.calls == [] and run.summary and "run offboard again" in run.summary.next_action
+    assert runtime.desk.sandbox_dump() == before
