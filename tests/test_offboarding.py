@@ -65,6 +65,7 @@ async def test_offboarding_deletes_what_twilio_bills_and_keeps_the_record(runtim
     assert desk.active_keys() == [other] and desk.keys() == [key, other]
     assert {r["key"]: r["offboarded"] for r in desk.list_rows()} == {key: True, other: False}
     info = desk.dossier(key)
+    assert info["step_status"] == "offboarded"
     assert info["offboarded"] and info["monthly"] == 0 and [s["item"] for s in info["stopped"]] == [
         "campaign_monthly", "number_monthly"] and info["ledger"] and info["journal"]
     assert desk.offboarding(key, release_number=True).deletions == []

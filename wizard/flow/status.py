@@ -74,7 +74,8 @@ def summarize(c: Customer, ctx: Context) -> Summary:
             kind = "otp"
     if kind == "customer" and _otp_hours_left(c, ctx.now) < C.OTP_URGENT_HOURS:
         kind = "otp"
-    return Summary(stage, step_status(c, stage), message, kind, kind == "done", ATTENTION[kind])
+    status = "offboarded" if c.state.offboarded_at else step_status(c, stage)
+    return Summary(stage, status, message, kind, kind == "done", ATTENTION[kind])
 
 
 def _otp_hours_left(c: Customer, now: datetime) -> float:
