@@ -91,6 +91,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             WHERE campaign_number IS NOT NULL OR number_sid IS NOT NULL""",
         "CREATE INDEX customers_derived ON customers (derived)",
     ),
+    6: (
+        # Offboarded customers are kept but leave the active ones; what Twilio bills monthly per active customer
+        # (its campaign, its number: 0/1 each) is summed from this index alone.
+        "ALTER TABLE customers ADD COLUMN offboarded INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE customers ADD COLUMN billed_campaign INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE customers ADD COLUMN billed_number INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX customers_active ON customers (offboarded, billed_campaign, billed_number)",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -29,9 +29,12 @@ SUMMARY_COLUMNS = (
     "attention", "otp_sent_at", "otp_resends", "done", "spend",
 )
 """Derived columns the list shows."""
-LOOKUP_COLUMNS = ("address_key", "campaign_number", "number_sid", "registered", "search", "derived")
+LOOKUP_COLUMNS = ("address_key", "campaign_number", "number_sid", "registered", "search", "derived", "offboarded",
+                  "billed_campaign", "billed_number")
 """Derived columns the domain looks customers up by: `registered` (0/1) marks the rows `count_registered`
-counts, `derived` is the version of the derivation that filled the row (older rows are derived again)."""
+counts, `derived` is the version of the derivation that filled the row (older rows are derived again), `offboarded`
+(0/1) leaves a customer out of the active ones, `billed_campaign` / `billed_number` (0/1) say what of an active
+customer is billed every month."""
 DERIVED_COLUMNS = SUMMARY_COLUMNS + LOOKUP_COLUMNS
 PERSON_COLUMNS = ("email", "mobile", "name", "phone")
 """The derived columns `holder` matches a person by (email, mobile and name are indexed)."""
@@ -329,7 +332,8 @@ class Store:
         column costs its index nothing."""
         derived = {c: r.derived.get(c) for c in DERIVED_COLUMNS} | {
             "spend": r.derived.get("spend") or 0, "registered": int(bool(r.derived.get("registered"))),
-            "derived": r.derived.get("derived") or 0}
+            "derived": r.derived.get("derived") or 0,
+            **{flag: int(bool(r.derived.get(flag))) for flag in ("offboarded", "billed_campaign", "billed_number")}}
         if before is None:
             values = derived | {
                 "key": r.key, "version": r.version, "inputs": _json(r.inputs), "state": _json(r.state),
@@ -366,13 +370,24 @@ class Store:
     def keys(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT key FROM customers ORDER BY created_at, key")]
 
+    def active_keys(self) -> list[str]:
+        """The keys of customers not offboarded, in `keys` order."""
+        return [r[0] for r in self._db.execute(
+            "SELECT key FROM customers WHERE offboarded = 0 ORDER BY created_at, key")]
+
+    def billed(self) -> tuple[int, int]:
+        """(campaigns, numbers) billed monthly for active customers."""
+        row = self._db.execute("SELECT total(billed_campaign), total(billed_number) FROM customers "
+                               "INDEXED BY customers_active WHERE offboarded = 0").fetchone()
+        return int(row[0]), int(row[1])
+
     def count(self) -> int:
         return self._db.execute("SELECT count(*) FROM customers").fetchone()[0]
 
     def summaries(self) -> list[dict[str, Any]]:
-        """Every customer's summary columns (no JSON), in the list's default order."""
+        """Every customer's summary columns and whether it is offboarded (no JSON), in the list's default order."""
         rows = self._db.execute(
-            f"SELECT key, updated_at, {', '.join(SUMMARY_COLUMNS)} FROM customers "
+            f"SELECT key, updated_at, offboarded, {', '.join(SUMMARY_COLUMNS)} FROM customers "
             "ORDER BY attention, updated_at DESC, key"
         )
         return [dict(r) for r in rows]

@@ -210,6 +210,28 @@ async def twilio_errors(rt: Runtime) -> None:
         raise AssertionError(f"{name} was accepted; the scenario expects Twilio to refuse it")
 
 
+async def offboarding(rt: Runtime) -> None:
+    """A verified customer's campaign, number and service deleted (number taken out of its service, then
+    released), each read first and deleted a second time (Twilio's 404)."""
+    c = rt.desk.create(f.profile(), f.bundle(), f.campaign(phone_number="buy:206"))
+    await drive(rt, c.key)
+    s, client = rt.engine.load(c.key).state.sids, rt.client
+    gone = [("fetch_campaign", "delete_campaign", {"sid": s["service"], "campaign": s["campaign"]}),
+            ("fetch_service_phone_number", "remove_service_phone_number",
+             {"sid": s["service"], "number": s["phone_number"]}),
+            ("fetch_incoming_phone_number", "release_incoming_phone_number", {"sid": s["phone_number"]}),
+            ("fetch_service", "delete_service", {"sid": s["service"]})]
+    for fetch, delete, path in gone:
+        await client.call(fetch, **path)
+        assert await client.call(delete, **path) == {}
+        try:
+            await client.call(delete, **path)
+        except TwilioError as error:
+            assert error.status == 404 and error.code == 20404, error
+        else:
+            raise AssertionError(f"{delete} of a deleted resource was accepted")
+
+
 def _flow_tests() -> dict[str, Scenario]:
     """tests/test_flow.py's tests that need only the `runtime` (and `clock`) fixtures (none marked skip/xfail)."""
     from tests import test_flow
@@ -233,6 +255,7 @@ def scenarios() -> dict[str, Scenario]:
         "lists-filters-paging": lists_filters_and_paging,
         "direct-calls": direct_calls,
         "twilio-errors": twilio_errors,
+        "offboarding": offboarding,
     }
 
 

@@ -300,7 +300,54 @@ async def test_campaign_delete(steps: Steps) -> None:
     url = f"{MS}/v1/Services/{mg}/Compliance/Usa2p/{CAMPAIGN_SID}"
     assert (await steps.api.delete(url)).status_code == 204
     error(await steps.api.get(url), 404, 20404)
+    error(await steps.api.delete(url), 404, 20404)
     assert (await steps.get(f"{MS}/v1/Services/{mg}"))["us_app_to_person_registered"] is False
+
+
+async def test_new_campaign_on_a_service_waits_5_seconds_after_a_delete(steps: Steps, sandbox: Sandbox) -> None:
+    mg = await steps.service_with_number()
+    brand = await steps.verified_brand()
+    await steps.campaign(mg, brand)
+    assert (await steps.api.delete(f"{MS}/v1/Services/{mg}/Compliance/Usa2p/{CAMPAIGN_SID}")).status_code == 204
+    sandbox.advance_clock(timedelta(seconds=4))
+    assert "wait" in error(await steps.api.post(f"{MS}/v1/Services/{mg}/Compliance/Usa2p",
+                                                data=CAMPAIGN | {"BrandRegistrationSid": brand,
+                                                                 "MessageSamples": SAMPLES}), 400, 21711)
+    sandbox.advance_clock(timedelta(seconds=1))
+    assert (await steps.campaign(mg, brand))["brand_registration_sid"] == brand
+
+
+async def test_service_delete_removes_its_campaign_and_frees_its_number(steps: Steps, sandbox: Sandbox) -> None:
+    mg = await steps.service_with_number()
+    other = await steps.service_with_number("c2", "+12065550101")
+    await steps.campaign(mg, await steps.verified_brand())
+    pn = (await steps.get(f"{MS}/v1/Services/{mg}/PhoneNumbers"))["phone_numbers"][0]["sid"]
+    assert (await steps.api.delete(f"{MS}/v1/Services/{mg}")).status_code == 204
+    for url in (f"{MS}/v1/Services/{mg}", f"{MS}/v1/Services/{mg}/Compliance/Usa2p/{CAMPAIGN_SID}"):
+        error(await steps.api.get(url), 404, 20404)
+    error(await steps.api.delete(f"{MS}/v1/Services/{mg}"), 404, 20404)
+    dump = sandbox.dump()
+    assert [s["sid"] for s in dump["messaging_services"]] == [other] and dump["campaigns"] == []
+    assert (await steps.get(f"{API}/IncomingPhoneNumbers/{pn}.json"))["sid"] == pn  # kept by the account
+    added = await steps.post(f"{MS}/v1/Services/{other}/PhoneNumbers", {"PhoneNumberSid": pn})  # and free
+    assert added["service_sid"] == other
+
+
+async def test_number_removed_from_a_service_or_released(steps: Steps, sandbox: Sandbox) -> None:
+    mg = await steps.service_with_number()
+    pn = (await steps.get(f"{MS}/v1/Services/{mg}/PhoneNumbers"))["phone_numbers"][0]["sid"]
+    entry = f"{MS}/v1/Services/{mg}/PhoneNumbers/{pn}"
+    assert (await steps.api.delete(entry)).status_code == 204
+    error(await steps.api.delete(entry), 404, 20404)
+    assert (await steps.get(f"{MS}/v1/Services/{mg}/PhoneNumbers"))["phone_numbers"] == []
+    await steps.post(f"{MS}/v1/Services/{mg}/PhoneNumbers", {"PhoneNumberSid": pn})
+    number = f"{API}/IncomingPhoneNumbers/{pn}.json"
+    before = len(sandbox.dump()["incoming_phone_numbers"])
+    assert (await steps.api.delete(number)).status_code == 204
+    error(await steps.api.get(number), 404, 20404)
+    error(await steps.api.delete(number), 404, 20404)
+    assert (await steps.get(f"{MS}/v1/Services/{mg}/PhoneNumbers"))["phone_numbers"] == []
+    assert len(sandbox.dump()["incoming_phone_numbers"]) == before - 1
 
 
 async def test_auth_is_required(sandbox: Sandbox) -> None:

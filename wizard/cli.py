@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="one row per customer: key, name, stage, status, next action")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--offboarded", action="store_true", help="list offboarded customers too")
     p = sub.add_parser("show", help="one customer's dossier: inputs, SIDs, statuses, journal, errors")
     p.add_argument("key")
     p.add_argument("--json", action="store_true")
@@ -47,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         target = p.add_mutually_exclusive_group(required=True)
         target.add_argument("key", nargs="?")
         target.add_argument("--all", action="store_true", help="every customer")
+    p = sub.add_parser("offboard", help="delete a customer's campaign, number (if asked) and Messaging Service; "
+                                        "the customer is kept, offboarded")
+    p.add_argument("key")
+    p.add_argument("--release-number", action="store_true",
+                   help="release the phone number (else it is taken out of the service and stays on the account)")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     otp = sub.add_parser("otp", help="one-time passcode").add_subparsers(dest="otp_command", required=True)
     otp.add_parser("resend", help="ask Twilio for a new OTP").add_argument("key")
     sub.add_parser("locate", help="print the paths of store, config, logs")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.customer.csv_rows import explicit_keys
+from wizard.customer.fees import WHAT
 from wizard.customer.models import is_us_area_code
 from wizard.customer.readiness import lint_row
 from wizard.desk import Desk, Run
@@ -57,7 +58,8 @@ def _known(desk: Desk, key: str) -> str:
 
 
 async def cmd_list(desk: Desk, args: argparse.Namespace) -> int:
-    rows = desk.list_rows()
+    every = desk.list_rows()
+    rows = every if args.offboarded else [r for r in every if not r["offboarded"]]
     if args.json:
         _json(rows)
         return 0
@@ -66,7 +68,10 @@ async def cmd_list(desk: Desk, args: argparse.Namespace) -> int:
         return 0
     _out(f"{'KEY':<10} {'NAME':<24} {'STAGE':<5} {'STATUS':<22} NEXT ACTION")
     for r in rows:
-        _out(f"{r['key']:<10} {r['name'][:24]:<24} {r['stage']:<5} {r['step_status'][:22]:<22} {r['next_action']}")
+        status = "offboarded" if r["offboarded"] else r["step_status"]
+        _out(f"{r['key']:<10} {r['name'][:24]:<24} {r['stage']:<5} {status[:22]:<22} {r['next_action']}")
+    if hidden := len(every) - len(rows):
+        _out(f"({hidden} offboarded customer(s) not shown: a2p-wizard list --offboarded)")
     return 0
 
 
@@ -77,6 +82,8 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
         return 0
     _out(f"{info['key']}  {info['name']}  — stage {info['stage']} ({info['step']}), {info['step_status']}")
     _out(f"Next: {info['next_action']}")
+    if info["offboarded"]:
+        _out(f"OFFBOARDED on {info['offboarded_at']}: its campaign and Messaging Service were deleted at Twilio.")
     for section in ("inputs", "sids", "statuses"):
         _out(f"\n{section.upper()}")
         for step, value in info[section].items():
@@ -92,6 +99,9 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
     _out(f"\nFEES (total ${info['spend']:.2f}; free brand resubmissions left: {info['free_brand_updates_left']})")
     for item in info["ledger"]:
         _out(f"  {item['at']}  ${item['amount']:.2f}  {item['what']}")
+    for stop in info["stopped"]:
+        _out(f"  {stop['at']}  -${stop['monthly']:.2f}/month  {WHAT.get(stop['item'], stop['item'])} stopped")
+    _out(f"  Monthly: ${info['monthly']:.2f} for this customer; ${info['run_rate']:.2f} for every active customer")
     _out("\nJOURNAL")
     for e in info["journal"]:
         tail = e["sid"] or (f"error {e['error_code']}: {e['error_message']}" if e["state"] == "failed" else "")
@@ -131,7 +141,7 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
 
 
 def _targets(desk: Desk, args: argparse.Namespace) -> list[str]:
-    return desk.keys() if args.all else [_known(desk, args.key)]
+    return desk.active_keys() if args.all else [_known(desk, args.key)]
 
 
 def _show(run: Run) -> None:
@@ -305,6 +315,28 @@ async def cmd_dump(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_offboard(desk: Desk, args: argparse.Namespace) -> int:
+    key = _known(desk, args.key)
+    if not args.yes:
+        plan = desk.offboarding(key, release_number=args.release_number)
+        if not sys.stdin.isatty():
+            raise CommandError(f"offboarding {key} deletes Twilio resources: add --yes to confirm (not asked: "
+                               "no terminal).")
+        _out(f"Offboarding {key} deletes:" if plan.deletions else f"{key} has nothing at Twilio to delete.")
+        for line in plan.deletions:
+            _out(f"  • {line}")
+        _out(f"It stops ${plan.stops_monthly:,.2f} a month of Twilio fees.")
+        for line in plan.keeps:
+            _out(f"  (kept: {line})")
+        _out("Brand, bundles and profile stay at Twilio; the customer stays here, offboarded, with its history.")
+        if input(f"Offboard {key}? [y/N] ").strip().lower() not in ("y", "yes"):
+            _out("Nothing was deleted.")
+            return 1
+    run = await desk.offboard(key, release_number=args.release_number)
+    _show(run)
+    return 1 if run.error else 0
+
+
 COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "list": cmd_list,
     "show": cmd_show,
@@ -312,6 +344,7 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "advance": cmd_advance,
     "reconcile": cmd_reconcile,
     "refresh": cmd_refresh,
+    "offboard": cmd_offboard,
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,
     "numbers available": cmd_numbers_available,

@@ -27,8 +27,9 @@ from wizard.customer.playbooks import playbook
 from wizard.customer.record import STEP_MODELS, Customer
 from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
+from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
-from wizard.flow import duplicates, editing, lookahead, progress
+from wizard.flow import duplicates, editing, lookahead, offboarding, progress
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
@@ -45,8 +46,8 @@ from wizard.visible import visible, visible_all
 
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
-    "Finding", "FormSetup", "ImportReport", "Issue", "OtpWindow", "PhoneNumber", "Run", "StepState", "Summary",
-    "TimelineEntry", "describe_fees", "total",
+    "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
+    "Summary", "TimelineEntry", "describe_fees", "total",
 ]
 
 STEP_KEYS = editing.STEP_KEYS
@@ -70,6 +71,19 @@ class Call:
     code: int | None = None
     advice: str | None = None
     """What Twilio's error code means and what to do, when the code has a playbook."""
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    """What offboarding a customer would delete, and the monthly fees it stops."""
+
+    key: str
+    deletions: list[str]
+    """Each deletion in plain words, with the SID it deletes."""
+    stops_monthly: float
+    """What Twilio stops billing every month, in dollars."""
+    keeps: list[str]
+    """What stays billed (a number kept on the account), in plain words."""
 
 
 @dataclass
@@ -187,6 +201,15 @@ class Desk:
     def keys(self) -> list[str]:
         return self._rt.store.keys()
 
+    def active_keys(self) -> list[str]:
+        """Customers not offboarded (what `advance --all` and `refresh --all` run for)."""
+        return self._rt.store.active_keys()
+
+    def run_rate(self) -> float:
+        """What Twilio bills every month for the active customers' campaigns and numbers, in dollars."""
+        campaigns, numbers = self._rt.store.billed()
+        return round(campaigns * self.prices.campaign_monthly + numbers * self.prices.number_monthly, 2)
+
     def customer(self, key: str) -> Customer:
         return self._records.load(key)
 
@@ -217,10 +240,13 @@ class Desk:
     def dossier(self, key: str) -> dict[str, Any]:
         """Everything known of one customer (`show`)."""
         c = self._records.load(key)
-        return dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
+        info = dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
+        info["monthly"] = round(sum(self.prices.of(item) for item in monthly_items(c.state)), 2)
+        info["run_rate"] = self.run_rate()
+        return info
 
     def list_rows(self) -> list[dict[str, Any]]:
-        """Every customer as `list` shows it, those needing the operator first."""
+        """Every customer as `list` shows it (with whether it is offboarded), those needing the operator first."""
         now = self.now()
         return sorted((list_row(r, now) for r in self._rt.store.summaries()),
                       key=lambda r: (r["attention"], r["key"]))
@@ -396,6 +422,23 @@ class Desk:
                 return run
             run.todo = [p["text"] for p in problems(c) if p.get("fix")]
         return run
+
+    # -- offboarding -------------------------------------------------------------------------------------
+
+    def offboarding(self, key: str, *, release_number: bool) -> Offboarding:
+        """What `offboard` would delete for `key` and what it stops costing each month (nothing is sent)."""
+        c = self._records.load(key)
+        actions = offboarding.deletions(c, release_number=release_number)
+        words = [f"{ACTION_WORDS[a.name]} ({'/'.join(a.path.values())})" for a in actions]
+        keeps = [] if release_number or not c.state.sids.get("phone_number") else [
+            f"the phone number {c.state.number or c.state.sids['phone_number']} stays on the account "
+            f"(${self.prices.number_monthly:,.2f} a month) to serve another customer"]
+        return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps)
+
+    async def offboard(self, key: str, *, release_number: bool) -> Run:
+        """Delete the customer's campaign, number (when `release_number`, else taken out of the service) and
+        Messaging Service; the customer is kept, offboarded, with its history and fees. Run again to resume."""
+        return self._run(await self._engine.offboard(key, release_number=release_number))
 
     # -- the sandbox -------------------------------------------------------------------------------------
 

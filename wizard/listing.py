@@ -215,6 +215,7 @@ def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "step": STEP_NAMES[row["stage"]], "step_status": row["step_status"], "done": bool(row["done"]),
         "next_action": next_action, "otp": otp, "otp_resends": row["otp_resends"] or 0,
         "spend": row["spend"], "attention": attention, "updated_at": row["updated_at"],
+        "offboarded": bool(row.get("offboarded")),
     }
 
 

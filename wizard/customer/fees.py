@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 WHAT = {"brand": "brand registration", "campaign_vetting": "campaign vetting",
-        "number_monthly": "phone number (first month; then monthly)"}
+        "number_monthly": "phone number (first month; then monthly)", "campaign_monthly": "campaign (monthly)"}
 """Billable items, in words."""
 
 
@@ -23,9 +23,9 @@ class Prices(BaseModel):
     """A US local number's monthly price on Twilio's price list."""
 
     def of(self, item: str) -> float:
-        """The one-time price of a billable item ("brand", "campaign_vetting")."""
+        """The price of a billable item ("brand", "campaign_vetting", "number_monthly", "campaign_monthly")."""
         return {"brand": self.brand, "campaign_vetting": self.campaign_vetting,
-                "number_monthly": self.number_monthly}[item]
+                "number_monthly": self.number_monthly, "campaign_monthly": self.campaign_monthly}[item]
 
 
 @dataclass(frozen=True)

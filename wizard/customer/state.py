@@ -34,6 +34,15 @@ class Charge(BaseModel):
     """What was billed ("brand", "campaign_vetting"); None in ledgers written before it was recorded."""
 
 
+class Stop(BaseModel):
+    """A monthly fee that stopped (offboarding): what, how much a month, when."""
+
+    item: str
+    """"campaign_monthly" or "number_monthly"."""
+    monthly: float
+    at: str
+
+
 class FlowState(BaseModel):
     """The engine's half of a customer record (the operator's inputs are the other half)."""
 
@@ -54,11 +63,25 @@ class FlowState(BaseModel):
     otp_resends: int = 0
     brand_resubmits: int = 0
     ledger: list[Charge] = Field(default_factory=list)
+    offboarding: str | None = None
+    """When offboarding started (its deletions may not all be done yet)."""
+    offboarded_at: str | None = None
+    """When offboarding finished: the customer's campaign and Messaging Service are deleted."""
+    stopped: list[Stop] = Field(default_factory=list)
+    """Monthly fees that stopped when the customer was offboarded."""
 
     def paid(self, item: str | None = None) -> float:
         """Fees paid for this customer, in dollars (only for `item`, e.g. "brand", when given)."""
         return round(sum(c.amount for c in self.ledger if item is None or c.item == item
                          or (c.item is None and item in c.what)), 2)
+
+
+def monthly_items(state: FlowState) -> list[str]:
+    """What Twilio bills every month for the customer's resources: its campaign and its number."""
+    if state.offboarded_at:
+        return []
+    return [item for item, slot in (("campaign_monthly", "campaign"), ("number_monthly", "phone_number"))
+            if state.sids.get(slot)]
 
 
 def digest(value: Any) -> str:

@@ -33,6 +33,8 @@ class Action:
     find: Finder | None = None
     charge: str | None = None
     """Billable item ("brand", "campaign_vetting") recorded in the ledger when the call succeeds."""
+    stops: str | None = None
+    """Monthly item ("campaign_monthly", "number_monthly") whose fee stops when the call succeeds (a deletion)."""
     read: bool = False
     """A status read: not journaled before it is sent, safe to repeat."""
 

@@ -22,8 +22,9 @@ from wizard.customer import readiness
 from wizard.customer.fees import Prices
 from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
-from wizard.customer.state import Charge, FlowState, Problem
+from wizard.customer.state import Charge, FlowState, Problem, Stop
 from wizard.errors import OperatorError
+from wizard.flow import offboarding
 from wizard.flow.actions import Action, Wait
 from wizard.flow.doubt import Watermark
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
@@ -92,6 +93,10 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     summary: Summary | None = None
     error: str | None = None
+
+
+def _onboard_again(state: FlowState) -> None:
+    state.offboarded_at = None
 
 
 class Engine:
@@ -197,6 +202,8 @@ class Engine:
         if not self._claim(key, report):
             return report
         try:
+            if self.load(key).state.offboarded_at:  # onboarding again: step 4 starts anew from what Twilio holds
+                self.save_state(key, _onboard_again)
             saved = await self._advance(key, report, on_outcome or (lambda o: None))
             report.summary = saved.summary if saved else self.summary(self.load(key))
         except OperatorError as error:  # this customer only (a saved value today's rules refuse): say so, go on
@@ -304,6 +311,9 @@ class Engine:
         try:
             body = await self.client.call(action.op, action.params, query=action.query, **action.path)
         except TwilioError as error:
+            if op.method == "DELETE" and error.status == 404:  # already gone (an earlier attempt): done
+                return Outcome(action.name, True, f"{describe(action)} (already gone)"), self._done(
+                    c.key, entry, action, {})
             if (error.retryable or error.unknown_outcome) and action.find is not None:
                 # The call may have been performed: keep the entry `sent` and look before trying again.
                 return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first"), None
@@ -361,6 +371,9 @@ class Engine:
             action.apply(state, body)
             if state.last_error_action == action.name:
                 state.last_error, state.last_error_action = None, None
+            if action.stops:
+                state.stopped.append(Stop(item=action.stops, monthly=self.prices.of(action.stops),
+                                          at=self.clock().isoformat(timespec="seconds")))
             if action.charge:
                 state.ledger.append(Charge(what=describe(action), amount=self.prices.of(action.charge),
                                            at=self.clock().isoformat(timespec="seconds"), item=action.charge))
@@ -395,6 +408,53 @@ class Engine:
 
         return list(await asyncio.gather(*(one(k) for k in keys)))
 
+    # -- offboarding -------------------------------------------------------------------------------------
+
+    async def offboard(self, key: str, *, release_number: bool) -> Report:
+        """Delete the customer's campaign, number (released or taken out of the service) and Messaging Service,
+        each a journaled action; then record the customer as offboarded with the monthly fees that stop.
+
+        Run again after an interruption, it resumes: what is already gone is not deleted twice."""
+        report = Report(key)
+        if not self._claim(key, report):
+            return report
+        try:
+            await self._offboard(key, release_number, report)
+        except TwilioError as error:
+            report.error = f"Could not read the customer's resources at Twilio: {error}"
+        finally:
+            self._release(key)
+        if report.summary is None:
+            report.summary = self.summary(self.load(key))
+        return report
+
+    async def _offboard(self, key: str, release_number: bool, report: Report) -> None:
+        c = self.load(key)
+        if problems := await offboarding.foreign(self.client, c, release_number=release_number):
+            report.error = " ".join(problems) + " Nothing was deleted."
+            return
+        if not c.state.offboarding:
+            c = self.save_state(key, lambda state: setattr(state, "offboarding", self.clock().isoformat())).customer
+        for _ in range(len(offboarding.ACTIONS) + 1):
+            action = offboarding.next_deletion(c, release_number=release_number)
+            if action is None:
+                break
+            if not self._renew(key):
+                report.error = "This run outlasted its lease and another operator took the customer over."
+                return
+            outcome, saved = await self._run(c, action)
+            report.outcomes.append(outcome)
+            if not outcome.ok:
+                report.error = f"Could not {describe(action)}: {outcome.detail} (run offboard again to finish)."
+                return
+            c = saved.customer if saved else self.load(key)
+        now = self.clock().isoformat(timespec="seconds")
+
+        def done(state: FlowState) -> None:
+            state.offboarded_at, state.offboarding = now, None
+
+        report.summary = self.save_state(key, done).summary
+
     # -- refreshing --------------------------------------------------------------------------------------
 
     async def refresh(self, key: str) -> Report:
@@ -418,7 +478,7 @@ class Engine:
         Starter profiles and trust products are listed by policy, brands in one list; only campaigns,
         which Twilio lists per Messaging Service, are read one by one (a few at a time) until verified.
         """
-        keys = self.store.keys()
+        keys = self.store.active_keys()
         if not keys:
             return 0
         profiles = await self._index("list_customer_profiles", PolicySid=C.STARTER_PROFILE_POLICY_SID)

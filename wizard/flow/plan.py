@@ -54,6 +54,10 @@ def service_name(key: str, label: str) -> str:
 
 def plan(c: Customer, ctx: Context) -> Step:
     """The next call for this customer, or why there is none."""
+    if c.state.offboarded_at:
+        return Wait(4, "operator", f"Offboarded on {c.state.offboarded_at[:10]}: advance to onboard it again.")
+    if c.state.offboarding:
+        return Wait(4, "fix", "Offboarding was interrupted: run offboard again to finish it.")
     for step in (_step1, _step2, _step3, _step4):
         result = step(c, ctx)
         if result is not None:

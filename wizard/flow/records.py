@@ -20,7 +20,7 @@ from wizard.customer.search import search_text
 from wizard.customer.state import FlowState
 from wizard.flow.status import Summary
 
-DERIVATION = 1
+DERIVATION = 2
 """Version of `derive`: rows derived by an older one (or by a store of an earlier schema) are derived again."""
 BATCH = 500
 
@@ -125,19 +125,22 @@ def derive(c: Customer, inputs: Mapping[str, Any], summary: Summary) -> dict[str
         "name": c.name, "brand": c.brand_name, "email": c.profile.email if c.profile else None,
         "phone": c.profile.phone if c.profile else None, "mobile": c.bundle.mobile_phone if c.bundle else None,
         "otp_sent_at": c.state.otp_sent_at, "otp_resends": c.state.otp_resends, "spend": c.state.paid(),
-        **lookups(c.key, inputs, c.state.model_dump(include={"sids"})),
+        **lookups(c.key, inputs, c.state.model_dump(include={"sids", "offboarded_at"})),
     }
 
 
 def lookups(key: str, inputs: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
     """The columns lookups count by, from the stored JSON (a row of an earlier schema needs no validation)."""
     profile, bundle, campaign = (inputs.get(step) or {} for step in ("profile", "bundle", "campaign"))
-    sids = state.get("sids") or {}
+    sids, offboarded = state.get("sids") or {}, state.get("offboarded_at")
     return {
         "address_key": address_key(profile) if profile else None,
         "campaign_number": campaign.get("phone_number"),
         "number_sid": sids.get("phone_number"),
         "registered": int(bool(sids.get("brand"))),
+        "offboarded": int(bool(offboarded)),
+        "billed_campaign": int(not offboarded and bool(sids.get("campaign"))),
+        "billed_number": int(not offboarded and bool(sids.get("phone_number"))),
         "search": search_text(key, *(profile.get(f) for f in ("first_name", "last_name", "email", "phone")),
                               bundle.get("mobile_phone"), bundle.get("brand_name")),
         "derived": DERIVATION,

@@ -14,7 +14,7 @@ from wizard.twilio import facts as C
 from wizard.twilio.facts import otp_deadline
 
 ALL_FRESH = frozenset({"profile", "bundle", "brand", "campaign"})
-STAGE_OF = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4}
+STAGE_OF = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4, "offboard": 4}
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ def summarize(c: Customer, ctx: Context) -> Summary:
             kind = "otp"
     if kind == "customer" and _otp_hours_left(c, ctx.now) < C.OTP_URGENT_HOURS:
         kind = "otp"
-    return Summary(stage, step_status(c, stage), message, kind, kind == "done", ATTENTION[kind])
+    status = "offboarded" if c.state.offboarded_at else step_status(c, stage)
+    return Summary(stage, status, message, kind, kind == "done", ATTENTION[kind])
 
 
 def _otp_hours_left(c: Customer, now: datetime) -> float:
@@ -121,4 +122,8 @@ ACTION_WORDS = {
     "campaign.create": "submit the campaign for vetting",
     "campaign.read": "read the campaign status",
     "campaign.update": "resubmit the corrected campaign for vetting",
+    "offboard.campaign": "delete the campaign",
+    "offboard.release_number": "release the phone number",
+    "offboard.remove_number": "take the phone number out of the Messaging Service",
+    "offboard.service": "delete the Messaging Service",
 }

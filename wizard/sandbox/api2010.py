@@ -6,7 +6,7 @@ import re
 
 from phonenumbers import parse, region_code_for_number
 
-from wizard.sandbox import renderers
+from wizard.sandbox import renderers, services
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.paging import v2010_page
 from wizard.sandbox.request import Request, bad, invalid
@@ -143,10 +143,19 @@ def fetch_number(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
     return 200, renderers.incoming_number(ctx, ctx.load("incoming_phone_numbers", sid, req.path))
 
 
+def release_number(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
+    """Release a number: out of its service, no longer the account's (nor billed)."""
+    number = ctx.load("incoming_phone_numbers", sid, req.path)
+    if holder := number.get("_service_sid"):
+        services.free(ctx, holder, sid)
+    ctx.state.delete(sid)
+    return 204, None
+
+
 ROUTES = [
     (rf"{ACCOUNT}/Addresses\.json", {"GET": list_addresses, "POST": create_address}),
     (rf"{ACCOUNT}/Addresses/(?P<sid>AD{HEX})\.json", {"GET": fetch_address, "POST": update_address}),
     (rf"{ACCOUNT}/IncomingPhoneNumbers\.json", {"GET": list_numbers, "POST": buy_number}),
     (rf"{ACCOUNT}/AvailablePhoneNumbers/US/Local\.json", {"GET": list_available}),
-    (rf"{ACCOUNT}/IncomingPhoneNumbers/(?P<sid>PN{HEX})\.json", {"GET": fetch_number}),
+    (rf"{ACCOUNT}/IncomingPhoneNumbers/(?P<sid>PN{HEX})\.json", {"GET": fetch_number, "DELETE": release_number}),
 ]

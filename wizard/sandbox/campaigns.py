@@ -6,7 +6,7 @@ The campaign's `sid` is the constant CAMPAIGN_SID; a campaign is identified by i
 from __future__ import annotations
 
 from wizard.sandbox import renderers, triggers
-from wizard.sandbox.context import HEX, Answer, Ctx, Json
+from wizard.sandbox.context import HEX, Answer, Ctx, Json, at
 from wizard.sandbox.lifecycle import brand_phase, campaign_phase
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import Request, bad, invalid, not_found
@@ -22,6 +22,8 @@ TEXT_LIMITS = {
     "HelpMessage": facts.TEXT_LIMITS["reply"],
 }
 SAMPLE_LOW, SAMPLE_HIGH = facts.TEXT_LIMITS["sample"]
+REUSE_WAIT_SECONDS = 5
+"""After a campaign is deleted, a new one may be created on the same service only this much later."""
 
 
 def _content(req: Request) -> Json:
@@ -98,6 +100,10 @@ def _check_brand(ctx: Ctx, bn: str, usecase: str, mg: str) -> None:
         )
     if ctx.state.get(renderers.campaign_key(mg)) is not None:
         raise bad(21711, f"A US A2P campaign already exists on Messaging Service {mg}")
+    deleted = ctx.state.meta_get(deleted_key(mg))
+    if deleted is not None and (ctx.now - at(deleted)).total_seconds() < REUSE_WAIT_SECONDS:
+        raise bad(21711, f"The campaign of Messaging Service {mg} was deleted less than {REUSE_WAIT_SECONDS} s ago: "
+                         "wait before creating a new one on this service")
     if holder := next(iter(ctx.state.tagged(KIND, brand_campaign_tag(bn))), None):
         raise bad(
             21711,
@@ -184,8 +190,20 @@ def update_campaign(ctx: Ctx, req: Request, mg: str, qe: str) -> Answer:
 
 def delete_campaign(ctx: Ctx, req: Request, mg: str, qe: str) -> Answer:
     _load(ctx, req, mg, qe)
-    ctx.state.delete(renderers.campaign_key(mg))
+    remove(ctx, mg)
     return 204, None
+
+
+def deleted_key(mg: str) -> str:
+    """Meta key: when the campaign of service `mg` was last deleted (sandbox time)."""
+    return f"campaign_deleted:{mg}"
+
+
+def remove(ctx: Ctx, mg: str) -> None:
+    """Delete the service's campaign (if any), remembering when, for the wait before a new one."""
+    if ctx.state.get(renderers.campaign_key(mg), KIND) is not None:
+        ctx.state.delete(renderers.campaign_key(mg))
+        ctx.state.meta_set(deleted_key(mg), ctx.stamp())
 
 
 USA2P = f"/v1/Services/(?P<mg>MG{HEX})/Compliance/Usa2p"

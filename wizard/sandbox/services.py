@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.sandbox import renderers
+from wizard.sandbox import campaigns, renderers
 from wizard.sandbox.context import HEX, Answer, Ctx
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import Request, bad
@@ -83,6 +83,31 @@ def add_number(ctx: Ctx, req: Request, mg: str) -> Answer:
     return 201, renderers.service_number(ctx, rec)
 
 
+def remove_number(ctx: Ctx, req: Request, mg: str, pn: str) -> Answer:
+    """Take a number out of the service (it stays the account's, free for another service)."""
+    ctx.load(f"service_numbers:{mg}", f"{mg}/{pn}", req.path)
+    free(ctx, mg, pn)
+    return 204, None
+
+
+def free(ctx: Ctx, mg: str, pn: str) -> None:
+    """Forget that number `pn` is in service `mg`."""
+    ctx.state.delete(f"{mg}/{pn}")
+    if (number := ctx.state.get(pn, "incoming_phone_numbers")) is not None:
+        number.pop("_service_sid", None)
+        ctx.state.put("incoming_phone_numbers", pn, number)
+
+
+def delete_service(ctx: Ctx, req: Request, mg: str) -> Answer:
+    """Deleting a service deletes its campaign and frees its numbers."""
+    ctx.load(KIND, mg, req.path)
+    campaigns.remove(ctx, mg)
+    for item in ctx.state.list(f"service_numbers:{mg}"):
+        free(ctx, mg, item["sid"])
+    ctx.state.delete(mg)
+    return 204, None
+
+
 def list_numbers(ctx: Ctx, req: Request, mg: str) -> Answer:
     ctx.load(KIND, mg, req.path)
     items = [renderers.service_number(ctx, n) for n in ctx.state.list(f"service_numbers:{mg}")]
@@ -96,7 +121,7 @@ def fetch_number(ctx: Ctx, req: Request, mg: str, pn: str) -> Answer:
 MG = f"/v1/Services/(?P<mg>MG{HEX})"
 ROUTES = [
     ("/v1/Services", {"GET": list_services, "POST": create_service}),
-    (MG, {"GET": fetch_service}),
+    (MG, {"GET": fetch_service, "DELETE": delete_service}),
     (f"{MG}/PhoneNumbers", {"GET": list_numbers, "POST": add_number}),
-    (f"{MG}/PhoneNumbers/(?P<pn>PN{HEX})", {"GET": fetch_number}),
+    (f"{MG}/PhoneNumbers/(?P<pn>PN{HEX})", {"GET": fetch_number, "DELETE": remove_number}),
 ]

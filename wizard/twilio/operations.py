@@ -61,6 +61,10 @@ _OPS = (
               "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json", list_key="incoming_phone_numbers"),
     Operation("buy_incoming_phone_number", "POST", "api",
               "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json", creates=True),
+    Operation("fetch_incoming_phone_number", "GET", "api",
+              "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{sid}.json"),
+    Operation("release_incoming_phone_number", "DELETE", "api",
+              "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{sid}.json"),
     Operation("list_available_local_numbers", "GET", "api",
               "/2010-04-01/Accounts/{account}/AvailablePhoneNumbers/{country}/Local.json",
               list_key="available_phone_numbers"),
@@ -73,13 +77,18 @@ _OPS = (
     # Messaging: services, their numbers, campaigns
     Operation("create_service", "POST", "messaging", "/v1/Services", creates=True),
     Operation("list_services", "GET", "messaging", "/v1/Services", list_key="services"),
+    Operation("fetch_service", "GET", "messaging", "/v1/Services/{sid}"),
+    Operation("delete_service", "DELETE", "messaging", "/v1/Services/{sid}"),
     Operation("add_service_phone_number", "POST", "messaging", "/v1/Services/{sid}/PhoneNumbers", creates=True),
     Operation("list_service_phone_numbers", "GET", "messaging", "/v1/Services/{sid}/PhoneNumbers",
               list_key="phone_numbers"),
+    Operation("fetch_service_phone_number", "GET", "messaging", "/v1/Services/{sid}/PhoneNumbers/{number}"),
+    Operation("remove_service_phone_number", "DELETE", "messaging", "/v1/Services/{sid}/PhoneNumbers/{number}"),
     Operation("create_campaign", "POST", "messaging", "/v1/Services/{sid}/Compliance/Usa2p", creates=True),
     Operation("list_campaigns", "GET", "messaging", "/v1/Services/{sid}/Compliance/Usa2p", list_key="compliance"),
     Operation("fetch_campaign", "GET", "messaging", "/v1/Services/{sid}/Compliance/Usa2p/{campaign}"),
     Operation("update_campaign", "POST", "messaging", "/v1/Services/{sid}/Compliance/Usa2p/{campaign}"),
+    Operation("delete_campaign", "DELETE", "messaging", "/v1/Services/{sid}/Compliance/Usa2p/{campaign}"),
 )
 
 OPERATIONS: dict[str, Operation] = {op.name: op for op in _OPS}

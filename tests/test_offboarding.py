@@ -1,0 +1,199 @@
+"""Offboarding: a verified customer's campaign, number and Messaging Service deleted through the desk, the record
+kept (offboarded, with its history, fees and journal), other customers untouched, foreign SIDs refused, a lost
+DELETE answer reconciled by reading, and onboarding again from what Twilio still holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests import factories as f
+from tests.flowkit import drive
+from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.twilio.client import TwilioClient
+
+
+async def two_verified(rt: Runtime) -> tuple[str, str]:
+    """A customer with a number bought for them and another one on an account number, both verified."""
+    keys = []
+    for profile, bundle, campaign in ((f.profile(), f.bundle(), f.campaign(phone_number="buy:206")),
+                                      (f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign())):
+        c = rt.desk.create(profile, bundle, campaign)
+        assert rt.engine.summary(await drive(rt, c.key)).done
+        keys.append(c.key)
+    return keys[0], keys[1]
+
+
+def held(dump: dict[str, list[dict[str, Any]]], sids: dict[str, str]) -> dict[str, bool]:
+    """Which of a customer's service, campaign and number the sandbox still holds."""
+    return {"service": any(s["sid"] == sids["service"] for s in dump["messaging_services"]),
+            "campaign": any(c["messaging_service_sid"] == sids["service"] for c in dump["campaigns"]),
+            "number": any(n["sid"] == sids["phone_number"] for n in dump["incoming_phone_numbers"])}
+
+
+async def test_offboarding_deletes_what_twilio_bills_and_keeps_the_record(runtime: Runtime) -> None:
+    key, other = await two_verified(runtime)
+    desk = runtime.desk
+    mine, theirs = (desk.customer(k).state.sids.copy() for k in (key, other))
+    theirs_before = held(desk.sandbox_dump(), theirs)
+    paid, journal = desk.customer(key).state.paid(), len(runtime.store.journal(key))
+    prices, rate = desk.prices, desk.run_rate()
+    assert rate == round(2 * (prices.campaign_monthly + prices.number_monthly), 2)  # each has a campaign and a number
+    assert desk.dossier(key)["monthly"] == round(prices.campaign_monthly + prices.number_monthly, 2)
+    plan = desk.offboarding(key, release_number=True)
+    assert [line.split(" (")[0] for line in plan.deletions] == [
+        "delete the campaign", "release the phone number", "delete the Messaging Service"]
+    assert plan.stops_monthly == round(desk.prices.campaign_monthly + desk.prices.number_monthly, 2)
+    assert plan.keeps == []
+
+    run = await desk.offboard(key, release_number=True)
+
+    assert run.error is None and all(call.ok for call in run.calls), run
+    dump = desk.sandbox_dump()
+    assert held(dump, mine) == {"service": False, "campaign": False, "number": False}
+    assert held(dump, theirs) == theirs_before == {"service": True, "campaign": True, "number": True}
+    c = desk.customer(key)
+    assert c.state.offboarded_at and c.state.paid() == paid and c.profile is not None
+    assert c.state.sids["brand"] == mine["brand"] and c.state.sids["bundle"] == mine["bundle"]  # kept at Twilio
+    assert [(s.item, s.monthly) for s in c.state.stopped] == [
+        ("campaign_monthly", desk.prices.campaign_monthly), ("number_monthly", desk.prices.number_monthly)]
+    entries = runtime.store.journal(key)
+    assert len(entries) == journal + 3 and {e.state for e in entries[journal:]} == {"done"}
+    assert "Offboarded" in run.summary.next_action if run.summary else False
+    assert desk.run_rate() == round(rate - prices.campaign_monthly - prices.number_monthly, 2)
+    assert desk.active_keys() == [other] and desk.keys() == [key, other]
+    assert {r["key"]: r["offboarded"] for r in desk.list_rows()} == {key: True, other: False}
+    info = desk.dossier(key)
+    assert info["step_status"] == "offboarded"
+    assert info["offboarded"] and info["monthly"] == 0 and [s["item"] for s in info["stopped"]] == [
+        "campaign_monthly", "number_monthly"] and info["ledger"] and info["journal"]
+    assert desk.offboarding(key, release_number=True).deletions == []
+    again = await desk.offboard(key, release_number=True)  # nothing left: no call
+    assert again.error is None and again.calls == []
+
+
+async def test_a_kept_number_leaves_the_service_and_serves_onboarding_again(runtime: Runtime) -> None:
+    key, _ = await two_verified(runtime)
+    desk = runtime.desk
+    mine = desk.customer(key).state.sids.copy()
+    plan = desk.offboarding(key, release_number=False)
+    assert [line.split(" (")[0] for line in plan.deletions] == [
+        "delete the campaign", "take the phone number out of the Messaging Service", "delete the Messaging Service"]
+    assert plan.stops_monthly == desk.prices.campaign_monthly and "stays on the account" in plan.keeps[0]
+    assert (await desk.offboard(key, release_number=False)).error is None
+    assert held(desk.sandbox_dump(), mine) == {"service": False, "campaign": False, "number": True}
+    assert [s.item for s in desk.customer(key).state.stopped] == ["campaign_monthly"]
+
+    c = await drive(runtime, key)  # onboarding again: a new service, the same number, a new campaign
+
+    assert runtime.engine.summary(c).done and c.state.offboarded_at is None
+    assert c.state.sids["phone_number"] == mine["phone_number"] and c.state.sids["service"] != mine["service"]
+    assert c.state.sids["brand"] == mine["brand"]
+    assert held(desk.sandbox_dump(), c.state.sids) == {"service": True, "campaign": True, "number": True}
+
+
+async def test_resources_not_the_customers_own_are_never_deleted(runtime: Runtime) -> None:
+    key, other = await two_verified(runtime)
+    desk = runtime.desk
+    theirs = desk.customer(other).state.sids
+    runtime.engine.save_state(key, lambda state: state.sids.update(service=theirs["service"]))  # a wrong SID
+    before = desk.sandbox_dump()
+
+    run = await desk.offboard(key, release_number=True)
+
+    assert run.error and "not this customer's" in run.error and "Nothing was deleted" in run.error
+    assert run.calls == [] and desk.sandbox_dump() == before
+    assert desk.customer(key).state.offboarded_at is None
+
+
+async def test_a_number_the_app_did_not_buy_is_not_released(runtime: Runtime) -> None:
+    _, other = await two_verified(runtime)  # its number was the account's already
+    before = runtime.desk.sandbox_dump()
+    run = await runtime.desk.offboard(other, release_number=True)
+    assert run.error and "was not bought by the app" in run.error and runtime.desk.sandbox_dump() == before
+
+
+async def test_offboarding_waits_for_another_operators_lease(runtime: Runtime) -> None:
+    key, _ = await two_verified(runtime)
+    assert runtime.store.claim(key, "elsewhere:1:abc", "2999-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00")
+    before = runtime.desk.sandbox_dump()
+    run = await runtime.desk.offboard(key, release_number=True)
+    assert run.error and "Another operator" in run.error and runtime.desk.sandbox_dump() == before
+
+
+class LoseDeleteAnswers(httpx.AsyncBaseTransport):
+    """Every DELETE is performed by the sandbox and its answer is lost."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "DELETE":
+            raise httpx.ReadTimeout("answer lost (test)", request=request)
+        return response
+
+
+async def test_a_lost_delete_answer_is_reconciled_by_reading(runtime: Runtime) -> None:
+    from wizard.sandbox import SandboxTransport
+
+    key, _ = await two_verified(runtime)
+    mine = runtime.desk.customer(key).state.sids.copy()
+    assert runtime.sandbox is not None
+    client = runtime.client
+    runtime.engine.client = TwilioClient(client.account_sid, (client.account_sid, SANDBOX_PASSWORD),
+                                         transport=LoseDeleteAnswers(SandboxTransport(runtime.sandbox)), retries=0)
+    first = await runtime.desk.offboard(key, release_number=True)
+    assert first.error and first.calls[0].retrying
+    second = await runtime.desk.offboard(key, release_number=True)  # reads: 404, so the delete was done
+    for _ in range(3):
+        if runtime.desk.customer(key).state.offboarded_at:
+            break
+        second = await runtime.desk.offboard(key, release_number=True)
+    c = runtime.desk.customer(key)
+    assert c.state.offboarded_at, second
+    assert held(runtime.desk.sandbox_dump(), mine) == {"service": False, "campaign": False, "number": False}
+    assert not runtime.store.open_entries(key)
+    assert any("found after a lost answer" in call.detail for call in second.calls)
+    await runtime.engine.client.aclose()
+
+
+def test_the_cli_asks_in_a_terminal_listing_what_goes_and_what_it_stops_costing(isolated, capsys,
+                                                                               monkeypatch) -> None:
+    import asyncio
+
+    from wizard.cli import main
+
+    async def make() -> dict[str, str]:
+        rt = Runtime.open(home=isolated, mode="sandbox")
+        try:
+            key, _ = await two_verified(rt)
+            return rt.desk.customer(key).state.sids
+        finally:
+            await rt.aclose()
+
+    sids = asyncio.run(make())
+    answers = iter(["n", "y"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: (print(prompt), next(answers))[1])
+
+    assert main(["offboard", "C00001", "--release-number"]) == 1
+    out = capsys.readouterr().out
+    assert f"delete the campaign ({sids['service']}/{sids['campaign']})" in out
+    assert f"release the phone number ({sids['phone_number']})" in out and "$3.15 a month" in out
+    assert "Offboard C00001? [y/N]" in out and "Nothing was deleted." in out
+    assert main(["sandbox", "dump", "--json"]) == 0 and sids["service"] in capsys.readouterr().out
+
+    assert main(["offboard", "C00001", "--release-number"]) == 0
+    assert "✓ delete the Messaging Service" in capsys.readouterr().out
+    assert main(["sandbox", "dump", "--json"]) == 0 and sids["service"] not in capsys.readouterr().out
+
+
+async def test_an_interrupted_offboarding_is_not_undone_by_advance(runtime: Runtime) -> None:
+    key, _ = await two_verified(runtime)
+    runtime.engine.save_state(key, lambda state: setattr(state, "offboarding", "2026-11-26T10:00:00+00:00"))
+    before = runtime.desk.sandbox_dump()
+    run = await runtime.desk.advance(key)
+    assert run.calls == [] and run.summary and "run offboard again" in run.summary.next_action
+    assert runtime.desk.sandbox_dump() == before
