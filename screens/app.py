@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from screens.customer_list import CustomersScreen
 from screens.modals.help import HelpScreen
 from screens.settings_screen import SettingsScreen
+from screens.typing import OrderedKeysApp
 from screens.workers import report_worker_error
 from wizard.errors import StoreError
 from wizard.listing import CustomerList
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from wizard.desk import Desk
 
 
-class WizardApp(App[None]):
+class WizardApp(OrderedKeysApp):
     """a2p-wizard's TUI."""
 
     TITLE = "a2p-wizard"
@@ -71,6 +72,10 @@ class WizardApp(App[None]):
             callback()
         else:
             self._pending = callback
+
+    def ready_for_keys(self) -> bool:
+        """Keys wait while a screen waits to be opened once connected (a key's wish must come before the next)."""
+        return self._pending is None and super().ready_for_keys()
 
     def on_mount(self) -> None:
         if self._desk is None:

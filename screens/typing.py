@@ -1,0 +1,99 @@
+"""Keys and pastes handled one at a time, in order, by whatever has the focus when each one's turn comes.
+
+Textual hands a key to the focused widget's queue at once; the widget handles it and passes it up to its
+parents, and the app's bindings (tab, step keys…) act only when it arrives there. Keys that come in one burst
+(type-ahead, a CRM's auto-type, a terminal multiplexer) are therefore all queued at the first field before the
+first tab has moved the focus. `OrderedKeysApp` routes the next key only when the previous one has gone all the
+way up (a `KeyDone` message follows it along the same path) and the screen it lands on has finished mounting
+(and taken the focus it asked for).
+Pasted text is cleaned first: escape sequences and control characters are dropped, and lines are joined with
+a space for a one-line field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from functools import partial
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input
+
+LOST_AFTER = 0.5
+"""Seconds after which a key's `KeyDone` is taken as lost (its widget went away): the next key goes on."""
+WAIT_FOR_SCREEN = 0.01
+"""Seconds between looks at an app not ready for keys (a screen still mounting: no form to type into yet)."""
+
+_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|.)?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str, *, one_line: bool) -> str:
+    """Text as it may be stored: no escape sequences or control characters; one line joined with spaces."""
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+    if one_line:
+        return " ".join(line.strip() for line in text.split("\n") if line.strip())
+    return text
+
+
+class KeyDone(Message):
+    """Follows a key up the path it took; when it reaches the app, the key has been fully handled."""
+
+
+class OrderedKeysApp(App[None]):
+    """An app whose keys and pastes are handled strictly one after the other (see the module's docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting: deque[events.Key | events.Paste] = deque()
+        self._in_flight: KeyDone | None = None
+        self._lost: Timer | None = None
+        self._screen: object = None
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            self._waiting.append(event)
+            await self._next_key()
+            return
+        await super().on_event(event)
+
+    def ready_for_keys(self) -> bool:
+        """False while keys must wait: the screen is still mounting (subclasses add what else they wait on)."""
+        return self.screen.is_mounted
+
+    async def _next_key(self) -> None:
+        while self._waiting and self._in_flight is None:
+            if not self.ready_for_keys():
+                self.set_timer(WAIT_FOR_SCREEN, self._next_key)
+                return
+            if self.screen is not self._screen:  # let what it asked for on mounting (e.g. a focus) happen first
+                self._screen = self.screen
+                self.call_later(self._next_key)
+                return
+            event = self._waiting.popleft()
+            target = self.focused or self.screen
+            if isinstance(event, events.Paste):
+                event = events.Paste(clean_text(event.text, one_line=isinstance(target, Input)))
+            await super().on_event(event)
+            if not event.is_forwarded:
+                continue  # a priority binding took it
+            done = KeyDone()
+            if target.post_message(done):
+                self._in_flight = done
+                self._lost = self.set_timer(LOST_AFTER, partial(self._arrived, done))
+
+    async def _arrived(self, done: KeyDone) -> None:
+        if done is not self._in_flight:
+            return
+        self._in_flight = None
+        if self._lost is not None:
+            self._lost.stop()
+            self._lost = None
+        await self._next_key()
+
+    async def on_key_done(self, message: KeyDone) -> None:
+        await self._arrived(message)

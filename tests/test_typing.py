@@ -1,0 +1,72 @@
+"""Keys typed in one burst and pasted text land, in order, in the field that has the focus when each one's turn
+comes; pasted text is cleaned (no escape sequences or control characters; one line in a one-line field)."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from screens.app import WizardApp
+from screens.customer_screen import CustomerScreen
+from screens.steps.profile import ProfileForm
+from screens.typing import clean_text
+from tests import factories as f
+from tests.pilotkit import burst, paste, settle
+from wizard.session.runtime import Runtime
+
+FORM = ("Lola", "tab", "Silva", "tab", "lola@example.com", "tab", "(212) 234-5678", "tab", "1 Main St", "tab",
+        "tab", "Albany", "tab", "tab", "NY", "tab", "12207")
+"""Step 1 as an operator types it: a tab after each field, two over the optional street2 and the country."""
+
+
+def keys(*tokens: str) -> list[str]:
+    """Key names, words spelled out letter by letter."""
+    named = {"tab", "enter", "escape", "ctrl+s"}
+    return [k for t in tokens for k in ([t] if t in named else list(t))]
+
+
+async def test_a_whole_step_1_form_typed_in_one_burst_is_saved_exactly_as_typed(runtime: Runtime) -> None:
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # "n" answers the welcome (start empty), "n" starts a customer; the letters after it (an "l" among them,
+        # the Activity key) are the first name; ctrl+s saves.
+        await burst(pilot, "n", "n", *keys(*FORM), "ctrl+s")
+        screen = app.screen
+        assert isinstance(screen, CustomerScreen)
+        assert not screen.has_class("-activity") and not screen.has_class("-side-hidden")
+    [key] = runtime.store.keys()
+    c = runtime.engine.load(key)
+    assert c.profile is not None
+    assert c.profile.model_dump(mode="json") == {
+        "first_name": "Lola", "last_name": "Silva", "email": "lola@example.com", "phone": "+12122345678",
+        "street": "1 Main St", "street2": None, "city": "Albany", "region": "NY", "postal_code": "12207",
+        "country": "US"}
+
+
+async def test_a_burst_typed_while_a_form_opens_waits_for_its_first_field(runtime: Runtime) -> None:
+    runtime.desk.create(f.profile())
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", *"Lukasz", "tab", *"Nowak")
+        form = app.screen.query_one(ProfileForm)
+        assert (form.values()["first_name"], form.values()["last_name"]) == ("Lukasz", "Nowak")
+
+
+async def test_multi_line_paste_into_a_one_line_field_joins_the_lines_and_drops_control_characters(
+        runtime: Runtime) -> None:
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", "n")
+        await paste(pilot, "Ana\r\nMaria\n")
+        await burst(pilot, "tab")
+        await paste(pilot, "\x1b[31mSilva\x1b[0m\x07\x00")
+        assert app.screen.query_one("#first_name", Input).value == "Ana Maria"
+        assert app.screen.query_one("#last_name", Input).value == "Silva"
+
+
+def test_clean_text_keeps_lines_only_where_they_are_allowed() -> None:
+    assert clean_text("123 Pine St\n  Apt 4 \n", one_line=True) == "123 Pine St Apt 4"
+    assert clean_text("Hi\r\nthere\tyou\x1b]0;title\x07\x1bc", one_line=False) == "Hi\nthere\tyou"
+    assert clean_text("a\x7fb\x9bc\u200bd", one_line=True) == "abc\u200bd"
