@@ -12,6 +12,7 @@ from textual.keys import _character_to_key, key_to_character
 from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerCancelled
 
 from screens.modals.confirm import ConfirmModal
 
@@ -22,7 +23,12 @@ WORKERS_TIMEOUT = 20.0
 async def settle(pilot: Pilot, *, rounds: int = 3) -> None:
     """Let the workers finish and their messages land (a few rounds: a worker's message may start another)."""
     for _ in range(rounds):
-        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout=WORKERS_TIMEOUT)
+        for _ in range(100):
+            try:
+                await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout=WORKERS_TIMEOUT)
+                break
+            except WorkerCancelled:  # replaced by a newer one of its group, or its screen closed: wait for the rest
+                await asyncio.sleep(0)
         await pilot.pause()
 
 
