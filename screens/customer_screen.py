@@ -36,6 +36,7 @@ from screens.steps.brand import BrandPanel
 from screens.steps.bundle import BundleForm
 from screens.steps.campaign import CampaignForm
 from screens.steps.profile import ProfileForm
+from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
 from screens.widgets.stepper import STATE_WORDS, STEP_NAMES, Stepper
 from screens.widgets.timeline import RunLog, Timeline
@@ -47,6 +48,11 @@ from wizard.listing import otp_left
 
 NARROW = 110
 """Below this many columns the activity panel is shown instead of the step (key l), not beside it."""
+
+STEP_KEYS = Binding.Group("Step", compact=True)
+PLAIN_KEYS = frozenset({"resend_otp", "reply_yes", "advance", "refresh", "toggle_activity", "copy_message",
+                        "show_step"})
+"""Actions on plain letters or digits: they are text (and off) while a text field has the focus."""
 
 _new_customer_drafts: WeakKeyDictionary[App[Any], dict[str, Any]] = WeakKeyDictionary()
 """What was typed for a customer not created yet (nothing is stored before step 1 is valid): per app."""
@@ -88,7 +94,13 @@ class CustomerScreen(Screen[None]):
                 tooltip="Show or hide statuses, SIDs and the journal"),
         Binding("ctrl+o", "discard_draft", "Discard draft", id="discard-draft",
                 tooltip="Put back the saved values of this step"),
-        # The stepper shows each step's number; these keys stay out of the footer to leave room at 80 columns.
+        # Steps: ctrl+page up/down work everywhere; the digits alone where no text field has focus (the stepper
+        # shows each step's number, so they stay out of the footer to leave room at 80 columns). Priority: the
+        # scrolling panes have their own ctrl+page keys.
+        Binding("ctrl+pageup", "move_step(-1)", "Previous step", key_display="^pgup", group=STEP_KEYS, priority=True,
+                id="previous-step", tooltip="Show the previous step"),
+        Binding("ctrl+pagedown", "move_step(1)", "Next step", key_display="^pgdn", group=STEP_KEYS, priority=True,
+                id="next-step", tooltip="Show the next step"),
         *(Binding(str(n), f"show_step({n})", f"Step {n}", show=False, id=f"step-{n}",
                   tooltip=f"Show step {n}: {STEP_NAMES[n]}") for n in STEP_NAMES),
         Binding("m", "copy_message", "Copy text", show=False, id="copy-message",
@@ -194,7 +206,9 @@ class CustomerScreen(Screen[None]):
             text = summary.next_action if not left or left == "lapsed" else (
                 f"{summary.next_action.rstrip('.')} — {left}.")
             if summary.kind in ("fix", "otp") and any(i.step == summary.stage for i in found):
-                where = "below" if self.step == summary.stage else f"on step {summary.stage} (key {summary.stage})"
+                where = "below" if self.step == summary.stage else (
+                    f"on step {summary.stage} (key {summary.stage}; in a field "
+                    f"{'ctrl+pgdn' if summary.stage > self.step else 'ctrl+pgup'})")
                 text = f"fix what is wrong in step {summary.stage}: see the problems {where}."
             nxt.update(f"Next: {text}")
             nxt.set_class(summary.kind in ("fix", "otp"), "-fix")
@@ -314,6 +328,8 @@ class CustomerScreen(Screen[None]):
             return bool(form and form.editable and form.restored) and busy
         if action in ("advance", "refresh"):
             return busy if c else False
+        if action in PLAIN_KEYS and typing_here(self):
+            return False  # the key is text in the focused field
         if action == "show_step":  # in a form a digit is typed, or picks nothing by surprise on a checkbox
             return not (self.panel is not None and self.focused is not None
                         and self.panel in self.focused.ancestors)
@@ -332,6 +348,9 @@ class CustomerScreen(Screen[None]):
             return
         self.keep_draft()
         self.dismiss()
+
+    async def action_move_step(self, by: int) -> None:
+        await self.action_show_step(min(max(self.step + by, 1), len(STEP_NAMES)))
 
     async def action_show_step(self, step: int) -> None:
         if self.running:

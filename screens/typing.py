@@ -19,9 +19,10 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 LOST_AFTER = 0.5
 """Seconds after which a key's `KeyDone` is taken as lost (its widget went away): the next key goes on."""
@@ -38,6 +39,12 @@ def clean_text(text: str, *, one_line: bool) -> str:
     if one_line:
         return " ".join(line.strip() for line in text.split("\n") if line.strip())
     return text
+
+
+def typing_here(node: DOMNode) -> bool:
+    """A text field has the focus: plain letters, digits and symbols are text there, never commands (a screen
+    disables its plain-key commands then, so the footer shows only keys that work)."""
+    return isinstance(node.screen.focused, Input | TextArea)
 
 
 class KeyDone(Message):
@@ -79,21 +86,22 @@ class OrderedKeysApp(App[None]):
             if isinstance(event, events.Paste):
                 event = events.Paste(clean_text(event.text, one_line=isinstance(target, Input)))
             await super().on_event(event)
-            if not event.is_forwarded:
-                continue  # a priority binding took it
+            if not event.is_forwarded:  # a priority binding took it: the next key after what it asked for later
+                self.call_later(self._next_key)
+                return
             done = KeyDone()
             if target.post_message(done):
                 self._in_flight = done
                 self._lost = self.set_timer(LOST_AFTER, partial(self._arrived, done))
 
-    async def _arrived(self, done: KeyDone) -> None:
+    def _arrived(self, done: KeyDone) -> None:
         if done is not self._in_flight:
             return
         self._in_flight = None
         if self._lost is not None:
             self._lost.stop()
             self._lost = None
-        await self._next_key()
+        self.call_later(self._next_key)  # after what the key asked for later (`focus()` is such a wish)
 
-    async def on_key_done(self, message: KeyDone) -> None:
-        await self._arrived(message)
+    def on_key_done(self, message: KeyDone) -> None:
+        self._arrived(message)

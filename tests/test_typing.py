@@ -3,6 +3,8 @@ comes; pasted text is cleaned (no escape sequences or control characters; one li
 
 from __future__ import annotations
 
+import string
+
 from textual.widgets import Input
 
 from screens.app import WizardApp
@@ -70,3 +72,41 @@ def test_clean_text_keeps_lines_only_where_they_are_allowed() -> None:
     assert clean_text("123 Pine St\n  Apt 4 \n", one_line=True) == "123 Pine St Apt 4"
     assert clean_text("Hi\r\nthere\tyou\x1b]0;title\x07\x1bc", one_line=False) == "Hi\nthere\tyou"
     assert clean_text("a\x7fb\x9bc\u200bd", one_line=True) == "abc\u200bd"
+
+
+def footer_keys(app: WizardApp) -> list[str]:
+    """The keys the footer shows as working on the current screen."""
+    return [a.binding.key for a in app.screen.active_bindings.values() if a.enabled and a.binding.show]
+
+
+async def test_in_a_text_field_letters_and_digits_are_text_and_ctrl_page_keys_change_the_step(runtime: Runtime) -> None:
+    c = runtime.desk.create(f.profile(), f.bundle())
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen(c.key))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomerScreen)
+        await burst(pilot, "ctrl+pagedown")
+        assert screen.step == 2 and app.focused is not None and app.focused.id == "brand_name"
+        app.screen.query_one("#brand_name", Input).value = ""
+        typed = string.ascii_letters + string.digits
+        await burst(pilot, *typed)
+        assert app.screen.query_one("#brand_name", Input).value == typed
+        assert screen.step == 2 and not screen.has_class("-activity") and not screen.has_class("-side-hidden")
+        assert all(len(key) > 1 for key in footer_keys(app)), footer_keys(app)
+        assert {"ctrl+pageup", "ctrl+pagedown"} <= set(footer_keys(app))
+        await burst(pilot, "ctrl+pagedown")
+        assert screen.step == 3
+
+
+async def test_the_list_commands_are_text_in_the_filter(runtime: Runtime) -> None:
+    runtime.desk.create(f.profile())
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "n" in footer_keys(app)
+        await burst(pilot, "slash", *"nrseSq/")
+        assert app.is_running and app.screen.query_one("#filter", Input).value == "nrseSq/"
+        assert all(len(key) > 1 for key in footer_keys(app) if key != "question_mark"), footer_keys(app)
