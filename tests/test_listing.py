@@ -266,3 +266,18 @@ def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tm
     assert lines[0] == "key,name,brand,email,phone,stage,step,status,next_action,otp,updated_at"
     assert lines[1].startswith("C00001,Ann Lefèvre-Côté,,zoe@example.com,'+12065550134,1,Profile,")
     lst.close()
+
+
+@pytest.mark.parametrize("text", ["lefevre", "LEFÈVRE", "nguyen", "Nguyễn", "lukasz", "Łukasz", "(206) 555-0134",
+                                  "206-555-0134", "206.555.0134", "+1 206 555 0134", "2065550134"])
+def test_the_filter_ignores_accents_and_case_and_matches_phones_by_digits(runtime: Runtime, text: str) -> None:
+    zoe = runtime.desk.create(f.profile())
+    jose = runtime.desk.create(f.profile("jose", phone="+1 415 555 0166"))
+    lukasz = runtime.desk.create(f.profile(first_name="Łukasz", last_name="Nowak", phone="+1 312 555 0190"))
+    expected = {"lefevre": zoe, "lefèvre": zoe, "nguyen": jose, "nguyễn": jose, "lukasz": lukasz,
+                "łukasz": lukasz}.get(text.casefold(), zoe)
+    lst = CustomerList(runtime.store.path, runtime.desk.now)
+    try:
+        assert [r.key for r in lst.page(ListQuery(text), 0, 10)] == [expected.key]
+    finally:
+        lst.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.pages import Listing, Query
+from wizard.customer.search import search_query
 from wizard.customer.spreadsheet import neutralise_formula
 from wizard.customer.stages import ATTENTION, AWAITING_OTP, OTP_LAPSED, STEP_NAMES
 from wizard.twilio import facts as C
@@ -50,7 +51,8 @@ EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step", "st
 
 @dataclass(frozen=True)
 class ListQuery:
-    """Which customers, in which order: `text` is matched anywhere in name, email, phone, mobile, brand, key."""
+    """Which customers, in which order: `text` is matched anywhere in name, email, phone, mobile, brand, key,
+    without regard to accents or case, and a phone number by its digits in whatever format it is typed."""
 
     text: str = ""
     sort: str = "attention"
@@ -58,7 +60,7 @@ class ListQuery:
 
     def store_query(self, now: datetime) -> Query:
         """The store's query at `now`: in the needs-action order, passcodes running out come first."""
-        return Query(self.text, SORTS[self.sort][0], self.descending, due_before=due_before(now))
+        return Query(search_query(self.text), SORTS[self.sort][0], self.descending, due_before=due_before(now))
 
 
 @dataclass(frozen=True)
