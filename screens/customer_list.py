@@ -9,6 +9,7 @@ than those, they are counted next and the count follows.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -344,7 +345,7 @@ class CustomersScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="Exporting the list")
     def export(self) -> None:
-        stamp = f"{self.startup.clock():%Y%m%d-%H%M%S}"
+        stamp = f"{datetime.now().astimezone():%Y%m%d-%H%M%S}"  # the operator's time, not the sandbox's clock
         path = self.startup.locations.data_dir / f"customers-{stamp}.csv"
         try:
             count = self.customer_list.export_csv(self.list_query, path)

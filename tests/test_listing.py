@@ -261,7 +261,10 @@ def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tm
     runtime.desk.create(f.profile(first_name="Bob"))
     lst = CustomerList(runtime.store.path, runtime.engine.clock)
     out = tmp_path / "out.csv"
+    out.write_text("older export", encoding="utf-8")
+    out.chmod(0o644)
     assert lst.export_csv(ListQuery("ann"), out) == 1
+    assert out.stat().st_mode & 0o777 == 0o600  # emails and phone numbers: the owner's only
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "key,name,brand,email,phone,stage,step,status,next_action,otp,updated_at"
     assert lines[1].startswith("C00001,Ann Lefèvre-Côté,,zoe@example.com,'+12065550134,1,Profile,")

@@ -663,3 +663,9 @@ def test_the_timeline_says_what_happened_in_plain_words():
                                                                     "failed")
     assert newest.detail.startswith("30701 ") and newest.detail.endswith("bad region")
     assert (oldest.what, oldest.detail) == ("create the starter profile", "BU" + "0" * 32)
+
+
+def test_verticals_read_as_words_with_acronyms_as_twilio_spells_them() -> None:
+    from screens.steps.bundle import VERTICAL_OPTIONS
+
+    assert ("NGO", "NGO") in VERTICAL_OPTIONS and ("Real estate", "REAL_ESTATE") in VERTICAL_OPTIONS

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from textual.message import Message
@@ -280,6 +280,10 @@ async def test_export_writes_the_listed_customers_with_formulas_neutralised(runt
         await settle(pilot)
         [path] = runtime.locations.data_dir.glob("customers-*.csv")
         assert any(str(path) in n.message for n in toasts(app))
+    # named by the operator's time, not the (frozen, or sandbox-shifted) clock of the flow
+    assert path.name.startswith(f"customers-{datetime.now().astimezone():%Y%m%d}-")
+    assert runtime.desk.now().date() != datetime.now().date()
+    assert path.stat().st_mode & 0o777 == 0o600
     with path.open(encoding="utf-8") as fh:
         exported = list(csv.DictReader(fh))
     assert [r["name"] for r in exported] == ["Bob Lefèvre-Côté"]

@@ -7,6 +7,7 @@ passcode has left, how long ago a customer changed — is worked out when the pa
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -156,12 +157,16 @@ class CustomerList:
         return StageCounts(stages, done, needs, spend)
 
     def export_csv(self, query: ListQuery, path: Path) -> int:
-        """Write the listed customers to `path` (cells neutralised against spreadsheet formulas)."""
+        """Write the listed customers to `path`, readable by its owner only (cells neutralised against spreadsheet
+        formulas)."""
         now = self._clock()
         listing = Listing(self.path)
         count = 0
         try:
-            with path.open("w", newline="", encoding="utf-8") as fh:
+            # owner-only (it holds emails and phone numbers), also when a file of that name was there before
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)
+            with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as fh:
                 out = csv.writer(fh)
                 out.writerow(EXPORT_COLUMNS)
                 for data in listing.rows(query.store_query(now)):
