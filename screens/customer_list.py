@@ -357,7 +357,7 @@ class CustomersScreen(Screen[None]):
                     timeout=15, markup=False)
 
     def _offer_examples(self) -> None:
-        if self._offered or self.startup.mode != "sandbox":
+        if self._offered or self.startup.mode != "sandbox" or self.startup.welcomed:
             return
         self._offered = True
         self.app.push_screen(
@@ -370,6 +370,7 @@ class CustomersScreen(Screen[None]):
         )
 
     def _examples_answered(self, load: bool | None) -> None:
+        self.startup.mark_welcomed()
         if load:
             self.load_examples()
 

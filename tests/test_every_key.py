@@ -46,10 +46,17 @@ class Place:
     data: Callable[[Runtime], Awaitable[str | None]]
     enter: Callable[[WizardApp, Pilot, str | None], Awaitable[None]]
     quits: frozenset[str] = frozenset()
+    again: bool = False
+    """Make the data again before each start."""
 
 
 async def nothing(runtime: Runtime) -> None:
     return None
+
+
+async def unwelcomed(runtime: Runtime) -> None:
+    """Nothing, and the welcome not answered yet (it is offered once per data folder)."""
+    runtime.locations.welcomed.unlink(missing_ok=True)
 
 
 async def examples(runtime: Runtime) -> None:
@@ -95,7 +102,7 @@ def customer(step: int | None) -> Callable[[WizardApp, Pilot, str | None], Await
 
 
 PLACES = [
-    Place("welcome", nothing, lambda app, pilot, key: settle(pilot)),
+    Place("welcome", unwelcomed, lambda app, pilot, key: settle(pilot), again=True),
     Place("empty list", nothing, the_list, frozenset({"q"})),
     Place("full list", examples, the_list, frozenset({"q"})),
     Place("filter", examples, after_list("slash")),
@@ -119,6 +126,8 @@ async def test_no_key_crashes_the_screen(runtime: Runtime, place: Place) -> None
     key = await place.data(runtime)
     left = list(KEYS)
     while left:
+        if place.again:
+            await place.data(runtime)
         app = WizardApp(runtime.desk)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await place.enter(app, pilot, key)

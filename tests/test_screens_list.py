@@ -310,6 +310,10 @@ async def test_first_start_offer_can_be_declined(runtime: Runtime) -> None:
         assert isinstance(app.screen, CustomersScreen)
         assert listing(app).table.total == 0 and runtime.store.count() == 0
         assert "press n to add one" in listing(app).table.empty
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)  # offered once per data folder
 
 
 async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime) -> None:
