@@ -85,8 +85,8 @@ async def test_new_customer_opens_empty_at_step_1_with_examples(runtime):
         form = app.screen.query_one(ProfileForm)
         assert app.focused is not None and app.focused.id == "first_name"
         assert all(not value for name, value in form.values().items() if name != "country")
-        assert app.screen.query_one("#phone", Input).placeholder == "(206) 555-0134"
-        assert app.screen.query_one("#postal_code", Input).placeholder == "98101 or K1A 0B1"
+        assert app.screen.query_one("#phone", Input).placeholder == "e.g. (206) 555-0134"
+        assert app.screen.query_one("#postal_code", Input).placeholder == "e.g. 98101 or K1A 0B1"
         assert str(screen(app).query_one("#step-heading").content).startswith("Step 1 · Starter profile")
 
 
