@@ -247,7 +247,8 @@ class CustomerScreen(Screen[None]):
         self.query_one("#main", VerticalScroll).scroll_home(animate=False)
         form = self.form()
         if form and form.editable:
-            form.focus_first()
+            if not form.lead_to_problem():
+                form.focus_first()
         else:
             self.query_one(Stepper).focus()
         self.refresh_bindings()

@@ -366,6 +366,21 @@ async def test_noncompliant_problems_appear_under_their_field_and_the_fix_update
     assert c.state.statuses["profile"] == "pending-review"
 
 
+async def test_the_field_twilio_objected_to_gets_the_focus_and_is_in_view_at_80x24(runtime):
+    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"))
+    await runtime.engine.advance(c.key)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        street = field(app, "street")
+        assert app.focused is street.widget
+        main = app.screen.query_one("#main")
+        shown = main.content_region
+        problem = street.query_one(".field--problem")
+        assert problem.region.height and shown.contains_region(problem.region), (problem.region, shown)
+        assert shown.contains_region(street.widget.region)
+
+
 async def test_a_failed_brand_shows_the_playbook_and_the_field_to_fix(runtime):
     c = runtime.desk.create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
     await runtime.engine.advance(c.key)
