@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from screens.customer_list import CustomersScreen
+from screens.customer_screen import CustomerScreen
 from screens.modals.help import HelpScreen
 from screens.settings_screen import SettingsScreen
 from screens.typing import OrderedKeysApp
@@ -110,6 +111,13 @@ class WizardApp(OrderedKeysApp):
         yield SystemCommand("Settings", "Mode, account, primary profile check, data folders, prices",
                             self.action_settings)
         yield SystemCommand("Help", "Keys and how the wizard works", self.action_help)
+
+    async def action_quit(self) -> None:
+        """Quit, keeping what the open forms hold as drafts first."""
+        for screen in self.screen_stack:
+            if isinstance(screen, CustomerScreen):
+                screen.keep_draft()
+        await super().action_quit()
 
     def action_settings(self) -> None:
         if not isinstance(self.screen, SettingsScreen):

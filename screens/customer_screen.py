@@ -24,6 +24,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
@@ -38,6 +39,7 @@ from screens.steps.campaign import CampaignForm
 from screens.steps.profile import ProfileForm
 from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
+from screens.widgets.fields import FormField
 from screens.widgets.stepper import STATE_WORDS, STEP_NAMES, Stepper
 from screens.widgets.timeline import RunLog, Timeline
 from screens.workers import EXPECTED, report_failure, report_worker_error
@@ -46,6 +48,8 @@ from wizard.desk import OTP_SENDER, CustomerView, Desk, Run, describe_fees, tota
 from wizard.errors import StaleWrite, StoreError, UnknownCustomer
 from wizard.listing import otp_left
 
+DRAFT_DELAY = 1.0
+"""Seconds of quiet typing after which what the form holds is kept as a draft."""
 NARROW = 110
 """Below this many columns the activity panel is shown instead of the step (key l), not beside it."""
 
@@ -125,6 +129,7 @@ class CustomerScreen(Screen[None]):
         self.panel: Widget | None = None
         """The step's form or status panel."""
         self._confirmed_warnings: set[tuple[str, str, str]] = set()
+        self._draft_timer: Timer | None = None
 
     @property
     def desk(self) -> Desk:
@@ -303,6 +308,18 @@ class CustomerScreen(Screen[None]):
             self._write(lambda v: self.desk.save_draft(c.key, v, name, values))
         elif not form.dirty and current is not None:
             self._write(lambda v: self.desk.drop_draft(c.key, v, name))
+
+    @on(FormField.Edited)
+    def _typed(self) -> None:
+        """Keep what is typed as a draft once the typing pauses: a crash or a killed terminal loses at most that."""
+        if self._draft_timer is None:
+            self._draft_timer = self.set_timer(DRAFT_DELAY, self._keep_typed)
+        else:
+            self._draft_timer.reset()
+
+    def _keep_typed(self) -> None:
+        if not self.running:  # a run writes the customer; what is typed is kept when it ends or on leaving
+            self.keep_draft()
 
     def _write(self, change: Any) -> None:
         """A draft write; if someone saved the customer meanwhile, write on top of their version."""

@@ -8,7 +8,7 @@ import string
 from textual.widgets import Input
 
 from screens.app import WizardApp
-from screens.customer_screen import CustomerScreen
+from screens.customer_screen import DRAFT_DELAY, CustomerScreen
 from screens.steps.profile import ProfileForm
 from screens.typing import clean_text
 from tests import factories as f
@@ -110,3 +110,27 @@ async def test_the_list_commands_are_text_in_the_filter(runtime: Runtime) -> Non
         await burst(pilot, "slash", *"nrseSq/")
         assert app.is_running and app.screen.query_one("#filter", Input).value == "nrseSq/"
         assert all(len(key) > 1 for key in footer_keys(app) if key != "question_mark"), footer_keys(app)
+
+
+async def test_what_is_typed_is_kept_as_a_draft_when_typing_pauses_and_on_ctrl_q(runtime: Runtime) -> None:
+    c = runtime.desk.create(f.profile())
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen(c.key))
+        await settle(pilot)
+        app.screen.query_one("#city", Input).focus()
+        await burst(pilot, "ctrl+u", *"Tacoma")
+        await pilot.pause(DRAFT_DELAY * 3)  # still on the screen: a crash now would lose nothing
+        assert runtime.engine.load(c.key).drafts["profile"]["city"] == "Tacoma"
+        await burst(pilot, "tab", "tab", "ctrl+u", *"OR", "ctrl+q")  # quit before the pause runs out
+    draft = runtime.engine.load(c.key).drafts["profile"]
+    assert (draft["city"], draft["region"]) == ("Tacoma", "OR")
+
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen(c.key))
+        await settle(pilot)
+        assert app.screen.query_one("#city", Input).value == "Tacoma"
+        assert "Restored what you typed" in str(app.screen.query_one("#form-note").render())
