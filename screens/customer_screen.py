@@ -524,7 +524,9 @@ class CustomerScreen(Screen[None]):
         if not self.load():
             return
         form = self.form()
-        if isinstance(self.panel, BrandPanel):
+        if isinstance(self.panel, BrandPanel) and self.view.summary and self.view.summary.stage > self.step:
+            await self.show_step(self.view.summary.stage)  # step 3 is done: on to what comes next
+        elif isinstance(self.panel, BrandPanel):
             self.panel.show(self.view)
         elif form is None or not form.dirty:
             await self.show_step(self.step)

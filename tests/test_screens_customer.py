@@ -684,3 +684,15 @@ def test_verticals_read_as_words_with_acronyms_as_twilio_spells_them() -> None:
     from screens.steps.bundle import VERTICAL_OPTIONS
 
     assert ("NGO", "NGO") in VERTICAL_OPTIONS and ("Real estate", "REAL_ESTATE") in VERTICAL_OPTIONS
+
+
+async def test_when_step_3_is_done_the_campaign_form_follows_without_advancing(runtime):
+    key = await advanced_to_otp(runtime)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen(app).step == 3
+        runtime.desk.reply_yes(key)  # the customer replies YES meanwhile
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen(app).step == 4 and app.screen.query(CampaignForm)
