@@ -46,7 +46,7 @@ FIRST_PAGE = 120
 """Rows read with the count, enough to fill a tall terminal without a second query."""
 
 COLUMNS = (
-    Column("key", "Key", 6, drop=3),
+    Column("key", "Key", 8),  # never dropped or cut: the key tells namesakes apart and is what the CLI takes
     Column("name", "Name", 12, flex=2),
     Column("brand", "Brand", 10, flex=2, drop=2),
     Column("stage", "Stage", 5),
