@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from screens.customer_list import CustomersScreen
-from screens.customer_screen import CustomerScreen
+from screens.handle import KeepsDrafts
 from screens.modals.help import HelpScreen
 from screens.settings_screen import SettingsScreen
 from screens.typing import OrderedKeysApp
@@ -115,7 +115,7 @@ class WizardApp(OrderedKeysApp):
     async def action_quit(self) -> None:
         """Quit, keeping what the open forms hold as drafts first."""
         for screen in self.screen_stack:
-            if isinstance(screen, CustomerScreen):
+            if isinstance(screen, KeepsDrafts):
                 screen.keep_draft()
         await super().action_quit()
 
