@@ -60,6 +60,8 @@ class OrderedKeysApp(App[None]):
         self._in_flight: KeyDone | None = None
         self._lost: Timer | None = None
         self._screen: object = None
+        self._later = False
+        """A look at the next key is scheduled: nothing else may route one before it (a second timer would)."""
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
@@ -72,14 +74,29 @@ class OrderedKeysApp(App[None]):
         """False while keys must wait: the screen is still mounting (subclasses add what else they wait on)."""
         return self.screen.is_mounted
 
+    def _try_later(self, delay: float = 0) -> None:
+        """Look at the next key after what is queued now (`delay` seconds later when given), once."""
+        if self._later:
+            return
+        self._later = True
+
+        async def again() -> None:
+            self._later = False
+            await self._next_key()
+
+        if delay:
+            self.set_timer(delay, again)
+        else:
+            self.call_later(again)
+
     async def _next_key(self) -> None:
-        while self._waiting and self._in_flight is None:
+        while self._waiting and self._in_flight is None and not self._later:
             if not self.ready_for_keys():
-                self.set_timer(WAIT_FOR_SCREEN, self._next_key)
+                self._try_later(WAIT_FOR_SCREEN)
                 return
             if self.screen is not self._screen:  # let what it asked for on mounting (e.g. a focus) happen first
                 self._screen = self.screen
-                self.call_later(self._next_key)
+                self._try_later()
                 return
             event = self._waiting.popleft()
             target = self.focused or self.screen
@@ -87,7 +104,7 @@ class OrderedKeysApp(App[None]):
                 event = events.Paste(clean_text(event.text, one_line=isinstance(target, Input)))
             await super().on_event(event)
             if not event.is_forwarded:  # a priority binding took it: the next key after what it asked for later
-                self.call_later(self._next_key)
+                self._try_later()
                 return
             done = KeyDone()
             if target.post_message(done):
@@ -101,7 +118,7 @@ class OrderedKeysApp(App[None]):
         if self._lost is not None:
             self._lost.stop()
             self._lost = None
-        self.call_later(self._next_key)  # after what the key asked for later (`focus()` is such a wish)
+        self._try_later()  # after what the key asked for later (`focus()` is such a wish)
 
     def on_key_done(self, message: KeyDone) -> None:
         self._arrived(message)
