@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from screens.customer_list import CustomersScreen
+from screens.handle import KeepsDrafts
 from screens.modals.help import HelpScreen
 from screens.settings_screen import SettingsScreen
+from screens.typing import OrderedKeysApp
 from screens.workers import report_worker_error
 from wizard.errors import StoreError, shown
 from wizard.listing import CustomerList
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from wizard.desk import Desk
 
 
-class WizardApp(App[None]):
+class WizardApp(OrderedKeysApp):
     """a2p-wizard's TUI."""
 
     TITLE = "a2p-wizard"
@@ -72,6 +74,10 @@ class WizardApp(App[None]):
         else:
             self._pending = callback
 
+    def ready_for_keys(self) -> bool:
+        """Keys wait while a screen waits to be opened once connected (a key's wish must come before the next)."""
+        return self._pending is None and super().ready_for_keys()
+
     def on_mount(self) -> None:
         for warning in self.startup.warnings:
             self.notify(warning, severity="warning", title="Check your files", timeout=20, markup=False)
@@ -107,6 +113,13 @@ class WizardApp(App[None]):
         yield SystemCommand("Settings", "Mode, account, primary profile check, data folders, prices",
                             self.action_settings)
         yield SystemCommand("Help", "Keys and how the wizard works", self.action_help)
+
+    async def action_quit(self) -> None:
+        """Quit, keeping what the open forms hold as drafts first."""
+        for screen in self.screen_stack:
+            if isinstance(screen, KeepsDrafts):
+                screen.keep_draft()
+        await super().action_quit()
 
     def action_settings(self) -> None:
         if not isinstance(self.screen, SettingsScreen):

@@ -9,6 +9,7 @@ than those, they are counted next and the count follows.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -27,6 +28,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from screens.handle import list_host
 from screens.modals.confirm import ConfirmModal
 from screens.palette import ScreenKeys
+from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
 from screens.widgets.virtual_table import Column, VirtualTable
 from screens.workers import EXPECTED, report_failure, report_worker_error
@@ -44,7 +46,7 @@ FIRST_PAGE = 120
 """Rows read with the count, enough to fill a tall terminal without a second query."""
 
 COLUMNS = (
-    Column("key", "Key", 6, drop=3),
+    Column("key", "Key", 8),  # never dropped or cut: the key tells namesakes apart and is what the CLI takes
     Column("name", "Name", 12, flex=2),
     Column("brand", "Brand", 10, flex=2, drop=2),
     Column("stage", "Stage", 5),
@@ -53,6 +55,8 @@ COLUMNS = (
     Column("otp", "OTP", 11, toned=True),
     Column("updated", "Updated", 10, drop=4),
 )
+PLAIN_KEYS = frozenset({"new", "refresh", "focus_filter", "next_sort", "reverse_sort", "export", "quit"})
+"""Actions on plain letters or symbols: they are text (and off) while the filter has the focus."""
 EMPTY = "No customers yet: press n to add one."
 SORT_CYCLE = ("attention", "name", "brand", "stage", "status", "next", "otp", "updated", "key")
 NEWEST_FIRST = frozenset({"updated"})
@@ -100,7 +104,7 @@ class CustomersScreen(Screen[None]):
         Binding("s", "next_sort", "Sort", id="sort", tooltip="Sort by the next column"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="reverse", tooltip="Reverse the sort order"),
         Binding("e", "export", "Export", id="export", tooltip="Write the listed customers to a CSV file"),
-        Binding("q", "app.quit", "Quit", id="quit", tooltip="Leave a2p-wizard (every step resumes later)"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave a2p-wizard (every step resumes later)"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter",
                 tooltip="Clear the filter and show every customer"),
         Binding("down", "focus_table", "To the list", show=False, id="to-list"),
@@ -301,6 +305,8 @@ class CustomersScreen(Screen[None]):
     # -- background work ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in PLAIN_KEYS and typing_here(self):
+            return False  # the key is text in the filter
         if action in ("refresh", "export") and self.busy:
             return None
         return True
@@ -316,6 +322,9 @@ class CustomersScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.refresh_statuses()
+
+    async def action_quit(self) -> None:
+        await self.app.action_quit()
 
     @work(exclusive=True, exit_on_error=False, group="refresh", description="Refreshing statuses")
     async def refresh_statuses(self) -> None:
@@ -336,7 +345,7 @@ class CustomersScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="Exporting the list")
     def export(self) -> None:
-        stamp = f"{self.startup.clock():%Y%m%d-%H%M%S}"
+        stamp = f"{datetime.now().astimezone():%Y%m%d-%H%M%S}"  # the operator's time, not the sandbox's clock
         path = self.startup.locations.data_dir / f"customers-{stamp}.csv"
         try:
             count = self.customer_list.export_csv(self.list_query, path)
@@ -348,7 +357,7 @@ class CustomersScreen(Screen[None]):
                     timeout=15, markup=False)
 
     def _offer_examples(self) -> None:
-        if self._offered or self.startup.mode != "sandbox":
+        if self._offered or self.startup.mode != "sandbox" or self.startup.welcomed:
             return
         self._offered = True
         self.app.push_screen(
@@ -361,6 +370,7 @@ class CustomersScreen(Screen[None]):
         )
 
     def _examples_answered(self, load: bool | None) -> None:
+        self.startup.mark_welcomed()
         if load:
             self.load_examples()
 

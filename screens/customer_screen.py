@@ -24,6 +24,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
@@ -36,7 +37,9 @@ from screens.steps.brand import BrandPanel
 from screens.steps.bundle import BundleForm
 from screens.steps.campaign import CampaignForm
 from screens.steps.profile import ProfileForm
+from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
+from screens.widgets.fields import FormField
 from screens.widgets.stepper import STATE_WORDS, STEP_NAMES, Stepper
 from screens.widgets.timeline import RunLog, Timeline
 from screens.workers import EXPECTED, report_failure, report_worker_error
@@ -45,8 +48,15 @@ from wizard.desk import OTP_SENDER, CustomerView, Desk, Run, describe_fees, tota
 from wizard.errors import StaleWrite, StoreError, UnknownCustomer
 from wizard.listing import otp_left
 
+DRAFT_DELAY = 1.0
+"""Seconds of quiet typing after which what the form holds is kept as a draft."""
 NARROW = 110
 """Below this many columns the activity panel is shown instead of the step (key l), not beside it."""
+
+STEP_KEYS = Binding.Group("Step", compact=True)
+PLAIN_KEYS = frozenset({"resend_otp", "reply_yes", "advance", "refresh", "toggle_activity", "copy_message",
+                        "show_step"})
+"""Actions on plain letters or digits: they are text (and off) while a text field has the focus."""
 
 _new_customer_drafts: WeakKeyDictionary[App[Any], dict[str, Any]] = WeakKeyDictionary()
 """What was typed for a customer not created yet (nothing is stored before step 1 is valid): per app."""
@@ -88,7 +98,13 @@ class CustomerScreen(Screen[None]):
                 tooltip="Show or hide statuses, SIDs and the journal"),
         Binding("ctrl+o", "discard_draft", "Discard draft", id="discard-draft",
                 tooltip="Put back the saved values of this step"),
-        # The stepper shows each step's number; these keys stay out of the footer to leave room at 80 columns.
+        # Steps: ctrl+page up/down work everywhere; the digits alone where no text field has focus (the stepper
+        # shows each step's number, so they stay out of the footer to leave room at 80 columns). Priority: the
+        # scrolling panes have their own ctrl+page keys.
+        Binding("ctrl+pageup", "move_step(-1)", "Previous step", key_display="^pgup", group=STEP_KEYS, priority=True,
+                id="previous-step", tooltip="Show the previous step"),
+        Binding("ctrl+pagedown", "move_step(1)", "Next step", key_display="^pgdn", group=STEP_KEYS, priority=True,
+                id="next-step", tooltip="Show the next step"),
         *(Binding(str(n), f"show_step({n})", f"Step {n}", show=False, id=f"step-{n}",
                   tooltip=f"Show step {n}: {STEP_NAMES[n]}") for n in STEP_NAMES),
         Binding("m", "copy_message", "Copy text", show=False, id="copy-message",
@@ -113,6 +129,7 @@ class CustomerScreen(Screen[None]):
         self.panel: Widget | None = None
         """The step's form or status panel."""
         self._confirmed_warnings: set[tuple[str, str, str]] = set()
+        self._draft_timer: Timer | None = None
 
     @property
     def desk(self) -> Desk:
@@ -194,7 +211,9 @@ class CustomerScreen(Screen[None]):
             text = summary.next_action if not left or left == "lapsed" else (
                 f"{summary.next_action.rstrip('.')} — {left}.")
             if summary.kind in ("fix", "otp") and any(i.step == summary.stage for i in found):
-                where = "below" if self.step == summary.stage else f"on step {summary.stage} (key {summary.stage})"
+                where = "below" if self.step == summary.stage else (
+                    f"on step {summary.stage} (key {summary.stage}; in a field "
+                    f"{'ctrl+pgdn' if summary.stage > self.step else 'ctrl+pgup'})")
                 text = f"fix what is wrong in step {summary.stage}: see the problems {where}."
             nxt.update(f"Next: {text}")
             nxt.set_class(summary.kind in ("fix", "otp"), "-fix")
@@ -233,7 +252,8 @@ class CustomerScreen(Screen[None]):
         self.query_one("#main", VerticalScroll).scroll_home(animate=False)
         form = self.form()
         if form and form.editable:
-            form.focus_first()
+            if not form.lead_to_problem():
+                form.focus_first()
         else:
             self.query_one(Stepper).focus()
         self.refresh_bindings()
@@ -290,6 +310,18 @@ class CustomerScreen(Screen[None]):
         elif not form.dirty and current is not None:
             self._write(lambda v: self.desk.drop_draft(c.key, v, name))
 
+    @on(FormField.Edited)
+    def _typed(self) -> None:
+        """Keep what is typed as a draft once the typing pauses: a crash or a killed terminal loses at most that."""
+        if self._draft_timer is None:
+            self._draft_timer = self.set_timer(DRAFT_DELAY, self._keep_typed)
+        else:
+            self._draft_timer.reset()
+
+    def _keep_typed(self) -> None:
+        if not self.running:  # a run writes the customer; what is typed is kept when it ends or on leaving
+            self.keep_draft()
+
     def _write(self, change: Any) -> None:
         """A draft write; if someone saved the customer meanwhile, write on top of their version."""
         c = self.view.customer
@@ -315,6 +347,8 @@ class CustomerScreen(Screen[None]):
             return bool(form and form.editable and form.restored) and busy
         if action in ("advance", "refresh"):
             return busy if c else False
+        if action in PLAIN_KEYS and typing_here(self):
+            return False  # the key is text in the focused field
         if action == "show_step":  # in a form a digit is typed, or picks nothing by surprise on a checkbox
             return not (self.panel is not None and self.focused is not None
                         and self.panel in self.focused.ancestors)
@@ -333,6 +367,9 @@ class CustomerScreen(Screen[None]):
             return
         self.keep_draft()
         self.dismiss()
+
+    async def action_move_step(self, by: int) -> None:
+        await self.action_show_step(min(max(self.step + by, 1), len(STEP_NAMES)))
 
     async def action_show_step(self, step: int) -> None:
         if self.running:
@@ -516,7 +553,9 @@ class CustomerScreen(Screen[None]):
         if not self.load():
             return
         form = self.form()
-        if isinstance(self.panel, BrandPanel):
+        if isinstance(self.panel, BrandPanel) and self.view.summary and self.view.summary.stage > self.step:
+            await self.show_step(self.view.summary.stage)  # step 3 is done: on to what comes next
+        elif isinstance(self.panel, BrandPanel):
             self.panel.show(self.view)
         elif form is None or not form.dirty:
             await self.show_step(self.step)

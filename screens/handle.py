@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 from textual.dom import DOMNode
 
@@ -33,6 +33,14 @@ class ListHost(Host, Protocol):
     async def connected(self) -> Desk: ...
 
     def when_connected(self, callback: Callable[[], object]) -> None: ...
+
+
+@runtime_checkable
+class KeepsDrafts(Protocol):
+    """A screen holding a form: what it holds is kept as a draft before the app quits (the app knows it by this,
+    not by its class, which would import the domain before the first frame)."""
+
+    def keep_draft(self) -> None: ...
 
 
 def host(node: DOMNode) -> Host:

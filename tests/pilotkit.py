@@ -6,10 +6,13 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from textual import events
 from textual.app import App
+from textual.keys import _character_to_key, key_to_character
 from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerCancelled
 
 from screens.modals.confirm import ConfirmModal
 
@@ -20,7 +23,12 @@ WORKERS_TIMEOUT = 20.0
 async def settle(pilot: Pilot, *, rounds: int = 3) -> None:
     """Let the workers finish and their messages land (a few rounds: a worker's message may start another)."""
     for _ in range(rounds):
-        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout=WORKERS_TIMEOUT)
+        for _ in range(100):
+            try:
+                await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout=WORKERS_TIMEOUT)
+                break
+            except WorkerCancelled:  # replaced by a newer one of its group, or its screen closed: wait for the rest
+                await asyncio.sleep(0)
         await pilot.pause()
 
 
@@ -69,6 +77,21 @@ async def type_into(pilot: Pilot, name: str, text: str) -> None:
     elif isinstance(widget, TextArea):
         widget.clear()
     await pilot.press(*text)
+
+
+async def burst(pilot: Pilot, *keys: str) -> None:
+    """Send keys all at once, as a terminal delivers type-ahead or a CRM's auto-type (`pilot.press` waits for the
+    app to be idle after each key, which hides what a burst does), then settle."""
+    for key in keys:
+        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
+        pilot.app.post_message(events.Key(name, key if len(key) == 1 else key_to_character(name)))
+    await settle(pilot)
+
+
+async def paste(pilot: Pilot, text: str) -> None:
+    """Paste `text` as a terminal does (bracketed paste), then settle."""
+    pilot.app.post_message(events.Paste(text))
+    await settle(pilot)
 
 
 async def put(pilot: Pilot, name: str, text: str) -> None:

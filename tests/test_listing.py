@@ -261,8 +261,26 @@ def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tm
     runtime.desk.create(f.profile(first_name="Bob"))
     lst = CustomerList(runtime.store.path, runtime.engine.clock)
     out = tmp_path / "out.csv"
+    out.write_text("older export", encoding="utf-8")
+    out.chmod(0o644)
     assert lst.export_csv(ListQuery("ann"), out) == 1
+    assert out.stat().st_mode & 0o777 == 0o600  # emails and phone numbers: the owner's only
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "key,name,brand,email,phone,stage,step,status,next_action,otp,updated_at"
     assert lines[1].startswith("C00001,Ann Lefèvre-Côté,,zoe@example.com,'+12065550134,1,Profile,")
     lst.close()
+
+
+@pytest.mark.parametrize("text", ["lefevre", "LEFÈVRE", "nguyen", "Nguyễn", "lukasz", "Łukasz", "(206) 555-0134",
+                                  "206-555-0134", "206.555.0134", "+1 206 555 0134", "2065550134"])
+def test_the_filter_ignores_accents_and_case_and_matches_phones_by_digits(runtime: Runtime, text: str) -> None:
+    zoe = runtime.desk.create(f.profile())
+    jose = runtime.desk.create(f.profile("jose", phone="+1 415 555 0166"))
+    lukasz = runtime.desk.create(f.profile(first_name="Łukasz", last_name="Nowak", phone="+1 312 555 0190"))
+    expected = {"lefevre": zoe, "lefèvre": zoe, "nguyen": jose, "nguyễn": jose, "lukasz": lukasz,
+                "łukasz": lukasz}.get(text.casefold(), zoe)
+    lst = CustomerList(runtime.store.path, runtime.desk.now)
+    try:
+        assert [r.key for r in lst.page(ListQuery(text), 0, 10)] == [expected.key]
+    finally:
+        lst.close()

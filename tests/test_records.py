@@ -77,3 +77,13 @@ async def test_a_step_1_save_from_the_form_reads_and_judges_once_per_transaction
     assert runtime.engine.load(key).profile.city == "Tacoma"
     assert len(counter.counts) >= 9  # the save, then every call of step 1 (journal and result)
     assert counter.worst() == Counter(from_record=1, summarize=1), counter.counts
+
+
+async def test_a_draft_saved_over_another_is_written(runtime: Runtime) -> None:
+    """The drafts a customer is read with are its own: changing them changes what is compared before writing."""
+    c = runtime.desk.create(f.profile())
+    c = runtime.desk.save_draft(c.key, c.version, "profile", {"city": "Tacoma"})
+    c = runtime.desk.save_draft(c.key, c.version, "profile", {"city": "Olympia"})
+    assert runtime.engine.load(c.key).drafts == {"profile": {"city": "Olympia"}}
+    c = runtime.desk.drop_draft(c.key, c.version, "profile")
+    assert runtime.engine.load(c.key).drafts == {}

@@ -86,8 +86,8 @@ async def test_new_customer_opens_empty_at_step_1_with_examples(runtime):
         form = app.screen.query_one(ProfileForm)
         assert app.focused is not None and app.focused.id == "first_name"
         assert all(not value for name, value in form.values().items() if name != "country")
-        assert app.screen.query_one("#phone", Input).placeholder == "(206) 555-0134"
-        assert app.screen.query_one("#postal_code", Input).placeholder == "98101 or K1A 0B1"
+        assert app.screen.query_one("#phone", Input).placeholder == "e.g. (206) 555-0134"
+        assert app.screen.query_one("#postal_code", Input).placeholder == "e.g. 98101 or K1A 0B1"
         assert str(screen(app).query_one("#step-heading").content).startswith("Step 1 · Starter profile")
 
 
@@ -365,6 +365,21 @@ async def test_noncompliant_problems_appear_under_their_field_and_the_fix_update
     assert c.state.sids["address"] == address
     assert c.state.evaluations["profile"].status == "compliant"
     assert c.state.statuses["profile"] == "pending-review"
+
+
+async def test_the_field_twilio_objected_to_gets_the_focus_and_is_in_view_at_80x24(runtime):
+    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"))
+    await runtime.engine.advance(c.key)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        street = field(app, "street")
+        assert app.focused is street.widget
+        main = app.screen.query_one("#main")
+        shown = main.content_region
+        problem = street.query_one(".field--problem")
+        assert problem.region.height and shown.contains_region(problem.region), (problem.region, shown)
+        assert shown.contains_region(street.widget.region)
 
 
 async def test_a_failed_brand_shows_the_playbook_and_the_field_to_fix(runtime):
@@ -693,3 +708,21 @@ async def test_step_4_writes_starter_policy_pages_and_checks_the_typed_ones(runt
         assert asked == [{"privacy_policy_url": "https://zoes-dog-walking.com/privacy",
                           "terms_url": "https://zoes-dog-walking.com/terms"}]
         assert "STOP" in str(field(app, "terms_url").query_one(FindingsLine).render())
+
+
+def test_verticals_read_as_words_with_acronyms_as_twilio_spells_them() -> None:
+    from screens.steps.bundle import VERTICAL_OPTIONS
+
+    assert ("NGO", "NGO") in VERTICAL_OPTIONS and ("Real estate", "REAL_ESTATE") in VERTICAL_OPTIONS
+
+
+async def test_when_step_3_is_done_the_campaign_form_follows_without_advancing(runtime):
+    key = await advanced_to_otp(runtime)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen(app).step == 3
+        runtime.desk.reply_yes(key)  # the customer replies YES meanwhile
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen(app).step == 4 and app.screen.query(CampaignForm)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from textual.message import Message
@@ -280,6 +280,10 @@ async def test_export_writes_the_listed_customers_with_formulas_neutralised(runt
         await settle(pilot)
         [path] = runtime.locations.data_dir.glob("customers-*.csv")
         assert any(str(path) in n.message for n in toasts(app))
+    # named by the operator's time, not the (frozen, or sandbox-shifted) clock of the flow
+    assert path.name.startswith(f"customers-{datetime.now().astimezone():%Y%m%d}-")
+    assert runtime.desk.now().date() != datetime.now().date()
+    assert path.stat().st_mode & 0o777 == 0o600
     with path.open(encoding="utf-8") as fh:
         exported = list(csv.DictReader(fh))
     assert [r["name"] for r in exported] == ["Bob Lefèvre-Côté"]
@@ -306,6 +310,10 @@ async def test_first_start_offer_can_be_declined(runtime: Runtime) -> None:
         assert isinstance(app.screen, CustomersScreen)
         assert listing(app).table.total == 0 and runtime.store.count() == 0
         assert "press n to add one" in listing(app).table.empty
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)  # offered once per data folder
 
 
 async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime) -> None:

@@ -7,6 +7,7 @@ passcode has left, how long ago a customer changed — is worked out when the pa
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.pages import Listing, Query
+from wizard.customer.search import search_query
 from wizard.customer.spreadsheet import neutralise_formula
 from wizard.customer.stages import ATTENTION, AWAITING_OTP, OTP_LAPSED, STEP_NAMES
 from wizard.twilio import facts as C
@@ -51,7 +53,8 @@ EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step", "st
 
 @dataclass(frozen=True)
 class ListQuery:
-    """Which customers, in which order: `text` is matched anywhere in name, email, phone, mobile, brand, key."""
+    """Which customers, in which order: `text` is matched anywhere in name, email, phone, mobile, brand, key,
+    without regard to accents or case, and a phone number by its digits in whatever format it is typed."""
 
     text: str = ""
     sort: str = "attention"
@@ -59,7 +62,7 @@ class ListQuery:
 
     def store_query(self, now: datetime) -> Query:
         """The store's query at `now`: in the needs-action order, passcodes running out come first."""
-        return Query(self.text, SORTS[self.sort][0], self.descending, due_before=due_before(now))
+        return Query(search_query(self.text), SORTS[self.sort][0], self.descending, due_before=due_before(now))
 
 
 @dataclass(frozen=True)
@@ -155,12 +158,16 @@ class CustomerList:
         return StageCounts(stages, done, needs, spend)
 
     def export_csv(self, query: ListQuery, path: Path) -> int:
-        """Write the listed customers to `path` (cells neutralised against spreadsheet formulas)."""
+        """Write the listed customers to `path`, readable by its owner only (cells neutralised against spreadsheet
+        formulas)."""
         now = self._clock()
         listing = Listing(self.path)
         count = 0
         try:
-            with path.open("w", newline="", encoding="utf-8") as fh:
+            # owner-only (it holds emails and phone numbers), also when a file of that name was there before
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)
+            with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as fh:
                 out = csv.writer(fh)
                 out.writerow(EXPORT_COLUMNS)
                 for data in listing.rows(query.store_query(now)):

@@ -152,7 +152,7 @@ class StepForm(Vertical):
         loose = {name: message for name, message in errors.items() if not self.field(name)}
         self.show_loose_errors(loose)
         if bad := [f for f in fields if f.error]:
-            bad[0].focus_input()
+            self.lead_to(bad[0])
             return None
         if loose:
             self.query_one("#form-error").scroll_visible()
@@ -191,7 +191,20 @@ class StepForm(Vertical):
 
     def focus_finding(self, finding: Finding) -> None:
         if field := self.field(self.finding_field(finding, {f.field for f in self.fields()})):
-            field.focus_input()
+            self.lead_to(field)
+
+    def lead_to(self, field: FormField) -> None:
+        """Focus `field` and bring all of it into view: its label, its input and the messages under it."""
+        field.focus_input()
+        self.call_after_refresh(field.scroll_visible, animate=False)
+
+    def lead_to_problem(self) -> bool:
+        """Lead to the first field Twilio objected to (False when there is none)."""
+        for field in self.fields():
+            if field.field in self.problems and not field.locked:
+                self.lead_to(field)
+                return True
+        return False
 
     def focus_first(self) -> None:
         for field in self.fields():

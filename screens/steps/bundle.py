@@ -9,7 +9,8 @@ from screens.steps.base import StepForm
 from wizard.customer.models import VERTICALS, SoleProprietor, default_brand_name
 from wizard.desk import Customer
 
-VERTICAL_OPTIONS = [(v.replace("_", " ").capitalize(), v) for v in VERTICALS]
+VERTICAL_OPTIONS = [(v if len(v) <= 3 else v.replace("_", " ").capitalize(), v) for v in VERTICALS]
+"""Twilio's verticals in words ("Real estate"); an acronym as Twilio spells it ("NGO")."""
 
 
 class BundleForm(StepForm):

@@ -127,7 +127,9 @@ class FormField(Vertical):
         self.error = ""
         """The validation message shown under the field ("" when none)."""
         self._label, self._hint, self._locked = label, hint, locked
-        self._placeholder, self._options, self._short, self._blank = placeholder, options or [], short, blank
+        # an empty text field shows an example that cannot be taken for a value typed
+        example = placeholder if kind == "select" or not placeholder else f"e.g. {placeholder}"
+        self._placeholder, self._options, self._short, self._blank = example, options or [], short, blank
         self._initial = value
         self._problem_value: Any = None
 

@@ -50,7 +50,8 @@ class Customer:
         return cls(
             key=record.key,
             **{step: model for step, (model, _) in stored.items()},  # type: ignore[arg-type]
-            drafts=inputs.get("drafts", {}),
+            # a copy: an edit of the drafts must not change the record it is compared with before writing
+            drafts={step: dict(values) for step, values in inputs.get("drafts", {}).items()},
             state=FlowState.model_validate(record.state),
             version=record.version,
             created_at=record.created_at,

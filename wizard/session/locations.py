@@ -53,6 +53,11 @@ class Locations:
         return self.data_dir / "sandbox.db"
 
     @property
+    def welcomed(self) -> Path:
+        """Present once the welcome (load the examples?) was answered in this data folder: it is offered once."""
+        return self.data_dir / "welcomed"
+
+    @property
     def config_file(self) -> Path:
         return self.config_dir / "config.toml"
 

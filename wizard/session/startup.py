@@ -8,6 +8,7 @@ engine) is `Runtime.connect`, which the app runs in a worker once the Customers 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import math
@@ -151,6 +152,15 @@ class Startup:
                 sandbox_clock.state.close()
             raise
         return cls(locations, mode, account_sid, store, clock, wall, sandbox_clock, warnings)
+
+    @property
+    def welcomed(self) -> bool:
+        """The welcome was answered in this data folder before (it is offered once per folder)."""
+        return self.locations.welcomed.exists()
+
+    def mark_welcomed(self) -> None:
+        with contextlib.suppress(OSError):  # if it cannot be written, it is offered again next time
+            self.locations.welcomed.touch()
 
     def close(self) -> None:
         self.store.close()

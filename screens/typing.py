@@ -1,0 +1,124 @@
+"""Keys and pastes handled one at a time, in order, by whatever has the focus when each one's turn comes.
+
+Textual hands a key to the focused widget's queue at once; the widget handles it and passes it up to its
+parents, and the app's bindings (tab, step keys…) act only when it arrives there. Keys that come in one burst
+(type-ahead, a CRM's auto-type, a terminal multiplexer) are therefore all queued at the first field before the
+first tab has moved the focus. `OrderedKeysApp` routes the next key only when the previous one has gone all the
+way up (a `KeyDone` message follows it along the same path) and the screen it lands on has finished mounting
+(and taken the focus it asked for).
+Pasted text is cleaned first: escape sequences and control characters are dropped, and lines are joined with
+a space for a one-line field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from functools import partial
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, TextArea
+
+LOST_AFTER = 0.5
+"""Seconds after which a key's `KeyDone` is taken as lost (its widget went away): the next key goes on."""
+WAIT_FOR_SCREEN = 0.01
+"""Seconds between looks at an app not ready for keys (a screen still mounting: no form to type into yet)."""
+
+_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|.)?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str, *, one_line: bool) -> str:
+    """Text as it may be stored: no escape sequences or control characters; one line joined with spaces."""
+    text = _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+    if one_line:
+        return " ".join(line.strip() for line in text.split("\n") if line.strip())
+    return text
+
+
+def typing_here(node: DOMNode) -> bool:
+    """A text field has the focus: plain letters, digits and symbols are text there, never commands (a screen
+    disables its plain-key commands then, so the footer shows only keys that work)."""
+    return isinstance(node.screen.focused, Input | TextArea)
+
+
+class KeyDone(Message):
+    """Follows a key up the path it took; when it reaches the app, the key has been fully handled."""
+
+
+class OrderedKeysApp(App[None]):
+    """An app whose keys and pastes are handled strictly one after the other (see the module's docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting: deque[events.Key | events.Paste] = deque()
+        self._in_flight: KeyDone | None = None
+        self._lost: Timer | None = None
+        self._screen: object = None
+        self._later = False
+        """A look at the next key is scheduled: nothing else may route one before it (a second timer would)."""
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:
+            self._waiting.append(event)
+            await self._next_key()
+            return
+        await super().on_event(event)
+
+    def ready_for_keys(self) -> bool:
+        """False while keys must wait: the screen is still mounting (subclasses add what else they wait on)."""
+        return self.screen.is_mounted
+
+    def _try_later(self, delay: float = 0) -> None:
+        """Look at the next key after what is queued now (`delay` seconds later when given), once."""
+        if self._later:
+            return
+        self._later = True
+
+        async def again() -> None:
+            self._later = False
+            await self._next_key()
+
+        if delay:
+            self.set_timer(delay, again)
+        else:
+            self.call_later(again)
+
+    async def _next_key(self) -> None:
+        while self._waiting and self._in_flight is None and not self._later:
+            if not self.ready_for_keys():
+                self._try_later(WAIT_FOR_SCREEN)
+                return
+            if self.screen is not self._screen:  # let what it asked for on mounting (e.g. a focus) happen first
+                self._screen = self.screen
+                self._try_later()
+                return
+            event = self._waiting.popleft()
+            target = self.focused or self.screen
+            if isinstance(event, events.Paste):
+                event = events.Paste(clean_text(event.text, one_line=isinstance(target, Input)))
+            await super().on_event(event)
+            if not event.is_forwarded:  # a priority binding took it: the next key after what it asked for later
+                self._try_later()
+                return
+            done = KeyDone()
+            if target.post_message(done):
+                self._in_flight = done
+                self._lost = self.set_timer(LOST_AFTER, partial(self._arrived, done))
+
+    def _arrived(self, done: KeyDone) -> None:
+        if done is not self._in_flight:
+            return
+        self._in_flight = None
+        if self._lost is not None:
+            self._lost.stop()
+            self._lost = None
+        self._try_later()  # after what the key asked for later (`focus()` is such a wish)
+
+    def on_key_done(self, message: KeyDone) -> None:
+        self._arrived(message)
