@@ -357,3 +357,20 @@ async def test_every_brand_status_twilio_lists_has_plain_words_and_a_next_action
     assert (saved.summary.kind, saved.summary.stage) == (kind, 4 if kind == "operator" else 3)
     assert words in saved.summary.next_action
     assert runtime.desk.open(c.key).brand_words  # the step-3 panel has words for it too
+
+
+def test_a_campaign_answer_is_read_in_both_shapes_of_the_specs_one_of():
+    """Usa2p answers come as `us_app_to_person` or `us_app_to_person_v2` (only v2 carries the policy URLs):
+    either way the status and the errors are what the flow reads."""
+    from tests import oas
+    from wizard.customer.state import FlowState
+    from wizard.flow.plan import _campaign_read
+
+    spec = oas.raw("messaging")
+    one_of = spec["components"]["schemas"]["messaging.v1.service.us_app_to_person_response"]["oneOf"]
+    assert [s["$ref"].rsplit(".", 1)[-1] for s in one_of] == ["us_app_to_person", "us_app_to_person_v2"]
+    failed = {"campaign_status": "FAILED", "errors": [{"error_code": 30908, "description": "Privacy policy"}]}
+    for body in (failed, failed | {"privacy_policy_url": "https://a.com/p", "terms_and_conditions_url": None}):
+        state = FlowState()
+        _campaign_read(state, body)
+        assert state.statuses["campaign"] == "FAILED" and [p.code for p in state.problems["campaign"]] == [30908]
