@@ -217,7 +217,7 @@ async def test_live_whole_flow_as_far_as_a_stateless_mock_allows(live, router):
     second = await engine.advance(c.key)
     assert second.error is None and all(o.ok for o in second.outcomes)
     actions = [o.action for o in second.outcomes]
-    assert actions[-5:] == ["brand.read", "campaign.service", "campaign.number_lookup", "campaign.add_number",
+    assert actions[-5:] == ["brand.read", "campaign.number_lookup", "campaign.service", "campaign.add_number",
                             "campaign.create"]
     assert (second.summary.stage, second.summary.kind) == (4, "twilio")
     assert not router.refusals(since), _refusals(router, since)
