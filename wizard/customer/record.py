@@ -72,7 +72,7 @@ class Customer:
 
     @property
     def name(self) -> str:
-        return f"{self.profile.first_name} {self.profile.last_name}" if self.profile else self.key
+        return self.profile.full_name if self.profile else self.key
 
     @property
     def brand_name(self) -> str | None:

@@ -29,22 +29,22 @@ class Match:
         return f"Same {WORDS[self.field]} as {self.other}: this looks like the same person twice."
 
 
-def columns(profile: StarterProfile | None, bundle: SoleProprietor | None) -> dict[str, str]:
-    """The derived columns a person is matched by (as flow.records.derive writes them)."""
-    found: dict[str, str] = {}
-    if profile is not None:
-        found |= {"email": profile.email, "phone": profile.phone, "name": f"{profile.first_name} {profile.last_name}"}
-    if bundle is not None:
-        found["mobile"] = bundle.mobile_phone
-    return found
+def columns(profile: StarterProfile | None, bundle: SoleProprietor | None) -> dict[str, str | None]:
+    """The derived columns a person is matched by (flow.records.derive stores these very values)."""
+    return {
+        "email": profile.email if profile else None,
+        "phone": profile.phone if profile else None,
+        "name": profile.full_name if profile else None,
+        "mobile": bundle.mobile_phone if bundle else None,
+    }
 
 
-def probes(values: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+def probes(values: dict[str, str | None]) -> list[tuple[str, dict[str, str | None]]]:
     """(field, the values to match together) for each probe the person's values allow."""
     return [(field, {c: values[c] for c in cols}) for field, cols in PROBES if all(values.get(c) for c in cols)]
 
 
-def in_store(store: Store, values: dict[str, str], *, exclude_key: str | None = None) -> Match | None:
+def in_store(store: Store, values: dict[str, str | None], *, exclude_key: str | None = None) -> Match | None:
     """The first stored customer who looks like the same person (None: nobody)."""
     for field, match in probes(values):
         if key := store.holder(match, exclude_key=exclude_key):
@@ -58,12 +58,12 @@ class Seen:
     def __init__(self) -> None:
         self._by: dict[tuple[str, tuple[str, ...]], str] = {}
 
-    def match(self, values: dict[str, str]) -> Match | None:
+    def match(self, values: dict[str, str | None]) -> Match | None:
         for field, match in probes(values):
             if other := self._by.get((field, tuple(match.values()))):
                 return Match(field, other)
         return None
 
-    def add(self, row: int, key: str, values: dict[str, str]) -> None:
+    def add(self, row: int, key: str, values: dict[str, str | None]) -> None:
         for field, match in probes(values):
             self._by.setdefault((field, tuple(match.values())), f"row {row} ({key})")

@@ -226,7 +226,7 @@ def _step1(c: Customer, ctx: Context) -> Step | None:
     profile = s.get("profile")
     end_user = {"first_name": p.first_name, "last_name": p.last_name, "email": p.email, "phone_number": p.phone}
     address = {
-        "CustomerName": f"{p.first_name} {p.last_name}", "Street": p.street, "StreetSecondary": p.street2,
+        "CustomerName": p.full_name, "Street": p.street, "StreetSecondary": p.street2,
         "City": p.city, "Region": p.region, "PostalCode": p.postal_code,
     }
     profile_values = {"Email": p.email}

@@ -18,6 +18,7 @@ from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.search import search_text
 from wizard.customer.state import FlowState
+from wizard.flow import duplicates
 from wizard.flow.status import Summary
 
 DERIVATION = 2
@@ -122,8 +123,8 @@ def derive(c: Customer, inputs: Mapping[str, Any], summary: Summary) -> dict[str
     """Every derived column of a customer: what the list shows and what lookups count by."""
     return {
         **summary.columns(),
-        "name": c.name, "brand": c.brand_name, "email": c.profile.email if c.profile else None,
-        "phone": c.profile.phone if c.profile else None, "mobile": c.bundle.mobile_phone if c.bundle else None,
+        **duplicates.columns(c.profile, c.bundle),
+        "name": c.name, "brand": c.brand_name,
         "otp_sent_at": c.state.otp_sent_at, "otp_resends": c.state.otp_resends, "spend": c.state.paid(),
         **lookups(c.key, inputs, c.state.model_dump(include={"sids", "offboarded_at"})),
     }
