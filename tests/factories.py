@@ -8,7 +8,9 @@ types it, validated models, a CSV row), and store rows' derived columns for stor
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
@@ -145,6 +147,15 @@ def csv_row(key: str, persona: str = "jose", **overrides: str) -> dict[str, str]
             row[name] = str(value)
     row["email"] = f"{key.lower()}@example.com"
     return row | own_numbers(key) | overrides
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    """An import file at `path` with `rows` (the columns of the first row)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 # -- store rows -----------------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import subprocess
@@ -22,17 +20,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-    return path
-
-
 def customers_csv(tmp_path: Path, n: int = 3) -> Path:
-    return write_csv(tmp_path / "customers.csv", [
+    return f.write_csv(tmp_path / "customers.csv", [
         f.csv_row(f"K{i}", mobile_phone=f"(206) 555-01{50 + i}", phone_number=f"+1206555010{i}") for i in range(n)
     ])
 
@@ -79,7 +68,7 @@ def test_list_on_an_empty_store_says_what_to_do(capsys):
 
 def test_import_reports_bad_rows_with_row_and_field_and_keeps_good_ones(capsys, tmp_path):
     rows = [f.csv_row("A1"), f.csv_row("A2", phone="12345", region="ZZ"), f.csv_row("A3")]
-    code, out, err = run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
+    code, out, err = run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", rows)))
     assert code == 0
     assert "Imported 2 customer(s): A1 … A3" in out
     assert "row 3, phone:" in err and "row 3, region:" in err
@@ -88,17 +77,17 @@ def test_import_reports_bad_rows_with_row_and_field_and_keeps_good_ones(capsys, 
 
 def test_import_reports_readiness_findings_per_row(capsys, tmp_path):
     rows = [f.csv_row("B1", brand_name="José Nguyễn LLC")]
-    code, out, _ = run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
+    code, out, _ = run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", rows)))
     assert code == 0 and "row 2 (B1), brand_name: [block]" in out and "LLC" in out
 
 
 def test_import_of_only_bad_rows_fails(capsys, tmp_path):
-    code, out, err = run(capsys, "import", str(write_csv(tmp_path / "c.csv", [f.csv_row("X", email="nope")])))
+    code, out, err = run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", [f.csv_row("X", email="nope")])))
     assert code == 1 and "row 2, email:" in err and "Imported 0" in out
 
 
 def test_import_refuses_a_key_that_exists(capsys, tmp_path):
-    path = write_csv(tmp_path / "c.csv", [f.csv_row("D1")])
+    path = f.write_csv(tmp_path / "c.csv", [f.csv_row("D1")])
     run(capsys, "import", str(path))
     code, _, err = run(capsys, "import", str(path))
     assert code == 1 and "already exists" in err
@@ -240,7 +229,7 @@ def test_lint_refuses_bad_files(capsys, tmp_path):
 
 def test_lint_a_stored_customer_and_the_advance_gate(capsys, tmp_path):
     rows = [f.csv_row("G1", brand_name="Nguyễn Tutoring LLC")]
-    run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
+    run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", rows)))
     code, out, _ = run(capsys, "lint", "--customer", "G1")
     assert code == 1 and "brand.entity-suffix" in out
     code, out, _ = run(capsys, "advance", "G1")
@@ -259,7 +248,7 @@ def test_python_dash_m_runs_the_same_cli(isolated):
 
 def test_advance_shows_the_playbook_of_a_twilio_error(capsys, tmp_path):
     rows = [f.csv_row("P1", brand_name="Failsafe Tutoring", phone_number="+12065550101")]
-    run(capsys, "import", str(write_csv(tmp_path / "c.csv", rows)))
+    run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", rows)))
     run(capsys, "advance", "P1")
     run(capsys, "sandbox", "clock", "+1h")
     code, out, _ = run(capsys, "advance", "P1")

@@ -4,9 +4,7 @@ take a key the file names."""
 
 from __future__ import annotations
 
-import csv
 import json
-from pathlib import Path
 
 import pytest
 
@@ -20,20 +18,12 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def write(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def keys(capsys) -> list[str]:
     return sorted(r["key"] for r in json.loads(run(capsys, "list", "--json")[1]))
 
 
 def test_importing_the_same_keyless_file_twice_creates_nobody_twice(tmp_path, capsys):
-    path = write(tmp_path / "c.csv", [f.csv_row(k) | {"key": ""} for k in ("P1", "P2", "P3")])
+    path = f.write_csv(tmp_path / "c.csv", [f.csv_row(k) | {"key": ""} for k in ("P1", "P2", "P3")])
     assert run(capsys, "import", str(path))[0] == 0
     code, out, err = run(capsys, "import", str(path))
     assert code == 1 and "Imported 0" in out
@@ -50,7 +40,7 @@ def test_importing_the_same_keyless_file_twice_creates_nobody_twice(tmp_path, ca
     ({"phone": f.own_numbers("P1")["phone"]}, "phone", "phone number and name"),
 ])
 def test_a_row_like_an_earlier_row_of_the_file_is_refused(tmp_path, capsys, same, field, words):
-    path = write(tmp_path / "c.csv", [f.csv_row("P1"), f.csv_row("P2") | same])
+    path = f.write_csv(tmp_path / "c.csv", [f.csv_row("P1"), f.csv_row("P2") | same])
     code, out, err = run(capsys, "import", str(path))
     assert code == 0 and "Imported 1" in out
     assert f"row 3, {field}: Same {words} as row 2 (P1)" in err
@@ -58,7 +48,7 @@ def test_a_row_like_an_earlier_row_of_the_file_is_refused(tmp_path, capsys, same
 
 
 def test_the_same_phone_with_another_name_is_another_person(tmp_path, capsys):
-    path = write(tmp_path / "c.csv", [f.csv_row("P1"),
+    path = f.write_csv(tmp_path / "c.csv", [f.csv_row("P1"),
                                       f.csv_row("P2", phone=f.own_numbers("P1")["phone"], first_name="Ana")])
     assert run(capsys, "import", str(path))[0] == 0
     assert keys(capsys) == ["P1", "P2"]
@@ -66,7 +56,7 @@ def test_the_same_phone_with_another_name_is_another_person(tmp_path, capsys):
 
 def test_a_made_key_never_takes_a_key_named_later_in_the_file(tmp_path, capsys):
     rows = [f.csv_row("P1") | {"key": ""}, f.csv_row("P2") | {"key": ""}, f.csv_row("P3") | {"key": "C00002"}]
-    code, out, err = run(capsys, "import", str(write(tmp_path / "c.csv", rows)))
+    code, out, err = run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", rows)))
     assert code == 0 and "Imported 3" in out, err
     assert keys(capsys) == ["C00001", "C00002", "C00003"]
     shown = json.loads(run(capsys, "show", "C00002", "--json")[1])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 from pathlib import Path
 
@@ -19,11 +18,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def imported(tmp_path: Path, capsys, n: int) -> None:
-    path = tmp_path / "people.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(f.csv_row("K0")))
-        writer.writeheader()
-        writer.writerows(f.csv_row(f"K{i:04d}") for i in range(n))
+    path = f.write_csv(tmp_path / "people.csv", [f.csv_row(f"K{i:04d}") for i in range(n)])
     assert run(capsys, "import", str(path))[0] == 0
 
 

@@ -4,7 +4,6 @@ was sent, every create then looks at Twilio first and adopts what is there: 0 du
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import sqlite3
 from pathlib import Path
@@ -35,11 +34,7 @@ def copy_store(source: Path, target: Path) -> None:
 
 @pytest.mark.parametrize("restore_at", range(4))  # the flow takes 4 rounds of advance here
 def test_restoring_an_old_backup_mid_flow_creates_nothing_twice(tmp_path, capsys, isolated, restore_at):
-    path = tmp_path / "one.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(f.csv_row("K1")))
-        writer.writeheader()
-        writer.writerow(f.csv_row("K1", phone_number="+12065550100"))
+    path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1", phone_number="+12065550100")])
     assert run(capsys, "import", str(path))[0] == 0
     store, backup = isolated / "a2p-wizard.db", tmp_path / "backup.db"
     warned = False
@@ -73,11 +68,7 @@ async def _one_of_each(home: Path) -> None:
 
 def test_without_the_watermark_a_restore_would_duplicate(tmp_path, capsys, isolated):
     """The control: the same restore with the watermark deleted sends the creates again (what the issue saw)."""
-    path = tmp_path / "one.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(f.csv_row("K1")))
-        writer.writeheader()
-        writer.writerow(f.csv_row("K1", phone_number="+12065550100"))
+    path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1", phone_number="+12065550100")])
     assert run(capsys, "import", str(path))[0] == 0
     store, backup = isolated / "a2p-wizard.db", tmp_path / "backup.db"
     copy_store(store, backup)
