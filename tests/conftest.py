@@ -15,14 +15,19 @@ SECRET_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWI
                "A2P_SANDBOX_SPEED")
 
 
+def without_settings(mp: pytest.MonkeyPatch) -> None:
+    """No inherited Twilio settings, and the sandbox in real time (no drift while a test runs)."""
+    for name in SECRET_VARS:
+        mp.delenv(name, raising=False)
+    mp.setenv("A2P_SANDBOX_SPEED", "1")
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Never touch the user's data dir or inherit their Twilio settings."""
     home = tmp_path / "home"
-    for name in SECRET_VARS:
-        monkeypatch.delenv(name, raising=False)
+    without_settings(monkeypatch)
     monkeypatch.setenv("A2P_WIZARD_HOME", str(home))
-    monkeypatch.setenv("A2P_SANDBOX_SPEED", "1")  # real time in CLI tests: no drift while a test runs
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     return home

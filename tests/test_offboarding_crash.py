@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SECRET_VARS
+from tests.conftest import without_settings
 from tests.reliabilitykit import FILES, cli, run_forked, scratch_dir
 from tests.test_offboarding import held, two_verified
 from wizard.flow.engine import CRASH_POINTS
@@ -70,9 +70,7 @@ async def end_state(home: Path) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp, scratch_dir(tmp_path_factory.mktemp("offboard")) as root:
-        for name in SECRET_VARS:
-            mp.delenv(name, raising=False)
-        mp.setenv("A2P_SANDBOX_SPEED", "1")
+        without_settings(mp)
         template = root / "template"
         asyncio.run(_make(template))
         reference = {}

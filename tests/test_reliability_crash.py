@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SECRET_VARS
+from tests.conftest import without_settings
 from tests.flowkit import SCENARIOS, drive
 from tests.reliabilitykit import (
     KEY,
@@ -61,9 +61,7 @@ CASES = [(action, point) for action in ACTIONS for point in CRASH_POINTS]
 def matrix(tmp_path_factory: pytest.TempPathFactory):
     """Every case crashed by a real SIGKILL, then resumed by a new process (all forked, a few at a time)."""
     with pytest.MonkeyPatch.context() as mp, scratch_dir(tmp_path_factory.mktemp("crash")) as root:
-        for name in SECRET_VARS:
-            mp.delenv(name, raising=False)
-        mp.setenv("A2P_SANDBOX_SPEED", "1")
+        without_settings(mp)
         saved, fees = asyncio.run(templates(root / "templates"))
         homes = {case: copy_template(saved[case[0]], root / "cases" / f"{case[0]}-{case[1]}") for case in CASES}
         crashes = run_forked([
@@ -131,9 +129,7 @@ class Crash(BaseException):
 @pytest.fixture(scope="module")
 def saved_templates(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp, scratch_dir(tmp_path_factory.mktemp("inproc")) as root:
-        for name in SECRET_VARS:
-            mp.delenv(name, raising=False)
-        mp.setenv("A2P_SANDBOX_SPEED", "1")
+        without_settings(mp)
         saved, fees = asyncio.run(templates(root / "templates"))
         yield root, saved, fees
 
