@@ -9,6 +9,7 @@ types it, validated models, a CSV row), and store rows' derived columns for stor
 from __future__ import annotations
 
 import csv
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -149,12 +150,18 @@ def csv_row(key: str, persona: str = "jose", **overrides: str) -> dict[str, str]
     return row | own_numbers(key) | overrides
 
 
+def csv_text(rows: list[dict[str, str]]) -> str:
+    """An import file's text with `rows` (the columns of the first row)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    """An import file at `path` with `rows` (the columns of the first row)."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    """An import file at `path` with `rows`."""
+    path.write_text(csv_text(rows), encoding="utf-8", newline="")
     return path
 
 

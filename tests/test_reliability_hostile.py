@@ -198,12 +198,7 @@ def test_a_hostile_servers_messages_are_stored_and_shown_made_visible_and_withou
             hostile_proxy(live.base_url, answer) as base_url:
         for name, value in (live.env | {"A2P_TWILIO_BASE_URL": base_url}).items():
             monkeypatch.setenv(name, value)
-        path = tmp_path / "people.csv"
-        rows = [f.csv_row(f"K{n}") for n in range(len(groups))]
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        path = f.write_csv(tmp_path / "people.csv", [f.csv_row(f"K{n}") for n in range(len(groups))])
         outputs = [run(capsys, "--live", "import", str(path))]
         outputs.append(run(capsys, "--live", "advance", "--all"))
         assert len(sent) >= len(groups)
@@ -239,11 +234,7 @@ def test_a_garbage_success_answer_is_a_message_and_the_resource_is_found_not_cre
     with served_sandbox(tmp_path / "twilio" / "sandbox.db") as live, hostile_proxy(live.base_url, answer) as url:
         for name, value in (live.env | {"A2P_TWILIO_BASE_URL": url}).items():
             monkeypatch.setenv(name, value)
-        path = tmp_path / "one.csv"
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(f.csv_row("K1")))
-            writer.writeheader()
-            writer.writerow(f.csv_row("K1"))
+        path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1")])
         assert run(capsys, "--live", "import", str(path))[0] == 0
         code, out, err = run(capsys, "--live", "advance", "K1")
         assert garbled and phrase in out and "create_customer_profile" in out and "Traceback" not in out + err

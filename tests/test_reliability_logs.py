@@ -94,12 +94,4 @@ async def test_the_log_rotates_and_rotated_files_stay_private(runtime):
 
 
 def _one_csv(folder: Path) -> Path:
-    import csv
-
-    row = f.csv_row("A0")
-    path = folder / "one.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(row))
-        writer.writeheader()
-        writer.writerow(row)
-    return path
+    return f.write_csv(folder / "one.csv", [f.csv_row("A0")])
