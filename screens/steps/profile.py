@@ -32,10 +32,11 @@ class ProfileForm(StepForm):
                   self.make("phone", "Phone", placeholder="(206) 555-0134"))
         yield self.make("street", "Street address", placeholder="123 Pine St")
         yield self.make("street2", "Apartment, suite (optional)", placeholder="Apt 4")
+        # City, state, ZIP in the order an address is typed; the country (US unless changed) comes last.
         yield row(self.make("city", "City", placeholder="Seattle"),
+                  self.make("region", "State or province", placeholder="WA or ON"))
+        yield row(self.make("postal_code", "ZIP or postal code", placeholder="98101 or K1A 0B1"),
                   self.make("country", "Country", kind="select", options=COUNTRIES, blank=False))
-        yield row(self.make("region", "State or province", placeholder="WA or ON"),
-                  self.make("postal_code", "ZIP or postal code", placeholder="98101 or K1A 0B1"))
 
     def values(self) -> dict[str, Any]:
         return {name: value or "" for name, value in super().values().items()}
