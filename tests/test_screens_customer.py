@@ -726,3 +726,16 @@ async def test_when_step_3_is_done_the_campaign_form_follows_without_advancing(r
         await pilot.press("r")
         await settle(pilot)
         assert screen(app).step == 4 and app.screen.query(CampaignForm)
+
+
+async def test_every_example_in_every_form_reads_e_g_once(runtime):
+    c = runtime.desk.create(f.profile(), f.bundle())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        seen = []
+        for step in (1, 2, 4):
+            await screen(app).show_step(step)
+            await settle(pilot)
+            seen += [str(field.placeholder) for field in app.screen.query(Input) if field.placeholder]
+        assert len(seen) > 10 and not [text for text in seen if text.count("e.g.") > 1], seen

@@ -116,15 +116,15 @@ class CampaignForm(StepForm):
             yield self.make(f"{reply}_keywords", f"{label.split()[0]} keywords", placeholder=keywords)
         yield Static("Policies and phone number", classes="form--section")
         yield row(self.make("privacy_policy_url", "Privacy policy URL",
-                            placeholder="e.g. https://yourbusiness.com/privacy"),
-                  self.make("terms_url", "Terms and conditions URL", placeholder="e.g. https://yourbusiness.com/terms"))
+                            placeholder="https://yourbusiness.com/privacy"),
+                  self.make("terms_url", "Terms and conditions URL", placeholder="https://yourbusiness.com/terms"))
         yield Static("Both required by Twilio since 30 June 2026. No pages yet? Write a starting point to review "
                      "and host; then check what reviewers will read.", classes="form--section-hint")
         yield Horizontal(Button("Write starter pages", id="write-pages"), Button("Check pages", id="check-pages"),
                          id="page-actions")
         yield Select([], prompt="Pick one of the account's numbers…", id="number-pick",
                      disabled=self._locked("phone_number") or self._numbers is None)
-        yield self.make("phone_number", "Phone number that will send the texts", placeholder="e.g. +12065550100",
+        yield self.make("phone_number", "Phone number that will send the texts", placeholder="+12065550100",
                         hint="Pick it above, or type a number of this Twilio account (or its PN… SID), or buy "
                              "(a new number in the customer's area code) or buy:NPA (in area code NPA).")
         yield self.make("service_name", "Name for your records (optional)", placeholder="Zoë's appointment texts")
