@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState
 
 from screens.handle import host
 from screens.modals.confirm import ConfirmModal
+from screens.modals.offboard import OffboardModal
 from screens.palette import ScreenKeys
 from screens.steps.base import StepForm
 from screens.steps.brand import BrandPanel
@@ -55,7 +56,7 @@ NARROW = 110
 
 STEP_KEYS = Binding.Group("Step", compact=True)
 PLAIN_KEYS = frozenset({"resend_otp", "reply_yes", "advance", "refresh", "toggle_activity", "copy_message",
-                        "show_step"})
+                        "show_step", "offboard"})
 """Actions on plain letters or digits: they are text (and off) while a text field has the focus."""
 
 _new_customer_drafts: WeakKeyDictionary[App[Any], dict[str, Any]] = WeakKeyDictionary()
@@ -96,6 +97,8 @@ class CustomerScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Read the latest statuses from Twilio"),
         Binding("l", "toggle_activity", "Activity", id="activity",
                 tooltip="Show or hide statuses, SIDs and the journal"),
+        Binding("x", "offboard", "Offboard", id="offboard",
+                tooltip="Delete the customer's campaign, Messaging Service and (if you choose) number at Twilio"),
         Binding("ctrl+o", "discard_draft", "Discard draft", id="discard-draft",
                 tooltip="Put back the saved values of this step"),
         # Steps: ctrl+page up/down work everywhere; the digits alone where no text field has focus (the stepper
@@ -349,6 +352,8 @@ class CustomerScreen(Screen[None]):
             return busy if c else False
         if action in PLAIN_KEYS and typing_here(self):
             return False  # the key is text in the focused field
+        if action == "offboard":
+            return busy if c and self.view.offboardable else False
         if action == "show_step":  # in a form a digit is typed, or picks nothing by surprise on a checkbox
             return not (self.panel is not None and self.focused is not None
                         and self.panel in self.focused.ancestors)
@@ -560,6 +565,30 @@ class CustomerScreen(Screen[None]):
         elif form is None or not form.dirty:
             await self.show_step(self.step)
         self.refresh_bindings()
+
+    @work(exclusive=True, exit_on_error=False, group="customer-run", description="Offboarding")
+    async def action_offboard(self) -> None:
+        c = self.view.customer
+        if c is None or self.running or not self.view.offboardable:
+            return
+        self.keep_draft()
+        keep, release = (self.desk.offboarding(c.key, release_number=r) for r in (False, True))
+        releasing = await self.app.push_screen_wait(OffboardModal(f"Offboard {c.key} · {c.name}?", keep, release))
+        if releasing is None:
+            self.notify("Nothing was deleted.", title="Not offboarded")
+            return
+        async with self.talking("Twilio"):
+            log = self.query_one(RunLog)
+            log.start("Offboarding")
+            run = await self.desk.offboard(c.key, release_number=releasing, on_call=log.add)
+            log.finish(run)
+            if run.error:
+                self.notify(run.error, severity="error", title="Not offboarded")
+            else:
+                stops = release.stops_monthly if releasing else keep.stops_monthly
+                self.notify(f"{c.key} is offboarded: ${stops:,.2f} a month of Twilio fees stopped.",
+                            title="Offboarded")
+        self.post_message(self.RunFinished(None, advanced=False))
 
     @work(exclusive=True, exit_on_error=False, group="customer-run", description="Resending the passcode")
     async def action_resend_otp(self) -> None:

@@ -116,3 +116,21 @@ def owned(rt: Runtime, key: str) -> dict[str, int]:
             counts[kind] = sum(1 for i in items if f"a2p:{key}:" in (i.get("friendly_name") or "")
                                or i.get("sid") in sids)
     return counts
+
+
+async def two_verified(rt: Runtime) -> tuple[str, str]:
+    """A customer with a number bought for them and another one on an account number, both verified."""
+    keys = []
+    for profile, bundle, campaign in ((f.profile(), f.bundle(), f.campaign(phone_number="buy:206")),
+                                      (f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign())):
+        c = rt.desk.create(profile, bundle, campaign)
+        assert rt.engine.summary(await drive(rt, c.key)).done
+        keys.append(c.key)
+    return keys[0], keys[1]
+
+
+def held(dump: dict[str, list[dict[str, Any]]], sids: dict[str, str]) -> dict[str, bool]:
+    """Which of a customer's service, campaign and number the sandbox still holds."""
+    return {"service": any(s["sid"] == sids["service"] for s in dump["messaging_services"]),
+            "campaign": any(c["messaging_service_sid"] == sids["service"] for c in dump["campaigns"]),
+            "number": any(n["sid"] == sids["phone_number"] for n in dump["incoming_phone_numbers"])}

@@ -20,6 +20,7 @@ from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
 from screens.widgets.stepper import Stepper
 from tests import factories as f
+from tests.flowkit import drive, two_verified
 from tests.pilotkit import settle, toasts
 from tests.test_screens_customer import advanced_to_otp
 from wizard.session.runtime import Runtime
@@ -47,7 +48,7 @@ class Place:
     enter: Callable[[WizardApp, Pilot, str | None], Awaitable[None]]
     quits: frozenset[str] = frozenset()
     again: bool = False
-    """Make the data again before each start."""
+    """Make the data again before each start (a key may have used it up, as offboarding does)."""
 
 
 async def nothing(runtime: Runtime) -> None:
@@ -72,6 +73,15 @@ async def at_otp(runtime: Runtime) -> str:
     return await advanced_to_otp(runtime)
 
 
+async def verified(runtime: Runtime) -> str:
+    """A customer whose campaign is verified, what offboarding deletes (onboarded again if a key offboarded it)."""
+    if not (keys := runtime.desk.keys()):
+        return (await two_verified(runtime))[0]
+    if runtime.desk.customer(keys[0]).state.offboarded_at:
+        assert runtime.engine.summary(await drive(runtime, keys[0])).done
+    return keys[0]
+
+
 async def the_list(app: WizardApp, pilot: Pilot, key: str | None) -> None:
     await settle(pilot)
     if isinstance(app.screen, ConfirmModal):  # the welcome, on an empty list
@@ -88,7 +98,7 @@ def after_list(*keys: str) -> Callable[[WizardApp, Pilot, str | None], Awaitable
     return enter
 
 
-def customer(step: int | None) -> Callable[[WizardApp, Pilot, str | None], Awaitable[None]]:
+def customer(step: int | None, *keys: str) -> Callable[[WizardApp, Pilot, str | None], Awaitable[None]]:
     async def enter(app: WizardApp, pilot: Pilot, key: str | None) -> None:
         await settle(pilot)
         app.push_screen(CustomerScreen(key))
@@ -97,6 +107,9 @@ def customer(step: int | None) -> Callable[[WizardApp, Pilot, str | None], Await
             app.screen.query_one(Stepper).focus()
             await pilot.press(str(step))
             await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            await pilot.pause()
 
     return enter
 
@@ -112,6 +125,7 @@ PLACES = [
     Place("new customer", nothing, customer(None)),
     *(Place(f"step {n}", saved_steps, customer(n)) for n in (1, 2, 3, 4)),
     Place("OTP panel", at_otp, customer(3)),
+    Place("offboard dialog", verified, customer(None, "x"), again=True),
 ]
 
 
@@ -123,11 +137,11 @@ def where(app: WizardApp) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("place", PLACES, ids=[p.name for p in PLACES])
 async def test_no_key_crashes_the_screen(runtime: Runtime, place: Place) -> None:
-    key = await place.data(runtime)
+    key = None if place.again else await place.data(runtime)
     left = list(KEYS)
     while left:
         if place.again:
-            await place.data(runtime)
+            key = await place.data(runtime)
         app = WizardApp(runtime.desk)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await place.enter(app, pilot, key)

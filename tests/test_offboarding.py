@@ -4,32 +4,11 @@ DELETE answer reconciled by reading, and onboarding again from what Twilio still
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
-from tests import factories as f
-from tests.flowkit import drive
+from tests.flowkit import drive, held, two_verified
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio.client import TwilioClient
-
-
-async def two_verified(rt: Runtime) -> tuple[str, str]:
-    """A customer with a number bought for them and another one on an account number, both verified."""
-    keys = []
-    for profile, bundle, campaign in ((f.profile(), f.bundle(), f.campaign(phone_number="buy:206")),
-                                      (f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign())):
-        c = rt.desk.create(profile, bundle, campaign)
-        assert rt.engine.summary(await drive(rt, c.key)).done
-        keys.append(c.key)
-    return keys[0], keys[1]
-
-
-def held(dump: dict[str, list[dict[str, Any]]], sids: dict[str, str]) -> dict[str, bool]:
-    """Which of a customer's service, campaign and number the sandbox still holds."""
-    return {"service": any(s["sid"] == sids["service"] for s in dump["messaging_services"]),
-            "campaign": any(c["messaging_service_sid"] == sids["service"] for c in dump["campaigns"]),
-            "number": any(n["sid"] == sids["phone_number"] for n in dump["incoming_phone_numbers"])}
 
 
 async def test_offboarding_deletes_what_twilio_bills_and_keeps_the_record(runtime: Runtime) -> None:
@@ -114,6 +93,28 @@ async def test_a_number_the_app_did_not_buy_is_not_released(runtime: Runtime) ->
     assert run.error and "was not bought by the app" in run.error and runtime.desk.sandbox_dump() == before
 
 
+def test_the_cli_refuses_to_release_a_number_the_app_did_not_buy_before_asking(isolated, capsys) -> None:
+    import asyncio
+
+    from wizard.cli import main
+
+    async def make() -> None:
+        rt = Runtime.open(home=isolated, mode="sandbox")
+        try:
+            await two_verified(rt)
+            assert rt.desk.offboarding("C00001", release_number=True).releasable
+            assert not rt.desk.offboarding("C00002", release_number=True).releasable
+        finally:
+            await rt.aclose()
+
+    asyncio.run(make())
+    assert main(["sandbox", "dump", "--json"]) == 0
+    before = capsys.readouterr().out
+    assert main(["offboard", "C00002", "--release-number", "--yes"]) == 1
+    assert "not bought by the app" in capsys.readouterr().err
+    assert main(["sandbox", "dump", "--json"]) == 0 and capsys.readouterr().out == before
+
+
 async def test_offboarding_waits_for_another_operators_lease(runtime: Runtime) -> None:
     key, _ = await two_verified(runtime)
     assert runtime.store.claim(key, "elsewhere:1:abc", "2999-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00")
@@ -180,7 +181,7 @@ def test_the_cli_asks_in_a_terminal_listing_what_goes_and_what_it_stops_costing(
 
     assert main(["offboard", "C00001", "--release-number"]) == 1
     out = capsys.readouterr().out
-    assert f"delete the campaign ({sids['service']}/{sids['campaign']})" in out
+    assert f"delete the campaign ({sids['campaign']})" in out
     assert f"release the phone number ({sids['phone_number']})" in out and "$3.15 a month" in out
     assert "Offboard C00001? [y/N]" in out and "Nothing was deleted." in out
     assert main(["sandbox", "dump", "--json"]) == 0 and sids["service"] in capsys.readouterr().out

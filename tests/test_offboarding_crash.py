@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import without_settings
+from tests.flowkit import held, two_verified
 from tests.reliabilitykit import FILES, cli, run_forked, scratch_dir
-from tests.test_offboarding import held, two_verified
 from wizard.flow.engine import CRASH_POINTS
 from wizard.session.runtime import Runtime
 

@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Select
 
 from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
+from screens.modals.offboard import OffboardModal
 from screens.palette import ScreenKeys
 from screens.steps.brand import BrandPanel
 from screens.steps.bundle import BundleForm
@@ -20,7 +21,8 @@ from screens.steps.profile import ProfileForm
 from screens.widgets.fields import FindingsLine, FormField
 from screens.widgets.timeline import RunLog
 from tests import factories as f
-from tests.pilotkit import answer, put, settle, toasts, type_into
+from tests.flowkit import held, two_verified
+from tests.pilotkit import answer, put, settle, text_of, toasts, type_into, until
 from wizard.desk import Finding
 from wizard.session.runtime import Runtime
 
@@ -739,3 +741,71 @@ async def test_every_example_in_every_form_reads_e_g_once(runtime):
             await settle(pilot)
             seen += [str(field.placeholder) for field in app.screen.query(Input) if field.placeholder]
         assert len(seen) > 10 and not [text for text in seen if text.count("e.g.") > 1], seen
+
+
+# -- offboarding ---------------------------------------------------------------------------------------
+
+
+async def open_offboarding(pilot: Any) -> OffboardModal:
+    """Press x on the customer screen and return the offboarding dialog."""
+    await pilot.press("x")
+    await until(pilot, lambda: isinstance(pilot.app.screen, OffboardModal), "the offboarding dialog")
+    modal = pilot.app.screen
+    assert isinstance(modal, OffboardModal)
+    return modal
+
+
+async def test_offboarding_from_the_screen_lists_what_goes_and_deletes_it(runtime: Runtime) -> None:
+    key, other = await two_verified(runtime)
+    desk = runtime.desk
+    mine, theirs = (desk.customer(k).state.sids.copy() for k in (key, other))
+    rate = desk.run_rate()
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        modal = await open_offboarding(pilot)
+        plan = text_of(app, "#plan")
+        assert "delete the campaign" in plan and "delete the Messaging Service" in plan
+        assert "release the phone number" not in plan and "stays on the account" in plan  # kept unless asked
+        await pilot.click("#release")
+        await pilot.pause()
+        assert modal.releasing and "release the phone number" in text_of(app, "#plan")
+        stops = desk.prices.campaign_monthly + desk.prices.number_monthly
+        assert f"stops ${stops:,.2f} a month" in text_of(app, "#plan")
+        await pilot.press("y")
+        await until(pilot, lambda: not screen(app).running and app.screen is screen(app), "the run's end")
+        await settle(pilot)
+        assert "offboarded" in " ".join(notes(app))
+        assert "Offboarded on" in text_of(app, "#next")
+        assert screen(app).check_action("offboard", ()) is False  # nothing left to delete
+    dump = desk.sandbox_dump()
+    assert held(dump, mine) == {"service": False, "campaign": False, "number": False}
+    assert held(dump, theirs) == {"service": True, "campaign": True, "number": True}
+    assert desk.customer(key).state.offboarded_at
+    assert desk.run_rate() == round(rate - desk.prices.campaign_monthly - desk.prices.number_monthly, 2)
+
+
+async def test_offboarding_cancelled_deletes_nothing_and_keeps_a_number_the_app_did_not_buy(runtime: Runtime) -> None:
+    _, key = await two_verified(runtime)  # on a number the account had already
+    before = runtime.desk.sandbox_dump()
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        modal = await open_offboarding(pilot)
+        assert not modal.query("#release") and "stays on the account" in text_of(app, "#plan")
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen(app) and "Nothing was deleted." in notes(app)
+    assert runtime.desk.sandbox_dump() == before
+    assert runtime.desk.customer(key).state.offboarded_at is None
+
+
+async def test_offboarding_is_not_offered_before_twilio_holds_anything(runtime: Runtime) -> None:
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen(app).check_action("offboard", ()) is False
+        await pilot.press("x")
+        await settle(pilot)
+        assert not isinstance(app.screen, OffboardModal)

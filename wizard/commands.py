@@ -317,8 +317,11 @@ async def cmd_dump(desk: Desk, args: argparse.Namespace) -> int:
 
 async def cmd_offboard(desk: Desk, args: argparse.Namespace) -> int:
     key = _known(desk, args.key)
+    plan = desk.offboarding(key, release_number=args.release_number)
+    if args.release_number and not plan.releasable:
+        raise CommandError(f"{key}'s phone number was not bought by the app for this customer, so it is not "
+                           "released: offboard without --release-number (it stays on the account).")
     if not args.yes:
-        plan = desk.offboarding(key, release_number=args.release_number)
         if not sys.stdin.isatty():
             raise CommandError(f"offboarding {key} deletes Twilio resources: add --yes to confirm (not asked: "
                                "no terminal).")

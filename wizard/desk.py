@@ -84,6 +84,8 @@ class Offboarding:
     """What Twilio stops billing every month, in dollars."""
     keeps: list[str]
     """What stays billed (a number kept on the account), in plain words."""
+    releasable: bool = False
+    """The customer's number was bought by the app for them: offboarding may release it."""
 
 
 @dataclass
@@ -137,6 +139,8 @@ class CustomerView:
     """What the operator can send the customer about the passcode text."""
     timeline: list[TimelineEntry] = field(default_factory=list)
     forms: dict[int, FormSetup] = field(default_factory=dict)
+    offboardable: bool = False
+    """Twilio holds something of the customer's that offboarding deletes (a campaign, a service, a number)."""
 
     @property
     def key(self) -> str | None:
@@ -235,6 +239,7 @@ class Desk:
             forms={step: FormSetup(visible_all(editing.locked_reason(c, step)), editing.locked_fields(c, step),
                                    visible_all(progress.field_problems(c, step)), c.drafts.get(name))
                    for step, name in STEP_KEYS.items()},
+            offboardable=bool(offboarding.deletions(c, release_number=True)),
         )
 
     def dossier(self, key: str) -> dict[str, Any]:
@@ -429,16 +434,22 @@ class Desk:
         """What `offboard` would delete for `key` and what it stops costing each month (nothing is sent)."""
         c = self._records.load(key)
         actions = offboarding.deletions(c, release_number=release_number)
-        words = [f"{ACTION_WORDS[a.name]} ({'/'.join(a.path.values())})" for a in actions]
-        keeps = [] if release_number or not c.state.sids.get("phone_number") else [
-            f"the phone number {c.state.number or c.state.sids['phone_number']} stays on the account "
+        words = [f"{ACTION_WORDS[a.name]} ({list(a.path.values())[-1]})" for a in actions]  # the SID it deletes
+        number = c.state.sids.get("phone_number")
+        keeps = [] if release_number or not number else [
+            f"the phone number {c.state.number or number} stays on the account "
             f"(${self.prices.number_monthly:,.2f} a month) to serve another customer"]
-        return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps)
+        releasable = bool(number) and any(e.action == "campaign.buy_number" and e.state == "done"
+                                          and e.sid == number for e in self._rt.store.journal(key))
+        return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps,
+                           releasable)
 
-    async def offboard(self, key: str, *, release_number: bool) -> Run:
+    async def offboard(self, key: str, *, release_number: bool, on_call: Callable[[Call], None] | None = None) -> Run:
         """Delete the customer's campaign, number (when `release_number`, else taken out of the service) and
         Messaging Service; the customer is kept, offboarded, with its history and fees. Run again to resume."""
-        return self._run(await self._engine.offboard(key, release_number=release_number))
+        report = await self._engine.offboard(key, release_number=release_number,
+                                             on_outcome=(lambda o: on_call(_call(o))) if on_call else None)
+        return self._run(report)
 
     # -- the sandbox -------------------------------------------------------------------------------------
 

@@ -410,7 +410,8 @@ class Engine:
 
     # -- offboarding -------------------------------------------------------------------------------------
 
-    async def offboard(self, key: str, *, release_number: bool) -> Report:
+    async def offboard(self, key: str, *, release_number: bool,
+                       on_outcome: Callable[[Outcome], None] | None = None) -> Report:
         """Delete the customer's campaign, number (released or taken out of the service) and Messaging Service,
         each a journaled action; then record the customer as offboarded with the monthly fees that stop.
 
@@ -419,7 +420,7 @@ class Engine:
         if not self._claim(key, report):
             return report
         try:
-            await self._offboard(key, release_number, report)
+            await self._offboard(key, release_number, report, on_outcome or (lambda o: None))
         except TwilioError as error:
             report.error = f"Could not read the customer's resources at Twilio: {error}"
         finally:
@@ -428,7 +429,8 @@ class Engine:
             report.summary = self.summary(self.load(key))
         return report
 
-    async def _offboard(self, key: str, release_number: bool, report: Report) -> None:
+    async def _offboard(self, key: str, release_number: bool, report: Report,
+                        on_outcome: Callable[[Outcome], None]) -> None:
         c = self.load(key)
         if problems := await offboarding.foreign(self.client, c, release_number=release_number):
             report.error = " ".join(problems) + " Nothing was deleted."
@@ -444,6 +446,7 @@ class Engine:
                 return
             outcome, saved = await self._run(c, action)
             report.outcomes.append(outcome)
+            on_outcome(outcome)
             if not outcome.ok:
                 report.error = f"Could not {describe(action)}: {outcome.detail} (run offboard again to finish)."
                 return
