@@ -12,6 +12,7 @@ from screens.customer_screen import DRAFT_DELAY, CustomerScreen
 from screens.steps.profile import ProfileForm
 from screens.typing import clean_text
 from tests import factories as f
+from tests.hostilekit import raw_unsafe
 from tests.pilotkit import burst, paste, settle
 from wizard.session.runtime import Runtime
 
@@ -134,3 +135,21 @@ async def test_what_is_typed_is_kept_as_a_draft_when_typing_pauses_and_on_ctrl_q
         await settle(pilot)
         assert app.screen.query_one("#city", Input).value == "Tacoma"
         assert "Restored what you typed" in str(app.screen.query_one("#form-note").render())
+
+
+async def test_a_draft_holding_escape_sequences_is_shown_and_kept_without_them(runtime: Runtime) -> None:
+    c = runtime.desk.create(f.profile())
+    hostile = {"city": "\x1b]52;c;cHduZWQ=\x07Tac\x1b[31moma\x9b", "street": "1 Main St\x1b]0;title\x07"}
+    c = runtime.desk.save_draft(c.key, c.version, "profile", ProfileForm.from_model(c.profile) | hostile)
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        app.push_screen(CustomerScreen(c.key))
+        await settle(pilot)
+        form = app.screen.query_one(ProfileForm)
+        assert (form.values()["city"], form.values()["street"]) == ("Tacoma", "1 Main St")
+        assert app.screen.query_one("#city", Input).value == "Tacoma"
+        assert "Tacoma" in app.export_screenshot() and raw_unsafe(app.export_screenshot()) == []
+        await burst(pilot, "escape")
+    draft = runtime.engine.load(c.key).drafts.get("profile") or {}
+    assert not any(ch in str(v) for v in draft.values() for ch in "\x1b\x07\x9b")

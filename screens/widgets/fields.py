@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from screens.typing import clean_text
 from wizard.desk import Finding
 
 Kind = Literal["input", "area", "select", "check"]
@@ -145,10 +146,10 @@ class FormField(Vertical):
         yield FindingsLine(classes="field--finding")
 
     def _make_widget(self) -> Widget:
-        disabled = self._locked is not None
+        disabled, initial = self._locked is not None, str(self._initial or "")
         if self.kind == "area":
-            area = WrappingTextArea(str(self._initial or ""), id=self.field, soft_wrap=True, tab_behavior="focus",
-                                    placeholder=self._placeholder, disabled=disabled)
+            area = WrappingTextArea(clean_text(initial, one_line=False), id=self.field, soft_wrap=True,
+                                    tab_behavior="focus", placeholder=self._placeholder, disabled=disabled)
             area.set_class(self._short, "-short")
             area.cursor_blink = False
             return area
@@ -157,7 +158,8 @@ class FormField(Vertical):
                           prompt=self._placeholder or "Choose…", allow_blank=self._blank, disabled=disabled)
         if self.kind == "check":
             return Checkbox(self._label, bool(self._initial), id=self.field, disabled=disabled)
-        return Input(str(self._initial or ""), placeholder=self._placeholder, id=self.field, disabled=disabled)
+        return Input(clean_text(initial, one_line=True), placeholder=self._placeholder, id=self.field,
+                     disabled=disabled)
 
     # -- value ------------------------------------------------------------------------------------------
 
@@ -167,28 +169,30 @@ class FormField(Vertical):
 
     @property
     def value(self) -> Any:
+        """What the field holds, as it may be kept: never an escape sequence or a control character, whatever
+        put it there (typing, a paste, a draft or a value stored by an older version)."""
         widget = self.widget
         if isinstance(widget, TextArea):
-            return widget.text
+            return clean_text(widget.text, one_line=False)
         if isinstance(widget, Select):
             return None if widget.value is Select.NULL else widget.value
         if isinstance(widget, Checkbox):
             return widget.value
         assert isinstance(widget, Input)
-        return widget.value
+        return clean_text(widget.value, one_line=True)
 
     @value.setter
     def value(self, value: Any) -> None:
         widget = self.widget
         with widget.prevent(Input.Changed, TextArea.Changed, Select.Changed, Checkbox.Changed):
             if isinstance(widget, TextArea):
-                widget.load_text(str(value or ""))
+                widget.load_text(clean_text(str(value or ""), one_line=False))
             elif isinstance(widget, Select):
                 widget.value = value if value else Select.NULL
             elif isinstance(widget, Checkbox):
                 widget.value = bool(value)
             elif isinstance(widget, Input):
-                widget.value = str(value or "")
+                widget.value = clean_text(str(value or ""), one_line=True)
 
     @property
     def locked(self) -> bool:
