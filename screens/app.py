@@ -92,6 +92,11 @@ class WizardApp(OrderedKeysApp):
 
         desk = Desk.connect(self.startup, mock_brand=self._mock_brand)
         self.call_from_thread(self._use, desk)
+        try:
+            desk.check_store()  # here, off the event loop: the first run need not freeze the screen for it
+        except StoreError as error:
+            self.call_from_thread(self.notify, str(error), severity="error", title="The store is damaged",
+                                  timeout=60, markup=False)
 
     def _use(self, desk: Desk) -> None:
         self._desk = desk

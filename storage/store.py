@@ -381,6 +381,23 @@ class Store:
                                "INDEXED BY customers_active WHERE offboarded = 0").fetchone()
         return int(row[0]), int(row[1])
 
+    def check(self, *, full: bool = False) -> None:
+        """Raise the damaged-store error when the file is damaged. The quick check reads the customers and the
+        journal with their indexes (no cross-checks, a fraction of a second per 100,000 customers); `full` is
+        SQLite's integrity check of the whole file."""
+        pragmas = ("PRAGMA integrity_check",) if full else (
+            "PRAGMA quick_check(customers)", "PRAGMA quick_check(journal)")
+        try:  # a connection of its own: the check may run in a thread while the store is in use
+            reader = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            try:
+                found = [row[0] for pragma in pragmas for row in reader.execute(pragma)]
+            finally:
+                reader.close()
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, exc) from exc
+        if problems := [p for p in found if p != "ok"]:
+            raise damaged(self.path, "; ".join(problems[:3]))
+
     def count(self) -> int:
         return self._db.execute("SELECT count(*) FROM customers").fetchone()[0]
 

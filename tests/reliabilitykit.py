@@ -370,3 +370,16 @@ if __name__ == "__main__":
         import asyncio
 
         print(json.dumps(asyncio.run(_operator(sys.argv[2], sys.argv[3], int(sys.argv[4])))))
+
+
+def spoil_index(store: Path, index: str) -> int:
+    """Overwrite every page of one index (the table itself stays readable); how many pages."""
+    with sqlite3.connect(store) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = [n for (n,) in db.execute("SELECT pageno FROM dbstat WHERE name = ?", (index,))]
+    data = bytearray(store.read_bytes())
+    for n in pages:
+        data[(n - 1) * size:n * size] = b"\xa5" * size
+    store.write_bytes(bytes(data))
+    return len(pages)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests import factories as f
+from tests.reliabilitykit import spoil_index
 from wizard.cli import main
 
 
@@ -73,3 +74,19 @@ def test_a_saved_value_the_rules_now_refuse_is_a_message_not_a_traceback(tmp_pat
         code, out, err = run(capsys, *argv)
         assert code == 1 and "K0001's saved bundle no longer passes" in out + err and "U+200D" in out + err, argv
     assert run(capsys, "show", "K0000")[0] == 0
+
+
+@pytest.mark.parametrize("argv", [("advance", "--all"), ("advance", "K0001"), ("refresh", "--all"),
+                                  ("reconcile", "--all")])
+def test_a_damaged_store_stops_a_run_before_its_first_call(tmp_path, capsys, isolated, argv):
+    imported(tmp_path, capsys, 400)
+    store = isolated / "a2p-wizard.db"
+    if argv[0] == "refresh":  # something submitted to read
+        assert run(capsys, "advance", "K0001")[0] == 0
+    with sqlite3.connect(store) as db:
+        sent = db.execute("SELECT count(*) FROM journal").fetchone()[0]
+    assert spoil_index(store, "customers_name") > 1
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and "is damaged" in err and "What to do, in order" in err and "Traceback" not in err, (out, err)
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT count(*) FROM journal").fetchone()[0] == sent  # not one call more

@@ -9,6 +9,9 @@ import pytest
 
 from screens.app import WizardApp
 from screens.customer_list import CustomersScreen
+from tests.pilotkit import toasts, until
+from tests.reliabilitykit import spoil_index
+from wizard.errors import StoreError
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Startup
 
@@ -72,3 +75,26 @@ async def test_a_connection_that_fails_ends_the_app_with_the_reason(isolated, cl
         startup.close()
     assert app.return_code == 1
     assert "a2p-wizard: A2P_SANDBOX_FAULTS: Unknown fault setting" in capfd.readouterr().err
+
+
+async def test_a_damaged_store_is_reported_once_connected_and_stops_every_run(isolated, clock):
+    async with Runtime.open(home=isolated, now=clock) as rt:
+        await rt.desk.load_examples()
+        sent = len(rt.store.journal("C00007"))
+    assert spoil_index(isolated / "a2p-wizard.db", "customers_name") > 0
+    startup = Startup.open(now=clock)
+    app = WizardApp(startup)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            desk = await app.connected()
+            await until(pilot, lambda: any("damaged" in (n.title or "") for n in toasts(app)), "the damage report")
+            [report] = [n.message for n in toasts(app) if "damaged" in (n.title or "")]
+            assert "What to do, in order" in report
+            run = None
+            with pytest.raises(StoreError, match="is damaged"):
+                run = await desk.advance("C00007")  # ready to send its starter profile: nothing goes out
+            assert run is None and len(desk.customer("C00007").state.sids) == 0
+    finally:
+        startup.close()
+    async with Runtime.open(home=isolated, now=clock) as rt:
+        assert len(rt.store.journal("C00007")) == sent

@@ -388,6 +388,7 @@ class Desk:
                         everyone: bool = False) -> list[Run]:
         """Advance `keys` looking at Twilio before every create, adopting what is already there; once every
         customer (`everyone`) was reached without an error, the store is trusted again."""
+        self._engine.check_store(full=True)
         mark = self._engine.watermark
         if mark is not None:
             mark.doubt = True
@@ -395,6 +396,11 @@ class Desk:
         if everyone and mark is not None and not any(r.error for r in runs):
             mark.clear(self._rt.store)
         return runs
+
+    def check_store(self) -> None:
+        """The store's quick integrity check (the first run of the session makes it otherwise): StoreError with
+        what to do when the file is damaged."""
+        self._engine.check_store()
 
     async def refresh(self, key: str) -> Run:
         """Read the status of every submitted resource of one customer."""

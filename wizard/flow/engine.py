@@ -128,6 +128,8 @@ class Engine:
         """The data folder's record of the journal (flow.doubt): while in doubt, look before every create."""
         self.own_numbers: frozenset[str] = frozenset()
         """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
+        self.store_checked = False
+        """The store passed its integrity check this session (checked before the first call of a run)."""
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._active: dict[str, datetime] = {}
         """Customers this engine is running now, with when their lease was last taken (the store's lease can't
@@ -293,9 +295,17 @@ class Engine:
                 return saved
         return None
 
+    def check_store(self, *, full: bool = False) -> None:
+        """Check the store's integrity once per session (again when `full`): a damaged file stops a run before
+        its first call, not after some customers were sent (StoreError with what to do)."""
+        if full or not self.store_checked:
+            self.store.check(full=full)
+            self.store_checked = True
+
     async def _run(self, c: Customer, action: Action) -> tuple[Outcome, Saved | None]:
         """Run one action: reconcile a lost earlier attempt first, journal, call, save. The outcome, and the
         customer as saved after it (None when nothing was saved)."""
+        self.check_store()
         found, saved = await self._reconcile(c, action)
         if found is not None:
             return found, saved
@@ -484,6 +494,7 @@ class Engine:
         keys = self.store.active_keys()
         if not keys:
             return 0
+        self.check_store()
         profiles = await self._index("list_customer_profiles", PolicySid=C.STARTER_PROFILE_POLICY_SID)
         bundles = await self._index("list_trust_products", PolicySid=C.SOLE_PROPRIETOR_POLICY_SID)
         brands = await self._index("list_brand_registrations")
