@@ -384,6 +384,63 @@ async def test_the_field_twilio_objected_to_gets_the_focus_and_is_in_view_at_80x
         assert shown.contains_region(street.widget.region)
 
 
+def assert_led_to(app: App[Any], name: str, words: str) -> None:
+    """Field `name` has the focus, shows `words` under it, and all of it is on screen."""
+    wanted = field(app, name)
+    assert app.focused is wanted.widget, app.focused
+    problem = wanted.query_one(".field--problem")
+    assert words in str(problem.content)
+    shown = app.screen.query_one("#main").content_region
+    assert problem.region.height and shown.contains_region(problem.region), (problem.region, shown)
+    assert shown.contains_region(wanted.widget.region)
+
+
+async def test_a_campaign_waiting_for_its_phone_number_leads_to_that_field_at_80x24(runtime):
+    from tests.flowkit import drive
+
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number=""))
+    await drive(runtime, c.key)
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert screen(app).step == 4 and "Pick the phone number" in text_of(app, "#next")
+        assert_led_to(app, "phone_number", "Pick the phone number")
+        app.screen.query_one("#campaign_description").focus()
+        await pilot.press("ctrl+s")  # saved again without it: led back to it
+        await settle(pilot)
+        assert_led_to(app, "phone_number", "Pick the phone number")
+
+
+async def test_a_campaign_saved_before_the_policy_url_rule_leads_to_the_missing_url(runtime):
+    from tests.flowkit import drive
+
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    old = c.campaign.model_copy(update={"terms_url": ""})  # as a store of an earlier version holds it
+    c = runtime.desk.save_step(c.key, c.version, "campaign", old)
+    await drive(runtime, c.key)
+    assert "terms and conditions URL" in runtime.engine.summary(runtime.engine.load(c.key)).next_action
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert screen(app).step == 4
+        assert_led_to(app, "terms_url", "terms and conditions URL")
+
+
+async def test_a_failed_campaign_shows_twilios_error_under_the_sample_it_concerns_at_80x24(runtime):
+    from tests.flowkit import CANNABIS, drive
+
+    samples = ["Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out.", CANNABIS[0]]
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(samples=samples))
+    c = await drive(runtime, c.key)
+    assert c.state.statuses["campaign"] == "FAILED"
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert screen(app).step == 4
+        assert_led_to(app, "sample_2", "30897")
+        assert "30897" not in str(field(app, "sample_1").query_one(".field--problem").content)
+
+
 async def test_a_failed_brand_shows_the_playbook_and_the_field_to_fix(runtime):
     c = runtime.desk.create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
     await runtime.engine.advance(c.key)

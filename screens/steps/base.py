@@ -194,9 +194,10 @@ class StepForm(Vertical):
             self.lead_to(field)
 
     def lead_to(self, field: FormField) -> None:
-        """Focus `field` and bring all of it into view: its label, its input and the messages under it."""
+        """Focus `field` and bring all of it into view, at the top: its label, its input and the messages under
+        it stay in view when a box above it (the last run's) grows as its lines arrive."""
         field.focus_input()
-        self.call_after_refresh(field.scroll_visible, animate=False)
+        self.call_after_refresh(field.scroll_visible, animate=False, top=True)
 
     def lead_to_problem(self) -> bool:
         """Lead to the first field Twilio objected to (False when there is none)."""

@@ -81,7 +81,9 @@ class RunLog(VerticalScroll):
         self.mount(Static(line, classes=f"run--{kind}", markup=False))
         self.scroll_end(animate=False)
 
-    def finish(self, run: Run) -> None:
+    async def finish(self, run: Run) -> None:
+        """The run's last line: its error, or how many calls it made and what comes next (awaited: the box has
+        its final height before anything below it is scrolled to)."""
         if run.error:
             text, kind = f"✗ {run.error}", "failed"
         else:
@@ -90,6 +92,6 @@ class RunLog(VerticalScroll):
             text, kind = f"{calls} call{'s' if calls != 1 else ''} made. Now: {now}", "end"
             if not calls:
                 text = f"Nothing to send right now. {now}"
-        self.mount(Static(text, classes=f"run--{kind} run--end", markup=False))
+        await self.mount(Static(text, classes=f"run--{kind} run--end", markup=False))
         self.border_title = "Last run"
         self.scroll_end(animate=False)

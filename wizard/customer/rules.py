@@ -134,6 +134,15 @@ _RESTRICTED = re.compile(
     r"|casinos?|betting|sweepstakes|lottery|vapes?|vaping|tobacco|cigarettes?|alcohol|liquor|beer|wine)\b",
     re.IGNORECASE,
 )
+
+
+def sample_in_question(samples: list[str]) -> str:
+    """The sample a Twilio error about the samples as a whole most likely concerns: the first one with content
+    carriers refuse or restrict (else the first)."""
+    return next((f"sample_{n}" for n, text in enumerate(samples, start=1)
+                 if _DISALLOWED.search(text) or _RESTRICTED.search(text)), "sample_1")
+
+
 _PLACEHOLDER = re.compile(
     r"lorem ipsum|\basdf|\bqwerty\b|\bx{3,}\b|\bsample (?:message|text|sms)\b|\bmessage\s*#?\d\b"
     r"|\btest(?:ing)? (?:message|sms|text)\b|^\W*(?:(?:this is )?(?:a )?test(?:ing)?\W*)+$",

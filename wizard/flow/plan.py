@@ -400,6 +400,23 @@ def _brand_field(fields: list[str]) -> str | None:
     return next((mapping[f.lower()] for f in fields if f.lower() in mapping), None)
 
 
+_CAMPAIGN_FIELDS = {
+    "messagesamples": "samples", "samples": "samples", "description": "campaign_description",
+    "campaigndescription": "campaign_description", "messageflow": "message_flow",
+    "privacypolicyurl": "privacy_policy_url", "termsandconditionsurl": "terms_url", "termsurl": "terms_url",
+    "optinmessage": "opt_in_message", "optoutmessage": "opt_out_message", "helpmessage": "help_message",
+    "optinkeywords": "opt_in_keywords", "optoutkeywords": "opt_out_keywords", "helpkeywords": "help_keywords",
+    "hasembeddedlinks": "has_embedded_links", "hasembeddedphone": "has_embedded_phone",
+}
+"""A campaign error's field, as Twilio names it in any case or spelling (MessageSamples, message_samples), ->
+the input it concerns ("samples": the samples as a whole)."""
+
+
+def _campaign_field(fields: list[str]) -> str | None:
+    return next((_CAMPAIGN_FIELDS[key] for f in fields if (key := str(f).lower().replace("_", "")) in
+                 _CAMPAIGN_FIELDS), None)
+
+
 def _moment(value: object) -> str | None:
     """A v1 API timestamp as ISO-8601 with offset, or None when it is missing or unreadable."""
     try:
@@ -503,7 +520,8 @@ def _campaign_read(state: FlowState, body: Body) -> None:
     state.statuses["campaign"] = body.get("campaign_status") or ""
     if state.statuses["campaign"] == "FAILED":
         state.problems["campaign"] = [
-            Problem(code=e.get("error_code"), message=e.get("description") or "Campaign rejected")
+            Problem(code=e.get("error_code"), message=e.get("description") or "Campaign rejected",
+                    field=_campaign_field(e.get("fields") or []))
             for e in body.get("errors") or []
         ] or [Problem(message="Campaign rejected")]
     else:

@@ -10,6 +10,7 @@ from typing import Literal
 from storage.store import JournalEntry
 from wizard.customer.playbooks import playbook
 from wizard.customer.record import Customer
+from wizard.customer.rules import sample_in_question
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
 from wizard.flow.plan import BRAND_STOPPED, STARTER_PROFILE, TRUST_PRODUCT
@@ -171,8 +172,30 @@ def _issue(step: int, problem: Problem, what: str, todo: str, *, specific: bool 
 
 
 def field_problems(c: Customer, step: int) -> dict[str, str]:
-    """Twilio's problems that concern one field of the step's form, by field name."""
-    return {i.field: i.text for i in issues(c, None) if i.field and _field_step(i.field, step)}
+    """Twilio's problems that concern one field of the step's form, by field name, and what the flow waits for
+    in the form (a saved campaign without its phone number or policy URLs)."""
+    found = {_form_field(c, i.field): i.text for i in issues(c, None) if i.field and _field_step(i.field, step)}
+    return _missing(c) | found if step == 4 else found
+
+
+def _form_field(c: Customer, name: str) -> str:
+    """The form field a problem is shown under: one about the samples as a whole goes under the sample it most
+    likely concerns."""
+    return sample_in_question(c.campaign.samples) if name == "samples" and c.campaign else name
+
+
+def _missing(c: Customer) -> dict[str, str]:
+    """The inputs a saved campaign still lacks before it can be sent, by field name."""
+    k = c.campaign
+    if k is None:
+        return {}
+    missing = {
+        "privacy_policy_url": "Enter the privacy policy URL: Twilio requires it since 30 June 2026 (30933).",
+        "terms_url": "Enter the terms and conditions URL: Twilio requires it since 30 June 2026 (30934).",
+        "phone_number": "Pick the phone number the texts will come from: one of the account's, or buy (a new "
+                        "number in the customer's area code).",
+    }
+    return {name: text for name, text in missing.items() if not getattr(k, name)}
 
 
 def _field_step(name: str, step: int) -> bool:
