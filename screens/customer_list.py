@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.handle import list_host
 from screens.modals.confirm import ConfirmModal
-from screens.palette import ScreenKeys
+from screens.palette import HELP, ScreenKeys
 from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
 from screens.widgets.virtual_table import Column, VirtualTable
@@ -48,11 +48,11 @@ FIRST_PAGE = 120
 COLUMNS = (
     Column("key", "Key", 8),  # never dropped or cut: the key tells namesakes apart and is what the CLI takes
     Column("name", "Name", 12, flex=2),
-    Column("brand", "Brand", 10, flex=2, drop=2),
+    Column("brand", "Brand", 10, flex=2, drop=3),
     Column("stage", "Stage", 5),
-    Column("status", "Status", 12, flex=1, drop=1),
+    Column("status", "Status", 12, flex=1, drop=2),
     Column("next", "Next action", 20, flex=5, toned=True),
-    Column("otp", "OTP", 11, toned=True),
+    Column("otp", "OTP", 11, toned=True, drop=1),  # dropped last: the next action says it too
     Column("updated", "Updated", 10, drop=4),
 )
 PLAIN_KEYS = frozenset({"new", "refresh", "focus_filter", "next_sort", "reverse_sort", "export", "quit"})
@@ -96,6 +96,7 @@ class CustomersScreen(Screen[None]):
     """
     COMMANDS: ClassVar = {ScreenKeys}
     BINDINGS: ClassVar[list[BindingType]] = [
+        HELP,
         Binding("n", "new", "New", id="new", tooltip="Start a new customer at step 1"),
         Binding("enter", "open", "Open", show=False, id="open", tooltip="Open the highlighted customer"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Read every customer's status from Twilio"),

@@ -11,12 +11,15 @@ from textual.message import Message
 from textual.widgets import Static
 
 from wizard.desk import STATE_WORDS, STEP_NAMES
+from wizard.listing import STAGES
 
 SHORT = {
     "not_started": "○ not started", "in_progress": "◐ in progress", "twilio": "⧗ waiting: Twilio",
     "customer": "⧗ waiting: customer", "fix": "✗ needs a fix", "done": "✓ done",
 }
 """Each state in at most 19 characters, so four steps fit 80 columns."""
+TINY = {**SHORT, "twilio": "⧗ Twilio", "customer": "⧗ customer", "fix": "✗ fix"}
+"""Each state in at most 13 characters, for four steps in 60 columns."""
 
 
 class StepTab(Static):
@@ -38,9 +41,20 @@ class StepTab(Static):
     def show(self, state: str, selected: bool) -> None:
         self.state = state
         self.set_classes([f"-{state}", *(["-selected"] if selected else [])])
-        title = Content.from_markup("[b]$n $name[/b]", n=str(self.step), name=STEP_NAMES[self.step])
-        self.update(Content.assemble(title, "\n", SHORT[state]))
         self.tooltip = f"Step {self.step}: {STEP_NAMES[self.step]} — {STATE_WORDS[state]}"
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        """Name and state on a line each, shorter when the full words would not fit (never wrapped: the state
+        line would be lost)."""
+        room = self.content_region.width or 19
+        name = STEP_NAMES[self.step] if len(STEP_NAMES[self.step]) + 2 <= room else STAGES[self.step]
+        state = SHORT[self.state] if len(SHORT[self.state]) <= room else TINY[self.state]
+        title = Content.from_markup("[b]$n $name[/b]", n=str(self.step), name=name)
+        self.update(Content.assemble(title, "\n", state), layout=False)
 
     def on_click(self, event: events.Click) -> None:
         event.stop()

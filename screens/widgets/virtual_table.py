@@ -28,7 +28,7 @@ PREFETCH = 2
 @dataclass(frozen=True)
 class Column:
     """One column: `width` is its minimum, `flex` its share of spare width; higher `drop` goes first when
-    the terminal is too narrow for every column."""
+    the terminal is too narrow for every column (0: never dropped)."""
 
     id: str
     title: str
@@ -234,8 +234,8 @@ class VirtualTable(ScrollView, can_focus=True):
     def _fit(self, width: int) -> list[tuple[Column, int]]:
         """Column widths for `width` cells: drop columns until the minimums fit, then share what is left."""
         columns = list(self.columns)
-        while len(columns) > 1 and sum(c.width + 1 for c in columns) + 1 > width:
-            columns.remove(max(columns, key=lambda c: c.drop))
+        while sum(c.width + 1 for c in columns) + 1 > width and (droppable := [c for c in columns if c.drop]):
+            columns.remove(max(droppable, key=lambda c: c.drop))
         spare = max(0, width - 1 - sum(c.width + 1 for c in columns))
         flex = sum(c.flex for c in columns) or 1
         widths = [c.width + spare * c.flex // flex for c in columns]
