@@ -41,7 +41,11 @@ class WizardApp(OrderedKeysApp):
     CSS_PATH = Path(__file__).with_name("app.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "settings", "Settings", id="settings", tooltip="Mode, account, primary profile, folders, prices"),
-        Binding("question_mark", "help", "Help", key_display="?", id="help", tooltip="Keys and how it works"),
+        # Help is f1 (it works in a text field too; the two main screens show it first in their footers) and `?`
+        # where no text field has the focus.
+        Binding("f1", "help", "Help", show=False, id="help", tooltip="Keys and how it works"),
+        Binding("question_mark", "help", "Help", key_display="?", show=False, id="help-key",
+                tooltip="Keys and how it works"),
     ]
 
     def __init__(self, opened: Startup | Desk, *, mock_brand: bool | None = None) -> None:

@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState
 from screens.handle import host
 from screens.modals.confirm import ConfirmModal
 from screens.modals.offboard import OffboardModal
-from screens.palette import ScreenKeys
+from screens.palette import HELP, ScreenKeys
 from screens.steps.base import StepForm
 from screens.steps.brand import BrandPanel
 from screens.steps.bundle import BundleForm
@@ -53,6 +53,8 @@ DRAFT_DELAY = 1.0
 """Seconds of quiet typing after which what the form holds is kept as a draft."""
 NARROW = 110
 """Below this many columns the activity panel is shown instead of the step (key l), not beside it."""
+SHORT = 30
+"""Below this many lines the "Last run" box shows its last 3 lines (it scrolls), leaving room for the form."""
 
 STEP_KEYS = Binding.Group("Step", compact=True)
 PLAIN_KEYS = frozenset({"resend_otp", "reply_yes", "advance", "refresh", "toggle_activity", "copy_message",
@@ -83,10 +85,12 @@ class CustomerScreen(Screen[None]):
     CustomerScreen #problems.-shown { display: block; }
     CustomerScreen #step-heading { text-style: bold; margin: 1 0; }
     CustomerScreen #step { height: auto; }
+    CustomerScreen.-short RunLog { max-height: 5; }
     CustomerScreen .side--heading { text-style: bold; color: $accent; margin-top: 1; }
     CustomerScreen .side--heading:first-of-type { margin-top: 0; }
     """
     BINDINGS: ClassVar = [
+        HELP,
         Binding("escape", "back", "Back", id="back", tooltip="Back to the customer list (what you typed is kept)"),
         Binding("ctrl+s", "submit", "Save & send", id="submit", tooltip="Save this step and send it to Twilio"),
         Binding("o", "resend_otp", "Resend", id="resend-otp",
@@ -165,13 +169,18 @@ class CustomerScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.set_class(self.app.size.width < NARROW, "-narrow")
+        self._fit(*self.app.size)
         if not self.load():
             return
         await self.show_step(self.view.summary.stage if self.view.summary else 1)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "-narrow")
+        self._fit(self.size.width, self.size.height)
+
+    def _fit(self, width: int, height: int) -> None:
+        """Side panel beside the step or on `l`; a compact "Last run" box in a short terminal."""
+        self.set_class(width < NARROW, "-narrow")
+        self.set_class(height < SHORT, "-short")
 
     def load(self) -> bool:
         """Read the customer again and redraw everything but the step's form."""
@@ -518,7 +527,7 @@ class CustomerScreen(Screen[None]):
                 log = self.query_one(RunLog)
                 log.start(title)
                 run = await self.desk.advance(self.key, on_call=log.add)
-                log.finish(run)
+                await log.finish(run)
                 if run.error:
                     self.notify(run.error, severity="error", title="Not advanced")
         self.post_message(self.RunFinished(run, advanced=run is not None))
@@ -581,7 +590,7 @@ class CustomerScreen(Screen[None]):
             log = self.query_one(RunLog)
             log.start("Offboarding")
             run = await self.desk.offboard(c.key, release_number=releasing, on_call=log.add)
-            log.finish(run)
+            await log.finish(run)
             if run.error:
                 self.notify(run.error, severity="error", title="Not offboarded")
             else:

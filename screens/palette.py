@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.types import IgnoreReturnCallbackType
+
+HELP = Binding("f1", "app.help", "Help", id="help-first")
+"""Help, first in the footer of the main screens (f1 works in a text field too; no tooltip: the palette has Help
+as a system command already)."""
 
 
 class ScreenKeys(Provider):
