@@ -21,7 +21,7 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from wizard.errors import StoreError, shown
-from wizard.session.startup import Mode, SetupError, Startup
+from wizard.session.startup import Mode, SetupError, Startup, VisibleFormatter
 
 NO_LOGIN = ("textual-serve has no authentication of its own: anyone who can reach this address gets the app, "
             "and with it your Twilio account. Serve it only behind a proxy that asks for a login over TLS "
@@ -86,10 +86,13 @@ class AppServer(Server):
 
     def initialize_logging(self) -> None:
         # Not textual-serve's rich tracebacks with local variables: a child's environment holds the Twilio secrets.
-        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        # Requests are logged as the browsers sent them: through the sanitiser.
+        handler = logging.StreamHandler()
+        handler.setFormatter(VisibleFormatter("%(message)s"))
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
 
     async def on_startup(self, app: web.Application) -> None:
-        print(f"Serving a2p-wizard on {self.public_url} (one app per browser tab; ctrl+c stops)", flush=True)
+        print(f"Serving a2p-wizard on {shown(self.public_url)} (one app per browser tab; ctrl+c stops)", flush=True)
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         sent = request.headers.get("Origin")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import aiohttp
+import httpx
 import pytest
 
 from tests import factories as f
@@ -75,6 +76,19 @@ def test_with_allow_remote_it_warns_in_words_and_serves_each_tab_without_the_sec
     assert SECRET not in server.command + out + err
 
 
+@pytest.mark.parametrize(("host", "url"), [("127.0.0.1", "http://127.0.0.1"), ("localhost", "http://localhost"),
+                                           ("::1", "http://[::1]")])
+def test_a_loopback_host_is_served_without_a_warning(capsys, monkeypatch, host, url):
+    from screens.serve import AppServer
+
+    served: list[AppServer] = []
+    monkeypatch.setattr(AppServer, "serve", lambda self, debug=False: served.append(self))
+    port = free_port()
+    code, _, err = run(capsys, "serve", "--host", host, "--port", str(port))
+    assert (code, err) == (0, "")
+    assert [(s.host, s.public_url) for s in served] == [(host, f"{url}:{port}")]
+
+
 def test_a_port_in_use_is_a_clear_message_not_a_traceback(capsys):
     with socket.socket() as taken:
         taken.bind((LOOPBACK, 0))
@@ -130,6 +144,16 @@ async def test_a_websocket_from_another_site_is_refused(served):
         assert refused.value.status == 403
         async with session.get(served) as page:
             assert f'data-session-websocket-url="ws://{LOOPBACK}' in await page.text()
+
+
+def test_the_request_log_passes_the_sanitiser(served, tmp_path):
+    """The server logs each request with what the browser sent (its User-Agent): no invisible character raw."""
+    assert httpx.get(f"{served}/static/css/xterm.css", headers={"User-Agent": "evil\u202etxt.exe".encode()}).is_success
+    log, end = tmp_path / "serve.log", time.monotonic() + 10
+    while "GET /static/css/xterm.css" not in log.read_text(encoding="utf-8"):
+        assert time.monotonic() < end, log.read_text(encoding="utf-8")
+        time.sleep(0.05)
+    assert "evil\\u202etxt.exe" in log.read_text(encoding="utf-8") and "\u202e" not in log.read_text(encoding="utf-8")
 
 
 # -- in a real browser -----------------------------------------------------------------------------------------
