@@ -198,7 +198,7 @@ def wait_for(page, check: Callable[[str], bool], what: str, seconds: float = 30)
 
 
 @pytest.mark.slow
-def test_the_app_in_a_browser_lists_filters_and_opens_a_customer(served, chromium, tmp_path):
+def test_the_app_in_a_browser_lists_filters_and_opens_a_customer(chromium, served, tmp_path):
     """Headless Chromium on the served page: the list of imported customers, a filter typed, a customer opened.
 
     The screenshot goes to the test's folder; A2P_BROWSER_SCREENSHOT=docs/browser.png puts it in the README."""
