@@ -60,8 +60,9 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """Linux: have each mock get SIGTERM should the test process die without stopping it (PR_SET_PDEATHSIG).
+def die_with_parent() -> Callable[[], None] | None:
+    """Linux: have a child (each mock, a served app) get SIGTERM should the test process die without stopping it
+    (PR_SET_PDEATHSIG).
     libc is resolved here, before the fork; the child only makes the one system call."""
     if not sys.platform.startswith("linux"):
         return None
@@ -72,7 +73,8 @@ def _die_with_parent() -> Callable[[], None] | None:
     return lambda: prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free at the moment of asking."""
     with socket.socket() as s:
         s.bind((LOOPBACK, 0))
         return s.getsockname()[1]
@@ -123,12 +125,12 @@ class Mocks:
             spec_file = self.workdir / f"{host}.patched.json"
             spec_file.write_text(json.dumps(patched))
             log_file = self.workdir / f"prism-{host}.log"
-            port = _free_port()
+            port = free_port()
             with log_file.open("wb") as log:
                 process = subprocess.Popen(
                     [str(self.prism), "mock", "-h", LOOPBACK, "-p", str(port), str(spec_file)],
                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                    preexec_fn=_die_with_parent(),
+                    preexec_fn=die_with_parent(),
                 )
             self.mocks[host] = Mock(host, spec_file, log_file, port, process)
         deadline = time.monotonic() + START_TIMEOUT

@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     otp = sub.add_parser("otp", help="one-time passcode").add_subparsers(dest="otp_command", required=True)
     otp.add_parser("resend", help="ask Twilio for a new OTP").add_argument("key")
     sub.add_parser("locate", help="print the paths of store, config, logs")
+    p = sub.add_parser("serve", help="serve the app to web browsers (textual-serve): one app per browser tab")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow a non-loopback --host (there is no login: only behind an authenticating proxy)")
+    p.add_argument("--public-url", type=_public_url, metavar="URL",
+                   help="the address browsers use, when a proxy stands in front (e.g. https://a2p.example.com)")
     p = sub.add_parser("policy", help="write starter privacy policy and terms pages for a customer (review, host)")
     p.add_argument("key")
     p.add_argument("--out", type=Path, metavar="DIR", help="folder to write them into (default: DATA/policies/KEY)")
@@ -79,10 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (1-65535): {visible(text)!r}")
+    return int(text)
+
+
+def _public_url(text: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"not an http:// or https:// URL: {visible(text)!r}")
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _tui(args)
+    if args.command == "serve":
+        return _serve(args)
     from wizard.commands import dispatch  # lazy: the app's start does not wait for what only commands need
 
     try:
@@ -106,3 +127,10 @@ def _tui(args: argparse.Namespace) -> int:
 
     return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand)
 
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from screens.serve import serve  # lazy, like the TUI: the web server is the screens' way out
+
+    return serve(host=args.host, port=args.port, allow_remote=args.allow_remote, public_url=args.public_url,
+                 home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand)

@@ -226,7 +226,7 @@ def setup_logging(locations: Locations) -> None:
         logger.removeHandler(handler)
         handler.close()
     handler = _PrivateRotatingFileHandler(locations.log_file, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(_VisibleFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(VisibleFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
@@ -236,7 +236,7 @@ def setup_logging(locations: Locations) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-class _VisibleFormatter(logging.Formatter):
+class VisibleFormatter(logging.Formatter):
     """Log lines with no raw control characters (a log is read in a terminal too)."""
 
     def format(self, record: logging.LogRecord) -> str:
