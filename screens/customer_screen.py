@@ -401,9 +401,11 @@ class CustomerScreen(Screen[None]):
         self.toggle_class("-activity" if self.has_class("-narrow") else "-side-hidden")
 
     def action_copy_message(self) -> None:
-        if self.view.message:
+        if self.view.message:  # a terminal may ignore the clipboard request (OSC 52) without a word: show the text
             self.app.copy_to_clipboard(self.view.message)
-            self.notify("The message for the customer is on the clipboard.", title="Copied")
+            self.notify(f"{self.view.message}\n\nSent to the clipboard; a terminal that does not allow it ignores "
+                        "it: then select the text above.", title="Message for the customer", timeout=30,
+                        markup=False)
 
     async def action_discard_draft(self) -> None:
         c, form = self.view.customer, self.form()

@@ -23,7 +23,7 @@ from screens.widgets.timeline import RunLog
 from tests import factories as f
 from tests.flowkit import held, two_verified
 from tests.pilotkit import answer, put, settle, text_of, toasts, type_into, until
-from wizard.desk import Finding
+from wizard.desk import OTP_SENDER, Finding
 from wizard.session.runtime import Runtime
 
 SIZE = (120, 40)
@@ -866,3 +866,19 @@ async def test_offboarding_is_not_offered_before_twilio_holds_anything(runtime: 
         await pilot.press("x")
         await settle(pilot)
         assert not isinstance(app.screen, OffboardModal)
+
+
+async def test_copying_the_message_for_the_customer_also_shows_it(runtime: Runtime) -> None:
+    key = await advanced_to_otp(runtime)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen(app).step == 3
+        message = screen(app).view.message
+        assert message and OTP_SENDER in message
+        app.screen.query_one("#stepper").focus()
+        await pilot.press("m")
+        await settle(pilot)
+        [shown] = [n for n in toasts(app) if n.title == "Message for the customer"]
+        assert message in shown.message and "Copied" not in (shown.title or "")
+        assert app.clipboard == message
