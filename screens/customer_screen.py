@@ -13,11 +13,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar
-from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -60,9 +59,6 @@ STEP_KEYS = Binding.Group("Step", compact=True)
 PLAIN_KEYS = frozenset({"resend_otp", "reply_yes", "advance", "refresh", "toggle_activity", "copy_message",
                         "show_step", "offboard"})
 """Actions on plain letters or digits: they are text (and off) while a text field has the focus."""
-
-_new_customer_drafts: WeakKeyDictionary[App[Any], dict[str, Any]] = WeakKeyDictionary()
-"""What was typed for a customer not created yet (nothing is stored before step 1 is valid): per app."""
 
 
 class CustomerScreen(Screen[None]):
@@ -285,7 +281,7 @@ class CustomerScreen(Screen[None]):
             baseline = BundleForm.from_model(c.bundle if c else None, c)
         else:
             baseline = CampaignForm.from_model(c.campaign if c else None)
-        draft = (setup.draft if c else _new_customer_drafts.get(self.app)) if not setup.lock else None
+        draft = (setup.draft if c else self.desk.new_customer_draft()) if not setup.lock else None
         note = ("Restored what you typed last time; it is not saved yet. ctrl+s saves and sends it; ctrl+o "
                 + ("puts back the saved values." if c else "clears the form.")) if draft else ""
         if step == 2 and c and c.bundle is None and not draft:
@@ -311,10 +307,7 @@ class CustomerScreen(Screen[None]):
             return
         values, name, c = form.values(), form.KEY, self.view.customer
         if c is None:
-            if form.dirty:
-                _new_customer_drafts[self.app] = values
-            else:
-                _new_customer_drafts.pop(self.app, None)
+            self.desk.keep_new_customer_draft(values if form.dirty else None)
             return
         current = c.drafts.get(name)
         if form.dirty and values != current:
@@ -412,7 +405,7 @@ class CustomerScreen(Screen[None]):
         if form is None:
             return
         if c is None:
-            _new_customer_drafts.pop(self.app, None)
+            self.desk.keep_new_customer_draft(None)
         elif form.KEY in c.drafts:
             self._write(lambda v: self.desk.drop_draft(c.key, v, form.KEY))
         self.panel = None  # nothing to keep
@@ -487,7 +480,7 @@ class CustomerScreen(Screen[None]):
                 assert isinstance(model, StarterProfile)
                 c = self.desk.create(model)
                 self.key = c.key
-                _new_customer_drafts.pop(self.app, None)
+                self.desk.keep_new_customer_draft(None)
             else:
                 c = self.desk.save_step(c.key, c.version, form.KEY, model)
         except StaleWrite as error:

@@ -153,3 +153,24 @@ async def test_a_draft_holding_escape_sequences_is_shown_and_kept_without_them(r
         await burst(pilot, "escape")
     draft = runtime.engine.load(c.key).drafts.get("profile") or {}
     assert not any(ch in str(v) for v in draft.values() for ch in "\x1b\x07\x9b")
+
+
+async def test_a_new_customer_not_saved_yet_is_kept_across_ctrl_q_and_gone_once_saved(runtime: Runtime) -> None:
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n", "n", *keys("Lola", "tab", "Silva"), "ctrl+q")  # quit before the typing pause ends
+    kept = runtime.locations.new_customer_draft
+    assert kept.stat().st_mode & 0o777 == 0o600 and runtime.store.count() == 0
+
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "n")
+        form = app.screen.query_one(ProfileForm)
+        assert (form.values()["first_name"], form.values()["last_name"]) == ("Lola", "Silva")
+        assert "Restored what you typed" in str(app.screen.query_one("#form-note").render())
+        app.screen.query_one("#email", Input).focus()
+        await burst(pilot, *keys("lola@example.com", "tab", "(212) 234-5678", "tab", "1 Main St", "tab",
+                                        "tab", "Albany", "tab", "NY", "tab", "12207"), "ctrl+s")
+    assert runtime.store.count() == 1 and not kept.exists()

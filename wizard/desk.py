@@ -8,6 +8,7 @@ described in words.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from storage.files import write_private
 from wizard import examples
 from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
@@ -433,6 +435,25 @@ class Desk:
                 return run
             run.todo = [p["text"] for p in problems(c) if p.get("fix")]
         return run
+
+    # -- a new customer's draft ----------------------------------------------------------------------------
+
+    def new_customer_draft(self) -> dict[str, Any] | None:
+        """What was typed last for a customer not created yet (kept across a quit or a crash), or None."""
+        try:
+            draft = json.loads(self._rt.locations.new_customer_draft.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return draft if isinstance(draft, dict) else None
+
+    def keep_new_customer_draft(self, values: dict[str, Any] | None) -> None:
+        """Keep what is typed for a new customer (None: forget it, e.g. once the customer is created)."""
+        path = self._rt.locations.new_customer_draft
+        with suppress(OSError):  # a draft that cannot be written is kept in the form until it is saved
+            if values is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_private(path, json.dumps(values, ensure_ascii=False))
 
     # -- offboarding -------------------------------------------------------------------------------------
 

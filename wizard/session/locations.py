@@ -53,6 +53,11 @@ class Locations:
         return self.data_dir / "sandbox.db"
 
     @property
+    def new_customer_draft(self) -> Path:
+        """What was typed for a customer not created yet (nothing is stored before step 1 is valid), 0600."""
+        return self.data_dir / "new-customer.draft.json"
+
+    @property
     def welcomed(self) -> Path:
         """Present once the welcome (load the examples?) was answered in this data folder: it is offered once."""
         return self.data_dir / "welcomed"
