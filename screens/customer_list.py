@@ -8,6 +8,7 @@ than those, they are counted next and the count follows.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -44,6 +45,8 @@ NARROW = 100
 """Below this many columns the footer is drawn compact, to show every key."""
 FIRST_PAGE = 120
 """Rows read with the count, enough to fill a tall terminal without a second query."""
+PROGRESS_EVERY = 0.25
+"""Seconds between updates of a refresh's progress line."""
 
 COLUMNS = (
     Column("key", "Key", 8),  # never dropped or cut: the key tells namesakes apart and is what the CLI takes
@@ -149,9 +152,16 @@ class CustomersScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.table.focus()
+        self._start_periodic_refresh()
         # Rows in the first frame (just those on screen); the count, stage counts and the next rows follow
         # (ScreenResume).
         self.show_listing(self.read(self.list_query, rows=self.app.size.height))
+
+    @work(exit_on_error=False, group="periodic", description="Starting the periodic refresh")
+    async def _start_periodic_refresh(self) -> None:
+        """Once connected (the settings say how often), read every status now and then in the background."""
+        if minutes := (await self.desk()).refresh_minutes:
+            self.set_interval(minutes * 60, self._refresh_now_and_then)
 
     def on_resize(self) -> None:
         self.query_one(Footer).compact = self.size.width < NARROW
@@ -209,8 +219,14 @@ class CustomersScreen(Screen[None]):
         self._shown = self._shape(query)
         self.table.show(len(message.rows) if total is None else total,
                         lambda offset, limit: self.customer_list.page(query, offset, limit, total=total),
-                        message.rows, cursor=self.table.cursor if same else 0)
+                        message.rows, cursor=self._cursor(message.rows) if same else 0)
         self._show_count(total, len(message.rows))
+
+    def _cursor(self, rows: list[ListRow]) -> int:
+        """Where the cursor goes when the listing on screen is read again: on the operator's customer, wherever
+        new statuses moved it among the first rows; else where it was."""
+        key = self.table.current_key
+        return next((n for n, row in enumerate(rows) if row.key == key), self.table.cursor)
 
     @staticmethod
     def _shape(query: ListQuery) -> tuple[str, str, bool]:
@@ -322,24 +338,41 @@ class CustomersScreen(Screen[None]):
             bars.remove()
 
     def action_refresh(self) -> None:
-        self.refresh_statuses()
+        list_host(self).when_connected(partial(self.refresh_statuses, quiet=False))
+
+    def _refresh_now_and_then(self) -> None:
+        """The periodic refresh: skipped while one runs (or anything else keeps the list busy)."""
+        if not self.busy:
+            list_host(self).when_connected(partial(self.refresh_statuses, quiet=True))
 
     async def action_quit(self) -> None:
         await self.app.action_quit()
 
-    @work(exclusive=True, exit_on_error=False, group="refresh", description="Refreshing statuses")
-    async def refresh_statuses(self) -> None:
-        count = self.counts.total if self.counts else 0
-        self.busy = f"Reading the statuses of {count:,} customer{'s' if count != 1 else ''} from Twilio…"
+    @work(thread=True, exclusive=True, exit_on_error=False, group="refresh", description="Refreshing statuses")
+    def refresh_statuses(self, *, quiet: bool) -> None:
+        """Read every status from Twilio in a thread, on a store connection and a Twilio client of its own: keys
+        and the list are handled meanwhile, with the progress under the filter. `quiet`: the periodic refresh
+        (no notification unless it fails)."""
+        desk, shown = list_host(self).desk, [0.0]
+        self.app.call_from_thread(setattr, self, "busy", "Reading statuses from Twilio…")
+
+        def progress(done: int, total: int) -> None:
+            if (now := time.monotonic()) - shown[0] >= PROGRESS_EVERY or done == total:
+                shown[0] = now
+                self.app.call_from_thread(setattr, self, "busy",
+                                          f"Reading statuses from Twilio: {done:,} of {total:,} customers…")
+
         try:
-            refreshed = await (await self.desk()).refresh_all()
+            refreshed = desk.refresh_all_apart(progress)
         except EXPECTED as error:
-            report_failure(self, error, "Refresh")
+            self.app.call_from_thread(report_failure, self, error, "Refresh")
             return
         finally:
-            self.busy = ""
-        self.notify(f"Statuses read for {refreshed:,} customer{'s' if refreshed != 1 else ''}.", title="Refresh")
-        self.reload()
+            self.app.call_from_thread(setattr, self, "busy", "")
+        if not quiet:
+            self.app.call_from_thread(self.notify, f"Statuses read for {refreshed:,} customer"
+                                      f"{'s' if refreshed != 1 else ''}.", title="Refresh")
+        self.app.call_from_thread(self.reload)
 
     def action_export(self) -> None:
         self.export()

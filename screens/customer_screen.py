@@ -169,6 +169,8 @@ class CustomerScreen(Screen[None]):
         if not self.load():
             return
         await self.show_step(self.view.summary.stage if self.view.summary else 1)
+        if self.view.summary and self.view.summary.kind in ("twilio", "customer"):
+            self.read_statuses(quiet=True)  # what is shown may be old: Twilio or the customer may have moved
 
     def on_resize(self) -> None:
         self._fit(self.size.width, self.size.height)
@@ -542,8 +544,12 @@ class CustomerScreen(Screen[None]):
         self.keep_draft()
         await self._run_flow()
 
+    def action_refresh(self) -> None:
+        self.read_statuses(quiet=False)
+
     @work(exclusive=True, exit_on_error=False, group="customer-run", description="Reading statuses")
-    async def action_refresh(self) -> None:
+    async def read_statuses(self, *, quiet: bool) -> None:
+        """Read the customer's statuses from Twilio (`quiet`: on opening; a failure is still reported)."""
         if self.key is None or self.running:
             return
         self.query_one(RunLog).hide()
@@ -552,7 +558,7 @@ class CustomerScreen(Screen[None]):
             failed = [call for call in run.calls if not call.ok]
             if failed:
                 self.notify(failed[0].detail, severity="warning", title="Some statuses could not be read")
-            else:
+            elif not quiet:
                 self.notify("Statuses are up to date." if run.calls else "Nothing submitted to read yet.",
                             title="Refreshed")
         self.post_message(self.RunFinished(None, advanced=False))

@@ -12,7 +12,7 @@ from tests.factories import FROZEN
 
 SECRET_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                "A2P_PRIMARY_PROFILE_SID", "A2P_TWILIO_BASE_URL", "A2P_MODE", "A2P_MOCK_BRAND", "A2P_SANDBOX_FAULTS",
-               "A2P_SANDBOX_SPEED")
+               "A2P_SANDBOX_SPEED", "A2P_REFRESH_MINUTES")
 
 
 def without_settings(mp: pytest.MonkeyPatch) -> None:
@@ -20,6 +20,7 @@ def without_settings(mp: pytest.MonkeyPatch) -> None:
     for name in SECRET_VARS:
         mp.delenv(name, raising=False)
     mp.setenv("A2P_SANDBOX_SPEED", "1")
+    mp.setenv("A2P_REFRESH_MINUTES", "0")  # no background refresh in tests (a test asks for one)
 
 
 @pytest.fixture(autouse=True)

@@ -882,3 +882,17 @@ async def test_copying_the_message_for_the_customer_also_shows_it(runtime: Runti
         [shown] = [n for n in toasts(app) if n.title == "Message for the customer"]
         assert message in shown.message and "Copied" not in (shown.title or "")
         assert app.clipboard == message
+
+
+async def test_opening_a_customer_waiting_on_twilio_reads_its_statuses(runtime: Runtime) -> None:
+    c = runtime.desk.create(f.profile(), f.bundle())
+    await runtime.engine.advance(c.key)  # the brand is in review
+    assert runtime.sandbox is not None
+    runtime.sandbox.advance_clock(timedelta(minutes=10))  # approved at Twilio meanwhile: the store does not know
+    assert runtime.engine.load(c.key).state.statuses["brand"] != "APPROVED"
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await until(pilot, lambda: screen(app).view.otp.pending, "the statuses read on opening")
+        await settle(pilot)
+        assert screen(app).step == 3 and "reply YES" in text_of(app, "#next")
+        assert not any(n.title == "Refreshed" for n in toasts(app))  # quietly

@@ -11,7 +11,6 @@ from typing import Any
 
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.worker import get_current_worker
 
 from screens.app import WizardApp
 from screens.customer_list import FILTER_DELAY, FIRST_PAGE, CustomersScreen, Listed
@@ -21,8 +20,9 @@ from screens.settings_screen import SettingsScreen
 from screens.widgets.virtual_table import VirtualTable
 from storage.store import Record
 from tests import factories as f
-from tests.pilotkit import settle, text_of, toasts
+from tests.pilotkit import settle, text_of, toasts, until
 from wizard import examples
+from wizard.flow.engine import Engine
 from wizard.listing import CustomerList, ListQuery, ListRow
 from wizard.session.runtime import Runtime
 from wizard.twilio.failures import TwilioError
@@ -243,29 +243,29 @@ async def test_reading_the_list_again_keeps_the_cursor_far_down(runtime: Runtime
         assert screen.table.cursor == 898 and screen.table.current_key == "K00898" and screen.table.total == 900
 
 
-async def test_refresh_reads_statuses_in_a_worker(runtime: Runtime, monkeypatch: Any) -> None:
+async def test_refresh_reads_statuses_in_a_thread_on_a_connection_of_its_own(runtime: Runtime, monkeypatch: Any):
     c = runtime.desk.create(f.profile(), f.bundle())
     await runtime.engine.advance(c.key)  # up to the brand, which Twilio reviews for a few minutes
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=10))
     app = WizardApp(runtime.desk)
-    during: list[tuple[str, bool, str]] = []
-    refresh_all = runtime.engine.refresh_all
+    during: list[tuple[bool, bool]] = []
+    refresh_all = Engine.refresh_all
 
-    async def watched(**kwargs: Any) -> int:
-        during.append((text_of(app, "#busy-label"), listing(app).has_class("-busy"), get_current_worker().name))
-        return await refresh_all(**kwargs)
+    async def watched(engine: Engine, **kwargs: Any) -> int:
+        during.append((threading.current_thread() is threading.main_thread(), engine is runtime.engine))
+        return await refresh_all(engine, **kwargs)
 
-    monkeypatch.setattr(runtime.engine, "refresh_all", watched)
+    monkeypatch.setattr(Engine, "refresh_all", watched)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         assert (rows(app)[0].stage, rows(app)[0].status) == (3, "PENDING")
         await pilot.press("r")
+        await until(pilot, lambda: any("Statuses read for 1 customer" in n.message for n in toasts(app)), "the end")
         await settle(pilot)
-        assert during == [("Reading the statuses of 1 customer from Twilio…", True, "refresh_statuses")]
+        assert during == [(False, False)]  # not the app's thread, not the app's engine (nor its store connection)
         assert rows(app)[0].status == "APPROVED/UNVERIFIED" and rows(app)[0].otp == "23 h left"
         assert not listing(app).busy and not listing(app).has_class("-busy")
-        assert any("Statuses read for 1 customer" in n.message for n in toasts(app))
 
 
 async def test_export_writes_the_listed_customers_with_formulas_neutralised(runtime: Runtime) -> None:
@@ -408,3 +408,28 @@ async def test_an_unbound_symbol_key_on_the_list_is_harmless(runtime: Runtime) -
         await pilot.press("@", "#", "3", "at")
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, CustomersScreen)
+
+
+async def test_the_periodic_refresh_runs_by_itself_and_the_cursor_stays_on_the_operators_customer(
+        runtime: Runtime, monkeypatch: Any):
+    waiting = runtime.desk.create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
+    await runtime.engine.advance(waiting.key)  # its brand is reviewed: PENDING, last in the needs-action order
+    runtime.desk.create(f.profile("jose", email="jose@example.org"), None)  # waits for the operator: first
+    assert runtime.sandbox is not None
+    runtime.sandbox.advance_clock(timedelta(minutes=10))  # the brand FAILED: once read, it needs a fix, first
+    monkeypatch.setenv("A2P_REFRESH_MINUTES", "0.01")
+    async with Runtime.open(home=runtime.locations.data_dir, mode="sandbox", now=runtime.startup.wall) as rt:
+        app = WizardApp(rt.desk)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await settle(pilot)
+            screen = listing(app)
+            assert [r.key for r in rows(app)][-1] == waiting.key
+            await pilot.press("end")  # the operator's customer
+            assert screen.table.current_key == waiting.key
+            for _ in range(100):  # 0.6 s apart
+                if rows(app)[0].status == "FAILED":
+                    break
+                await pilot.pause(0.05)
+            await settle(pilot)
+            assert rows(app)[0].key == waiting.key and screen.table.current_key == waiting.key
+            assert not any("Statuses read" in n.message for n in toasts(app))  # quietly

@@ -8,6 +8,7 @@ described in words.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterable
 from contextlib import suppress
@@ -411,6 +412,26 @@ class Desk:
     async def refresh_all(self) -> int:
         """Read every customer's statuses with Twilio's list endpoints; how many customers."""
         return await self._engine.refresh_all()
+
+    def refresh_all_apart(self, on_progress: Callable[[int, int], None] | None = None) -> int:
+        """`refresh_all` on a connection of its own (store, sandbox, Twilio client), as another process would run
+        it: for a thread, so that the app's event loop never waits on it. How many customers."""
+        startup = self._rt.startup
+
+        async def refresh() -> int:
+            apart = Runtime.connect(Startup.open(home=startup.locations.data_dir, mode=startup.mode,
+                                                 now=startup.wall))
+            try:
+                return await apart.engine.refresh_all(on_progress=on_progress)
+            finally:
+                await apart.aclose()
+
+        return asyncio.run(refresh())
+
+    @property
+    def refresh_minutes(self) -> float:
+        """How often the app reads every status in the background (0: never)."""
+        return self._rt.settings.refresh_minutes
 
     async def resend_otp(self, key: str) -> Run:
         """Ask Twilio to text the customer a new passcode."""

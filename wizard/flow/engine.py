@@ -485,8 +485,10 @@ class Engine:
         outcome, saved = await self._run(self.load(key), action)
         return saved.customer if saved else self.load(key)
 
-    async def refresh_all(self, *, concurrency: int = 4) -> int:
-        """Refresh every customer with Twilio's list endpoints (1,000 per page), not one read per customer.
+    async def refresh_all(self, *, concurrency: int = 4,
+                          on_progress: Callable[[int, int], None] | None = None) -> int:
+        """Refresh every customer with Twilio's list endpoints (1,000 per page), not one read per customer;
+        `on_progress(done, total)` after each customer.
 
         Starter profiles and trust products are listed by policy, brands in one list; only campaigns,
         which Twilio lists per Messaging Service, are read one by one (a few at a time) until verified.
@@ -516,7 +518,11 @@ class Engine:
                             continue
             if bodies:
                 self.save_state(key, lambda state: [a.apply(state, b) for a, b in bodies])
+            done.append(key)
+            if on_progress:
+                on_progress(len(done), len(keys))
 
+        done: list[str] = []
         await asyncio.gather(*(one(k) for k in keys))
         return len(keys)
 

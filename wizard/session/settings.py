@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     base_url: str | None = _env("A2P_TWILIO_BASE_URL")
     mock_brand: bool = Field(default=False, validation_alias=AliasChoices("A2P_MOCK_BRAND", "a2p_mock_brand"))
     sandbox_faults: str | None = _env("A2P_SANDBOX_FAULTS")
+    refresh_minutes: float = Field(default=10, ge=0, validation_alias=AliasChoices("A2P_REFRESH_MINUTES",
+                                                                                   "a2p_refresh_minutes"))
+    """The app reads every customer's status this often in the background (0: only on `r`)."""
     prices: Prices = Field(default_factory=Prices)
 
     _toml_file: ClassVar[Path | None] = None
