@@ -180,7 +180,7 @@ def test_the_question_counts_campaigns_and_numbers_from_one_read_of_the_brand_li
     monkeypatch.setattr("builtins.input", answer)
     code, out, _ = run(capsys, "advance", "--all")
     assert code == 0
-    assert sent_to_ask == ["list_brand_registrations"]
+    assert sent_to_ask == ["list_incoming_phone_numbers", "list_brand_registrations"]
     assert "Billable work ahead for 1 customer(s), $16.15 at most" in out
     assert "Fees paid in this run: $16.15 (0 brands $0.00, 1 campaign $15.00, 1 number $1.15)." in out
     assert fees_paid(capsys, ["K0"]) == 4.5 + 15 + 1.15
@@ -222,13 +222,16 @@ async def test_customers_left_out_of_the_agreement_do_free_work_only(runtime: Ru
 
 def test_progress_is_one_updating_line_on_stderr_in_a_terminal_only(capsys, tmp_path, monkeypatch):
     imported(capsys, tmp_path)
-    _, _, err = run(capsys, "advance", "--all", "--yes")
+    _, _, err = run(capsys, "advance", "--all")
     assert "Advancing" not in err
+    terminal(monkeypatch, "y")
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    _, out, err = run(capsys, "advance", "--all", "--yes")
-    assert err.startswith("\r\x1b[KAdvancing 0/3 …") and "\r\x1b[KAdvancing 3/3 …" in err
+    _, out, err = run(capsys, "advance", "--all")
+    assert err.startswith("\r\x1b[KWorking out the fees ahead 0/3 …")
+    assert err.index("\r\x1b[KWorking out the fees ahead 3/3 …") < err.index("\r\x1b[KAdvancing 0/3 …")
+    assert "\r\x1b[KAdvancing 3/3 …" in err
     assert err.endswith("\r\x1b[K") and "\n" not in err  # one line, redrawn, and taken away at the end
-    assert "Advancing" not in out
+    assert "Advancing" not in out and "Fees paid in this run: $13.50" in out
 
 
 def test_failures_are_counted_and_named_with_what_went_wrong(capsys, tmp_path, isolated):

@@ -210,7 +210,8 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
     of each would pay; nobody's without a terminal or a yes."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return frozenset()
-    ahead = await desk.fees_ahead_many(keys)
+    with ProgressLine("Working out the fees ahead", len(keys)) as progress:
+        ahead = await desk.fees_ahead_many(keys, progress.step)
     if not ahead:
         return frozenset()
     fees = [fee for found in ahead.values() for fee in found]

@@ -292,13 +292,15 @@ class Desk:
         """The fees the next advance of `key` would pay (statuses read first when they may be stale)."""
         return await lookahead.fees_ahead_fresh(self._engine, key)
 
-    async def fees_ahead_many(self, keys: Iterable[str]) -> dict[str, list[Fee]]:
+    async def fees_ahead_many(self, keys: Iterable[str], on_each: Callable[[], None] | None = None
+                              ) -> dict[str, list[Fee]]:
         """The fees the next advance of each of `keys` would pay, by key (only those with a fee); the brands are
-        read from Twilio's brand list first, never once per customer."""
+        read from Twilio's brand list first, never once per customer. `on_each`: told as each one is done."""
         try:
-            return await lookahead.fees_ahead_many(self._engine, keys)
+            return await lookahead.fees_ahead_many(self._engine, keys, on_each)
         except TwilioError as error:
-            raise OperatorError(f"Could not read the brands to work out the fees ahead: {error}") from error
+            raise OperatorError(f"Could not read the account's numbers and brands to work out the fees ahead: "
+                                f"{error}") from error
 
     async def available_numbers(self, key: str | None) -> list[PhoneNumber]:
         """The account's phone numbers no other customer's campaign holds."""

@@ -8,7 +8,7 @@ what the engine holds back when it does free work only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from wizard.customer.fees import Fee
@@ -61,10 +61,14 @@ async def fees_ahead_fresh(engine: Engine, key: str) -> list[Fee]:
     return fees_ahead(engine, c)
 
 
-async def fees_ahead_many(engine: Engine, keys: Iterable[str]) -> dict[str, list[Fee]]:
+async def fees_ahead_many(engine: Engine, keys: Iterable[str], on_each: Callable[[], None] | None = None
+                          ) -> dict[str, list[Fee]]:
     """fees_ahead of many customers, each judged as if its brand had been read just now: the brands come from
     Twilio's brand list (1,000 a page, read once and only when some brand may have moved), never from a read per
-    customer. Nothing is saved. Only the customers with a fee ahead are in the answer."""
+    customer. The account's numbers are read first, as an advance reads them (a brand for a mobile that is one of
+    them is blocked). Nothing is saved. Only the customers with a fee ahead are in the answer; `on_each` is told as
+    each customer is done."""
+    await engine.load_own_numbers()
     brands: dict[str, dict] | None = None
     ahead: dict[str, list[Fee]] = {}
     for key in keys:
@@ -77,4 +81,6 @@ async def fees_ahead_many(engine: Engine, keys: Iterable[str]) -> dict[str, list
                 brand_read_action(sid).apply(c.state, body)
         if fees := fees_ahead(engine, c):
             ahead[key] = fees
+        if on_each:
+            on_each()
     return ahead
