@@ -38,7 +38,7 @@ def test_scripted_batch_reaches_verified_campaigns_with_one_of_each_resource(tmp
 
     cli("import", str(customers_csv(tmp_path, 3)))
     for _ in range(6):
-        cli("advance", "--all")
+        cli("advance", "--all", "--yes")
         rows = json.loads(cli("list", "--json"))
         if all(r["done"] for r in rows):
             break
@@ -118,7 +118,7 @@ def test_advance_one_then_show_and_refresh(capsys, tmp_path):
 
 def test_refresh_all_and_otp_resend(capsys, tmp_path):
     run(capsys, "import", str(customers_csv(tmp_path, 2)))
-    run(capsys, "advance", "--all")
+    run(capsys, "advance", "--all", "--yes")
     code, _, _ = run(capsys, "otp", "resend", "K0")
     assert code == 1  # the brand is not APPROVED yet
     run(capsys, "sandbox", "clock", "+26h")

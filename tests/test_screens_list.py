@@ -352,7 +352,7 @@ async def test_help_lists_the_keys_of_the_screen(runtime: Runtime) -> None:
 
 
 def failing(error: BaseException) -> Callable[..., Any]:
-    async def refresh_all(**_: Any) -> int:
+    async def refresh_all(*_: Any, **__: Any) -> int:
         raise error
 
     return refresh_all
@@ -363,12 +363,12 @@ async def test_worker_errors_become_notifications_not_crashes(runtime: Runtime, 
     app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        monkeypatch.setattr(runtime.engine, "refresh_all", failing(TwilioError(503, 20503, "Service unavailable")))
+        monkeypatch.setattr(Engine, "refresh_all", failing(TwilioError(503, 20503, "Service unavailable")))
         await pilot.press("r")
         await settle(pilot)
         [expected] = [n for n in toasts(app) if n.severity == "error"]
         assert expected.title == "Refresh" and "Service unavailable" in expected.message
-        monkeypatch.setattr(runtime.engine, "refresh_all", failing(RuntimeError("boom")))
+        monkeypatch.setattr(Engine, "refresh_all", failing(RuntimeError("boom")))
         await pilot.press("r")
         await settle(pilot)
         unexpected = [n for n in toasts(app) if n.severity == "error" and "unexpected" in n.title]

@@ -11,8 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from wizard.batch_report import ProgressLine, few, stage_table
 from wizard.customer.csv_rows import explicit_keys
-from wizard.customer.fees import WHAT
+from wizard.customer.fees import WHAT, count_fees, total
 from wizard.customer.models import is_us_area_code
 from wizard.customer.readiness import lint_row
 from wizard.desk import Desk, Run
@@ -136,7 +137,9 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
     if report.stopped:
         raise CommandError(f"{report.stopped} {summary} before that; the rest of {args.file} was not (import the "
                            "file again once fixed: the customers already imported are reported as existing).")
-    _out(summary + (f"; {len(report.errors):,} problem(s) above." if report.errors else "."))
+    _out(summary + ".")
+    if rejected := sorted({e.row for e in report.errors}):
+        _out(f"Rejected rows: {few(rejected)} — each with its reason on stderr.")
     return 1 if report.errors and not report.created else 0
 
 
@@ -165,8 +168,60 @@ DOUBT = ("this store is older than what was sent to Twilio (a restored backup or
 async def cmd_advance(desk: Desk, args: argparse.Namespace) -> int:
     if desk.in_doubt:
         _err(f"a2p-wizard: {DOUBT}")
-    runs = await desk.advance_many(_targets(desk, args), _show)
-    return 1 if not args.all and runs[0].error else 0
+    if args.all:
+        return await _advance_all(desk, yes=args.yes)
+    runs = await desk.advance_many([_known(desk, args.key)], _show)
+    return 1 if runs[0].error else 0
+
+
+async def _advance_all(desk: Desk, *, yes: bool) -> int:
+    """Advance every active customer: billable calls only with --yes, or for the customers counted in the one
+    question asked in a terminal; a progress line while it runs, a summary at the end."""
+    keys = desk.active_keys()
+    if not keys:
+        _out("No customers to advance. Import a CSV (a2p-wizard import FILE.csv) or add one in the app.")
+        return 0
+    billable = None if yes else await _agreed(desk, keys)
+    with ProgressLine("Advancing", len(keys)) as progress:
+
+        def done(run: Run) -> None:
+            if run.failed:
+                progress.clear()
+                _show(run)
+            progress.step()
+
+        runs = await desk.advance_many(keys, done, billable=billable)
+    _out(f"Advanced {len(runs):,} customer(s). Where the customers stand now:")
+    for line in stage_table([r for r in desk.list_rows() if not r["offboarded"]]):
+        _out(line)
+    failed = sorted(r.key for r in runs if r.failed)
+    _out(f"Failed: {few(failed)}; what went wrong is said above." if failed else "Failed: none.")
+    paid = [fee for r in runs for fee in r.fees]
+    _out(f"Fees paid in this run: ${total(paid):,.2f} ({count_fees(paid)}).")
+    if held := [r for r in runs if r.held]:
+        left = [fee for r in held for fee in r.held]
+        _out(f"Billable work not done: {count_fees(left)}, for {len(held):,} customer(s); nothing Twilio bills runs "
+             "without a yes. `a2p-wizard advance --all --yes` runs it.")
+    return 0
+
+
+async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
+    """The customers whose billable work the operator agrees to: asked once, in a terminal, what the next advance
+    of each would pay; nobody's without a terminal or a yes."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return frozenset()
+    with ProgressLine("Working out the fees ahead", len(keys)) as progress:
+        ahead = await desk.fees_ahead_many(keys, progress.step)
+    if not ahead:
+        return frozenset()
+    fees = [fee for found in ahead.values() for fee in found]
+    _out(f"Billable work ahead for {len(ahead):,} customer(s), ${total(fees):,.2f} at most (each fee is paid only "
+         "once Twilio's checks before it pass):")
+    try:
+        answer = input(f"{count_fees(fees)} — go on? [y/N] ")
+    except EOFError:
+        answer = ""
+    return frozenset(ahead) if answer.strip().lower() in ("y", "yes") else frozenset()
 
 
 async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -74,6 +74,8 @@ class Call:
     code: int | None = None
     advice: str | None = None
     """What Twilio's error code means and what to do, when the code has a playbook."""
+    fee: Fee | None = None
+    """What the call added to the customer's fee ledger."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,18 @@ class Run:
     summary: Summary | None = None
     todo: list[str] = field(default_factory=list)
     """When the customer needs a fix: Twilio's problems that say what to change."""
+    held: list[Fee] = field(default_factory=list)
+    """Free work only: the fees of the billable work held back (what the next advance would pay)."""
+
+    @property
+    def failed(self) -> bool:
+        """The run ended on an error or on a call Twilio refused."""
+        return bool(self.error) or any(not call.ok and not call.retrying for call in self.calls)
+
+    @property
+    def fees(self) -> list[Fee]:
+        """What this run added to the customer's fee ledger."""
+        return [call.fee for call in self.calls if call.fee]
 
 
 @dataclass(frozen=True)
@@ -286,6 +300,16 @@ class Desk:
         """The fees the next advance of `key` would pay (statuses read first when they may be stale)."""
         return await lookahead.fees_ahead_fresh(self._engine, key)
 
+    async def fees_ahead_many(self, keys: Iterable[str], on_each: Callable[[], None] | None = None
+                              ) -> dict[str, list[Fee]]:
+        """The fees the next advance of each of `keys` would pay, by key (only those with a fee); the brands are
+        read from Twilio's brand list first, never once per customer. `on_each`: told as each one is done."""
+        try:
+            return await lookahead.fees_ahead_many(self._engine, keys, on_each)
+        except TwilioError as error:
+            raise OperatorError(f"Could not read the account's numbers and brands to work out the fees ahead: "
+                                f"{error}") from error
+
     async def available_numbers(self, key: str | None) -> list[PhoneNumber]:
         """The account's phone numbers no other customer's campaign holds."""
         return await available_numbers(self._engine, key)
@@ -370,8 +394,9 @@ class Desk:
         return self._run(report)
 
     async def advance_many(self, keys: Iterable[str], on_run: Callable[[Run], None] | None = None, *,
-                           concurrency: int = 4) -> list[Run]:
-        """Advance several customers, a few at a time."""
+                           concurrency: int = 4, billable: Container[str] | None = None) -> list[Run]:
+        """Advance several customers, a few at a time; only those in `billable` (None: every one) make calls
+        Twilio bills, the others do free work only and say what they held back (`Run.held`)."""
         runs: list[Run] = []
 
         def done(report: Report) -> None:
@@ -379,7 +404,7 @@ class Desk:
             if on_run:
                 on_run(runs[-1])
 
-        await self._engine.advance_many(keys, concurrency=concurrency, on_report=done)
+        await self._engine.advance_many(keys, concurrency=concurrency, on_report=done, billable=billable)
         return runs
 
     @property
@@ -449,6 +474,8 @@ class Desk:
 
     def _run(self, report: Report) -> Run:
         run = Run(report.key, [_call(o) for o in report.outcomes], report.error, report.summary)
+        if report.held:
+            run.held = lookahead.fees_ahead(self._engine, self._records.load(report.key))
         if report.summary and report.summary.kind == "fix":
             try:
                 c = self._records.load(report.key)
@@ -537,5 +564,5 @@ def _call(outcome: Outcome) -> Call:
     advice = playbook_line(outcome.code) if outcome.code and playbook(outcome.code) else None
     return Call(ACTION_WORDS.get(outcome.action, outcome.action), outcome.ok,
                 not outcome.ok and outcome.detail.startswith("retry"), visible(outcome.detail, lines=True),
-                outcome.code, advice)
+                outcome.code, advice, outcome.fee)
 

@@ -27,6 +27,10 @@ class Prices(BaseModel):
         return {"brand": self.brand, "campaign_vetting": self.campaign_vetting,
                 "number_monthly": self.number_monthly, "campaign_monthly": self.campaign_monthly}[item]
 
+    def fee(self, item: str, *, certain: bool = True) -> Fee:
+        """The fee of a billable item, in words and dollars."""
+        return Fee(WHAT[item], self.of(item), certain, item)
+
 
 @dataclass(frozen=True)
 class Fee:
@@ -35,10 +39,26 @@ class Fee:
     what: str  # "brand registration", "campaign vetting"
     amount: float
     certain: bool  # False: only if Twilio's checks on the way pass
+    item: str  # "brand", "campaign_vetting", "number_monthly" (Prices.of)
 
 
 def total(fees: Iterable[Fee]) -> float:
     return round(sum(fee.amount for fee in fees), 2)
+
+
+COUNTED = {"brand": ("brand", "brands"), "campaign_vetting": ("campaign", "campaigns"),
+           "number_monthly": ("number", "numbers")}
+"""What an advance pays for, counted over many customers (a campaign resubmitted is vetted, and billed, again)."""
+
+
+def count_fees(fees: Iterable[Fee]) -> str:
+    """Many customers' fees counted by item, e.g. "3 brands $13.50, 1 campaign $15.00, 0 numbers $0.00"."""
+    counts, amounts = dict.fromkeys(COUNTED, 0), dict.fromkeys(COUNTED, 0.0)
+    for fee in fees:
+        counts[fee.item] += 1
+        amounts[fee.item] += fee.amount
+    return ", ".join(f"{counts[item]:,} {words[counts[item] != 1]} ${amounts[item]:,.2f}"
+                     for item, words in COUNTED.items())
 
 
 def describe_fees(fees: list[Fee]) -> str:

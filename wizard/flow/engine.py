@@ -13,13 +13,13 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from storage.store import Store, UnknownCustomer
 from wizard.customer import readiness
-from wizard.customer.fees import Prices
+from wizard.customer.fees import Fee, Prices
 from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.state import Charge, FlowState, Problem, Stop
@@ -83,6 +83,8 @@ class Outcome:
     detail: str
     code: int | None = None
     """Twilio's error code when the call was refused."""
+    fee: Fee | None = None
+    """What the call added to the customer's fee ledger (a billable call done, or found done)."""
 
 
 @dataclass
@@ -93,6 +95,8 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     summary: Summary | None = None
     error: str | None = None
+    held: bool = False
+    """Free work only: the run stopped before a billable call (nothing of it journaled or sent)."""
 
 
 def _onboard_again(state: FlowState) -> None:
@@ -188,8 +192,10 @@ class Engine:
 
     # -- advancing ---------------------------------------------------------------------------------------
 
-    async def advance(self, key: str, *, on_outcome: Callable[[Outcome], None] | None = None) -> Report:
-        """Run every action that can run now for one customer; stop at the first wait or refusal."""
+    async def advance(self, key: str, *, on_outcome: Callable[[Outcome], None] | None = None,
+                      billable: bool = True) -> Report:
+        """Run every action that can run now for one customer; stop at the first wait or refusal, and (not
+        `billable`: free work only) before the first call Twilio bills."""
         report = Report(key)
         if not self._primary_checked:
             if problems := await self.check_primary():
@@ -206,7 +212,7 @@ class Engine:
         try:
             if self.load(key).state.offboarded_at:  # onboarding again: step 4 starts anew from what Twilio holds
                 self.save_state(key, _onboard_again)
-            saved = await self._advance(key, report, on_outcome or (lambda o: None))
+            saved = await self._advance(key, report, on_outcome or (lambda o: None), billable)
             report.summary = saved.summary if saved else self.summary(self.load(key))
         except OperatorError as error:  # this customer only (a saved value today's rules refuse): say so, go on
             report.error = str(error)
@@ -244,7 +250,8 @@ class Engine:
         self._active.pop(key, None)
         self.store.release(key, self._owner)
 
-    async def _advance(self, key: str, report: Report, on_outcome: Callable[[Outcome], None]) -> Saved | None:
+    async def _advance(self, key: str, report: Report, on_outcome: Callable[[Outcome], None], billable: bool
+                       ) -> Saved | None:
         """Run the customer's actions one by one; the customer as last saved (None if nothing was saved)."""
         saved = await self._settle(key, report, on_outcome)
         fresh: set[str] = set()
@@ -261,6 +268,9 @@ class Engine:
                 c, ctx = saved.customer, self.context(saved.customer, fresh, findings=saved.standing.findings)
             step = plan(c, ctx)
             if isinstance(step, Wait):
+                return saved
+            if step.charge and not billable:  # the planner's charge is the fee the confirmations ask for
+                report.held = True
                 return saved
             tries[step.name] = tries.get(step.name, 0) + 1
             if tries[step.name] > MAX_TRIES_PER_ACTION:
@@ -331,7 +341,7 @@ class Engine:
         crash_point(action.name, "after-perform")
         saved = self._done(c.key, entry, action, body)
         crash_point(action.name, "after-record")
-        return Outcome(action.name, True, describe(action)), saved
+        return Outcome(action.name, True, describe(action), fee=self._fee(action)), saved
 
     async def _adopt(self, c: Customer, action: Action) -> tuple[Outcome | None, Saved | None]:
         """The store is in doubt (restored or replaced): look at Twilio before a create (or an update), and adopt
@@ -347,7 +357,8 @@ class Engine:
         op = OPERATIONS[action.op]
         entry = self.store.journal_start(c.key, action.name, op.method, self._path(action), action.friendly_name)
         saved = self._done(c.key, entry, action, body)
-        return Outcome(action.name, True, f"{describe(action)} (found at Twilio: adopted, not created again)"), saved
+        return Outcome(action.name, True, f"{describe(action)} (found at Twilio: adopted, not created again)",
+                       fee=self._fee(action)), saved
 
     async def _reconcile(self, c: Customer, action: Action) -> tuple[Outcome | None, Saved | None]:
         entries = self.store.open_entries(c.key, action.name)
@@ -369,10 +380,15 @@ class Engine:
             for e in entries[:-1]:
                 self.store.journal_finish(e.id, "failed", error_message="Superseded by a later attempt.")
             saved = self._done(c.key, entries[-1].id, action, body)
-        return Outcome(action.name, True, f"{describe(action)} (found after a lost answer)"), saved
+        return Outcome(action.name, True, f"{describe(action)} (found after a lost answer)",
+                       fee=self._fee(action)), saved
 
     def _path(self, action: Action) -> str:
         return OPERATIONS[action.op].render(account=self.client.account_sid, **action.path)
+
+    def _fee(self, action: Action) -> Fee | None:
+        """The fee `_done` records in the ledger for `action` (None: not billable)."""
+        return self.prices.fee(action.charge) if action.charge else None
 
     def _done(self, key: str, entry: int, action: Action, body: dict) -> Saved:
         sid = body.get("sid") if isinstance(body.get("sid"), str) else None
@@ -405,13 +421,15 @@ class Engine:
             return self.save_state(key, change)
 
     async def advance_many(self, keys: Iterable[str], *, concurrency: int = 4,
-                           on_report: Callable[[Report], None] | None = None) -> list[Report]:
-        """Advance several customers, a few at a time."""
+                           on_report: Callable[[Report], None] | None = None,
+                           billable: Container[str] | None = None) -> list[Report]:
+        """Advance several customers, a few at a time; only those in `billable` (None: every one) make billable
+        calls, the others do free work only."""
         gate = asyncio.Semaphore(concurrency)
 
         async def one(key: str) -> Report:
             async with gate:
-                report = await self.advance(key)
+                report = await self.advance(key, billable=billable is None or key in billable)
             if on_report:
                 on_report(report)
             return report
@@ -497,9 +515,9 @@ class Engine:
         if not keys:
             return 0
         self.check_store()
-        profiles = await self._index("list_customer_profiles", PolicySid=C.STARTER_PROFILE_POLICY_SID)
-        bundles = await self._index("list_trust_products", PolicySid=C.SOLE_PROPRIETOR_POLICY_SID)
-        brands = await self._index("list_brand_registrations")
+        profiles = await self.index("list_customer_profiles", PolicySid=C.STARTER_PROFILE_POLICY_SID)
+        bundles = await self.index("list_trust_products", PolicySid=C.SOLE_PROPRIETOR_POLICY_SID)
+        brands = await self.index("list_brand_registrations")
         gate = asyncio.Semaphore(concurrency)
 
         async def one(key: str) -> None:
@@ -526,7 +544,8 @@ class Engine:
         await asyncio.gather(*(one(k) for k in keys))
         return len(keys)
 
-    async def _index(self, op: str, **query: str) -> dict[str, dict]:
+    async def index(self, op: str, **query: str) -> dict[str, dict]:
+        """Every resource a list endpoint gives (1,000 a page), by SID."""
         return {item["sid"]: item async for item in self.client.paginate(op, query=query or None)}
 
     # -- prerequisite ------------------------------------------------------------------------------------
