@@ -94,3 +94,33 @@ def test_the_watermark_doubts_a_store_behind_it_an_unreadable_mark_and_keeps_the
     (tmp_path / "mark").write_text("{garbage")
     assert Watermark(tmp_path / "mark").check(store) is True  # unreadable: the safe side
     store.close()
+
+
+def test_reconcile_all_asks_before_billable_work_and_stays_in_doubt_until_it_is_done(tmp_path, capsys, isolated):
+    path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1", phone_number="+12065550100")])
+    assert run(capsys, "import", str(path))[0] == 0
+    store, backup = isolated / "a2p-wizard.db", tmp_path / "backup.db"
+    copy_store(store, backup)
+    assert run(capsys, "advance", "K1")[0] == 0  # profile, bundle and brand go out
+    copy_store(backup, store)  # the store no longer knows them
+    sent = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
+
+    code, out, err = run(capsys, "reconcile", "--all")  # no terminal, no --yes: free work only
+    assert code == 0 and "stays in doubt" in err and "trusted again" not in out
+    dump = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
+    assert dump["brand_registrations"] == sent["brand_registrations"]  # nothing billable was sent
+    assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 1  # adopted
+
+    code, out, err = run(capsys, "reconcile", "--all", "--yes")
+    assert code == 0 and "trusted again" in out
+    asyncio.run(_one_of_each_so_far(isolated))
+
+
+async def _one_of_each_so_far(home: Path) -> None:
+    rt = Runtime.open(home=home, mode="sandbox")
+    try:
+        dump = rt.desk.sandbox_dump()
+        assert len(dump["brand_registrations"]) == 1 and not rt.desk.in_doubt
+        assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 1
+    finally:
+        await rt.aclose()

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         target = p.add_mutually_exclusive_group(required=True)
         target.add_argument("key", nargs="?")
         target.add_argument("--all", action="store_true", help="every customer")
-        if name == "advance":
+        if name in ("advance", "reconcile"):
             p.add_argument("--yes", action="store_true", help="with --all: run billable calls without asking (else "
                                                               "asked in a terminal; free work only without one)")
     p = sub.add_parser("offboard", help="delete a customer's campaign, number (if asked) and Messaging Service; "

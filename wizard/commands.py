@@ -225,9 +225,14 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
 
 
 async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
-    runs = await desk.reconcile(_targets(desk, args), _show, everyone=args.all)
+    keys = _targets(desk, args)
+    billable = None if args.yes or not args.all else await _agreed(desk, keys)
+    runs = await desk.reconcile(keys, _show, everyone=args.all, billable=billable)
     if args.all and not desk.in_doubt:
         _out("Every customer was reconciled with Twilio: the store is trusted again.")
+    elif args.all and any(r.held for r in runs):
+        _err("a2p-wizard: billable work was held back, so not every create was looked for at Twilio yet; the "
+             "store stays in doubt: run `a2p-wizard reconcile --all --yes` (or answer y) to finish.")
     elif args.all:
         _err("a2p-wizard: some customers could not be reconciled (see above); run reconcile --all again.")
     return 1 if any(r.error for r in runs) and not args.all else 0

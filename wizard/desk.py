@@ -413,15 +413,16 @@ class Desk:
         return bool(self._engine.watermark and self._engine.watermark.doubt)
 
     async def reconcile(self, keys: list[str], on_run: Callable[[Run], None] | None = None, *,
-                        everyone: bool = False) -> list[Run]:
-        """Advance `keys` looking at Twilio before every create, adopting what is already there; once every
-        customer (`everyone`) was reached without an error, the store is trusted again."""
+                        everyone: bool = False, billable: Container[str] | None = None) -> list[Run]:
+        """Advance `keys` looking at Twilio before every create, adopting what is already there (billable calls
+        only for `billable`, as `advance_many`); once every customer (`everyone`) was reached without an error
+        and without billable work held back (not looked for yet), the store is trusted again."""
         self._engine.check_store(full=True)
         mark = self._engine.watermark
         if mark is not None:
             mark.doubt = True
-        runs = await self.advance_many(keys, on_run)
-        if everyone and mark is not None and not any(r.error for r in runs):
+        runs = await self.advance_many(keys, on_run, billable=billable)
+        if everyone and mark is not None and not any(r.error or r.held for r in runs):
             mark.clear(self._rt.store)
         return runs
 
