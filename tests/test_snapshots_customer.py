@@ -107,6 +107,14 @@ def test_step_2_form_with_defaults_from_step_1(snap_compare, rt):
     assert snap_compare(SnapApp(rt, profile_submitted), terminal_size=(120, 36), run_before=still)
 
 
+def test_step_2_at_80x24(snap_compare, rt):
+    assert snap_compare(SnapApp(rt, profile_submitted), terminal_size=(80, 24), run_before=still)
+
+
+def test_a_failed_brand_at_60x20(snap_compare, rt):
+    assert snap_compare(SnapApp(rt, brand_failed), terminal_size=(60, 20), run_before=still)
+
+
 def test_otp_panel_with_countdown(snap_compare, rt):
     assert snap_compare(SnapApp(rt, waiting_for_yes), terminal_size=(120, 40), run_before=still)
 
@@ -122,6 +130,15 @@ def test_campaign_form(snap_compare, rt):
         await still(pilot)
 
     assert snap_compare(SnapApp(rt, campaign_to_fill), terminal_size=(120, 50), run_before=run_before)
+
+
+def test_campaign_form_at_80x24(snap_compare, rt):
+    async def run_before(pilot: Pilot) -> None:
+        await still(pilot)
+        await pilot.press("4")
+        await still(pilot)
+
+    assert snap_compare(SnapApp(rt, campaign_to_fill), terminal_size=(80, 24), run_before=run_before)
 
 
 def test_customer_with_a_failed_brand(snap_compare, rt):

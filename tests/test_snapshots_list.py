@@ -64,6 +64,10 @@ def test_list_with_every_stage_80x24(snap_compare, make_app) -> None:
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=with_examples)
 
 
+def test_list_with_every_stage_60x20(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=(60, 20), run_before=with_examples)
+
+
 def test_filtered_list(snap_compare, make_app) -> None:
     async def run_before(pilot: Pilot) -> None:
         await with_examples(pilot)

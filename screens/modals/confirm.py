@@ -6,24 +6,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
 
+from screens.modals.dialog import Dialog
 
-class ConfirmModal(ModalScreen[bool]):
+
+class ConfirmModal(Dialog[bool]):
     """Ask once; `True` only when the operator says yes. Escape and "n" answer no."""
 
     DEFAULT_CSS = """
-    ConfirmModal { align: center middle; }
-    ConfirmModal > #dialog {
-        width: 72; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $warning 60%; background: $surface; padding: 1 2;
-    }
-    ConfirmModal #title { text-style: bold; margin-bottom: 1; }
-    ConfirmModal #body { height: auto; max-height: 16; }
     ConfirmModal #message { height: auto; }
-    ConfirmModal #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    ConfirmModal #buttons Button { margin-left: 2; }
     """
     BINDINGS = [
         Binding("escape", "answer(False)", "Cancel", id="confirm-cancel"),

@@ -6,9 +6,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Static
 
+from screens.modals.dialog import Dialog
 from wizard.desk import Offboarding
 
 KEPT = ("Brand, bundles and profile stay at Twilio; the customer stays here, offboarded, with its history. "
@@ -23,23 +23,16 @@ def plan_text(plan: Offboarding) -> str:
     return "\n".join([*lines, "", KEPT])
 
 
-class OffboardModal(ModalScreen[bool | None]):
+class OffboardModal(Dialog[bool | None]):
     """Ask before offboarding: `keep` and `release` are the plans without and with releasing the phone number
     (offered only when the app bought the number for this customer). Answers whether to release the number, or
     None: nothing is deleted."""
 
     DEFAULT_CSS = """
-    OffboardModal { align: center middle; }
-    OffboardModal > #dialog {
-        width: 76; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $error 60%; background: $surface; padding: 1 2;
-    }
-    OffboardModal #title { text-style: bold; margin-bottom: 1; }
-    OffboardModal #body { height: auto; max-height: 12; }
+    OffboardModal > #dialog { width: 76; max-width: 100%; max-height: 100%; border: thick $error 60%; }
+    OffboardModal #body { max-height: 12; }
     OffboardModal #plan { height: auto; }
     OffboardModal #release { margin-top: 1; }
-    OffboardModal #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    OffboardModal #buttons Button { margin-left: 2; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="offboard-cancel"),
