@@ -89,8 +89,8 @@ class Offboarding:
     """What Twilio stops billing every month, in dollars."""
     keeps: list[str]
     """What stays billed (a number kept on the account), in plain words."""
-    releasable: bool = False
-    """The customer's number was bought by the app for them: offboarding may release it."""
+    releasable: bool = True
+    """Offboarding may release the customer's number: the app bought it for them (or none is left to release)."""
 
 
 @dataclass
@@ -515,8 +515,8 @@ class Desk:
         keeps = [] if release_number or not number else [
             f"the phone number {c.state.number or number} stays on the account "
             f"(${self.prices.number_monthly:,.2f} a month) to serve another customer"]
-        releasable = bool(number) and any(e.action == "campaign.buy_number" and e.state == "done"
-                                          and e.sid == number for e in self._rt.store.journal(key))
+        releasable = not number or any(e.action == "campaign.buy_number" and e.state == "done" and e.sid == number
+                                       for e in self._rt.store.journal(key))
         return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps,
                            releasable)
 
