@@ -265,6 +265,7 @@ async def test_bad_values_typed_into_the_profile_form_are_refused_under_their_fi
     from textual.widgets import Input
 
     from screens.customer_screen import CustomerScreen
+    from screens.typing import clean_text
     from screens.widgets.fields import FormField
 
     class Host(App[None]):
@@ -278,8 +279,8 @@ async def test_bad_values_typed_into_the_profile_form_are_refused_under_their_fi
     key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
     before = (runtime.store.get(key), runtime.sandbox.dump(), runtime.store.journal(key))
     cases = []  # two per field (a Pilot round trip costs ~0.3 s): the first of the table and its formula/odd one
-    for name in FORM_FIELDS:
-        values = [v for c, v in CORPUS if c == name and "\x00" not in v and len(v) < 1000]
+    for name in FORM_FIELDS:  # control characters are dropped from what is typed (tests/test_typing.py): not here
+        values = [v for c, v in CORPUS if c == name and clean_text(v, one_line=True) == v and len(v) < 1000]
         cases += [(name, values[0]), (name, next((v for v in values if v[:1] in "=@+<" or not v.isascii()),
                                                  values[-1]))]
     good = f.profile().model_dump(mode="json")
