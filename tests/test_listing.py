@@ -317,7 +317,7 @@ def test_stage_counts_label() -> None:
     assert StageCounts({4: 1}, done=1, needs_action=0, spend=38.0).label().endswith(" · Fees paid: $38.00")
     billed = StageCounts({4: 1}, done=40, needs_action=0, spend=388.5, offboarded=3, billed=(41, 40))
     assert billed.label() == ("1 Profile: 0 · 2 Bundle: 0 · 3 Brand & OTP: 0 · 4 Campaign: 1 · Done: 40 · "
-                              "Needs action: 0 · Offboarded: 3 · Fees paid: $388.50")  # prices not known yet
+                              "Needs action: 0 · Offboarded: 3 (o) · Fees paid: $388.50")  # prices not known yet
     assert billed.label(Prices()).endswith(" · Fees paid: $388.50 · Monthly: $128.00")  # 41 × $2 + 40 × $1.15
     assert billed.label(Prices(), offboarded=True) == (
         "Offboarded customers: 3 (o: the 41 active) · Fees paid: $388.50 · Monthly: $128.00")

@@ -122,7 +122,7 @@ async def test_o_lists_the_offboarded_customers_and_back(runtime: Runtime) -> No
         await settle(pilot)
         assert listing(app).table.total == 6 and done not in {r.key for r in rows(app)}
         header = text_of(app, "#counts")
-        assert "Done: 0 · Needs action: 5 · Offboarded: 1 · Fees paid: $37.50 · Monthly: $0.00" in header
+        assert "Done: 0 · Needs action: 5 · Offboarded: 1 (o) · Fees paid: $37.50 · Monthly: $0.00" in header
         assert runtime.desk.run_rate() == round(rate - 3.15, 2) == 0
         await pilot.press("o")
         await settle(pilot)

@@ -124,7 +124,7 @@ class StageCounts:
         if offboarded:
             return " · ".join([f"Offboarded customers: {self.offboarded:,} (o: the {self.total:,} active)", *fees])
         parts = [f"{n} {name}: {self.stages.get(n, 0):,}" for n, name in STAGES.items()]
-        gone = [f"Offboarded: {self.offboarded:,}"] if self.offboarded else []
+        gone = [f"Offboarded: {self.offboarded:,} (o)"] if self.offboarded else []
         return " · ".join([*parts, f"Done: {self.done:,}", f"Needs action: {self.needs_action:,}", *gone, *fees])
 
 
