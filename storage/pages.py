@@ -18,6 +18,7 @@ vocabulary: every character of a row's text begins one):
 from __future__ import annotations
 
 import functools
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -51,6 +52,8 @@ _WALK_STEPS = 6
 _PROGRESS = 1000
 """Steps SQLite runs between two looks at a walk's budget."""
 _LIKE_SPECIALS = ("\\", "%", "_")
+_MATCHING = "SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?"
+"""The rows that may hold a text, by the trigram index's query for it."""
 _DUE = "otp_due < '~' AND otp_due < ?"
 """Rows due: the first term lets the planner use the partial index of customers owing their YES."""
 
@@ -240,22 +243,18 @@ class Listing:
             return _Plan(_Filter("customers", "offboarded = ?", (offboarded,)))
         few = self._db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0] // _FEW
         if (match := self._match(text, few)) is not None:
-            return _Plan(_indexed(text, offboarded, match))
+            rowids = [r for (r,) in self._db.execute(f"{_MATCHING} LIMIT ?", (match, few + 1))] if match else []
+            if len(rowids) <= few:  # read once: the pages of this listing look for no more
+                return _Plan(_indexed(text, offboarded, "SELECT value FROM json_each(?)", json.dumps(rowids)))
         escaped = "".join("\\" + c if c in _LIKE_SPECIALS else c for c in text)
         walk = _Filter("customers", "offboarded = ? AND search LIKE ? ESCAPE '\\'", (offboarded, f"%{escaped}%"))
-        return _Plan(walk, lambda: _indexed(text, offboarded, self._match(text, None) or ""))
+        return _Plan(walk, lambda: _indexed(text, offboarded, _MATCHING, self._match(text, None)))
 
     def _match(self, text: str, few: int | None) -> str | None:
-        """The trigram index's query for the rows that may hold `text` ("": none may), or None when more than
-        `few` rows may (None: however many)."""
+        """The trigram index's query for the rows that may hold `text` ("": none may); for one or two characters,
+        None when more than `few` rows hold a trigram they begin (None: however many)."""
         if len(text) >= _TRIGRAM:
-            trigrams = sorted({text[i:i + _TRIGRAM] for i in range(len(text) - _TRIGRAM + 1)})
-            match = " AND ".join(map(_quoted, trigrams))
-            if few is not None and self._db.execute(
-                    "SELECT count(*) FROM (SELECT 1 FROM customers_fts WHERE customers_fts MATCH ? LIMIT ?)",
-                    (match, few + 1)).fetchone()[0] > few:
-                return None
-            return match
+            return " AND ".join(map(_quoted, sorted({text[i:i + _TRIGRAM] for i in range(len(text) - _TRIGRAM + 1)})))
         terms, rows = [], 0
         for term, holding in self._db.execute("SELECT term, doc FROM customers_fts_vocab WHERE term >= ?", (text,)):
             if not term.startswith(text):
@@ -283,14 +282,14 @@ class Listing:
                                     f"WHERE offboarded = 0 AND {_DUE} GROUP BY attention", (due_before,)).fetchall()
 
 
-def _indexed(text: str, offboarded: int, match: str) -> _Filter:
-    """The rows holding `text`, read through the trigram index (`match`: its query) and checked."""
-    if not match:
+def _indexed(text: str, offboarded: int, rowids: str, parameter: str | None) -> _Filter:
+    """The rows holding `text` among those `rowids` (a query, with its `parameter`) selects, read by their rowid
+    and checked (None: no row may hold it)."""
+    if not parameter:
         return _Filter("customers", "0", ())
     escaped = "".join("\\" + c if c in _LIKE_SPECIALS else c for c in text)
-    return _Filter("customers NOT INDEXED",
-                   "offboarded = ? AND rowid IN (SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?) "
-                   "AND search LIKE ? ESCAPE '\\'", (offboarded, match, f"%{escaped}%"))
+    return _Filter("customers NOT INDEXED", f"offboarded = ? AND rowid IN ({rowids}) AND search LIKE ? ESCAPE '\\'",
+                   (offboarded, parameter, f"%{escaped}%"))
 
 
 def _quoted(term: str) -> str:
