@@ -11,9 +11,6 @@ import unicodedata
 
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i",
                           "ħ": "h", "ŀ": "l"})
-_TIE = "\x1f"
-"""Between a sort key's letters and its accented form: below every character a name holds, so "Ana" comes before
-"Ana Maria"."""
 _END = "  "
 _PHONE = re.compile(r"\+?[\d ().-]{7,}")
 _ADDRESS_WORDS = {
@@ -41,8 +38,8 @@ def phone_forms(number: str) -> str:
 
 def sort_key(name: str) -> str:
     """Where a name sorts, as a person expects: by its letters without accents or case ("Łukasz" with L, "Émile"
-    with E), and of two names with the same letters the one without accents first ("Lefevre", "Lefèvre")."""
-    return f"{fold(name)}{_TIE}{name.casefold()}"
+    with E, "Straße" as "strasse")."""
+    return fold(name)
 
 
 @functools.lru_cache(maxsize=4096)
