@@ -21,6 +21,10 @@ FIRST = ("Maya", "Luis", "Grace", "Sam", "Ana", "Zoë", "José", "Priya", "Omar"
          "Chloé", "Diego", "Aisha", "Liam", "Sofia", "Kenji", "Olivia", "Mateo", "Amara", "Ethan", "Leila")
 LAST = ("Patel", "Ortega", "Kim", "Reed", "Souza", "Lefèvre", "Nguyễn", "Sharma", "Haddad", "Miller", "Chen",
         "Okafor", "Brown", "Tremblay", "García", "Hassan", "Walsh", "Rossi", "Tanaka", "Smith", "Silva", "Diallo")
+RARE = ("Quentin", "Łukasz")
+"""First names of one customer in 500: a filter of one or two characters few customers hold ("q", "qu")."""
+OFFBOARDED = 50
+"""One customer in 50 has been offboarded."""
 TRADES = ("Dog Walking", "Tutoring", "Bakery", "Plumbing", "Yoga", "Photography", "Cleaning", "Lawn Care",
           "Hair Studio", "Bookkeeping", "Catering", "Piano Lessons", "Handyman", "Massage", "Auto Detail")
 # (stage, step_status, next_action, attention kind, weight)
@@ -69,6 +73,8 @@ def records(count: int, *, seed: int = 7) -> Iterator[Record]:
     for n, (stage, status, action, kind, _) in enumerate(states, start=1):
         bits = rng.getrandbits(64)
         first, last = FIRST[bits % len(FIRST)], LAST[(bits >> 8) % len(LAST)]
+        if n % 500 == 1:  # never one of the offboarded
+            first = RARE[n // 500 % len(RARE)]
         updated = START + timedelta(minutes=(bits >> 16) % MINUTES)
         phone = f"+1{201 + (bits >> 36) % 788}555{(bits >> 46) % 10_000:04d}"
         email = f"{first}.{last}{n}@example.com".casefold()
@@ -80,14 +86,15 @@ def records(count: int, *, seed: int = 7) -> Iterator[Record]:
                    "postal_code": "98101", "country": "US"}
         key = f"C{n:07d}"
         inputs = {"profile": profile} | ({"bundle": {"brand_name": brand, "mobile_phone": phone}} if brand else {})
+        state = documents[stage] | ({"offboarded_at": stamp} if n % OFFBOARDED == 0 else {})
         yield Record(
-            key=key, inputs=inputs, state=documents[stage],
+            key=key, inputs=inputs, state=state,
             derived={
                 "name": f"{first} {last}", "brand": brand, "email": email, "phone": phone,
                 "mobile": phone if brand else None, "stage": stage, "step_status": status, "next_action": action,
                 "attention": ATTENTION[kind], "otp_sent_at": otp, "otp_resends": 0, "done": int(kind == "done"),
                 "spend": 19.0 if stage == 4 else 0.0,
-            } | lookups(key, inputs, documents[stage]),
+            } | lookups(key, inputs, state),
             created_at=stamp, updated_at=stamp,
         )
 

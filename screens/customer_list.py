@@ -3,7 +3,8 @@
 The table holds only the rows on screen (VirtualTable). The first page is read before the first frame; every
 later read (stage counts, filter, sort, reload) runs in a thread worker, so typing in the filter never waits on
 the store, whatever its size. A listing's first rows are shown as soon as they are read; when there are more
-than those, they are counted next and the count follows.
+than those, they are counted next and the count follows. It lists the active customers; `o` switches to the
+offboarded ones and back.
 """
 
 from __future__ import annotations
@@ -58,9 +59,11 @@ COLUMNS = (
     Column("otp", "OTP", 11, toned=True, drop=1),  # dropped last: the next action says it too
     Column("updated", "Updated", 10, drop=4),
 )
-PLAIN_KEYS = frozenset({"new", "refresh", "focus_filter", "next_sort", "reverse_sort", "export", "quit"})
+PLAIN_KEYS = frozenset({"new", "refresh", "focus_filter", "next_sort", "reverse_sort", "export", "quit",
+                        "show_offboarded", "show_active"})
 """Actions on plain letters or symbols: they are text (and off) while the filter has the focus."""
 EMPTY = "No customers yet: press n to add one."
+NONE_OFFBOARDED = "No offboarded customers: press o for the active ones."
 SORT_CYCLE = ("attention", "name", "brand", "stage", "status", "next", "otp", "updated", "key")
 NEWEST_FIRST = frozenset({"updated"})
 """Sorts that start descending."""
@@ -108,6 +111,10 @@ class CustomersScreen(Screen[None]):
         Binding("s", "next_sort", "Sort", id="sort", tooltip="Sort by the next column"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="reverse", tooltip="Reverse the sort order"),
         Binding("e", "export", "Export", id="export", tooltip="Write the listed customers to a CSV file"),
+        # Not in the footer (at 80 columns it would push out ? Help): the header names the key when it helps.
+        Binding("o", "show_offboarded", "Offboarded", show=False, id="offboarded",
+                tooltip="List the offboarded customers (o again: the active ones)"),
+        Binding("o", "show_active", "Active", show=False, id="active", tooltip="List the active customers again"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave a2p-wizard (every step resumes later)"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter",
                 tooltip="Clear the filter and show every customer"),
@@ -123,8 +130,10 @@ class CustomersScreen(Screen[None]):
         self.counts: StageCounts | None = None
         self._offered = False
         self._debounce: Timer | None = None
-        self._shown: tuple[str, str, bool] | None = None
-        """Text and order of the listing on screen: a new one starts at its first row."""
+        self._shown: tuple[str, str, bool, bool] | None = None
+        """Text, order and customers of the listing on screen: a new one starts at its first row."""
+        self._desk: Desk | None = None
+        """The door to the domain once connected: the header's monthly run-rate needs its prices."""
 
     @property
     def startup(self) -> Startup:
@@ -156,6 +165,13 @@ class CustomersScreen(Screen[None]):
         # Rows in the first frame (just those on screen); the count, stage counts and the next rows follow
         # (ScreenResume).
         self.show_listing(self.read(self.list_query, rows=self.app.size.height))
+        self._price_counts()
+
+    @work(exit_on_error=False, group="prices", description="Waiting for the prices")
+    async def _price_counts(self) -> None:
+        """Once connected, the header gains the monthly run-rate (prices are settings the domain reads)."""
+        self._desk = await self.desk()
+        self._show_counts()
 
     @work(exit_on_error=False, group="periodic", description="Starting the periodic refresh")
     async def _start_periodic_refresh(self) -> None:
@@ -205,8 +221,8 @@ class CustomersScreen(Screen[None]):
         same = self._shape(query) == self._shown
         if message.counts is not None:
             self.counts = message.counts
-            self.query_one("#counts", Static).update(message.counts.label())
-            if message.counts.total == 0:
+            self._show_counts()
+            if message.counts.total + message.counts.offboarded == 0:
                 self.call_after_refresh(self._offer_examples)  # over the painted list, not a blank screen
             if same and total == self.table.total:
                 self._show_count(total)  # the listing on screen: only the stage counts are new
@@ -215,7 +231,7 @@ class CustomersScreen(Screen[None]):
             return  # the same listing read again: keep the cursor where it is until the count comes
         self.table.sort = (query.sort, query.descending) if query.sort != "attention" else None
         self.table.empty = f"No customer matches “{query.text.strip()}”: Esc clears the filter." \
-            if query.text.strip() else EMPTY
+            if query.text.strip() else NONE_OFFBOARDED if query.offboarded else EMPTY
         self._shown = self._shape(query)
         self.table.show(len(message.rows) if total is None else total,
                         lambda offset, limit: self.customer_list.page(query, offset, limit, total=total),
@@ -229,14 +245,22 @@ class CustomersScreen(Screen[None]):
         return next((n for n, row in enumerate(rows) if row.key == key), self.table.cursor)
 
     @staticmethod
-    def _shape(query: ListQuery) -> tuple[str, str, bool]:
+    def _shape(query: ListQuery) -> tuple[str, str, bool, bool]:
         """What makes a listing new (the cursor goes back to its first row)."""
-        return query.text, query.sort, query.descending
+        return query.text, query.sort, query.descending, query.offboarded
+
+    def _show_counts(self) -> None:
+        """The header: stage counts, fees paid and (once connected) the monthly run-rate, or how many customers
+        are offboarded while they are listed."""
+        if self.counts is not None:
+            prices = self._desk.prices if self._desk is not None else None
+            self.query_one("#counts", Static).update(self.counts.label(prices, offboarded=self.list_query.offboarded))
 
     def _show_count(self, total: int | None, read: int = 0) -> None:
         """`12 of 40 · name`, or `120+ …` while the rows past those read are being counted."""
         matched = f"{read:,}+" if total is None else f"{total:,}"
-        everyone = self.counts.total if self.counts else None
+        everyone = None if self.counts is None else \
+            self.counts.offboarded if self.list_query.offboarded else self.counts.total
         shown = f"{matched} of {everyone:,}" if self.list_query.text.strip() and everyone is not None else matched
         order = SORTS[self.list_query.sort][1] + (" ▼" if self.list_query.descending else "")
         self.query_one("#shown", Static).update(f"{shown} · {order}", layout=False)
@@ -296,6 +320,18 @@ class CustomersScreen(Screen[None]):
     def _sort(self, sort: str, descending: bool) -> None:
         self._list(replace(self.list_query, sort=sort, descending=descending))
 
+    def action_show_offboarded(self) -> None:
+        self._switch(offboarded=True)
+
+    def action_show_active(self) -> None:
+        self._switch(offboarded=False)
+
+    def _switch(self, *, offboarded: bool) -> None:
+        """List the offboarded customers, or the active ones (same filter and order)."""
+        self._list(replace(self.list_query, offboarded=offboarded))
+        self._show_counts()
+        self.refresh_bindings()
+
     def _list(self, query: ListQuery) -> None:
         """Show another listing (the count of the one before, if still running, is no longer wanted)."""
         self.list_query = query
@@ -324,6 +360,8 @@ class CustomersScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in PLAIN_KEYS and typing_here(self):
             return False  # the key is text in the filter
+        if action in ("show_offboarded", "show_active"):
+            return (action == "show_active") == self.list_query.offboarded  # one key: the other listing
         if action in ("refresh", "export") and self.busy:
             return None
         return True

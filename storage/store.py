@@ -30,11 +30,11 @@ SUMMARY_COLUMNS = (
 )
 """Derived columns the list shows."""
 LOOKUP_COLUMNS = ("address_key", "campaign_number", "number_sid", "registered", "search", "derived", "offboarded",
-                  "billed_campaign", "billed_number")
+                  "billed_campaign", "billed_number", "name_key")
 """Derived columns the domain looks customers up by: `registered` (0/1) marks the rows `count_registered`
 counts, `derived` is the version of the derivation that filled the row (older rows are derived again), `offboarded`
 (0/1) leaves a customer out of the active ones, `billed_campaign` / `billed_number` (0/1) say what of an active
-customer is billed every month."""
+customer is billed every month, `name_key` is where the name sorts."""
 DERIVED_COLUMNS = SUMMARY_COLUMNS + LOOKUP_COLUMNS
 PERSON_COLUMNS = ("email", "mobile", "name", "phone")
 """The derived columns `holder` matches a person by (email, mobile and name are indexed)."""

@@ -169,8 +169,10 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def derived(key: str, **columns: Any) -> dict[str, Any]:
-    """A store row's derived columns as the domain writes them, search text included (for store-level tests)."""
-    from wizard.customer.search import search_text
+    """A store row's derived columns as the domain writes them, search text and name's sort key included (for
+    store-level tests)."""
+    from wizard.customer.search import search_text, sort_key
 
     return columns | {"search": search_text(key, *(columns.get(c) for c in ("name", "email", "phone", "mobile",
-                                                                             "brand")))}
+                                                                             "brand"))),
+                      "name_key": sort_key(columns.get("name") or key)}

@@ -1,5 +1,6 @@
-"""The list's data: substring filter (trigram index or scan, same answers), every sort order, pages read from
-either end, counts, bulk inserts, the search index kept in step, and rows as the screen shows them."""
+"""The list's data: substring filter (trigram index or walk, same answers), every sort order, pages read from
+either end, active and offboarded customers, counts and the monthly run-rate, names in a person's order, bulk
+inserts, the search index kept in step, and rows as the screen shows them."""
 
 from __future__ import annotations
 
@@ -17,11 +18,15 @@ from storage.pages import ORDERS, Listing, Query
 from storage.store import Record, Store
 from tests import factories as f
 from tests.factories import FROZEN, derived
+from tests.flowkit import drive
+from wizard.customer.fees import Prices
+from wizard.customer.search import sort_key
 from wizard.customer.stages import ATTENTION
 from wizard.listing import CustomerList, ListQuery, StageCounts, ago, row
 from wizard.session.runtime import Runtime
 
-NAMES = ("Maya Patel", "Luis Ortega", "Grace Kim", "Sam Reed", "Zoë Lefèvre", "Ana 100% Souza", "Omar_Haddad")
+NAMES = ("Maya Patel", "Luis Ortega", "Grace Kim", "Sam Reed", "Zoë Lefèvre", "Ana 100% Souza", "Omar_Haddad",
+         "Łukasz Żak", "émile Quérand")
 
 
 def summary(n: int, rng: random.Random) -> dict[str, Any]:
@@ -33,6 +38,8 @@ def summary(n: int, rng: random.Random) -> dict[str, Any]:
         "next_action": rng.choice(["Ready.", "Waiting for Twilio.", "Fix it."]),
         "attention": rng.choice(list(ATTENTION.values())), "done": 0,
         "otp_sent_at": rng.choice([None, f"2026-11-{rng.randint(10, 19)}T0{rng.randint(0, 9)}:00:00+00:00"]),
+        "offboarded": int(n % 10 == 0), "billed_campaign": int(stage == 4 and n % 10 != 0),
+        "billed_number": int(stage == 4 and n % 3 == 0 and n % 10 != 0), "spend": float(stage > 2) * 4.5,
     }
 
 
@@ -54,27 +61,58 @@ def listing(store: Store) -> Listing:
     lst.close()
 
 
-def search_of(store: Store) -> dict[str, str]:
+def search_of(store: Store, offboarded: bool = False) -> dict[str, str]:
     with store.transaction() as db:
-        return dict(db.execute("SELECT key, search FROM customers").fetchall())
+        return dict(db.execute("SELECT key, search FROM customers WHERE offboarded = ?", (offboarded,)).fetchall())
 
 
 @pytest.mark.parametrize("text", ["m", "ma", "MAYA", "patel 1", "example.com", "mail", "c0004", "zoë", "100%",
-                                  "_h", "omar_", "+1206555", "nobody here", "  grace  "])
-def test_filter_finds_exactly_the_rows_containing_the_text(store: Store, listing: Listing, text: str) -> None:
-    wanted = {k for k, s in search_of(store).items() if text.strip().casefold() in s}
-    query = Query(text)
+                                  "_h", "omar_", "+1206555", "nobody here", "  grace  ", "q", "qu", "ł", "zak", "k",
+                                  "1", "11", "7 ", "x", "%", '"', "e\\"])
+@pytest.mark.parametrize("offboarded", [False, True])
+def test_filter_finds_exactly_the_rows_containing_the_text(store: Store, listing: Listing, text: str,
+                                                           offboarded: bool) -> None:
+    wanted = {k for k, s in search_of(store, offboarded).items() if text.strip().casefold() in s}
+    query = Query(text, offboarded=offboarded)
     assert listing.total(query) == len(wanted)
     assert {r["key"] for r in listing.page(query, 0, 2000)} == wanted
+    assert {r["key"] for r in listing.first(query, 2000)} == wanted
 
 
-def test_common_text_is_scanned_and_rare_text_uses_the_trigram_index(listing: Listing) -> None:
-    listing.total(Query("example.com"))
-    assert "customers_fts" not in listing._filter[1][0]  # type: ignore[index]
-    listing.total(Query("c00042"))
-    assert "customers_fts" in listing._filter[1][0]  # type: ignore[index]
-    listing.total(Query("ma"))
-    assert "ESCAPE" in listing._filter[1][0]  # type: ignore[index]
+def test_few_rows_are_read_through_the_trigram_index_and_many_along_the_sort_order(store: Store) -> None:
+    # the last characters of a row's text too: "yx" ends "j00004 jozef vyx" (no email, phone or brand)
+    store.insert_many(Record(f"J{n:05d}", derived=derived(f"J{n:05d}", name="Jozef Vyx", stage=1, attention=3))
+                      for n in range(5))
+    listing = Listing(store.path)
+    try:
+        plans, found = {}, {}
+        for text in ("example.com", "c00042", "ma", "j", "yx", "x", "1", "nobody", "vyx"):
+            found[text] = listing.total(Query(text))
+            plans[text] = "walk" if listing._planned(Query(text)).walks else "index"
+    finally:
+        listing.close()
+    # one or two characters too: the trigrams they begin (every character of a row's text begins one) count them
+    assert plans == {"example.com": "walk", "c00042": "index", "ma": "walk", "j": "index", "yx": "index",
+                     "x": "walk", "1": "walk", "nobody": "index", "vyx": "index"}
+    assert (found["j"], found["yx"], found["vyx"], found["nobody"]) == (5, 5, 5, 0)
+
+
+def test_a_walk_along_the_order_that_finds_its_matches_late_reads_them_through_the_index(store: Store) -> None:
+    # 100 of 1,300 customers hold "zzq", all last in the name order: a walk would read 1,200 rows for the first one
+    store.insert_many(Record(f"Z{n:05d}", derived=derived(f"Z{n:05d}", name=f"Zzqa Late {n}", stage=1, attention=3))
+                      for n in range(100))
+    listing = Listing(store.path)
+    try:
+        query = Query("zzq", "name")
+        total = listing.total(query)
+        assert listing._planned(query).walks and total == 100
+        assert "indexed" not in vars(listing._planned(query))  # not worked out yet
+        first = listing.first(query, 5)
+        assert "indexed" in vars(listing._planned(query))  # the walk took too long: the index answered
+        assert [r["key"] for r in first] == [f"Z{n:05d}" for n in (0, 1, 10, 11, 12)]  # "…Late 0", "1", "10"…
+        assert listing.page(query, 0, 100, total=total) == listing.first(query, 100)
+    finally:
+        listing.close()
 
 
 @pytest.mark.parametrize("order", sorted(ORDERS))
@@ -86,7 +124,8 @@ def test_every_order_reads_the_same_from_either_end(listing: Listing, order: str
     assert [r["key"] for r in listing.page(query, total - 25, 25, total=total)] == [r["key"] for r in forward[-25:]]
     assert [r["key"] for r in listing.page(query, 600, 30, total=total)] == [r["key"] for r in forward[600:630]]
     column, first_desc = ORDERS[order][0]
-    values = [r[column] if column != "otp_due" else otp_due(r) for r in forward]
+    values = [otp_due(r) if column == "otp_due" else sort_key(r["name"]) if column == "name_key" else r[column]
+              for r in forward]
     present = [v for v in values if v is not None]
     assert present == sorted(present, reverse=first_desc != descending)
 
@@ -104,13 +143,35 @@ def test_passcodes_closest_to_running_out_come_first(listing: Listing) -> None:
 
 def test_counts_by_stage_and_attention(store: Store, listing: Listing) -> None:
     counts = listing.counts()
-    assert sum(n for _, _, n, _ in counts) == 1200
-    assert len({(s, a) for s, a, _, _ in counts}) == len(counts)
-    assert sum(fees for *_, fees in counts) == store._db.execute("SELECT total(spend) FROM customers").fetchone()[0]
+    assert sum(n for _, _, _, n, *_ in counts) == 1200
+    assert sum(n for gone, _, _, n, *_ in counts if gone) == 120 == listing.total(Query(offboarded=True))
+    assert len({(gone, s, a) for gone, s, a, *_ in counts}) == len(counts)
+    paid = store._db.execute("SELECT total(spend) FROM customers").fetchone()[0]
+    assert sum(fees for *_, fees, _, _ in counts) == paid > 0
+    assert (sum(c for *_, c, _ in counts), sum(n for *_, n in counts)) == store.billed()
     cutoff = "2026-11-15T00:00:00+00:00"
     due = [r for r in listing.page(Query(), 0, 2000) if otp_due(r) < cutoff]
     assert dict(listing.due(cutoff)) == Counter(r["attention"] for r in due)
     assert due
+
+
+def test_the_list_holds_the_active_customers_or_the_offboarded_ones(store: Store) -> None:
+    listed = CustomerList(store.path, lambda: FROZEN)
+    try:
+        active, gone = (set(search_of(store, offboarded)) for offboarded in (False, True))
+        for offboarded, keys in ((False, active), (True, gone)):
+            query = ListQuery(sort="name", offboarded=offboarded)
+            assert listed.total(query) == len(keys)
+            assert {r.key for r in listed.page(query, 0, 2000)} == keys
+        counts = listed.counts()
+        assert (counts.total, counts.offboarded) == (1080, 120)
+        every = Listing(store.path)
+        needing = sum(1 for r in every.page(Query(due_before="2026-11-20T00:00:00"), 0, 2000)
+                      if r["attention"] < ATTENTION["customer"])
+        every.close()
+        assert counts.needs_action >= needing  # active customers only (passcodes running out add to them)
+    finally:
+        listed.close()
 
 
 @pytest.mark.parametrize("descending", [False, True])
@@ -119,7 +180,7 @@ def test_passcodes_running_out_come_first_in_the_attention_order(listing: Listin
     query = Query("", "attention", descending, due_before=cutoff)
     total = listing.total(query)
     forward = listing.page(query, 0, total)
-    assert len(forward) == total == 1200
+    assert len(forward) == total == 1080  # the active customers
     due = [r for r in forward if otp_due(r) < cutoff]
     rest = [r for r in forward if otp_due(r) >= cutoff]
     assert forward == (rest + due if descending else due + rest)
@@ -254,6 +315,52 @@ def test_stage_counts_label() -> None:
                               "Needs action: 7")
     assert counts.total == 69
     assert StageCounts({4: 1}, done=1, needs_action=0, spend=38.0).label().endswith(" · Fees paid: $38.00")
+    billed = StageCounts({4: 1}, done=40, needs_action=0, spend=388.5, offboarded=3, billed=(41, 40))
+    assert billed.label() == ("1 Profile: 0 · 2 Bundle: 0 · 3 Brand & OTP: 0 · 4 Campaign: 1 · Done: 40 · "
+                              "Needs action: 0 · Offboarded: 3 (o) · Fees paid: $388.50")  # prices not known yet
+    assert billed.label(Prices()).endswith(" · Fees paid: $388.50 · Monthly: $128.00")  # 41 × $2 + 40 × $1.15
+    assert billed.label(Prices(), offboarded=True) == (
+        "Offboarded customers: 3 (o: the 41 active) · Fees paid: $388.50 · Monthly: $128.00")
+
+
+async def test_the_monthly_run_rate_is_the_active_customers_campaigns_and_numbers(runtime: Runtime) -> None:
+    keys = [runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number=number)).key
+            for number in ("buy:206", "+12065550100")]
+    for key in keys:
+        assert runtime.engine.summary(await drive(runtime, key)).done
+    lst = CustomerList(runtime.store.path, runtime.engine.clock)
+    try:
+        prices = runtime.desk.prices
+        before = lst.counts()
+        assert before.billed == (2, 2) and before.offboarded == 0  # a number bought for one, an account's for two
+        assert prices.monthly(*before.billed) == runtime.desk.run_rate() == round(
+            2 * (prices.campaign_monthly + prices.number_monthly), 2)
+        assert (await runtime.desk.offboard(keys[0], release_number=True)).error is None
+        after = lst.counts()
+        assert (after.billed, after.offboarded, after.total, after.spend) == ((1, 1), 1, 1, before.spend)
+        assert prices.monthly(*after.billed) == runtime.desk.run_rate() == round(
+            prices.campaign_monthly + prices.number_monthly, 2)
+        assert [r.key for r in lst.page(ListQuery(), 0, 10)] == [keys[1]]
+        assert [r.key for r in lst.page(ListQuery(offboarded=True), 0, 10)] == [keys[0]]
+    finally:
+        lst.close()
+
+
+async def test_names_sort_as_a_person_expects(runtime: Runtime) -> None:
+    names = ["Zoë Adams", "Łukasz Nowak", "lucia Ortiz", "Émile Roy", "eve Stone", "Lefèvre Anne", "Lefevre Anne",
+             "Ana Maria", "Ana", "Bob Brown", "Ørsted Ida", "Straße Kai"]
+    for name in names:
+        first, _, last = name.partition(" ")
+        runtime.desk.create(f.profile(first_name=first, last_name=last or "X"))
+    lst = CustomerList(runtime.store.path, runtime.engine.clock)
+    try:
+        listed = [r.name for r in lst.page(ListQuery(sort="name"), 0, 20)]
+        assert listed == ["Ana Maria", "Ana X", "Bob Brown", "Émile Roy", "eve Stone", "Lefèvre Anne",
+                          "Lefevre Anne", "lucia Ortiz", "Łukasz Nowak", "Ørsted Ida", "Straße Kai", "Zoë Adams"]
+        # the same letters: in the order of their keys (Lefèvre was created first), backwards when descending
+        assert [r.name for r in lst.page(ListQuery(sort="name", descending=True), 0, 20)] == listed[::-1]
+    finally:
+        lst.close()
 
 
 def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from screens.app import WizardApp
 from screens.customer_list import FILTER_DELAY, FIRST_PAGE, CustomersScreen, Listed
@@ -66,7 +67,7 @@ async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
                                                "Chloé Tremblay", "Omar Haddad", "Priya Sharma"}
         counts = text_of(app, "#counts")
         assert counts == ("1 Profile: 2 · 2 Bundle: 0 · 3 Brand & OTP: 3 · 4 Campaign: 1 · Done: 1 · "
-                          "Needs action: 5 · Fees paid: $37.50")  # 5 brands, 1 campaign
+                          "Needs action: 5 · Fees paid: $37.50 · Monthly: $3.15")  # 5 brands, 1 campaign and number
         assert "SANDBOX" in text_of(app, "ModeBanner")
 
 
@@ -109,6 +110,35 @@ async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
         await typed(pilot, "nobody-like-this")
         assert listing(app).table.total == 0
         assert "No customer matches" in listing(app).table.empty
+
+
+async def test_o_lists_the_offboarded_customers_and_back(runtime: Runtime) -> None:
+    await runtime.desk.load_examples()
+    done = next(r["key"] for r in runtime.desk.list_rows() if r["done"])
+    rate = runtime.desk.run_rate()
+    assert (await runtime.desk.offboard(done, release_number=False)).error is None  # an account's number: kept
+    app = WizardApp(runtime.desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert listing(app).table.total == 6 and done not in {r.key for r in rows(app)}
+        header = text_of(app, "#counts")
+        assert "Done: 0 · Needs action: 5 · Offboarded: 1 (o) · Fees paid: $37.50 · Monthly: $0.00" in header
+        assert runtime.desk.run_rate() == round(rate - 3.15, 2) == 0
+        await pilot.press("o")
+        await settle(pilot)
+        assert [r.key for r in rows(app)] == [done]
+        assert text_of(app, "#counts") == (
+            "Offboarded customers: 1 (o: the 6 active) · Fees paid: $37.50 · Monthly: $0.00")
+        assert text_of(app, "#shown") == "1 · needs action"
+        assert app.screen.active_bindings["o"].binding.description == "Active"  # the footer's name for o
+        await pilot.press("slash", *"o")  # a letter in the filter is text, not the key
+        await pilot.pause(FILTER_DELAY + 0.05)
+        await settle(pilot)
+        assert app.screen.query_one("#filter", Input).value == "o" and listing(app).list_query.offboarded
+        await pilot.press("escape", "o")
+        await settle(pilot)
+        assert listing(app).table.total == 6 and not listing(app).list_query.offboarded
+        assert text_of(app, "#counts") == header and app.screen.active_bindings["o"].binding.description == "Offboarded"
 
 
 async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) -> None:

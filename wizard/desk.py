@@ -228,8 +228,7 @@ class Desk:
 
     def run_rate(self) -> float:
         """What Twilio bills every month for the active customers' campaigns and numbers, in dollars."""
-        campaigns, numbers = self._rt.store.billed()
-        return round(campaigns * self.prices.campaign_monthly + numbers * self.prices.number_monthly, 2)
+        return self.prices.monthly(*self._rt.store.billed())
 
     def customer(self, key: str) -> Customer:
         return self._records.load(key)

@@ -1,7 +1,8 @@
 """The customers list as screens show it: a page of rows at a time, stage counts, filter, sort, CSV export.
 
 Rows come from the store's summary columns only (storage.pages); what depends on the time — how long the
-passcode has left, how long ago a customer changed — is worked out when the page is read.
+passcode has left, how long ago a customer changed — is worked out when the page is read. The list holds the active
+customers, or (asked for) the offboarded ones.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from storage.pages import Listing, Query
 from wizard.customer.search import search_query
@@ -51,18 +52,28 @@ EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step", "st
                   "updated_at")
 
 
+class MonthlyPrices(Protocol):
+    """What Twilio bills every month (wizard.customer.fees.Prices, which the list does not import before the
+    domain is connected)."""
+
+    def monthly(self, campaigns: int, numbers: int) -> float: ...
+
+
 @dataclass(frozen=True)
 class ListQuery:
     """Which customers, in which order: `text` is matched anywhere in name, email, phone, mobile, brand, key,
-    without regard to accents or case, and a phone number by its digits in whatever format it is typed."""
+    without regard to accents or case, and a phone number by its digits in whatever format it is typed; the
+    active customers, or the offboarded ones."""
 
     text: str = ""
     sort: str = "attention"
     descending: bool = False
+    offboarded: bool = False
 
     def store_query(self, now: datetime) -> Query:
         """The store's query at `now`: in the needs-action order, passcodes running out come first."""
-        return Query(search_query(self.text), SORTS[self.sort][0], self.descending, due_before=due_before(now))
+        return Query(search_query(self.text), SORTS[self.sort][0], self.descending, due_before=due_before(now),
+                     offboarded=self.offboarded)
 
 
 @dataclass(frozen=True)
@@ -86,23 +97,35 @@ class ListRow:
 
 @dataclass(frozen=True)
 class StageCounts:
-    """How many customers are at each stage (not done), done, and waiting for the operator."""
+    """How many active customers are at each stage (not done), done, and waiting for the operator; how many are
+    offboarded; fees paid, and what Twilio bills every month for the active ones."""
 
     stages: dict[int, int]
     done: int
     needs_action: int
     spend: float = 0.0
-    """Fees paid to Twilio for all customers, in dollars."""
+    """Fees paid to Twilio for all customers (offboarded ones too: it is history), in dollars."""
+    offboarded: int = 0
+    billed: tuple[int, int] = (0, 0)
+    """Campaigns and phone numbers of the active customers, each billed every month."""
 
     @property
     def total(self) -> int:
+        """How many customers are active."""
         return sum(self.stages.values()) + self.done
 
-    def label(self) -> str:
-        """`1 Profile: 12 · 2 Bundle: 3 · 3 Brand & OTP: 5 · 4 Campaign: 9 · Done: 40 · Needs action: 7`"""
-        parts = [f"{n} {name}: {self.stages.get(n, 0):,}" for n, name in STAGES.items()]
+    def label(self, prices: MonthlyPrices | None = None, *, offboarded: bool = False) -> str:
+        """`1 Profile: 12 · 2 Bundle: 3 · 3 Brand & OTP: 5 · 4 Campaign: 9 · Done: 40 · Needs action: 7 · Fees
+        paid: $388.50 · Monthly: $126.50` (the monthly run-rate once `prices` are known); while the offboarded
+        customers are listed, how many they are instead of the stages."""
         fees = [f"Fees paid: ${self.spend:,.2f}"] if self.spend else []
-        return " · ".join([*parts, f"Done: {self.done:,}", f"Needs action: {self.needs_action:,}", *fees])
+        if prices is not None and (self.spend or any(self.billed)):
+            fees.append(f"Monthly: ${prices.monthly(*self.billed):,.2f}")
+        if offboarded:
+            return " · ".join([f"Offboarded customers: {self.offboarded:,} (o: the {self.total:,} active)", *fees])
+        parts = [f"{n} {name}: {self.stages.get(n, 0):,}" for n, name in STAGES.items()]
+        gone = [f"Offboarded: {self.offboarded:,} (o)"] if self.offboarded else []
+        return " · ".join([*parts, f"Done: {self.done:,}", f"Needs action: {self.needs_action:,}", *gone, *fees])
 
 
 class CustomerList:
@@ -143,10 +166,14 @@ class CustomerList:
 
     def counts(self) -> StageCounts:
         stages: dict[int, int] = {}
-        done = needs = 0
+        done = needs = offboarded = campaigns = numbers = 0
         spend = 0.0
-        for stage, attention, count, fees in self._listing.counts():
+        for gone, stage, attention, count, fees, billed_campaigns, billed_numbers in self._listing.counts():
             spend += fees
+            if gone:
+                offboarded += count
+                continue
+            campaigns, numbers = campaigns + billed_campaigns, numbers + billed_numbers
             if attention == ATTENTION["done"]:
                 done += count
                 continue
@@ -155,7 +182,7 @@ class CustomerList:
                 needs += count
         running_out = self._listing.due(due_before(self._clock()))
         needs += sum(n for attention, n in running_out if attention is None or attention >= NEEDS_ACTION)
-        return StageCounts(stages, done, needs, spend)
+        return StageCounts(stages, done, needs, spend, offboarded, (campaigns, numbers))
 
     def export_csv(self, query: ListQuery, path: Path) -> int:
         """Write the listed customers to `path`, readable by its owner only (cells neutralised against spreadsheet

@@ -22,6 +22,10 @@ class Prices(BaseModel):
     number_monthly: float = 1.15
     """A US local number's monthly price on Twilio's price list."""
 
+    def monthly(self, campaigns: int, numbers: int) -> float:
+        """What Twilio bills every month for `campaigns` campaigns and `numbers` phone numbers, in dollars."""
+        return round(campaigns * self.campaign_monthly + numbers * self.number_monthly, 2)
+
     def of(self, item: str) -> float:
         """The price of a billable item ("brand", "campaign_vetting", "number_monthly", "campaign_monthly")."""
         return {"brand": self.brand, "campaign_vetting": self.campaign_vetting,

@@ -11,6 +11,7 @@ import unicodedata
 
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ð": "d", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i",
                           "ħ": "h", "ŀ": "l"})
+_END = "  "
 _PHONE = re.compile(r"\+?[\d ().-]{7,}")
 _ADDRESS_WORDS = {
     "street": "st", "avenue": "ave", "av": "ave", "road": "rd", "boulevard": "blvd", "drive": "dr", "lane": "ln",
@@ -35,16 +36,23 @@ def phone_forms(number: str) -> str:
     return f"{d} {d[1:]}" if len(d) == 11 and d.startswith("1") else d
 
 
+def sort_key(name: str) -> str:
+    """Where a name sorts, as a person expects: by its letters without accents or case ("Łukasz" with L, "Émile"
+    with E, "Straße" as "strasse")."""
+    return fold(name)
+
+
 @functools.lru_cache(maxsize=4096)
 def search_text(*values: str | None) -> str:
-    """What a list filter searches: each value folded, phone numbers also by their digits."""
+    """What a list filter searches: each value folded, phone numbers also by their digits; ended by two spaces,
+    so that every character of it begins a trigram (the list finds one or two characters by their trigrams)."""
     parts = []
     for value in values:
         if value:
             parts.append(fold(value))
             if _PHONE.fullmatch(value.strip()):
                 parts.append(phone_forms(value))
-    return " ".join(parts)
+    return " ".join(parts) + _END
 
 
 def search_query(text: str) -> str:

@@ -2,7 +2,8 @@
 and validated once, changed, judged once (summary and approval readiness), and written once, in one transaction.
 
 The store holds two JSON documents per customer and the columns derived from them here (`derive`): what the
-list shows, the filter's text, and the keys the readiness lookups count by (mobile, email, address, numbers).
+list shows, the filter's text, the name's sort key, and the keys the readiness lookups count by (mobile, email,
+address, numbers).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from storage.store import Record, Store
 from wizard.customer.addresses import address_key
 from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
-from wizard.customer.search import search_text
+from wizard.customer.search import search_text, sort_key
 from wizard.customer.state import FlowState
 from wizard.flow import duplicates
 from wizard.flow.status import Summary
 
-DERIVATION = 2
+DERIVATION = 3
 """Version of `derive`: rows derived by an older one (or by a store of an earlier schema) are derived again."""
 BATCH = 500
 
@@ -131,10 +132,13 @@ def derive(c: Customer, inputs: Mapping[str, Any], summary: Summary) -> dict[str
 
 
 def lookups(key: str, inputs: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
-    """The columns lookups count by, from the stored JSON (a row of an earlier schema needs no validation)."""
+    """The columns lookups count and the list sorts by, from the stored JSON (a row of an earlier schema needs no
+    validation)."""
     profile, bundle, campaign = (inputs.get(step) or {} for step in ("profile", "bundle", "campaign"))
     sids, offboarded = state.get("sids") or {}, state.get("offboarded_at")
+    name = f"{profile.get('first_name')} {profile.get('last_name')}" if profile else key  # as Customer.name
     return {
+        "name_key": sort_key(name),
         "address_key": address_key(profile) if profile else None,
         "campaign_number": campaign.get("phone_number"),
         "number_sid": sids.get("phone_number"),
