@@ -1,14 +1,22 @@
-"""Shared fixtures: every test gets its own data folder, a frozen clock and no Twilio credentials."""
+"""Shared fixtures: every test gets its own data folder, a frozen clock and no Twilio credentials; `store` is a
+customers store on each backend (SQLite in the test's folder, PostgreSQL in a database of its own on the session's
+server)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from storage.customers import CustomerStore
+from storage.postgres import PostgresStore
+from storage.store import Store
+from tests import pgkit
 from tests.factories import FROZEN
+from tests.prism import in_ci
 
 SECRET_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                "A2P_PRIMARY_PROFILE_SID", "A2P_TWILIO_BASE_URL", "A2P_MODE", "A2P_MOCK_BRAND", "A2P_SANDBOX_FAULTS",
@@ -60,3 +68,36 @@ async def runtime(isolated: Path, clock: Clock) -> AsyncIterator:
     yield rt
     await rt.aclose()
 
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pgkit.Server]:
+    """One PostgreSQL server for the whole test session. Where none can run, the tests that need it skip saying
+    why — and fail under CI (CI=true, or A2P_REQUIRE_POSTGRES=1 as .ci/run sets)."""
+    if reason := pgkit.missing_reason():
+        if in_ci() or os.environ.get("A2P_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is needed for these tests under CI: {reason}", pytrace=False)
+        pytest.skip(reason)
+    server = pgkit.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: pgkit.Server) -> Iterator[str]:
+    """The URL of a new empty database on the session's server (dropped after the test)."""
+    name = postgres.create_database()
+    yield postgres.url(name)
+    postgres.drop_database(name)
+
+
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CustomerStore]:
+    """A new, empty customers store on each backend."""
+    s = (Store(tmp_path / "data" / "a2p.db") if request.param == "sqlite"
+         else PostgresStore(request.getfixturevalue("pg_url")))
+    yield s
+    s.close()

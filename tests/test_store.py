@@ -1,4 +1,6 @@
-"""The SQLite store: schema, optimistic versions, journal, leases, refusing foreign files."""
+"""The customers store on both backends (the `store` fixture: SQLite and PostgreSQL): optimistic versions,
+journal, leases, lookups; and each backend's own: SQLite's file (WAL, private, foreign files refused), PostgreSQL's
+migrations, foreign and newer databases refused, and its errors without secrets."""
 
 from __future__ import annotations
 
@@ -11,14 +13,8 @@ from storage.migrations import SCHEMA_VERSION
 from storage.store import Record, StaleWrite, Store, StoreError, UnknownCustomer
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "data" / "a2p.db")
-    yield s
-    s.close()
-
-
-def test_new_store_is_private_wal_and_at_the_latest_schema(store):
+def test_new_store_is_private_wal_and_at_the_latest_schema(tmp_path):
+    store = Store(tmp_path / "data" / "a2p.db")
     assert store.schema_version == SCHEMA_VERSION
     assert (store.path.stat().st_mode & 0o777) == 0o600
     assert (store.path.parent.stat().st_mode & 0o777) == 0o700
