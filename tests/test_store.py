@@ -4,6 +4,7 @@ migrations, foreign and newer databases refused, and its errors without secrets.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import replace
 
@@ -75,6 +76,14 @@ def test_journal_records_calls_and_open_entries(store):
     store.journal_finish(b, "failed", http_status=400, error_code=20001, error_message="Missing")
     entries = store.journal("K1")
     assert [(e.state, e.sid, e.error_code) for e in entries] == [("done", "BU1", None), ("failed", None, 20001)]
+
+
+def test_a_customer_with_damaged_json_is_reported_as_a_damaged_store(store):
+    store.insert(Record("K1", inputs={"a": 1}))
+    with store.transaction():
+        store._run("UPDATE customers SET inputs = '{\"a\": ' WHERE key = ?", ("K1",))
+    with pytest.raises(StoreError, match=rf"The store at {re.escape(store.where)} is damaged .*malformed JSON"):
+        store.get("K1")
 
 
 def test_leases_keep_other_owners_out_until_they_expire(store):
