@@ -69,7 +69,6 @@ async def runtime(isolated: Path, clock: Clock) -> AsyncIterator:
     await rt.aclose()
 
 
-
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[pgkit.Server]:
     """One PostgreSQL server for the whole test session. Where none can run, the tests that need it skip saying
@@ -91,10 +90,15 @@ def pg_url(postgres: pgkit.Server) -> Iterator[str]:
     postgres.drop_database(name)
 
 
-BACKENDS = ("sqlite", "postgres")
+@pytest.fixture(params=pgkit.BACKENDS)
+async def runtime_on(request: pytest.FixtureRequest, isolated: Path, clock: Clock) -> AsyncIterator:
+    """The sandbox runtime of `runtime`, with its customers on each backend."""
+    rt = pgkit.open_runtime(isolated, clock, request.getfixturevalue("pg_url") if request.param == "postgres" else None)
+    yield rt
+    await rt.aclose()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=pgkit.BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CustomerStore]:
     """A new, empty customers store on each backend."""
     s = (Store(tmp_path / "data" / "a2p.db") if request.param == "sqlite"

@@ -3,6 +3,7 @@
 The optimistic version check refuses a save made from a copy someone else changed since (StaleWrite, with a
 message saying to reload); the engine's lease keeps two processes (or two tasks of one) from advancing the
 same customer at once; a lease left by a crashed process of this host is taken over, any other is respected.
+The tests in one process run on both stores (SQLite, PostgreSQL); the two-process one on SQLite only for now.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 from storage.store import StaleWrite
 from tests import factories as f
 from tests.flowkit import CREATES, owned
+from tests.pgkit import BACKENDS, open_runtime
 from tests.reliabilitykit import ROOT, check_one_of_each, scratch_dir
 from wizard.flow.engine import Engine
 from wizard.sandbox import Sandbox, SandboxTransport
@@ -41,9 +43,17 @@ def _create_customers(rt: Runtime, n: int) -> list[str]:
                              f.campaign(phone_number=numbers[i])).key for i in range(n)]
 
 
-async def test_a_save_from_a_stale_copy_is_refused_with_a_clear_message(isolated: Path):
-    first = Runtime.open(home=isolated, mode="sandbox")
-    second = Runtime.open(home=isolated, mode="sandbox")  # another operator: its own connection
+@pytest.fixture
+def runtime(runtime_on):
+    """The sandbox runtime, on each store."""
+    return runtime_on
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_save_from_a_stale_copy_is_refused_with_a_clear_message(isolated: Path, clock, backend, request):
+    url = request.getfixturevalue("pg_url") if backend == "postgres" else None
+    first = open_runtime(isolated, clock, url)
+    second = open_runtime(isolated, clock, url)  # another operator: its own connection
     try:
         key = first.desk.create(f.profile(), f.bundle(), f.campaign()).key
         mine = first.engine.load(key)

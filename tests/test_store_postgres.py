@@ -1,5 +1,6 @@
 """The PostgreSQL store's own: its migrations and schema, foreign and newer databases refused, errors in plain words
-without the password, a dropped connection, racing first opens, and leases held between two processes."""
+without the password, a dropped connection, racing first opens, leases held between two processes, and the engine
+taking a customer all the way on it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from storage.customers import Record, StoreError
 from storage.pg_migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
 from storage.postgres import PostgresStore, masked
 from storage.store import Store
-from tests.pgkit import Server
+from tests.flowkit import CREATES, SCENARIOS, create, drive, owned
+from tests.pgkit import Server, open_runtime
+from tests.reliabilitykit import check_one_of_each
 
 
 def _columns(db: psycopg.Connection, table: str) -> set[str]:
@@ -187,3 +190,21 @@ def test_two_processes_take_turns_under_the_lease_and_lose_no_update(pg_url):
     assert store.get("K1").state["turns"] == len(store.journal("K1")) == a["held"] + b["held"]
     assert store.lease_owner("K1") is None
     store.close()
+
+
+# -- the engine on it ----------------------------------------------------------------------------------------
+
+
+async def test_a_customer_goes_all_the_way_on_postgresql(isolated: Path, clock, pg_url):
+    """Every step's calls journaled before they are sent and closed after, one of each resource, fees recorded."""
+    rt = open_runtime(isolated, clock, pg_url)
+    try:
+        key = create(rt)
+        c = await drive(rt, key, SCENARIOS[0])
+        assert await check_one_of_each(rt, key) == [] and owned(rt, key) == CREATES
+        journal = rt.store.journal(key)
+        assert rt.store.open_entries(key) == [] and len(journal) >= sum(CREATES.values())
+        assert rt.store.last_journal_id() == journal[-1].id
+        assert [charge.amount for charge in c.state.ledger] == [4.5, 15.0]
+    finally:
+        await rt.aclose()
