@@ -9,8 +9,8 @@ in the URL picks another).
 
 The URL holds a password: it is a secret like Twilio's token. `masked` is the only way the URL is shown, and no
 error raised here carries it. A server that is down, a refused password or a dropped connection is a StoreError
-in plain words; a transaction cut off is rolled back by the server (nothing is half-saved), and the next call
-connects again.
+in plain words; a transaction cut off is rolled back by the server (nothing is half-saved), and the next one
+connects again (a read, or the start of a transaction, finding its connection lost connects again at once).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -34,6 +34,7 @@ WRITE_LOCK = 0x6132_7077_697A
 CONNECT_TIMEOUT = 10
 """Seconds to wait for the server before saying it cannot be reached."""
 
+T = TypeVar("T")
 _PARAMETER = re.compile(r"%|\?|(?<![:\w]):(\w+)")
 
 
@@ -86,6 +87,11 @@ def _plain(exc: psycopg.Error) -> str:
     if state == "42501":
         return f"the store's database role is not allowed to do this ({text})"
     return text
+
+
+def _begin(db: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+    db.execute("BEGIN")
+    return db
 
 
 class PostgresStore(CustomerStore):
@@ -168,9 +174,8 @@ class PostgresStore(CustomerStore):
         if self._depth:
             yield self
             return
-        db = self._connection()
         try:
-            db.execute("BEGIN")
+            db = self._again(_begin)
             db.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
         except psycopg.Error as exc:
             self._rollback()
@@ -199,27 +204,37 @@ class PostgresStore(CustomerStore):
 
     # what the shared reads and writes run on ---------------------------------------------------------------
 
-    @contextmanager
-    def _talking(self) -> Iterator[psycopg.Connection[Any]]:
-        """The connection, with its errors raised as StoreError in plain words."""
+    def _again(self, call: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """`call(connection)`; outside a transaction, once more on a new connection when the last one turns out
+        lost (a server restarted, a network cut): what runs there reads, or begins a transaction, so twice is safe."""
         try:
-            yield self._connection()
+            return call(self._connection())
+        except psycopg.OperationalError:
+            if self._depth or not self._conn.broken:
+                raise
+            return call(self._connection())
+
+    def _talk(self, call: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """`_again(call)`, its errors raised as StoreError in plain words."""
+        try:
+            return call(self._conn) if self._depth else self._again(call)
         except psycopg.Error as exc:
             if self._depth:
                 raise StoreError(self._cannot_write(exc)) from None
             raise StoreError(f"Could not read the store at {self.where}: {self._words(exc)}.") from None
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        with self._talking() as db, db.cursor(row_factory=dict_row) as cursor:
-            return cursor.execute(_sql(sql), params).fetchall()
+        def rows(db: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+            with db.cursor(row_factory=dict_row) as cursor:
+                return cursor.execute(_sql(sql), params).fetchall()
+
+        return self._talk(rows)
 
     def _tuples(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        with self._talking() as db:
-            return db.execute(_sql(sql), params).fetchall()
+        return self._talk(lambda db: db.execute(_sql(sql), params).fetchall())
 
     def _run(self, sql: str, params: Any = ()) -> int:
-        with self._talking() as db:
-            return db.execute(_sql(sql), params).rowcount
+        return self._talk(lambda db: db.execute(_sql(sql), params).rowcount)
 
     def _damaged(self, why: BaseException | str) -> StoreError:
         return StoreError(

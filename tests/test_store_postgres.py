@@ -131,9 +131,24 @@ def test_a_dropped_connection_half_saves_nothing_and_the_next_call_connects_agai
     assert postgres.password not in str(e.value)
     assert (store.get("K1").inputs, store.get("K1").state, store.get("K1").version) == ({"a": 1}, {}, 1)
     _drop_connections(postgres, pg_url)
-    with pytest.raises(StoreError, match="Could not read the store at .*connection .* was lost"):
-        store.keys()
-    assert store.keys() == ["K1"]  # connected again
+    assert store.keys() == ["K1"]  # a read finding its connection lost connects again
+    _drop_connections(postgres, pg_url)
+    store.insert(Record("K2"))  # and so does a transaction's start
+    assert store.keys() == ["K1", "K2"]
+    store.close()
+
+
+def test_a_server_gone_for_good_is_a_clear_error_on_the_next_call(postgres: Server, pg_url):
+    store = PostgresStore(pg_url)
+    database = pg_url.split("?")[0].rsplit("/", 1)[1]
+    with postgres.admin() as db:
+        db.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false')
+    _drop_connections(postgres, pg_url)
+    for call in (store.keys, lambda: store.insert(Record("K1"))):  # a read, a write: both try to connect again
+        with pytest.raises(StoreError, match=r"Cannot open the store at postgresql://a2p:\*\*\*@/.* not currently "
+                                             "accepting connections") as refused:
+            call()
+        assert postgres.password not in str(refused.value)
     store.close()
 
 
