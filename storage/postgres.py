@@ -81,8 +81,9 @@ def _plain(exc: psycopg.Error) -> str:
     if any(words in lowered for words in ("connection refused", "no such file or directory", "could not translate",
                                           "timeout expired", "could not connect")):
         return "the PostgreSQL server cannot be reached; check that it is running and the URL's host and port"
-    if (state.startswith(("08", "57P")) or isinstance(exc, psycopg.OperationalError)
-            or "connection is closed" in lowered or "connection is lost" in lowered):
+    if state.startswith(("08", "57P")) or any(words in lowered for words in (
+            "server closed the connection", "terminating connection", "consuming input failed",
+            "connection is closed", "connection is lost", "connection was lost")):
         return f"the connection to the PostgreSQL server was lost ({text}); try again"
     if state == "42501":
         return f"the store's database role is not allowed to do this ({text})"
