@@ -82,10 +82,11 @@ class Server:
         return psycopg.connect(self.url("postgres", user="postgres"), autocommit=True)
 
     def create_database(self) -> str:
-        """A new empty database owned by the store's role; its name."""
+        """A new empty database owned by the store's role; its name. Copied as files (with fsync off, 0.03 s; the
+        default strategy writes the template through the WAL, 0.25 s)."""
         name = f"a2p_test_{os.getpid()}_{next(self._databases)}"
         with self.admin() as db:
-            db.execute(f'CREATE DATABASE "{name}" OWNER {USER}')
+            db.execute(f'CREATE DATABASE "{name}" OWNER {USER} STRATEGY FILE_COPY')
         return name
 
     def drop_database(self, name: str) -> None:
