@@ -1,6 +1,6 @@
 """The customers store on both backends (the `store` fixture: SQLite and PostgreSQL): optimistic versions,
-journal, leases, lookups; and each backend's own: SQLite's file (WAL, private, foreign files refused), PostgreSQL's
-migrations, foreign and newer databases refused, and its errors without secrets."""
+journal, leases, lookups; and SQLite's file (WAL, private, foreign files refused). PostgreSQL's own: in
+tests/test_store_postgres.py."""
 
 from __future__ import annotations
 
