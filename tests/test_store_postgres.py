@@ -45,6 +45,24 @@ def test_a_new_database_gets_every_migration_once_and_the_columns_of_the_sqlite_
             assert _columns(db, table) == mirrored | ({"name_key"} if table == "customers" else set()), table
 
 
+def test_keys_sort_byte_by_byte_as_on_sqlite_whatever_the_database_s_locale(postgres: Server, tmp_path):
+    name = postgres.create_database(icu_locale="en-US")
+    try:
+        with psycopg.connect(postgres.url(name)) as db:  # this database's own order puts case and accents last
+            assert [k for (k,) in db.execute("SELECT unnest(ARRAY['b', 'B', 'a', 'é']) AS k ORDER BY k")] == [
+                "a", "b", "B", "é"]
+        stores = [PostgresStore(postgres.url(name)), Store(tmp_path / "a2p.db")]
+        for store in stores:
+            for key in ("b1", "B2", "a3", "é4", "_5", "A6"):
+                store.insert(Record(key, derived={"name": key.upper()}))
+        assert stores[0].keys() == stores[1].keys() == ["A6", "B2", "_5", "a3", "b1", "é4"]
+        assert stores[0].summaries() == stores[1].summaries()
+        for store in stores:
+            store.close()
+    finally:
+        postgres.drop_database(name)
+
+
 def test_another_programs_customers_table_is_refused_and_left_untouched(pg_url):
     with psycopg.connect(pg_url, autocommit=True) as db:
         db.execute("CREATE TABLE customers (id integer, name text)")
