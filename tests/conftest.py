@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -73,11 +74,17 @@ async def runtime(isolated: Path, clock: Clock) -> AsyncIterator:
 def postgres() -> Iterator[pgkit.Server]:
     """One PostgreSQL server for the whole test session. Where none can run, the tests that need it skip saying
     why — and fail under CI (CI=true, or A2P_REQUIRE_POSTGRES=1 as .ci/run sets)."""
-    if reason := pgkit.missing_reason():
+    def missing(reason: str) -> NoReturn:
         if in_ci() or os.environ.get("A2P_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is needed for these tests under CI: {reason}", pytrace=False)
         pytest.skip(reason)
-    server = pgkit.start()
+
+    if reason := pgkit.missing_reason():
+        missing(reason)
+    try:
+        server = pgkit.start()
+    except pgkit.MissingExtension as exc:
+        missing(str(exc))
     yield server
     server.stop()
 

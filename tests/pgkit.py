@@ -36,6 +36,10 @@ BACKENDS = ("sqlite", "postgres")
 """The stores the `store` and `runtime_on` fixtures run a test on."""
 
 
+class MissingExtension(RuntimeError):
+    """A contrib extension the store needs is not installed."""
+
+
 def bin_dir() -> Path | None:
     """The folder of `initdb` and `pg_ctl` (None: PostgreSQL's server binaries are not installed)."""
     candidates = [os.environ.get("A2P_PG_BIN", "")]
@@ -154,8 +158,8 @@ def _check_extensions(server: Server) -> None:
                 try:
                     db.execute(f"CREATE EXTENSION {extension}")
                 except psycopg.Error as exc:
-                    raise RuntimeError(f"PostgreSQL's {extension} extension is missing (install "
-                                       f"postgresql-contrib): {exc}") from exc
+                    raise MissingExtension(f"PostgreSQL's {extension} extension is not installed (apt-get "
+                                           f"install postgresql-contrib): {exc}") from exc
     finally:
         server.drop_database(name)
 
