@@ -40,9 +40,7 @@ def test_a_new_database_gets_every_migration_once_and_the_columns_of_the_sqlite_
         assert db.execute("SELECT version FROM a2p_schema ORDER BY version").fetchall() == [
             (v,) for v in range(1, PG_SCHEMA_VERSION + 1)]
         for table in ("customers", "journal"):
-            mirrored = {row[1] for row in lite.execute(f"PRAGMA table_xinfo({table})")}
-            # name_key: the list's name order, in SQLite from its migration 7 (branch `listing`) on
-            assert _columns(db, table) == mirrored | ({"name_key"} if table == "customers" else set()), table
+            assert _columns(db, table) == {row[1] for row in lite.execute(f"PRAGMA table_xinfo({table})")}, table
 
 
 def test_keys_sort_byte_by_byte_as_on_sqlite_whatever_the_database_s_locale(postgres: Server, tmp_path):
