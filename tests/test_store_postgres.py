@@ -49,7 +49,8 @@ def test_keys_sort_byte_by_byte_as_on_sqlite_whatever_the_database_s_locale(post
         with psycopg.connect(postgres.url(name)) as db:  # this database's own order puts case and accents last
             assert [k for (k,) in db.execute("SELECT unnest(ARRAY['b', 'B', 'a', 'é']) AS k ORDER BY k")] == [
                 "a", "b", "B", "é"]
-        stores = [PostgresStore(postgres.url(name)), Store(tmp_path / "a2p.db")]
+        moment = lambda: "2026-11-28T12:00:00Z"  # noqa: E731 (one created_at: the keys alone order them)
+        stores = [PostgresStore(postgres.url(name), clock=moment), Store(tmp_path / "a2p.db", clock=moment)]
         for store in stores:
             for key in ("b1", "B2", "a3", "é4", "_5", "A6"):
                 store.insert(Record(key, derived={"name": key.upper()}))
