@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from storage.sandbox_state import SandboxState
+from storage.sandbox_state import TAGGED, SandboxState
 from tests.test_sandbox import AUTH, MS, NOW, TH, body, error
 from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport, serve
 from wizard.sandbox import transport as transport_module
@@ -161,3 +161,14 @@ def test_state_store(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         columns = [row[2] for row in db.execute("PRAGMA index_info('resources_kind_seq')")]
     assert columns == ["kind", "seq"]
+
+
+def test_tagged_reads_only_the_tags_resources(tmp_path: Path) -> None:
+    state = SandboxState(tmp_path / "state.db")
+    state.put("brands", "BN1", {"n": 1}, tags=("mobile:+1", "bundle:BU1"))
+    state.put("brands", "BN2", {"n": 2}, tags=("mobile:+1",))
+    state.put("campaigns", "QE1", {"n": 3}, tags=("mobile:+1",))
+    assert state.tagged("brands", "mobile:+1") == [{"n": 1}, {"n": 2}] and state.tagged("brands", "bundle:BU2") == []
+    plan = [row[-1] for row in state._db.execute(f"EXPLAIN QUERY PLAN {TAGGED}", ("mobile:+1", "brands"))]
+    assert plan[0].startswith("SEARCH tags USING PRIMARY KEY (tag=?)"), plan  # not every resource of the kind
+    assert "(sid=?)" in plan[1], plan

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from storage.sandbox_state import SandboxState
 from wizard.sandbox import renderers, triggers
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
@@ -15,7 +17,7 @@ KIND = "brand_registrations"
 
 
 def list_brands(ctx: Ctx, req: Request) -> Answer:
-    return 200, v1_page(req, [renderers.brand(ctx, b) for b in ctx.state.list(KIND)], "data")
+    return 200, v1_page(req, ctx.state.list(KIND), "data", partial(renderers.brand, ctx))
 
 
 def create_brand(ctx: Ctx, req: Request) -> Answer:

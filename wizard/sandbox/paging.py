@@ -6,6 +6,7 @@ like Twilio's. Page and PageSize default to 0 and 50; PageSize is 1–1000.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -27,14 +28,17 @@ class _Window:
     this: str
 
 
-def v1_page(req: Request, items: list[dict[str, Any]], key: str) -> dict[str, Any]:
+def v1_page(req: Request, items: list[dict[str, Any]], key: str,
+            render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The page of `items` the request asks for; `render`, when given, shapes only that page's items (a list of
+    10,000 is not rendered whole for each of its pages)."""
     w = _window(req, items)
 
     def url(query: str | None) -> str | None:
         return query and f"{req.origin}{req.path}?{query}"
 
     return {
-        key: w.items,
+        key: [render(item) for item in w.items] if render else w.items,
         "meta": {
             "page": w.page,
             "page_size": w.size,
