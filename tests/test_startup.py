@@ -203,6 +203,16 @@ def test_an_empty_store_is_refused_once_the_folder_held_one_and_accepted_in_a_ne
     assert (isolated / "a2p-wizard.db").stat().st_size == 0
 
 
+def test_a_new_store_whose_pages_are_still_in_its_wal_is_not_taken_for_an_empty_one(isolated):
+    """Another process is making the store (the folder's marker is there): what it wrote is in the WAL, the file
+    itself is still 0 bytes. Seen once in CI with 10 processes opening a new folder at once."""
+    Startup.open().close()
+    store = isolated / "a2p-wizard.db"
+    store.write_bytes(b"")
+    store.with_name(store.name + "-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(28))  # a WAL's header
+    Startup.open().close()
+
+
 @pytest.mark.parametrize("foreign", ["another program's SQLite", "text"])
 def test_a_foreign_sandbox_file_is_refused_and_left_byte_for_byte_unchanged(isolated, tmp_path, foreign):
     import sqlite3

@@ -171,8 +171,9 @@ class Startup:
 def _check_empty_store(locations: Locations) -> None:
     """Refuse an empty (0-byte) store in a data folder that held one: it was truncated or replaced, and starting
     afresh would forget every customer and the Twilio resources made for them."""
-    path = locations.store
-    if path.is_file() and path.stat().st_size == 0 and locations.store_marker.exists():
+    path, wal = locations.store, locations.store.with_name(locations.store.name + "-wal")
+    written = wal.is_file() and wal.stat().st_size > 0  # a new store's first pages live in its WAL until a checkpoint
+    if path.is_file() and path.stat().st_size == 0 and not written and locations.store_marker.exists():
         raise SetupError(f"The store {path} is empty (0 bytes) though this data folder held customers: it was "
                          "truncated or replaced, and was left untouched. Restore it from your newest backup (to "
                          f"start afresh on purpose, delete it and {locations.store_marker.name}).")
