@@ -308,14 +308,19 @@ def _number(row: dict[str, str]) -> Iterator[Finding]:
                        "sells no US numbers: name a US area code near them, like buy:206.")
 
 
+def policy_url_missing(field: str) -> str:
+    """What to do about an empty policy URL field (privacy_policy_url or terms_url)."""
+    what, code = next((what, code) for name, _, what, code in _POLICIES if name == field)
+    return (f"The campaign has no {what} URL. Since 30 June 2026 Twilio refuses campaigns without one (error "
+            f"{code}): enter the https:// address of the customer's {what} page (`a2p-wizard policy KEY` writes a "
+            "starting point to host).")
+
+
 def _policies(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
-    for field, rule, what, code in _POLICIES:
+    for field, rule, what, _ in _POLICIES:
         url = row.get(field, "")
         if not url:
-            yield finding(f"campaign.{rule}", field,
-                           f"The campaign has no {what} URL. Since 30 June 2026 Twilio refuses campaigns without "
-                           f"one (error {code}): enter the https:// address of the customer's {what} page "
-                           "(`a2p-wizard policy KEY` writes a starting point to host).")
+            yield finding(f"campaign.{rule}", field, policy_url_missing(field))
         elif ctx.live and is_reserved(url):
             yield finding("campaign.policy-url-placeholder", field,
                            f"{url} is an example domain nobody can open: Twilio's reviewers must read the "

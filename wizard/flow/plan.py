@@ -559,12 +559,16 @@ def _number_found(number: str) -> Any:
     return apply
 
 
+PICK_NUMBER = "Pick the phone number the campaign will send from (step 4)."
+"""What step 4 waits for while the campaign has no phone number."""
+
+
 def _step4(c: Customer, ctx: Context) -> Step | None:
     k = c.campaign
     if k is None:
         return Wait(4, "operator", "Enter the campaign: description, message flow, samples and phone number (step 4).")
     if not k.phone_number:
-        return Wait(4, "operator", "Pick the phone number the campaign will send from (step 4).")
+        return Wait(4, "operator", PICK_NUMBER)
     s, st, key = c.state.sids, c.state.statuses, c.key
     number = k.phone_number
     if not buys_number(number) and not number.startswith("PN"):  # a typed number: is it the account's? (free)

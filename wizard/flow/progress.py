@@ -10,10 +10,10 @@ from typing import Literal
 from storage.store import JournalEntry
 from wizard.customer.playbooks import playbook
 from wizard.customer.record import Customer
-from wizard.customer.rules import sample_in_question
+from wizard.customer.rules import policy_url_missing, sample_in_question
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
-from wizard.flow.plan import BRAND_STOPPED, STARTER_PROFILE, TRUST_PRODUCT
+from wizard.flow.plan import BRAND_STOPPED, PICK_NUMBER, STARTER_PROFILE, TRUST_PRODUCT
 from wizard.flow.status import ACTION_WORDS, Summary
 from wizard.twilio.facts import FREE_BRAND_RESUBMITS, OTP_SENDER, otp_deadline
 
@@ -185,17 +185,13 @@ def _form_field(c: Customer, name: str) -> str:
 
 
 def _missing(c: Customer) -> dict[str, str]:
-    """The inputs a saved campaign still lacks before it can be sent, by field name."""
+    """The inputs a saved campaign still lacks before it can be sent, by field name (in the words of the readiness
+    rules and of the flow's wait)."""
     k = c.campaign
     if k is None:
         return {}
-    missing = {
-        "privacy_policy_url": "Enter the privacy policy URL: Twilio requires it since 30 June 2026 (30933).",
-        "terms_url": "Enter the terms and conditions URL: Twilio requires it since 30 June 2026 (30934).",
-        "phone_number": "Pick the phone number the texts will come from: one of the account's, or buy (a new "
-                        "number in the customer's area code).",
-    }
-    return {name: text for name, text in missing.items() if not getattr(k, name)}
+    found = {name: policy_url_missing(name) for name in ("privacy_policy_url", "terms_url") if not getattr(k, name)}
+    return found | ({"phone_number": PICK_NUMBER} if not k.phone_number else {})
 
 
 def _field_step(name: str, step: int) -> bool:
