@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 
 def private_dir(path: Path) -> None:
@@ -23,3 +26,21 @@ def write_private(path: Path, text: str) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, path)
+
+
+def read_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object kept at `path`, or None (no file, unreadable, not an object)."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def keep_object(path: Path, value: dict[str, Any] | None) -> None:
+    """Keep `value` at `path` as JSON, owner-only (None: remove it); a file that cannot be written is skipped."""
+    with suppress(OSError):
+        if value is None:
+            path.unlink(missing_ok=True)
+        else:
+            write_private(path, json.dumps(value, ensure_ascii=False))

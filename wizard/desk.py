@@ -9,7 +9,6 @@ described in words.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Container, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from storage.files import write_private
+from storage.files import keep_object, read_object
 from wizard import examples
 from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
@@ -488,20 +487,12 @@ class Desk:
 
     def new_customer_draft(self) -> dict[str, Any] | None:
         """What was typed last for a customer not created yet (kept across a quit or a crash), or None."""
-        try:
-            draft = json.loads(self._rt.locations.new_customer_draft.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return draft if isinstance(draft, dict) else None
+        return read_object(self._rt.locations.new_customer_draft)
 
     def keep_new_customer_draft(self, values: dict[str, Any] | None) -> None:
-        """Keep what is typed for a new customer (None: forget it, e.g. once the customer is created)."""
-        path = self._rt.locations.new_customer_draft
-        with suppress(OSError):  # a draft that cannot be written is kept in the form until it is saved
-            if values is None:
-                path.unlink(missing_ok=True)
-            else:
-                write_private(path, json.dumps(values, ensure_ascii=False))
+        """Keep what is typed for a new customer (None: forget it, e.g. once the customer is created); one that
+        cannot be written stays in the form until it is saved."""
+        keep_object(self._rt.locations.new_customer_draft, values)
 
     # -- offboarding -------------------------------------------------------------------------------------
 
