@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench_list import ensure_store
 
-from storage.store import Store
+from storage.sqlite.store import Store
 
 
 def timed(store: Store, *, full: bool, runs: int) -> float:

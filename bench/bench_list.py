@@ -182,7 +182,7 @@ def ensure_store(root: Path, count: int) -> tuple[Path, float | None]:
 
 def schema(path: Path | None) -> list[str]:
     """The tables, indexes and triggers of the store at `path` (None: of a new store)."""
-    from storage.store import Store
+    from storage.sqlite.store import Store
 
     with tempfile.TemporaryDirectory() as folder:
         if path is None:

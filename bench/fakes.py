@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storage.store import Record, Store
+from storage.sqlite.store import Record, Store
 from wizard.customer.stages import ATTENTION
 from wizard.flow.records import lookups
 

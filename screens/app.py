@@ -66,7 +66,7 @@ class WizardApp(OrderedKeysApp):
         self._pending: Callable[[], object] | None = None
         self._thresholds = gc.get_threshold()
         """The garbage collector's thresholds before the app runs, put back when it ends."""
-        self.customer_list = CustomerList(self.startup.store.path, self.startup.clock)
+        self.customer_list = CustomerList(self.startup.store, self.startup.clock)
 
     @property
     def desk(self) -> Desk:

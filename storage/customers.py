@@ -6,8 +6,8 @@ the domain derives from them when it writes (`DERIVED_COLUMNS`): what the list s
 the filter searches, and the keys the domain's lookups count by. The store only stores and indexes them; it never
 reads inside the JSON.
 
-`CustomerStore` holds the logic and the SQL both backends run — SQLite (`storage.store.Store`) and PostgreSQL
-(`storage.postgres.PostgresStore`). Its SQL is written with `?` and `:name` parameters; each backend runs it
+`CustomerStore` holds the logic and the SQL both backends run — SQLite (`storage.sqlite.store.Store`) and PostgreSQL
+(`storage.postgres.store.PostgresStore`). Its SQL is written with `?` and `:name` parameters; each backend runs it
 through four primitives (`_rows`, `_tuples`, `_run`, `transaction`). Every write transaction is taken at once and
 alone (SQLite's BEGIN IMMEDIATE, PostgreSQL's transaction lock), so a read-then-write inside one sees every
 write made before it and none during it: writers queue, and checks such as "this key is unused" hold until the
@@ -23,6 +23,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
+
+from storage.pages import Pages
 
 SUMMARY_COLUMNS = (
     "name", "brand", "email", "phone", "mobile", "stage", "step_status", "next_action",
@@ -140,6 +142,10 @@ class CustomerStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def pages(self) -> Pages:
+        """A new reader of the list's pages, on a connection of its own (close it when done)."""
 
     @property
     @abstractmethod

@@ -1,30 +1,11 @@
-"""Paged reads of the customers table for list screens: filter, sort, count — through indexes only.
-
-A `Listing` has its own read-only connection to the store file, so a page is read without the JSON columns and
-without waiting on the store's writer; its methods may be called from several threads (one at a time). A listing
-holds the active customers or the offboarded ones (`Query.offboarded`): every index it reads starts with
-`offboarded`, so either is one range of it (migration 7). Every sort order is backed by such an index; a page past
-the middle is read from the other end of that index, so the first and the last page cost the same.
-
-A filter's text is looked for in one of two ways, chosen by how many rows the trigram index says may hold it (all
-its trigrams for three characters or more; for one or two, a trigram that begins with them, from the index's
-vocabulary: every character of a row's text begins one):
-- few (at most 1/64 of the rows): those rows are read through the trigram index and sorted;
-- many: the sort order's index is walked, each row checked, until the page is full. Matches spread over the order
-  fill a page within 64 rows walked per row shown; a walk longer than that means they gather further down, and
-  the rows are read through the trigram index instead.
-"""
+"""What a list screen reads from a customers store, whatever the backend: which rows (`Query`), what each holds
+(`COLUMNS`), the orders (`ORDERS`), and the reader every backend gives (`Pages`, from `CustomerStore.pages()`)."""
 
 from __future__ import annotations
 
-import functools
-import json
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step_status", "next_action", "attention", "done",
            "otp_sent_at", "otp_resends", "spend", "updated_at")
@@ -43,20 +24,6 @@ ORDERS: dict[str, tuple[tuple[str, bool], ...]] = {
 }
 """Sort name -> (column, descending) terms, each matching an index after `offboarded`."""
 
-_TRIGRAM = 3
-_FEW = 64
-"""A text at most 1/64 of the rows may hold is read through the trigram index; a walk along the sort order may
-read 64 rows per row it shows before the trigram index is used instead."""
-_WALK_STEPS = 6
-"""SQLite's steps per row walked and found not to hold the text (measured with a progress handler)."""
-_PROGRESS = 1000
-"""Steps SQLite runs between two looks at a walk's budget."""
-_LIKE_SPECIALS = ("\\", "%", "_")
-_MATCHING = "SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?"
-"""The rows that may hold a text, by the trigram index's query for it."""
-_DUE = "otp_due < '~' AND otp_due < ?"
-"""Rows due: the first term lets the planner use the partial index of customers owing their YES."""
-
 
 @dataclass(frozen=True)
 class Query:
@@ -72,229 +39,37 @@ class Query:
     """The offboarded customers instead of the active ones."""
 
 
-Segment = tuple[str, tuple[str, ...], str, int]
-"""A part of a listing: extra condition, its parameters, its order, how many rows it has."""
+class Pages(Protocol):
+    """Read-only paged access to a store's customers, on a connection of its own (so a page never waits on the
+    store's writer); its methods may be called from several threads, one at a time."""
 
-
-@dataclass(frozen=True)
-class _Filter:
-    """The rows of a listing: `terms` (SQL, with its `params`) on `source` (the table, or it without its indexes)."""
-
-    source: str
-    terms: str
-    params: tuple[Any, ...]
-
-    def rows(self, condition: str = "") -> str:
-        """The FROM and WHERE clauses of these rows, narrowed by `condition` (may be empty)."""
-        return f"FROM {self.source} WHERE {self.terms}" + (f" AND {condition}" if condition else "")
-
-
-class _Plan:
-    """How a listing's rows are found: `filter`; for a walk along the sort order, also `indexed`, the same rows
-    read through the trigram index (worked out when a walk first takes too long)."""
-
-    def __init__(self, filter: _Filter, indexed: Callable[[], _Filter] | None = None) -> None:
-        self.filter = filter
-        self.walks = indexed is not None
-        self._indexed = indexed or (lambda: filter)
-
-    @functools.cached_property
-    def indexed(self) -> _Filter:
-        return self._indexed()
-
-
-class Listing:
-    """Read-only paged access to the customers of the store at `path`."""
-
-    def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA busy_timeout = 30000")
-        self._db.execute("PRAGMA query_only = 1")
-        self._plan: tuple[tuple[str, bool], _Plan] | None = None
-        self._parts: tuple[tuple[Query, int | None], list[Segment]] | None = None
-        self._lock = threading.Lock()
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def interrupt(self) -> None:
-        """Stop the read running now (from another thread): it raises sqlite3.OperationalError."""
-        self._db.interrupt()
-
-    def total(self, query: Query) -> int:
-        """How many rows match (and the filter's plan is chosen afresh for the pages that follow)."""
-        with self._lock:
-            self._plan = self._parts = None
-            rows = self._planned(query).filter
-            return self._db.execute(f"SELECT count(*) {rows.rows()}", rows.params).fetchone()[0]
+    def total(self, query: Query) -> int | None:
+        """How many rows match; None when `interrupt` stopped the count."""
+        ...
 
     def page(self, query: Query, offset: int, limit: int, *, total: int | None = None) -> list[dict[str, Any]]:
-        """Rows offset..offset+limit in the query's order (pass `total` when known: it saves a count)."""
-        offset, limit = max(0, offset), max(0, limit)
-        rows: list[dict[str, Any]] = []
-        with self._lock:
-            for condition, params, order, size in self._segments(query, total):
-                if offset < size and limit:
-                    take = min(limit, size - offset)
-                    rows += self._slice(query, condition, params, order, offset, take, size)
-                    limit -= take
-                offset = max(0, offset - size)
-        return rows
+        """Rows offset..offset+limit in the query's order (`total` when known saves a count)."""
+        ...
 
     def first(self, query: Query, limit: int) -> list[dict[str, Any]]:
-        """The first `limit` rows, without counting the listing: a filter that many rows match finds its first
-        page at once, and is counted afterwards (`total`)."""
-        rows: list[dict[str, Any]] = []
-        with self._lock:
-            for condition, params, order in self._parts_of(query):
-                if len(rows) < limit:
-                    rows += self._slice(query, condition, params, order, 0, limit - len(rows), limit)
-        return rows
+        """The first `limit` rows, without counting the listing."""
+        ...
 
     def rows(self, query: Query, *, batch: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every matching row in order, read in batches (for exports; use a Listing of its own)."""
-        with self._lock:
-            segments = self._segments(query, None)
-        for condition, params, order, _ in segments:
-            with self._lock:
-                found = self._planned(query).filter
-                cursor = self._db.execute(
-                    f"SELECT {', '.join(COLUMNS)} {found.rows(condition)} ORDER BY {_order(order, query.descending)}",
-                    (*found.params, *params))
-            while chunk := cursor.fetchmany(batch):
-                yield from (dict(zip(COLUMNS, r, strict=True)) for r in chunk)
-
-    def _segments(self, query: Query, total: int | None) -> list[Segment]:
-        """The listing's parts in order: rows due first when the query says so, then the rest (kept until the
-        next `total`: scrolling reads many pages of one listing)."""
-        if self._parts is None or self._parts[0] != (query, total):
-            self._parts = (query, total), self._split(query, total)
-        return self._parts[1]
-
-    def _split(self, query: Query, total: int | None) -> list[Segment]:
-        found = self._planned(query).filter
-        if total is None:
-            total = self._db.execute(f"SELECT count(*) {found.rows()}", found.params).fetchone()[0]
-        parts = self._parts_of(query)
-        if len(parts) == 1:
-            return [(*parts[0], total)]
-        due = self._db.execute(f"SELECT count(*) {found.rows(_DUE)}", (*found.params, query.due_before)).fetchone()[0]
-        return [(*part, due if part[0] == _DUE else total - due) for part in parts]
-
-    @staticmethod
-    def _parts_of(query: Query) -> list[tuple[str, tuple[str, ...], str]]:
-        """The listing's parts in order (condition, its parameters, its order): in the attention order, rows
-        due first, then the rest."""
-        if query.order != "attention" or query.due_before is None:
-            return [("", (), query.order)]
-        parts = [(_DUE, (query.due_before,), "otp_due"), ("otp_due >= ?", (query.due_before,), "attention")]
-        return parts[::-1] if query.descending else parts
-
-    def _slice(self, query: Query, condition: str, params: tuple[str, ...], order: str, offset: int, limit: int,
-               size: int) -> list[dict[str, Any]]:
-        """Rows offset..offset+limit of one segment; past its middle, read from the other end of its index."""
-        reverse = offset > size // 2
-        if reverse:
-            end = min(size, offset + limit)
-            offset, limit = size - end, end - offset
-
-        def read(found: _Filter) -> list[tuple[Any, ...]]:
-            sql = (f"SELECT {', '.join(COLUMNS)} {found.rows(condition)} "
-                   f"ORDER BY {_order(order, query.descending != reverse)} LIMIT ? OFFSET ?")
-            return self._db.execute(sql, (*found.params, *params, limit, offset)).fetchall()
-
-        plan = self._planned(query)
-        found = self._walked(read, plan.filter, offset + limit) if plan.walks else read(plan.filter)
-        rows = [dict(zip(COLUMNS, r, strict=True)) for r in (read(plan.indexed) if found is None else found)]
-        return rows[::-1] if reverse else rows
-
-    def _walked(self, read: Callable[[_Filter], list[tuple[Any, ...]]], walk: _Filter,
-                shown: int) -> list[tuple[Any, ...]] | None:
-        """`read(walk)`, or None when the walk reads more than _FEW rows per row `shown` (the matches gather
-        further down the order)."""
-        budget = _FEW * shown * _WALK_STEPS // _PROGRESS
-        looks = 0
-
-        def spent() -> bool:
-            nonlocal looks
-            looks += 1
-            return looks > budget
-
-        self._db.set_progress_handler(spent, _PROGRESS)
-        try:
-            return read(walk)
-        except sqlite3.OperationalError:
-            if looks <= budget:
-                raise  # interrupted from outside, or another error
-            return None
-        finally:
-            self._db.set_progress_handler(None, _PROGRESS)
-
-    def _planned(self, query: Query) -> _Plan:
-        """The plan of the query's filter (kept while the text stays the same)."""
-        if self._plan is None or self._plan[0] != (query.text, query.offboarded):
-            self._plan = (query.text, query.offboarded), self._choose(query.text.strip().casefold(),
-                                                                        int(query.offboarded))
-        return self._plan[1]
-
-    def _choose(self, text: str, offboarded: int) -> _Plan:
-        if not text:
-            return _Plan(_Filter("customers", "offboarded = ?", (offboarded,)))
-        few = self._db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0] // _FEW
-        if (match := self._match(text, few)) is not None:
-            rowids = [r for (r,) in self._db.execute(f"{_MATCHING} LIMIT ?", (match, few + 1))] if match else []
-            if len(rowids) <= few:  # read once: the pages of this listing look for no more
-                return _Plan(_indexed(text, offboarded, "SELECT value FROM json_each(?)", json.dumps(rowids)))
-        escaped = "".join("\\" + c if c in _LIKE_SPECIALS else c for c in text)
-        walk = _Filter("customers", "offboarded = ? AND search LIKE ? ESCAPE '\\'", (offboarded, f"%{escaped}%"))
-        return _Plan(walk, lambda: _indexed(text, offboarded, _MATCHING, self._match(text, None)))
-
-    def _match(self, text: str, few: int | None) -> str | None:
-        """The trigram index's query for the rows that may hold `text` ("": none may); for one or two characters,
-        None when more than `few` rows hold a trigram they begin (None: however many)."""
-        if len(text) >= _TRIGRAM:
-            return " AND ".join(map(_quoted, sorted({text[i:i + _TRIGRAM] for i in range(len(text) - _TRIGRAM + 1)})))
-        terms, rows = [], 0
-        for term, holding in self._db.execute("SELECT term, doc FROM customers_fts_vocab WHERE term >= ?", (text,)):
-            if not term.startswith(text):
-                break
-            terms.append(term)
-            rows += holding
-            if few is not None and rows > few:
-                return None
-        return " OR ".join(map(_quoted, terms))
+        """Every matching row in order, read in batches (exports)."""
+        ...
 
     def counts(self) -> list[tuple[int, int | None, int | None, int, float, int, int]]:
         """(offboarded, stage, attention, customers, fees paid, campaigns and numbers billed monthly) for every
         group present."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT offboarded, stage, attention, count(*), total(spend), total(billed_campaign), "
-                "total(billed_number) FROM customers INDEXED BY customers_spend GROUP BY offboarded, stage, attention")
-            return [(*r[:5], int(r[5]), int(r[6])) for r in rows]
+        ...
 
     def due(self, due_before: str) -> list[tuple[int | None, int]]:
         """(attention, active customers) of the active rows whose `otp_due` is before `due_before`."""
-        with self._lock:
-            # Named, or the planner walks the attention index for the grouping and reads every row.
-            return self._db.execute(f"SELECT attention, count(*) FROM customers INDEXED BY customers_due "
-                                    f"WHERE offboarded = 0 AND {_DUE} GROUP BY attention", (due_before,)).fetchall()
+        ...
 
+    def interrupt(self) -> None:
+        """Stop the read running now (from another thread)."""
+        ...
 
-def _indexed(text: str, offboarded: int, rowids: str, parameter: str | None) -> _Filter:
-    """The rows holding `text` among those `rowids` (a query, with its `parameter`) selects, read by their rowid
-    and checked (None: no row may hold it)."""
-    if not parameter:
-        return _Filter("customers", "0", ())
-    escaped = "".join("\\" + c if c in _LIKE_SPECIALS else c for c in text)
-    return _Filter("customers NOT INDEXED", f"offboarded = ? AND rowid IN ({rowids}) AND search LIKE ? ESCAPE '\\'",
-                   (offboarded, parameter, f"%{escaped}%"))
-
-
-def _quoted(term: str) -> str:
-    return '"{}"'.format(term.replace('"', '""'))
-
-
-def _order(order: str, descending: bool) -> str:
-    return ", ".join(f"{column} {'DESC' if desc != descending else 'ASC'}" for column, desc in ORDERS[order])
+    def close(self) -> None: ...

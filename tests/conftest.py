@@ -13,8 +13,8 @@ from typing import NoReturn
 import pytest
 
 from storage.customers import CustomerStore
-from storage.postgres import PostgresStore
-from storage.store import Store
+from storage.postgres.store import PostgresStore
+from storage.sqlite.store import Store
 from tests import pgkit
 from tests.factories import FROZEN
 from tests.prism import in_ci

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from storage.postgres import PostgresStore
+from storage.postgres.store import PostgresStore
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Startup
 

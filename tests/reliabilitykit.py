@@ -322,7 +322,7 @@ async def _operator(home: str, name: str, rounds: int) -> dict[str, Any]:
     Operator "A" edits street2, any other the city — both in the profile step, so a stale save that got
     through would undo the other's edit. A refused save is reloaded and made again, as the app's form does.
     """
-    from storage.store import StaleWrite
+    from storage.sqlite.store import StaleWrite
     from wizard.sandbox import SandboxError
     from wizard.session.runtime import Runtime
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from storage.migrations import MIGRATIONS
-from storage.pages import ORDERS, Listing, Query
-from storage.store import Record, Store
+from storage.sqlite.migrations import MIGRATIONS
+from storage.sqlite.pages import ORDERS, Listing, Query
+from storage.sqlite.store import Record, Store
 from tests import factories as f
 from tests.factories import FROZEN, derived
 from tests.flowkit import drive
@@ -156,7 +156,7 @@ def test_counts_by_stage_and_attention(store: Store, listing: Listing) -> None:
 
 
 def test_the_list_holds_the_active_customers_or_the_offboarded_ones(store: Store) -> None:
-    listed = CustomerList(store.path, lambda: FROZEN)
+    listed = CustomerList(store, lambda: FROZEN)
     try:
         active, gone = (set(search_of(store, offboarded)) for offboarded in (False, True))
         for offboarded, keys in ((False, active), (True, gone)):
@@ -202,7 +202,7 @@ def test_first_rows_without_a_count_are_the_listings_first_page(listing: Listing
 
 
 def test_a_count_no_longer_wanted_is_stopped(store: Store) -> None:
-    listed = CustomerList(store.path, lambda: FROZEN)
+    listed = CustomerList(store, lambda: FROZEN)
     try:
         # A newer listing is asked for while the count runs (SQLite calls the handler every 50 steps).
         listed._counting._db.set_progress_handler(lambda: listed.stop_counting(), 50)
@@ -275,7 +275,7 @@ def test_a_passcode_running_out_between_saves_needs_action_and_comes_first(runti
                                   "step_status": "not started", "next_action": "Ready."}),
         Record("C00003", derived=waiting | {"name": "Stale", "otp_sent_at": (now - timedelta(hours=20)).isoformat()}),
     ])
-    lst = CustomerList(runtime.store.path, runtime.engine.clock)
+    lst = CustomerList(runtime.store, runtime.engine.clock)
     try:
         assert lst.counts().needs_action == 2  # saved as "waiting for the customer", but only 4 h are left
         listed = lst.page(ListQuery(), 0, 10)
@@ -328,7 +328,7 @@ async def test_the_monthly_run_rate_is_the_active_customers_campaigns_and_number
             for number in ("buy:206", "+12065550100")]
     for key in keys:
         assert runtime.engine.summary(await drive(runtime, key)).done
-    lst = CustomerList(runtime.store.path, runtime.engine.clock)
+    lst = CustomerList(runtime.store, runtime.engine.clock)
     try:
         prices = runtime.desk.prices
         before = lst.counts()
@@ -352,7 +352,7 @@ async def test_names_sort_as_a_person_expects(runtime: Runtime) -> None:
     for name in names:
         first, _, last = name.partition(" ")
         runtime.desk.create(f.profile(first_name=first, last_name=last or "X"))
-    lst = CustomerList(runtime.store.path, runtime.engine.clock)
+    lst = CustomerList(runtime.store, runtime.engine.clock)
     try:
         listed = [r.name for r in lst.page(ListQuery(sort="name"), 0, 20)]
         assert listed == ["Ana Maria", "Ana X", "Bob Brown", "Émile Roy", "eve Stone", "Lefèvre Anne",
@@ -366,7 +366,7 @@ async def test_names_sort_as_a_person_expects(runtime: Runtime) -> None:
 def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tmp_path: Path) -> None:
     runtime.desk.create(f.profile(first_name="Ann"))
     runtime.desk.create(f.profile(first_name="Bob"))
-    lst = CustomerList(runtime.store.path, runtime.engine.clock)
+    lst = CustomerList(runtime.store, runtime.engine.clock)
     out = tmp_path / "out.csv"
     out.write_text("older export", encoding="utf-8")
     out.chmod(0o644)
@@ -386,7 +386,7 @@ def test_the_filter_ignores_accents_and_case_and_matches_phones_by_digits(runtim
     lukasz = runtime.desk.create(f.profile(first_name="Łukasz", last_name="Nowak", phone="+1 312 555 0190"))
     expected = {"lefevre": zoe, "lefèvre": zoe, "nguyen": jose, "nguyễn": jose, "lukasz": lukasz,
                 "łukasz": lukasz}.get(text.casefold(), zoe)
-    lst = CustomerList(runtime.store.path, runtime.desk.now)
+    lst = CustomerList(runtime.store, runtime.desk.now)
     try:
         assert [r.key for r in lst.page(ListQuery(text), 0, 10)] == [expected.key]
     finally:

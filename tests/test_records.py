@@ -12,7 +12,7 @@ from textual.app import App
 
 from screens.customer_screen import CustomerScreen
 from screens.steps.profile import ProfileForm
-from storage.store import Store
+from storage.sqlite.store import Store
 from tests import factories as f
 from tests.pilotkit import settle, type_into
 from wizard.customer.record import Customer

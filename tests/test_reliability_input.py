@@ -234,7 +234,7 @@ async def test_odd_legal_values_are_stored_verbatim_and_exported_as_text(runtime
     assert runtime.store.count() == len(made)  # the DROP TABLE was data, not SQL
 
     path = tmp_path / "export.csv"
-    listing = CustomerList(runtime.store.path, runtime.engine.clock)
+    listing = CustomerList(runtime.store, runtime.engine.clock)
     try:
         assert listing.export_csv(ListQuery(), path) == len(made)
     finally:

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from storage.store import StaleWrite
+from storage.sqlite.store import StaleWrite
 from tests import factories as f
 from tests.flowkit import CREATES, owned
 from tests.pgkit import BACKENDS, open_runtime

@@ -81,7 +81,7 @@ def test_without_the_watermark_a_restore_would_duplicate(tmp_path, capsys, isola
 
 
 def test_the_watermark_doubts_a_store_behind_it_an_unreadable_mark_and_keeps_the_doubt_until_cleared(tmp_path):
-    from storage.store import Store
+    from storage.sqlite.store import Store
     from wizard.flow.doubt import Watermark
 
     store = Store(tmp_path / "s.db")

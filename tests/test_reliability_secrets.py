@@ -67,7 +67,7 @@ async def _live_flow_then_scan(tmp_path: Path, monkeypatch, auth: str) -> None:
             from wizard.listing import CustomerList, ListQuery
 
             exported = home / "customers-export.csv"
-            listing = CustomerList(rt.store.path, rt.engine.clock)
+            listing = CustomerList(rt.store, rt.engine.clock)
             try:
                 assert listing.export_csv(ListQuery(), exported) == 2
             finally:

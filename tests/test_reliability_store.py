@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.migrations import MIGRATIONS, SCHEMA_VERSION
-from storage.store import Store, StoreError
+from storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
+from storage.sqlite.store import Store, StoreError
 from tests import factories as f
 from tests.flowkit import SCENARIOS, drive
 from tests.reliabilitykit import (

@@ -728,7 +728,7 @@ async def test_numbers_held_by_other_customers_are_not_offered(runtime):
 
 
 def test_the_timeline_says_what_happened_in_plain_words():
-    from storage.store import JournalEntry
+    from storage.sqlite.store import JournalEntry
     from wizard.flow.progress import timeline
 
     entries = [

@@ -19,7 +19,7 @@ from screens.modals.confirm import ConfirmModal
 from screens.modals.help import HelpScreen
 from screens.settings_screen import SettingsScreen
 from screens.widgets.virtual_table import VirtualTable
-from storage.store import Record
+from storage.sqlite.store import Record
 from tests import factories as f
 from tests.pilotkit import settle, text_of, toasts, until
 from wizard import examples

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import pytest
 
-from storage.migrations import SCHEMA_VERSION
-from storage.store import Record, StaleWrite, Store, StoreError, UnknownCustomer
+from storage.sqlite.migrations import SCHEMA_VERSION
+from storage.sqlite.store import Record, StaleWrite, Store, StoreError, UnknownCustomer
 
 
 def test_new_store_is_private_wal_and_at_the_latest_schema(tmp_path):

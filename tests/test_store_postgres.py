@@ -17,9 +17,9 @@ import psycopg
 import pytest
 
 from storage.customers import Record, StoreError
-from storage.pg_migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
-from storage.postgres import PostgresStore, masked
-from storage.store import Store
+from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
+from storage.postgres.store import PostgresStore, masked
+from storage.sqlite.store import Store
 from tests.flowkit import CREATES, SCENARIOS, create, drive, owned
 from tests.pgkit import Server, open_runtime
 from tests.reliabilitykit import check_one_of_each

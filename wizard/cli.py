@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from storage.store import StoreError, damaged
+from storage.sqlite.store import StoreError, damaged
 from wizard.errors import OperatorError
 from wizard.visible import visible
 

@@ -1,6 +1,6 @@
 """The customers list as screens show it: a page of rows at a time, stage counts, filter, sort, CSV export.
 
-Rows come from the store's summary columns only (storage.pages); what depends on the time — how long the
+Rows come from the store's summary columns only (storage.sqlite.pages); what depends on the time — how long the
 passcode has left, how long ago a customer changed — is worked out when the page is read. The list holds the active
 customers, or (asked for) the offboarded ones.
 """
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import os
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from storage.pages import Listing, Query
+from storage.customers import CustomerStore
+from storage.pages import Query
 from wizard.customer.search import search_query
 from wizard.customer.spreadsheet import neutralise_formula
 from wizard.customer.stages import ATTENTION, AWAITING_OTP, OTP_LAPSED, STEP_NAMES
@@ -129,13 +129,13 @@ class StageCounts:
 
 
 class CustomerList:
-    """The customers of the store at `path`, read a page at a time; `clock` is the engine's clock."""
+    """The customers of `store`, read a page at a time; `clock` is the engine's clock."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime]) -> None:
-        self.path = path
+    def __init__(self, store: CustomerStore, clock: Callable[[], datetime]) -> None:
+        self._store = store
         self._clock = clock
-        self._listing = Listing(path)
-        self._counting = Listing(path)
+        self._listing = store.pages()
+        self._counting = store.pages()
         """Counts on a connection of their own: a long count never holds up the next page."""
 
     def close(self) -> None:
@@ -144,12 +144,7 @@ class CustomerList:
 
     def total(self, query: ListQuery) -> int | None:
         """How many customers the query lists; None when `stop_counting` stopped it."""
-        try:
-            return self._counting.total(query.store_query(self._clock()))
-        except sqlite3.OperationalError as error:
-            if "interrupt" not in str(error):
-                raise
-            return None
+        return self._counting.total(query.store_query(self._clock()))
 
     def stop_counting(self) -> None:
         """Stop a count under way (its listing is no longer wanted)."""
@@ -188,7 +183,7 @@ class CustomerList:
         """Write the listed customers to `path`, readable by its owner only (cells neutralised against spreadsheet
         formulas)."""
         now = self._clock()
-        listing = Listing(self.path)
+        listing = self._store.pages()
         count = 0
         try:
             # owner-only (it holds emails and phone numbers), also when a file of that name was there before

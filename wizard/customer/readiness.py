@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from storage.store import Store
+from storage.sqlite.store import Store
 from wizard.customer.addresses import address_key
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.record import Customer

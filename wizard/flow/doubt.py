@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from storage.store import Store
+from storage.sqlite.store import Store
 
 
 class Watermark:

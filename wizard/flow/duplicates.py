@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.store import Store
+from storage.sqlite.store import Store
 from wizard.customer.models import SoleProprietor, StarterProfile
 
 PROBES: tuple[tuple[str, tuple[str, ...]], ...] = (

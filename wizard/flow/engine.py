@@ -17,7 +17,7 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from storage.store import Store, UnknownCustomer
+from storage.sqlite.store import Store, UnknownCustomer
 from wizard.customer import readiness
 from wizard.customer.fees import Fee, Prices
 from wizard.customer.record import Customer

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
-from storage.store import Record, Store
+from storage.sqlite.store import Record, Store
 from wizard.customer.addresses import address_key
 from wizard.customer.record import Customer
 from wizard.customer.rules import Finding

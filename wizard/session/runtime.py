@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from storage.store import Store
+from storage.sqlite.store import Store
 from wizard.flow.doubt import Watermark
 from wizard.flow.engine import Engine
 from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport

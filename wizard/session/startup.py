@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from storage.sandbox_state import open_state
-from storage.store import Store
+from storage.sqlite.store import Store
 from wizard.errors import OperatorError
 from wizard.session.clocks import SandboxClock, utc_now
 from wizard.session.locations import Locations

@@ -30,7 +30,8 @@ from storage.customers import (
     now,
 )
 from storage.files import private_dir
-from storage.migrations import MIGRATIONS, SCHEMA_VERSION
+from storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
+from storage.sqlite.pages import Listing
 
 __all__ = ["COUNTED", "DERIVED_COLUMNS", "LOOKUP_COLUMNS", "PERSON_COLUMNS", "SUMMARY_COLUMNS", "JournalEntry",
            "Record", "StaleWrite", "Store", "StoreError", "UnknownCustomer", "damaged"]
@@ -158,6 +159,9 @@ class Store(CustomerStore):
 
     def close(self) -> None:
         self._db.close()
+
+    def pages(self) -> Listing:
+        return Listing(self.path)
 
     @property
     def schema_version(self) -> int:

@@ -1,6 +1,6 @@
 """Schema of the PostgreSQL customers store, as forward migrations of its own, tracked in the table `a2p_schema`.
 
-Its first schema holds what the SQLite one holds at its migration 7 (storage/migrations.py): the same tables and
+Its first schema holds what the SQLite one holds at its migration 7 (storage/sqlite/migrations.py): the same tables and
 columns with the same values, so the shared SQL (storage/customers.py) runs on both and a store copies over
 unchanged. Differences, each for a reason:
 - every text column sorts byte by byte (`COLLATE "C"`, SQLite's BINARY), whatever the database's locale: the

@@ -3,7 +3,7 @@
 It keeps the SQLite store's guarantees with the same code (storage/customers.py): one write transaction at a time
 (each takes one transaction-level advisory lock first, as SQLite's BEGIN IMMEDIATE takes the file's write lock),
 so optimistic versions, leases between machines, the journal's order and "this key is unused" hold across
-machines as they do across processes on one file. The schema has migrations of its own (storage/pg_migrations.py),
+machines as they do across processes on one file. The schema has migrations of its own (storage/postgres/migrations.py),
 tracked in the table `a2p_schema`; its tables live in the connecting role's schema (`options=-csearch_path=NAME`
 in the URL picks another).
 
@@ -27,7 +27,8 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
 from storage.customers import CustomerStore, StoreError, now
-from storage.pg_migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
+from storage.pages import Pages
+from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
 
 WRITE_LOCK = 0x6132_7077_697A
 """The advisory lock every write transaction takes first ("a2pwiz")."""
@@ -168,6 +169,9 @@ class PostgresStore(CustomerStore):
 
     def close(self) -> None:
         self._conn.close()
+
+    def pages(self) -> Pages:
+        raise StoreError("The list of a PostgreSQL store is not built yet.")  # replaced by storage.postgres.pages
 
     @contextmanager
     def transaction(self) -> Iterator[PostgresStore]:

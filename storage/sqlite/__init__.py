@@ -1,0 +1,1 @@
+"""The customers store in one SQLite file in the data folder: the default, for one operator or one machine."""
