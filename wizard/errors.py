@@ -3,7 +3,7 @@
 The store's own errors are re-exported, so that the screens reach the store only through the domain.
 """
 
-from storage.sqlite.store import StaleWrite, StoreError, UnknownCustomer
+from storage.customers import StaleWrite, StoreError, UnknownCustomer
 from wizard.visible import visible
 
 __all__ = ["OperatorError", "StaleWrite", "StoreError", "UnknownCustomer", "shown"]

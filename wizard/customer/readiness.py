@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from storage.sqlite.store import Store
+from storage.customers import CustomerStore
 from wizard.customer.addresses import address_key
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.record import Customer
@@ -14,7 +14,7 @@ STEP_OF_FIELD = {**dict.fromkeys(PROFILE_COLUMNS, 1), **dict.fromkeys(BUNDLE_COL
 """Fields of steps 1 and 2; every other field belongs to the campaign (step 4)."""
 
 
-def context(store: Store, c: Customer, own_numbers: frozenset[str], *, live: bool = False) -> CheckContext:
+def context(store: CustomerStore, c: Customer, own_numbers: frozenset[str], *, live: bool = False) -> CheckContext:
     """Counts of brands already registered with this customer's mobile, email and address (others only)."""
     if c.profile is None:
         return CheckContext(own_numbers=own_numbers, live=live)

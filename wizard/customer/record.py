@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from storage.sqlite.store import Record
+from storage.customers import Record
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, field_errors
 from wizard.customer.state import FlowState
 from wizard.errors import OperatorError

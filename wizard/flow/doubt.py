@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from storage.sqlite.store import Store
+from storage.customers import CustomerStore
 
 
 class Watermark:
@@ -24,7 +24,7 @@ class Watermark:
         self.path = path
         self.doubt = False
 
-    def check(self, store: Store) -> bool:
+    def check(self, store: CustomerStore) -> bool:
         """Whether the store is in doubt: it was already, or its journal ends below the watermark."""
         with self._locked() as mark:
             if store.last_journal_id() < mark["journal"]:
@@ -37,7 +37,7 @@ class Watermark:
         with self._locked() as mark:
             mark["journal"] = max(mark["journal"], entry)
 
-    def clear(self, store: Store) -> None:
+    def clear(self, store: CustomerStore) -> None:
         """Every customer was reconciled: trust the store again from its current journal."""
         with self._locked() as mark:
             mark["doubt"], mark["journal"] = False, store.last_journal_id()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.sqlite.store import Store
+from storage.customers import CustomerStore
 from wizard.customer.models import SoleProprietor, StarterProfile
 
 PROBES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -44,7 +44,7 @@ def probes(values: dict[str, str | None]) -> list[tuple[str, dict[str, str | Non
     return [(field, {c: values[c] for c in cols}) for field, cols in PROBES if all(values.get(c) for c in cols)]
 
 
-def in_store(store: Store, values: dict[str, str | None], *, exclude_key: str | None = None) -> Match | None:
+def in_store(store: CustomerStore, values: dict[str, str | None], *, exclude_key: str | None = None) -> Match | None:
     """The first stored customer who looks like the same person (None: nobody)."""
     for field, match in probes(values):
         if key := store.holder(match, exclude_key=exclude_key):

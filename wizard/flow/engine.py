@@ -17,7 +17,7 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from storage.sqlite.store import Store, UnknownCustomer
+from storage.customers import CustomerStore, UnknownCustomer
 from wizard.customer import readiness
 from wizard.customer.fees import Fee, Prices
 from wizard.customer.record import Customer
@@ -108,7 +108,7 @@ class Engine:
 
     def __init__(
         self,
-        store: Store,
+        store: CustomerStore,
         client: TwilioClient,
         *,
         primary_profile_sid: str,

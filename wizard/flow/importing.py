@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from storage.sqlite.store import StoreError
+from storage.customers import StoreError
 from wizard.customer.csv_rows import ParsedRow, RowError, iter_rows
 from wizard.customer.record import Customer
 from wizard.flow import duplicates

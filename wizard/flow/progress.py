@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from storage.sqlite.store import JournalEntry
+from storage.customers import JournalEntry
 from wizard.customer.playbooks import playbook
 from wizard.customer.record import Customer
 from wizard.customer.rules import policy_url_missing, sample_in_question

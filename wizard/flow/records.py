@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
-from storage.sqlite.store import Record, Store
+from storage.customers import CustomerStore, Record
 from wizard.customer.addresses import address_key
 from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
@@ -53,7 +53,7 @@ Judge = Callable[[Customer], Standing]
 class Records:
     """Customers of one store, read and written through the one write path; `judge` says where one stands."""
 
-    def __init__(self, store: Store, judge: Judge) -> None:
+    def __init__(self, store: CustomerStore, judge: Judge) -> None:
         self.store = store
         self.judge = judge
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from storage.sqlite.store import Store
+from storage.customers import CustomerStore
 from wizard.flow.doubt import Watermark
 from wizard.flow.engine import Engine
 from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
@@ -46,7 +46,7 @@ class Runtime:
         return self.startup.locations
 
     @property
-    def store(self) -> Store:
+    def store(self) -> CustomerStore:
         return self.startup.store
 
     @cached_property

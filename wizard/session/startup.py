@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from storage.customers import CustomerStore
+from storage.postgres.store import PostgresStore
 from storage.sandbox_state import open_state
 from storage.sqlite.store import Store
 from wizard.errors import OperatorError
@@ -42,6 +44,7 @@ START_SETTINGS = {
     "primary_profile_sid": "A2P_PRIMARY_PROFILE_SID",
     "mode": "A2P_MODE",
     "sandbox_speed": "A2P_SANDBOX_SPEED",
+    "store_url": "A2P_STORE_URL",
 }
 """The settings read at start, by field name: environment variable names, also accepted as TOML keys."""
 
@@ -96,7 +99,7 @@ class Startup:
     locations: Locations
     mode: Mode
     account_sid: str
-    store: Store
+    store: CustomerStore
     clock: Callable[[], datetime]
     """Twilio's time as the flow sees it: the sandbox's clock, or real UTC time."""
     wall: Callable[[], datetime]
@@ -143,10 +146,7 @@ class Startup:
         except OSError as exc:
             raise SetupError(f"Cannot write the log {locations.log_file}: {exc.strerror or exc}.") from exc
         try:
-            _check_empty_store(locations)
-            store = Store(locations.store, clock=lambda: _stamp(clock()))
-            if not locations.store_marker.exists():
-                os.close(os.open(locations.store_marker, os.O_CREAT | os.O_WRONLY, 0o600))
+            store = _open_store(locations, found.get("store_url"), lambda: _stamp(clock()))
         except BaseException:
             if sandbox_clock is not None:
                 sandbox_clock.state.close()
@@ -166,6 +166,20 @@ class Startup:
         self.store.close()
         if self.sandbox_clock is not None:
             self.sandbox_clock.state.close()
+
+
+def _open_store(locations: Locations, url: str | None, stamp: Callable[[], str]) -> CustomerStore:
+    """The customers store: the PostgreSQL database at `url` when set (a team's), else the data folder's file."""
+    if url:
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise SetupError("A2P_STORE_URL must be a postgresql:// URL (leave it unset for the data folder's "
+                             "own store).")
+        return PostgresStore(url, clock=stamp)
+    _check_empty_store(locations)
+    store = Store(locations.store, clock=stamp)
+    if not locations.store_marker.exists():
+        os.close(os.open(locations.store_marker, os.O_CREAT | os.O_WRONLY, 0o600))
+    return store
 
 
 def _check_empty_store(locations: Locations) -> None:
