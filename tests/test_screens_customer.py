@@ -834,6 +834,7 @@ async def test_offboarding_from_the_screen_lists_what_goes_and_deletes_it(runtim
         await settle(pilot)
         assert "offboarded" in " ".join(notes(app))
         assert "Offboarded on" in text_of(app, "#next")
+        assert text_of(app, "#step-heading").endswith("Campaign — offboarded")  # not "in progress"
         assert screen(app).check_action("offboard", ()) is False  # nothing left to delete
     dump = desk.sandbox_dump()
     assert held(dump, mine) == {"service": False, "campaign": False, "number": False}

@@ -16,6 +16,7 @@ from wizard.listing import STAGES
 SHORT = {
     "not_started": "○ not started", "in_progress": "◐ in progress", "twilio": "⧗ waiting: Twilio",
     "customer": "⧗ waiting: customer", "fix": "✗ needs a fix", "done": "✓ done",
+    "offboarded": "⊘ offboarded",
 }
 """Each state in at most 19 characters, so four steps fit 80 columns."""
 TINY = {**SHORT, "twilio": "⧗ Twilio", "customer": "⧗ customer", "fix": "✗ fix"}

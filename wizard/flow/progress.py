@@ -17,11 +17,11 @@ from wizard.flow.plan import BRAND_STOPPED, PICK_NUMBER, STARTER_PROFILE, TRUST_
 from wizard.flow.status import ACTION_WORDS, Summary
 from wizard.twilio.facts import FREE_BRAND_RESUBMITS, OTP_SENDER, otp_deadline
 
-StepState = Literal["not_started", "in_progress", "twilio", "customer", "fix", "done"]
+StepState = Literal["not_started", "in_progress", "twilio", "customer", "fix", "done", "offboarded"]
 
 STATE_WORDS: dict[str, str] = {
     "not_started": "not started", "in_progress": "in progress", "twilio": "waiting on Twilio",
-    "customer": "waiting on the customer", "fix": "needs a fix", "done": "done",
+    "customer": "waiting on the customer", "fix": "needs a fix", "done": "done", "offboarded": "offboarded",
 }
 VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
 PROFILE_INPUTS = frozenset(STARTER_PROFILE.fields.values()) | {"street2", "city", "region", "postal_code", "country"}
@@ -85,6 +85,8 @@ def _brand(c: Customer, now: datetime) -> StepState:
 
 
 def _campaign(c: Customer) -> StepState:
+    if c.state.offboarded_at:  # its campaign and service were deleted at Twilio
+        return "offboarded"
     status = c.state.statuses.get("campaign", "")
     if c.campaign is None:
         return "in_progress" if c.drafts.get("campaign") else "not_started"
