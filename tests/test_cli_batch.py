@@ -160,6 +160,16 @@ def test_yes_skips_the_question_in_a_terminal_and_in_a_script(capsys, tmp_path, 
     assert fees_paid(capsys, keys) == 24.0
 
 
+@pytest.mark.parametrize("command", ["advance", "reconcile"])
+def test_yes_with_one_customer_is_refused_before_anything_runs(capsys, tmp_path, monkeypatch, command):
+    """`--yes` answers --all's question: with a key it would be silently ignored, so it is refused and says why."""
+    keys = imported(capsys, tmp_path, K0="+12065550100")
+    never_asked(monkeypatch)
+    code, out, err = run(capsys, command, "K0", "--yes")
+    assert code != 0 and "--yes goes with --all" in err and f"a2p-wizard {command} K0" in err
+    assert fees_paid(capsys, keys) == 0  # nothing ran
+
+
 def test_the_question_counts_campaigns_and_numbers_from_one_read_of_the_brand_list(capsys, tmp_path, monkeypatch,
                                                                                    isolated):
     """The customer replied YES since the brands were last read: the question knows it from Twilio's brand list

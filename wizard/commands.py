@@ -147,6 +147,13 @@ def _targets(desk: Desk, args: argparse.Namespace) -> list[str]:
     return desk.active_keys() if args.all else [_known(desk, args.key)]
 
 
+def _yes_with_all(args: argparse.Namespace) -> None:
+    """`--yes` answers the question `--all` asks; a customer named by its key is advanced without one."""
+    if args.yes and not args.all:
+        raise CommandError(f"--yes goes with --all; `a2p-wizard {args.command} {args.key}` runs that customer's "
+                           "calls, billable ones included, without asking.")
+
+
 def _show(run: Run) -> None:
     """Print what a run did and where the customer stands, with the playbook of every Twilio error met."""
     for call in run.calls:
@@ -166,6 +173,7 @@ DOUBT = ("this store is older than what was sent to Twilio (a restored backup or
 
 
 async def cmd_advance(desk: Desk, args: argparse.Namespace) -> int:
+    _yes_with_all(args)
     if desk.in_doubt:
         _err(f"a2p-wizard: {DOUBT}")
     if args.all:
@@ -225,6 +233,7 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
 
 
 async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
+    _yes_with_all(args)
     keys = _targets(desk, args)
     billable = None if args.yes or not args.all else await _agreed(desk, keys)
     runs = await desk.reconcile(keys, _show, everyone=args.all, billable=billable)
