@@ -54,8 +54,7 @@ class _Digest:
         self._hash = hashlib.sha256(row_digest(columns))
 
     def feed(self, rows: list[tuple[Any, ...]]) -> None:
-        for row in rows:
-            self._hash.update(row_digest(row))
+        self._hash.update(b"".join(map(row_digest, rows)))
         self.rows += len(rows)
 
     @property
@@ -63,9 +62,12 @@ class _Digest:
         return self._hash.hexdigest()
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def row_digest(row: Iterable[Any]) -> bytes:
     """A row's canonical encoding: its values as one JSON array and a newline (1 and 1.0 differ; floats exact)."""
-    return (json.dumps(list(row), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "surrogatepass")
+    return (_JSON.encode(list(row)) + "\n").encode("utf-8", "surrogatepass")
 
 
 def copy_store(source: CustomerStore, target: CustomerStore, *, batch: int = BATCH,

@@ -71,6 +71,7 @@ async def test_a_store_goes_to_postgresql_and_back_with_every_column_of_every_ro
     await runtime.aclose()
     original = Store(isolated / "a2p-wizard.db")
     there, back = PostgresStore(pg_url), Store(tmp_path / "back" / "a2p.db")
+    schemas = _schema(there, pg_url), _schema(back, None)
 
     there_copied = copy_store(original, there)
     back_copied = copy_store(there, back)
@@ -79,6 +80,7 @@ async def test_a_store_goes_to_postgresql_and_back_with_every_column_of_every_ro
     assert [r["key"] for r in rows["customers"]] == [done, waiting] and len(rows["journal"]) > 20
     assert rows["customers"][1]["lease_owner"] == "host:1:abc" and rows["customers"][0]["spend"] == 19.5
     assert everything(there, pg_url) == rows == everything(back)
+    assert (_schema(there, pg_url), _schema(back, None)) == schemas  # every index built again after the rows
     assert there_copied == back_copied and [(c.table, c.rows) for c in back_copied] == [
         ("customers", 2), ("journal", len(rows["journal"]))]
     for store in (original, back):  # the filter's trigram index was rebuilt on the copy
@@ -145,8 +147,9 @@ def _schema(store: CustomerStore, url: str | None) -> list[Any]:
         with sqlite3.connect(store.path) as db:
             return db.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
     with psycopg.connect(url) as db:
-        return db.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                          "ORDER BY indexname").fetchall()
+        return db.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() UNION ALL "
+                          "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                          "WHERE connamespace = current_schema()::regnamespace ORDER BY 1").fetchall()
 
 
 @pytest.mark.parametrize(("how", "what"), [("changed", "checksums"), ("lost", "rows")])

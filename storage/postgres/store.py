@@ -298,11 +298,28 @@ class PostgresStore(CustomerStore):
 
     @contextmanager
     def loading(self) -> Iterator[None]:
-        """The journal's identity goes on after the highest id written (like setval, not undone by a rollback:
-        a copy rolled back leaves a gap in the ids, nothing else)."""
+        """The indexes of a table that was empty (but its primary key) and the journal's reference to its customer
+        are made after the rows, once, instead of row by row (two to three times faster); the journal's identity
+        then goes on after the highest id written (like setval, not undone by a rollback: a copy rolled back
+        leaves a gap in the ids, nothing else)."""
+        empty = [t for t in TABLES if self._value(f"SELECT NOT EXISTS (SELECT 1 FROM {t})")]
+        deferred = self._tuples(
+            "SELECT format('DROP INDEX %I', indexname), indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = ANY(?) AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype = 'p') "
+            "UNION ALL SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname), "
+            "format('ALTER TABLE %s ADD CONSTRAINT %I ', conrelid::regclass, conname) || pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(?)", (empty, empty))
+        for drop, _ in deferred:
+            self._ddl(drop)
         yield
+        for _, create in deferred:
+            self._ddl(create)
         self._run("SELECT setval(pg_get_serial_sequence('journal', 'id'), coalesce(max(id), 0) + 1, false) "
                   "FROM journal")
+
+    def _ddl(self, statement: str) -> None:
+        """A statement as it is (no parameters: its % and : are its own)."""
+        self._talk(lambda db: db.execute(statement))  # type: ignore[arg-type]
 
     def append(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
         """COPY FROM STDIN: the rows stream to the server, none kept here."""

@@ -224,13 +224,14 @@ class Store(CustomerStore):
     @contextmanager
     def loading(self) -> Iterator[None]:
         """Indexes are built after the rows rather than kept up to date row by row — ten times faster at a
-        million rows: the trigram search index always, the other indexes when the store was empty. (The journal's
+        million rows: the trigram search index always, the other indexes of a table that was empty. (The journal's
         ids go on after its highest by themselves: it is the table's rowid.)"""
         db = self._db
         last = db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0]
+        empty = [t for t in TABLES if not db.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]]
         deferred = db.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'customers' AND sql IS NOT NULL "
-            "AND (name = 'customers_fts_insert' OR (type = 'index' AND ?))", (last == 0,)
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND (name = 'customers_fts_insert' "
+            f"OR (type = 'index' AND tbl_name IN ({', '.join('?' * len(empty)) or 'NULL'})))", empty
         ).fetchall()
         for kind, name, _ in deferred:
             db.execute(f"DROP {kind} {name}")
