@@ -82,11 +82,9 @@ def copy_store(source: CustomerStore, target: CustomerStore, *, batch: int = BAT
     tell = progress or (lambda what, done, total: None)
     copied = []
     with target.transaction():
-        if held := {table: n for table in TABLES if (n := target.rows_in(table))}:
-            raise CopyRefused(
-                f"The store at {target.where} is not empty (" + ", ".join(f"{n:,} row(s) in {table}" for table, n in
-                                                                        held.items()) +
-                "); a copy goes only into an empty store, so nothing was written. Copy into a new database or file.")
+        if held := [f"{n:,} row(s) in {table}" for table in TABLES if (n := target.rows_in(table))]:
+            raise CopyRefused(f"The store at {target.where} is not empty ({', '.join(held)}); a copy goes only into "
+                              "an empty store, so nothing was written. Copy into a new database or file.")
         with source.snapshot():
             columns = {table: _same_columns(source, target, table) for table in TABLES}
             totals = {table: source.rows_in(table) for table in TABLES}
