@@ -48,6 +48,8 @@ SID_SLOTS = (("profile", "BU"), ("profile_end_user", "IT"), ("address", "AD"), (
              ("bundle", "BU"), ("bundle_end_user", "IT"), ("brand", "BN"), ("service", "MG"),
              ("phone_number", "PN"), ("campaign", "QE"))
 SLOTS_BY_STAGE = {1: 4, 2: 6, 3: 7, 4: 10}
+CALLS_BY_STAGE = {1: 9, 2: 14, 3: 15, 4: 20}
+"""Twilio calls journaled for a customer by the time it reached each stage."""
 
 
 def _state(stage: int, rng: random.Random) -> dict[str, Any]:
@@ -99,10 +101,27 @@ def records(count: int, *, seed: int = 7) -> Iterator[Record]:
         )
 
 
-def build_store(path: Path, count: int) -> None:
-    """A new store at `path` holding `count` generated customers (one bulk insert: indexes built once)."""
+def journal(count: int, *, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """The journal of `records(count, seed=seed)`: each customer's calls up to its stage, done, ids from 1."""
+    entry = 0
+    for record in records(count, seed=seed):
+        for call in range(CALLS_BY_STAGE[record.derived["stage"]]):
+            entry += 1
+            yield {"id": entry, "customer_key": record.key, "action": f"call_{call}",
+                   "friendly_name": f"a2p:{record.key}:{call}", "method": "POST", "path": f"/v1/Resources/{call}",
+                   "state": "done", "http_status": 201, "sid": f"XX{entry:032x}", "error_code": None,
+                   "error_message": None, "started_at": record.created_at, "finished_at": record.created_at}
+
+
+def build_store(path: Path, count: int, *, with_journal: bool = False) -> None:
+    """A new store at `path` holding `count` generated customers (one bulk insert: indexes built once), and their
+    journal if asked."""
     store = Store(path)
     try:
         store.insert_many(records(count))
+        if with_journal:
+            columns = store.stored_columns("journal")
+            with store.transaction(), store.loading():
+                store.append("journal", columns, (tuple(row[c] for c in columns) for row in journal(count)))
     finally:
         store.close()

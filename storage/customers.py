@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -44,6 +44,8 @@ PERSON_COLUMNS = ("email", "mobile", "name", "phone")
 """The derived columns `holder` matches a person by (email, mobile and name are indexed)."""
 COUNTED = ("mobile", "email", "address_key")
 """The derived columns `count_registered` counts by."""
+TABLES = {"customers": "key", "journal": "id"}
+"""Every table a store holds for the app, with the column that orders its rows (what `store copy` moves)."""
 
 
 class StoreError(Exception):
@@ -395,3 +397,40 @@ class CustomerStore(ABC):
             "AND (CAST(? AS TEXT) IS NULL OR action = ?) ORDER BY id",
             (key, action, action))
         return [JournalEntry(**dict(r)) for r in rows]
+
+    # whole tables (store copy) -----------------------------------------------------------------------------
+
+    def rows_in(self, table: str) -> int:
+        """How many rows `table` (one of TABLES) holds."""
+        return int(self._value(f"SELECT count(*) FROM {known_table(table)}"))
+
+    @abstractmethod
+    def stored_columns(self, table: str) -> tuple[str, ...]:
+        """The columns of `table` that hold values as written (generated ones left out), in the table's order."""
+
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """One consistent read: `rows_in` and `scan` in the block see the store as it was when the block began,
+        whatever other processes write meanwhile."""
+
+    @abstractmethod
+    def scan(self, table: str, columns: tuple[str, ...], *, batch: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Every row of `table` (its `columns`, in TABLES order), `batch` rows at a time: in a `snapshot`, or in a
+        transaction to read back what it wrote."""
+
+    @abstractmethod
+    def loading(self) -> AbstractContextManager[None]:
+        """Inside a transaction: rows `append`ed in the block are indexed at its end, and whatever the store
+        numbers by itself (the journal's ids) continues after them."""
+
+    @abstractmethod
+    def append(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+        """Write `rows` into `table` as they are (versions, timestamps, ids: nothing renumbered or restamped); in
+        a transaction, within `loading`."""
+
+
+def known_table(table: str) -> str:
+    """`table`, checked to be one of TABLES (it is put in SQL by name)."""
+    if table not in TABLES:
+        raise ValueError(table)
+    return table

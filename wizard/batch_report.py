@@ -55,9 +55,9 @@ class ProgressLine:
                  trace: TracebackType | None) -> None:
         self.clear()
 
-    def step(self) -> None:
-        """One more item done."""
-        self._done += 1
+    def step(self, count: int = 1) -> None:
+        """`count` more items done."""
+        self._done += count
         self.draw()
 
     def draw(self) -> None:

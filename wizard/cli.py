@@ -16,6 +16,15 @@ from storage.sqlite.store import StoreError, damaged
 from wizard.errors import OperatorError
 from wizard.visible import visible
 
+STORE_COPY = """\
+Copy every customer and the whole journal, exactly as stored, between the store the app uses (the data folder's
+SQLite file, or A2P_STORE_URL's database) and URL: a postgresql:// URL or the path of an SQLite file. The target
+must be empty (a new database or file): it is written in one transaction and checked against the source (rows and
+a sha256 per table) before it is committed, so it ends up a whole, checked copy or as it was. Nothing is deleted
+from the source, which is read as one snapshot; close the app on both ends while copying, so that nothing written
+after the snapshot is left behind. Keep the password out of a URL typed on a command line (other users can see
+it there): PostgreSQL reads it from PGPASSWORD or ~/.pgpass."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -81,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--customer", metavar="KEY")
     p.add_argument("--fetch", action="store_true", help="also open the policy pages and check what they say")
     p.add_argument("--json", action="store_true")
+    store = sub.add_parser("store", help="the customers store itself").add_subparsers(dest="store_command",
+                                                                                   required=True)
+    p = store.add_parser("copy", help="copy the whole store to or from another (SQLite file or PostgreSQL)",
+                         description=STORE_COPY)
+    way = p.add_mutually_exclusive_group(required=True)
+    way.add_argument("--to", dest="to_url", metavar="URL", help="copy the store the app uses into URL (empty)")
+    way.add_argument("--from", dest="from_url", metavar="URL",
+                     help="copy URL into the store the app uses (which must be empty)")
     sandbox = sub.add_parser("sandbox", help="sandbox controls").add_subparsers(dest="sandbox_command",
                                                                                required=True)
     sandbox.add_parser("reply-yes", help="the customer answers the OTP").add_argument("key")
@@ -108,9 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args)
     from wizard.commands import dispatch  # lazy: the app's start does not wait for what only commands need
+    from wizard.store_commands import cmd_copy
 
     try:
-        return asyncio.run(dispatch(args))
+        return cmd_copy(args) if args.command == "store" else asyncio.run(dispatch(args))
     except (OperatorError, StoreError) as error:
         print(f"a2p-wizard: {visible(error, lines=True)}", file=sys.stderr)
         return 1

@@ -21,12 +21,14 @@ from storage.customers import (
     LOOKUP_COLUMNS,
     PERSON_COLUMNS,
     SUMMARY_COLUMNS,
+    TABLES,
     CustomerStore,
     JournalEntry,
     Record,
     StaleWrite,
     StoreError,
     UnknownCustomer,
+    known_table,
     now,
 )
 from storage.files import private_dir
@@ -214,26 +216,64 @@ class Store(CustomerStore):
         return f"INDEXED BY {index}"
 
     def insert_many(self, records: Iterable[Record]) -> int:
-        """Add many new customers in one transaction (bulk loads); keeps given timestamps.
+        """Add many new customers in one transaction (bulk loads); keeps given timestamps. Indexed at the end (see
+        `loading`)."""
+        with self.transaction(), self.loading():
+            return super().insert_many(records)
 
-        Indexes are built after the rows rather than kept up to date row by row — ten times faster at a
-        million rows: the trigram search index always, the other indexes when the store was empty.
-        """
-        with self.transaction() as db:
-            last = db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0]
-            deferred = db.execute(
-                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'customers' AND sql IS NOT NULL "
-                "AND (name = 'customers_fts_insert' OR (type = 'index' AND ?))", (last == 0,)
-            ).fetchall()
-            for kind, name, _ in deferred:
-                db.execute(f"DROP {kind} {name}")
-            count = super().insert_many(records)
-            if any(name == "customers_fts_insert" for _, name, _ in deferred):
-                db.execute("INSERT INTO customers_fts (rowid, search) SELECT rowid, search FROM customers "
-                           "WHERE rowid > ?", (last,))
-            for _, _, sql in deferred:
-                db.execute(sql)
-        return count
+    @contextmanager
+    def loading(self) -> Iterator[None]:
+        """Indexes are built after the rows rather than kept up to date row by row — ten times faster at a
+        million rows: the trigram search index always, the other indexes of a table that was empty. (The journal's
+        ids go on after its highest by themselves: it is the table's rowid.)"""
+        db = self._db
+        last = db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0]
+        empty = [t for t in TABLES if not db.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0]]
+        deferred = db.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND (name = 'customers_fts_insert' "
+            f"OR (type = 'index' AND tbl_name IN ({', '.join('?' * len(empty)) or 'NULL'})))", empty
+        ).fetchall()
+        for kind, name, _ in deferred:
+            db.execute(f"DROP {kind} {name}")
+        yield
+        if any(name == "customers_fts_insert" for _, name, _ in deferred):
+            db.execute("INSERT INTO customers_fts (rowid, search) SELECT rowid, search FROM customers "
+                       "WHERE rowid > ?", (last,))
+        for _, _, sql in deferred:
+            db.execute(sql)
+
+    def stored_columns(self, table: str) -> tuple[str, ...]:
+        return tuple(row["name"] for row in self._db.execute("SELECT name, hidden FROM pragma_table_xinfo(?)",
+                                                             (known_table(table),)) if row["hidden"] == 0)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction (WAL: it reads the file as it was at its first read, while others write on)."""
+        try:
+            self._db.execute("BEGIN DEFERRED")
+        except sqlite3.Error as exc:
+            raise StoreError(f"Could not read the store at {self.path}: {_plain(exc)}.") from exc
+        try:
+            yield
+        finally:
+            self._rollback()
+
+    def scan(self, table: str, columns: tuple[str, ...], *, batch: int) -> Iterator[list[tuple[Any, ...]]]:
+        cursor = self._db.execute(f"SELECT {', '.join(columns)} FROM {known_table(table)} ORDER BY {TABLES[table]}")
+        cursor.row_factory = None
+        try:
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"Could not read the store at {self.path}: {_plain(exc)}.") from exc
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, exc) from exc
+        finally:
+            cursor.close()
+
+    def append(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+        self._db.executemany(f"INSERT INTO {known_table(table)} ({', '.join(columns)}) "
+                             f"VALUES ({', '.join('?' * len(columns))})", rows)
 
     def check(self, *, full: bool = False) -> None:
         """Raise the damaged-store error when the file is damaged. The quick check reads the customers and the

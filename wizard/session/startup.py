@@ -119,11 +119,7 @@ class Startup:
     ) -> Startup:
         """Resolve the folders and the mode, start the log, and open the store (and in the sandbox its clock)."""
         locations = Locations.resolve(home)
-        try:
-            locations.ensure()
-        except OSError as exc:
-            raise SetupError(f"Cannot create the app's folders under {locations.data_dir}: "
-                             f"{exc.strerror or exc} ({exc.filename or locations.data_dir}).") from exc
+        _ensure(locations)
         warnings: list[str] = []
         found = start_settings(locations.config_file, warnings)
         mode = mode or _mode(found)
@@ -166,6 +162,26 @@ class Startup:
         self.store.close()
         if self.sandbox_clock is not None:
             self.sandbox_clock.state.close()
+
+
+def open_store(home: str | Path | None = None, *, create: bool = True) -> CustomerStore:
+    """The customers store the app uses (A2P_STORE_URL's database, else the data folder's file), alone: for the
+    commands that need neither Twilio nor the sandbox (store copy). `create=False` refuses a data folder without a
+    store instead of making an empty one."""
+    locations = Locations.resolve(home)
+    _ensure(locations)
+    url = start_settings(locations.config_file).get("store_url")
+    if not (url or create or locations.store.exists()):
+        raise SetupError(f"There is no store at {locations.store} yet.")
+    return _open_store(locations, url, lambda: _stamp(utc_now()))
+
+
+def _ensure(locations: Locations) -> None:
+    try:
+        locations.ensure()
+    except OSError as exc:
+        raise SetupError(f"Cannot create the app's folders under {locations.data_dir}: "
+                         f"{exc.strerror or exc} ({exc.filename or locations.data_dir}).") from exc
 
 
 def _open_store(locations: Locations, url: str | None, stamp: Callable[[], str]) -> CustomerStore:
