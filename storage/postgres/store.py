@@ -29,6 +29,7 @@ from psycopg.rows import dict_row
 from storage.customers import DERIVED_COLUMNS, CustomerStore, Record, StoreError, _json, columns, now
 from storage.pages import Pages
 from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
+from storage.postgres.pages import PostgresPages
 
 WRITE_LOCK = 0x6132_7077_697A
 """The advisory lock every write transaction takes first ("a2pwiz")."""
@@ -171,7 +172,7 @@ class PostgresStore(CustomerStore):
         self._conn.close()
 
     def pages(self) -> Pages:
-        raise StoreError("The list of a PostgreSQL store is not built yet.")  # replaced by storage.postgres.pages
+        return PostgresPages(self._connect)
 
     @contextmanager
     def transaction(self) -> Iterator[PostgresStore]:
