@@ -1,4 +1,4 @@
-"""Realistic customers for benchmarks, written straight through Store.insert_many (no Twilio calls).
+"""Realistic customers for benchmarks, written straight through a store's insert_many (no Twilio calls).
 
 The derived columns (what the list reads; the lookup keys as the domain derives them) vary like a real book of
 customers; the JSON documents have a real
@@ -10,10 +10,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from storage.sqlite.store import Record, Store
+from storage.customers import CustomerStore, Record
 from wizard.customer.stages import ATTENTION
 from wizard.flow.records import lookups
 
@@ -99,9 +98,8 @@ def records(count: int, *, seed: int = 7) -> Iterator[Record]:
         )
 
 
-def build_store(path: Path, count: int) -> None:
-    """A new store at `path` holding `count` generated customers (one bulk insert: indexes built once)."""
-    store = Store(path)
+def build_store(store: CustomerStore, count: int) -> None:
+    """`count` generated customers into the new, empty `store` (one bulk insert: indexes built once); closes it."""
     try:
         store.insert_many(records(count))
     finally:
