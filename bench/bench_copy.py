@@ -27,6 +27,7 @@ from fakes import build_store
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from storage.sqlite.store import Store  # noqa: E402
 from tests import pgkit  # noqa: E402 (the tests' PostgreSQL kit, from the repository's root)
 
 TABLES = ("customers", "journal")
@@ -39,7 +40,7 @@ def ensure_source(root: Path, count: int) -> Path:
     if not path.exists():
         home.mkdir(parents=True, exist_ok=True)
         began = time.perf_counter()
-        build_store(path, count, with_journal=True)
+        build_store(Store(path), count, with_journal=True)
         print(f"built {path} in {time.perf_counter() - began:.0f} s")
     return home
 

@@ -1,9 +1,14 @@
 """Benchmark of the Customers list at 1,000 / 100,000 / 1,000,000 customers (not a test).
 
     uv run python bench/bench_list.py [--sizes 1000,100000,1000000] [--runs 3] [--data DIR] [--bytecode]
+                                      [--store sqlite|postgres]
 
-Stores are generated once into DIR (default: the temp folder) and reused. Every measurement runs headless with
-Pilot, in a fresh process per size, so start time and peak memory are the app's alone:
+SQLite stores are generated once into DIR (default: the temp folder) and reused. With `--store postgres` a
+PostgreSQL server is started for the run in a folder of its own under /tmp (tests/pgkit.py's, as the tests start
+it), the customers are generated into a database per size (one COPY; then VACUUM ANALYZE, as autovacuum would
+soon do), its files read once so that they are in the system's file cache, and the app is opened on it
+(A2P_STORE_URL), its data folder in DIR. Every measurement runs headless with Pilot, in a fresh process per size,
+so start time and peak memory are the app's alone:
 
 - first paint: from opening the installation (Startup.open, as `a2p-wizard` does) to the first customer row
   drawn, against the same for a bare Textual app with one Label (from creating it to its first paint); and from
@@ -27,6 +32,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -157,7 +163,7 @@ async def measure_bare(launched: float) -> dict[str, Any]:
             "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def child(args: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+def child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     launched = str(time.time())
     out = subprocess.run([sys.executable, __file__, "--child", launched, *args], capture_output=True, text=True,
                          check=True, timeout=600, env=env)
@@ -168,6 +174,8 @@ def ensure_store(root: Path, count: int) -> tuple[Path, float | None]:
     """A data folder holding `count` generated customers of today's schema; built (and timed) when missing."""
     from fakes import build_store
 
+    from storage.sqlite.store import Store
+
     home = root / f"customers-{count}"
     store = home / "a2p-wizard.db"
     if store.exists() and schema(store) == schema(None) and rows(store) == count:
@@ -176,8 +184,33 @@ def ensure_store(root: Path, count: int) -> tuple[Path, float | None]:
         path.unlink()
     home.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    build_store(store, count)
+    build_store(Store(store), count)
     return home, time.perf_counter() - began
+
+
+def postgres_store(server: Any, root: Path, count: int) -> tuple[Path, str, float]:
+    """A new data folder, and the URL of a new database on `server` holding `count` generated customers (in the
+    file cache); how long generating them took."""
+    import psycopg
+    from fakes import build_store
+
+    from storage.postgres.store import PostgresStore
+
+    home = root / f"postgres-{count}"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    url = server.url(server.create_database())
+    began = time.perf_counter()
+    build_store(PostgresStore(url), count)
+    built = time.perf_counter() - began
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("VACUUM ANALYZE customers")
+    for path in server.data.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as data:
+                while data.read(1 << 20):
+                    pass
+    return home, url, built
 
 
 def schema(path: Path | None) -> list[str]:
@@ -209,6 +242,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per size; the median is shown")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
     parser.add_argument("--bytecode", action="store_true", help="let the children cache compiled bytecode")
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
+                        help="the customers' store: the data folder's SQLite file, or a PostgreSQL server")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -218,25 +253,54 @@ def main() -> None:
         return
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    env = None
+    env = dict(os.environ)
     if args.bytecode:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(args.data / "pycache")
-    print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}, "
-          f"{len(os.sched_getaffinity(0))} CPUs; median of {args.runs} runs; stores in {args.data}; bytecode "
-          f"{'cached' if args.bytecode else 'as the environment says'}\n")
+    server, engine = None, f"SQLite {sqlite3.sqlite_version}"
+    if args.store == "postgres":
+        import psycopg
+
+        from tests import pgkit
+
+        server = pgkit.start()
+        with psycopg.connect(server.url("postgres", user="postgres")) as db:
+            engine = f"PostgreSQL {db.execute('SHOW server_version').fetchone()[0]}"
+    try:
+        print(f"Python {platform.python_version()}, {engine}, {platform.machine()}, "
+              f"{len(os.sched_getaffinity(0))} CPUs; median of {args.runs} runs; stores in "
+              f"{'a PostgreSQL server of the run' if server else args.data}; bytecode "
+              f"{'cached' if args.bytecode else 'as the environment says'}\n")
+        runs = measure(args, sizes, env, server)
+    finally:
+        if server is not None:
+            server.stop()
+    report(sizes, runs)
+
+
+def measure(args: argparse.Namespace, sizes: list[int], env: dict[str, str],
+            server: Any) -> dict[str | int, list[dict[str, Any]]]:
+    """Every run of every size (and of the bare app), each in a process of its own."""
     warm = 1 if args.bytecode else 0
-    homes = {}
+    homes, envs = {}, {}
     for count in sizes:
-        homes[count], built = ensure_store(args.data, count)
+        if server is not None:
+            homes[count], url, built = postgres_store(server, args.data, count)
+            envs[count] = env | {"A2P_STORE_URL": url}
+        else:
+            (homes[count], built), envs[count] = ensure_store(args.data, count), env
         if built is not None:
             print(f"generated {count:,} customers in {built:.1f} s", file=sys.stderr)
     runs: dict[str | int, list[dict[str, Any]]] = {"bare": [], **{count: [] for count in sizes}}
     for run in range(warm + args.runs):  # alternating, so a machine slowing down weighs on both alike
         for name, target in (("bare", "bare"), *((count, str(homes[count])) for count in sizes)):
-            result = child([target], env)
+            result = child([target], env if name == "bare" else envs[name])
             if run >= warm:
                 runs[name].append(result)
+    return runs
+
+
+def report(sizes: list[int], runs: dict[str | int, list[dict[str, Any]]]) -> None:
     bare = summarise(runs["bare"])
     rows = [(count, None, summarise(runs[count])) for count in sizes]
     print("| customers | first paint | launch to first paint | launch to ready | filter per key, needs-action order "

@@ -1,4 +1,4 @@
-"""Realistic customers for benchmarks, written straight through Store.insert_many (no Twilio calls).
+"""Realistic customers for benchmarks, written straight through a store's insert_many (no Twilio calls).
 
 The derived columns (what the list reads; the lookup keys as the domain derives them) vary like a real book of
 customers; the JSON documents have a real
@@ -10,10 +10,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from storage.sqlite.store import Record, Store
+from storage.customers import CustomerStore, Record
 from wizard.customer.stages import ATTENTION
 from wizard.flow.records import lookups
 
@@ -113,10 +112,9 @@ def journal(count: int, *, seed: int = 7) -> Iterator[dict[str, Any]]:
                    "error_message": None, "started_at": record.created_at, "finished_at": record.created_at}
 
 
-def build_store(path: Path, count: int, *, with_journal: bool = False) -> None:
-    """A new store at `path` holding `count` generated customers (one bulk insert: indexes built once), and their
-    journal if asked."""
-    store = Store(path)
+def build_store(store: CustomerStore, count: int, *, with_journal: bool = False) -> None:
+    """`count` generated customers into the new, empty `store` (one bulk insert: indexes built once), and their
+    journal if asked; closes it."""
     try:
         store.insert_many(records(count))
         if with_journal:

@@ -1,22 +1,31 @@
-"""The list's data: substring filter (trigram index or walk, same answers), every sort order, pages read from
-either end, active and offboarded customers, counts and the monthly run-rate, names in a person's order, bulk
-inserts, the search index kept in step, and rows as the screen shows them."""
+"""The list's data, on both stores (SQLite and PostgreSQL) where it is about what a list shows: substring filter
+(trigram index or walk, same answers; one or two characters; accents and phone formats), every sort order, pages
+read from either end or from the page before while rows change, active and offboarded customers, counts (stopped
+when no longer wanted) and the monthly run-rate, names in a person's order; and SQLite's own: its plans, bulk
+inserts, the search index kept in step. Rows as the screen shows them."""
 
 from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
+from storage.customers import CustomerStore
+from storage.pages import Pages
+from storage.postgres.store import PostgresStore
 from storage.sqlite.migrations import MIGRATIONS
 from storage.sqlite.pages import ORDERS, Listing, Query
 from storage.sqlite.store import Record, Store
 from tests import factories as f
+from tests import pgkit
 from tests.factories import FROZEN, derived
 from tests.flowkit import drive
 from wizard.customer.fees import Prices
@@ -43,43 +52,63 @@ def summary(n: int, rng: random.Random) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "store.db")
+def fill(s: CustomerStore) -> CustomerStore:
     rng = random.Random(3)
     s.insert_many(Record(f"C{n:05d}", derived=derived(f"C{n:05d}", **summary(n, rng)),
                          updated_at=f"2026-11-{1 + n % 28:02d}T10:00:00Z")
                   for n in range(1, 1201))
-    yield s
+    return s
+
+
+@pytest.fixture(scope="module", params=pgkit.BACKENDS)
+def filled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CustomerStore]:
+    """1,200 customers on each backend, for the tests that only read them (filled once per module)."""
+    if request.param == "sqlite":
+        s: CustomerStore = Store(tmp_path_factory.mktemp("listing") / "store.db")
+    else:
+        server = request.getfixturevalue("postgres")
+        name = server.create_database()
+        s = PostgresStore(server.url(name))
+    yield fill(s)
+    s.close()
+    if request.param == "postgres":
+        server.drop_database(name)
+
+
+@pytest.fixture
+def lite(tmp_path: Path) -> Iterator[Store]:
+    """The 1,200 customers in a new SQLite store (for SQLite's own tests, and those that add customers)."""
+    s = Store(tmp_path / "store.db")
+    yield fill(s)
     s.close()
 
 
 @pytest.fixture
-def listing(store: Store) -> Listing:
-    lst = Listing(store.path)
+def listing(filled: CustomerStore) -> Iterator[Pages]:
+    lst = filled.pages()
     yield lst
     lst.close()
 
 
-def search_of(store: Store, offboarded: bool = False) -> dict[str, str]:
-    with store.transaction() as db:
-        return dict(db.execute("SELECT key, search FROM customers WHERE offboarded = ?", (offboarded,)).fetchall())
+def search_of(store: CustomerStore, offboarded: bool = False) -> dict[str, str]:
+    return dict(store._tuples("SELECT key, search FROM customers WHERE offboarded = ?", (int(offboarded),)))
 
 
 @pytest.mark.parametrize("text", ["m", "ma", "MAYA", "patel 1", "example.com", "mail", "c0004", "zoë", "100%",
                                   "_h", "omar_", "+1206555", "nobody here", "  grace  ", "q", "qu", "ł", "zak", "k",
                                   "1", "11", "7 ", "x", "%", '"', "e\\"])
 @pytest.mark.parametrize("offboarded", [False, True])
-def test_filter_finds_exactly_the_rows_containing_the_text(store: Store, listing: Listing, text: str,
+def test_filter_finds_exactly_the_rows_containing_the_text(filled: CustomerStore, listing: Pages, text: str,
                                                            offboarded: bool) -> None:
-    wanted = {k for k, s in search_of(store, offboarded).items() if text.strip().casefold() in s}
+    wanted = {k for k, s in search_of(filled, offboarded).items() if text.strip().casefold() in s}
     query = Query(text, offboarded=offboarded)
     assert listing.total(query) == len(wanted)
     assert {r["key"] for r in listing.page(query, 0, 2000)} == wanted
     assert {r["key"] for r in listing.first(query, 2000)} == wanted
 
 
-def test_few_rows_are_read_through_the_trigram_index_and_many_along_the_sort_order(store: Store) -> None:
+def test_few_rows_are_read_through_the_trigram_index_and_many_along_the_sort_order(lite: Store) -> None:
+    store = lite
     # the last characters of a row's text too: "yx" ends "j00004 jozef vyx" (no email, phone or brand)
     store.insert_many(Record(f"J{n:05d}", derived=derived(f"J{n:05d}", name="Jozef Vyx", stage=1, attention=3))
                       for n in range(5))
@@ -97,7 +126,8 @@ def test_few_rows_are_read_through_the_trigram_index_and_many_along_the_sort_ord
     assert (found["j"], found["yx"], found["vyx"], found["nobody"]) == (5, 5, 5, 0)
 
 
-def test_a_walk_along_the_order_that_finds_its_matches_late_reads_them_through_the_index(store: Store) -> None:
+def test_a_walk_along_the_order_that_finds_its_matches_late_reads_them_through_the_index(lite: Store) -> None:
+    store = lite
     # 100 of 1,300 customers hold "zzq", all last in the name order: a walk would read 1,200 rows for the first one
     store.insert_many(Record(f"Z{n:05d}", derived=derived(f"Z{n:05d}", name=f"Zzqa Late {n}", stage=1, attention=3))
                       for n in range(100))
@@ -115,9 +145,104 @@ def test_a_walk_along_the_order_that_finds_its_matches_late_reads_them_through_t
         listing.close()
 
 
+@pytest.mark.parametrize("text", ["zzq", "zq"])
+def test_matches_gathered_last_in_the_order_are_found_whatever_the_store(store: CustomerStore, text: str) -> None:
+    # 100 of 1,300 customers hold the text, all last in the name order: a walk along it finds none for 1,200 rows
+    fill(store).insert_many(Record(f"Z{n:05d}", derived=derived(f"Z{n:05d}", name=f"Zzqa Late {n}", stage=1,
+                                                                attention=3)) for n in range(100))
+    listing = store.pages()
+    try:
+        query = Query(text, "name")
+        total = listing.total(query)
+        assert total == 100
+        assert [r["key"] for r in listing.first(query, 5)] == [f"Z{n:05d}" for n in (0, 1, 10, 11, 12)]
+        assert listing.page(query, 0, 100, total=total) == listing.first(query, 100)
+        assert [r["key"] for r in listing.page(query, 95, 5, total=total)] == [f"Z{n:05d}" for n in range(95, 100)]
+    finally:
+        listing.close()
+
+
+@pytest.mark.parametrize("text, index", [("zq", "customers_grams"), ("q", "customers_grams"),
+                                         ("zzq", "customers_search")])
+def test_postgresql_finds_a_text_of_any_length_through_an_index(pg_url: str, text: str, index: str) -> None:
+    from storage.postgres.pages import _indexed, _listed_in
+
+    PostgresStore(pg_url).close()
+    where, params = _indexed(text)
+    with psycopg.connect(pg_url) as db:
+        db.execute("SET enable_seqscan = off")  # as the list's reader: an empty table would be scanned otherwise
+        plan = db.execute(f"EXPLAIN SELECT key FROM customers WHERE {_listed_in(Query(), indexed=True)[0]} "
+                          f"AND {where}", params).fetchall()
+    assert index in " ".join(line for (line,) in plan)
+
+
 @pytest.mark.parametrize("order", sorted(ORDERS))
 @pytest.mark.parametrize("descending", [False, True])
-def test_every_order_reads_the_same_from_either_end(listing: Listing, order: str, descending: bool) -> None:
+@pytest.mark.parametrize("text", ["", "a"])
+def test_pages_read_one_after_another_make_the_listing(listing: Pages, order: str, descending: bool,
+                                                        text: str) -> None:
+    query = Query(text, order, descending, due_before="2026-11-15T00:00:00+00:00")
+    total = listing.total(query)
+    whole = [r["key"] for r in listing.page(query, 0, total, total=total)]
+    forward = [r["key"] for start in range(0, total, 50) for r in listing.page(query, start, 50, total=total)]
+    backward = [r["key"] for start in range(total - 50, -50, -50)
+                for r in reversed(listing.page(query, max(0, start), min(50, start + 50), total=total))][::-1]
+    assert forward == backward == whole and len(whole) == total > 500
+
+
+@pytest.fixture
+def pg(pg_url: str) -> Iterator[PostgresStore]:
+    s = PostgresStore(pg_url)
+    yield fill(s)
+    s.close()
+
+
+def test_the_next_page_goes_on_from_the_last_row_shown_while_rows_change(pg: PostgresStore) -> None:
+    query = Query("", "name")
+    listing = pg.pages()
+    try:
+        total = listing.total(query)
+        shown = listing.page(query, 0, 40, total=total)
+        # meanwhile 10 customers who sort first are added and one shown is removed: 9 rows further down, offsets
+        # would show 9 rows again
+        pg.insert_many(Record(f"A{n:05d}", derived=derived(f"A{n:05d}", name=f"Aaron {n}")) for n in range(10))
+        with pg.transaction():
+            pg._run("DELETE FROM customers WHERE key = ?", (shown[5]["key"],))
+        now = [r["key"] for r in pg.pages().page(query, 0, 2000)]
+        after = listing.page(query, 40, 40, total=total)
+        assert [r["key"] for r in after] == now[now.index(shown[-1]["key"]) + 1:][:40]
+        # and back up: the page before the first row shown, as the listing is now
+        before = listing.page(query, 0, 40, total=total)
+        assert [r["key"] for r in before] == now[now.index(after[0]["key"]) - 40:now.index(after[0]["key"])]
+        assert before[0]["key"] == "A00009"  # 49 rows come before that page now: the 9 first ones stay above
+    finally:
+        listing.close()
+
+
+def test_a_count_no_longer_wanted_is_cancelled_on_the_server(pg: PostgresStore, pg_url: str) -> None:
+    listed = CustomerList(pg, lambda: FROZEN)
+    counted: list[int | None] = []
+    with psycopg.connect(pg_url) as holder, psycopg.connect(pg_url, autocommit=True) as watcher:
+        holder.execute("LOCK TABLE customers IN ACCESS EXCLUSIVE MODE")  # the count waits until it is stopped
+        counting = threading.Thread(target=lambda: counted.append(listed.total(ListQuery("a"))))
+        counting.start()
+        while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                  "AND query LIKE 'SELECT count(*)%'").fetchone()[0]:
+            threading.Event().wait(0.01)
+        listed.stop_counting()
+        counting.join()
+        holder.rollback()
+    try:
+        assert counted == [None]
+        assert listed.total(ListQuery("a")) == len([s for s in search_of(pg).values() if "a" in s]) > 0
+        assert len(listed.first(ListQuery("a"), 10)) == 10  # the same readers go on
+    finally:
+        listed.close()
+
+
+@pytest.mark.parametrize("order", sorted(ORDERS))
+@pytest.mark.parametrize("descending", [False, True])
+def test_every_order_reads_the_same_from_either_end(listing: Pages, order: str, descending: bool) -> None:
     query = Query("a", order, descending)
     total = listing.total(query)
     forward = listing.page(query, 0, total)
@@ -134,19 +259,19 @@ def otp_due(r: dict[str, Any]) -> str:
     return r["otp_sent_at"] if r["step_status"].endswith("/UNVERIFIED") and r["otp_sent_at"] else "~"
 
 
-def test_passcodes_closest_to_running_out_come_first(listing: Listing) -> None:
+def test_passcodes_closest_to_running_out_come_first(listing: Pages) -> None:
     rows = listing.page(Query("", "otp_due"), 0, 2000)
     waiting = [r for r in rows if otp_due(r) != "~"]
     assert rows[: len(waiting)] == waiting and waiting
     assert [r["otp_sent_at"] for r in waiting] == sorted(r["otp_sent_at"] for r in waiting)
 
 
-def test_counts_by_stage_and_attention(store: Store, listing: Listing) -> None:
-    counts = listing.counts()
+def test_counts_by_stage_and_attention(filled: CustomerStore, listing: Pages) -> None:
+    store, counts = filled, listing.counts()
     assert sum(n for _, _, _, n, *_ in counts) == 1200
     assert sum(n for gone, _, _, n, *_ in counts if gone) == 120 == listing.total(Query(offboarded=True))
     assert len({(gone, s, a) for gone, s, a, *_ in counts}) == len(counts)
-    paid = store._db.execute("SELECT total(spend) FROM customers").fetchone()[0]
+    paid = store._value("SELECT sum(spend) FROM customers")
     assert sum(fees for *_, fees, _, _ in counts) == paid > 0
     assert (sum(c for *_, c, _ in counts), sum(n for *_, n in counts)) == store.billed()
     cutoff = "2026-11-15T00:00:00+00:00"
@@ -155,8 +280,8 @@ def test_counts_by_stage_and_attention(store: Store, listing: Listing) -> None:
     assert due
 
 
-def test_the_list_holds_the_active_customers_or_the_offboarded_ones(store: Store) -> None:
-    listed = CustomerList(store, lambda: FROZEN)
+def test_the_list_holds_the_active_customers_or_the_offboarded_ones(filled: CustomerStore) -> None:
+    store, listed = filled, CustomerList(filled, lambda: FROZEN)
     try:
         active, gone = (set(search_of(store, offboarded)) for offboarded in (False, True))
         for offboarded, keys in ((False, active), (True, gone)):
@@ -165,7 +290,7 @@ def test_the_list_holds_the_active_customers_or_the_offboarded_ones(store: Store
             assert {r.key for r in listed.page(query, 0, 2000)} == keys
         counts = listed.counts()
         assert (counts.total, counts.offboarded) == (1080, 120)
-        every = Listing(store.path)
+        every = store.pages()
         needing = sum(1 for r in every.page(Query(due_before="2026-11-20T00:00:00"), 0, 2000)
                       if r["attention"] < ATTENTION["customer"])
         every.close()
@@ -175,7 +300,7 @@ def test_the_list_holds_the_active_customers_or_the_offboarded_ones(store: Store
 
 
 @pytest.mark.parametrize("descending", [False, True])
-def test_passcodes_running_out_come_first_in_the_attention_order(listing: Listing, descending: bool) -> None:
+def test_passcodes_running_out_come_first_in_the_attention_order(listing: Pages, descending: bool) -> None:
     cutoff = "2026-11-15T00:00:00+00:00"
     query = Query("", "attention", descending, due_before=cutoff)
     total = listing.total(query)
@@ -193,7 +318,7 @@ def test_passcodes_running_out_come_first_in_the_attention_order(listing: Listin
 @pytest.mark.parametrize("text", ["", "a", "pat", "zz-none"])
 @pytest.mark.parametrize("order, descending", [("attention", False), ("attention", True), ("name", False),
                                                ("updated_at", True)])
-def test_first_rows_without_a_count_are_the_listings_first_page(listing: Listing, text: str, order: str,
+def test_first_rows_without_a_count_are_the_listings_first_page(listing: Pages, text: str, order: str,
                                                                  descending: bool) -> None:
     query = Query(text, order, descending, due_before="2026-11-15T00:00:00+00:00")
     total = listing.total(query)
@@ -201,8 +326,8 @@ def test_first_rows_without_a_count_are_the_listings_first_page(listing: Listing
         assert listing.first(query, limit) == listing.page(query, 0, limit, total=total)
 
 
-def test_a_count_no_longer_wanted_is_stopped(store: Store) -> None:
-    listed = CustomerList(store, lambda: FROZEN)
+def test_a_count_no_longer_wanted_is_stopped(lite: Store) -> None:
+    store, listed = lite, CustomerList(lite, lambda: FROZEN)
     try:
         # A newer listing is asked for while the count runs (SQLite calls the handler every 50 steps).
         listed._counting._db.set_progress_handler(lambda: listed.stop_counting(), 50)
@@ -265,17 +390,17 @@ def test_a_version_2_store_gains_the_index_with_its_rows_searchable(tmp_path: Pa
     s.close()
 
 
-def test_a_passcode_running_out_between_saves_needs_action_and_comes_first(runtime: Runtime) -> None:
-    now = runtime.engine.clock()
+def test_a_passcode_running_out_between_saves_needs_action_and_comes_first(runtime_on: Runtime) -> None:
+    now = runtime_on.engine.clock()
     waiting = {"stage": 3, "step_status": "APPROVED/UNVERIFIED", "attention": ATTENTION["customer"], "done": 0,
                "next_action": "Waiting for the customer to reply YES."}
-    runtime.store.insert_many([
+    runtime_on.store.insert_many([
         Record("C00001", derived=waiting | {"name": "Fresh", "otp_sent_at": (now - timedelta(hours=2)).isoformat()}),
         Record("C00002", derived={"name": "Ready", "stage": 1, "attention": ATTENTION["ready"], "done": 0,
                                   "step_status": "not started", "next_action": "Ready."}),
         Record("C00003", derived=waiting | {"name": "Stale", "otp_sent_at": (now - timedelta(hours=20)).isoformat()}),
     ])
-    lst = CustomerList(runtime.store, runtime.engine.clock)
+    lst = CustomerList(runtime_on.store, runtime_on.engine.clock)
     try:
         assert lst.counts().needs_action == 2  # saved as "waiting for the customer", but only 4 h are left
         listed = lst.page(ListQuery(), 0, 10)
@@ -323,22 +448,22 @@ def test_stage_counts_label() -> None:
         "Offboarded customers: 3 (o: the 41 active) · Fees paid: $388.50 · Monthly: $128.00")
 
 
-async def test_the_monthly_run_rate_is_the_active_customers_campaigns_and_numbers(runtime: Runtime) -> None:
-    keys = [runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number=number)).key
+async def test_the_monthly_run_rate_is_the_active_customers_campaigns_and_numbers(runtime_on: Runtime) -> None:
+    keys = [runtime_on.desk.create(f.profile(), f.bundle(), f.campaign(phone_number=number)).key
             for number in ("buy:206", "+12065550100")]
     for key in keys:
-        assert runtime.engine.summary(await drive(runtime, key)).done
-    lst = CustomerList(runtime.store, runtime.engine.clock)
+        assert runtime_on.engine.summary(await drive(runtime_on, key)).done
+    lst = CustomerList(runtime_on.store, runtime_on.engine.clock)
     try:
-        prices = runtime.desk.prices
+        prices = runtime_on.desk.prices
         before = lst.counts()
         assert before.billed == (2, 2) and before.offboarded == 0  # a number bought for one, an account's for two
-        assert prices.monthly(*before.billed) == runtime.desk.run_rate() == round(
+        assert prices.monthly(*before.billed) == runtime_on.desk.run_rate() == round(
             2 * (prices.campaign_monthly + prices.number_monthly), 2)
-        assert (await runtime.desk.offboard(keys[0], release_number=True)).error is None
+        assert (await runtime_on.desk.offboard(keys[0], release_number=True)).error is None
         after = lst.counts()
         assert (after.billed, after.offboarded, after.total, after.spend) == ((1, 1), 1, 1, before.spend)
-        assert prices.monthly(*after.billed) == runtime.desk.run_rate() == round(
+        assert prices.monthly(*after.billed) == runtime_on.desk.run_rate() == round(
             prices.campaign_monthly + prices.number_monthly, 2)
         assert [r.key for r in lst.page(ListQuery(), 0, 10)] == [keys[1]]
         assert [r.key for r in lst.page(ListQuery(offboarded=True), 0, 10)] == [keys[0]]
@@ -346,13 +471,13 @@ async def test_the_monthly_run_rate_is_the_active_customers_campaigns_and_number
         lst.close()
 
 
-async def test_names_sort_as_a_person_expects(runtime: Runtime) -> None:
+async def test_names_sort_as_a_person_expects(runtime_on: Runtime) -> None:
     names = ["Zoë Adams", "Łukasz Nowak", "lucia Ortiz", "Émile Roy", "eve Stone", "Lefèvre Anne", "Lefevre Anne",
              "Ana Maria", "Ana", "Bob Brown", "Ørsted Ida", "Straße Kai"]
     for name in names:
         first, _, last = name.partition(" ")
-        runtime.desk.create(f.profile(first_name=first, last_name=last or "X"))
-    lst = CustomerList(runtime.store, runtime.engine.clock)
+        runtime_on.desk.create(f.profile(first_name=first, last_name=last or "X"))
+    lst = CustomerList(runtime_on.store, runtime_on.engine.clock)
     try:
         listed = [r.name for r in lst.page(ListQuery(sort="name"), 0, 20)]
         assert listed == ["Ana Maria", "Ana X", "Bob Brown", "Émile Roy", "eve Stone", "Lefèvre Anne",
@@ -363,10 +488,10 @@ async def test_names_sort_as_a_person_expects(runtime: Runtime) -> None:
         lst.close()
 
 
-def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tmp_path: Path) -> None:
-    runtime.desk.create(f.profile(first_name="Ann"))
-    runtime.desk.create(f.profile(first_name="Bob"))
-    lst = CustomerList(runtime.store, runtime.engine.clock)
+def test_export_neutralises_formulas_and_follows_the_filter(runtime_on: Runtime, tmp_path: Path) -> None:
+    runtime_on.desk.create(f.profile(first_name="Ann"))
+    runtime_on.desk.create(f.profile(first_name="Bob"))
+    lst = CustomerList(runtime_on.store, runtime_on.engine.clock)
     out = tmp_path / "out.csv"
     out.write_text("older export", encoding="utf-8")
     out.chmod(0o644)
@@ -380,13 +505,13 @@ def test_export_neutralises_formulas_and_follows_the_filter(runtime: Runtime, tm
 
 @pytest.mark.parametrize("text", ["lefevre", "LEFÈVRE", "nguyen", "Nguyễn", "lukasz", "Łukasz", "(206) 555-0134",
                                   "206-555-0134", "206.555.0134", "+1 206 555 0134", "2065550134"])
-def test_the_filter_ignores_accents_and_case_and_matches_phones_by_digits(runtime: Runtime, text: str) -> None:
-    zoe = runtime.desk.create(f.profile())
-    jose = runtime.desk.create(f.profile("jose", phone="+1 415 555 0166"))
-    lukasz = runtime.desk.create(f.profile(first_name="Łukasz", last_name="Nowak", phone="+1 312 555 0190"))
+def test_the_filter_ignores_accents_and_case_and_matches_phones_by_digits(runtime_on: Runtime, text: str) -> None:
+    zoe = runtime_on.desk.create(f.profile())
+    jose = runtime_on.desk.create(f.profile("jose", phone="+1 415 555 0166"))
+    lukasz = runtime_on.desk.create(f.profile(first_name="Łukasz", last_name="Nowak", phone="+1 312 555 0190"))
     expected = {"lefevre": zoe, "lefèvre": zoe, "nguyen": jose, "nguyễn": jose, "lukasz": lukasz,
                 "łukasz": lukasz}.get(text.casefold(), zoe)
-    lst = CustomerList(runtime.store, runtime.desk.now)
+    lst = CustomerList(runtime_on.store, runtime_on.desk.now)
     try:
         assert [r.key for r in lst.page(ListQuery(text), 0, 10)] == [expected.key]
     finally:

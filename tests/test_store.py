@@ -67,6 +67,22 @@ def test_duplicate_and_unknown_keys(store):
         store.get("nope")
 
 
+def test_a_bulk_insert_keeps_given_timestamps_and_is_all_or_nothing(store):
+    given = Record("B1", version=7, inputs={"profile": {"first_name": "Zoë"}}, state={"sids": {"profile": "BU1"}},
+                   derived={"name": "Zoë Lefèvre", "stage": 2, "spend": 4.5, "offboarded": True},
+                   created_at="2026-01-02T03:04:05Z", updated_at="2026-02-03T04:05:06Z")
+    assert store.insert_many(iter([given, Record("B2", derived={"name": "Sam"})])) == 2
+    first, second = store.get("B1"), store.get("B2")
+    assert replace(first, derived={}) == replace(given, version=1, derived={})
+    assert (first.derived["name"], first.derived["stage"], first.derived["spend"], first.derived["offboarded"],
+            first.derived["registered"]) == ("Zoë Lefèvre", 2, 4.5, 1, 0)
+    assert second.version == 1 and second.created_at == second.updated_at != ""  # the store's clock
+    with pytest.raises(StoreError):
+        store.insert_many([Record("B3"), Record("B1")])  # B1 is there: none of them is added
+    assert sorted(store.keys()) == ["B1", "B2"]
+    assert store.insert_many([]) == 0
+
+
 def test_journal_records_calls_and_open_entries(store):
     store.insert(Record("K1"))
     a = store.journal_start("K1", "profile.create", "POST", "/v1/CustomerProfiles", "a2p:K1:starter-profile")

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from storage.customers import Record, StoreError
+from storage.pages import Query
 from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
 from storage.postgres.store import PostgresStore, masked
 from storage.sqlite.store import Store
@@ -41,6 +42,20 @@ def test_a_new_database_gets_every_migration_once_and_the_columns_of_the_sqlite_
             (v,) for v in range(1, PG_SCHEMA_VERSION + 1)]
         for table in ("customers", "journal"):
             assert _columns(db, table) == {row[1] for row in lite.execute(f"PRAGMA table_xinfo({table})")}, table
+
+
+def test_a_bulk_load_into_an_empty_store_builds_the_same_indexes_after_the_rows(pg_url):
+    store = PostgresStore(pg_url)
+    indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'customers' ORDER BY indexname"
+    before = store._tuples(indexes)
+    assert store.insert_many(Record(f"B{n}", derived={"name": f"Bulk {n}", "search": f"b{n} bulk {n}  "})
+                             for n in range(50)) == 50
+    assert store.insert_many([Record("B50", derived={"name": "Bulk 50", "search": "b50 bulk 50  "})]) == 1
+    assert store._tuples(indexes) == before and len(before) > 20
+    listing = store.pages()
+    assert listing.total(Query("bulk")) == 51 and listing.total(Query("5")) == 6
+    listing.close()
+    store.close()
 
 
 def test_keys_sort_byte_by_byte_as_on_sqlite_whatever_the_database_s_locale(postgres: Server, tmp_path):

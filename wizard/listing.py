@@ -1,6 +1,6 @@
 """The customers list as screens show it: a page of rows at a time, stage counts, filter, sort, CSV export.
 
-Rows come from the store's summary columns only (storage.sqlite.pages); what depends on the time — how long the
+Rows come from the store's summary columns only (its `pages()`: storage.pages); what depends on the time — how long the
 passcode has left, how long ago a customer changed — is worked out when the page is read. The list holds the active
 customers, or (asked for) the offboarded ones.
 """

@@ -9,6 +9,11 @@ unchanged. Differences, each for a reason:
 - the journal references its customer for real (SQLite's foreign keys are off);
 - the filter's substring index is `pg_trgm`'s GIN index (a trusted extension: the database's owner may create it)
   instead of FTS5; SQLite-only covering indexes are left out.
+
+Migration 2 is the list's (storage/postgres/pages.py): its orders' indexes sort a missing value first, as SQLite
+does (PostgreSQL's default puts it last), so a page follows from the last row of the one before (keyset paging);
+and a second GIN index holds every one- and two-character piece of the search text (`a2p_grams`), which pg_trgm
+cannot look up.
 """
 
 from __future__ import annotations
@@ -85,6 +90,28 @@ PG_MIGRATIONS: dict[int, tuple[str, ...]] = {
             offboarded, stage, attention, spend, billed_campaign, billed_number)""",
         # The filter: substrings of the derived search text (already folded: case and accents).
         "CREATE INDEX customers_search ON customers USING gin (search gin_trgm_ops)",
+    ),
+    2: (
+        *(f"DROP INDEX {name}" for name in ("customers_listed", "customers_key", "customers_name_key",
+                                             "customers_brand", "customers_stage_order", "customers_status",
+                                             "customers_next", "customers_otp", "customers_updated")),
+        "CREATE INDEX customers_listed ON customers (offboarded, attention NULLS FIRST, updated_at DESC NULLS LAST, "
+        "key NULLS FIRST)",
+        "CREATE INDEX customers_key ON customers (offboarded, key NULLS FIRST)",
+        "CREATE INDEX customers_name_key ON customers (offboarded, name_key NULLS FIRST, key NULLS FIRST)",
+        "CREATE INDEX customers_brand ON customers (offboarded, brand NULLS FIRST, key NULLS FIRST)",
+        "CREATE INDEX customers_stage_order ON customers (offboarded, stage NULLS FIRST, attention NULLS FIRST, "
+        "updated_at DESC NULLS LAST, key NULLS FIRST)",
+        "CREATE INDEX customers_status ON customers (offboarded, step_status NULLS FIRST, key NULLS FIRST)",
+        "CREATE INDEX customers_next ON customers (offboarded, next_action NULLS FIRST, key NULLS FIRST)",
+        "CREATE INDEX customers_otp ON customers (offboarded, otp_due NULLS FIRST, attention NULLS FIRST, "
+        "key NULLS FIRST)",
+        "CREATE INDEX customers_updated ON customers (offboarded, updated_at NULLS FIRST, key NULLS FIRST)",
+        # Every distinct piece of one or two characters of a text (pg_trgm's index answers three or more).
+        """CREATE FUNCTION a2p_grams(text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+            RETURN ARRAY(SELECT DISTINCT substr($1, i, n) FROM generate_series(1, 2) AS n,
+                         generate_series(1, length($1) - n + 1) AS i)""",
+        "CREATE INDEX customers_grams ON customers USING gin (a2p_grams(search))",
     ),
 }
 

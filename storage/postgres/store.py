@@ -26,9 +26,20 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
-from storage.customers import TABLES, CustomerStore, StoreError, known_table, now
+from storage.customers import (
+    DERIVED_COLUMNS,
+    TABLES,
+    CustomerStore,
+    Record,
+    StoreError,
+    _json,
+    columns,
+    known_table,
+    now,
+)
 from storage.pages import Pages
 from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
+from storage.postgres.pages import PostgresPages
 
 WRITE_LOCK = 0x6132_7077_697A
 """The advisory lock every write transaction takes first ("a2pwiz")."""
@@ -171,7 +182,7 @@ class PostgresStore(CustomerStore):
         self._conn.close()
 
     def pages(self) -> Pages:
-        raise StoreError("The list of a PostgreSQL store is not built yet.")  # replaced by storage.postgres.pages
+        return PostgresPages(self._connect)
 
     @contextmanager
     def transaction(self) -> Iterator[PostgresStore]:
@@ -206,6 +217,25 @@ class PostgresStore(CustomerStore):
 
     def _cannot_write(self, exc: psycopg.Error) -> str:
         return f"Could not save to the store at {self.where}: {self._words(exc)}. Nothing was half-saved."
+
+    def insert_many(self, records: Iterable[Record]) -> int:
+        """Add many new customers in one transaction (bulk loads); keeps given timestamps. The rows are sent by
+        COPY, a stream with no statement per row (3-4 times faster), and indexed at the end (see `loading`)."""
+        now = self._clock()
+        names = (*DERIVED_COLUMNS, "key", "version", "inputs", "state", "created_at", "updated_at")
+        count = 0
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            nonlocal count
+            for r in records:
+                derived = columns(r)
+                yield (*(derived[c] for c in DERIVED_COLUMNS), r.key, 1, _json(r.inputs), _json(r.state),
+                       r.created_at or now, r.updated_at or now)
+                count += 1
+
+        with self.transaction(), self.loading():
+            self.append("customers", names, rows())
+        return count
 
     # what the shared reads and writes run on ---------------------------------------------------------------
 
