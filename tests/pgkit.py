@@ -6,7 +6,6 @@ password authentication (the tests' wrong-password case needs one). Durability i
 the tests check transactions and locks, not what a power cut leaves. The binaries are $A2P_PG_BIN, else the
 newest /usr/lib/postgresql/*/bin, else `pg_config --bindir`; `.ci/run` installs Debian's `postgresql` when they are
 missing. The store connects as `a2p`, a role that owns its database and nothing else, as a team's would.
-`open_runtime` puts a sandbox runtime's customers on such a database.
 """
 
 from __future__ import annotations
@@ -16,18 +15,12 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import count
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
-
-from storage.postgres.store import PostgresStore
-from wizard.session.runtime import Runtime
-from wizard.session.startup import Startup
 
 EXTENSIONS = ("pg_trgm", "unaccent")
 """Contrib extensions the PostgreSQL store and its list need."""
@@ -163,17 +156,3 @@ def _check_extensions(server: Server) -> None:
     finally:
         server.drop_database(name)
 
-
-def open_runtime(home: Path, clock: Callable[[], datetime], store_url: str | None = None) -> Runtime:
-    """A sandbox runtime in `home`, its customers in the PostgreSQL database at `store_url` when given (the app
-    cannot be told to yet: the store is swapped before the engine is built on it)."""
-    startup = Startup.open(home=home, mode="sandbox", now=clock)
-    try:
-        if store_url:
-            stamp = startup.store._clock  # the store's timestamps, as the app makes them
-            startup.store.close()
-            startup.store = PostgresStore(store_url, clock=stamp)
-        return Runtime.connect(startup)
-    except BaseException:
-        startup.close()
-        raise

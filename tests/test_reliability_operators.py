@@ -23,7 +23,7 @@ import pytest
 from storage.sqlite.store import StaleWrite
 from tests import factories as f
 from tests.flowkit import CREATES, owned
-from tests.pgkit import BACKENDS, open_runtime
+from tests.pgkit import BACKENDS
 from tests.reliabilitykit import ROOT, check_one_of_each, scratch_dir
 from wizard.flow.engine import Engine
 from wizard.sandbox import Sandbox, SandboxTransport
@@ -52,8 +52,8 @@ def runtime(runtime_on):
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_save_from_a_stale_copy_is_refused_with_a_clear_message(isolated: Path, clock, backend, request):
     url = request.getfixturevalue("pg_url") if backend == "postgres" else None
-    first = open_runtime(isolated, clock, url)
-    second = open_runtime(isolated, clock, url)  # another operator: its own connection
+    first = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=url)
+    second = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=url)  # another operator
     try:
         key = first.desk.create(f.profile(), f.bundle(), f.campaign()).key
         mine = first.engine.load(key)
