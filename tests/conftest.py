@@ -109,6 +109,18 @@ async def runtime_on(request: pytest.FixtureRequest, isolated: Path, clock: Cloc
 
 
 @pytest.fixture(params=pgkit.BACKENDS)
+def on_both_stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """Run the test on each backend: on PostgreSQL, A2P_STORE_URL names a new database, so every runtime and command
+    the test opens (in this process or a child) keeps its customers there. A module asks for it with
+    `pytestmark = pytest.mark.usefixtures("on_both_stores")`; the database's URL, or None on SQLite."""
+    if request.param == "sqlite":
+        return None
+    url = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("A2P_STORE_URL", url)
+    return url
+
+
+@pytest.fixture(params=pgkit.BACKENDS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CustomerStore]:
     """A new, empty customers store on each backend."""
     s = (Store(tmp_path / "data" / "a2p.db") if request.param == "sqlite"
