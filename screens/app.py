@@ -161,10 +161,12 @@ class WizardApp(OrderedKeysApp):
             report_worker_error(self, event.worker)
 
 
-def run(*, home: str | None = None, mode: Mode | None = None, mock_brand: bool | None = None) -> int:
-    """Open the installation and run the app; 1 with a message when it cannot be opened."""
+def run(*, home: str | None = None, mode: Mode | None = None, mock_brand: bool | None = None,
+        store_url: str | None = None) -> int:
+    """Open the installation (its customers at `store_url` when given) and run the app; 1 with a message when it
+    cannot be opened."""
     try:
-        startup = Startup.open(home=home, mode=mode)
+        startup = Startup.open(home=home, mode=mode, store_url=store_url)
     except (SetupError, StoreError) as error:
         print(f"a2p-wizard: {shown(error)}", file=sys.stderr)
         return 1

@@ -2,8 +2,9 @@
 
 Each tab's process is `python -m wizard` with the serving command's data folder and mode flags, so every tab
 shares the store, the settings and the sandbox; secrets stay where the app already reads them (the environment,
-config.toml), never on a command line. textual-serve has no login of its own, hence loopback unless asked, and
-a WebSocket only from the page's own origin (another site open in the operator's browser cannot drive the app).
+config.toml), never on a command line (a --store URL reaches the tabs as A2P_STORE_URL in their environment).
+textual-serve has no login of its own, hence loopback unless asked, and a WebSocket only from the page's own origin
+(another site open in the operator's browser cannot drive the app).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import logging
+import os
 import shlex
 import socket
 import sys
@@ -102,8 +104,9 @@ class AppServer(Server):
 
 
 def serve(*, host: str, port: int, allow_remote: bool, public_url: str | None, home: str | None,
-          mode: Mode | None, mock_brand: bool | None) -> int:
-    """Serve the app until stopped; 2 for a non-loopback host without `allow_remote`, 1 when it cannot start."""
+          mode: Mode | None, mock_brand: bool | None, store_url: str | None = None) -> int:
+    """Serve the app until stopped; 2 for a non-loopback host without `allow_remote`, 1 when it cannot start.
+    `store_url` (--store) is handed to every tab's process in its environment, not on its command line."""
     if not loopback(host):
         if not allow_remote:
             print(f"a2p-wizard: refusing to serve on {shown(host)}, which is not a loopback address. "
@@ -111,13 +114,15 @@ def serve(*, host: str, port: int, allow_remote: bool, public_url: str | None, h
             return 2
         print(f"a2p-wizard: warning: serving on {shown(host)}, beyond this machine. {NO_LOGIN}", file=sys.stderr)
     try:
-        Startup.open(home=home, mode=mode).close()  # a folder or setting that cannot work fails here, not per tab
+        Startup.open(home=home, mode=mode, store_url=store_url).close()  # what cannot work fails here, not per tab
     except (SetupError, StoreError) as error:
         print(f"a2p-wizard: {shown(error)}", file=sys.stderr)
         return 1
     if reason := unavailable(host, port):
         print(f"a2p-wizard: {shown(reason)}", file=sys.stderr)
         return 1
+    if store_url:
+        os.environ["A2P_STORE_URL"] = store_url  # the tabs' processes inherit it (textual-serve copies os.environ)
     bracketed = f"[{host}]" if ":" in host else host
     server = AppServer(app_command(home=home, mode=mode, mock_brand=mock_brand), host=host, port=port,
                        title="a2p-wizard", public_url=(public_url or f"http://{bracketed}:{port}").rstrip("/"))

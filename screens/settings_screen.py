@@ -18,6 +18,7 @@ from screens.handle import host
 from screens.palette import ScreenKeys
 from screens.widgets.banner import ModeBanner
 from screens.workers import EXPECTED, report_failure, report_worker_error
+from wizard.errors import shown
 
 if TYPE_CHECKING:
     from wizard.desk import Desk
@@ -71,7 +72,8 @@ class SettingsScreen(Screen[None]):
             yield Static(table([("Profile", desk.primary_profile_sid)]))
             yield Static("Checking…", id="primary", markup=False)
             yield Static("Data folders", classes="settings--heading")
-            yield Static(table([("Store", str(loc.store)), ("Config", config), ("Logs", str(loc.log_file)),
+            yield Static(table([("Store", shown(desk.startup.store_where)), ("Config", config),
+                                ("Logs", str(loc.log_file)),
                                 ("Sandbox", str(loc.sandbox) if desk.sandboxed else "not used in live mode")]))
             yield Static("Prices (US$)", classes="settings--heading")
             yield Static(table([("Brand registration", f"${prices.brand:,.2f} per brand"),

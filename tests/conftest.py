@@ -21,7 +21,7 @@ from tests.prism import in_ci
 
 SECRET_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                "A2P_PRIMARY_PROFILE_SID", "A2P_TWILIO_BASE_URL", "A2P_MODE", "A2P_MOCK_BRAND", "A2P_SANDBOX_FAULTS",
-               "A2P_SANDBOX_SPEED", "A2P_REFRESH_MINUTES")
+               "A2P_SANDBOX_SPEED", "A2P_REFRESH_MINUTES", "A2P_STORE_URL")
 
 
 def without_settings(mp: pytest.MonkeyPatch) -> None:
@@ -99,10 +99,25 @@ def pg_url(postgres: pgkit.Server) -> Iterator[str]:
 
 @pytest.fixture(params=pgkit.BACKENDS)
 async def runtime_on(request: pytest.FixtureRequest, isolated: Path, clock: Clock) -> AsyncIterator:
-    """The sandbox runtime of `runtime`, with its customers on each backend."""
-    rt = pgkit.open_runtime(isolated, clock, request.getfixturevalue("pg_url") if request.param == "postgres" else None)
+    """The sandbox runtime of `runtime`, with its customers on each backend (PostgreSQL: as --store gives it)."""
+    from wizard.session.runtime import Runtime
+
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    rt = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=url)
     yield rt
     await rt.aclose()
+
+
+@pytest.fixture(params=pgkit.BACKENDS)
+def on_both_stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """Run the test on each backend: on PostgreSQL, A2P_STORE_URL names a new database, so every runtime and command
+    the test opens (in this process or a child) keeps its customers there. A module asks for it with
+    `pytestmark = pytest.mark.usefixtures("on_both_stores")`; the database's URL, or None on SQLite."""
+    if request.param == "sqlite":
+        return None
+    url = request.getfixturevalue("pg_url")
+    monkeypatch.setenv("A2P_STORE_URL", url)
+    return url
 
 
 @pytest.fixture(params=pgkit.BACKENDS)

@@ -2,11 +2,11 @@
 
 `start` runs `initdb` and `pg_ctl start` into a fresh folder under /tmp (as the `postgres` user when the tests run
 as root: PostgreSQL refuses to run as root), listening on a Unix socket in that folder only — no TCP port — with
-password authentication (the tests' wrong-password case needs one). Durability is traded for speed (`fsync=off`):
-the tests check transactions and locks, not what a power cut leaves. The binaries are $A2P_PG_BIN, else the
+password authentication (the tests' wrong-password case needs one). Durability is traded for speed (`fsync=off`, and
+`synchronous_commit=off` but in a `durable` server, which a test halts and resumes): the tests check transactions
+and locks, not what a power cut leaves. The binaries are $A2P_PG_BIN, else the
 newest /usr/lib/postgresql/*/bin, else `pg_config --bindir`; `.ci/run` installs Debian's `postgresql` when they are
 missing. The store connects as `a2p`, a role that owns its database and nothing else, as a team's would.
-`open_runtime` puts a sandbox runtime's customers on such a database.
 """
 
 from __future__ import annotations
@@ -16,18 +16,12 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import count
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
-
-from storage.postgres.store import PostgresStore
-from wizard.session.runtime import Runtime
-from wizard.session.startup import Startup
 
 EXTENSIONS = ("pg_trgm", "unaccent")
 """Contrib extensions the PostgreSQL store and its list need."""
@@ -71,6 +65,9 @@ class Server:
     folder: Path
     bin: Path
     password: str
+    durable: bool = False
+    """Commits wait for the WAL to be written (synchronous_commit on, PostgreSQL's default), so a server killed
+    (`halt`) keeps every commit; off, the session's server trades that for speed."""
     _databases = count(1)
 
     @property
@@ -99,8 +96,18 @@ class Server:
         with self.admin() as db:
             db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server at once, as a crash would (its clients lose their connections), keeping its data."""
         _as_postgres([str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", "immediate", "-s"])
+
+    def resume(self) -> None:
+        """Start the halted server again on its data."""
+        done = _as_postgres(_pg_ctl_start(self))
+        if done.returncode:
+            raise RuntimeError(f"pg_ctl start failed: {done.stderr.strip()}")
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -109,7 +116,7 @@ def _as_postgres(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(prefix + argv, capture_output=True, text=True, timeout=120)
 
 
-def start() -> Server:
+def start(*, durable: bool = False) -> Server:
     """initdb and start a server in a new folder under /tmp; RuntimeError (with PostgreSQL's words) if it fails."""
     binaries = bin_dir()
     assert binaries is not None, missing_reason()
@@ -119,13 +126,11 @@ def start() -> Server:
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
         shutil.chown(folder / "password", "postgres")
-    server = Server(folder, binaries, password)
+    server = Server(folder, binaries, password, durable)
     steps = (
         [str(binaries / "initdb"), "-D", str(server.data), "-U", "postgres", "--pwfile", str(folder / "password"),
          "--auth-local=scram-sha-256", "--auth-host=reject", "-E", "UTF8", "--locale=C.UTF-8", "-N"],
-        [str(binaries / "pg_ctl"), "start", "-D", str(server.data), "-w", "-s", "-l", str(folder / "server.log"),
-         "-o", f"-c listen_addresses='' -k {folder} -c fsync=off -c full_page_writes=off "
-               "-c synchronous_commit=off -c max_connections=200"],
+        _pg_ctl_start(server),
     )
     for argv in steps:
         done = _as_postgres(argv)
@@ -143,6 +148,13 @@ def start() -> Server:
         server.stop()
         raise
     return server
+
+
+def _pg_ctl_start(server: Server) -> list[str]:
+    return [str(server.bin / "pg_ctl"), "start", "-D", str(server.data), "-w", "-s", "-l",
+            str(server.folder / "server.log"), "-o", f"-c listen_addresses='' -k {server.folder} -c fsync=off "
+            f"-c full_page_writes=off -c synchronous_commit={'on' if server.durable else 'off'} "
+            "-c max_connections=200"]
 
 
 def _literal(text: str) -> str:
@@ -164,16 +176,24 @@ def _check_extensions(server: Server) -> None:
         server.drop_database(name)
 
 
-def open_runtime(home: Path, clock: Callable[[], datetime], store_url: str | None = None) -> Runtime:
-    """A sandbox runtime in `home`, its customers in the PostgreSQL database at `store_url` when given (the app
-    cannot be told to yet: the store is swapped before the engine is built on it)."""
-    startup = Startup.open(home=home, mode="sandbox", now=clock)
-    try:
-        if store_url:
-            stamp = startup.store._clock  # the store's timestamps, as the app makes them
-            startup.store.close()
-            startup.store = PostgresStore(store_url, clock=stamp)
-        return Runtime.connect(startup)
-    except BaseException:
-        startup.close()
-        raise
+
+def halting_cli(folder: str, bin_dir: str, at: str, *argv: str) -> int:
+    """`a2p-wizard ARGV` in this process, the server in `folder` halted when the flow reaches `at`
+    ("<action>:<point>", the points of wizard.flow.engine.crash_point): a server lost in the middle of a run."""
+    from wizard.cli import main
+    from wizard.flow import engine
+
+    server = Server(Path(folder), Path(bin_dir), "")
+
+    def halt_there(action: str, point: str) -> None:
+        if f"{action}:{point}" == at:
+            server.halt()
+
+    engine.crash_point = halt_there
+    return main(list(argv))
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(halting_cli(*sys.argv[1:]))

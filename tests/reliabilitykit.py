@@ -11,7 +11,8 @@
   the data folder just before each action first runs, so a crash case starts from a copy.
 - `check_one_of_each`: the end-of-case promise: done, one of each Twilio resource, every SID in the store.
 - `served_sandbox`: the sandbox over real HTTP on 127.0.0.1 with live-mode settings and fresh secrets.
-- `python -m tests.reliabilitykit operator HOME NAME ROUNDS`: a second operator's session, in its own process.
+- `python -m tests.reliabilitykit operator HOME NAME ROUNDS [TWILIO]`: a second operator's session, in its own
+  process (with TWILIO, on another machine: see `_operator`).
 """
 
 from __future__ import annotations
@@ -315,19 +316,24 @@ def served_sandbox(path: Path, *, api_key_auth: bool = True) -> Iterator[Live]:
 CITIES = ("Seattle", "Tacoma", "Bellevue", "Redmond", "Kirkland", "Everett", "Olympia", "Spokane")
 
 
-async def _operator(home: str, name: str, rounds: int) -> dict[str, Any]:
+async def _operator(home: str, name: str, rounds: int, twilio: str | None = None) -> dict[str, Any]:
     """One operator's session: advance everyone, then edit each customer's profile from the copy read before
     advancing (so the other operator or the engine may have saved it since), moving the sandbox clock on.
+
+    With `twilio` (a served sandbox's state file, which this process opens too to answer passcodes and move its
+    clock), the session is the one the environment sets up: live mode against that sandbox, on the store of
+    A2P_STORE_URL — another machine with a data folder of its own.
 
     Operator "A" edits street2, any other the city — both in the profile step, so a stale save that got
     through would undo the other's edit. A refused save is reloaded and made again, as the app's form does.
     """
     from storage.sqlite.store import StaleWrite
-    from wizard.sandbox import SandboxError
+    from wizard.sandbox import Sandbox, SandboxError
     from wizard.session.runtime import Runtime
 
     out: dict[str, Any] = {"saved": [], "stale": [], "errors": [], "busy": 0, "advanced": 0}
-    rt = Runtime.open(home=home, mode="sandbox")
+    rt = Runtime.open(home=home, mode=None if twilio else "sandbox")
+    sandbox = Sandbox.open(Path(twilio)) if twilio else rt.sandbox
     try:
         for n in range(rounds):
             keys = rt.store.keys()
@@ -354,12 +360,14 @@ async def _operator(home: str, name: str, rounds: int) -> dict[str, Any]:
                 c = rt.engine.load(key)
                 if rt.engine.summary(c).kind in ("customer", "otp") and c.state.sids.get("brand"):
                     with suppress(SandboxError):
-                        rt.sandbox.reply_yes(c.state.sids["brand"])
-            rt.sandbox.advance_clock(timedelta(minutes=50))
+                        sandbox.reply_yes(c.state.sids["brand"])
+            sandbox.advance_clock(timedelta(minutes=50))
     except Exception as error:  # noqa: BLE001 - the test asserts there is none, with its text
         out["errors"].append(f"{type(error).__name__}: {error}\n{traceback.format_exc()}")
     finally:
         await rt.aclose()
+        if twilio:
+            sandbox.close()
     return out
 
 
@@ -369,7 +377,7 @@ if __name__ == "__main__":
     elif sys.argv[1] == "operator":
         import asyncio
 
-        print(json.dumps(asyncio.run(_operator(sys.argv[2], sys.argv[3], int(sys.argv[4])))))
+        print(json.dumps(asyncio.run(_operator(sys.argv[2], sys.argv[3], int(sys.argv[4]), *sys.argv[5:]))))
 
 
 def spoil_index(store: Path, index: str) -> int:

@@ -15,6 +15,8 @@ from tests import factories as f
 from wizard.cli import main
 from wizard.session.runtime import Runtime
 
+pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
+
 QUESTION = "— go on? [y/N]"
 
 

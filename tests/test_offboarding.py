@@ -5,10 +5,13 @@ DELETE answer reconciled by reading, and onboarding again from what Twilio still
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.flowkit import drive, held, two_verified
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio.client import TwilioClient
+
+pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
 
 
 async def test_offboarding_deletes_what_twilio_bills_and_keeps_the_record(runtime: Runtime) -> None:

@@ -3,7 +3,8 @@
 The optimistic version check refuses a save made from a copy someone else changed since (StaleWrite, with a
 message saying to reload); the engine's lease keeps two processes (or two tasks of one) from advancing the
 same customer at once; a lease left by a crashed process of this host is taken over, any other is respected.
-The tests in one process run on both stores (SQLite, PostgreSQL); the two-process one on SQLite only for now.
+Every test runs on both stores (SQLite, PostgreSQL); on PostgreSQL the two processes are two machines: two data
+folders sharing one database (and one Twilio account).
 """
 
 from __future__ import annotations
@@ -14,19 +15,22 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from storage.sqlite.store import StaleWrite
 from tests import factories as f
-from tests.flowkit import CREATES, owned
-from tests.pgkit import BACKENDS, open_runtime
-from tests.reliabilitykit import ROOT, check_one_of_each, scratch_dir
+from tests.flowkit import CREATES, SCENARIOS, drive, owned
+from tests.pgkit import BACKENDS
+from tests.reliabilitykit import ROOT, app_env, check_one_of_each, scratch_dir
 from wizard.flow.engine import Engine
-from wizard.sandbox import Sandbox, SandboxTransport
+from wizard.sandbox import Sandbox, SandboxTransport, serve
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio.client import TwilioClient
 
@@ -34,10 +38,10 @@ CUSTOMERS = 8
 ROUNDS = 5
 
 
-def _create_customers(rt: Runtime, n: int) -> list[str]:
-    numbers = [x["phone_number"] for x in rt.sandbox.owned_numbers()]
+def _create_customers(rt: Runtime, twilio: Sandbox, n: int) -> list[str]:
+    numbers = [x["phone_number"] for x in twilio.owned_numbers()]
     numbers += [f"+1206555{6000 + i}" for i in range(max(0, n - len(numbers)))]
-    rt.sandbox.buy_numbers(numbers[5:])
+    twilio.buy_numbers(numbers[5:])
     return [rt.desk.create(f.profile(email=f"op{i}@example.com", street=f"{200 + i} Pine St"),
                              f.bundle(mobile_phone=f"+1206555{7000 + i}"),
                              f.campaign(phone_number=numbers[i])).key for i in range(n)]
@@ -52,8 +56,8 @@ def runtime(runtime_on):
 @pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_save_from_a_stale_copy_is_refused_with_a_clear_message(isolated: Path, clock, backend, request):
     url = request.getfixturevalue("pg_url") if backend == "postgres" else None
-    first = open_runtime(isolated, clock, url)
-    second = open_runtime(isolated, clock, url)  # another operator: its own connection
+    first = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=url)
+    second = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=url)  # another operator
     try:
         key = first.desk.create(f.profile(), f.bundle(), f.campaign()).key
         mine = first.engine.load(key)
@@ -159,24 +163,59 @@ async def test_an_unknown_customer_is_named_not_blamed_on_another_operator(runti
     assert report.error == "No customer with key 'NOPE'."
 
 
-async def test_two_processes_advance_and_edit_the_same_customers(tmp_path: Path, capsys):
-    with scratch_dir(tmp_path / "operators") as home:
-        rt = Runtime.open(home=home, mode="sandbox")
-        keys = _create_customers(rt, CUSTOMERS)
+@asynccontextmanager
+async def _machines(backend: str, root: Path, request: pytest.FixtureRequest) -> AsyncIterator[tuple[Any, ...]]:
+    """Where the two operators work: on SQLite, one data folder (one machine); on PostgreSQL, two machines — two
+    data folders sharing one database and one Twilio (a sandbox served on 127.0.0.1, in live mode). Yields a
+    runtime to set up and check with, the Twilio, and each operator's (data folder, environment, extra args)."""
+    if backend == "sqlite":
+        with scratch_dir(root / "operators") as home:
+            rt = Runtime.open(home=home, mode="sandbox")
+            try:
+                yield rt, rt.sandbox, [(home, app_env(home), ()) for _ in "AB"]
+            finally:
+                await rt.aclose()
+        return
+    twilio = Sandbox.open(root / "twilio.db")
+    server, base_url = serve(twilio)
+    env = {"A2P_STORE_URL": request.getfixturevalue("pg_url"), "TWILIO_ACCOUNT_SID": Sandbox.ACCOUNT_SID,
+           "TWILIO_AUTH_TOKEN": "team-token", "A2P_PRIMARY_PROFILE_SID": twilio.PRIMARY_PROFILE_SID,
+           "A2P_TWILIO_BASE_URL": base_url}
+    homes = [root / "machine-a", root / "machine-b"]
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        rt = Runtime.open(home=homes[0])
+    try:
+        yield rt, twilio, [(home, app_env(home, **env), (str(root / "twilio.db"),)) for home in homes]
+    finally:
         await rt.aclose()
+        server.shutdown()
+        server.server_close()
+        twilio.close()
 
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_two_processes_advance_and_edit_the_same_customers(tmp_path: Path, capsys, backend, request):
+    """On PostgreSQL: two machines (two data folders, one database, one Twilio account)."""
+    async with _machines(backend, tmp_path, request) as (rt, twilio, operators):
+        keys = _create_customers(rt, twilio, CUSTOMERS)
         procs = [subprocess.Popen([sys.executable, "-m", "tests.reliabilitykit", "operator", str(home), name,
-                                   str(ROUNDS)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for name in ("A", "B")]
+                                   str(ROUNDS), *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+                 for name, (home, env, extra) in zip("AB", operators, strict=True)]
         results = []
         for proc in procs:
             out, err = proc.communicate(timeout=240)
             assert proc.returncode == 0, err
             results.append(json.loads(out))
         a, b = results
+        if backend == "postgres":  # each machine kept only its own files: its log and its watermark of the database
+            for home, _env, _extra in operators:
+                assert not (home / "a2p-wizard.db").exists() and list(home.glob("a2p-wizard.journal-mark.*"))
 
         with capsys.disabled():
-            print(f"\n\nTwo operators, {CUSTOMERS} customers, {ROUNDS} rounds each: " + "; ".join(
+            print(f"\n\nTwo operators ({backend}), {CUSTOMERS} customers, {ROUNDS} rounds each: " + "; ".join(
                 f"{name}: {len(r['saved'])} saves, {len(r['stale'])} stale saves refused, {r['advanced']} advances, "
                 f"{r['busy']} refused while the other advanced" for name, r in zip("AB", results, strict=True)))
         assert a["errors"] == [] and b["errors"] == [], a["errors"] + b["errors"]  # no "database is locked"
@@ -185,22 +224,15 @@ async def test_two_processes_advance_and_edit_the_same_customers(tmp_path: Path,
             assert "was changed elsewhere" in message and "reload it" in message
         assert a["stale"] or b["stale"], "the edits were made from stale copies: some must have been refused"
 
-        rt = Runtime.open(home=home, mode="sandbox")
-        try:
-            for key in keys:  # the last successful save of each field is what the store holds
-                c = rt.engine.load(key)
-                last = {}
-                for saved_key, field_name, value, _version in sorted(a["saved"] + b["saved"], key=lambda s: s[3]):
-                    if saved_key == key:
-                        last[field_name] = value
-                assert {"street2": c.profile.street2, "city": c.profile.city} == last, key
-                versions = [s[3] for s in a["saved"] + b["saved"] if s[0] == key]
-                assert len(versions) == len(set(versions)), "two saves claimed the same version"
-            from tests.flowkit import SCENARIOS, drive
-
-            for key in keys:
-                await drive(rt, key, SCENARIOS[0])
-                assert await check_one_of_each(rt, key) == [], key
-                assert owned(rt, key) == CREATES
-        finally:
-            await rt.aclose()
+        for key in keys:  # the last successful save of each field is what the store holds: no update lost
+            c = rt.engine.load(key)
+            last = {}
+            for saved_key, field_name, value, _version in sorted(a["saved"] + b["saved"], key=lambda s: s[3]):
+                if saved_key == key:
+                    last[field_name] = value
+            assert {"street2": c.profile.street2, "city": c.profile.city} == last, key
+            versions = [s[3] for s in a["saved"] + b["saved"] if s[0] == key]
+            assert len(versions) == len(set(versions)), "two saves claimed the same version"
+        for key in keys:  # and no Twilio resource was made twice
+            await drive(rt, key, SCENARIOS[0], sandbox=twilio)
+            assert await check_one_of_each(rt, key, twilio) == [], key

@@ -15,6 +15,8 @@ from wizard.sandbox import Sandbox, SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD
 from wizard.twilio.client import TwilioClient
 
+pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
+
 WRITES_IN_HAPPY_PATH = 19
 
 

@@ -20,9 +20,10 @@ from storage.postgres.store import PostgresStore
 from storage.sqlite.store import Store
 from tests import factories as f
 from tests.flowkit import create, drive
-from tests.pgkit import Server, open_runtime
+from tests.pgkit import Server
 from tests.reliabilitykit import check_one_of_each
 from wizard.cli import main
+from wizard.session.runtime import Runtime
 
 ORDER = {"customers": "key", "journal": "id"}
 
@@ -100,9 +101,9 @@ async def test_a_customer_advanced_on_the_copy_goes_on_where_it_was(runtime, iso
     copy_store(original, PostgresStore(pg_url))
     original.close()
 
-    rt = open_runtime(isolated, clock, pg_url)  # the same data folder (its sandbox, its journal mark) on the copy
+    rt = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=pg_url)  # the same folder on the copy
     try:
-        assert not rt.desk.in_doubt  # the journal's ids were kept: the copy is not taken for an old backup
+        assert not rt.desk.in_doubt  # the copy is not taken for an old backup (the database has a mark of its own)
         assert rt.store.journal(key) == before
         c = await drive(rt, key)
         assert rt.engine.summary(c).done and await check_one_of_each(rt, key) == []

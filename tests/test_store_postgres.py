@@ -22,8 +22,9 @@ from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
 from storage.postgres.store import PostgresStore, masked
 from storage.sqlite.store import Store
 from tests.flowkit import CREATES, SCENARIOS, create, drive, owned
-from tests.pgkit import Server, open_runtime
+from tests.pgkit import Server
 from tests.reliabilitykit import check_one_of_each
+from wizard.session.runtime import Runtime
 
 
 def _columns(db: psycopg.Connection, table: str) -> set[str]:
@@ -244,7 +245,7 @@ def test_two_processes_take_turns_under_the_lease_and_lose_no_update(pg_url):
 
 async def test_a_customer_goes_all_the_way_on_postgresql(isolated: Path, clock, pg_url):
     """Every step's calls journaled before they are sent and closed after, one of each resource, fees recorded."""
-    rt = open_runtime(isolated, clock, pg_url)
+    rt = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=pg_url)
     try:
         key = create(rt)
         c = await drive(rt, key, SCENARIOS[0])

@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--live", dest="mode", action="store_const", const="live",
                       help="talk to Twilio (the default with credentials)")
     parser.add_argument("--data-dir", metavar="DIR", help="keep store, sandbox, logs and config in DIR")
+    parser.add_argument("--store", metavar="URL",
+                        help="keep the customers in a team's PostgreSQL database (postgresql://USER@HOST/DB) instead "
+                             "of DIR's SQLite file; leave the password out of the URL (other users see command "
+                             "lines): set PGPASSWORD or use ~/.pgpass")
     parser.add_argument("--mock-brand", action="store_true", default=None,
                         help="register brands with Mock=true (no TCR fees; rehearsals only)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -146,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _tui(args: argparse.Namespace) -> int:
     from screens.app import run  # lazy: the only upward import, allowed by the layer contract
 
-    return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand)
+    return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)
 
 
 
@@ -154,4 +158,4 @@ def _serve(args: argparse.Namespace) -> int:
     from screens.serve import serve  # lazy, like the TUI: the web server is the screens' way out
 
     return serve(host=args.host, port=args.port, allow_remote=args.allow_remote, public_url=args.public_url,
-                 home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand)
+                 home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)

@@ -31,7 +31,7 @@ async def dispatch(args: argparse.Namespace) -> int:
     if args.command == "sandbox" and args.mode == "live":
         raise CommandError("sandbox commands work in sandbox mode only.")
     runtime = Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
-                           mock_brand=args.mock_brand)
+                           mock_brand=args.mock_brand, store_url=args.store)
     for warning in runtime.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
     async with runtime:
@@ -344,7 +344,8 @@ def _read_json(path: Path) -> Any:
 
 async def cmd_locate(desk: Desk, args: argparse.Namespace) -> int:
     loc = desk.startup.locations
-    _out(f"store:   {loc.store}\nconfig:  {loc.config_file}\nlogs:    {loc.log_file}\nsandbox: {loc.sandbox}")
+    _out(f"store:   {desk.startup.store_where}\nconfig:  {loc.config_file}\nlogs:    {loc.log_file}\n"
+         f"sandbox: {loc.sandbox}")
     return 0
 
 

@@ -444,7 +444,7 @@ class Desk:
 
         async def refresh() -> int:
             apart = Runtime.connect(Startup.open(home=startup.locations.data_dir, mode=startup.mode,
-                                                 now=startup.wall))
+                                                 now=startup.wall, store_url=startup.store_url))
             try:
                 return await apart.engine.refresh_all(on_progress=on_progress)
             finally:

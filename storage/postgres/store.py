@@ -75,7 +75,8 @@ def masked(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-def _password(url: str) -> str | None:
+def password_in(url: str) -> str | None:
+    """The password written in `url` (None: none, or not a connection string), to keep it out of everything."""
     try:
         return conninfo_to_dict(url).get("password")
     except psycopg.Error:
@@ -114,7 +115,7 @@ class PostgresStore(CustomerStore):
         super().__init__(clock)
         self._url = url
         self.where = masked(url)
-        self._secret = _password(url)
+        self._secret = password_in(url)
         self._depth = 0
         self._conn = self._connect()
         try:
@@ -126,6 +127,14 @@ class PostgresStore(CustomerStore):
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.where!r})"
+
+    @property
+    def identity(self) -> str:
+        """Which database this is, whoever connects and however: the server's host and port, the database, and
+        the options (a search_path) of the URL; never the user or the password."""
+        info = self._conn.info
+        options = conninfo_to_dict(self._url).get("options") or ""
+        return f"{info.host}:{info.port}/{info.dbname} {options}".strip()
 
     def _connect(self) -> psycopg.Connection[Any]:
         try:

@@ -1,10 +1,16 @@
 """Doubt about the store: a restored backup (or a replaced file) must never cause a second Twilio resource.
 
-The data folder keeps, beside the store, the highest journal entry the store has ever started (a "watermark",
-written before each call is sent). A store whose journal ends below it is older than what was sent: it was
-restored from a backup or replaced. Then the folder records the doubt, and until `a2p-wizard reconcile --all`
-has run for every customer, every create is preceded by a look at Twilio by its deterministic friendly name (or
-bundle pair), which adopts a resource already there instead of making another.
+The data folder keeps, beside the store, the highest journal entry it has seen the store hold (a "watermark",
+raised when a session starts and before each call is sent). A store whose journal ends below it is older than what
+was sent: it was restored from a backup or replaced. Then the folder records the doubt, and until `a2p-wizard
+reconcile --all` has run for every customer, every create is preceded by a look at Twilio by its deterministic
+friendly name (or bundle pair), which adopts a resource already there instead of making another.
+
+A team's database is one journal written from many data folders (one per machine), each with its own mark per
+store (`Startup.journal_mark`, keyed by the database's identity: switching stores never compares one store's journal
+with another's mark). A machine's mark covers every entry the store held when that machine last started a session or
+a call, its colleagues' entries too; so a restored database is found out by every machine that saw an entry the
+restore lost. A machine that saw none of them cannot tell: after restoring a team's database, run `reconcile --all`.
 """
 
 from __future__ import annotations
@@ -25,10 +31,13 @@ class Watermark:
         self.doubt = False
 
     def check(self, store: CustomerStore) -> bool:
-        """Whether the store is in doubt: it was already, or its journal ends below the watermark."""
+        """Whether the store is in doubt: it was already, or its journal ends below the watermark. Else the mark
+        rises to the store's journal: entries other machines wrote are now seen too."""
         with self._locked() as mark:
-            if store.last_journal_id() < mark["journal"]:
+            last = store.last_journal_id()
+            if last < mark["journal"]:
                 mark["doubt"] = True
+            mark["journal"] = max(mark["journal"], last)
             self.doubt = bool(mark["doubt"])
         return self.doubt
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,11 @@ class Locations:
     def journal_mark(self) -> Path:
         """The highest journal entry the store has started, kept outside it (see wizard.flow.doubt)."""
         return self.data_dir / "a2p-wizard.journal-mark"
+
+    def journal_mark_of(self, identity: str) -> Path:
+        """The watermark of a store elsewhere (a team's database), by its identity: switching stores never checks
+        one store's journal against another's mark."""
+        return self.data_dir / f"a2p-wizard.journal-mark.{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
 
     @property
     def sandbox(self) -> Path:

@@ -64,9 +64,10 @@ class Runtime:
         mode: Mode | None = None,
         mock_brand: bool | None = None,
         now: Callable[[], datetime] | None = None,
+        store_url: str | None = None,
     ) -> Runtime:
-        """Open the installation and connect to Twilio or the sandbox."""
-        startup = Startup.open(home=home, mode=mode, now=now)
+        """Open the installation (its customers at `store_url` when given) and connect to Twilio or the sandbox."""
+        startup = Startup.open(home=home, mode=mode, now=now, store_url=store_url)
         try:
             return cls.connect(startup, mock_brand=mock_brand)
         except BaseException:
@@ -102,7 +103,7 @@ class Runtime:
                         prices=settings.prices, clock=startup.clock, wall=startup.wall,
                         verify_primary=sandbox is None, live=sandbox is None)
         engine.records.rederive()  # rows of a store of an earlier schema
-        engine.watermark = Watermark(startup.locations.journal_mark)
+        engine.watermark = Watermark(startup.journal_mark)
         engine.watermark.check(startup.store)
         return cls(startup, settings, client, engine, sandbox)
 

@@ -1,7 +1,8 @@
 """Settings: environment variables (Twilio's own names) over a TOML config file, over defaults.
 
 The mode and the sandbox speed are read at start by `wizard.session.startup`, which also checks that live mode has what
-it needs; these are the rest.
+it needs; these are the rest. So is the store's URL (A2P_STORE_URL, `store_url`): it is no field here, so its
+password is never held, shown or validated back in an error (`extra="ignore"`).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from storage.customers import CustomerStore
-from storage.postgres.store import PostgresStore
+from storage.postgres.store import PostgresStore, password_in
 from storage.sandbox_state import open_state
 from storage.sqlite.store import Store
 from wizard.errors import OperatorError
@@ -55,13 +55,23 @@ class SetupError(OperatorError):
 
 SECRET_KEYS = frozenset({"TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "auth_token", "api_secret"})
 """TOML keys that hold a secret (matched without case)."""
+URL_KEYS = frozenset({"A2P_STORE_URL", "store_url"})
+"""TOML keys of a URL that holds a secret when a password is written in it (matched without case)."""
+
+
+def holds_secret(key: object, value: object) -> bool:
+    """Whether the setting `key` = `value` is a secret: a token, or a store URL with a password in it."""
+    name = str(key).lower()
+    if name in {s.lower() for s in URL_KEYS}:
+        return bool(password_in(str(value)))
+    return name in {s.lower() for s in SECRET_KEYS} and bool(value)
 
 
 def config_exposure(config_file: Path, table: dict[str, object]) -> str | None:
     """Why the config file is unsafe to trust with credentials (None: it is not): others may change it (and
     send the credentials elsewhere with A2P_TWILIO_BASE_URL), or read the secret it holds."""
     mode = stat.S_IMODE(config_file.stat().st_mode)
-    secret = any(str(k).lower() in {s.lower() for s in SECRET_KEYS} and v for k, v in table.items())
+    secret = any(holds_secret(k, v) for k, v in table.items())
     if mode & (stat.S_IWGRP | stat.S_IWOTH):
         why = "other users can change it"
     elif secret and mode & (stat.S_IROTH | stat.S_IRGRP):
@@ -107,17 +117,37 @@ class Startup:
     sandbox_clock: SandboxClock | None
     warnings: list[str] = field(default_factory=list)
     """What the operator should fix though the app can run (e.g. a config file others can change)."""
+    store_url: str | None = field(default=None, repr=False)
+    """The team's PostgreSQL store (None: the data folder's SQLite file); it may hold a password: never shown."""
 
     @property
     def account_label(self) -> str:
         """The account SID shortened for banners (never a secret)."""
         return f"{self.account_sid[:6]}…{self.account_sid[-4:]}"
 
+    @property
+    def store_where(self) -> str:
+        """Where the customers are, as it may be shown: the SQLite file, or the URL with its password masked."""
+        return self.store.where
+
+    @property
+    def journal_mark(self) -> Path:
+        """This data folder's watermark of the store's journal (flow.doubt): one per store it has used."""
+        if isinstance(self.store, PostgresStore):
+            return self.locations.journal_mark_of(self.store.identity)
+        return self.locations.journal_mark
+
     @classmethod
     def open(
-        cls, *, home: str | Path | None = None, mode: Mode | None = None, now: Callable[[], datetime] | None = None
+        cls,
+        *,
+        home: str | Path | None = None,
+        mode: Mode | None = None,
+        now: Callable[[], datetime] | None = None,
+        store_url: str | None = None,
     ) -> Startup:
-        """Resolve the folders and the mode, start the log, and open the store (and in the sandbox its clock)."""
+        """Resolve the folders and the mode, start the log, and open the store (and in the sandbox its clock).
+        `store_url` (--store) wins over A2P_STORE_URL and the config file's store_url."""
         locations = Locations.resolve(home)
         _ensure(locations)
         warnings: list[str] = []
@@ -141,13 +171,14 @@ class Startup:
             setup_logging(locations)
         except OSError as exc:
             raise SetupError(f"Cannot write the log {locations.log_file}: {exc.strerror or exc}.") from exc
+        store_url = store_url or found.get("store_url")
         try:
-            store = _open_store(locations, found.get("store_url"), lambda: _stamp(clock()))
+            store = _open_store(locations, store_url, lambda: _stamp(clock()))
         except BaseException:
             if sandbox_clock is not None:
                 sandbox_clock.state.close()
             raise
-        return cls(locations, mode, account_sid, store, clock, wall, sandbox_clock, warnings)
+        return cls(locations, mode, account_sid, store, clock, wall, sandbox_clock, warnings, store_url or None)
 
     @property
     def welcomed(self) -> bool:
@@ -188,8 +219,8 @@ def _open_store(locations: Locations, url: str | None, stamp: Callable[[], str])
     """The customers store: the PostgreSQL database at `url` when set (a team's), else the data folder's file."""
     if url:
         if not url.startswith(("postgresql://", "postgres://")):
-            raise SetupError("A2P_STORE_URL must be a postgresql:// URL (leave it unset for the data folder's "
-                             "own store).")
+            raise SetupError("The store's URL (--store, A2P_STORE_URL or store_url) must be a postgresql:// URL; "
+                             "leave it unset for the data folder's own store.")
         return PostgresStore(url, clock=stamp)
     _check_empty_store(locations)
     store = Store(locations.store, clock=stamp)
