@@ -236,7 +236,7 @@ class Listing:
                 def read() -> list[tuple[Any, ...]]:
                     return self._db.execute(walk, (plan.offboarded, plan.like, limit, offset)).fetchall()
 
-                short = _FEW * (offset + limit) * _WALK_STEPS  # matches spread over the order: no count needed
+                short = _FEW * (offset + limit) * _WALK_STEPS  # as the other orders walk: no count needed yet
                 found = self._walked(read, short)
                 if found is None and _NAME_WALK * plan.holding > short:
                     found = self._walked(read, _NAME_WALK * plan.holding)
@@ -254,7 +254,8 @@ class Listing:
                 taken *= 2
             return []
         finally:
-            self._db.execute("COMMIT")
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
 
     def _fetched(self, rowids: list[int], like: str | None = None) -> list[tuple[Any, ...]]:
         """The listed columns of the rows `rowids`, in that order (those holding the text, given `like`)."""
