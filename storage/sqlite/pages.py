@@ -39,10 +39,10 @@ _WALK_STEPS = 6
 """SQLite's steps per row walked and found not to hold the text (measured with a progress handler)."""
 _PROGRESS = 1000
 """Steps SQLite runs between two looks at a walk's budget."""
-_NAME_WALK = 8
-"""SQLite's steps a walk along the name index may run per row that may hold the text: about 1.6 entries of the
-index (5 steps each), a third of what sorting such a row by its keys in customers_names costs (16 steps, each
-dearer). A walk that finds its page sooner saves the sort; else it adds at most a third to it."""
+_NAME_WALK = 5
+"""SQLite's steps a walk along the name index may run per row that may hold the text: one entry of the index (5
+steps), a fifth of what sorting such a row by its keys in customers_names costs (16 steps, each dearer). A walk
+that finds its page sooner saves the sort; else it adds a fifth to it."""
 _LIKE_SPECIALS = ("\\", "%", "_")
 _LIKE = "search LIKE ? ESCAPE '\\'"
 _MATCHING = "SELECT rowid AS id FROM customers_fts WHERE customers_fts MATCH ?"
@@ -72,9 +72,9 @@ class _Plan:
     """How the rows holding `text` are found: `filter`, a walk along the sort order when many may hold it (`walks`;
     `holding`: at least as many as do, counted when first needed), else through the trigram index. When a walk takes
     too long, the trigram index answers too: `rowids`, the rows that may hold the text (a query and its parameter,
-    None when none may), and `indexed`, those checked."""
+    empty when none may), and `indexed`, those checked."""
 
-    def __init__(self, text: str, offboarded: int, rowids: Callable[[], tuple[str, str | None]],
+    def __init__(self, text: str, offboarded: int, rowids: Callable[[], tuple[str, str]],
                  holding: Callable[[], int] | None = None) -> None:
         self.text, self.offboarded, self.walks = text, offboarded, holding is not None
         escaped = "".join("\\" + c if c in _LIKE_SPECIALS else c for c in text)
@@ -86,7 +86,7 @@ class _Plan:
         return self._holding()
 
     @functools.cached_property
-    def rowids(self) -> tuple[str, str | None]:
+    def rowids(self) -> tuple[str, str]:
         return self._rowids()
 
     @functools.cached_property
@@ -293,36 +293,30 @@ class Listing:
 
     def _choose(self, text: str, offboarded: int) -> _Plan:
         if not text:
-            return _Plan(text, offboarded, lambda: ("", None))
+            return _Plan(text, offboarded, lambda: ("", ""))
         rows = self._db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0]
         few = rows // _FEW
-        if (match := self._match(text, few)) is not None:
-            rowids = [r for (r,) in self._db.execute(f"{_MATCHING} LIMIT ?", (match, few + 1))] if match else []
-            if len(rowids) <= few:  # read once: the pages of this listing look for no more
-                return _Plan(text, offboarded, lambda: ("SELECT value AS id FROM json_each(?)", json.dumps(rowids)))
+        if self._holding(text, few) <= few:
+            match = self._match(text)
+            rowids = [r for (r,) in self._db.execute(_MATCHING, (match,))] if match else []
+            # read once: the pages of this listing look for no more
+            return _Plan(text, offboarded, lambda: ("SELECT value AS id FROM json_each(?)", json.dumps(rowids)))
         most = rows * _WALK_STEPS // _NAME_WALK  # past it, a walk's budget covers every row
-        return _Plan(text, offboarded, lambda: (_MATCHING, match or self._match(text, None)),
-                     lambda: self._holding(text, most))
+        return _Plan(text, offboarded, lambda: (_MATCHING, self._match(text)), lambda: self._holding(text, most))
 
-    def _match(self, text: str, few: int | None) -> str | None:
-        """The trigram index's query for the rows that may hold `text` ("": none may); for one or two characters,
-        None when more than `few` rows hold a trigram they begin (None: however many)."""
+    def _match(self, text: str) -> str:
+        """The trigram index's query for the rows that may hold `text` ("": none may): its trigrams, or for one
+        or two characters, the trigrams they begin (every character of a row's text begins one)."""
         if len(text) >= _TRIGRAM:
             return " AND ".join(map(_quoted, sorted({text[i:i + _TRIGRAM] for i in range(len(text) - _TRIGRAM + 1)})))
-        terms, rows = [], 0
-        for term, holding in self._vocabulary(text):
-            terms.append(term)
-            rows += holding
-            if few is not None and rows > few:
-                return None
-        return " OR ".join(map(_quoted, terms))
+        return " OR ".join(_quoted(term) for term, _ in self._vocabulary(text))
 
     def _holding(self, text: str, most: int) -> int:
         """At least how many rows hold `text` as the trigram index says, counted until past `most`: the rows its
         query finds; for one or two characters, the rows holding each trigram they begin, summed."""
         if len(text) >= _TRIGRAM:
             return self._db.execute(f"SELECT count(*) FROM ({_MATCHING} LIMIT ?)",
-                                    (self._match(text, None), most + 1)).fetchone()[0]
+                                    (self._match(text), most + 1)).fetchone()[0]
         rows = 0
         for _, holding in self._vocabulary(text):
             rows += holding
