@@ -13,9 +13,10 @@ vocabulary: every character of a row's text begins one):
 - many: the sort order's index is walked, each row checked, until the page is full. Matches spread over the order
   fill a page within 64 rows walked per row shown; a walk longer than that means they gather further down, and
   the rows are read through the trigram index instead.
-The name order (migration 8) reads neither way any customer's row but the page's own: its index holds the search
-text, so a walk reads only the index, for as long as sorting the rows that may hold the text would take at most;
-those rows are sorted by their sort keys in customers_names, and the first ones checked.
+The name order (migration 8) reads no customer's row but the page's own, either way: its index holds the search
+text, so a walk reads only the index, and when it runs longer than the other orders' walks may, it goes on for one
+entry per row that may hold the text (a fifth of what sorting those would cost); else the rows the trigram index
+finds are sorted by their keys in customers_names, and the first ones read and checked.
 """
 
 from __future__ import annotations
@@ -301,8 +302,8 @@ class Listing:
             rowids = [r for (r,) in self._db.execute(_MATCHING, (match,))] if match else []
             # read once: the pages of this listing look for no more
             return _Plan(text, offboarded, lambda: ("SELECT value AS id FROM json_each(?)", json.dumps(rowids)))
-        most = rows * _WALK_STEPS // _NAME_WALK  # past it, a walk's budget covers every row
-        return _Plan(text, offboarded, lambda: (_MATCHING, self._match(text)), lambda: self._holding(text, most))
+        # counted up to every row: the name order's walk may then read the whole index
+        return _Plan(text, offboarded, lambda: (_MATCHING, self._match(text)), lambda: self._holding(text, rows))
 
     def _match(self, text: str) -> str:
         """The trigram index's query for the rows that may hold `text` ("": none may): its trigrams, or for one
