@@ -297,11 +297,11 @@ class Listing:
             return _Plan(text, offboarded, lambda: ("", ""))
         rows = self._db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0]
         few = rows // _FEW
-        if self._holding(text, few) <= few:
+        if len(text) >= _TRIGRAM or self._holding(text, few) <= few:
             match = self._match(text)
-            rowids = [r for (r,) in self._db.execute(_MATCHING, (match,))] if match else []
-            # read once: the pages of this listing look for no more
-            return _Plan(text, offboarded, lambda: ("SELECT value AS id FROM json_each(?)", json.dumps(rowids)))
+            rowids = [r for (r,) in self._db.execute(f"{_MATCHING} LIMIT ?", (match, few + 1))] if match else []
+            if len(rowids) <= few:  # read once: the pages of this listing look for no more
+                return _Plan(text, offboarded, lambda: ("SELECT value AS id FROM json_each(?)", json.dumps(rowids)))
         # counted up to every row: the name order's walk may then read the whole index
         return _Plan(text, offboarded, lambda: (_MATCHING, self._match(text)), lambda: self._holding(text, rows))
 
