@@ -396,7 +396,8 @@ async def test_the_name_orders_sort_keys_follow_inserts_renames_offboarding_and_
 
 @pytest.mark.parametrize("descending", [False, True])
 def test_the_name_order_shows_only_rows_holding_the_text_when_the_trigram_index_finds_more(
-        store: Store, descending: bool) -> None:
+        lite: Store, descending: bool) -> None:
+    store = lite
     # "abcd" is held by 30 customers; 300 more hold its trigrams "abc" and "bcd" apart, and sort before them
     # either way: the rows the trigram index finds are checked, more of them until the page is full.
     store.insert_many(Record(f"D{n:05d}", derived=derived(f"D{n:05d}", name=f"{first} Abcx Bcdy {n}", stage=1,
