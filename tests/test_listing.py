@@ -126,21 +126,26 @@ def test_few_rows_are_read_through_the_trigram_index_and_many_along_the_sort_ord
     assert (found["j"], found["yx"], found["vyx"], found["nobody"]) == (5, 5, 5, 0)
 
 
-def test_a_walk_along_the_order_that_finds_its_matches_late_reads_them_through_the_index(lite: Store) -> None:
+@pytest.mark.parametrize("order, answered", [("name", "rowids"), ("key", "indexed")])
+def test_a_walk_along_the_order_that_finds_its_matches_late_reads_them_through_the_index(lite: Store, order: str,
+                                                                                        answered: str) -> None:
     store = lite
-    # 100 of 1,300 customers hold "zzq", all last in the name order: a walk would read 1,200 rows for the first one
+    # 100 of 1,300 customers hold "zzq", all last in the name and key orders: a walk would read 1,200 rows for the
+    # first one. The name order sorts the trigram index's rows by their keys (customers_names), the others read them.
     store.insert_many(Record(f"Z{n:05d}", derived=derived(f"Z{n:05d}", name=f"Zzqa Late {n}", stage=1, attention=3))
                       for n in range(100))
     listing = Listing(store.path)
     try:
-        query = Query("zzq", "name")
+        query = Query("zzq", order)
         total = listing.total(query)
         assert listing._planned(query).walks and total == 100
-        assert "indexed" not in vars(listing._planned(query))  # not worked out yet
+        assert answered not in vars(listing._planned(query))  # not worked out yet
         first = listing.first(query, 5)
-        assert "indexed" in vars(listing._planned(query))  # the walk took too long: the index answered
-        assert [r["key"] for r in first] == [f"Z{n:05d}" for n in (0, 1, 10, 11, 12)]  # "…Late 0", "1", "10"…
+        assert answered in vars(listing._planned(query))  # the walk took too long: the index answered
+        assert [r["key"] for r in first] == [f"Z{n:05d}" for n in ((0, 1, 10, 11, 12) if order == "name"
+                                                                   else range(5))]  # "…Late 0", "1", "10"…
         assert listing.page(query, 0, 100, total=total) == listing.first(query, 100)
+        assert listing.page(query, 60, 40, total=total) == listing.first(query, 100)[60:]  # from the other end
     finally:
         listing.close()
 
@@ -355,6 +360,65 @@ def test_the_search_index_follows_inserts_updates_and_deletes(runtime: Runtime) 
         lst.close()
 
 
+def sort_keys(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The name order's sort keys as the customers hold them, and as customers_names does."""
+    with store.transaction() as db:
+        return ([tuple(r) for r in db.execute("SELECT rowid, offboarded, name_key, key FROM customers ORDER BY rowid")],
+                [tuple(r) for r in db.execute("SELECT * FROM customers_names ORDER BY id")])
+
+
+async def test_the_name_orders_sort_keys_follow_inserts_renames_offboarding_and_deletes(runtime: Runtime) -> None:
+    store, desk = runtime.store, runtime.desk
+    c = desk.create(f.profile(first_name="Winifred", last_name="Ashe"))
+    other = desk.create(f.profile(first_name="Maud", last_name="Ashe"))
+    lst = Listing(store.path)
+    try:
+        held, kept = sort_keys(store)
+        assert held == kept and [k for *_, k in kept] == [c.key, other.key]
+        assert [r["key"] for r in lst.first(Query("ashe", "name"), 10)] == [other.key, c.key]
+        desk.save_step(c.key, c.version, "profile", f.profile(first_name="Adelaide", last_name="Ashe"))
+        held, kept = sort_keys(store)
+        assert held == kept and kept[0][2] == "adelaide ashe"
+        assert [r["key"] for r in lst.first(Query("ashe", "name"), 10)] == [c.key, other.key]
+        await desk.offboard(c.key, release_number=False)
+        held, kept = sort_keys(store)
+        assert held == kept and kept[0][1] == 1
+        assert [r["key"] for r in lst.first(Query("ashe", "name"), 10)] == [other.key]
+        assert [r["key"] for r in lst.first(Query("ashe", "name", offboarded=True), 10)] == [c.key]
+        with store.transaction() as db:
+            db.execute("DELETE FROM customers WHERE key = ?", (c.key,))
+        held, kept = sort_keys(store)
+        assert held == kept and [k for *_, k in kept] == [other.key]
+        assert lst.first(Query("ashe", "name", offboarded=True), 10) == []
+    finally:
+        lst.close()
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_the_name_order_shows_only_rows_holding_the_text_when_the_trigram_index_finds_more(
+        lite: Store, descending: bool) -> None:
+    store = lite
+    # "abcd" is held by 30 customers; 300 more hold its trigrams "abc" and "bcd" apart, and sort before them
+    # either way: the rows the trigram index finds are checked, more of them until the page is full.
+    store.insert_many(Record(f"D{n:05d}", derived=derived(f"D{n:05d}", name=f"{first} Abcx Bcdy {n}", stage=1,
+                                                          attention=3))
+                      for n, first in enumerate(["Aaron"] * 150 + ["Zuzana"] * 150))
+    store.insert_many(Record(f"H{n:05d}", derived=derived(f"H{n:05d}", name=f"Mabcd Holder {n}", stage=1,
+                                                          attention=3)) for n in range(30))
+    listing = Listing(store.path)
+    try:
+        query = Query("abcd", "name", descending)
+        holders = sorted((f"H{n:05d}" for n in range(30)), key=lambda k: sort_key(f"Mabcd Holder {int(k[1:])}"),
+                         reverse=descending)
+        assert listing.total(query) == 30 and listing._planned(query).walks
+        assert [r["key"] for r in listing.first(query, 5)] == holders[:5]
+        assert "rowids" in vars(listing._planned(query))  # the walk gave up: the trigram index answered
+        assert [r["key"] for r in listing.page(query, 0, 30, total=30)] == holders
+        assert [r["key"] for r in listing.page(query, 20, 10, total=30)] == holders[20:]  # from the other end
+    finally:
+        listing.close()
+
+
 def test_bulk_insert_keeps_every_index_and_trigger(tmp_path: Path) -> None:
     s = Store(tmp_path / "bulk.db")
     schema = "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'customers' ORDER BY name"
@@ -363,6 +427,8 @@ def test_bulk_insert_keeps_every_index_and_trigger(tmp_path: Path) -> None:
     assert s.insert_many(Record(f"B{n}", derived=derived(f"B{n}", name=f"Bulk {n}")) for n in range(50)) == 50
     assert s.insert_many([Record("B50", derived=derived("B50", name="Bulk 50"))]) == 1
     s.insert(Record("B51", derived=derived("B51", name="Single 51")))
+    held, kept = sort_keys(s)
+    assert held == kept and len(kept) == 52
     with s.transaction() as db:
         assert db.execute(schema).fetchall() == before
         db.execute("INSERT INTO customers_fts(customers_fts, rank) VALUES ('integrity-check', 1)")
@@ -386,6 +452,7 @@ def test_a_version_2_store_gains_the_index_with_its_rows_searchable(tmp_path: Pa
     assert s.schema_version == max(MIGRATIONS)
     lst = Listing(path)
     assert [r["key"] for r in lst.page(Query("timer"), 0, 10)] == ["C00001"]
+    assert [r["key"] for r in lst.first(Query("timer", "name"), 10)] == ["C00001"]  # its sort keys too
     lst.close()
     s.close()
 

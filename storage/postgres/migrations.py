@@ -8,7 +8,9 @@ unchanged. Differences, each for a reason:
 - `inputs` and `state` stay text: the store never reads inside them, and a copy keeps them byte for byte;
 - the journal references its customer for real (SQLite's foreign keys are off);
 - the filter's substring index is `pg_trgm`'s GIN index (a trusted extension: the database's owner may create it)
-  instead of FTS5; SQLite-only covering indexes are left out.
+  instead of FTS5; SQLite-only covering indexes are left out;
+- SQLite's migration 8 (the name index holding the search text, and the table `customers_names` of each customer's
+  sort keys, kept by triggers) is SQLite's own: there a customer's row carries its JSON before `name_key`.
 
 Migration 2 is the list's (storage/postgres/pages.py): its orders' indexes sort a missing value first, as SQLite
 does (PostgreSQL's default puts it last), so a page follows from the last row of the one before (keyset paging);

@@ -13,6 +13,10 @@ vocabulary: every character of a row's text begins one):
 - many: the sort order's index is walked, each row checked, until the page is full. Matches spread over the order
   fill a page within 64 rows walked per row shown; a walk longer than that means they gather further down, and
   the rows are read through the trigram index instead.
+The name order (migration 8) reads no customer's row but the page's own, either way: its index holds the search
+text, so a walk reads only the index, and when it runs longer than the other orders' walks may, it goes on for one
+entry per row that may hold the text (a fifth of what sorting those would cost); else the rows the trigram index
+finds are sorted by their keys in customers_names, and the first ones read and checked.
 """
 
 from __future__ import annotations
@@ -36,8 +40,13 @@ _WALK_STEPS = 6
 """SQLite's steps per row walked and found not to hold the text (measured with a progress handler)."""
 _PROGRESS = 1000
 """Steps SQLite runs between two looks at a walk's budget."""
+_NAME_WALK = 5
+"""SQLite's steps a walk along the name index may run per row that may hold the text: one entry of the index (5
+steps), a fifth of what sorting such a row by its keys in customers_names costs (16 steps, each dearer). A walk
+that finds its page sooner saves the sort; else it adds a fifth to it."""
 _LIKE_SPECIALS = ("\\", "%", "_")
-_MATCHING = "SELECT rowid FROM customers_fts WHERE customers_fts MATCH ?"
+_LIKE = "search LIKE ? ESCAPE '\\'"
+_MATCHING = "SELECT rowid AS id FROM customers_fts WHERE customers_fts MATCH ?"
 """The rows that may hold a text, by the trigram index's query for it."""
 _DUE = "otp_due < '~' AND otp_due < ?"
 """Rows due: the first term lets the planner use the partial index of customers owing their YES."""
@@ -61,17 +70,41 @@ class _Filter:
 
 
 class _Plan:
-    """How a listing's rows are found: `filter`; for a walk along the sort order, also `indexed`, the same rows
-    read through the trigram index (worked out when a walk first takes too long)."""
+    """How the rows holding `text` are found: `filter`, a walk along the sort order when many may hold it (`walks`;
+    `holding`: at least as many as do, counted when first needed), else through the trigram index. When a walk takes
+    too long, the trigram index answers too: `rowids`, the rows that may hold the text (a query and its parameter,
+    empty when none may), and `indexed`, those checked."""
 
-    def __init__(self, filter: _Filter, indexed: Callable[[], _Filter] | None = None) -> None:
-        self.filter = filter
-        self.walks = indexed is not None
-        self._indexed = indexed or (lambda: filter)
+    def __init__(self, text: str, offboarded: int, rowids: Callable[[], tuple[str, str]],
+                 holding: Callable[[], int] | None = None) -> None:
+        self.text, self.offboarded, self.walks = text, offboarded, holding is not None
+        escaped = "".join("\\" + c if c in _LIKE_SPECIALS else c for c in text)
+        self.like = f"%{escaped}%"
+        self._rowids, self._holding = rowids, holding or (lambda: 0)
+
+    @functools.cached_property
+    def holding(self) -> int:
+        return self._holding()
+
+    @functools.cached_property
+    def rowids(self) -> tuple[str, str]:
+        return self._rowids()
 
     @functools.cached_property
     def indexed(self) -> _Filter:
-        return self._indexed()
+        rowids, parameter = self.rowids
+        if not parameter:
+            return _Filter("customers", "0", ())
+        return _Filter("customers NOT INDEXED", f"offboarded = ? AND rowid IN ({rowids}) AND {_LIKE}",
+                       (self.offboarded, parameter, self.like))
+
+    @functools.cached_property
+    def filter(self) -> _Filter:
+        if not self.text:
+            return _Filter("customers", "offboarded = ?", (self.offboarded,))
+        if self.walks:
+            return _Filter("customers", f"offboarded = ? AND {_LIKE}", (self.offboarded, self.like))
+        return self.indexed
 
 
 class Listing:
@@ -182,15 +215,59 @@ class Listing:
             return self._db.execute(sql, (*found.params, *params, limit, offset)).fetchall()
 
         plan = self._planned(query)
-        found = self._walked(read, plan.filter, offset + limit) if plan.walks else read(plan.filter)
+        if order == "name" and query.text.strip():
+            found = self._by_name(plan, query.descending != reverse, offset, limit)
+        elif plan.walks:  # more than _FEW rows walked per row shown: the matches gather further down the order
+            found = self._walked(lambda: read(plan.filter), _FEW * (offset + limit) * _WALK_STEPS)
+        else:
+            found = read(plan.filter)
         rows = [dict(zip(COLUMNS, r, strict=True)) for r in (read(plan.indexed) if found is None else found)]
         return rows[::-1] if reverse else rows
 
-    def _walked(self, read: Callable[[_Filter], list[tuple[Any, ...]]], walk: _Filter,
-                shown: int) -> list[tuple[Any, ...]] | None:
-        """`read(walk)`, or None when the walk reads more than _FEW rows per row `shown` (the matches gather
-        further down the order)."""
-        budget = _FEW * shown * _WALK_STEPS // _PROGRESS
+    def _by_name(self, plan: _Plan, descending: bool, offset: int, limit: int) -> list[tuple[Any, ...]]:
+        """Rows offset..offset+limit of a filtered listing in the name order, in one snapshot: their rowids
+        first, from the name index alone (a walk) or from customers_names, then just those rows."""
+        order = _order("name", descending)
+        self._db.execute("BEGIN")
+        try:
+            if plan.walks:
+                walk = (f"SELECT rowid FROM customers INDEXED BY customers_name_key WHERE offboarded = ? AND {_LIKE} "
+                        f"ORDER BY {order} LIMIT ? OFFSET ?")
+
+                def read() -> list[tuple[Any, ...]]:
+                    return self._db.execute(walk, (plan.offboarded, plan.like, limit, offset)).fetchall()
+
+                short = _FEW * (offset + limit) * _WALK_STEPS  # as the other orders walk: no count needed yet
+                found = self._walked(read, short)
+                if found is None and _NAME_WALK * plan.holding > short:
+                    found = self._walked(read, _NAME_WALK * plan.holding)
+                if found is not None:
+                    return self._fetched([rowid for (rowid,) in found])
+            rowids, parameter = plan.rowids
+            sort = (f"SELECT n.id FROM ({rowids}) AS r CROSS JOIN customers_names AS n ON n.id = r.id "
+                    f"WHERE offboarded = ? ORDER BY {order} LIMIT ?")
+            wanted = taken = offset + limit
+            while parameter:  # the trigram index's rows may not all hold the text: check the first, more if short
+                ids = [rowid for (rowid,) in self._db.execute(sort, (parameter, plan.offboarded, taken))]
+                rows = self._fetched(ids, plan.like)
+                if len(rows) >= wanted or len(ids) < taken:
+                    return rows[offset:wanted]
+                taken *= 2
+            return []
+        finally:
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+
+    def _fetched(self, rowids: list[int], like: str | None = None) -> list[tuple[Any, ...]]:
+        """The listed columns of the rows `rowids`, in that order (those holding the text, given `like`)."""
+        sql = f"SELECT rowid, {', '.join(COLUMNS)} FROM customers WHERE rowid IN (SELECT value FROM json_each(?))"
+        found = {r[0]: r[1:] for r in self._db.execute(sql + f" AND {_LIKE}" * bool(like),
+                                                       (json.dumps(rowids), *([like] if like else [])))}
+        return [found[rowid] for rowid in rowids if rowid in found]
+
+    def _walked(self, read: Callable[[], list[tuple[Any, ...]]], steps: int) -> list[tuple[Any, ...]] | None:
+        """`read()`, or None when it runs more than `steps` of SQLite's steps."""
+        budget = steps // _PROGRESS
         looks = 0
 
         def spent() -> bool:
@@ -200,7 +277,7 @@ class Listing:
 
         self._db.set_progress_handler(spent, _PROGRESS)
         try:
-            return read(walk)
+            return read()
         except sqlite3.OperationalError:
             if looks <= budget:
                 raise  # interrupted from outside, or another error
@@ -217,30 +294,43 @@ class Listing:
 
     def _choose(self, text: str, offboarded: int) -> _Plan:
         if not text:
-            return _Plan(_Filter("customers", "offboarded = ?", (offboarded,)))
-        few = self._db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0] // _FEW
-        if (match := self._match(text, few)) is not None:
+            return _Plan(text, offboarded, lambda: ("", ""))
+        rows = self._db.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()[0]
+        few = rows // _FEW
+        if len(text) >= _TRIGRAM or self._holding(text, few) <= few:
+            match = self._match(text)
             rowids = [r for (r,) in self._db.execute(f"{_MATCHING} LIMIT ?", (match, few + 1))] if match else []
             if len(rowids) <= few:  # read once: the pages of this listing look for no more
-                return _Plan(_indexed(text, offboarded, "SELECT value FROM json_each(?)", json.dumps(rowids)))
-        escaped = "".join("\\" + c if c in _LIKE_SPECIALS else c for c in text)
-        walk = _Filter("customers", "offboarded = ? AND search LIKE ? ESCAPE '\\'", (offboarded, f"%{escaped}%"))
-        return _Plan(walk, lambda: _indexed(text, offboarded, _MATCHING, self._match(text, None)))
+                return _Plan(text, offboarded, lambda: ("SELECT value AS id FROM json_each(?)", json.dumps(rowids)))
+        # counted up to every row: the name order's walk may then read the whole index
+        return _Plan(text, offboarded, lambda: (_MATCHING, self._match(text)), lambda: self._holding(text, rows))
 
-    def _match(self, text: str, few: int | None) -> str | None:
-        """The trigram index's query for the rows that may hold `text` ("": none may); for one or two characters,
-        None when more than `few` rows hold a trigram they begin (None: however many)."""
+    def _match(self, text: str) -> str:
+        """The trigram index's query for the rows that may hold `text` ("": none may): its trigrams, or for one
+        or two characters, the trigrams they begin (every character of a row's text begins one)."""
         if len(text) >= _TRIGRAM:
             return " AND ".join(map(_quoted, sorted({text[i:i + _TRIGRAM] for i in range(len(text) - _TRIGRAM + 1)})))
-        terms, rows = [], 0
+        return " OR ".join(_quoted(term) for term, _ in self._vocabulary(text))
+
+    def _holding(self, text: str, most: int) -> int:
+        """At least how many rows hold `text` as the trigram index says, counted until past `most`: the rows its
+        query finds; for one or two characters, the rows holding each trigram they begin, summed."""
+        if len(text) >= _TRIGRAM:
+            return self._db.execute(f"SELECT count(*) FROM ({_MATCHING} LIMIT ?)",
+                                    (self._match(text), most + 1)).fetchone()[0]
+        rows = 0
+        for _, holding in self._vocabulary(text):
+            rows += holding
+            if rows > most:
+                break
+        return rows
+
+    def _vocabulary(self, text: str) -> Iterator[tuple[str, int]]:
+        """The trigram index's terms that begin with `text`, each with how many rows hold it."""
         for term, holding in self._db.execute("SELECT term, doc FROM customers_fts_vocab WHERE term >= ?", (text,)):
             if not term.startswith(text):
-                break
-            terms.append(term)
-            rows += holding
-            if few is not None and rows > few:
-                return None
-        return " OR ".join(map(_quoted, terms))
+                return
+            yield term, holding
 
     def counts(self) -> list[tuple[int, int | None, int | None, int, float, int, int]]:
         """(offboarded, stage, attention, customers, fees paid, campaigns and numbers billed monthly) for every
@@ -257,16 +347,6 @@ class Listing:
             # Named, or the planner walks the attention index for the grouping and reads every row.
             return self._db.execute(f"SELECT attention, count(*) FROM customers INDEXED BY customers_due "
                                     f"WHERE offboarded = 0 AND {_DUE} GROUP BY attention", (due_before,)).fetchall()
-
-
-def _indexed(text: str, offboarded: int, rowids: str, parameter: str | None) -> _Filter:
-    """The rows holding `text` among those `rowids` (a query, with its `parameter`) selects, read by their rowid
-    and checked (None: no row may hold it)."""
-    if not parameter:
-        return _Filter("customers", "0", ())
-    escaped = "".join("\\" + c if c in _LIKE_SPECIALS else c for c in text)
-    return _Filter("customers NOT INDEXED", f"offboarded = ? AND rowid IN ({rowids}) AND search LIKE ? ESCAPE '\\'",
-                   (offboarded, parameter, f"%{escaped}%"))
 
 
 def _quoted(term: str) -> str:
