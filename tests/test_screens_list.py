@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -29,6 +30,8 @@ from wizard.session.runtime import Runtime
 from wizard.twilio.failures import TwilioError
 
 SIZE = (120, 40)
+ON_BOTH_STORES = pytest.mark.usefixtures("on_both_stores")
+"""The list as the operator sees it, on SQLite and on a team's PostgreSQL store (A2P_STORE_URL)."""
 
 
 
@@ -57,7 +60,8 @@ def rows(app: WizardApp) -> list[ListRow]:
 
 
 
-async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
+async def test_list_shows_rows_and_stage_counts(on_both_stores: str | None, runtime: Runtime) -> None:
+    assert runtime.store.where.startswith("postgresql://" if on_both_stores else "/")  # the store asked for
     await runtime.desk.load_examples()
     app = WizardApp(runtime.desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -71,6 +75,7 @@ async def test_list_shows_rows_and_stage_counts(runtime: Runtime) -> None:
         assert "SANDBOX" in text_of(app, "ModeBanner")
 
 
+@ON_BOTH_STORES
 async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
     app = WizardApp(runtime.desk)
@@ -84,6 +89,7 @@ async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime
         assert text_of(app, "#shown") == "7 · needs action"
 
 
+@ON_BOTH_STORES
 async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
     app = WizardApp(runtime.desk)
@@ -112,6 +118,7 @@ async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
         assert "No customer matches" in listing(app).table.empty
 
 
+@ON_BOTH_STORES
 async def test_o_lists_the_offboarded_customers_and_back(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
     done = next(r["key"] for r in runtime.desk.list_rows() if r["done"])
@@ -141,6 +148,7 @@ async def test_o_lists_the_offboarded_customers_and_back(runtime: Runtime) -> No
         assert text_of(app, "#counts") == header and app.screen.active_bindings["o"].binding.description == "Offboarded"
 
 
+@ON_BOTH_STORES
 async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) -> None:
     await runtime.desk.load_examples()
     app = WizardApp(runtime.desk)
@@ -166,6 +174,7 @@ async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) ->
         assert text_of(app, "#shown") == "7 · stage ▼"
 
 
+@ON_BOTH_STORES
 async def test_enter_opens_the_customer_and_the_list_reloads_on_return(runtime: Runtime) -> None:
     from screens.customer_screen import CustomerScreen
 
@@ -203,6 +212,7 @@ def many(runtime: Runtime, count: int) -> None:
                               for n in range(count))
 
 
+@ON_BOTH_STORES
 async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Runtime) -> None:
     many(runtime, 5000)
     app = WizardApp(runtime.desk)
@@ -226,6 +236,7 @@ async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Ru
         assert sum(limit for _, limit in reads) < 500
 
 
+@ON_BOTH_STORES
 async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(runtime: Runtime,
                                                                                 monkeypatch: Any) -> None:
     many(runtime, 500)
@@ -273,6 +284,7 @@ async def test_reading_the_list_again_keeps_the_cursor_far_down(runtime: Runtime
         assert screen.table.cursor == 898 and screen.table.current_key == "K00898" and screen.table.total == 900
 
 
+@ON_BOTH_STORES
 async def test_refresh_reads_statuses_in_a_thread_on_a_connection_of_its_own(runtime: Runtime, monkeypatch: Any):
     c = runtime.desk.create(f.profile(), f.bundle())
     await runtime.engine.advance(c.key)  # up to the brand, which Twilio reviews for a few minutes
