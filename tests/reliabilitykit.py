@@ -162,7 +162,7 @@ class Home:
 class Backend:
     """Where the cases keep their customers: the data folder's SQLite file (`server` None), or a database of their
     own on the tests' PostgreSQL `server`. A saved folder is then the sandbox's state plus a template database,
-    and each case a copy of both (CREATE DATABASE … TEMPLATE: 0.03 s). `drop` removes every database made."""
+    and each case a copy of both (CREATE DATABASE … TEMPLATE). `drop` removes every database made."""
 
     server: pgkit.Server | None = None
     databases: list[str] = field(default_factory=list)
@@ -172,8 +172,8 @@ class Backend:
         return Home(path, self._url(self._database()) if self.server else None)
 
     def save(self, store: CustomerStore, sandbox: Path, folder: Path) -> Home:
-        """Keep `store` and the sandbox's state as they are now (a consistent copy, readers may be writing), every
-        lease cleared (a copy taken mid-run holds the running process's)."""
+        """Keep `store` and the sandbox's state as they are now (consistent copies of the open stores), every lease
+        cleared (a copy taken mid-run holds the running process's)."""
         folder.mkdir(parents=True)
         _backup(sandbox, folder / FILES[1])
         if self.server is None:

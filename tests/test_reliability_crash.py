@@ -137,8 +137,9 @@ def test_the_matrix_covers_every_action_of_the_flow(matrix):
 
 
 @pytest.mark.parametrize(("backend", "action", "point"), ON_BOTH)
-async def test_sigkill_then_resume_in_a_new_process(matrix, action: str, point: str):
+async def test_sigkill_then_resume_in_a_new_process(matrix, backend: str, action: str, point: str):
     case, home = (action, point), matrix["homes"][(action, point)].path
+    assert (home / "a2p-wizard.db").exists() == (backend == "sqlite"), "the case ran on the other store"
     template = matrix["saved"][action]
     crash = matrix["crash"][case]
     assert crash["signal"] == signal.SIGKILL, (crash, (home / "crash.err").read_text())
