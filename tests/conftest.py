@@ -18,6 +18,7 @@ from storage.sqlite.store import Store
 from tests import pgkit
 from tests.factories import FROZEN
 from tests.prism import in_ci
+from tests.reliabilitykit import Backend
 
 SECRET_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                "A2P_PRIMARY_PROFILE_SID", "A2P_TWILIO_BASE_URL", "A2P_MODE", "A2P_MOCK_BRAND", "A2P_SANDBOX_FAULTS",
@@ -118,6 +119,15 @@ def on_both_stores(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     url = request.getfixturevalue("pg_url")
     monkeypatch.setenv("A2P_STORE_URL", url)
     return url
+
+
+@pytest.fixture(scope="module")
+def pg_cases(postgres: pgkit.Server) -> Iterator[Backend]:
+    """A module's saved data folders and crash cases with their customers on PostgreSQL (tests/reliabilitykit.py's
+    Backend: a database each); the databases are dropped when the module is done."""
+    backend = Backend(postgres)
+    yield backend
+    backend.drop()
 
 
 @pytest.fixture(params=pgkit.BACKENDS)

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 EXTENSIONS = ("pg_trgm", "unaccent")
 """Contrib extensions the PostgreSQL store and its list need."""
@@ -82,19 +83,28 @@ class Server:
     def admin(self) -> psycopg.Connection:
         return psycopg.connect(self.url("postgres", user="postgres"), autocommit=True)
 
-    def create_database(self, *, icu_locale: str | None = None) -> str:
-        """A new empty database owned by the store's role (sorting text by `icu_locale` when given); its name. Copied
-        as files (with fsync off, 0.03 s; the
-        default strategy writes the template through the WAL, 0.25 s)."""
+    def create_database(self, *, icu_locale: str | None = None, template: str | None = None) -> str:
+        """A new database owned by the store's role (sorting text by `icu_locale` when given); its name. Empty, or
+        a copy of the database `template` (as a restored backup is; nobody may be connected to it then). Copied
+        as files (with fsync off, 0.03 s; the default strategy writes the template through the WAL, 0.25 s)."""
+        assert not (icu_locale and template), "a copy keeps its template's collation"
         name = f"a2p_test_{os.getpid()}_{next(self._databases)}"
         with self.admin() as db:
-            collation = f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'" if icu_locale else ""
-            db.execute(f'CREATE DATABASE "{name}" OWNER {USER} STRATEGY FILE_COPY{collation}')
+            source = f' TEMPLATE "{template}"' if template else ""
+            if icu_locale:
+                source = f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'"
+            db.execute(f'CREATE DATABASE "{name}" OWNER {USER} STRATEGY FILE_COPY{source}')
         return name
 
-    def drop_database(self, name: str) -> None:
+    @staticmethod
+    def database_of(url: str) -> str:
+        """The name of the database `url` points at."""
+        return str(conninfo_to_dict(url)["dbname"])
+
+    def drop_database(self, *names: str) -> None:
         with self.admin() as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            for name in names:
+                db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def halt(self) -> None:
         """Stop the server at once, as a crash would (its clients lose their connections), keeping its data."""

@@ -3,12 +3,13 @@
 - `scratch_dir`: a throw-away folder on tmpfs when there is one (SQLite's fsyncs dominate otherwise; a killed
   process loses nothing the kernel already has, so tmpfs changes nothing about what a crash can do).
 - `cli`: the real `a2p-wizard` console script in a subprocess.
-- `run_forked`: many `a2p-wizard …` runs, each a real child process (own pid, own SQLite connections, really
+- `run_forked`: many `a2p-wizard …` runs, each a real child process (own pid, own store connections, really
   SIGKILLed by the A2P_CRASH_AT hook) forked from one Python process that imported the app once, so a run costs
   ~0.1 s instead of the ~1.3 s of importing pydantic, httpx and phonenumbers. Children run `wizard.cli.main(argv)`,
   exactly what the console script runs.
 - `templates` (with flowkit's SCENARIOS and drive): reach every action of the flow (happy and unhappy paths) and save
-  the data folder just before each action first runs, so a crash case starts from a copy.
+  the data folder just before each action first runs, so a crash case starts from a copy. `Backend` keeps the
+  customers in the folder's SQLite file or, on PostgreSQL, in a database per saved folder and per case (`Home`).
 - `check_one_of_each`: the end-of-case promise: done, one of each Twilio resource, every SID in the store.
 - `served_sandbox`: the sandbox over real HTTP on 127.0.0.1 with live-mode settings and fresh secrets.
 - `python -m tests.reliabilitykit operator HOME NAME ROUNDS [TWILIO]`: a second operator's session, in its own
@@ -26,12 +27,19 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
+from storage.copying import copy_store
+from storage.customers import CustomerStore
+from storage.postgres.store import PostgresStore
+from storage.sqlite.store import Store
+from tests import pgkit
 from tests.flowkit import SCENARIOS, Scenario, create, drive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,36 +140,109 @@ def _child(main: Any, case: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
+class Home:
+    """A data folder and, on PostgreSQL, the URL of its customers' database (None: the folder's own SQLite file)."""
+
+    path: Path
+    store_url: str | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a process of this case is given: A2P_STORE_URL names its database, the app's real wiring."""
+        return {"A2P_STORE_URL": self.store_url} if self.store_url else {}
+
+    def runtime(self) -> Any:
+        """The sandbox runtime on this data folder and store, as after a restart."""
+        from wizard.session.runtime import Runtime
+
+        return Runtime.open(home=self.path, mode="sandbox", store_url=self.store_url)
+
+
+@dataclass
+class Backend:
+    """Where the cases keep their customers: the data folder's SQLite file (`server` None), or a database of their
+    own on the tests' PostgreSQL `server`. A saved folder is then the sandbox's state plus a template database,
+    and each case a copy of both (CREATE DATABASE … TEMPLATE). `drop` removes every database made."""
+
+    server: pgkit.Server | None = None
+    databases: list[str] = field(default_factory=list)
+
+    def fresh(self, path: Path) -> Home:
+        """A new data folder's place, with a new empty store."""
+        return Home(path, self._url(self._database()) if self.server else None)
+
+    def save(self, store: CustomerStore, sandbox: Path, folder: Path) -> Home:
+        """Keep `store` and the sandbox's state as they are now (consistent copies of the open stores), every lease
+        cleared (a copy taken mid-run holds the running process's)."""
+        folder.mkdir(parents=True)
+        _backup(sandbox, folder / FILES[1])
+        if self.server is None:
+            assert isinstance(store, Store)
+            _backup(store.path, folder / FILES[0])
+            with closing(sqlite3.connect(folder / FILES[0])) as db, db:
+                db.execute(CLEAR_LEASES)
+            return Home(folder)
+        url = self._url(self._database())
+        with closing(PostgresStore(url)) as copy:
+            copy_store(store, copy)
+        with psycopg.connect(url) as db:
+            db.execute(CLEAR_LEASES)
+        return Home(folder, url)
+
+    def copy(self, saved: Home, path: Path) -> Home:
+        """A new data folder at `path` holding what `saved` holds: its files, and a database made from its own."""
+        path.mkdir(parents=True, mode=0o700)
+        for name in FILES:
+            if (saved.path / name).exists():
+                shutil.copy2(saved.path / name, path / name)
+        if saved.store_url is None:
+            return Home(path)
+        assert self.server is not None
+        return Home(path, self._url(self._database(template=self.server.database_of(saved.store_url))))
+
+    def drop(self) -> None:
+        if self.server:
+            self.server.drop_database(*self.databases)
+        self.databases.clear()
+
+    def _database(self, template: str | None = None) -> str:
+        assert self.server is not None
+        self.databases.append(self.server.create_database(template=template))
+        return self.databases[-1]
+
+    def _url(self, database: str) -> str:
+        assert self.server is not None
+        return self.server.url(database)
+
+
+CLEAR_LEASES = "UPDATE customers SET lease_owner = NULL, lease_until = NULL"
+
+
+@dataclass(frozen=True)
 class Template:
     """A saved data folder, just before `action` first ran in `scenario`, and the command running it."""
 
     action: str
     scenario: Scenario
     command: tuple[str, ...]
-    folder: Path
+    saved: Home
 
 
 def _backup(source: Path, target: Path) -> None:
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
 
 
-async def templates(root: Path) -> tuple[dict[str, Template], dict[str, list[float]]]:
-    """Drive each scenario once in `root`/<scenario>; save the folder before every action's first run.
+async def templates(root: Path, backend: Backend) -> tuple[dict[str, Template], dict[str, list[float]]]:
+    """Drive each scenario once in `root`/<scenario> on `backend`; save the folder (and store) before every action's
+    first run.
 
     Also returns each scenario's fee ledger without any crash: the reference a resumed run must match.
     """
-    from wizard.session.runtime import Runtime
-
     saved: dict[str, Template] = {}
     fees: dict[str, list[float]] = {}
     for scenario in SCENARIOS:
-        home = root / scenario.name
-        rt = Runtime.open(home=home, mode="sandbox")
+        rt = backend.fresh(root / scenario.name).runtime()
         key = create(rt, scenario)
         command: list[str] = ["advance"]
         original = rt.engine._run
@@ -169,15 +250,8 @@ async def templates(root: Path) -> tuple[dict[str, Template], dict[str, list[flo
         async def spy(c: Any, action: Any, *, _rt: Any = rt, _scenario: Scenario = scenario,
                       _original: Any = original, _command: list[str] = command) -> Any:
             if action.name not in saved:
-                folder = root / "templates" / action.name
-                folder.mkdir(parents=True)
-                for name, path in zip(FILES, (_rt.store.path, _rt.locations.sandbox), strict=True):
-                    _backup(path, folder / name)
-                db = sqlite3.connect(folder / FILES[0])
-                db.execute("UPDATE customers SET lease_owner = NULL, lease_until = NULL")  # taken mid-run
-                db.commit()
-                db.close()
-                saved[action.name] = Template(action.name, _scenario, (*_command, c.key), folder)
+                kept = backend.save(_rt.store, _rt.locations.sandbox, root / "templates" / action.name)
+                saved[action.name] = Template(action.name, _scenario, (*_command, c.key), kept)
             return await _original(c, action)
 
         rt.engine._run = spy
@@ -189,13 +263,6 @@ async def templates(root: Path) -> tuple[dict[str, Template], dict[str, list[flo
         finally:
             await rt.aclose()
     return saved, fees
-
-
-def copy_template(template: Template, home: Path) -> Path:
-    home.mkdir(parents=True, mode=0o700)
-    for name in FILES:
-        shutil.copy2(template.folder / name, home / name)
-    return home
 
 
 # -- the promise ------------------------------------------------------------------------------------------

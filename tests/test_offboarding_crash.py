@@ -5,13 +5,15 @@ made once. Each case copies it, runs the real `a2p-wizard offboard C00001 --yes 
 A2P_CRASH_AT hook SIGKILLing it at one point of one deletion, then runs the same command again: the end state
 must be that of a run without a crash (the customer's campaign and service gone, its number released or kept,
 one `done` journal entry per deletion, the same fees stopped), and C00002's resources untouched.
+
+The matrix runs on each store (on PostgreSQL each case's database a copy of the template's, named to the processes
+by A2P_STORE_URL); the command's own output and listing run on SQLite (test_offboarding.py runs them on both).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import signal
 from pathlib import Path
 from typing import Any
@@ -20,9 +22,9 @@ import pytest
 
 from tests.conftest import without_settings
 from tests.flowkit import held, two_verified
-from tests.reliabilitykit import FILES, cli, run_forked, scratch_dir
+from tests.pgkit import BACKENDS
+from tests.reliabilitykit import Backend, Home, cli, run_forked, scratch_dir
 from wizard.flow.engine import CRASH_POINTS
-from wizard.session.runtime import Runtime
 
 KEY, OTHER = "C00001", "C00002"
 DELETIONS = {True: ("offboard.campaign", "offboard.release_number", "offboard.service"),
@@ -35,24 +37,17 @@ def command(release: bool) -> list[str]:
     return ["offboard", KEY, "--yes", *(["--release-number"] if release else [])]
 
 
-async def _make(home: Path) -> None:
-    rt = Runtime.open(home=home, mode="sandbox")
+async def _make(home: Home) -> None:
+    rt = home.runtime()
     try:
         assert await two_verified(rt) == (KEY, OTHER)
     finally:
         await rt.aclose()
 
 
-def copy(template: Path, home: Path) -> Path:
-    home.mkdir(parents=True, mode=0o700)
-    for name in FILES:
-        shutil.copy2(template / name, home / name)
-    return home
-
-
-async def end_state(home: Path) -> dict[str, Any]:
+async def end_state(home: Home) -> dict[str, Any]:
     """What the store and the sandbox hold after offboarding: every fact a resumed run must share."""
-    rt = Runtime.open(home=home, mode="sandbox")
+    rt = home.runtime()
     try:
         c, other = rt.desk.customer(KEY), rt.desk.customer(OTHER)
         assert rt.sandbox is not None
@@ -67,28 +62,44 @@ async def end_state(home: Path) -> dict[str, Any]:
         await rt.aclose()
 
 
-@pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory):
+def _matrix(backend: Backend, tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp, scratch_dir(tmp_path_factory.mktemp("offboard")) as root:
         without_settings(mp)
-        template = root / "template"
+        template = backend.fresh(root / "template")
         asyncio.run(_make(template))
         reference = {}
         for release in DELETIONS:
-            home = copy(template, root / f"reference-{release}")
-            done = cli(home, *command(release))
+            home = backend.copy(template, root / f"reference-{release}")
+            done = cli(home.path, *command(release), **home.env)
             assert done.returncode == 0, done.stdout + done.stderr
             reference[release] = asyncio.run(end_state(home))
-        homes = {case: copy(template, root / "cases" / "-".join(map(str, case))) for case in CASES}
-        crashes = run_forked([{"home": str(homes[c]), "args": command(c[0]), "out": str(homes[c] / "crash"),
-                               "env": {"A2P_CRASH_AT": f"{c[1]}:{c[2]}"}} for c in CASES])
-        resumes = run_forked([{"home": str(homes[c]), "args": command(c[0]), "out": str(homes[c] / "resume"),
-                               "env": {"A2P_CRASH_AT": f"{c[1]}:never"}} for c in CASES])
+        homes = {case: backend.copy(template, root / "cases" / "-".join(map(str, case))) for case in CASES}
+        crashes = run_forked([{"home": str(homes[c].path), "args": command(c[0]), "out": str(homes[c].path / "crash"),
+                               "env": {**homes[c].env, "A2P_CRASH_AT": f"{c[1]}:{c[2]}"}} for c in CASES])
+        resumes = run_forked([{"home": str(homes[c].path), "args": command(c[0]), "out": str(homes[c].path / "resume"),
+                               "env": {**homes[c].env, "A2P_CRASH_AT": f"{c[1]}:never"}} for c in CASES])
         yield {"template": template, "reference": reference, "homes": homes,
                "crash": dict(zip(CASES, crashes, strict=True)), "resume": dict(zip(CASES, resumes, strict=True)),
-               "before": asyncio.run(end_state(copy(template, root / "before")))}
+               "before": asyncio.run(end_state(backend.copy(template, root / "before")))}
 
 
+@pytest.fixture(scope="module")
+def matrix_sqlite(tmp_path_factory: pytest.TempPathFactory):
+    yield from _matrix(Backend(), tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def matrix_postgres(pg_cases: Backend, tmp_path_factory: pytest.TempPathFactory):
+    yield from _matrix(pg_cases, tmp_path_factory)
+
+
+@pytest.fixture
+def matrix(request: pytest.FixtureRequest, backend: str):
+    """The module's matrix on the test's `backend` (run once per module and backend)."""
+    return request.getfixturevalue(f"matrix_{backend}")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_reference_offboarding_leaves_nothing_billed_of_the_customer(matrix) -> None:
     for release, state in matrix["reference"].items():
         assert state["offboarded"] and state["open"] == 0
@@ -100,19 +111,20 @@ def test_the_reference_offboarding_leaves_nothing_billed_of_the_customer(matrix)
         assert state["other_services"] == matrix["before"]["other_services"]
 
 
-@pytest.mark.parametrize(("release", "action", "point"), CASES)
+@pytest.mark.parametrize(("backend", "release", "action", "point"),
+                         [(backend, *case) for backend in BACKENDS for case in CASES])
 async def test_killed_at_every_point_then_resumed(matrix, release: bool, action: str, point: str) -> None:
     case = (release, action, point)
     home = matrix["homes"][case]
     crash, resume = matrix["crash"][case], matrix["resume"][case]
-    assert crash["signal"] == signal.SIGKILL, (crash, (home / "crash.err").read_text())
-    out, err = (home / "resume.out").read_text(), (home / "resume.err").read_text()
+    assert crash["signal"] == signal.SIGKILL, (crash, (home.path / "crash.err").read_text())
+    out, err = (home.path / "resume.out").read_text(), (home.path / "resume.err").read_text()
     assert resume == {**resume, "signal": None, "code": 0}, out + err
     assert await end_state(home) == matrix["reference"][release]
 
 
-def test_the_cli_offboards_and_sandbox_dump_shows_it(matrix, tmp_path: Path) -> None:
-    home = copy(matrix["template"], tmp_path / "cli")
+def test_the_cli_offboards_and_sandbox_dump_shows_it(matrix_sqlite, tmp_path: Path) -> None:
+    home = Backend().copy(matrix_sqlite["template"], tmp_path / "cli").path
     dump = json.loads(cli(home, "sandbox", "dump", "--json").stdout)
     sids = {"service": dump["messaging_services"][0]["sid"], "phone_number": next(
         n["sid"] for n in dump["incoming_phone_numbers"] if n["friendly_name"] == f"a2p:{KEY}:number")}
@@ -129,8 +141,8 @@ def test_the_cli_offboards_and_sandbox_dump_shows_it(matrix, tmp_path: Path) -> 
     assert len(after["messaging_services"]) == len(after["campaigns"]) == 1  # the other customer's
 
 
-def test_an_offboarded_customer_leaves_the_active_ones(matrix, tmp_path: Path) -> None:
-    home = copy(matrix["template"], tmp_path / "active")
+def test_an_offboarded_customer_leaves_the_active_ones(matrix_sqlite, tmp_path: Path) -> None:
+    home = Backend().copy(matrix_sqlite["template"], tmp_path / "active").path
     assert cli(home, "offboard", KEY, "--yes").returncode == 0
     journal = cli(home, "show", KEY, "--json")
     listed = json.loads(cli(home, "list", "--json").stdout)

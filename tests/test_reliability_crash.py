@@ -10,26 +10,32 @@ the same fees as a run without a crash.
 
 The same matrix runs in-process with the hook raising an exception instead (tests/test_resume.py covers
 before/after a write by write number; this adds after-record and the unhappy paths' actions).
+
+Both matrices run on each store. On PostgreSQL a saved folder is the sandbox's state plus a template database, each
+case a copy of both (CREATE DATABASE … TEMPLATE), and the case's processes are given their database by A2P_STORE_URL,
+the app's real wiring; the lease and the journal are read through the store's own class.
 """
 
 from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from storage.postgres.store import PostgresStore
+from storage.sqlite.store import Store
 from tests.conftest import without_settings
 from tests.flowkit import SCENARIOS, drive
+from tests.pgkit import BACKENDS
 from tests.reliabilitykit import (
     KEY,
+    Backend,
+    Home,
     a2p_wizard,
     app_env,
     check_one_of_each,
-    copy_template,
     ledger,
     run_forked,
     scratch_dir,
@@ -37,7 +43,6 @@ from tests.reliabilitykit import (
 )
 from wizard.flow import engine as engine_module
 from wizard.flow.engine import CRASH_POINTS
-from wizard.session.runtime import Runtime
 
 ACTIONS = (
     # step 1: starter customer profile
@@ -55,44 +60,86 @@ ACTIONS = (
     "campaign.read", "campaign.update",
 )
 CASES = [(action, point) for action in ACTIONS for point in CRASH_POINTS]
+ON_BOTH = [(backend, *case) for backend in BACKENDS for case in CASES]
+
+
+def _saved(backend: Backend, tmp_path_factory: pytest.TempPathFactory):
+    """The scratch folder, the backend, the templates before every action, and each scenario's fees without a
+    crash."""
+    with pytest.MonkeyPatch.context() as mp, scratch_dir(tmp_path_factory.mktemp("crash")) as root:
+        without_settings(mp)
+        kept, fees = asyncio.run(templates(root / "templates", backend))
+        yield root, backend, kept, fees
 
 
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory: pytest.TempPathFactory):
+def saved_sqlite(tmp_path_factory: pytest.TempPathFactory):
+    yield from _saved(Backend(), tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def saved_postgres(pg_cases: Backend, tmp_path_factory: pytest.TempPathFactory):
+    yield from _saved(pg_cases, tmp_path_factory)
+
+
+@pytest.fixture
+def saved(request: pytest.FixtureRequest, backend: str):
+    """The module's templates on the test's `backend` (made once per module and backend)."""
+    return request.getfixturevalue(f"saved_{backend}")
+
+
+def _matrix(saved, cases: list[tuple[str, str]]) -> dict:
     """Every case crashed by a real SIGKILL, then resumed by a new process (all forked, a few at a time)."""
-    with pytest.MonkeyPatch.context() as mp, scratch_dir(tmp_path_factory.mktemp("crash")) as root:
-        without_settings(mp)
-        saved, fees = asyncio.run(templates(root / "templates"))
-        homes = {case: copy_template(saved[case[0]], root / "cases" / f"{case[0]}-{case[1]}") for case in CASES}
-        crashes = run_forked([
-            {"home": str(homes[case]), "args": list(saved[case[0]].command),
-             "env": {"A2P_CRASH_AT": f"{case[0]}:{case[1]}"}, "out": str(homes[case] / "crash")}
-            for case in CASES])
-        leases = {case: _lease(homes[case]) for case in CASES}
-        resumes = run_forked([  # with a hook that names no action: it must never fire
-            {"home": str(homes[case]), "args": list(saved[case[0]].command), "out": str(homes[case] / "resume"),
-             "env": {"A2P_CRASH_AT": f"{case[0]}:never"}}
-            for case in CASES])
-        yield {"saved": saved, "fees": fees, "homes": homes, "crash": dict(zip(CASES, crashes, strict=True)),
-               "resume": dict(zip(CASES, resumes, strict=True)), "lease": leases}
+    root, backend, kept, fees = saved
+    homes = {case: backend.copy(kept[case[0]].saved, root / "killed" / f"{case[0]}-{case[1]}") for case in cases}
+    crashes = run_forked([
+        {"home": str(homes[case].path), "args": list(kept[case[0]].command),
+         "env": {**homes[case].env, "A2P_CRASH_AT": f"{case[0]}:{case[1]}"}, "out": str(homes[case].path / "crash")}
+        for case in cases])
+    leases = {case: _lease(homes[case]) for case in cases}
+    resumes = run_forked([  # with a hook that names no action: it must never fire
+        {"home": str(homes[case].path), "args": list(kept[case[0]].command),
+         "out": str(homes[case].path / "resume"), "env": {**homes[case].env, "A2P_CRASH_AT": f"{case[0]}:never"}}
+        for case in cases])
+    return {"saved": kept, "fees": fees, "homes": homes, "crash": dict(zip(cases, crashes, strict=True)),
+            "resume": dict(zip(cases, resumes, strict=True)), "lease": leases}
 
 
-def _lease(home: Path) -> str | None:
-    db = sqlite3.connect(home / "a2p-wizard.db")
+@pytest.fixture(scope="module")
+def matrix_sqlite(saved_sqlite) -> dict:
+    return _matrix(saved_sqlite, CASES)
+
+
+@pytest.fixture(scope="module")
+def matrix_postgres(saved_postgres) -> dict:
+    return _matrix(saved_postgres, CASES)
+
+
+@pytest.fixture
+def matrix(request: pytest.FixtureRequest, backend: str) -> dict:
+    """The SIGKILL matrix on the test's `backend` (run once per module and backend)."""
+    return request.getfixturevalue(f"matrix_{backend}")
+
+
+def _lease(home: Home) -> str | None:
+    """Who holds C00001's lease, read through the store's own class (the case's SQLite file or database)."""
+    store = PostgresStore(home.store_url) if home.store_url else Store(home.path / "a2p-wizard.db")
     try:
-        return db.execute("SELECT lease_owner FROM customers WHERE key = ?", (KEY,)).fetchone()[0]
+        return store.lease_owner(KEY)
     finally:
-        db.close()
+        store.close()
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_matrix_covers_every_action_of_the_flow(matrix):
     assert sorted(matrix["saved"]) == sorted(ACTIONS), "a new action of the flow needs a crash case"
     assert {t.scenario.name for t in matrix["saved"].values()} == {s.name for s in SCENARIOS}
 
 
-@pytest.mark.parametrize(("action", "point"), CASES)
-async def test_sigkill_then_resume_in_a_new_process(matrix, action: str, point: str):
-    case, home = (action, point), matrix["homes"][(action, point)]
+@pytest.mark.parametrize(("backend", "action", "point"), ON_BOTH)
+async def test_sigkill_then_resume_in_a_new_process(matrix, backend: str, action: str, point: str):
+    case, home = (action, point), matrix["homes"][(action, point)].path
+    assert (home / "a2p-wizard.db").exists() == (backend == "sqlite"), "the case ran on the other store"
     template = matrix["saved"][action]
     crash = matrix["crash"][case]
     assert crash["signal"] == signal.SIGKILL, (crash, (home / "crash.err").read_text())
@@ -103,7 +150,7 @@ async def test_sigkill_then_resume_in_a_new_process(matrix, action: str, point: 
     assert "Another operator" not in out and not err
     assert resume["pid"] != crash["pid"]
 
-    rt = Runtime.open(home=home, mode="sandbox")
+    rt = matrix["homes"][case].runtime()
     try:
         c = await drive(rt, KEY, template.scenario)
         assert await check_one_of_each(rt, KEY) == []
@@ -126,26 +173,18 @@ class Crash(BaseException):
     """Stands for the process dying: nothing in the app may catch it."""
 
 
-@pytest.fixture(scope="module")
-def saved_templates(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp, scratch_dir(tmp_path_factory.mktemp("inproc")) as root:
-        without_settings(mp)
-        saved, fees = asyncio.run(templates(root / "templates"))
-        yield root, saved, fees
-
-
-@pytest.mark.parametrize(("action", "point"), CASES)
-async def test_injected_exception_then_resume(saved_templates, monkeypatch, action: str, point: str):
-    root, saved, fees = saved_templates
-    template = saved[action]
-    home = copy_template(template, root / "cases" / f"{action}-{point}")
+@pytest.mark.parametrize(("backend", "action", "point"), ON_BOTH)
+async def test_injected_exception_then_resume(saved, monkeypatch, action: str, point: str):
+    root, backend, kept, fees = saved
+    template = kept[action]
+    home = backend.copy(template.saved, root / "raised" / f"{action}-{point}")
 
     def crash(name: str, where: str) -> None:
         if (name, where) == (action, point):
             raise Crash(f"{name}:{where}")
 
     monkeypatch.setattr(engine_module, "crash_point", crash)
-    rt = Runtime.open(home=home, mode="sandbox")
+    rt = home.runtime()
     try:
         with pytest.raises(Crash):
             if template.command[0] == "otp":
@@ -156,7 +195,7 @@ async def test_injected_exception_then_resume(saved_templates, monkeypatch, acti
         await rt.aclose()
     monkeypatch.undo()
 
-    rt = Runtime.open(home=home, mode="sandbox")  # a fresh engine, as after a restart
+    rt = home.runtime()  # a fresh engine, as after a restart
     try:
         if template.command[0] == "otp":
             assert (await rt.engine.resend_otp(KEY)).error is None
@@ -167,21 +206,22 @@ async def test_injected_exception_then_resume(saved_templates, monkeypatch, acti
         await rt.aclose()
 
 
-async def test_the_console_script_itself_is_killed_and_resumed(saved_templates):
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_console_script_itself_is_killed_and_resumed(saved):
     """The same through the installed `a2p-wizard` script (exec'd, not forked), where it costs most: the $4.50 brand
     registration performed by Twilio, the process killed before it recorded the answer."""
-    root, saved, fees = saved_templates
-    home = copy_template(saved["brand.create"], root / "script")
+    root, backend, kept, fees = saved
+    home = backend.copy(kept["brand.create"].saved, root / "script")
     crashed = subprocess.run([a2p_wizard(), "advance", KEY], capture_output=True, text=True, timeout=60,
-                             env=app_env(home, A2P_CRASH_AT="brand.create:after-perform"))
+                             env=app_env(home.path, **home.env, A2P_CRASH_AT="brand.create:after-perform"))
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
-    resumed = subprocess.run([a2p_wizard(), "advance", KEY], env=app_env(home), capture_output=True, text=True,
-                             timeout=60)
+    resumed = subprocess.run([a2p_wizard(), "advance", KEY], env=app_env(home.path, **home.env),
+                             capture_output=True, text=True, timeout=60)
     assert resumed.returncode == 0 and "Another operator" not in resumed.stdout, resumed.stdout + resumed.stderr
     assert "register the brand (found after a lost answer)" in resumed.stdout
-    rt = Runtime.open(home=home, mode="sandbox")
+    rt = home.runtime()
     try:
-        c = await drive(rt, KEY, saved["brand.create"].scenario)
+        c = await drive(rt, KEY, kept["brand.create"].scenario)
         assert await check_one_of_each(rt, KEY) == []
         assert ledger(c) == fees["happy"] == [4.5, 15.0]
     finally:

@@ -1,15 +1,33 @@
-"""A damaged store, a bad base URL: every command answers with a message, never a traceback."""
+"""A damaged store, a bad base URL: every command answers with a message, never a traceback.
+
+A row the app cannot read (malformed JSON, a value an older version accepted) is a store's content: those tests run
+on both stores (`on_both_stores`, the row spoiled with the backend's own SQL). A damaged page or index is what a
+failing disk does to an SQLite file as such: those stay SQLite-only (PostgreSQL's own files are its server's
+business; a server lost mid-run is tests/test_team_store.py's)."""
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests import factories as f
 from tests.reliabilitykit import spoil_index
 from wizard.cli import main
+
+
+def execute(home: Path, url: str | None, sql: str, *params: object) -> list[tuple]:
+    """One statement on the store the commands use (the data folder's file, or A2P_STORE_URL's database), as
+    damage or an older version left it; the rows it returns."""
+    if url:
+        with psycopg.connect(url) as db:
+            cursor = db.execute(sql.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
+    with closing(sqlite3.connect(home / "a2p-wizard.db")) as db, db:
+        return db.execute(sql, params).fetchall()
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -28,11 +46,10 @@ COMMANDS = [("list",), ("list", "--json"), ("show", "K0001"), ("advance", "K0001
 
 @pytest.mark.parametrize("spoil", ["malformed JSON", "JSON not an object"])
 def test_a_row_with_malformed_json_gives_the_damaged_store_message_from_every_command(
-        tmp_path, capsys, isolated, spoil):
+        tmp_path, capsys, isolated, on_both_stores, spoil):
     imported(tmp_path, capsys, 3)
-    with sqlite3.connect(isolated / "a2p-wizard.db") as db:
-        db.execute("UPDATE customers SET state = ? WHERE key = 'K0001'",
-                   ("{not json" if spoil == "malformed JSON" else "[1]",))
+    execute(isolated, on_both_stores, "UPDATE customers SET state = ? WHERE key = 'K0001'",
+            "{not json" if spoil == "malformed JSON" else "[1]")
     for argv in COMMANDS[2:]:
         code, out, err = run(capsys, *argv)
         assert code == 1 and "is damaged" in err and "What to do, in order" in err, (argv, out, err)
@@ -62,14 +79,14 @@ def test_a_bad_base_url_is_a_setup_error(capsys, monkeypatch, url):
     assert code == 1 and "A2P_TWILIO_BASE_URL must be an http(s) URL with a host" in err
 
 
-def test_a_saved_value_the_rules_now_refuse_is_a_message_not_a_traceback(tmp_path, capsys, isolated):
+def test_a_saved_value_the_rules_now_refuse_is_a_message_not_a_traceback(tmp_path, capsys, isolated, on_both_stores):
     import json
 
     imported(tmp_path, capsys, 2)
-    with sqlite3.connect(isolated / "a2p-wizard.db") as db:
-        inputs = json.loads(db.execute("SELECT inputs FROM customers WHERE key = 'K0001'").fetchone()[0])
-        inputs["bundle"]["brand_name"] = "Zoë\u200dTutoring"  # accepted by an older version
-        db.execute("UPDATE customers SET inputs = ? WHERE key = 'K0001'", (json.dumps(inputs),))
+    [(stored,)] = execute(isolated, on_both_stores, "SELECT inputs FROM customers WHERE key = 'K0001'")
+    inputs = json.loads(stored)
+    inputs["bundle"]["brand_name"] = "Zoë\u200dTutoring"  # accepted by an older version
+    execute(isolated, on_both_stores, "UPDATE customers SET inputs = ? WHERE key = 'K0001'", json.dumps(inputs))
     for argv in (("show", "K0001"), ("advance", "K0001")):
         code, out, err = run(capsys, *argv)
         assert code == 1 and "K0001's saved bundle no longer passes" in out + err and "U+200D" in out + err, argv

@@ -1,16 +1,21 @@
 """Restore an old backup mid-flow, at every step: the data folder's watermark shows the store is older than what
-was sent, every create then looks at Twilio first and adopts what is there: 0 duplicates, one brand fee."""
+was sent, every create then looks at Twilio first and adopts what is there: 0 duplicates, one brand fee.
+
+Every test runs on both stores: a backup of the data folder's SQLite file is a consistent copy of it, one of a
+team's PostgreSQL database a database made from it as a template, restored under the database's own name."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from tests import factories as f
+from tests.pgkit import Server
 from tests.reliabilitykit import check_one_of_each
 from wizard.cli import main
 from wizard.session.runtime import Runtime
@@ -24,27 +29,60 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def copy_store(source: Path, target: Path) -> None:
+class Backup:
+    """One backup of the store the commands use (`on_both_stores`: the data folder's file, or A2P_STORE_URL's
+    database), taken and later restored over it."""
+
+    def __init__(self, home: Path, url: str | None, server: Server | None) -> None:
+        self.store, self.copy = home / "a2p-wizard.db", home.parent / "backup.db"
+        self.server = server
+        self.database = Server.database_of(url) if url else ""
+        self.copy_name = ""
+
+    def take(self) -> None:
+        if self.server is None:
+            _sqlite_copy(self.store, self.copy)
+        else:
+            self.copy_name = self.server.create_database(template=self.database)
+
+    def restore(self) -> None:
+        if self.server is None:
+            _sqlite_copy(self.copy, self.store)
+            return
+        with self.server.admin() as db:
+            db.execute(f'DROP DATABASE "{self.database}" WITH (FORCE)')
+            db.execute(f'ALTER DATABASE "{self.copy_name}" RENAME TO "{self.database}"')
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
     """A consistent copy, as a backup tool (or the operator restoring one) makes it."""
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
-    src.close()
-    dst.close()
+
+
+@pytest.fixture
+def backup(isolated: Path, on_both_stores: str | None, request: pytest.FixtureRequest) -> Backup:
+    return Backup(isolated, on_both_stores, request.getfixturevalue("postgres") if on_both_stores else None)
+
+
+def watermark(home: Path) -> Path:
+    """The data folder's watermark of the store in use (on PostgreSQL, named by the database's identity)."""
+    [mark] = [p for p in home.glob("a2p-wizard.journal-mark*") if not p.name.endswith(".lock")]
+    return mark
 
 
 @pytest.mark.parametrize("restore_at", range(4))  # the flow takes 4 rounds of advance here
-def test_restoring_an_old_backup_mid_flow_creates_nothing_twice(tmp_path, capsys, isolated, restore_at):
+def test_restoring_an_old_backup_mid_flow_creates_nothing_twice(tmp_path, capsys, isolated, backup, restore_at):
     path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1", phone_number="+12065550100")])
     assert run(capsys, "import", str(path))[0] == 0
-    store, backup = isolated / "a2p-wizard.db", tmp_path / "backup.db"
     warned = False
     for n in range(ROUNDS):
         if n == restore_at:
-            copy_store(store, backup)
+            backup.take()
         _, out, err = run(capsys, "advance", "K1")
         warned = warned or "older than what was sent" in err
         if n == restore_at:
-            copy_store(backup, store)  # the advance's calls are now unknown to the store
+            backup.restore()  # the advance's calls are now unknown to the store
         row = json.loads(run(capsys, "list", "--json")[1])[0]
         if row["done"]:
             break
@@ -66,25 +104,22 @@ async def _one_of_each(home: Path) -> None:
         await rt.aclose()
 
 
-def test_without_the_watermark_a_restore_would_duplicate(tmp_path, capsys, isolated):
+def test_without_the_watermark_a_restore_would_duplicate(tmp_path, capsys, isolated, backup):
     """The control: the same restore with the watermark deleted sends the creates again (what the issue saw)."""
     path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1", phone_number="+12065550100")])
     assert run(capsys, "import", str(path))[0] == 0
-    store, backup = isolated / "a2p-wizard.db", tmp_path / "backup.db"
-    copy_store(store, backup)
+    backup.take()
     run(capsys, "advance", "K1")
-    copy_store(backup, store)
-    (isolated / "a2p-wizard.journal-mark").unlink()
+    backup.restore()
+    watermark(isolated).unlink()
     run(capsys, "advance", "K1")
     dump = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
     assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 2
 
 
-def test_the_watermark_doubts_a_store_behind_it_an_unreadable_mark_and_keeps_the_doubt_until_cleared(tmp_path):
-    from storage.sqlite.store import Store
+def test_the_watermark_doubts_a_store_behind_it_an_unreadable_mark_and_keeps_the_doubt_until_cleared(tmp_path, store):
     from wizard.flow.doubt import Watermark
 
-    store = Store(tmp_path / "s.db")
     mark = Watermark(tmp_path / "mark")
     assert mark.check(store) is False  # a new folder
     mark.started(7)  # calls were sent that this (restored) store does not know
@@ -93,16 +128,15 @@ def test_the_watermark_doubts_a_store_behind_it_an_unreadable_mark_and_keeps_the
     assert mark.check(store) is False
     (tmp_path / "mark").write_text("{garbage")
     assert Watermark(tmp_path / "mark").check(store) is True  # unreadable: the safe side
-    store.close()
 
 
-def test_reconcile_all_asks_before_billable_work_and_stays_in_doubt_until_it_is_done(tmp_path, capsys, isolated):
+def test_reconcile_all_asks_before_billable_work_and_stays_in_doubt_until_it_is_done(tmp_path, capsys, isolated,
+                                                                                      backup):
     path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1", phone_number="+12065550100")])
     assert run(capsys, "import", str(path))[0] == 0
-    store, backup = isolated / "a2p-wizard.db", tmp_path / "backup.db"
-    copy_store(store, backup)
+    backup.take()
     assert run(capsys, "advance", "K1")[0] == 0  # profile, bundle and brand go out
-    copy_store(backup, store)  # the store no longer knows them
+    backup.restore()  # the store no longer knows them
     sent = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
 
     code, out, err = run(capsys, "reconcile", "--all")  # no terminal, no --yes: free work only

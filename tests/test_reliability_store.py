@@ -1,5 +1,10 @@
 """Store safety: migrations from every earlier schema, foreign and damaged files left untouched, clear errors
 for a full disk and for folders that cannot be written (as root, too), private files, a racing first open.
+
+These are about the data folder's SQLite file as such (its schema versions, its bytes, its folder's permissions, a
+disk that fills up under it) and stay SQLite-only, but the racing first open, which runs on both stores. PostgreSQL's
+counterparts are in tests/test_store_postgres.py (its migrations, another program's table, a newer schema, a wrong
+password) and tests/test_team_store.py (a server lost mid-run).
 """
 
 from __future__ import annotations
@@ -12,15 +17,20 @@ import signal
 import sqlite3
 import stat
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from storage.postgres.migrations import PG_SCHEMA_VERSION
+from storage.postgres.store import PostgresStore
 from storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from storage.sqlite.store import Store, StoreError
 from tests import factories as f
 from tests.flowkit import SCENARIOS, drive
+from tests.pgkit import BACKENDS
 from tests.reliabilitykit import (
+    Backend,
     a2p_wizard,
     app_env,
     check_one_of_each,
@@ -316,14 +326,22 @@ async def test_the_store_s_wal_and_shm_files_are_private_too(tmp_path: Path):
         os.umask(old)
 
 
-def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path: Path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path: Path, backend: str, request):
     """The first open creates, migrates and switches both databases to WAL: racing it used to fail with
     "database is locked" (SQLite refuses two upgrading readers) or "another program's file" (the schema read
-    in two snapshots, half-way through another process's migration)."""
-    for attempt in range(2):
-        home = tmp_path / f"race{attempt}"
-        results = run_forked([{"home": str(home), "args": ["list"], "out": str(tmp_path / f"list{attempt}-{i}")}
-                              for i in range(10)], parallel=10)
-        errors = [(tmp_path / f"list{attempt}-{i}.err").read_text() for i in range(10)]
-        assert [r["code"] for r in results] == [0] * 10, errors
-        assert Store(home / "a2p-wizard.db").schema_version == SCHEMA_VERSION
+    in two snapshots, half-way through another process's migration). On PostgreSQL the processes race to create
+    the schema and its extensions in a new database."""
+    stores = Backend(request.getfixturevalue("postgres") if backend == "postgres" else None)
+    try:
+        for attempt in range(2):
+            home = stores.fresh(tmp_path / f"race{attempt}")
+            results = run_forked([{"home": str(home.path), "args": ["list"], "env": home.env,
+                                   "out": str(tmp_path / f"list{attempt}-{i}")} for i in range(10)], parallel=10)
+            errors = [(tmp_path / f"list{attempt}-{i}.err").read_text() for i in range(10)]
+            assert [r["code"] for r in results] == [0] * 10, errors
+            with closing(PostgresStore(home.store_url) if home.store_url
+                         else Store(home.path / "a2p-wizard.db")) as store:
+                assert store.schema_version == (PG_SCHEMA_VERSION if home.store_url else SCHEMA_VERSION)
+    finally:
+        stores.drop()
