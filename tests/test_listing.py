@@ -167,7 +167,7 @@ def test_matches_gathered_last_in_the_order_are_found_whatever_the_store(store: 
         listing.close()
 
 
-@pytest.mark.parametrize("text, index", [("zq", "customers_grams"), ("q", "customers_grams"),
+@pytest.mark.parametrize("text, index", [("zq", "customers_characters"), ("q", "customers_characters"),
                                          ("zzq", "customers_search")])
 def test_postgresql_finds_a_text_of_any_length_through_an_index(pg_url: str, text: str, index: str) -> None:
     from storage.postgres.pages import _indexed, _listed_in
