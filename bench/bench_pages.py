@@ -106,7 +106,11 @@ def main() -> None:
     args = parser.parse_args()
     print(f"typed: {', '.join(map(repr, TYPED))}, one key at a time; {ROWS} rows a page", flush=True)
     if args.url:
-        report(0, measure(args.url, args.runs, args.trace))
+        import psycopg
+
+        with psycopg.connect(args.url) as db:
+            size = db.execute("SELECT count(*) FROM customers").fetchone()[0]
+        report(size, measure(args.url, args.runs, args.trace))
         return
     from fakes import build_store
 

@@ -9,8 +9,9 @@ Pages: a page that follows a row read before (the table scrolling on) is read fr
 the order's index, however far down); any other from the nearest end of the listing, by offset.
 
 A filter's text is looked for along the order's index first: rows are walked, each checked, until the page is full.
-A walk that reads more than 64 rows per row shown is stopped (a LIMIT on the rows walked) — the matches are few or
-gather further down — and the matching rows are read through the text's GIN index and sorted instead: pg_trgm's
+A walk that reads more than 64 rows per row shown is stopped (a LIMIT on the rows walked; a first walk of 8 rows
+per row shown already, when it finds fewer than one match in 64 rows) — the matches are few or gather further
+down — and the matching rows are read through the text's GIN index and sorted instead: pg_trgm's
 for three characters or more, for fewer the index of the text's characters (migration 3; two characters: the rows
 holding both, checked with strpos, which pg_trgm's index does not offer to answer: it would read all of itself).
 """
