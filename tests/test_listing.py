@@ -167,7 +167,7 @@ def test_matches_gathered_last_in_the_order_are_found_whatever_the_store(store: 
         listing.close()
 
 
-@pytest.mark.parametrize("text, index", [("zq", "customers_grams"), ("q", "customers_grams"),
+@pytest.mark.parametrize("text, index", [("zq", "customers_characters"), ("q", "customers_characters"),
                                          ("zzq", "customers_search")])
 def test_postgresql_finds_a_text_of_any_length_through_an_index(pg_url: str, text: str, index: str) -> None:
     from storage.postgres.pages import _indexed, _listed_in
@@ -179,6 +179,32 @@ def test_postgresql_finds_a_text_of_any_length_through_an_index(pg_url: str, tex
         plan = db.execute(f"EXPLAIN SELECT key FROM customers WHERE {_listed_in(Query(), indexed=True)[0]} "
                           f"AND {where}", params).fetchall()
     assert index in " ".join(line for (line,) in plan)
+    if len(text) < 3:  # not pg_trgm's too, which finds no trigram in it and would read the whole of itself
+        assert "customers_search" not in " ".join(line for (line,) in plan)
+
+
+@pytest.mark.parametrize("text, limit, walks", [("c00042", 5, [40]), ("a", 50, [400]), ("maya", 50, [400, 3200])])
+def test_postgresql_walks_a_short_way_first_and_further_only_for_a_text_met_often(
+        pg: PostgresStore, monkeypatch: pytest.MonkeyPatch, text: str, limit: int, walks: list[int]) -> None:
+    # one customer in 1,200 holds "c00042": the short walk finds none and its index answers; one in 9 "maya": the
+    # short walk finds some, the long one the rest; "a" fills the page in the short one
+    listing = pg.pages()
+    sent: list[tuple[str, tuple[Any, ...]]] = []
+    execute = listing._execute
+
+    def spied(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        sent.append((sql, params))
+        return execute(sql, params)
+
+    monkeypatch.setattr(listing, "_execute", spied)
+    try:
+        rows = listing.first(Query(text), limit)  # the needs-action order: as likely anywhere along it
+    finally:
+        listing.close()
+    assert [params[-3] for sql, params in sent if "AS walked" in sql] == walks  # rows each walk may read
+    assert any("WITH matching" in sql for sql, _ in sent) == (text == "c00042")
+    assert len(rows) == (1 if text == "c00042" else limit)
+    assert all(text in " ".join(str(r[c]).casefold() for c in ("key", "name", "email")) for r in rows)
 
 
 @pytest.mark.parametrize("order", sorted(ORDERS))

@@ -150,7 +150,7 @@ def _schema(store: CustomerStore, url: str | None) -> list[Any]:
     with psycopg.connect(url) as db:
         return db.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() UNION ALL "
                           "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                          "WHERE connamespace = current_schema()::regnamespace ORDER BY 1").fetchall()
+                          "WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2").fetchall()
 
 
 @pytest.mark.parametrize(("how", "what"), [("changed", "checksums"), ("lost", "rows")])

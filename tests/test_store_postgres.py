@@ -45,12 +45,15 @@ def test_a_new_database_gets_every_migration_once_and_the_columns_of_the_sqlite_
             assert _columns(db, table) == {row[1] for row in lite.execute(f"PRAGMA table_xinfo({table})")}, table
 
 
-def test_a_bulk_load_into_an_empty_store_builds_the_same_indexes_after_the_rows(pg_url):
+def test_a_bulk_load_into_an_empty_store_builds_the_same_indexes_after_the_rows_and_analyzes_them(pg_url):
     store = PostgresStore(pg_url)
     indexes = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'customers' ORDER BY indexname"
+    statistics = "SELECT count(*) FROM pg_stats WHERE tablename = 'customers' AND attname = 'name'"
     before = store._tuples(indexes)
+    assert store._tuples(statistics) == [(0,)]
     assert store.insert_many(Record(f"B{n}", derived={"name": f"Bulk {n}", "search": f"b{n} bulk {n}  "})
                              for n in range(50)) == 50
+    assert store._tuples(statistics) == [(1,)]  # the planner knows the rows at once, not after autovacuum's turn
     assert store.insert_many([Record("B50", derived={"name": "Bulk 50", "search": "b50 bulk 50  "})]) == 1
     assert store._tuples(indexes) == before and len(before) > 20
     listing = store.pages()
