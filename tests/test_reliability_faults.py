@@ -60,8 +60,9 @@ def engine_with(rt: Runtime, transport: httpx.AsyncBaseTransport, slept: list[fl
 
 
 @pytest.fixture
-async def faulty(isolated: Path, clock: Clock, monkeypatch):
-    """A runtime whose sandbox got its fault plan from A2P_SANDBOX_FAULTS (set by the test through `plan`)."""
+async def faulty(on_both_stores: str | None, isolated: Path, clock: Clock, monkeypatch):
+    """A runtime whose sandbox got its fault plan from A2P_SANDBOX_FAULTS (set by the test through `plan`), its
+    customers on SQLite and on PostgreSQL (a lost answer is found again by the journal either way)."""
     opened: list[Runtime] = []
 
     def open_with(spec: str) -> Runtime:
