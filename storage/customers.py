@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -408,10 +408,23 @@ class CustomerStore(ABC):
     def stored_columns(self, table: str) -> tuple[str, ...]:
         """The columns of `table` that hold values as written (generated ones left out), in the table's order."""
 
-    @abstractmethod
-    def snapshot(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
         """One consistent read: `rows_in` and `scan` in the block see the store as it was when the block began,
         whatever other processes write meanwhile."""
+        self._begin_snapshot()
+        try:
+            yield
+        finally:
+            self._rollback()
+
+    @abstractmethod
+    def _begin_snapshot(self) -> None:
+        """Begin the read transaction of `snapshot` (a StoreError in plain words when it cannot)."""
+
+    @abstractmethod
+    def _rollback(self) -> None:
+        """Undo the open transaction, if any."""
 
     @abstractmethod
     def scan(self, table: str, columns: tuple[str, ...], *, batch: int) -> Iterator[list[tuple[Any, ...]]]:

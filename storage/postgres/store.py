@@ -313,17 +313,12 @@ class PostgresStore(CustomerStore):
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
             "AND table_name = ? AND is_generated = 'NEVER' ORDER BY ordinal_position", (known_table(table),)))
 
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
+    def _begin_snapshot(self) -> None:
         """A read-only transaction at REPEATABLE READ: every read in it sees the database as of its first one."""
         try:
             self._again(lambda db: db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         except psycopg.Error as exc:
             raise StoreError(f"Could not read the store at {self.where}: {self._words(exc)}.") from None
-        try:
-            yield
-        finally:
-            self._rollback()
 
     def scan(self, table: str, columns: tuple[str, ...], *, batch: int) -> Iterator[list[tuple[Any, ...]]]:
         """Read through a server-side cursor, so only `batch` rows at a time cross to this process."""

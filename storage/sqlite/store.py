@@ -254,17 +254,12 @@ class Store(CustomerStore):
         return tuple(row["name"] for row in self._db.execute("SELECT name, hidden FROM pragma_table_xinfo(?)",
                                                              (known_table(table),)) if row["hidden"] == 0)
 
-    @contextmanager
-    def snapshot(self) -> Iterator[None]:
+    def _begin_snapshot(self) -> None:
         """A read transaction (WAL: it reads the file as it was at its first read, while others write on)."""
         try:
             self._db.execute("BEGIN DEFERRED")
         except sqlite3.Error as exc:
             raise StoreError(f"Could not read the store at {self.path}: {_plain(exc)}.") from exc
-        try:
-            yield
-        finally:
-            self._rollback()
 
     def scan(self, table: str, columns: tuple[str, ...], *, batch: int) -> Iterator[list[tuple[Any, ...]]]:
         cursor = self._db.execute(f"SELECT {', '.join(columns)} FROM {known_table(table)} ORDER BY {TABLES[table]}")
