@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -90,6 +90,16 @@ def run_forked(cases: list[dict[str, Any]], *, parallel: int | None = None, time
                           env={k: v for k, v in os.environ.items() if k != "A2P_CRASH_AT"})
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+def run_cases(homes: dict[Any, Home], args: Callable[[Any], list[str]], hook: Callable[[Any], str],
+              out: str) -> dict[Any, dict]:
+    """`run_forked` for cases keyed as `homes` is: each case's command `args(case)` in its home, with
+    A2P_CRASH_AT=`hook(case)`, its output in the home's `out`.out / .err; the results by case."""
+    cases = list(homes)
+    done = run_forked([{"home": str(homes[c].path), "args": args(c), "out": str(homes[c].path / out),
+                        "env": {**homes[c].env, "A2P_CRASH_AT": hook(c)}} for c in cases])
+    return dict(zip(cases, done, strict=True))
 
 
 def _forker(parallel: int) -> None:

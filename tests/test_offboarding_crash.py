@@ -23,7 +23,7 @@ import pytest
 from tests.conftest import without_settings
 from tests.flowkit import held, two_verified
 from tests.pgkit import BACKENDS
-from tests.reliabilitykit import Backend, Home, cli, run_forked, scratch_dir
+from tests.reliabilitykit import Backend, Home, cli, run_cases, scratch_dir
 from wizard.flow.engine import CRASH_POINTS
 
 KEY, OTHER = "C00001", "C00002"
@@ -74,12 +74,10 @@ def _matrix(backend: Backend, tmp_path_factory: pytest.TempPathFactory):
             assert done.returncode == 0, done.stdout + done.stderr
             reference[release] = asyncio.run(end_state(home))
         homes = {case: backend.copy(template, root / "cases" / "-".join(map(str, case))) for case in CASES}
-        crashes = run_forked([{"home": str(homes[c].path), "args": command(c[0]), "out": str(homes[c].path / "crash"),
-                               "env": {**homes[c].env, "A2P_CRASH_AT": f"{c[1]}:{c[2]}"}} for c in CASES])
-        resumes = run_forked([{"home": str(homes[c].path), "args": command(c[0]), "out": str(homes[c].path / "resume"),
-                               "env": {**homes[c].env, "A2P_CRASH_AT": f"{c[1]}:never"}} for c in CASES])
-        yield {"template": template, "reference": reference, "homes": homes,
-               "crash": dict(zip(CASES, crashes, strict=True)), "resume": dict(zip(CASES, resumes, strict=True)),
+        args = lambda case: command(case[0])  # noqa: E731
+        crashes = run_cases(homes, args, lambda case: f"{case[1]}:{case[2]}", "crash")
+        resumes = run_cases(homes, args, lambda case: f"{case[1]}:never", "resume")
+        yield {"template": template, "reference": reference, "homes": homes, "crash": crashes, "resume": resumes,
                "before": asyncio.run(end_state(backend.copy(template, root / "before")))}
 
 

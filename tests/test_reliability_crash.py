@@ -37,7 +37,7 @@ from tests.reliabilitykit import (
     app_env,
     check_one_of_each,
     ledger,
-    run_forked,
+    run_cases,
     scratch_dir,
     templates,
 )
@@ -92,17 +92,11 @@ def _matrix(saved, cases: list[tuple[str, str]]) -> dict:
     """Every case crashed by a real SIGKILL, then resumed by a new process (all forked, a few at a time)."""
     root, backend, kept, fees = saved
     homes = {case: backend.copy(kept[case[0]].saved, root / "killed" / f"{case[0]}-{case[1]}") for case in cases}
-    crashes = run_forked([
-        {"home": str(homes[case].path), "args": list(kept[case[0]].command),
-         "env": {**homes[case].env, "A2P_CRASH_AT": f"{case[0]}:{case[1]}"}, "out": str(homes[case].path / "crash")}
-        for case in cases])
+    args = lambda case: list(kept[case[0]].command)  # noqa: E731
+    crashes = run_cases(homes, args, lambda case: f"{case[0]}:{case[1]}", "crash")
     leases = {case: _lease(homes[case]) for case in cases}
-    resumes = run_forked([  # with a hook that names no action: it must never fire
-        {"home": str(homes[case].path), "args": list(kept[case[0]].command),
-         "out": str(homes[case].path / "resume"), "env": {**homes[case].env, "A2P_CRASH_AT": f"{case[0]}:never"}}
-        for case in cases])
-    return {"saved": kept, "fees": fees, "homes": homes, "crash": dict(zip(cases, crashes, strict=True)),
-            "resume": dict(zip(cases, resumes, strict=True)), "lease": leases}
+    resumes = run_cases(homes, args, lambda case: f"{case[0]}:never", "resume")  # a hook that must never fire
+    return {"saved": kept, "fees": fees, "homes": homes, "crash": crashes, "resume": resumes, "lease": leases}
 
 
 @pytest.fixture(scope="module")
