@@ -216,11 +216,14 @@ def test_store_copy_to_postgresql_and_back_into_another_data_folder(capsys, isol
         postgres.drop_database(name)
 
 
-def test_store_copy_from_the_team_s_database_into_a_file(capsys, tmp_path, pg_url, monkeypatch):
+@pytest.mark.parametrize("how", ["A2P_STORE_URL", "--store"])
+def test_store_copy_from_the_team_s_database_into_a_file(capsys, tmp_path, pg_url, monkeypatch, how):
     source = small_store(tmp_path / "source.db")
     copy_store(source, PostgresStore(pg_url))
-    monkeypatch.setenv("A2P_STORE_URL", pg_url)  # the app uses the team's database
-    code, said = run(capsys, "store", "copy", "--to", str(tmp_path / "file.db"))
+    if how == "A2P_STORE_URL":  # the app uses the team's database
+        monkeypatch.setenv("A2P_STORE_URL", pg_url)
+    code, said = run(capsys, *(["--store", pg_url] if how == "--store" else []), "store", "copy", "--to",
+                     str(tmp_path / "file.db"))
     assert code == 0, said
     assert everything(Store(tmp_path / "file.db")) == everything(source)
 

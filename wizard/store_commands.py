@@ -12,7 +12,7 @@ from pathlib import Path
 
 from storage.copying import copy_store
 from storage.customers import CustomerStore
-from storage.postgres.store import PostgresStore
+from storage.postgres.store import PostgresStore, is_url
 from storage.sqlite.store import Store, StoreError
 from wizard.batch_report import ProgressLine
 from wizard.session.startup import open_store
@@ -21,7 +21,7 @@ from wizard.visible import visible
 
 def cmd_copy(args: argparse.Namespace) -> int:
     """`store copy`: open both ends, copy, say what was copied; StoreError (or SetupError) when it cannot."""
-    here = open_store(args.data_dir, create=bool(args.from_url))
+    here = open_store(args.data_dir, store_url=args.store, create=bool(args.from_url))
     try:
         there = _open(args.to_url or args.from_url, create=bool(args.to_url))
     except BaseException:
@@ -56,7 +56,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
 def _open(url: str, *, create: bool) -> CustomerStore:
     """The store at `url`: PostgreSQL for a postgresql:// URL, else an SQLite file (made when `create`)."""
-    if url.startswith(("postgresql://", "postgres://")):
+    if is_url(url):
         return PostgresStore(url)
     path = Path(url).expanduser().resolve()
     if not create and not path.is_file():

@@ -61,6 +61,11 @@ def _sql(sql: str) -> str:
     return _PARAMETER.sub(one, sql)
 
 
+def is_url(text: str) -> bool:
+    """Whether `text` names a PostgreSQL database (a postgresql:// or postgres:// URL)."""
+    return text.startswith(("postgresql://", "postgres://"))
+
+
 def masked(url: str) -> str:
     """`url` (a postgresql:// URL or a key=value connection string) with its password shown as ***."""
     if "://" not in url:

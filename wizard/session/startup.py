@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from storage.customers import CustomerStore
-from storage.postgres.store import PostgresStore, password_in
+from storage.postgres.store import PostgresStore, is_url, password_in
 from storage.sandbox_state import open_state
 from storage.sqlite.store import Store
 from wizard.errors import OperatorError
@@ -195,13 +195,13 @@ class Startup:
             self.sandbox_clock.state.close()
 
 
-def open_store(home: str | Path | None = None, *, create: bool = True) -> CustomerStore:
-    """The customers store the app uses (A2P_STORE_URL's database, else the data folder's file), alone: for the
-    commands that need neither Twilio nor the sandbox (store copy). `create=False` refuses a data folder without a
-    store instead of making an empty one."""
+def open_store(home: str | Path | None = None, *, store_url: str | None = None, create: bool = True) -> CustomerStore:
+    """The customers store the app uses (`store_url` (--store), else A2P_STORE_URL's database or the config's, else
+    the data folder's file), alone: for the commands that need neither Twilio nor the sandbox (store copy).
+    `create=False` refuses a data folder without a store instead of making an empty one."""
     locations = Locations.resolve(home)
     _ensure(locations)
-    url = start_settings(locations.config_file).get("store_url")
+    url = store_url or start_settings(locations.config_file).get("store_url")
     if not (url or create or locations.store.exists()):
         raise SetupError(f"There is no store at {locations.store} yet.")
     return _open_store(locations, url, lambda: _stamp(utc_now()))
@@ -218,7 +218,7 @@ def _ensure(locations: Locations) -> None:
 def _open_store(locations: Locations, url: str | None, stamp: Callable[[], str]) -> CustomerStore:
     """The customers store: the PostgreSQL database at `url` when set (a team's), else the data folder's file."""
     if url:
-        if not url.startswith(("postgresql://", "postgres://")):
+        if not is_url(url):
             raise SetupError("The store's URL (--store, A2P_STORE_URL or store_url) must be a postgresql:// URL; "
                              "leave it unset for the data folder's own store.")
         return PostgresStore(url, clock=stamp)
