@@ -3,7 +3,7 @@
 The specs are Twilio's verbatim files (tests/twilio-oai, see its SOURCE.md); they are read, checked against
 their published sha256, and never written. One known gap is patched in memory on a deep copy: form bodies
 with array properties get `encoding: {prop: {style: form, explode: true, allowReserved: true}}`, so arrays
-sent Twilio's way (the key repeated once per element) are read as arrays (shared/docs/twilio-api.md,
+sent Twilio's way (the key repeated once per element) are read as arrays (docs/twilio-api.md,
 appendix A). The same patch is written to temporary copies for Prism (tests/prism.py).
 """
 
@@ -59,7 +59,7 @@ TWILIO_ERROR_SCHEMA: dict[str, Any] = {
         "details": {"type": "object"},
     },
 }
-"""Twilio's synchronous error body (the specs describe none; shared/docs/twilio-api.md §5)."""
+"""Twilio's synchronous error body (the specs describe none; docs/twilio-api.md §5)."""
 
 
 # -- the specs -------------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def _is_uri(value: Any) -> bool:
 REQUEST_FORMATS: dict[str, Callable[[Any], bool]] = {
     "uri": _is_uri,
     "iso-country-code": lambda v: not isinstance(v, str) or re.fullmatch(r"[A-Z]{2}", v) is not None,
-    # The PhoneNumber list filter takes partial numbers with `*` wildcards (shared/docs/twilio-api.md §2, 4.2).
+    # The PhoneNumber list filter takes partial numbers with `*` wildcards (docs/twilio-api.md §2, 4.2).
     "phone-number": lambda v: not isinstance(v, str) or re.fullmatch(r"\+?[0-9*]{1,15}", v) is not None,
     "http-method": lambda v: v in ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"),
 }
@@ -256,7 +256,7 @@ def _form_schema(host: str, operation: dict[str, Any]) -> dict[str, Any] | None:
 def twilio_conventions(request: httpx.Request) -> list[str]:
     """What Twilio needs beyond what openapi-core checks: no undocumented parameter (Twilio would ignore
     it silently), booleans spelled `true`/`false`, integers as digits, a key repeated only for arrays,
-    and `Attributes` (untyped in the spec) as one JSON-encoded object (shared/docs/twilio-api.md §1)."""
+    and `Attributes` (untyped in the spec) as one JSON-encoded object (docs/twilio-api.md §1)."""
     host, template = spec_path_for(request.url.path)
     operation = _operation_object(host, template, request.method)
     if operation is None:
@@ -337,7 +337,7 @@ SPEC_CONFLICTS = (
     Conflict("messaging", "messaging.v1.brand_registrations", "identity_status", None,
              "GET /v1/a2p/BrandRegistrations/{Sid} 200 fetchSoleProprietorPending",
              "identity_status is an enum without `nullable`, yet Twilio's example of a PENDING sole-proprietor "
-             "brand shows null, as does the walkthrough (shared/docs/twilio-api.md §2, 3.2); the sandbox keeps "
+             "brand shows null, as does the walkthrough (docs/twilio-api.md §2, 3.2); the sandbox keeps "
              "null until the brand is APPROVED"),
 )
 """The only schema violations the response tests let through; tests check each is backed by its example."""

@@ -2,7 +2,7 @@
 
 Prism (https://github.com/stoplightio/prism) validates every request against the spec — 422 for a bad
 parameter, 401 without Basic auth, 415 for a non-form body, 404 for an unknown path — and answers with the
-spec's static examples (shared/docs/twilio-api.md, appendix A). One `prism mock` process serves each spec,
+spec's static examples (docs/twilio-api.md, appendix A). One `prism mock` process serves each spec,
 from a temporary copy with the array `encoding` patch of tests/oas.py. The router gives the app one base URL
 (A2P_TWILIO_BASE_URL): the three hosts' paths do not collide, so each request goes to the mock whose spec
 has its path. Prism is installed by .ci/run into .ci/prism (or set A2P_PRISM to a `prism` executable).

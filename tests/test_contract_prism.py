@@ -52,7 +52,7 @@ STEP1_POSTS = [
     "/v1/SupportingDocuments", *["/v1/CustomerProfiles/{BU}/EntityAssignments"] * 3,
     "/v1/CustomerProfiles/{BU}/Evaluations",
 ]
-"""Twilio's walkthrough step 1 (shared/docs/twilio-api.md §2, 1.1–1.6); 1.7 is the submit."""
+"""Twilio's walkthrough step 1 (docs/twilio-api.md §2, 1.1–1.6); 1.7 is the submit."""
 
 
 @pytest.fixture(scope="session")

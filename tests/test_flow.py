@@ -15,7 +15,7 @@ from wizard.flow.status import summarize
 pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
 
 REFERENCE_CALLS = {
-    # twilio-api.md §2: 1.1–1.7 (3 assignments), 2.1–2.5 (2 assignments), 3.1, 4.1 + 4.3 + 4.4 (4.2 is a read)
+    # docs/twilio-api.md §2: 1.1–1.7 (3 assignments), 2.1–2.5 (2 assignments), 3.1, 4.1 + 4.3 + 4.4 (4.2 is a read)
     "profile": 9, "bundle": 6, "brand": 1, "campaign": 3,
 }
 

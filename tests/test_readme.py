@@ -1,4 +1,4 @@
-"""The README keeps its promises: the two quick-start commands, every readiness rule, every trigger."""
+"""The README and docs keep their promises: the two quick-start commands, every readiness rule and playbook."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 from wizard.customer.playbooks import PLAYBOOKS
 from wizard.customer.rules import RULES
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+RULES_DOC = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
 
 
 def test_quick_start_is_two_commands():
@@ -18,11 +20,18 @@ def test_quick_start_is_two_commands():
 
 def test_every_readiness_rule_is_listed_with_its_severity():
     for rule, (severity, _) in RULES.items():
-        line = next((row for row in README.splitlines() if f"`{rule}`" in row), None)
+        line = next((row for row in RULES_DOC.splitlines() if f"`{rule}`" in row), None)
         assert line is not None, rule
         assert f"| {severity} |" in line, rule
 
 
 def test_every_playbook_code_is_listed():
     for code in PLAYBOOKS:
-        assert f"[{code}](" in README, code
+        assert f"[{code}](" in RULES_DOC, code
+
+
+def test_readme_is_short_and_its_links_resolve():
+    assert len(README.splitlines()) <= 200
+    for target in {part.split(")")[0].split("#")[0] for part in README.split("](")[1:]}:
+        if not target.startswith("http"):
+            assert (ROOT / target).exists(), target

@@ -79,7 +79,7 @@ def error(response: httpx.Response, status: int, code: int) -> str:
 
 
 class Steps:
-    """Drives the flow exactly as twilio-api.md §2 lists the calls."""
+    """Drives the flow exactly as docs/twilio-api.md §2 lists the calls."""
 
     def __init__(self, api: httpx.AsyncClient, sandbox: Sandbox) -> None:
         self.api, self.sb = api, sandbox

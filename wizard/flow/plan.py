@@ -1,6 +1,6 @@
 """The planner: given a customer, the one next Twilio call to make, or what the customer waits for.
 
-Steps and their calls follow Twilio's sole-proprietor walkthrough (shared/docs/twilio-api.md §2):
+Steps and their calls follow Twilio's sole-proprietor walkthrough (docs/twilio-api.md §2):
 1 starter profile, 2 sole-proprietor trust bundle, 3 brand + OTP, 4 Messaging Service + number + campaign.
 The planner is pure: it reads the customer and returns an Action or a Wait; the engine runs it.
 """
