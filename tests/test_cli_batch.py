@@ -13,6 +13,7 @@ import pytest
 
 from tests import factories as f
 from wizard.cli import main
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
@@ -215,7 +216,7 @@ def test_nothing_billable_ahead_asks_nothing(capsys, tmp_path, monkeypatch):
 
 async def test_customers_left_out_of_the_agreement_do_free_work_only(runtime: Runtime):
     """A customer whose YES comes after the question was answered is not billed: only those counted may pay."""
-    desk = runtime.desk
+    desk = Desk(runtime)
     keys = [desk.create(f.profile(email=f"p{i}@example.com", phone=f"(206) 555-01{30 + i}"),
                         f.bundle(mobile_phone=f"(206) 555-01{60 + i}"),
                         f.campaign(phone_number=f"+1206555010{i}")).key for i in range(2)]

@@ -18,6 +18,7 @@ from tests import factories as f
 from tests.pgkit import Server
 from tests.reliabilitykit import check_one_of_each
 from wizard.cli import main
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 pytestmark = pytest.mark.slow
@@ -101,7 +102,7 @@ async def _one_of_each(home: Path) -> None:
     rt = Runtime.open(home=home, mode="sandbox")
     try:
         assert await check_one_of_each(rt, "K1") == []
-        assert not rt.desk.in_doubt
+        assert not Desk(rt).in_doubt
     finally:
         await rt.aclose()
 
@@ -155,8 +156,8 @@ def test_reconcile_all_asks_before_billable_work_and_stays_in_doubt_until_it_is_
 async def _one_of_each_so_far(home: Path) -> None:
     rt = Runtime.open(home=home, mode="sandbox")
     try:
-        dump = rt.desk.sandbox_dump()
-        assert len(dump["brand_registrations"]) == 1 and not rt.desk.in_doubt
+        dump = Desk(rt).sandbox_dump()
+        assert len(dump["brand_registrations"]) == 1 and not Desk(rt).in_doubt
         assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 1
     finally:
         await rt.aclose()

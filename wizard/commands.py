@@ -30,14 +30,16 @@ async def dispatch(args: argparse.Namespace) -> int:
     """Run the command `args` names; its exit status."""
     if args.command == "sandbox" and args.mode == "live":
         raise CommandError("sandbox commands work in sandbox mode only.")
-    runtime = Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
-                           mock_brand=args.mock_brand, store_url=args.store)
-    for warning in runtime.startup.warnings:
+    desk = Desk(Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
+                             mock_brand=args.mock_brand, store_url=args.store))
+    for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
-    async with runtime:
+    try:
         sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command"}.get(args.command)
         handler = COMMANDS[f"{args.command} {getattr(args, sub)}" if sub else args.command]
-        return await handler(runtime.desk, args)
+        return await handler(desk, args)
+    finally:
+        await desk.aclose()
 
 
 def _out(text: str = "") -> None:

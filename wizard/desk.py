@@ -19,7 +19,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from storage.files import keep_object, read_object
-from wizard import examples
 from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.fees import Fee, Prices, describe_fees, total
@@ -40,6 +39,7 @@ from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
 from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
 from wizard.listing import list_row
+from wizard.sandbox.examples import EXAMPLES, MAX_ROUNDS, STEP, Example
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Mode, Startup
 from wizard.twilio.facts import OTP_SENDER, otp_deadline
@@ -54,6 +54,10 @@ __all__ = [
 
 STEP_KEYS = editing.STEP_KEYS
 """The steps with a form, and the name of their inputs: {1: "profile", 2: "bundle", 4: "campaign"}."""
+
+
+class ExampleError(OperatorError):
+    """An example customer could not be brought to its point of the flow."""
 
 
 class SandboxOnly(OperatorError):
@@ -177,7 +181,7 @@ class Desk:
     @classmethod
     def connect(cls, startup: Startup, *, mock_brand: bool | None = None) -> Desk:
         """The desk of an opened installation: settings read, Twilio client (or sandbox) and engine built."""
-        return Runtime.connect(startup, mock_brand=mock_brand).desk
+        return cls(Runtime.connect(startup, mock_brand=mock_brand))
 
     # -- the session -------------------------------------------------------------------------------------
 
@@ -535,8 +539,40 @@ class Desk:
         return self._sandbox().dump()
 
     async def load_examples(self, on_progress: Callable[[str], None] | None = None) -> list[str]:
-        """Sandbox: create the first-start example customers and bring each to its point of the flow."""
-        return await examples.load(self, on_progress)
+        """Sandbox: create the first-start example customers and bring each to its point of the flow; their keys."""
+        if not self.sandboxed:
+            raise ExampleError("Example customers can be loaded in the sandbox only.")
+        keys = []
+        for example in EXAMPLES:
+            c = self.create(
+                StarterProfile.model_validate(example.profile),
+                SoleProprietor.model_validate(example.bundle) if example.bundle else None,
+                Campaign.model_validate(example.campaign) if example.campaign else None,
+            )
+            if on_progress:
+                on_progress(c.name)
+            await self._bring(c.key, example)
+            keys.append(c.key)
+        return keys
+
+    async def _bring(self, key: str, example: Example) -> None:
+        """Advance, let sandbox time pass and answer the passcode until the customer is where `example` says."""
+        for _ in range(MAX_ROUNDS):
+            summary = self.summary(self.customer(key))
+            if example.stop(summary):
+                break
+            if summary.kind == "customer" and example.reply_yes:
+                self.reply_yes(key)
+            elif summary.kind == "twilio":
+                self.move_clock(STEP)
+            run = await self.advance(key)
+            if run.error:
+                raise ExampleError(f"Example {key} stopped: {run.error}")
+        else:
+            raise ExampleError(f"Example {key} did not reach its point in {MAX_ROUNDS} rounds.")
+        if example.wait_after:
+            self.move_clock(example.wait_after)
+            await self.refresh(key)
 
     def _sandbox(self) -> Any:
         if self._rt.sandbox is None:
@@ -546,10 +582,6 @@ class Desk:
     async def aclose(self) -> None:
         """Close the Twilio client and the installation."""
         await self._rt.aclose()
-
-    async def close_client(self) -> None:
-        """Close the Twilio client only (the app closes the installation it opened itself)."""
-        await self._rt.client.aclose()
 
 
 def _call(outcome: Outcome) -> Call:
