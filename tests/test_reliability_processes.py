@@ -16,6 +16,7 @@ import pytest
 
 from tests import factories as f
 from tests.procskit import deleted_store_files, wizard
+from wizard.cli import main
 from wizard.session.runtime import Runtime
 
 pytestmark = pytest.mark.usefixtures("on_both_stores")
@@ -38,3 +39,21 @@ async def test_the_refresh_apart_then_a_shell_command_leave_the_process_files_an
         assert deleted == []
     finally:
         await rt.aclose()
+
+
+@pytest.mark.parametrize(("command", "name"), [("import", "sandbox.db"), ("lint", "sandbox.db-wal"),
+                                               ("import", "a2p-wizard.db")])
+def test_a_command_never_reads_one_of_the_folders_sqlite_files(isolated: Path, capsys, on_both_stores, command,
+                                                               name) -> None:
+    """`import` and `lint` read a file the user names: the process holds connections to the folder's SQLite files,
+    so one of them (here through a link of another name; made while the command runs) is refused before it is
+    opened. On PostgreSQL, where the folder has no store file, the store's case is the sandbox's -shm."""
+    assert main(["import", str(f.write_csv(isolated.parent / "one.csv", [f.csv_row("K1")]))]) == 0
+    if on_both_stores and name == "a2p-wizard.db":
+        name = "sandbox.db-shm"
+    link = isolated.parent / "customers.csv"
+    link.symlink_to(isolated / name)
+    capsys.readouterr()
+    assert main([command, str(link)]) == 1
+    err = capsys.readouterr().err
+    assert f"{link} is one of this data folder's SQLite files" in err and "left untouched" in err
