@@ -237,7 +237,8 @@ def test_the_app_a_served_tab_and_a_loop_of_commands_share_one_data_folder(isola
     assert watch.samples > SOAK_SECONDS and len(watch.holders) >= 8  # sampled all along, many processes seen
     ran = loop.ran + reader.ran
     assert [(argv, err) for argv, _, err in ran if "Traceback" in err or "damaged" in err] == []
-    commands = {argv[0] for argv, code, _ in ran if code == 0}
+    assert {code for _, code, _ in ran} <= {0, 1}  # done, or a handled error (a fault: done again later)
+    commands = {argv[0] for argv, _, _ in ran}
     assert commands >= {"list", "advance", "import", "reconcile", "offboard", "show", "sandbox", "refresh"}, ran
     assert any("Statuses read for" in screen for screen in screens)  # the app's `r` ran its refresh
     monkeypatch.delenv("A2P_SANDBOX_FAULTS")  # what is checked, and the drive to the end, without faults
