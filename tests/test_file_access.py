@@ -1,12 +1,12 @@
 """Only SQLite touches SQLite files (storage's docstring): a scan of the production code's syntax trees finds every
 module that can open, read, write or copy a file by any way other than SQLite, and each must be on `ALLOWED`, with
-why it never reaches a store, sandbox or journal file.
+why what it opens is never one of the SQLite files (store, sandbox) nor beside one in a way SQLite relies on.
 
 What counts as file access, however it is spelled: the builtin `open` (any reference, so `o = open` is seen too);
 `io` beyond its in-memory streams; importing a module made for files (`shutil`, `builtins`, `codecs`, `fileinput`,
 `mmap`, `tempfile`, …); the `os` functions that open or copy (`os.open`, `os.fdopen`, …, through any alias of `os`,
 and `os` itself passed around as a value); `Path` methods that open (`read_bytes`, `read_text`, `write_bytes`,
-`write_text`, and `.open` on anything but the project's own classes with an `open` method); `getattr`,
+`write_text`, `touch`, and `.open` on anything but the project's own classes with an `open` method); `getattr`,
 `__import__` or `import_module` with one of these names. `sqlite3.connect` is not file access here: it is SQLite.
 """
 
@@ -25,7 +25,7 @@ OS_FILE_CALLS = frozenset({"open", "fdopen", "openpty", "sendfile", "copy_file_r
                            "popen", "posix_spawn", "system"})
 IN_MEMORY_IO = frozenset({"StringIO", "BytesIO"})
 """What `io` may be imported for: text and bytes in memory."""
-PATH_FILE_METHODS = frozenset({"read_bytes", "read_text", "write_bytes", "write_text", "open"})
+PATH_FILE_METHODS = frozenset({"read_bytes", "read_text", "write_bytes", "write_text", "open", "touch"})
 DYNAMIC = frozenset({"getattr", "__import__", "import_module", "attrgetter", "methodcaller"})
 OWN_OPENERS = frozenset({"desk"})
 """Receivers whose `.open` is the project's own (besides the classes found with a `def open`): the screens' desk
@@ -38,8 +38,8 @@ ALLOWED = {
                             "never opened",
     "wizard.flow.doubt": "the journal watermark, a JSON file, and the `.lock` beside it (flock, not SQLite's "
                          "POSIX locks): neither is an SQLite file",
-    "wizard.session.startup": "reads config.toml, creates the store's marker file (empty, not SQLite) and opens "
-                              "the log file owner-only",
+    "wizard.session.startup": "reads config.toml, creates the store's marker and the `welcomed` mark (empty, not "
+                              "SQLite) and opens the log file owner-only",
     "wizard.commands": "reads the CSV file of `import` and the JSON file of `lint`, which the user names (refused "
                        "by `Desk.is_sqlite_file` before it is opened when it is one of the folder's SQLite files)",
     "wizard.listing": "writes the list's CSV export to a new name of its own (customers-<time>.csv)",
@@ -125,7 +125,7 @@ def test_the_scan_sees_through_aliases():
         "o = open\no(p)", "import io as j\nj.open(p)", "from io import open as o", "import shutil\nshutil.copy(a, b)",
         "from shutil import copyfile as c", "import os as o\no.open(p, 0)", "from os import fdopen",
         "import os\nf = os\nf.open(p, 0)", "import os\ngetattr(os, 'open')(p, 0)", "p.read_bytes()",
-        "Path(p).open('rb')", "x = p.read_text", "__import__('builtins').open(p)", "import builtins",
+        "Path(p).open('rb')", "x = p.read_text", "p.touch()", "__import__('builtins').open(p)", "import builtins",
         "import importlib\nimportlib.import_module('io')",
     }
     for source in caught:
