@@ -158,6 +158,7 @@ def _row(key: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # many processes of its own, and /proc sampled: alone on the machine (.ci/run's serial lane)
 def test_the_app_a_served_tab_and_a_loop_of_commands_share_one_data_folder(isolated: Path, tmp_path: Path,
                                                                            monkeypatch, capsys, on_both_stores) -> None:
     """For SOAK_SECONDS: the app in a terminal (tmux; its timed refresh every 6 s, `r` pressed every 5 s), the app
