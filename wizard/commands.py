@@ -117,6 +117,7 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         for finding in findings:
             _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
 
+    _not_sqlite_file(desk, args.file)
     try:
         with args.file.open(encoding="utf-8-sig", newline="") as lines:
             reserved = explicit_keys(lines)  # a first read: keys made for keyless rows never take one of these
@@ -270,6 +271,7 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
         found = await desk.findings(_known(desk, args.customer))
         urls = desk.policy_urls(args.customer)
     else:
+        _not_sqlite_file(desk, args.file)
         data = _read_json(args.file)
         if not isinstance(data, dict):
             raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
@@ -321,6 +323,13 @@ async def cmd_policy(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 LINT_MAX_BYTES = 1_000_000
 """`lint` reads one customer: a bigger file is refused before it is read."""
+
+
+def _not_sqlite_file(desk: Desk, path: Path) -> None:
+    """Refuse, before it is opened, a file that is one of the data folder's SQLite files (the store itself, say)."""
+    if desk.is_sqlite_file(path):
+        raise CommandError(f"{path} is one of this data folder's SQLite files (the store or the sandbox), not a "
+                           "file to read; it was left untouched.")
 
 
 def _read_json(path: Path) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from storage.files import keep_object, read_object
+from storage.files import keep_object, read_object, same_file
 from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.fees import Fee, Prices, describe_fees, total
@@ -487,6 +487,11 @@ class Desk:
                 return run
             run.todo = [p["text"] for p in problems(c) if p.get("fix")]
         return run
+
+    def is_sqlite_file(self, path: Path) -> bool:
+        """Whether `path` is one of the data folder's SQLite files, which a command must not read or write (this
+        process holds connections to them: storage's docstring)."""
+        return same_file(path, self._rt.locations.sqlite_files)
 
     # -- a new customer's draft ----------------------------------------------------------------------------
 
