@@ -81,5 +81,5 @@ def test_a_restored_data_folder_creates_nothing_twice_live_against_a_faulty_serv
                     live.sandbox.reply_yes(brand["sid"])
 
         rows = _restore_mid_flight(tmp_path, isolated, capsys, keys, reply_yes, live.sandbox.advance_clock)
-        assert [r["key"] for r in rows if not r["done"]] == []
+        assert [(r["key"], r["next_action"]) for r in rows if not r["done"]] == []
         assert asyncio.run(_promise(isolated, keys, live.sandbox)) == {}
