@@ -106,9 +106,14 @@ class Holdings:
         """The customer's service; of several, the one holding the brand's campaign (the others are strays)."""
         if len(held) <= 1:
             return Found(held[0]) if held else None
-        brand = c.state.sids.get("brand")
-        chosen = next((s for s in held if brand and await self._brand_campaign(s["sid"], brand)), held[0])
-        others = [s["sid"] for s in held if s is not chosen and not await self._campaigns(s["sid"])]
+        brand, chosen, others = c.state.sids.get("brand"), held[0], []
+        for service in held:
+            if brand and await self._brand_campaign(service["sid"], brand):
+                chosen = service
+                break
+        for service in held:
+            if service is not chosen and not await self._campaigns(service["sid"]):
+                others.append(service["sid"])
         return Found(chosen, _strays(others), _stray_note(others))
 
     async def _number(self, c: Customer, held: list[Body]) -> Found | None:
