@@ -34,14 +34,7 @@ async def _stuck(home: Path) -> tuple[str, dict[str, str]]:
         c = await drive(rt, key, BOUGHT)
         first = {slot: c.state.sids[slot] for slot in STEP_4}
 
-        def forget(state) -> None:
-            for slot in STEP_4:
-                state.sids.pop(slot)
-            state.statuses.pop("campaign")
-            state.submitted.pop("campaign")
-            state.number = None
-
-        c = rt.engine.save_state(key, forget).customer
+        c = rt.engine.save_state(key, _forget).customer
         for _ in range(6):
             step = plan(c, rt.engine.context(c, {"brand", "campaign"}))
             assert isinstance(step, Action)
@@ -54,6 +47,16 @@ async def _stuck(home: Path) -> tuple[str, dict[str, str]]:
         return key, first
     finally:
         await rt.aclose()
+
+
+def _forget(state) -> None:
+    """What a store restored from before step 4 lacks."""
+    for slot in STEP_4:
+        state.sids.pop(slot, None)
+    state.statuses.pop("campaign", None)
+    state.submitted.pop("campaign", None)
+    state.number = None
+    state.last_error = state.last_error_action = None
 
 
 async def _state(home: Path, key: str) -> tuple[list[str], dict[str, str], list[str], dict]:
@@ -99,6 +102,28 @@ def test_without_yes_nor_a_terminal_the_duplicate_number_is_kept_until_reconcile
     assert code == 0 and "removed 1 duplicate(s)" in out and "kept" not in err
     problems, _, strays, dump = asyncio.run(_state(isolated, key))
     assert problems == [] and strays == []
+
+
+def test_among_duplicates_the_service_holding_the_campaign_and_its_number_are_adopted(capsys, isolated):
+    """A store that forgot step 4 again while Twilio holds two services and two numbers named for the customer: the
+    service with the brand's campaign and the number in it are chosen, the others are removed."""
+    key, first = asyncio.run(_stuck(isolated))
+    duplicates = {asyncio.run(_state(isolated, key))[1][slot] for slot in ("service", "phone_number")}
+    asyncio.run(_forget_step_4(isolated, key))
+
+    code, out, err = cli(capsys, "reconcile", key, "--yes")
+    assert code == 0 and "removed 2 duplicate(s)" in out, out + err
+    problems, sids, strays, dump = asyncio.run(_state(isolated, key))
+    assert problems == [] and strays == [] and {slot: sids[slot] for slot in STEP_4} == first
+    assert not duplicates & {i["sid"] for i in dump["messaging_services"] + dump["incoming_phone_numbers"]}
+
+
+async def _forget_step_4(home: Path, key: str) -> None:
+    rt = Runtime.open(home=home, mode="sandbox")
+    try:
+        rt.engine.save_state(key, _forget)
+    finally:
+        await rt.aclose()
 
 
 @pytest.mark.parametrize("point", CRASH_POINTS)
