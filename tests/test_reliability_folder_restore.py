@@ -52,6 +52,7 @@ def _restore_mid_flight(tmp_path: Path, home: Path, capsys, keys: list[str], rep
     return advance_rounds(capsys, ROUNDS, reply_yes=reply_yes, clock=clock)
 
 
+@pytest.mark.slow
 def test_a_restored_data_folder_creates_nothing_twice_in_the_sandbox(tmp_path, capsys, isolated):
     keys = _import(tmp_path, capsys)
 
