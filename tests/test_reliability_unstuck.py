@@ -126,6 +126,7 @@ async def _forget_step_4(home: Path, key: str) -> None:
         await rt.aclose()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", CRASH_POINTS)
 def test_a_process_killed_while_removing_a_duplicate_is_resumed(capsys, isolated, point):
     """A real `a2p-wizard reconcile` SIGKILLed at each point of the service's deletion, then run again: done."""
