@@ -18,11 +18,12 @@ LOOPBACK = "127.0.0.1"
 
 class _Handler(BaseHTTPRequestHandler):
     sandbox: Sandbox
+    server: ThreadingHTTPServer
     protocol_version = "HTTP/1.1"
 
     def _serve(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        port = self.server.server_address[1]
+        port = self.server.server_port
         draw = self.sandbox.fault_injector.draw() if route(self.path.partition("?")[0]) else None
         if draw is not None and draw.slow:
             time.sleep(self.sandbox.faults.slow_seconds)
