@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import os
 import signal
 import socket
@@ -563,7 +564,7 @@ class Engine:
                 return
             sid = action.path["sid"]
             if why := await strays.doubt(self.client, c, sid):
-                c = self.save_state(key, lambda state, _sid=sid: strays.forget(_sid)(state, {})).customer
+                c = self.save_state(key, functools.partial(strays.forget(sid), body={})).customer
                 outcome = Outcome(action.name, True, f"kept {sid}: not removed, {why}")
             else:
                 outcome, saved = await self._run(c, action)

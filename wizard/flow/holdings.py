@@ -133,7 +133,7 @@ class Holdings:
         brand, current = (action.params or {}).get("BrandRegistrationSid"), s.get("service")
         named = [item["sid"] for item in (await self._index(*LISTS["campaign.service"])).get(
             friendly(c.key, "service"), [])]
-        for service in sorted(set(named) | {current} - {None}, key=lambda sid: sid != current):
+        for service in [sid for sid in dict.fromkeys([current, *named]) if sid]:  # the store's first
             if service in self.made or not (campaign := await self._brand_campaign(service, str(brand))):
                 continue
             if service == current:
