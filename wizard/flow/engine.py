@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import os
 import signal
 import socket
@@ -564,7 +563,7 @@ class Engine:
                 return
             sid = action.path["sid"]
             if why := await strays.doubt(self.client, c, sid):
-                c = self.save_state(key, functools.partial(strays.forget(sid), body={})).customer
+                c = self.save_state(key, strays.drop(sid)).customer
                 outcome = Outcome(action.name, True, f"kept {sid}: not removed, {why}")
             else:
                 outcome, saved = await self._run(c, action)

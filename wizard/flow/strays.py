@@ -24,13 +24,19 @@ from wizard.twilio.failures import TwilioError
 ACTIONS = ("reconcile.delete_service", "reconcile.release_number")
 
 
-def forget(sid: str) -> Callable[[FlowState, Body], None]:
+def drop(sid: str) -> Callable[[FlowState], None]:
     """The stray is gone (or kept for good): no longer the customer's to remove."""
 
-    def apply(state: FlowState, body: Body) -> None:
+    def apply(state: FlowState) -> None:
         state.strays = [s for s in state.strays if s != sid]
 
     return apply
+
+
+def forget(sid: str) -> Callable[[FlowState, Body], None]:
+    """`drop`, as a removal's answer applies it."""
+    dropped = drop(sid)
+    return lambda state, body: dropped(state)
 
 
 def numbers(c: Customer) -> list[str]:
