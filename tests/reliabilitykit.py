@@ -366,15 +366,16 @@ class Live:
 
 
 @contextmanager
-def served_sandbox(path: Path, *, api_key_auth: bool = True) -> Iterator[Live]:
-    """The sandbox at `path`, served on 127.0.0.1, and live-mode settings (real-looking secrets) for it."""
+def served_sandbox(path: Path, *, api_key_auth: bool = True, faults: Any = None) -> Iterator[Live]:
+    """The sandbox at `path`, served on 127.0.0.1 (with `faults`, a FaultPlan: a faulty server), and live-mode
+    settings (real-looking secrets) for it."""
     import secrets as random_secrets
 
     from tests.conftest import Clock
     from wizard.sandbox.fake import Sandbox
     from wizard.sandbox.server import serve
 
-    sandbox = Sandbox.open(path, now=Clock())
+    sandbox = Sandbox.open(path, now=Clock(), faults=faults)
     server, base_url = serve(sandbox)
     token, key, secret = (random_secrets.token_hex(16), "SK" + random_secrets.token_hex(16),
                           "apisecret" + random_secrets.token_hex(16))

@@ -165,9 +165,10 @@ def test_yes_skips_the_question_in_a_terminal_and_in_a_script(capsys, tmp_path, 
     assert fees_paid(capsys, keys) == 24.0
 
 
-@pytest.mark.parametrize("command", ["advance", "reconcile"])
+@pytest.mark.parametrize("command", ["advance"])
 def test_yes_with_one_customer_is_refused_before_anything_runs(capsys, tmp_path, monkeypatch, command):
-    """`--yes` answers --all's question: with a key it would be silently ignored, so it is refused and says why."""
+    """`--yes` answers --all's question: with a key it would be silently ignored, so it is refused and says why.
+    (`reconcile KEY --yes` has a meaning of its own: release the numbers bought for duplicates.)"""
     keys = imported(capsys, tmp_path, K0="+12065550100")
     never_asked(monkeypatch)
     code, out, err = run(capsys, command, "K0", "--yes")

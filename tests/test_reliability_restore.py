@@ -107,17 +107,19 @@ async def _one_of_each(home: Path) -> None:
         await rt.aclose()
 
 
-def test_without_the_watermark_a_restore_would_duplicate(tmp_path, capsys, isolated, backup):
-    """The control: the same restore with the watermark deleted sends the creates again (what the issue saw)."""
+def test_without_the_watermark_a_restore_creates_nothing_twice_either(tmp_path, capsys, isolated, backup):
+    """The same restore with the watermark deleted (what the issue saw send the creates again): the engine looks at
+    what Twilio holds before every create (flow.holdings), so the profile is adopted, not made twice."""
     path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1", phone_number="+12065550100")])
     assert run(capsys, "import", str(path))[0] == 0
     backup.take()
     run(capsys, "advance", "K1")
     backup.restore()
     watermark(isolated).unlink()
-    run(capsys, "advance", "K1")
+    _, out, _ = run(capsys, "advance", "K1")
+    assert "found at Twilio: adopted" in out
     dump = json.loads(run(capsys, "sandbox", "dump", "--json")[1])
-    assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 2
+    assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 1
 
 
 def test_the_watermark_doubts_a_store_behind_it_an_unreadable_mark_and_keeps_the_doubt_until_cleared(tmp_path, store):

@@ -236,10 +236,16 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
 
 
 async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
-    _yes_with_all(args)
     keys = _targets(desk, args)
     billable = None if args.yes or not args.all else await _agreed(desk, keys)
     runs = await desk.reconcile(keys, _show, everyone=args.all, billable=billable)
+    numbers = desk.stray_numbers(keys)
+    release = bool(numbers) and (args.yes or _agree_to_release(numbers))
+    removals = await desk.remove_strays(keys, _show, release_numbers=release)
+    _out(_reconciled(runs, removals))
+    if numbers and not release:
+        _err(f"a2p-wizard: kept {sum(map(len, numbers.values()))} number(s) bought for duplicate services (each billed "
+             "monthly): `a2p-wizard reconcile KEY --yes` (or answering y) releases them.")
     if args.all and not desk.in_doubt:
         _out("Every customer was reconciled with Twilio: the store is trusted again.")
     elif args.all and any(r.held for r in runs):
@@ -248,6 +254,26 @@ async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
     elif args.all:
         _err("a2p-wizard: some customers could not be reconciled (see above); run reconcile --all again.")
     return 1 if any(r.error for r in runs) and not args.all else 0
+
+
+def _agree_to_release(numbers: dict[str, list[str]]) -> bool:
+    """Asked in a terminal, as offboard asks: release the numbers bought for duplicates? (No terminal: no.)"""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    _out("Phone numbers bought for duplicate Messaging Services (not the ones the customers use):")
+    for key, sids in numbers.items():
+        _out(f"  • {key}: {', '.join(sids)}")
+    try:
+        return input("Release them (a released number is gone for good)? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _reconciled(runs: list[Run], removals: list[Run]) -> str:
+    """The reconcile's count: what was found at Twilio and adopted, what duplicates were removed."""
+    adopted = sum("adopted" in call.detail for run in runs for call in run.calls if call.ok)
+    removed = sum(call.ok and not call.detail.startswith("kept") for run in removals for call in run.calls)
+    return f"Adopted {adopted} resource(s) found at Twilio; removed {removed} duplicate(s)."
 
 
 async def cmd_refresh(desk: Desk, args: argparse.Namespace) -> int:

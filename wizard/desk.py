@@ -30,7 +30,7 @@ from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
-from wizard.flow import duplicates, editing, lookahead, offboarding, progress
+from wizard.flow import duplicates, editing, lookahead, offboarding, progress, strays
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
@@ -427,6 +427,23 @@ class Desk:
         runs = await self.advance_many(keys, on_run, billable=billable)
         if everyone and mark is not None and not any(r.error or r.held for r in runs):
             mark.clear(self._rt.store)
+        return runs
+
+    def stray_numbers(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        """The numbers bought for duplicates (flow.strays) that `remove_strays` would release, by customer."""
+        found = {key: strays.numbers(self._records.load(key)) for key in keys}
+        return {key: sids for key, sids in found.items() if sids}
+
+    async def remove_strays(self, keys: Iterable[str], on_run: Callable[[Run], None] | None = None, *,
+                            release_numbers: bool) -> list[Run]:
+        """Remove the customers' duplicates at Twilio that a reconcile found (empty duplicate services; the numbers
+        bought for them only with `release_numbers`); customers without any are skipped."""
+        runs = []
+        for key in keys:
+            if self._records.load(key).state.strays:
+                runs.append(self._run(await self._engine.remove_strays(key, release_numbers=release_numbers)))
+                if on_run:
+                    on_run(runs[-1])
         return runs
 
     def check_store(self) -> None:
