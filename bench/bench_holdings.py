@@ -37,6 +37,7 @@ from pathlib import Path
 
 from bench_advance import customers_csv
 
+from wizard.desk import Desk
 from wizard.flow.holdings import LISTS, Holdings
 from wizard.session.runtime import Runtime
 
@@ -93,7 +94,7 @@ async def timed(home: Path, what: str, work) -> tuple[float, Counter, object]:
 
 
 async def advance_all(rt: Runtime) -> list:
-    runs = await rt.desk.advance_many(rt.desk.active_keys())
+    runs = await Desk(rt).advance_many(Desk(rt).active_keys())
     assert not any(r.failed for r in runs), [r.error or r.calls[-1].detail for r in runs if r.failed][:3]
     return runs
 
@@ -134,7 +135,7 @@ async def size(n: int, scratch: Path) -> Path:
     rt = Runtime.open(home=home, mode="sandbox")
     try:
         with customers_csv(scratch / f"customers-{n}.csv", n).open(encoding="utf-8", newline="") as lines:
-            assert rt.desk.import_csv(lines, allow_duplicates=True).created == n
+            assert Desk(rt).import_csv(lines, allow_duplicates=True).created == n
     finally:
         await rt.aclose()
     backup(home, scratch / f"backup-{n}")

@@ -18,7 +18,7 @@ import pytest
 from tests import factories as f
 from tests.reliabilitykit import check_one_of_each, served_sandbox
 from tests.restorekit import FolderBackup, advance_rounds, cli
-from wizard.sandbox import Sandbox, SandboxError
+from wizard.sandbox.fake import Sandbox, SandboxError
 from wizard.sandbox.faults import FaultPlan
 from wizard.session.runtime import Runtime
 
