@@ -130,6 +130,10 @@ class HostileServer:
         self.requests: list[tuple[str, str, str]] = []
         self.url = ""
 
+    def add(self, pattern: str, rule: Rule) -> None:
+        """Answer requests whose path (with its query) matches `pattern` by `rule`, before any earlier rule."""
+        self.rules.insert(0, (re.compile(pattern), rule))
+
     def __enter__(self) -> HostileServer:
         owner = self
 
@@ -186,14 +190,15 @@ class HostileServer:
         return Reply(status, kind, data.replace(self.upstream.encode(), self.url.encode()))
 
 
-def echo(field: str, *, items: str | None = None) -> Rule:
-    """The upstream's answer with `field` (of each item of the list `items`) set to the Authorization header."""
+def echo(field: str, *, items: str | None = None, **also: Any) -> Rule:
+    """The upstream's answer with `field` (of each item of the list `items`) set to the Authorization header
+    (and the fields `also` to their values)."""
     def rule(asked: Asked) -> Reply:
-        return setting(field, f"you sent Authorization: {asked.authorization}", items=items)(asked)
+        return setting(field, f"you sent Authorization: {asked.authorization}", items=items, **also)(asked)
     return rule
 
 
-def setting(field: str, value: Any, *, items: str | None = None) -> Rule:
+def setting(field: str, value: Any, *, items: str | None = None, **also: Any) -> Rule:
     """The upstream's answer with `field` set to `value` (in each item of the list `items`): wrong types."""
     def rule(asked: Asked) -> Reply:
         reply = asked.forward()
@@ -201,7 +206,7 @@ def setting(field: str, value: Any, *, items: str | None = None) -> Rule:
             return reply
         body = reply.json()
         for target in (body[items] if items else [body]):
-            target[field] = value
+            target.update({field: value, **also})
         return reply.with_json(body)
     return rule
 

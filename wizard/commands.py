@@ -249,7 +249,7 @@ async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
 
 async def cmd_refresh(desk: Desk, args: argparse.Namespace) -> int:
     if args.all:
-        count = await desk.refresh_all()
+        count = await desk.refresh_all(lambda problem: _err(f"a2p-wizard: {problem}"))
         _out(f"Refreshed {count} customer(s).")
         return 0
     _show(await desk.refresh(_known(desk, args.key)))

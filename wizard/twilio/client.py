@@ -37,8 +37,8 @@ class TwilioClient:
     """Sends operations to Twilio's three hosts (or one base URL) with HTTP Basic auth.
 
     Reads (GET) are retried on timeouts, 5xx and 429 with jittered exponential back-off, honouring
-    `Retry-After`. Anything else is retried only on 429, which Twilio guarantees was not processed;
-    a create that timed out is left to the flow engine to reconcile.
+    `Retry-After` (not after a request ran out its total deadline). Anything else is retried only on 429, which
+    Twilio guarantees was not processed; a create that timed out is left to the flow engine to reconcile.
     """
 
     def __init__(
@@ -138,7 +138,7 @@ class TwilioClient:
             try:
                 return await self._once(op, url, params, query)
             except TwilioError as error:
-                retry = error.not_processed or (error.retryable and op.method == "GET")
+                retry = error.not_processed or (error.retryable and op.method == "GET" and not error.overdue)
                 if not retry or attempt >= self._retries:
                     raise
                 await self._sleep(self._delay(attempt, error))
@@ -170,8 +170,9 @@ class TwilioClient:
                     await response.aclose()
         except TimeoutError:
             self._log(op, request, None, None, started)
-            raise TwilioError(status=0, code=None, message=f"The request to Twilio took more than {self._deadline:g} s "
-                                                           "(the deadline) and was given up.") from None
+            raise TwilioError(status=0, code=None, overdue=True,
+                              message=f"The request to Twilio took more than {self._deadline:g} s (the deadline) "
+                                      "and was given up.") from None
         except httpx.TransportError as exc:
             self._log(op, request, None, None, started)
             raise TwilioError.from_transport(exc) from exc

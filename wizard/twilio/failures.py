@@ -23,6 +23,8 @@ class TwilioError(OperatorError):
     message: str
     more_info: str | None = None
     retry_after: float | None = None
+    overdue: bool = False
+    """No answer within the request's total deadline (then a read is not sent again within the call)."""
 
     def __post_init__(self) -> None:
         """Whatever the server said is made safe to store and print: visible, and cut."""
