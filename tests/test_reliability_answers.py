@@ -309,3 +309,37 @@ async def test_the_customer_screen_opens_a_customer_holding_values_of_another_ty
         await settle(pilot)
         drawn = app.export_screenshot()
     assert "(unreadable)" in drawn and "Traceback" not in drawn
+
+
+@pytest.fixture
+def one_registered(twilio, capsys, tmp_path, isolated) -> tuple[Live, HostileServer]:
+    registered(capsys, tmp_path, isolated, "K1")
+    return twilio
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("rule", "shown"), [(echo("status"), "you sent [redacted]"),
+                                             (setting("status", 123), "status is not text"),
+                                             (html(), "not JSON")], ids=["echo", "123", "html"])
+async def test_the_customer_screen_against_the_hostile_server_shows_no_secret_and_no_traceback(
+        one_registered, isolated, rule, shown):
+    from tests.pilotkit import settle
+    from tests.test_screens_customer import SIZE, CustomerApp
+    from wizard.session.runtime import Runtime
+
+    live, server = one_registered
+    server.add(BRAND, rule)
+    rt = Runtime.open(home=isolated, mode="live")
+    try:
+        app = CustomerApp(rt, "K1")
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("r")
+            await app.workers.wait_for_complete()
+            await settle(pilot)
+            drawn = app.export_screenshot()
+    finally:
+        await rt.aclose()
+    assert any(path.startswith("/v1/a2p/BrandRegistrations/BN") for _, path, _ in server.requests)
+    assert secrets_in(drawn + store_texts(isolated), live) == [] and raw_unsafe(drawn) == []
+    assert "Traceback" not in drawn and shown in drawn.replace("&#160;", " "), drawn[-3000:]
