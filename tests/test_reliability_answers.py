@@ -9,7 +9,7 @@ import json
 import sqlite3
 import threading
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -141,6 +141,17 @@ def secrets_in(text: str, live: Live) -> list[str]:
                                         ("Basic base64 unpadded", basic.rstrip("="))) if needle in text]
 
 
+def guarded(command: Callable[[], tuple[int, str, str]]) -> tuple[int, str, str]:
+    """`command`'s result; a failure if it has not ended after 120 s (a guard, not a measure: without the bounds
+    these commands never end)."""
+    done: list[tuple[int, str, str]] = []
+    worker = threading.Thread(target=lambda: done.append(command()), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert done, "the command was still running after 120 s"
+    return done[0]
+
+
 def state_of(home: Path, key: str) -> dict[str, Any]:
     with sqlite3.connect(home / "a2p-wizard.db") as db:
         return json.loads(db.execute("SELECT state FROM customers WHERE key = ?", (key,)).fetchone()[0])
@@ -219,7 +230,7 @@ def test_a_next_page_that_is_the_same_page_ends_with_a_message(twilio, capsys, t
     live, server = twilio
     registered(capsys, tmp_path, isolated, "K1")
     server.add(BRANDS, next_page(lambda asked: f"{server.url}{asked.path}"))
-    code, out, err = run(capsys, "--live", "refresh", "--all")
+    code, out, err = guarded(lambda: run(capsys, "--live", "refresh", "--all"))
     assert "links back to a page already read; stopped there" in err and "Traceback" not in out + err
     assert len([p for _, p, _ in server.requests if p.startswith("/v1/a2p/BrandRegistrations?")]) == 2
 
@@ -243,12 +254,7 @@ def test_a_trickling_answer_ends_at_the_deadline(twilio, capsys, tmp_path, isola
     registered(capsys, tmp_path, isolated, "K1")
     server.add(BRAND, trickle(0.2))
     monkeypatch.setenv("A2P_TWILIO_DEADLINE", "2")
-    done: list[tuple[int, str, str]] = []
-    worker = threading.Thread(target=lambda: done.append(run(capsys, "--live", "refresh", "K1")), daemon=True)
-    worker.start()
-    worker.join(120)  # a guard, not a measure: without a total deadline the answer never ends
-    assert done, "refresh was still reading a trickling answer after 120 s"
-    code, out, err = done[0]
+    code, out, err = guarded(lambda: run(capsys, "--live", "refresh", "K1"))
     assert "took more than 2 s (the deadline)" in out + err and "Traceback" not in out + err
 
 
