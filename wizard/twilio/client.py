@@ -179,8 +179,8 @@ class TwilioClient:
         except _TooLarge:
             self._log(op, request, response.status_code, None, started)
             raise TwilioError(status=response.status_code, code=None,
-                              message=f"The answer to {_words(op)} (HTTP {response.status_code}) was larger than "
-                                      f"{self._max_body / 2**20:g} MB and was not read.") from None
+                              message=f"Twilio's answer to {_words(op)} was larger than {self._max_body / 2**20:g} MB "
+                                      "and was not read.") from None
         response = httpx.Response(response.status_code, headers=_plain(response.headers), content=content,
                                   request=request)
         if response.is_success:
