@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from urllib.parse import parse_qsl
@@ -213,3 +214,41 @@ async def test_no_content_answer_is_an_empty_body():
 def test_secret_is_never_in_the_error_text():
     error = TwilioError(401, 20003, "Authenticate")
     assert "s3cret" not in str(error) and json.dumps(error.__dict__).find("s3cret") == -1
+
+
+async def test_paginate_stops_after_the_page_limit_with_a_message():
+    from wizard.twilio.client import MAX_PAGES
+
+    seen = []
+
+    def handler(request):
+        seen.append(request.url)
+        token = int(request.url.params.get("PageToken") or 0) + 1
+        return httpx.Response(200, json={"data": [], "meta": {
+            "next_page_url": f"https://messaging.twilio.com/v1/a2p/BrandRegistrations?PageToken={token}"}})
+
+    client, _ = make_client(handler)
+    with pytest.raises(TwilioError, match=f"has more than {MAX_PAGES} pages; stopped there"):
+        [i async for i in client.paginate("list_brand_registrations")]
+    assert len(seen) == MAX_PAGES
+
+
+async def test_an_answers_strings_are_redacted_of_the_requests_credentials_and_made_visible():
+    pair = base64.b64encode(b"SKkey:s3cret").decode()
+
+    def handler(request):
+        return httpx.Response(200, json={"sid": BN("1"), "status": f"s3cret SKkey:s3cret {pair} \x1b[31m",
+                                         "failure_reason": "ok", "unread": "s3cret"})
+
+    client, _ = make_client(handler)
+    body = await client.call("fetch_brand_registration", sid=BN("1"))
+    assert body == {"sid": BN("1"), "status": "[redacted] [redacted] [redacted] \\u001b[31m", "failure_reason": "ok"}
+
+
+async def test_a_declared_length_over_the_cap_is_refused_before_reading():
+    def handler(request):
+        return httpx.Response(200, headers={"Content-Length": str(10**12)}, content=b"{}")
+
+    client = TwilioClient(ACCOUNT, ("SKkey", "s3cret"), transport=httpx.MockTransport(handler), max_body=1000)
+    with pytest.raises(TwilioError, match="larger than 0.000953674 MB and was not read"):
+        await client.call("fetch_brand_registration", sid=BN("1"))
