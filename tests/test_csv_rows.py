@@ -256,14 +256,15 @@ def test_short_and_long_rows() -> None:
 @pytest.mark.parametrize(
     ("key", "ok"),
     [("cust-1", True), ("A.b_C-9", True), ("k" * 40, True), ("k" * 41, False), ("has space", False),
-     ("ключ", False), ("a/b", False)],
+     ("ключ", False), ("a/b", False), (".", False), ("..", False), ("...", False), (".a", True)],
 )  # fmt: skip
 def test_key_format(key: str, ok: bool) -> None:
     parsed, errors = parse_rows(to_csv([PROFILE | {"key": key}]))
     if ok:
         assert [p.key for p in parsed] == [key]
     else:
-        assert errors == [RowError(2, "key", "A key is 1-40 letters, digits, dots, underscores or hyphens.")]
+        assert errors == [RowError(2, "key", "A key is 1-40 letters, digits, dots, underscores or hyphens, not dots "
+                                                  "only.")]
 
 
 def test_duplicate_keys() -> None:

@@ -30,7 +30,8 @@ CAMPAIGN_COLUMNS = (
 COLUMNS = ("key", *PROFILE_COLUMNS, *BUNDLE_COLUMNS, *CAMPAIGN_COLUMNS)
 REQUIRED_COLUMNS = tuple(c for c in PROFILE_COLUMNS if c not in ("street2", "country"))
 _KEYWORD_COLUMNS = ("opt_in_keywords", "opt_out_keywords", "help_keywords")
-_KEY = re.compile(r"[A-Za-z0-9._-]{1,40}")
+_KEY = re.compile(r"(?!\.+$)[A-Za-z0-9._-]{1,40}")
+"""A key also names a folder (`policy KEY`), so it is never dots only (`.`, `..`)."""
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -76,7 +77,7 @@ def row_to_models(row: Mapping[str, object], row_number: int) -> ParsedRow | lis
     key = get("key") or None
     if key is not None and not _KEY.fullmatch(key):
         errors.append(
-            RowError(row_number, "key", "A key is 1-40 letters, digits, dots, underscores or hyphens.")
+            RowError(row_number, "key", "A key is 1-40 letters, digits, dots, underscores or hyphens, not dots only.")
         )
 
     profile_data: dict[str, object] = {c: get(c) for c in PROFILE_COLUMNS if c != "country" or get(c)}
