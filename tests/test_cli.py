@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -283,6 +284,37 @@ def test_policy_writes_starter_pages_with_every_disclosure_reviewers_look_for(ca
         assert "not legal advice" in text and "STOP" in text and "HELP" in text
         assert "Message and data rates may apply" in text and "frequency" in text.lower()
     assert "No mobile information will be shared with third parties or affiliates for marketing" in privacy
+
+
+HOSTILE_FLOWS = [
+    "Clients opt in on our web form with a checkbox. <!--",
+    "Clients opt in <script>alert(1)</script> on our web form with a checkbox.",
+    "Clients opt in <iframe src=https://evil.example/> on our web form with a checkbox.",
+    "Clients opt in on [our form](javascript:alert(1)) with a checkbox.",
+    "Clients opt in on our web form with a checkbox.\n# Injected heading\n<style>p{display:none}</style>",
+]
+
+
+@pytest.mark.parametrize("flow", HOSTILE_FLOWS)
+def test_policy_markdown_shows_markup_as_typed_and_lint_blocks_it(capsys, tmp_path, flow):
+    """Rendered as Markdown (markdown-it, CommonMark), the pages hold no tag, link or heading of the customer's,
+    and every disclosure stays visible; `lint` blocks the text, which would hide them on a page made from it."""
+    from markdown_it import MarkdownIt
+
+    from wizard.customer.page_check import page_text
+
+    row = f.csv_row("HOST1", message_flow=flow, campaign_description=flow.replace("Clients opt", "Dog walks. We"))
+    assert run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", [row])))[0] == 0
+    assert run(capsys, "policy", "HOST1", "--out", str(tmp_path / "pages"))[0] == 0
+    for name in ("privacy", "terms"):
+        rendered = MarkdownIt("commonmark").render((tmp_path / "pages" / f"{name}.md").read_text())
+        assert not re.search(r"<(script|iframe|style|a )|<!--|<h1>[^<]*Injected|<h\d>Injected", rendered)
+        words = page_text(rendered, "text/html")
+        for needed in ("STOP", "HELP", "frequency", "Message and data rates may apply"):
+            assert needed in words, (needed, words)
+        assert name == "terms" or "No mobile information will be shared with third parties" in words
+    code, out, _ = run(capsys, "lint", "--customer", "HOST1")
+    assert code == 1 and "[block] campaign.markup message_flow" in out and "No findings" not in out
 
 
 def test_policy_pages_escape_what_the_operator_typed():
