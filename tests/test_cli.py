@@ -88,6 +88,30 @@ def test_import_of_only_bad_rows_fails(capsys, tmp_path):
     assert code == 1 and "row 2, email:" in err and "Imported 0" in out
 
 
+def test_import_keeps_the_first_errors_and_counts_the_rest(capsys, tmp_path, monkeypatch):
+    """Memory bounded whatever the number of bad rows: the first KEPT_ERRORS errors are kept, every one counted."""
+    from wizard.flow import importing
+
+    monkeypatch.setattr(importing, "KEPT_ERRORS", 5)
+    bad = [f.csv_row(f"B{i}", email="nope", phone="12345") for i in range(40)]  # two errors a row
+    rows = [f.csv_row("G1"), *bad[:20], f.csv_row("G2"), *bad[20:], f.csv_row("G1", street="9 Elm St")]
+    code, out, err = run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", rows)))
+    assert code == 0 and "Imported 2 customer(s): G1 … G2" in out
+    lines = err.splitlines()
+    assert len(lines) == 6 and lines[:2] == ["row 3, email: " + lines[0].split(": ", 1)[1], lines[1]]
+    assert lines[-1] == "… and 76 more error(s), not shown."  # 40 rows × 2 + the key used again − 5 kept
+    assert "Rejected rows: 3, 4, 5 (3) and 38 more row(s) — the first with its reason on stderr." in out
+
+
+def test_import_reads_no_line_past_the_cap(capsys, tmp_path):
+    path = f.write_csv(tmp_path / "c.csv", [f.csv_row("L1")])
+    with path.open("a", encoding="utf-8") as out:
+        out.write("," * 1_000_001 + "\n")
+    code, out, err = run(capsys, "import", str(path))
+    assert code == 0 and "Imported 1 customer(s): L1" in out
+    assert "line 3 of the file is longer than 1,000,000 characters" in err and "Traceback" not in err
+
+
 def test_import_refuses_a_key_that_exists(capsys, tmp_path):
     path = f.write_csv(tmp_path / "c.csv", [f.csv_row("D1")])
     run(capsys, "import", str(path))

@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -138,8 +138,26 @@ def explicit_keys(lines: Iterable[str]) -> frozenset[str]:
             return frozenset()
         at = header.index("key")
         return frozenset(cells[at].strip() for cells in reader if len(cells) > at and cells[at].strip())
-    except csv.Error:
+    except (csv.Error, LineTooLong):
         return frozenset()  # the import reports it
+
+
+LINE_LIMIT = 1_000_000
+"""Characters a line of a CSV file may hold (a customer's row is a few thousand): a longer one is never read whole."""
+
+
+class LineTooLong(ValueError):
+    """A line of the file is longer than LINE_LIMIT."""
+
+
+def bounded_lines(stream: TextIO, limit: int = LINE_LIMIT) -> Iterator[str]:
+    """The lines of `stream`, none read past `limit` characters: LineTooLong instead of a longer one."""
+    number = 0
+    while line := stream.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise LineTooLong(f"line {number:,} of the file is longer than {limit:,} characters")
+        yield line
 
 
 def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
@@ -172,7 +190,7 @@ def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
                 if result.key is not None:
                     keys[result.key] = row_number
                 yield result
-    except csv.Error as exc:
+    except (csv.Error, LineTooLong) as exc:
         yield RowError(row_number + 1, "", f"This row could not be read as CSV ({exc}); the rest of the file was "
                                            "skipped.")
 
