@@ -70,6 +70,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Set-Cookie", "tracker=1")
             self.end_headers()
             return
+        if self.path == "/trickle":  # a byte every 0.2 s: each read is quick, the whole takes 8 s
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "40")
+            self.end_headers()
+            for _ in range(40):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+            return
         if self.path == "/slow":
             time.sleep(page_check.TIMEOUT + 1)
         if self.path not in PAGES:
@@ -135,6 +145,14 @@ async def test_sharing_with_marketing_partners_is_not_the_non_sharing_statement(
 async def test_a_page_nobody_can_read_blocks_in_live_mode_and_warns_in_the_sandbox(site: str, path: str):
     assert await rules(site, "terms_url", path) == {"policy.unreachable": "block"}
     assert await rules(site, "terms_url", path, live=False) == {"policy.unreachable": "warn"}
+
+
+async def test_a_page_trickled_a_byte_at_a_time_ends_at_the_deadline(site: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(page_check, "DEADLINE", 1.0)  # each read takes 0.2 s, far within the 10 s per read
+    found = await page_check.check_page("terms_url", site + "/trickle", live=True, reach=LOCAL)
+    assert [(f.rule, f.message) for f in found] == [(
+        "policy.unreachable", f"The terms and conditions page {site}/trickle could not be fetched within 1 s. "
+                              "Twilio's reviewers must be able to open it.")]
 
 
 async def test_redirects_are_followed_without_sending_cookies_back(site: str):

@@ -3,14 +3,15 @@
 An explicit action (`lint --fetch`, a button in step 4), never run on every keystroke. Each page is fetched with
 httpx: only a URL that passes the policy URL rules (https, a public domain name), on a public address only
 (`public_address.py`), at most MAX_REDIRECTS redirects (followed by hand, each checked like the first, and no
-cookie is ever sent back), at most PAGE_LIMIT bytes read, a timeout, and our own User-Agent. What went wrong on
-the way is said as "could not be fetched", never as TLS or port details. A page that can't be read blocks in live
-mode (Twilio's reviewers could not read it either); what the words seem to lack is only a warning, since a page can
-say the right thing in words these patterns miss.
+cookie is ever sent back), at most PAGE_LIMIT bytes read, a TIMEOUT per read and a DEADLINE for the whole, and
+our own User-Agent. What went wrong on the way is said as "could not be fetched", never as TLS or port details. A
+page that can't be read blocks in live mode (Twilio's reviewers could not read it either); what the words seem to
+lack is only a warning, since a page can say the right thing in words these patterns miss.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -26,6 +27,9 @@ from wizard.customer.rules import Finding, finding
 PAGE_LIMIT = 2_000_000
 MAX_REDIRECTS = 5
 TIMEOUT = 10.0
+"""Seconds one read may wait."""
+DEADLINE = 30.0
+"""Seconds a whole page check may take, redirects included (a page trickled a byte at a time never ends)."""
 USER_AGENT = "a2p-wizard policy check (A2P 10DLC campaign readiness)"
 TEXT_TYPES = ("text/html", "text/plain", "application/xhtml+xml")
 
@@ -87,9 +91,11 @@ def page_text(body: str, content_type: str) -> str:
 
 
 async def fetch(url: str, *, reach: Reach | None = None) -> Page:
-    """GET `url` as a reviewer would (see the module doc); raises Unfetchable, NotPublic, httpx's errors or OSError."""
-    async with httpx.AsyncClient(timeout=TIMEOUT, transport=PinnedTransport(reach or REACH), follow_redirects=False,
-                                 headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain"}) as client:
+    """GET `url` as a reviewer would (see the module doc); raises Unfetchable, NotPublic, TimeoutError (past the
+    DEADLINE), httpx's errors or OSError."""
+    async with asyncio.timeout(DEADLINE), httpx.AsyncClient(
+            timeout=TIMEOUT, transport=PinnedTransport(reach or REACH), follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain"}) as client:
         for hop in range(MAX_REDIRECTS + 1):
             if problem := policy_url_problem(url):
                 raise Unfetchable(f"it leads to {url}: {problem}" if hop else problem)
@@ -117,6 +123,8 @@ async def check_page(field: str, url: str, *, live: bool, reach: Reach | None = 
         page = await fetch(url, reach=reach)
     except Unfetchable as error:
         return [_unreachable(field, f"The {what} page {url} could not be fetched: {error}", live)]
+    except TimeoutError:
+        return [_unreachable(field, f"The {what} page {url} could not be fetched within {DEADLINE:g} s.", live)]
     except NotPublic:
         return [_unreachable(field, f"The {what} page {url} could not be fetched: its host is not on a public "
                                     "address.", live)]
