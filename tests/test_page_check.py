@@ -202,6 +202,7 @@ async def test_every_spelling_of_this_machine_is_refused_without_a_connection(se
     [found] = await page_check.check_page("terms_url", f"https://{spelling}:{server}/privacy", live=True)
     assert (found.rule, found.severity) == ("policy.unreachable", "block")
     assert "could not be fetched" in found.message and "public" in found.message
+    assert found.message.count("Twilio's reviewers must be able to open it.") == 1
     assert Handler.seen == []  # the server (which would answer: its certificate names 127.0.0.1) saw nothing
 
 

@@ -141,7 +141,10 @@ async def check_page(field: str, url: str, *, live: bool, reach: Reach | None = 
             if (field == "privacy_policy_url" or not privacy_only) and not pattern.search(page.text)]
 
 
+_REVIEWERS = "Twilio's reviewers must be able to open it."
+
+
 def _unreachable(field: str, message: str, live: bool) -> Finding:
-    found = finding("policy.unreachable", field, message + " Twilio's reviewers must be able to open it.")
+    found = finding("policy.unreachable", field, message if message.endswith(_REVIEWERS) else f"{message} {_REVIEWERS}")
     return found if live else Finding(found.rule, "warn", found.field, found.message, found.twilio_error)
 
