@@ -21,6 +21,8 @@ from wizard.cli import main
 from wizard.session.locations import Locations
 from wizard.session.runtime import Runtime
 
+pytestmark = pytest.mark.slow
+
 ROUNDS = 8
 
 
