@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -86,6 +87,30 @@ def test_import_reports_readiness_findings_per_row(capsys, tmp_path):
 def test_import_of_only_bad_rows_fails(capsys, tmp_path):
     code, out, err = run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", [f.csv_row("X", email="nope")])))
     assert code == 1 and "row 2, email:" in err and "Imported 0" in out
+
+
+def test_import_keeps_the_first_errors_and_counts_the_rest(capsys, tmp_path, monkeypatch):
+    """Memory bounded whatever the number of bad rows: the first KEPT_ERRORS errors are kept, every one counted."""
+    from wizard.flow import importing
+
+    monkeypatch.setattr(importing, "KEPT_ERRORS", 5)
+    bad = [f.csv_row(f"B{i}", email="nope", phone="12345") for i in range(40)]  # two errors a row
+    rows = [f.csv_row("G1"), *bad[:20], f.csv_row("G2"), *bad[20:], f.csv_row("G1", street="9 Elm St")]
+    code, out, err = run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", rows)))
+    assert code == 0 and "Imported 2 customer(s): G1 … G2" in out
+    lines = err.splitlines()
+    assert len(lines) == 6 and lines[:2] == ["row 3, email: " + lines[0].split(": ", 1)[1], lines[1]]
+    assert lines[-1] == "… and 76 more error(s), not shown."  # 40 rows × 2 + the key used again − 5 kept
+    assert "Rejected rows: 3, 4, 5 (3) and 38 more row(s) — the first with its reason on stderr." in out
+
+
+def test_import_reads_no_line_past_the_cap(capsys, tmp_path):
+    path = f.write_csv(tmp_path / "c.csv", [f.csv_row("L1")])
+    with path.open("a", encoding="utf-8") as out:
+        out.write("," * 1_000_001 + "\n")
+    code, out, err = run(capsys, "import", str(path))
+    assert code == 0 and "Imported 1 customer(s): L1" in out
+    assert "line 3 of the file is longer than 1,000,000 characters" in err and "Traceback" not in err
 
 
 def test_import_refuses_a_key_that_exists(capsys, tmp_path):
@@ -286,6 +311,37 @@ def test_policy_writes_starter_pages_with_every_disclosure_reviewers_look_for(ca
         assert "not legal advice" in text and "STOP" in text and "HELP" in text
         assert "Message and data rates may apply" in text and "frequency" in text.lower()
     assert "No mobile information will be shared with third parties or affiliates for marketing" in privacy
+
+
+HOSTILE_FLOWS = [
+    "Clients opt in on our web form with a checkbox. <!--",
+    "Clients opt in <script>alert(1)</script> on our web form with a checkbox.",
+    "Clients opt in <iframe src=https://evil.example/> on our web form with a checkbox.",
+    "Clients opt in on [our form](javascript:alert(1)) with a checkbox.",
+    "Clients opt in on our web form with a checkbox.\n# Injected heading\n<style>p{display:none}</style>",
+]
+
+
+@pytest.mark.parametrize("flow", HOSTILE_FLOWS)
+def test_policy_markdown_shows_markup_as_typed_and_lint_blocks_it(capsys, tmp_path, flow):
+    """Rendered as Markdown (markdown-it, CommonMark), the pages hold no tag, link or heading of the customer's,
+    and every disclosure stays visible; `lint` blocks the text, which would hide them on a page made from it."""
+    from markdown_it import MarkdownIt
+
+    from wizard.customer.page_check import page_text
+
+    row = f.csv_row("HOST1", message_flow=flow, campaign_description=flow.replace("Clients opt", "Dog walks. We"))
+    assert run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", [row])))[0] == 0
+    assert run(capsys, "policy", "HOST1", "--out", str(tmp_path / "pages"))[0] == 0
+    for name in ("privacy", "terms"):
+        rendered = MarkdownIt("commonmark").render((tmp_path / "pages" / f"{name}.md").read_text())
+        assert not re.search(r"<(script|iframe|style|a )|<!--|<h1>[^<]*Injected|<h\d>Injected", rendered)
+        words = page_text(rendered, "text/html")
+        for needed in ("STOP", "HELP", "frequency", "Message and data rates may apply"):
+            assert needed in words, (needed, words)
+        assert name == "terms" or "No mobile information will be shared with third parties" in words
+    code, out, _ = run(capsys, "lint", "--customer", "HOST1")
+    assert code == 1 and "[block] campaign.markup message_flow" in out and "No findings" not in out
 
 
 def test_policy_pages_escape_what_the_operator_typed():

@@ -7,9 +7,12 @@ import pytest
 
 from wizard.customer.csv_rows import (
     COLUMNS,
+    LINE_LIMIT,
     REQUIRED_COLUMNS,
     ParsedRow,
     RowError,
+    bounded_lines,
+    explicit_keys,
     models_to_row,
     parse_rows,
     row_to_models,
@@ -256,14 +259,15 @@ def test_short_and_long_rows() -> None:
 @pytest.mark.parametrize(
     ("key", "ok"),
     [("cust-1", True), ("A.b_C-9", True), ("k" * 40, True), ("k" * 41, False), ("has space", False),
-     ("ключ", False), ("a/b", False)],
+     ("ключ", False), ("a/b", False), (".", False), ("..", False), ("...", False), (".a", True)],
 )  # fmt: skip
 def test_key_format(key: str, ok: bool) -> None:
     parsed, errors = parse_rows(to_csv([PROFILE | {"key": key}]))
     if ok:
         assert [p.key for p in parsed] == [key]
     else:
-        assert errors == [RowError(2, "key", "A key is 1-40 letters, digits, dots, underscores or hyphens.")]
+        assert errors == [RowError(2, "key", "A key is 1-40 letters, digits, dots, underscores or hyphens, not dots "
+                                                  "only.")]
 
 
 def test_duplicate_keys() -> None:
@@ -288,6 +292,34 @@ def test_unreadable_csv_keeps_earlier_rows() -> None:
     assert len(errors) == 1
     assert errors[0].row == 3
     assert "could not be read as CSV" in errors[0].message
+
+
+class _Reads(io.StringIO):
+    """A text stream that remembers the most characters one read asked for."""
+
+    most = 0
+
+    def readline(self, size: int | None = -1, /) -> str:
+        line = super().readline(size)
+        self.most = max(self.most, len(line))
+        return line
+
+
+def test_a_line_past_the_cap_is_never_read_whole_and_ends_the_import_with_a_message() -> None:
+    good = to_csv([PROFILE])
+    header, row = good.splitlines(keepends=True)
+    stream = _Reads(header + row + "," * 5_000_000 + "\n" + row)  # one 5 MB line, with no cell too long for csv
+    parsed, errors = parse_rows(bounded_lines(stream, 10_000))
+    assert [p.row for p in parsed] == [2] and stream.most <= 10_001
+    assert errors == [RowError(3, "", "This row could not be read as CSV (line 3 of the file is longer than 10,000 "
+                                      "characters); the rest of the file was skipped.")]
+    assert explicit_keys(bounded_lines(_Reads(header + "," * 20_000 + "\n"), 10_000)) == frozenset()
+
+
+def test_the_line_cap_leaves_room_for_any_real_row() -> None:
+    assert 20 * len(to_csv([PROFILE | CAMPAIGN])) <= LINE_LIMIT
+    parsed, _ = parse_rows(bounded_lines(io.StringIO(to_csv([PROFILE | CAMPAIGN] * 3))))
+    assert len(parsed) == 3
 
 
 def test_control_characters_in_cells() -> None:

@@ -690,6 +690,9 @@ def test_url_accepts_and_keeps_the_text(url: str) -> None:
         ("http://example.com/privacy", "https://"),
         ("https://93.184.216.34/privacy", "not an IP address"),
         ("https://localhost/privacy", "not an IP address or localhost"),
+        *[(f"https://{host}:8443/privacy", "not an IP address or localhost") for host in (
+            "127.1", "2130706433", "0x7f000001", "0177.0.0.1", "0", "[::ffff:127.0.0.1]", "ｌｏｃａｌｈｏｓｔ",
+            "localhost.", "app.localhost")],
         ("https://bit.ly/3xYz", "URL shorteners"),
     ],
 )

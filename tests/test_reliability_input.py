@@ -42,7 +42,7 @@ PHONES = ["abc", "555-0134", "206555013", "12065550134999", "+44 20 7946 0958", 
 # (column, bad value) — each must be refused, naming `column`
 CORPUS: list[tuple[str, str]] = [
     *[("key", v) for v in ("../../etc/passwd", "a b", "K" * 41, "ключ", "😀", "K;DROP TABLE customers", "=1+1",
-                           "C0001\u202e", "C/1")],
+                           "C0001\u202e", "C/1", ".", "..", "...")],
     *[(name, v) for name in ("first_name", "last_name") for v in (
         "", "   ", "\u00a0", FORMULA, SQL, "😀", "Ann😀", RLO + "Ann", "Ann\u200b", "A1", "123", "@Ann", "+Ann",
         "-", "'", "<script>alert(1)</script>", "Ann\tLee", "Ann\nLee", "Ann_Lee")],

@@ -19,6 +19,7 @@ from tests.pgkit import Server
 from tests.reliabilitykit import check_one_of_each
 from wizard.cli import main
 from wizard.desk import Desk
+from wizard.session.locations import Locations
 from wizard.session.runtime import Runtime
 
 pytestmark = pytest.mark.slow
@@ -163,3 +164,18 @@ async def _one_of_each_so_far(home: Path) -> None:
         assert sum("a2p:K1:" in (p.get("friendly_name") or "") for p in dump["customer_profiles"]) == 1
     finally:
         await rt.aclose()
+
+
+@pytest.mark.parametrize("held", ["-5", '{"journal": -5}', '{"journal": "7"}', '{"journal": true}', "[1]", "null",
+                                  '{"journal": 3, "doubt": "no"}', '{"journal": 1e400}', "\x00\xff"])
+def test_a_mark_file_holding_no_mark_is_doubt_in_one_line(tmp_path, capsys, isolated, held):
+    path = f.write_csv(tmp_path / "one.csv", [f.csv_row("K1", phone_number="+12065550100")])
+    assert run(capsys, "import", str(path))[0] == 0
+    Locations.resolve(isolated).journal_mark.write_text(held, encoding="utf-8", errors="surrogateescape")
+    code, out, err = run(capsys, "advance", "K1")
+    assert code == 0 and "Traceback" not in out + err
+    assert [line for line in err.splitlines() if line] == [
+        "a2p-wizard: this store is older than what was sent to Twilio (a restored backup or a replaced file): every "
+        "create looks at Twilio first and adopts what is there. Run `a2p-wizard reconcile --all` once to settle it."]
+    assert run(capsys, "reconcile", "--all")[0] == 0  # the way out, as after a restore
+    assert "older than" not in run(capsys, "advance", "K1")[2]

@@ -355,3 +355,26 @@ def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path: Path, 
                 assert store.schema_version == (PG_SCHEMA_VERSION if home.store_url else SCHEMA_VERSION)
     finally:
         stores.drop()
+
+
+@pytest.mark.slow
+async def test_a_full_disk_while_advancing_everyone_says_so_without_a_traceback(isolated: Path, tmp_path: Path,
+                                                                                  monkeypatch):
+    with served_sandbox(tmp_path / "twilio.db") as live:
+        for name, value in live.env.items():
+            monkeypatch.setenv(name, value)
+        rt = Runtime.open(home=isolated)
+        for n in range(8):  # more than advance_many runs at once: some are still running when the disk fills
+            Desk(rt).create(f.profile(street=f"{n} Main St"), f.bundle(), f.campaign())
+        await rt.aclose()
+        store = isolated / "a2p-wizard.db"
+        outcomes = []
+        for headroom in (36_000, 48_000, 60_000):
+            result = subprocess.run([a2p_wizard(), "advance", "--all", "--yes"], env=app_env(isolated, **live.env),
+                                    capture_output=True, text=True, timeout=60,
+                                    preexec_fn=_full_disk(store.stat().st_size + headroom))
+            assert "Traceback" not in result.stderr and "Task exception" not in result.stderr, result.stderr
+            outcomes.append(result.returncode)
+            if result.returncode:
+                assert "the disk is full" in result.stdout + result.stderr
+        assert 1 in outcomes, "the disk never filled up: lower the headroom"

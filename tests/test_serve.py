@@ -58,6 +58,12 @@ def test_a_bad_port_or_public_url_is_a_usage_error(capsys, argv, complaint):
     assert exit_.value.code == 2 and complaint in capsys.readouterr().err
 
 
+def test_allow_remote_without_a_public_url_says_what_to_add(capsys, isolated):
+    code, out, err = run(capsys, "serve", "--host", "0.0.0.0", "--allow-remote")
+    assert (code, out) == (2, "") and "needs --public-url" in err and "--public-url https://" in err
+    assert not isolated.exists()  # refused before anything was opened
+
+
 def test_with_allow_remote_it_warns_in_words_and_serves_each_tab_without_the_secret(capsys, monkeypatch, isolated):
     """The warning, and what textual-serve is given: the folder and modes on the child's command line, no token."""
     from screens.serve import AppServer

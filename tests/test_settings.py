@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from wizard.session.locations import Locations
 from wizard.session.settings import Settings
@@ -35,6 +36,17 @@ def test_toml_file_is_read_and_the_environment_wins(tmp_path, monkeypatch):
     assert s.prices.campaign_vetting == 15.0
     monkeypatch.setenv("A2P_PRIMARY_PROFILE_SID", "BU" + "4" * 32)
     assert Settings.load(config).primary_profile_sid == "BU" + "4" * 32
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-4.5", "1e999"])
+def test_prices_are_finite_and_never_negative(tmp_path, value):
+    config = tmp_path / "config.toml"
+    config.write_text(f"[prices]\nbrand = {value}\n")
+    with pytest.raises(ValidationError) as caught:
+        Settings.load(config)
+    assert [e["loc"] for e in caught.value.errors()] == [("prices", "brand")]
+    config.write_text("[prices]\nbrand = 0\ncampaign_vetting = 15.5\n")
+    assert (Settings.load(config).prices.brand, Settings.load(config).prices.campaign_vetting) == (0, 15.5)
 
 
 def test_without_credentials_basic_auth_says_what_to_set():

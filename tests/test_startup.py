@@ -4,6 +4,7 @@ and what that buys: the app's first frame imports none of the heavy domain."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,11 +70,13 @@ def test_the_start_settings_are_the_environment_variables_the_readme_documents()
     ({"A2P_MODE": "live"}, "Live mode needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"),
     ({"A2P_MODE": "live", "TWILIO_ACCOUNT_SID": SID}, "Live mode needs TWILIO_ACCOUNT_SID"),
     ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "tok"}, "Live mode needs A2P_PRIMARY_PROFILE_SID"),
-    ({"A2P_SANDBOX_SPEED": "fast"}, "A2P_SANDBOX_SPEED must be a positive number (1 = real time), not 'fast'"),
+    ({"A2P_SANDBOX_SPEED": "fast"},
+     "A2P_SANDBOX_SPEED must be a positive number (1 = real time) up to 1,000, not 'fast'"),
     ({"A2P_SANDBOX_SPEED": "0"}, "A2P_SANDBOX_SPEED must be a positive number"),
     ({"A2P_SANDBOX_SPEED": "-2"}, "A2P_SANDBOX_SPEED must be a positive number"),
     ({"A2P_SANDBOX_SPEED": "nan"}, "A2P_SANDBOX_SPEED must be a positive number"),
     ({"A2P_SANDBOX_SPEED": "inf"}, "A2P_SANDBOX_SPEED must be a positive number"),
+    ({"A2P_SANDBOX_SPEED": "1e300"}, "A2P_SANDBOX_SPEED must be a positive number (1 = real time) up to 1,000"),
 ])
 def test_what_cannot_start_says_what_to_set(monkeypatch, env, message):
     for name, value in env.items():
@@ -172,6 +175,48 @@ def test_an_exposed_config_file_is_refused_in_live_mode_and_warned_about_in_the_
     assert why in err and f"chmod 600 {config}" in err
     config.chmod(0o600)
     assert main(["list"]) == 0 and capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("toml", [TOKEN_TOML, 'A2P_TWILIO_BASE_URL = "http://127.0.0.1:9"\n'])
+def test_a_config_file_another_user_owns_is_refused_in_live_mode_like_a_group_writable_one(
+        isolated, monkeypatch, capsys, toml):
+    from wizard.cli import main
+
+    isolated.mkdir(parents=True)
+    config = isolated / "config.toml"
+    config.write_text(toml)
+    config.chmod(0o600)
+    me = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: me + 1)  # as if the file were another user's (mode 0600 even)
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "f" * 32)
+    monkeypatch.setenv("A2P_PRIMARY_PROFILE_SID", PRIMARY)
+    with pytest.raises(SetupError, match=f"another user .*owns it.*chown {me + 1} {config}.*live mode does not "
+                                         "start"):
+        Startup.open()
+    monkeypatch.setenv("A2P_MODE", "sandbox")
+    assert main(["list"]) == 0 and "another user" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET", "TWILIO_ACCOUNT_SID"])
+@pytest.mark.parametrize("odd", ["\udcff", "\udc80\udc81", "\x1b[2J", " ", "\u00e9"])
+def test_a_credential_with_odd_bytes_stops_start_up_without_showing_it(isolated, monkeypatch, capsys, name, odd):
+    from wizard.cli import main
+
+    secret = "9f" * 8 + odd + "3c" * 8
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("TWILIO_API_KEY", "SK" + "1" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "f" * 32)
+    monkeypatch.setenv("TWILIO_API_SECRET", "e" * 32)
+    monkeypatch.setenv("A2P_PRIMARY_PROFILE_SID", PRIMARY)
+    monkeypatch.setenv(name, secret)
+    with pytest.raises(SetupError) as caught:
+        Runtime.open()
+    assert f"{name}: Value error, holds a character no Twilio credential has" in str(caught.value)
+    assert main(["list"]) == 1
+    out, err = capsys.readouterr()
+    for shown in (str(caught.value), repr(caught.value), out, err):
+        assert "9f" * 8 not in shown and "3c" * 8 not in shown
 
 
 def test_a_private_config_holding_a_secret_and_a_readable_one_without_are_fine(isolated):

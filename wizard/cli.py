@@ -160,5 +160,9 @@ def _tui(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from screens.serve import serve  # lazy, like the TUI: the web server is the screens' way out
 
+    if args.allow_remote and not args.public_url:  # the browsers' Origin would never match the listening address
+        print("a2p-wizard: serve --allow-remote needs --public-url, the address browsers open: your login proxy's, "
+              "e.g. --public-url https://a2p.example.com (without it every browser would be refused).", file=sys.stderr)
+        return 2
     return serve(host=args.host, port=args.port, allow_remote=args.allow_remote, public_url=args.public_url,
                  home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)

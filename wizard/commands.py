@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.batch_report import ProgressLine, few, stage_table
-from wizard.customer.csv_rows import explicit_keys
+from wizard.customer.csv_rows import bounded_lines, explicit_keys
 from wizard.customer.fees import WHAT, count_fees, total
 from wizard.customer.models import is_us_area_code
 from wizard.customer.readiness import lint_row
@@ -119,10 +119,11 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
 
     _not_sqlite_file(desk, args.file)
     try:
-        with args.file.open(encoding="utf-8-sig", newline="") as lines:
-            reserved = explicit_keys(lines)  # a first read: keys made for keyless rows never take one of these
-        with args.file.open(encoding="utf-8-sig", newline="") as lines:
-            report = desk.import_csv(lines, created, reserved=reserved, allow_duplicates=args.allow_duplicates)
+        with args.file.open(encoding="utf-8-sig", newline="") as stream:
+            reserved = explicit_keys(bounded_lines(stream))  # a first read: keys made for keyless rows skip these
+        with args.file.open(encoding="utf-8-sig", newline="") as stream:
+            report = desk.import_csv(bounded_lines(stream), created, reserved=reserved,
+                                     allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
@@ -130,8 +131,12 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
     for e in report.errors:
         where = f"row {e.row}" + (f", {e.field}" if e.field else "")
         _err(f"{where}: {e.message}")
+    if report.error_count > len(report.errors):
+        _err(f"… and {report.error_count - len(report.errors):,} more error(s), not shown.")
     for e in report.warnings:
         _err(f"row {e.row}, {e.field}: warning: {e.message}")
+    if report.warning_count > len(report.warnings):
+        _err(f"… and {report.warning_count - len(report.warnings):,} more warning(s), not shown.")
     keys = "" if not report.created else f": {report.first_key}" + (
         f" … {report.last_key}" if report.created > 1 else "")
     summary = f"Imported {report.created:,} customer(s){keys}"
@@ -142,8 +147,10 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
                            "file again once fixed: the customers already imported are reported as existing).")
     _out(summary + ".")
     if rejected := sorted({e.row for e in report.errors}):
-        _out(f"Rejected rows: {few(rejected)} — each with its reason on stderr.")
-    return 1 if report.errors and not report.created else 0
+        more = report.rejected_rows - len(rejected)
+        _out(f"Rejected rows: {few(rejected)}" + (f" and {more:,} more row(s) — the first" if more > 0 else " — each")
+             + " with its reason on stderr.")
+    return 1 if report.error_count and not report.created else 0
 
 
 def _targets(desk: Desk, args: argparse.Namespace) -> list[str]:

@@ -6,7 +6,7 @@ import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,7 +30,8 @@ CAMPAIGN_COLUMNS = (
 COLUMNS = ("key", *PROFILE_COLUMNS, *BUNDLE_COLUMNS, *CAMPAIGN_COLUMNS)
 REQUIRED_COLUMNS = tuple(c for c in PROFILE_COLUMNS if c not in ("street2", "country"))
 _KEYWORD_COLUMNS = ("opt_in_keywords", "opt_out_keywords", "help_keywords")
-_KEY = re.compile(r"[A-Za-z0-9._-]{1,40}")
+_KEY = re.compile(r"(?!\.+$)[A-Za-z0-9._-]{1,40}")
+"""A key also names a folder (`policy KEY`), so it is never dots only (`.`, `..`)."""
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -76,7 +77,7 @@ def row_to_models(row: Mapping[str, object], row_number: int) -> ParsedRow | lis
     key = get("key") or None
     if key is not None and not _KEY.fullmatch(key):
         errors.append(
-            RowError(row_number, "key", "A key is 1-40 letters, digits, dots, underscores or hyphens.")
+            RowError(row_number, "key", "A key is 1-40 letters, digits, dots, underscores or hyphens, not dots only.")
         )
 
     profile_data: dict[str, object] = {c: get(c) for c in PROFILE_COLUMNS if c != "country" or get(c)}
@@ -140,8 +141,26 @@ def explicit_keys(lines: Iterable[str]) -> frozenset[str]:
             return frozenset()
         at = header.index("key")
         return frozenset(cells[at].strip() for cells in reader if len(cells) > at and cells[at].strip())
-    except csv.Error:
+    except (csv.Error, LineTooLong):
         return frozenset()  # the import reports it
+
+
+LINE_LIMIT = 1_000_000
+"""Characters a line of a CSV file may hold (a customer's row is a few thousand): a longer one is never read whole."""
+
+
+class LineTooLong(ValueError):
+    """A line of the file is longer than LINE_LIMIT."""
+
+
+def bounded_lines(stream: TextIO, limit: int = LINE_LIMIT) -> Iterator[str]:
+    """The lines of `stream`, none read past `limit` characters: LineTooLong instead of a longer one."""
+    number = 0
+    while line := stream.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise LineTooLong(f"line {number:,} of the file is longer than {limit:,} characters")
+        yield line
 
 
 def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
@@ -174,7 +193,7 @@ def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
                 if result.key is not None:
                     keys[result.key] = row_number
                 yield result
-    except csv.Error as exc:
+    except (csv.Error, LineTooLong) as exc:
         yield RowError(row_number + 1, "", f"This row could not be read as CSV ({exc}); the rest of the file was "
                                            "skipped.")
 

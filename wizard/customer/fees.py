@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 WHAT = {"brand": "brand registration", "campaign_vetting": "campaign vetting",
         "number_monthly": "phone number (first month; then monthly)", "campaign_monthly": "campaign (monthly)"}
 """Billable items, in words."""
 
 
+Price = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+"""A price in US dollars: finite, never negative."""
+
+
 class Prices(BaseModel):
     """What Twilio bills for the steps, in US dollars (configurable under [prices]; defaults as of 2026)."""
 
-    brand: float = 4.5
+    brand: Price = 4.5
     """TCR's one-time sole-proprietor brand fee, $4.50 since 1 August 2025."""
-    campaign_vetting: float = 15.0
-    campaign_monthly: float = 2.0
-    number_monthly: float = 1.15
+    campaign_vetting: Price = 15.0
+    campaign_monthly: Price = 2.0
+    number_monthly: Price = 1.15
     """A US local number's monthly price on Twilio's price list."""
 
     def monthly(self, campaigns: int, numbers: int) -> float:

@@ -329,12 +329,21 @@ def _policy_url(value: object) -> str:
                             "https://yourbusiness.com/privacy.") from None
     if parsed.scheme != "https":
         raise _error("url_https", "Twilio needs an https:// address (this one is not secure).")
-    if urls.is_ip(text) or urls.host(text) == "localhost":
+    if urls.is_ip(text) or urls.is_local(text):
         raise _error("url_host", "Enter the page's public web address (a domain name, not an IP address or "
                                  "localhost): Twilio's reviewers must be able to open it.")
     if urls.is_shortener(text):
         raise _error("url_shortener", "Enter the page's full address: carriers reject URL shorteners.")
     return text
+
+
+def policy_url_problem(url: str) -> str | None:
+    """What the policy URL rules say against `url` (None: it passes them)."""
+    try:
+        _policy_url(url)
+    except PydanticCustomError as error:
+        return error.message()
+    return None
 
 
 def _policy_required(what: str, code: int) -> Callable[[str | None, ValidationInfo], str | None]:

@@ -1,14 +1,17 @@
 """The policy page check: open each policy URL as Twilio's reviewers would, and say what the page seems to lack.
 
 An explicit action (`lint --fetch`, a button in step 4), never run on every keystroke. Each page is fetched with
-httpx: https only, at most MAX_REDIRECTS redirects (followed by hand, so no cookie is ever sent back), at most
-PAGE_LIMIT bytes read, a timeout, and our own User-Agent. A page that can't be read blocks in live mode (Twilio's
-reviewers could not read it either); what the words seem to lack is only a warning, since a page can say the right
-thing in words these patterns miss.
+httpx: only a URL that passes the policy URL rules (https, a public domain name), on a public address only
+(`public_address.py`), at most MAX_REDIRECTS redirects (followed by hand, each checked like the first, and no
+cookie is ever sent back), at most PAGE_LIMIT bytes read, a TIMEOUT per read and a DEADLINE for the whole, and
+our own User-Agent. What went wrong on the way is said as "could not be fetched", never as TLS or port details. A
+page that can't be read blocks in live mode (Twilio's reviewers could not read it either); what the words seem to
+lack is only a warning, since a page can say the right thing in words these patterns miss.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -16,11 +19,17 @@ from urllib.parse import urljoin
 
 import httpx
 
+from wizard.customer import urls
+from wizard.customer.models import policy_url_problem
+from wizard.customer.public_address import NotPublic, PinnedTransport, Reach
 from wizard.customer.rules import Finding, finding
 
 PAGE_LIMIT = 2_000_000
 MAX_REDIRECTS = 5
 TIMEOUT = 10.0
+"""Seconds one read may wait."""
+DEADLINE = 30.0
+"""Seconds a whole page check may take, redirects included (a page trickled a byte at a time never ends)."""
 USER_AGENT = "a2p-wizard policy check (A2P 10DLC campaign readiness)"
 TEXT_TYPES = ("text/html", "text/plain", "application/xhtml+xml")
 
@@ -37,6 +46,12 @@ _CLAUSES: tuple[tuple[str, str, re.Pattern[str], bool], ...] = (
                 r"(third[- ]part|affiliat)", re.I), True),
 )
 """(rule, what the page should say, how we recognise it, privacy policy only)."""
+REACH = Reach()
+"""Public addresses, found by the system's resolver (the tests reach their own server through another)."""
+
+
+class Unfetchable(Exception):
+    """The page was not fetched, for a reason worth telling the operator (the message)."""
 
 
 @dataclass(frozen=True)
@@ -75,14 +90,17 @@ def page_text(body: str, content_type: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
-async def fetch(url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> Page:
-    """GET `url` as a reviewer would (see the module doc); raises httpx.HTTPError or ValueError when it can't."""
-    async with httpx.AsyncClient(timeout=TIMEOUT, transport=transport, follow_redirects=False,
-                                 headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain"}) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            if not url.startswith("https://"):
-                raise ValueError(f"it leads to {url}, which is not https")
+async def fetch(url: str, *, reach: Reach | None = None) -> Page:
+    """GET `url` as a reviewer would (see the module doc); raises Unfetchable, NotPublic, TimeoutError (past the
+    DEADLINE), httpx's errors or OSError."""
+    async with asyncio.timeout(DEADLINE), httpx.AsyncClient(
+            timeout=TIMEOUT, transport=PinnedTransport(reach or REACH), follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain"}) as client:
+        for hop in range(MAX_REDIRECTS + 1):
+            if problem := policy_url_problem(url):
+                raise Unfetchable(f"it leads to {url}: {problem}" if hop else problem)
             client.cookies.clear()  # nothing a page sets is ever sent back
+            url = urls.as_browser_reads(url)
             async with client.stream("GET", url) as response:
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
@@ -94,18 +112,24 @@ async def fetch(url: str, *, transport: httpx.AsyncBaseTransport | None = None) 
                     if len(body) >= PAGE_LIMIT:
                         break
                 text = body.decode(response.encoding or "utf-8", errors="replace")
-                return Page(str(response.url), response.status_code, content_type, page_text(text, content_type))
-    raise ValueError(f"it redirects more than {MAX_REDIRECTS} times")
+                return Page(url, response.status_code, content_type, page_text(text, content_type))
+    raise Unfetchable(f"it redirects more than {MAX_REDIRECTS} times")
 
 
-async def check_page(field: str, url: str, *, live: bool, transport: httpx.AsyncBaseTransport | None = None
-                     ) -> list[Finding]:
+async def check_page(field: str, url: str, *, live: bool, reach: Reach | None = None) -> list[Finding]:
     """Findings about the policy page at `url` (`field`: privacy_policy_url or terms_url)."""
     what = "privacy policy" if field == "privacy_policy_url" else "terms and conditions"
     try:
-        page = await fetch(url, transport=transport)
-    except (httpx.HTTPError, ValueError) as error:
-        return [_unreachable(field, f"The {what} page {url} could not be read ({_why(error)}).", live)]
+        page = await fetch(url, reach=reach)
+    except Unfetchable as error:
+        return [_unreachable(field, f"The {what} page {url} could not be fetched: {error}", live)]
+    except TimeoutError:
+        return [_unreachable(field, f"The {what} page {url} could not be fetched within {DEADLINE:g} s.", live)]
+    except NotPublic:
+        return [_unreachable(field, f"The {what} page {url} could not be fetched: its host is not on a public "
+                                    "address.", live)]
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, httpx.CookieConflict, OSError, ValueError):
+        return [_unreachable(field, f"The {what} page {url} could not be fetched.", live)]
     if page.status != 200:
         return [_unreachable(field, f"The {what} page {url} answered HTTP {page.status}, not 200.", live)]
     if not page.content_type.startswith(TEXT_TYPES):
@@ -117,12 +141,10 @@ async def check_page(field: str, url: str, *, live: bool, transport: httpx.Async
             if (field == "privacy_policy_url" or not privacy_only) and not pattern.search(page.text)]
 
 
+_REVIEWERS = "Twilio's reviewers must be able to open it."
+
+
 def _unreachable(field: str, message: str, live: bool) -> Finding:
-    found = finding("policy.unreachable", field, message + " Twilio's reviewers must be able to open it.")
+    found = finding("policy.unreachable", field, message if message.endswith(_REVIEWERS) else f"{message} {_REVIEWERS}")
     return found if live else Finding(found.rule, "warn", found.field, found.message, found.twilio_error)
 
-
-def _why(error: Exception) -> str:
-    if isinstance(error, httpx.TimeoutException):
-        return f"no answer within {TIMEOUT:g} s"
-    return str(error) or type(error).__name__

@@ -8,6 +8,7 @@ reviewers look for; they are a starting point for the ISV to review and host, no
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,9 @@ class Page:
     sections: tuple[tuple[str, tuple[str, ...]], ...]
 
     def markdown(self) -> str:
-        lines = [f"# {self.title}", "", f"> {NOTICE}", ""]
+        lines = [f"# {_md(self.title)}", "", f"> {_md(NOTICE)}", ""]
         for heading, paragraphs in self.sections:
-            lines += [f"## {heading}", "", *(p + "\n" for p in paragraphs)]
+            lines += [f"## {_md(heading)}", "", *(_md(p) + "\n" for p in paragraphs)]
         return "\n".join(lines).rstrip() + "\n"
 
     def html(self) -> str:
@@ -86,6 +87,17 @@ def write(target: Path, found: list[Page]) -> list[Path]:
             path.write_text(text, encoding="utf-8")
             written.append(path)
     return written
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&{}])")
+_MD_LINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))")
+
+
+def _md(text: str) -> str:
+    """`text` as literal Markdown: one line, every character Markdown or HTML reads as markup escaped (so a
+    customer's `<!--`, `<script>`, `[x](javascript:…)` or `# heading` shows as written and hides nothing)."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
 
 
 def _phone(e164: str) -> str:

@@ -60,6 +60,7 @@ _RULES: dict[str, tuple[Severity, str, int | None]] = {
     "campaign.privacy-url-missing": ("block", "No privacy policy URL (required since 2026-06-30).", 30933),
     "campaign.terms-url-missing": ("block", "No terms and conditions URL (required since 2026-06-30).", 30934),
     "campaign.policy-url-placeholder": ("block", "A policy URL is an example domain (live mode).", 30933),
+    "campaign.markup": ("block", "A text holds web markup that would hide a policy page's disclosures.", None),
     "campaign.buy-needs-us-area-code": ("block", "`buy` for a customer whose phone is not in a US area code.", None),
     # policy page check (lint --fetch, step 4's "Check pages"): found on the pages themselves
     "policy.unreachable": ("block", "A policy page can't be read over https (a warning in the sandbox).", 30908),
@@ -160,7 +161,7 @@ def _check(items: tuple[tuple[str, str], ...], ctx: CheckContext) -> tuple[Findi
     """`check` of one customer's values (remembered: the engine judges a customer after every call it makes,
     mostly with the same inputs)."""
     values = dict(items)
-    found = [*_brand(values), *_registrations(values, ctx)]
+    found = [*_brand(values), *_registrations(values, ctx), *_markup(values)]
     if any(values.get(field) for field in _CAMPAIGN):
         found += _campaign(values, ctx)
     return tuple(sorted(found, key=lambda f: f.severity != "block"))
@@ -407,6 +408,22 @@ def _embedded(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]
             "has_embedded_phone",
             "Embedded phone is set to yes but no sample has a phone number. Add one, or set it to no.",
         )
+
+
+_MARKUP = re.compile(r"<\s*[a-z!/?]|javascript\s*:|\]\s*\(", re.I)
+"""An HTML tag or comment (`<!--` hides all that follows), a script link, a Markdown link: markup, not words."""
+_PAGE_TEXTS = {"brand_name": "The brand name", "campaign_description": "The campaign description",
+               "message_flow": "The message flow"}
+"""The texts the starter policy pages are written from."""
+
+
+def _markup(row: dict[str, str]) -> Iterator[Finding]:
+    for field, what in _PAGE_TEXTS.items():
+        if found := _MARKUP.search(row.get(field, "")):
+            yield finding("campaign.markup", field,
+                          f"{what} holds web markup ({cut(found.group(), 20)!r}): on a policy page written from it, "
+                          "it could hide what follows — the STOP/HELP, frequency, rates and no-sharing disclosures "
+                          "reviewers look for. Write it in plain words.")
 
 
 def _content(row: dict[str, str], samples: dict[str, str]) -> Iterator[Finding]:

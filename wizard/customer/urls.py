@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
+import unicodedata
+
+import pydantic_core
 
 SHORTENERS = frozenset({
     "bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "v.gd", "buff.ly", "rebrand.ly",
@@ -19,7 +21,8 @@ RESERVED_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
 
 def host(url: str) -> str:
     """The host of a URL written with or without its scheme, lower case, without `www.`."""
-    found = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip().lower()).split("/")[0].split("?")[0]
+    text = unicodedata.normalize("NFKC", url).strip().lower()  # fullwidth letters read as a browser reads them
+    found = re.sub(r"^(?:https?://)?(?:www\.)?", "", text).split("/")[0].split("?")[0]
     return found.rsplit("@", 1)[-1].split(":")[0].rstrip(".,;:!?)'\"")
 
 
@@ -35,9 +38,30 @@ def is_reserved(url: str) -> bool:
             or h == "localhost" or h.endswith(RESERVED_SUFFIXES))
 
 
-def is_ip(url: str) -> bool:
+def web_host(url: str) -> str | None:
+    """The host of a full URL as a browser reads it (WHATWG: fullwidth letters folded, an IPv4 address in any
+    spelling — 127.1, 2130706433, 0x7f000001, 0177.0.0.1 — written dotted, IPv6 in brackets); None if unparsable."""
     try:
-        ipaddress.ip_address(urlsplit(url).hostname or "")
+        return pydantic_core.Url(url.strip()).host
+    except ValueError:
+        return None
+
+
+def as_browser_reads(url: str) -> str:
+    """A full URL written as a browser reads it (see web_host); ValueError if it is not one."""
+    return str(pydantic_core.Url(url.strip()))
+
+
+def is_ip(url: str) -> bool:
+    """The URL's host is an IP address, however it is spelled."""
+    try:
+        ipaddress.ip_address((web_host(url) or "").strip("[]"))
     except ValueError:
         return False
     return True
+
+
+def is_local(url: str) -> bool:
+    """The URL's host names this machine (localhost, *.localhost), however it is spelled."""
+    name = (web_host(url) or "").rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")

@@ -56,6 +56,16 @@ class Watermark:
         return _Locked(self.path)
 
 
+def _parsed(text: str) -> dict[str, int | bool]:
+    """The mark a file holds; ValueError unless it is {"journal": a whole number ≥ 0, "doubt": true or false}."""
+    found = json.loads(text)
+    journal = found.get("journal", 0) if isinstance(found, dict) else None
+    doubt = found.get("doubt", False) if isinstance(found, dict) else None
+    if type(journal) is not int or journal < 0 or not isinstance(doubt, bool):
+        raise ValueError("not a journal mark")
+    return {"journal": journal, "doubt": doubt}
+
+
 class _Locked:
     """The mark, read under an exclusive lock (a file beside it) and replaced atomically when the block ends."""
 
@@ -66,10 +76,10 @@ class _Locked:
         self._lock = os.open(self.path.with_name(self.path.name + ".lock"), os.O_CREAT | os.O_RDWR, 0o600)
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         try:
-            found = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+            self._before = _parsed(self.path.read_text(encoding="utf-8")) if self.path.exists() else {
+                "journal": 0, "doubt": False}
         except (OSError, ValueError):
-            found = {"doubt": True}  # unreadable: doubt, the safe side
-        self._before = {"journal": int(found.get("journal") or 0), "doubt": bool(found.get("doubt"))}
+            self._before = {"journal": 0, "doubt": True}  # unreadable: doubt, the safe side
         self._mark = dict(self._before)
         return self._mark
 

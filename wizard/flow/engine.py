@@ -481,8 +481,14 @@ class Engine:
                 on_report(report)
             return report
 
+        tasks = [asyncio.ensure_future(one(k)) for k in keys]
         try:
-            return list(await asyncio.gather(*(one(k) for k in keys)))
+            return list(await asyncio.gather(*tasks))
+        except BaseException:  # e.g. the disk is full: stop the others while the store is still open, then say so
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         finally:
             RUN.reset(run)
 

@@ -1,6 +1,7 @@
 """Importing customers from a CSV file: read as a stream and saved in batches, each batch one short transaction.
 
-A file of any size takes the same memory, and another operator's write never waits behind the import for long:
+A file of any size takes the same memory (no line is read past csv_rows.LINE_LIMIT, and of its bad rows' errors the
+first KEPT_ERRORS are kept, the rest counted), and another operator's write never waits behind the import for long:
 each batch of `BATCH` good rows is validated first, then saved at once. A bad row is reported and never half
 imported; when the store fails (a full disk), the batches saved before are kept and the report says so.
 """
@@ -16,19 +17,41 @@ from wizard.customer.record import Customer
 from wizard.flow import duplicates
 from wizard.flow.records import BATCH, Records, Saved, batched
 
+KEPT_ERRORS = 1_000
+"""Errors (and warnings) an import keeps to show; beyond them it only counts."""
+
 
 @dataclass
 class ImportReport:
-    """What an import did: how many customers it created (first and last key), and every bad row."""
+    """What an import did: how many customers it created (first and last key), and its bad rows (the first
+    KEPT_ERRORS errors kept, all of them counted)."""
 
     created: int = 0
     first_key: str | None = None
     last_key: str | None = None
     errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    rejected_rows: int = 0
+    """Rows with at least one error."""
     warnings: list[RowError] = field(default_factory=list)
-    """Rows imported though they look like a customer already there (with allow_duplicates)."""
+    """Rows imported though they look like a customer already there (with allow_duplicates); the first ones."""
+    warning_count: int = 0
     stopped: str | None = None
     """Why the import stopped before the end of the file (the store failed); what was created stays."""
+    _last_rows: dict[bool, int] = field(default_factory=dict, repr=False)
+
+    def error(self, error: RowError, *, parsing: bool = False) -> None:
+        """Count a bad row's error (a row's errors come one after the other, from parsing or from the store)."""
+        self.error_count += 1
+        self.rejected_rows += self._last_rows.get(parsing) != error.row
+        self._last_rows[parsing] = error.row
+        if len(self.errors) < KEPT_ERRORS:
+            self.errors.append(error)
+
+    def warning(self, warning: RowError) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < KEPT_ERRORS:
+            self.warnings.append(warning)
 
 
 def import_rows(records: Records, lines: Iterable[str], *, on_created: Callable[[int, Saved], None] | None = None,
@@ -47,12 +70,11 @@ def import_rows(records: Records, lines: Iterable[str], *, on_created: Callable[
                 fresh, seen = [], duplicates.Seen()  # earlier batches are in the store already
                 for row in batch:
                     if row.key and records.store.exists(row.key):
-                        report.errors.append(RowError(row.row, "key",
-                                                      f"A customer with key {row.key!r} already exists."))
+                        report.error(RowError(row.row, "key", f"A customer with key {row.key!r} already exists."))
                         continue
                     person = duplicates.columns(row.profile, row.bundle)
                     if same := seen.match(person) or duplicates.in_store(records.store, person):
-                        (report.warnings if allow_duplicates else report.errors).append(
+                        (report.warning if allow_duplicates else report.error)(
                             RowError(row.row, same.field, same.message + (
                                 "" if allow_duplicates else
                                 " Keep one; if they are two people, import with --allow-duplicates.")))
@@ -78,7 +100,7 @@ def import_rows(records: Records, lines: Iterable[str], *, on_created: Callable[
 def _collect_errors(items: Iterable[ParsedRow | RowError], report: ImportReport) -> Iterable[ParsedRow | RowError]:
     for item in items:
         if isinstance(item, RowError):
-            report.errors.append(item)
+            report.error(item, parsing=True)
         yield item
 
 

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
 
     _toml_file: ClassVar[Path | None] = None
 
+    @field_validator("account_sid", "auth_token", "api_key", "api_secret", mode="before")
+    @classmethod
+    def _credential(cls, value: object) -> object:
+        """A credential is printable ASCII without spaces (Twilio's are letters and digits); anything else is
+        refused without ever being repeated, so no message can carry the secret, whatever its bytes."""
+        if isinstance(value, str) and value and not all("!" <= c <= "~" for c in value):
+            raise ValueError("holds a character no Twilio credential has (a space, a control character or a "
+                             "non-ASCII byte): set it again from the Twilio Console")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:

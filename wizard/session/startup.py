@@ -35,6 +35,8 @@ from wizard.visible import visible
 Mode = Literal["sandbox", "live"]
 MODES: tuple[Mode, ...] = ("sandbox", "live")
 DEFAULT_SANDBOX_SPEED = 60.0
+MAX_SANDBOX_SPEED = 1_000.0
+"""Beyond it the sandbox's clock could run past the calendar's end (year 9999) within a few years of running."""
 
 START_SETTINGS = {
     "account_sid": "TWILIO_ACCOUNT_SID",
@@ -70,8 +72,12 @@ def holds_secret(key: object, value: object) -> bool:
 def config_exposure(config_file: Path, table: dict[str, object]) -> str | None:
     """Why the config file is unsafe to trust with credentials (None: it is not): others may change it (and
     send the credentials elsewhere with A2P_TWILIO_BASE_URL), or read the secret it holds."""
-    mode = stat.S_IMODE(config_file.stat().st_mode)
+    status = config_file.stat()
+    mode = stat.S_IMODE(status.st_mode)
     secret = any(holds_secret(k, v) for k, v in table.items())
+    if status.st_uid != os.geteuid():
+        return (f"The config file {config_file} is unsafe: another user (uid {status.st_uid}) owns it and can "
+                f"change it. Run: chown {os.geteuid()} {config_file} && chmod 600 {config_file}")
     if mode & (stat.S_IWGRP | stat.S_IWOTH):
         why = "other users can change it"
     elif secret and mode & (stat.S_IROTH | stat.S_IRGRP):
@@ -269,8 +275,9 @@ def _speed(found: dict[str, str]) -> float:
         speed = float(text) if text is not None else DEFAULT_SANDBOX_SPEED
     except ValueError:
         speed = math.nan
-    if not (math.isfinite(speed) and speed > 0):
-        raise SetupError(f"A2P_SANDBOX_SPEED must be a positive number (1 = real time), not {text!r}.")
+    if not (math.isfinite(speed) and 0 < speed <= MAX_SANDBOX_SPEED):
+        raise SetupError(f"A2P_SANDBOX_SPEED must be a positive number (1 = real time) up to "
+                         f"{MAX_SANDBOX_SPEED:,.0f}, not {text!r}.")
     return speed
 
 
