@@ -39,6 +39,8 @@ class Settings(BaseSettings):
                                                                                    "a2p_refresh_minutes"))
     """The app reads every customer's status this often in the background (0: only on `r`)."""
     prices: Prices = Field(default_factory=Prices)
+    callback_url: str | None = _env("A2P_CALLBACK_URL")
+    """The public URL where Twilio's status callbacks and events reach this app's receiver (none: polling only)."""
 
     _toml_file: ClassVar[Path | None] = None
 
@@ -56,6 +58,23 @@ class Settings(BaseSettings):
             good = False
         if not good:
             raise ValueError("A2P_TWILIO_BASE_URL must be an http(s) URL with a host, like http://127.0.0.1:8080")
+        return value
+
+    @field_validator("callback_url")
+    @classmethod
+    def _callback_url(cls, value: str | None) -> str | None:
+        """A2P_CALLBACK_URL must be an http(s) URL with a host and a path, without a query or credentials."""
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises on a bad port)
+            good = parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
+        except ValueError:
+            good = False
+        if not good or parts.query or parts.fragment or len(value) > 500:
+            raise ValueError("A2P_CALLBACK_URL must be an http(s) URL with a host and a path, like "
+                             "https://a2p.example.com/twilio/events")
         return value
 
     @classmethod

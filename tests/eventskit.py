@@ -1,0 +1,44 @@
+"""Deliveries as Twilio sends them (signed status callbacks and Event Streams CloudEvents), for the events tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from wizard.events import signature
+
+URL = "https://a2p.example.com/twilio/events"
+TOKEN = "sandbox"
+"""The sandbox's signing secret (the runtime's sandbox password)."""
+
+
+def path_qs(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def callback(sid: str, status: str, *, token: str = TOKEN, url: str = URL, **extra: str
+             ) -> tuple[str, dict[str, str], bytes]:
+    """A signed Trust Hub status callback: (path and query, headers, body)."""
+    params = {"AccountSid": "AC" + "0" * 32, "Sid": sid, "Status": status, **extra}
+    return path_qs(url), {"Content-Type": "application/x-www-form-urlencoded",
+                          "X-Twilio-Signature": signature.sign(token, url, params.items())}, urlencode(params).encode()
+
+
+def event(ident: str, kind: str, data: dict[str, Any], *, time: str | None = None) -> dict[str, Any]:
+    """One CloudEvent as Event Streams sends it (type: the part after com.twilio.messaging.compliance.)."""
+    doc: dict[str, Any] = {"specversion": "1.0", "type": f"com.twilio.messaging.compliance.{kind}",
+                           "source": "AB" + "0" * 26, "id": ident, "data": data}
+    if time:
+        doc["time"] = time
+    return doc
+
+
+def stream(events: list[dict[str, Any]] | dict[str, Any], *, token: str = TOKEN, url: str = URL
+           ) -> tuple[str, dict[str, str], bytes]:
+    """A signed Event Streams delivery: (path and query, headers, body)."""
+    body = json.dumps(events).encode()
+    signed = signature.with_body_hash(url, body)
+    return path_qs(signed), {"Content-Type": "application/json",
+                             "X-Twilio-Signature": signature.sign(token, signed)}, body
