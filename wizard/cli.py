@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow a non-loopback --host (there is no login: only behind an authenticating proxy)")
     p.add_argument("--public-url", type=_public_url, metavar="URL",
                    help="the address browsers use, when a proxy stands in front (e.g. https://a2p.example.com)")
+    p = sub.add_parser("receive", help="receive Twilio's status callbacks and events at A2P_CALLBACK_URL (only that)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: behind a proxy)")
+    p.add_argument("--port", type=_port, default=8001, help="port to listen on (default 8001)")
     p = sub.add_parser("policy", help="write starter privacy policy and terms pages for a customer (review, host)")
     p.add_argument("key")
     p.add_argument("--out", type=Path, metavar="DIR", help="folder to write them into (default: DATA/policies/KEY)")
@@ -128,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _tui(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "receive":
+        from wizard.events.listening import receive  # lazy: only this command listens
+
+        return receive(host=args.host, port=args.port, home=args.data_dir, mode=args.mode, store_url=args.store)
     from wizard.commands import dispatch  # lazy: the app's start does not wait for what only commands need
     from wizard.store_commands import cmd_copy
 

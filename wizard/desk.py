@@ -31,6 +31,7 @@ from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
+from wizard.events.listening import mount_if_configured as mount_receiver
 from wizard.flow import duplicates, editing, lookahead, offboarding, progress
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
@@ -49,7 +50,7 @@ from wizard.visible import visible, visible_all
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
     "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
-    "Summary", "TimelineEntry", "describe_fees", "total",
+    "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "total",
 ]
 
 STEP_KEYS = editing.STEP_KEYS

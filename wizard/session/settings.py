@@ -39,6 +39,8 @@ class Settings(BaseSettings):
                                                                                    "a2p_refresh_minutes"))
     """The app reads every customer's status this often in the background (0: only on `r`)."""
     prices: Prices = Field(default_factory=Prices)
+    sandbox_delivery_faults: str | None = _env("A2P_SANDBOX_DELIVERY_FAULTS")
+    """Sandbox only: how its callbacks and events are dropped, repeated and reordered (docs/events.md)."""
     callback_url: str | None = _env("A2P_CALLBACK_URL")
     """The public URL where Twilio's status callbacks and events reach this app's receiver (none: polling only)."""
 
