@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow a non-loopback --host (there is no login: only behind an authenticating proxy)")
     p.add_argument("--public-url", type=_public_url, metavar="URL",
                    help="the address browsers use, when a proxy stands in front (e.g. https://a2p.example.com)")
+    events = sub.add_parser("events", help="Twilio Event Streams for the A2P events").add_subparsers(
+        dest="events_command", required=True)
+    events.add_parser("setup", help="create the webhook sink and its subscription to the A2P event types (only "
+                                    "what is missing: safe to run twice)").add_argument(
+        "--sink-url", required=True, metavar="URL", help="where Twilio posts the events: the receiver's public URL")
+    events.add_parser("status", help="the account's webhook sinks, their subscriptions, the last event taken")
     p = sub.add_parser("receive", help="receive Twilio's status callbacks and events at A2P_CALLBACK_URL (only that)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: behind a proxy)")
     p.add_argument("--port", type=_port, default=8001, help="port to listen on (default 8001)")

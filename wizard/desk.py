@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable, Container, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
+from wizard.events import streams
 from wizard.events.listening import mount_if_configured as mount_receiver
 from wizard.flow import duplicates, editing, lookahead, offboarding, progress
 from wizard.flow.dossier import dossier, problems
@@ -519,6 +520,23 @@ class Desk:
         return self._run(report)
 
     # -- the sandbox -------------------------------------------------------------------------------------
+
+    async def events_setup(self, sink_url: str) -> list[str]:
+        """Event Streams: a webhook sink at `sink_url` subscribed to the A2P events (only what is missing)."""
+        return await streams.setup(self._rt.client, sink_url)
+
+    async def events_status(self) -> list[streams.Sink]:
+        """Event Streams: the account's webhook sinks and their subscriptions."""
+        return await streams.status(self._rt.client)
+
+    def last_event_at(self) -> str | None:
+        """When the last callback or event from Twilio was taken into the store (None: never)."""
+        return self._rt.store.last_delivery_at()
+
+    def events_since(self, moment: datetime) -> int:
+        """How many callbacks and events were taken since `moment` (the operator's time)."""
+        return self._rt.store.deliveries_since(moment.astimezone(UTC).isoformat(timespec="seconds")
+                                               .replace("+00:00", "Z"))
 
     def reply_yes(self, key: str) -> None:
         """Sandbox: the customer replies YES to the passcode."""

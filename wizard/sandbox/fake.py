@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from storage.sandbox_state import SandboxState, open_state
 from wizard.errors import OperatorError
-from wizard.sandbox import api2010, brands, bundles, campaigns, entities, renderers, services
+from wizard.sandbox import api2010, brands, bundles, campaigns, entities, renderers, services, sinks
 from wizard.sandbox.context import Ctx
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.lifecycle import OTP_WINDOW, brand_phase
@@ -32,6 +32,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
         *services.ROUTES,
         *campaigns.ROUTES,
         *api2010.ROUTES,
+        *sinks.ROUTES,
     )
 ]
 
