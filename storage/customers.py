@@ -424,12 +424,8 @@ class CustomerStore(ABC):
 
     def last_delivery_at(self) -> str | None:
         """When the latest delivery was recorded (None: never)."""
-        value = self._value("SELECT max(finished_at) FROM journal WHERE method = 'EVENT'")
+        value = self._value("SELECT finished_at FROM journal WHERE method = 'EVENT' ORDER BY id DESC LIMIT 1")
         return str(value) if value else None
-
-    def deliveries_since(self, moment: str) -> int:
-        """How many deliveries were recorded at or after `moment` (the store's time format)."""
-        return int(self._value("SELECT count(*) FROM journal WHERE method = 'EVENT' AND finished_at >= ?", (moment,)))
 
     # whole tables (store copy) -----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable, Container, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -529,14 +529,14 @@ class Desk:
         """Event Streams: the account's webhook sinks and their subscriptions."""
         return await streams.status(self._rt.client)
 
+    @property
+    def receiving(self) -> bool:
+        """Twilio's callbacks and events are received for this installation (a callback URL is configured)."""
+        return bool(self._rt.settings.callback_url)
+
     def last_event_at(self) -> str | None:
         """When the last callback or event from Twilio was taken into the store (None: never)."""
         return self._rt.store.last_delivery_at()
-
-    def events_since(self, moment: datetime) -> int:
-        """How many callbacks and events were taken since `moment` (the operator's time)."""
-        return self._rt.store.deliveries_since(moment.astimezone(UTC).isoformat(timespec="seconds")
-                                               .replace("+00:00", "Z"))
 
     def reply_yes(self, key: str) -> None:
         """Sandbox: the customer replies YES to the passcode."""
