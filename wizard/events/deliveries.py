@@ -4,9 +4,9 @@ Two kinds arrive. A Trust Hub **status callback** (the `StatusCallback` of a cus
 https://www.twilio.com/docs/trust-hub/trusthub-rest-api/customer-profiles) is a form POST whose fields Twilio
 does not document; we read the resource's SID, its status and any rejection reasons from the names its answers
 use (`sid`, `status`, `errors`, or `Sid`, `Status`, `ErrorCode`, `FailureReason`). An **Event Streams** webhook
-delivery (https://www.twilio.com/docs/events/webhook-quickstart) is a JSON CloudEvent, or an array of them when
-the sink batches; its `data` names the brand (`brandsid`), service or number the event concerns, and a brand
-failure carries `brandregistrationerrors` (https://www.twilio.com/docs/events/event-types/a2p/brand-registration).
+delivery (https://www.twilio.com/docs/messaging/compliance/a2p-10dlc/event-streams-setup) is a JSON CloudEvent,
+or an array of them when the sink batches; its `data` names the brand (`brandsid`), service or number the event
+concerns, and a brand failure carries `brandregistrationerrors` (https://www.twilio.com/docs/events/event-types/a2p/brand-registration).
 """
 
 from __future__ import annotations
