@@ -287,7 +287,8 @@ class Desk:
         trial = c or Customer(key="")
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
-            trial = replace(trial, **{name: STEP_MODELS[name].model_validate(values)})
+            typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
+            trial = replace(trial, **typed)
         found = check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers,
                                              live=self._engine.live))
         person = duplicates.columns(trial.profile, trial.bundle)
