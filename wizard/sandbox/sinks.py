@@ -8,7 +8,7 @@ from typing import Any
 from wizard.events.types import A2P_EVENT_TYPES
 from wizard.sandbox.context import HEX, Answer, Ctx, iso
 from wizard.sandbox.paging import v1_page
-from wizard.sandbox.request import Request, invalid
+from wizard.sandbox.request import Request, Routes, invalid
 
 SINKS, SUBSCRIPTIONS = "event_sinks", "event_subscriptions"
 SINK_TYPES = ("kinesis", "webhook", "segment", "email")
@@ -39,8 +39,9 @@ def create_sink(ctx: Ctx, req: Request) -> Answer:
             ("http://", "https://")) and config.get("method", "POST") in ("GET", "POST")):
         raise invalid("SinkConfiguration", "a webhook sink needs an http(s) destination and method GET or POST")
     now = ctx.stamp()
-    rec = {"sid": ctx.mint("DG"), "description": description, "sink_type": kind, "sink_configuration": config,
-           "status": "active", "date_created": now, "date_updated": now}
+    rec: dict[str, Any] = {"sid": ctx.mint("DG"), "description": description, "sink_type": kind,
+                           "sink_configuration": config, "status": "active", "date_created": now,
+                           "date_updated": now}
     ctx.state.put(SINKS, rec["sid"], rec)
     return 201, _sink(ctx, rec)
 
@@ -64,8 +65,8 @@ def create_subscription(ctx: Ctx, req: Request) -> Answer:
             raise invalid("Types", f"unknown event type {raw!r}")
         types.append({"type": item["type"], "schema_version": int(item.get("schema_version") or 1)})
     now = ctx.stamp()
-    sub = {"sid": ctx.mint("DF"), "account_sid": ctx.account_sid, "description": description, "sink_sid": sink,
-           "date_created": now, "date_updated": now, "_types": types}
+    sub: dict[str, Any] = {"sid": ctx.mint("DF"), "account_sid": ctx.account_sid, "description": description,
+                           "sink_sid": sink, "date_created": now, "date_updated": now, "_types": types}
     ctx.state.put(SUBSCRIPTIONS, sub["sid"], sub)
     return 201, _subscription(ctx, sub)
 
@@ -84,7 +85,7 @@ def list_subscribed_events(ctx: Ctx, req: Request, df: str) -> Answer:
                               for t in sub["_types"]], "types")
 
 
-ROUTES = [
+ROUTES: Routes = [
     ("/v1/Sinks", {"GET": list_sinks, "POST": create_sink}),
     ("/v1/Subscriptions", {"GET": list_subscriptions, "POST": create_subscription}),
     (f"/v1/Subscriptions/(?P<df>DF{HEX})/SubscribedEvents", {"GET": list_subscribed_events}),
