@@ -136,8 +136,8 @@ class CustomersScreen(Screen[None]):
         """Text, order and customers of the listing on screen: a new one starts at its first row."""
         self._desk: Desk | None = None
         """The door to the domain once connected: the header's monthly run-rate needs its prices."""
-        self._last_event: str | None = None
-        """When Twilio's last callback or event was taken into the store (the header says it)."""
+        self._last_event: tuple[int, str] | None = None
+        """Twilio's last callback or event taken into the store: its journal id and when (the header says when)."""
         self._last_timed_refresh: datetime | None = None
 
     @property
@@ -191,7 +191,7 @@ class CustomersScreen(Screen[None]):
 
     def _watch_events(self, *, first: bool = False) -> None:
         """When a callback or event from Twilio was taken (by `receive` or `serve`), read the list again."""
-        if self._desk is None or (last := self._desk.last_event_at()) == self._last_event:
+        if self._desk is None or (last := self._desk.last_event()) == self._last_event:
             return
         self._last_event = last
         self._show_counts()
@@ -273,7 +273,7 @@ class CustomersScreen(Screen[None]):
         are offboarded while they are listed."""
         if self.counts is not None:
             prices = self._desk.prices if self._desk is not None else None
-            told = f" · Twilio told us {self._last_event[:16].replace('T', ' ')} UTC" if self._last_event else ""
+            told = f" · Twilio told us {self._last_event[1][:16].replace('T', ' ')} UTC" if self._last_event else ""
             self.query_one("#counts", Static).update(
                 self.counts.label(prices, offboarded=self.list_query.offboarded) + told)
 
@@ -403,7 +403,8 @@ class CustomersScreen(Screen[None]):
         """The periodic refresh: skipped while one runs (or anything else keeps the list busy), and backing off
         to hourly while Twilio's callbacks and events keep arriving."""
         now = self.startup.clock()
-        if not self.busy and timed_refresh_due(self._last_event, self._last_timed_refresh, now):
+        last_event = self._last_event[1] if self._last_event else None
+        if not self.busy and timed_refresh_due(last_event, self._last_timed_refresh, now):
             self._last_timed_refresh = now
             list_host(self).when_connected(partial(self.refresh_statuses, quiet=True))
 

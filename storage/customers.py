@@ -408,7 +408,7 @@ class CustomerStore(ABC):
         `occurred_at` (when Twilio says it happened; default now) is its start, the time it came its finish."""
         now = self._clock()
         with self.transaction():
-            if self._tuples("SELECT 1 FROM journal WHERE method = 'EVENT' AND friendly_name = ?", (delivery_id,)):
+            if self.delivery_taken(delivery_id):
                 return False
             self._run(
                 "INSERT INTO journal (customer_key, action, friendly_name, method, path, state, sid, error_code, "
@@ -416,16 +416,21 @@ class CustomerStore(ABC):
                 (key, action, delivery_id, path, sid, error_code, error_message, occurred_at or now, now))
             return True
 
+    def delivery_taken(self, delivery_id: str) -> bool:
+        """Whether a delivery with this id is recorded."""
+        return bool(self._tuples("SELECT 1 FROM journal WHERE method = 'EVENT' AND friendly_name = ?",
+                                 (delivery_id,)))
+
     def holder_of_sid(self, sid: str) -> str | None:
         """The customer a call of ours created or read `sid` for (None: not one of ours)."""
         rows = self._tuples("SELECT customer_key FROM journal WHERE sid = ? AND method <> 'EVENT' "
                             "ORDER BY id DESC LIMIT 1", (sid,))
         return rows[0][0] if rows else None
 
-    def last_delivery_at(self) -> str | None:
-        """When the latest delivery was recorded (None: never)."""
-        value = self._value("SELECT finished_at FROM journal WHERE method = 'EVENT' ORDER BY id DESC LIMIT 1")
-        return str(value) if value else None
+    def last_delivery(self) -> tuple[int, str] | None:
+        """The latest delivery recorded: its journal id and when it came (None: never)."""
+        rows = self._tuples("SELECT id, finished_at FROM journal WHERE method = 'EVENT' ORDER BY id DESC LIMIT 1")
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     # whole tables (store copy) -----------------------------------------------------------------------------
 

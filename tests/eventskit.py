@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from wizard.events import signature
+from aiohttp import web
+
+from wizard.events import listening, signature
+from wizard.session.runtime import Runtime
 
 URL = "https://a2p.example.com/twilio/events"
 TOKEN = "sandbox"
@@ -42,3 +49,35 @@ def stream(events: list[dict[str, Any]] | dict[str, Any], *, token: str = TOKEN,
     signed = signature.with_body_hash(url, body)
     return path_qs(signed), {"Content-Type": "application/json",
                              "X-Twilio-Signature": signature.sign(token, signed)}, body
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@asynccontextmanager
+async def receiving(rt: Runtime, port: int) -> AsyncIterator[Runtime]:
+    """`rt`'s receiver and (in the sandbox) its notifier, listening on 127.0.0.1:`port` as `receive` does; `rt` is
+    closed at the end."""
+    app = web.Application()
+    listening.mount(app, rt)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield rt
+    finally:
+        await runner.cleanup()
+
+
+async def brand_pending(rt: Runtime, key: str) -> None:
+    """Advance a customer through reviews a minute apart until its brand is registered (PENDING)."""
+    for _ in range(8):
+        await rt.engine.advance(key)
+        if rt.engine.load(key).state.sids.get("brand"):
+            assert rt.engine.load(key).state.statuses["brand"] == "PENDING"
+            return
+        rt.sandbox.advance_clock(timedelta(minutes=2))
+    raise AssertionError("no brand")

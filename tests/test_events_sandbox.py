@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
+from tests import eventskit as ek
 from tests import flowkit
 from wizard.events import listening
 from wizard.sandbox.callbacks import DeliveryFaults, Outgoing
 from wizard.session.runtime import Runtime
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -30,30 +23,13 @@ async def receiving(isolated: Path, clock, monkeypatch: pytest.MonkeyPatch, requ
                     ) -> AsyncIterator[Runtime]:
     """A sandbox runtime with a callback URL, its receiver and notifier running on 127.0.0.1 (the parameter, if
     any: the delivery faults)."""
-    port = free_port()
+    port = ek.free_port()
     if faults := getattr(request, "param", None):
         monkeypatch.setenv("A2P_SANDBOX_DELIVERY_FAULTS", faults)
     monkeypatch.setenv("A2P_CALLBACK_URL", f"http://127.0.0.1:{port}/twilio/events")
     monkeypatch.setattr(listening, "TICK", 0.05)
-    rt = Runtime.open(home=isolated, mode="sandbox", now=clock)
-    app = web.Application()
-    listening.mount(app, rt)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield rt
-    await runner.cleanup()  # closes the runtime
-
-
-async def brand_pending(rt: Runtime, key: str) -> None:
-    """Advance a customer through reviews a minute apart until its brand is registered (PENDING)."""
-    for _ in range(8):
-        await rt.engine.advance(key)
-        if rt.engine.load(key).state.sids.get("brand"):
-            assert rt.engine.load(key).state.statuses["brand"] == "PENDING"
-            return
-        rt.sandbox.advance_clock(timedelta(minutes=2))
-    raise AssertionError("no brand")
+    async with ek.receiving(Runtime.open(home=isolated, mode="sandbox", now=clock), port) as rt:
+        yield rt
 
 
 async def until(check: Callable[[], bool], rounds: int = 400) -> None:
@@ -71,7 +47,7 @@ async def test_a_rejection_and_a_brand_approval_arrive_without_a_refresh(receivi
     approved = flowkit.create(rt)
     await rt.engine.advance(rejected)
     assert rt.sandbox.dump()["customer_profiles"][-1]["status_callback"] == rt.settings.callback_url
-    await brand_pending(rt, approved)
+    await ek.brand_pending(rt, approved)
     rt.sandbox.advance_clock(timedelta(hours=3))  # the review rejects one profile; the brand is approved
     await until(lambda: rt.engine.load(rejected).state.statuses["profile"] == "twilio-rejected"
                 and rt.engine.load(approved).state.statuses["brand"] == "APPROVED")
@@ -97,7 +73,7 @@ def test_delivery_faults_drop_repeat_and_reorder(seed: int):
 async def test_repeated_and_reordered_deliveries_are_taken_once(receiving: Runtime):
     rt = receiving
     key = flowkit.create(rt)
-    await brand_pending(rt, key)
+    await ek.brand_pending(rt, key)
     rt.sandbox.advance_clock(timedelta(minutes=10))
     await until(lambda: rt.engine.load(key).state.statuses["brand"] == "APPROVED")
     await until(lambda: len([e for e in rt.store.journal(key) if e.method == "EVENT"]) >= 3)

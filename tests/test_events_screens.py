@@ -16,6 +16,7 @@ from screens.customer_list import CustomersScreen
 from tests import eventskit as ek
 from tests import flowkit
 from tests.pilotkit import settle, text_of, until
+from wizard.events import listening
 from wizard.events.inbox import Inbox
 from wizard.events.receiver import Receiver
 from wizard.listing import timed_refresh_due
@@ -86,3 +87,36 @@ def test_the_timed_refresh_backs_off_while_events_arrive_and_returns_when_they_s
     assert not timed_refresh_due(recent, now - timedelta(minutes=10), now)  # events arriving: backed off
     assert timed_refresh_due(recent, now - timedelta(minutes=61), now)  # but hourly still
     assert timed_refresh_due(old, now - timedelta(minutes=10), now)  # they stopped: back to its interval
+
+
+async def test_in_the_sandbox_a_rejection_and_a_brand_approval_reach_the_open_list(isolated: Path, clock,
+                                                                                   monkeypatch: pytest.MonkeyPatch):
+    """The issue's "done when": the sandbox sends, over HTTP on 127.0.0.1, what its reviews decide; the list
+    shows both without `r`."""
+    port = ek.free_port()
+    monkeypatch.setenv("A2P_CALLBACK_URL", f"http://127.0.0.1:{port}/twilio/events")
+    monkeypatch.setattr(customer_list, "EVENTS_EVERY", 0.05)
+    monkeypatch.setattr(listening, "TICK", 0.05)
+    async with ek.receiving(Runtime.open(home=isolated, mode="sandbox", now=clock), port) as rt:
+        rejected = flowkit.create(rt, flowkit.Scenario("r", profile={"email": "zoe+reject@example.com"}))
+        approved = flowkit.create(rt)
+        await rt.engine.advance(rejected)
+        await ek.brand_pending(rt, approved)
+        app = WizardApp(rt.desk)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, CustomersScreen)
+
+            def statuses() -> dict[str, str]:
+                return {screen.table.row_at(i).key: screen.table.row_at(i).status for i in range(screen.table.total)}
+
+            assert statuses() == {rejected: "PENDING", approved: "PENDING"}
+            rt.sandbox.advance_clock(timedelta(hours=3))
+            want = {rejected: "twilio-rejected", approved: "APPROVED/UNVERIFIED"}
+            for _ in range(400):  # the notifier and the list each look every 0.05 s
+                if statuses() == want:
+                    break
+                await pilot.pause(0.05)
+            assert statuses() == want, [(e.action, e.state, e.error_message) for e in rt.store.journal(approved)][-6:]
+            assert "Twilio told us" in text_of(app, "#counts")

@@ -361,8 +361,8 @@ async def cmd_events_status(desk: Desk, args: argparse.Namespace) -> int:
             _out(f"  subscription {sub.sid}: {len(sub.types)} event types ({sub.description})")
         if not sink.subscriptions:
             _out("  no subscription: run events setup again")
-    last = desk.last_event_at()
-    _out(f"last callback or event taken: {last or 'none yet'}")
+    last = desk.last_event()
+    _out(f"last callback or event taken: {last[1] if last else 'none yet'}")
     return 0
 
 

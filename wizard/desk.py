@@ -535,9 +535,9 @@ class Desk:
         """Twilio's callbacks and events are received for this installation (a callback URL is configured)."""
         return bool(self._rt.settings.callback_url)
 
-    def last_event_at(self) -> str | None:
-        """When the last callback or event from Twilio was taken into the store (None: never)."""
-        return self._rt.store.last_delivery_at()
+    def last_event(self) -> tuple[int, str] | None:
+        """The last callback or event from Twilio taken into the store: its journal id and when (None: never)."""
+        return self._rt.store.last_delivery()
 
     def reply_yes(self, key: str) -> None:
         """Sandbox: the customer replies YES to the passcode."""

@@ -1,4 +1,5 @@
-"""Deliveries taken into the store: each journaled once, then the customer it concerns read as a refresh would.
+"""Deliveries taken into the store: the customer each concerns read as a refresh would, then the delivery journaled
+once.
 
 A delivery is a reason to look, not a record to trust: its customer's resources that it names are read from
 Twilio through the engine (journaled, written through the one write path), so a repeated, late or reordered
@@ -61,18 +62,19 @@ class Inbox:
         return None
 
     async def take(self, d: Delivery) -> Taken:
-        """Journal `d` once; when it is new, read what it concerns and keep the reasons only it gives."""
+        """When `d` is new: read what it concerns, keep the reasons only it gives, then journal it (last, so that
+        whoever sees the entry sees the customer as it left it; a repeat racing this one only reads again)."""
         found = self.holder(d)
         if found is None:
             return Taken(d.id, None, False)
         key, sid = found
+        if self.store.delivery_taken(d.id):
+            return Taken(d.id, key, False)
+        await self._read(key, d)
         first = d.reasons[0] if d.reasons else None
         new = self.store.journal_delivery(
-            key, f"event.{short(d.type)}", d.id, d.type, sid=sid,
-            occurred_at=d.occurred_at, error_code=first.code if first else None,
-            error_message=told(d))
-        if new:
-            await self._read(key, d)
+            key, f"event.{short(d.type)}", d.id, d.type, sid=sid, occurred_at=d.occurred_at,
+            error_code=first.code if first else None, error_message=told(d))
         return Taken(d.id, key, new)
 
     async def _read(self, key: str, d: Delivery) -> None:
