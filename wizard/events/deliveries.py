@@ -11,7 +11,6 @@ concerns, and a brand failure carries `brandregistrationerrors` (https://www.twi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ class Delivery:
     """One event Twilio told us of."""
 
     id: str
-    """Its id: the CloudEvent's, or for a callback Twilio's idempotency token (else a digest of its content)."""
+    """Its id: the CloudEvent's, or for a callback a digest of its signature and body (the same when retried)."""
     type: str
     sids: tuple[str, ...]
     """Every SID it names, the resource it concerns first."""
@@ -104,12 +103,17 @@ def _sids(values: Any) -> list[str]:
     return found
 
 
+def _fields(value: Any) -> tuple[str, ...]:
+    """The field names a reason gives (none unless a list)."""
+    return tuple(_text(f, 80) for f in value[:MAX_REASONS]) if isinstance(value, list) else ()
+
+
 def _key(name: str) -> str:
     return name.lower().replace("_", "")
 
 
-def callback(params: list[tuple[str, str]], token: str | None) -> Delivery:
-    """A Trust Hub status callback's form fields (`token`: Twilio's I-Twilio-Idempotency-Token header)."""
+def callback(params: list[tuple[str, str]], ident: str) -> Delivery:
+    """A Trust Hub status callback's form fields; `ident` names this delivery (the same for Twilio's retries)."""
     fields = {_key(k): v for k, v in params}
     sid = fields.get("sid") or fields.get("resourcesid") or ""
     if not SID.fullmatch(sid) or not sid.startswith("BU"):
@@ -124,16 +128,12 @@ def callback(params: list[tuple[str, str]], token: str | None) -> Delivery:
             if isinstance(e, dict):
                 reasons.append(Reason(_code(e.get("code") or e.get("error_code")),
                                       _text(e.get("message") or e.get("description") or "Rejected"),
-                                      tuple(_text(f, 80) for f in (e.get("fields") or [])[:MAX_REASONS]
-                                            if isinstance(e.get("fields"), list))))
+                                      _fields(e.get("fields"))))
     reason = fields.get("failurereason") or fields.get("errormessage")
     if reason or fields.get("errorcode"):
         reasons.append(Reason(_code(fields.get("errorcode")), _text(reason or "Rejected")))
-    status = _text(fields.get("status"), 40)
-    occurred = _moment(fields.get("dateupdated"))
-    content = "|".join((sid, status, occurred or "", *(f"{r.code}:{r.message}" for r in reasons)))
-    ident = _text(token, 120) if token else "cb-" + hashlib.sha256(content.encode()).hexdigest()[:32]
-    return Delivery(ident, CALLBACK_TYPE, (sid,), status, tuple(reasons), occurred)
+    status, occurred = _text(fields.get("status"), 40), _moment(fields.get("dateupdated"))
+    return Delivery(_text(ident, 120), CALLBACK_TYPE, (sid,), status, tuple(reasons), occurred)
 
 
 def stream(body: bytes) -> list[Delivery]:
@@ -162,7 +162,7 @@ def _event(event: Any) -> Delivery:
     errors = data.get("brandregistrationerrors") or data.get("campaignregistrationerrors") or []
     reasons = tuple(
         Reason(_code(e.get("registrationerrorcode")), _text(e.get("registrationerrordescription") or "Failed"),
-               tuple(_text(f, 80) for f in (e.get("registrationerrorfields") or [])[:MAX_REASONS]))
+               _fields(e.get("registrationerrorfields")))
         for e in (errors if isinstance(errors, list) else [])[:MAX_REASONS] if isinstance(e, dict))
     status = next((data[k] for k in data if _key(k).endswith("status") and isinstance(data[k], str)), "")
     occurred = _moment(event.get("time")) or _moment(data.get("updateddate"))

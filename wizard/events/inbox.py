@@ -81,7 +81,7 @@ class Inbox:
         c = self.engine.load(key)
         reads = [a for a in status_reads(c) if set(a.path.values()) & set(d.sids)] or status_reads(c)
         for action in reads:
-            c = await self.engine.read(key, action)
+            await self.engine.read(key, action)
         if d.reasons:
             steps = [STEP_OF_READ[a.name] for a in reads if a.name in STEP_OF_READ]
             self.engine.save_state(key, lambda state: _keep_reasons(state, steps, d))

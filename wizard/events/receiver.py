@@ -66,7 +66,8 @@ class Receiver:
                 params = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=200)
                 if not signature.valid(self._token, url, sent, params=params):
                     return Answer(403, "The signature does not match: not from Twilio.")
-                found = [deliveries.callback(params, "cb-" + hashlib.sha256(sent.encode() + body).hexdigest()[:32])]
+                ident = "cb-" + hashlib.sha256(sent.encode() + body).hexdigest()[:32]  # a retry is the same
+                found = [deliveries.callback(params, ident)]
             elif kind == JSON:
                 if not signature.valid(self._token, url, sent, body=body):
                     return Answer(403, "The signature does not match: not from Twilio.")
