@@ -3,6 +3,7 @@ forged, replayed or too large is refused with nothing stored."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -119,3 +120,22 @@ async def test_brand_events_in_any_order_leave_what_twilio_says_now(runtime: Run
     c = runtime.engine.load(key)
     assert (c.state.statuses["brand"], c.state.statuses["identity"]) == ("APPROVED", "VERIFIED")  # not put back
     assert [e.friendly_name for e in events_of(runtime, key)] == ["EV2", "EV1"]
+
+
+async def test_a_read_twilio_does_not_answer_in_time_does_not_hold_the_answer(runtime: Runtime, monkeypatch):
+    """Twilio waits 5 s for a webhook: past the budget the delivery is answered and journaled, the read left to the
+    next refresh."""
+    from wizard.events import inbox
+
+    key = await submitted(runtime)
+    sid = runtime.engine.load(key).state.sids["profile"]
+    stuck = asyncio.Event()
+
+    async def never(*args, **kwargs):
+        await stuck.wait()
+
+    monkeypatch.setattr(inbox, "READ_BUDGET", 0.05)
+    monkeypatch.setattr(runtime.engine, "read", never)
+    answer = await receiver(runtime).handle("POST", *ek.callback(sid, "in-review"))
+    assert (answer.status, answer.text) == (200, "1 new of 1.")
+    assert [e.action for e in events_of(runtime, key)] == ["event.status-callback"]

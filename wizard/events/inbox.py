@@ -9,6 +9,8 @@ status callback or a brand-failure event — is added to the problems of the ste
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 
 from wizard.customer.state import FlowState, Problem
@@ -17,6 +19,12 @@ from wizard.flow.engine import Engine
 from wizard.flow.plan import status_reads
 from wizard.twilio.facts import CAMPAIGN_SID
 
+log = logging.getLogger("wizard.events")
+
+READ_BUDGET = 4.0
+"""Seconds the reads a delivery causes may take before it is answered anyway: Twilio waits 5 s for an Event
+Streams webhook (https://www.twilio.com/docs/events/webhook-quickstart); what is not read now the next refresh
+reads."""
 FAILED = {"twilio-rejected", "FAILED"}
 STEP_OF_READ = {"profile.read": "profile", "bundle.read": "bundle", "brand.read": "brand", "campaign.read": "campaign"}
 
@@ -70,7 +78,11 @@ class Inbox:
         key, sid = found
         if self.store.delivery_taken(d.id):
             return Taken(d.id, key, False)
-        await self._read(key, d)
+        try:
+            await asyncio.wait_for(self._read(key, d), READ_BUDGET)
+        except TimeoutError:
+            log.warning("delivery %s: Twilio did not answer the reads in %.0f s; the next refresh reads them",
+                        d.id, READ_BUDGET)
         first = d.reasons[0] if d.reasons else None
         new = self.store.journal_delivery(
             key, f"event.{short(d.type)}", d.id, d.type, sid=sid, occurred_at=d.occurred_at,
