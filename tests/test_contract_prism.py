@@ -30,7 +30,7 @@ from wizard.twilio import facts as C
 from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS
 
-pytestmark = pytest.mark.prism
+pytestmark = [pytest.mark.prism, pytest.mark.slow]
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 PRIMARY = "BU" + "fedcba9876543210" * 2
