@@ -36,6 +36,7 @@ async def told(isolated: Path, clock, monkeypatch: pytest.MonkeyPatch):
     await rt.aclose()
 
 
+@pytest.mark.slow
 async def test_a_delivery_changes_the_open_list_and_the_customer_shows_what_twilio_said(told):
     rt, receiver = told
     key = flowkit.create(rt, flowkit.Scenario("r", profile={"email": "zoe+reject@example.com"}))
