@@ -34,7 +34,7 @@ from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
 from screens.widgets.virtual_table import Column, VirtualTable
 from screens.workers import EXPECTED, report_failure, report_worker_error
-from wizard.listing import SORTS, CustomerList, ListQuery, ListRow, StageCounts
+from wizard.listing import SORTS, CustomerList, ListQuery, ListRow, StageCounts, timed_refresh_due
 from wizard.session.startup import Startup
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 FILTER_DELAY = 0.15
 """Seconds of quiet typing before the filter is applied (Enter applies it at once)."""
+EVENTS_EVERY = 3.0
+"""Seconds between two looks for callbacks and events Twilio sent (a read of the journal's latest delivery)."""
 NARROW = 100
 """Below this many columns the footer is drawn compact, to show every key."""
 FIRST_PAGE = 120
@@ -134,6 +136,9 @@ class CustomersScreen(Screen[None]):
         """Text, order and customers of the listing on screen: a new one starts at its first row."""
         self._desk: Desk | None = None
         """The door to the domain once connected: the header's monthly run-rate needs its prices."""
+        self._last_event: tuple[int, str] | None = None
+        """Twilio's last callback or event taken into the store: its journal id and when (the header says when)."""
+        self._last_timed_refresh: datetime | None = None
 
     @property
     def startup(self) -> Startup:
@@ -176,8 +181,22 @@ class CustomersScreen(Screen[None]):
     @work(exit_on_error=False, group="periodic", description="Starting the periodic refresh")
     async def _start_periodic_refresh(self) -> None:
         """Once connected (the settings say how often), read every status now and then in the background."""
-        if minutes := (await self.desk()).refresh_minutes:
+        desk = await self.desk()
+        if minutes := desk.refresh_minutes:
             self.set_interval(minutes * 60, self._refresh_now_and_then)
+        if desk.receiving:
+            self._desk = desk
+            self._watch_events(first=True)
+            self.set_interval(EVENTS_EVERY, self._watch_events)
+
+    def _watch_events(self, *, first: bool = False) -> None:
+        """When a callback or event from Twilio was taken (by `receive` or `serve`), read the list again."""
+        if self._desk is None or (last := self._desk.last_event()) == self._last_event:
+            return
+        self._last_event = last
+        self._show_counts()
+        if not first:
+            self.reload()
 
     def on_resize(self) -> None:
         self.query_one(Footer).compact = self.size.width < NARROW
@@ -254,7 +273,9 @@ class CustomersScreen(Screen[None]):
         are offboarded while they are listed."""
         if self.counts is not None:
             prices = self._desk.prices if self._desk is not None else None
-            self.query_one("#counts", Static).update(self.counts.label(prices, offboarded=self.list_query.offboarded))
+            told = f" · Twilio told us {self._last_event[1][:16].replace('T', ' ')} UTC" if self._last_event else ""
+            self.query_one("#counts", Static).update(
+                self.counts.label(prices, offboarded=self.list_query.offboarded) + told)
 
     def _show_count(self, total: int | None, read: int = 0) -> None:
         """`12 of 40 · name`, or `120+ …` while the rows past those read are being counted."""
@@ -379,8 +400,12 @@ class CustomersScreen(Screen[None]):
         list_host(self).when_connected(partial(self.refresh_statuses, quiet=False))
 
     def _refresh_now_and_then(self) -> None:
-        """The periodic refresh: skipped while one runs (or anything else keeps the list busy)."""
-        if not self.busy:
+        """The periodic refresh: skipped while one runs (or anything else keeps the list busy), and backing off
+        to hourly while Twilio's callbacks and events keep arriving."""
+        now = self.startup.clock()
+        last_event = self._last_event[1] if self._last_event else None
+        if not self.busy and timed_refresh_due(last_event, self._last_timed_refresh, now):
+            self._last_timed_refresh = now
             list_host(self).when_connected(partial(self.refresh_statuses, quiet=True))
 
     async def action_quit(self) -> None:

@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from textual_serve.server import Server
 
-from wizard.errors import StoreError, shown
+from wizard.desk import mount_receiver
+from wizard.errors import OperatorError, StoreError, shown
 from wizard.session.startup import Mode, SetupError, Startup, VisibleFormatter
 
 NO_LOGIN = ("textual-serve has no authentication of its own: anyone who can reach this address gets the app, "
@@ -84,7 +85,23 @@ def unavailable(host: str, port: int) -> str | None:
 
 
 class AppServer(Server):
-    """textual-serve's server with our start line, plain logs and a same-origin WebSocket."""
+    """textual-serve's server with our start line, plain logs, a same-origin WebSocket, and Twilio's callbacks
+    received on a path of their own when a callback URL is configured."""
+
+    receiving: dict[str, object] | None = None
+    """Where the receiver's installation is (home, mode, store_url); None: no receiver."""
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        if self.receiving is not None:
+            try:
+                line = mount_receiver(app, **self.receiving)  # type: ignore[arg-type]
+            except OperatorError as error:
+                print(f"a2p-wizard: warning: not receiving Twilio's callbacks: {shown(error)}", file=sys.stderr)
+            else:
+                if line:
+                    print(shown(line), flush=True)
+        return app
 
     def initialize_logging(self) -> None:
         # Not textual-serve's rich tracebacks with local variables: a child's environment holds the Twilio secrets.
@@ -126,6 +143,7 @@ def serve(*, host: str, port: int, allow_remote: bool, public_url: str | None, h
     bracketed = f"[{host}]" if ":" in host else host
     server = AppServer(app_command(home=home, mode=mode, mock_brand=mock_brand), host=host, port=port,
                        title="a2p-wizard", public_url=(public_url or f"http://{bracketed}:{port}").rstrip("/"))
+    server.receiving = {"home": home, "mode": mode, "store_url": store_url}
     try:
         server.serve()
     except OSError as error:  # taken between the check and the bind

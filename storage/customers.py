@@ -398,6 +398,40 @@ class CustomerStore(ABC):
             (key, action, action))
         return [JournalEntry(**dict(r)) for r in rows]
 
+    # deliveries (what Twilio told us unasked) ---------------------------------------------------------------
+
+    def journal_delivery(self, key: str, action: str, delivery_id: str, path: str, *, sid: str | None,
+                         occurred_at: str | None, error_code: int | None = None,
+                         error_message: str | None = None) -> bool:
+        """Record a delivery Twilio sent (method EVENT, its id as the friendly name) once: False, and nothing
+        written, when one with this id is already recorded. The write transaction serialises the check.
+        `occurred_at` (when Twilio says it happened; default now) is its start, the time it came its finish."""
+        now = self._clock()
+        with self.transaction():
+            if self.delivery_taken(delivery_id):
+                return False
+            self._run(
+                "INSERT INTO journal (customer_key, action, friendly_name, method, path, state, sid, error_code, "
+                "error_message, started_at, finished_at) VALUES (?, ?, ?, 'EVENT', ?, 'done', ?, ?, ?, ?, ?)",
+                (key, action, delivery_id, path, sid, error_code, error_message, occurred_at or now, now))
+            return True
+
+    def delivery_taken(self, delivery_id: str) -> bool:
+        """Whether a delivery with this id is recorded."""
+        return bool(self._tuples("SELECT 1 FROM journal WHERE method = 'EVENT' AND friendly_name = ?",
+                                 (delivery_id,)))
+
+    def holder_of_sid(self, sid: str) -> str | None:
+        """The customer a call of ours created or read `sid` for (None: not one of ours)."""
+        rows = self._tuples("SELECT customer_key FROM journal WHERE sid = ? AND method <> 'EVENT' "
+                            "ORDER BY id DESC LIMIT 1", (sid,))
+        return rows[0][0] if rows else None
+
+    def last_delivery(self) -> tuple[int, str] | None:
+        """The latest delivery recorded: its journal id and when it came (None: never)."""
+        rows = self._tuples("SELECT id, finished_at FROM journal WHERE method = 'EVENT' ORDER BY id DESC LIMIT 1")
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
     # whole tables (store copy) -----------------------------------------------------------------------------
 
     def rows_in(self, table: str) -> int:

@@ -185,6 +185,14 @@ async def direct_calls(rt: Runtime) -> None:
     assert await rt.engine.refresh_all() == 1
 
 
+async def event_streams(rt: Runtime) -> None:
+    """`events setup` twice (one sink, one subscription: the second run only looks) and `events status`."""
+    for _ in range(2):
+        await Desk(rt).events_setup("https://a2p.example.com/twilio/events")
+    [sink] = await Desk(rt).events_status()
+    assert len(sink.subscriptions) == 1
+
+
 async def twilio_errors(rt: Runtime) -> None:
     """Well-formed requests the sandbox refuses the way Twilio does: each must raise TwilioError."""
     c = Desk(rt).create(f.profile(), f.bundle(), f.campaign())
@@ -257,6 +265,7 @@ def scenarios() -> dict[str, Scenario]:
         "lists-filters-paging": lists_filters_and_paging,
         "direct-calls": direct_calls,
         "twilio-errors": twilio_errors,
+        "event-streams": event_streams,
         "offboarding": offboarding,
     }
 

@@ -37,11 +37,13 @@ SPEC_FILES = {
     "trusthub": "twilio_trusthub_v1.json",
     "messaging": "twilio_messaging_v1.json",
     "api": "twilio_api_v2010.json",
+    "events": "twilio_events_v1.json",
 }
 SHA256 = {
     "trusthub": "a0d41b864e3e7b27112effa789e57cfd4a273c481f51adb5b62445517f9e9f29",
     "messaging": "ef8fb6b6bfee2334d3cad7ca58568a8984165a4337e7dbb1753d1c257a9e8a52",
     "api": "99cae87a6bb1725f71363364cbd30282a13140374b2d5f9bdd5bdfa5d4c8a6d7",
+    "events": "cddf747d0ee3643957292f5f3d3941de11ae2fac61edf808e567e21e6e1f8a64",
 }
 """sha256 of the verbatim copies (tests/twilio-oai/SOURCE.md): a test never runs on an edited spec."""
 

@@ -83,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow a non-loopback --host (there is no login: only behind an authenticating proxy)")
     p.add_argument("--public-url", type=_public_url, metavar="URL",
                    help="the address browsers use, when a proxy stands in front (e.g. https://a2p.example.com)")
+    events = sub.add_parser("events", help="Twilio Event Streams for the A2P events").add_subparsers(
+        dest="events_command", required=True)
+    events.add_parser("setup", help="create the webhook sink and its subscription to the A2P event types (only "
+                                    "what is missing: safe to run twice)").add_argument(
+        "--sink-url", required=True, metavar="URL", help="where Twilio posts the events: the receiver's public URL")
+    events.add_parser("status", help="the account's webhook sinks, their subscriptions, the last event taken")
+    p = sub.add_parser("receive", help="receive Twilio's status callbacks and events at A2P_CALLBACK_URL (only that)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: behind a proxy)")
+    p.add_argument("--port", type=_port, default=8001, help="port to listen on (default 8001)")
     p = sub.add_parser("policy", help="write starter privacy policy and terms pages for a customer (review, host)")
     p.add_argument("key")
     p.add_argument("--out", type=Path, metavar="DIR", help="folder to write them into (default: DATA/policies/KEY)")
@@ -131,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _tui(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "receive":
+        from wizard.events.listening import receive  # lazy: only this command listens
+
+        return receive(host=args.host, port=args.port, home=args.data_dir, mode=args.mode, store_url=args.store)
     from wizard.commands import dispatch  # lazy: the app's start does not wait for what only commands need
     from wizard.store_commands import cmd_copy
 

@@ -35,7 +35,8 @@ async def dispatch(args: argparse.Namespace) -> int:
     for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
     try:
-        sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command"}.get(args.command)
+        sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command",
+               "events": "events_command"}.get(args.command)
         handler = COMMANDS[f"{args.command} {getattr(args, sub)}" if sub else args.command]
         return await handler(desk, args)
     finally:
@@ -386,6 +387,29 @@ def _read_json(path: Path) -> Any:
         raise CommandError(f"{path} holds a value lint cannot read ({cut(str(error), 80)}).") from error
 
 
+async def cmd_events_setup(desk: Desk, args: argparse.Namespace) -> int:
+    if not args.sink_url.startswith(("https://", "http://")) or len(args.sink_url) > 500:
+        raise CommandError(f"--sink-url must be the http(s) URL Twilio posts events to, not {args.sink_url!r}.")
+    for line in await desk.events_setup(args.sink_url):
+        _out(line)
+    return 0
+
+
+async def cmd_events_status(desk: Desk, args: argparse.Namespace) -> int:
+    sinks = await desk.events_status()
+    if not sinks:
+        _out("No Event Streams webhook sink: run a2p-wizard events setup --sink-url URL.")
+    for sink in sinks:
+        _out(f"sink {sink.sid} ({sink.status}) -> {sink.destination}")
+        for sub in sink.subscriptions or []:
+            _out(f"  subscription {sub.sid}: {len(sub.types)} event types ({sub.description})")
+        if not sink.subscriptions:
+            _out("  no subscription: run events setup again")
+    last = desk.last_event()
+    _out(f"last callback or event taken: {last[1] if last else 'none yet'}")
+    return 0
+
+
 async def cmd_locate(desk: Desk, args: argparse.Namespace) -> int:
     loc = desk.startup.locations
     _out(f"store:   {desk.startup.store_where}\nconfig:  {loc.config_file}\nlogs:    {loc.log_file}\n"
@@ -470,4 +494,6 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "sandbox reply-yes": cmd_reply_yes,
     "sandbox clock": cmd_clock,
     "sandbox dump": cmd_dump,
+    "events setup": cmd_events_setup,
+    "events status": cmd_events_status,
 }

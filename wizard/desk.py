@@ -30,6 +30,8 @@ from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
+from wizard.events import streams
+from wizard.events.listening import mount_if_configured as mount_receiver
 from wizard.flow import duplicates, editing, lookahead, offboarding, progress, strays
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
@@ -49,7 +51,7 @@ from wizard.visible import visible, visible_all
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
     "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
-    "Summary", "TimelineEntry", "describe_fees", "total",
+    "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "total",
 ]
 
 STEP_KEYS = editing.STEP_KEYS
@@ -546,6 +548,23 @@ class Desk:
         return self._run(report)
 
     # -- the sandbox -------------------------------------------------------------------------------------
+
+    async def events_setup(self, sink_url: str) -> list[str]:
+        """Event Streams: a webhook sink at `sink_url` subscribed to the A2P events (only what is missing)."""
+        return await streams.setup(self._rt.client, sink_url)
+
+    async def events_status(self) -> list[streams.Sink]:
+        """Event Streams: the account's webhook sinks and their subscriptions."""
+        return await streams.status(self._rt.client)
+
+    @property
+    def receiving(self) -> bool:
+        """Twilio's callbacks and events are received for this installation (a callback URL is configured)."""
+        return bool(self._rt.settings.callback_url)
+
+    def last_event(self) -> tuple[int, str] | None:
+        """The last callback or event from Twilio taken into the store: its journal id and when (None: never)."""
+        return self._rt.store.last_delivery()
 
     def reply_yes(self, key: str) -> None:
         """Sandbox: the customer replies YES to the passcode."""

@@ -300,3 +300,16 @@ def ago(stamp: str | None, now: datetime) -> str:
     if seconds < 7 * 86400:
         return f"{int(seconds // 86400)} d ago"
     return f"{moment:%Y-%m-%d}"
+
+
+EVENTS_BACKOFF = timedelta(hours=1)
+"""While Twilio's callbacks and events keep arriving, the timed refresh reads every status this seldom."""
+
+
+def timed_refresh_due(last_event_at: str | None, last_refresh: datetime | None, now: datetime) -> bool:
+    """Whether the timed refresh should read every status now: always, unless an event arrived within the
+    back-off and the last timed refresh ran within it too (events tell what the refresh would find)."""
+    if last_event_at is None or last_refresh is None:
+        return True
+    told = datetime.fromisoformat(last_event_at.replace("Z", "+00:00"))
+    return now - told > EVENTS_BACKOFF or now - last_refresh >= EVENTS_BACKOFF

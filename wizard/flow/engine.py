@@ -147,6 +147,8 @@ class Engine:
         self._primary_checked = not verify_primary
         self.live = live
         """Talking to Twilio itself: the readiness rules that only real reviewers apply are checked too."""
+        self.callback_url: str | None = None
+        """Where Twilio tells of reviews (A2P_CALLBACK_URL): the StatusCallback of new profiles and bundles."""
         self.records = Records(store, self.standing)
 
     # -- reading and judging -----------------------------------------------------------------------------
@@ -164,7 +166,7 @@ class Engine:
         blockers = readiness.blockers(self.findings(c) if findings is None else findings)
         return Context(now=self.clock(), primary_profile_sid=self.primary_profile_sid,
                        mock_brand=self.mock_brand, fresh=fresh if fresh is not None else set(),
-                       blockers=blockers)
+                       blockers=blockers, callback_url=self.callback_url)
 
     def standing(self, c: Customer) -> Standing:
         """Where the customer stands: its findings, and the summary they lead to (each worked out once)."""

@@ -35,6 +35,8 @@ class Context:
     """Resources whose status was read in this run (read each at most once per run)."""
     blockers: list[tuple[int, str]] = field(default_factory=list)
     """Approval-readiness findings that block submission: (step of the field, plain words)."""
+    callback_url: str | None = None
+    """Where Twilio tells of a profile's or bundle's review (their StatusCallback); None: polling only."""
 
     def blocking(self, step: int) -> list[str]:
         """What stops the submission of `step`: blocking findings of that step or an earlier one."""
@@ -237,7 +239,7 @@ def _step1(c: Customer, ctx: Context) -> Step | None:
             "profile.create", "create_customer_profile",
             _applied("profile", profile_values, _record_sid("profile", status="profile")),
             params={"FriendlyName": friendly(key, "starter-profile"), "Email": p.email,
-                    "PolicySid": C.STARTER_PROFILE_POLICY_SID},
+                    "PolicySid": C.STARTER_PROFILE_POLICY_SID, "StatusCallback": ctx.callback_url},
             friendly_name=friendly(key, "starter-profile"),
             find=finders.by_friendly_name("list_customer_profiles", policy_sid=C.STARTER_PROFILE_POLICY_SID),
         ),
@@ -331,7 +333,7 @@ def _step2(c: Customer, ctx: Context) -> Step | None:
             "bundle.create", "create_trust_product",
             _applied("bundle", bundle_values, _record_sid("bundle", status="bundle")),
             params={"FriendlyName": friendly(key, "sole-prop-bundle"), "Email": p.email,
-                    "PolicySid": C.SOLE_PROPRIETOR_POLICY_SID},
+                    "PolicySid": C.SOLE_PROPRIETOR_POLICY_SID, "StatusCallback": ctx.callback_url},
             friendly_name=friendly(key, "sole-prop-bundle"),
             find=finders.by_friendly_name("list_trust_products", policy_sid=C.SOLE_PROPRIETOR_POLICY_SID),
         ),

@@ -212,7 +212,7 @@ class TimelineEntry:
     day: str  # "2026-11-20" (UTC)
     time: str  # "15:04" (UTC)
     what: str  # the action in plain words
-    state: str  # sent | done | failed
+    state: str  # sent | done | failed | told (Twilio told us: a callback or event)
     detail: str  # the SID made or read, or the error in plain words
 
 
@@ -220,6 +220,12 @@ def timeline(entries: list[JournalEntry]) -> list[TimelineEntry]:
     """The journal in plain words, newest first."""
     out = []
     for e in reversed(entries):
+        if e.method == "EVENT":  # a callback or event Twilio sent (wizard.events): what it said
+            day, _, time = e.started_at.partition("T")
+            pb = playbook(e.error_code) if e.error_code else None
+            out.append(TimelineEntry(day, time[:5], f"Twilio told us: {e.error_message or e.action}", "told",
+                                     f"{e.error_code} {pb.title}" if pb else e.sid or ""))
+            continue
         if e.state == "failed":
             pb = playbook(e.error_code) if e.error_code else None
             message = " ".join((e.error_message or "").split())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from wizard.errors import OperatorError
-from wizard.sandbox import api2010, brands, bundles, campaigns, entities, renderers, services
+from wizard.sandbox import api2010, brands, bundles, campaigns, entities, renderers, services, sinks
 from wizard.sandbox.clock import SandboxClock
 from wizard.sandbox.context import Ctx
 from wizard.sandbox.faults import FaultInjector, FaultPlan
@@ -31,6 +31,7 @@ ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
         *services.ROUTES,
         *campaigns.ROUTES,
         *api2010.ROUTES,
+        *sinks.ROUTES,
     )
 ]
 
@@ -154,6 +155,26 @@ class Sandbox:
                 kind: [render(ctx, rec) for rec in ctx.state.list(kind)]
                 for kind, render in renderers.RENDER.items()
             }
+
+    def status_changes(self) -> list[tuple[str, dict[str, Any]]]:
+        """The profiles, bundles, brands and campaigns whose status moved since the last call (any process's),
+        as the API returns them now, with their kind; what was seen is kept in the state file."""
+        watched = ("customer_profiles", "trust_products", "brand_registrations", "campaigns")
+        with self._lock, self._state.transaction():
+            ctx = self._ctx(HOSTS)
+            seen = json.loads(self._state.meta_get("notified") or "{}")
+            changed = []
+            for kind in watched:
+                for rec in ctx.state.list(kind):
+                    body = renderers.RENDER[kind](ctx, rec)
+                    key = rec.get("messaging_service_sid") or rec["sid"]
+                    now = "/".join(str(body.get(f) or "") for f in ("status", "identity_status", "campaign_status"))
+                    if seen.get(key) != now:
+                        seen[key] = now
+                        changed.append((kind, body))
+            if changed:
+                self._state.meta_set("notified", json.dumps(seen))
+            return changed
 
     def owned_numbers(self) -> list[dict[str, Any]]:
         """The account's incoming phone numbers, as the 2010 API returns them."""

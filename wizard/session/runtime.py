@@ -94,6 +94,7 @@ class Runtime:
         engine = Engine(startup.store, client, primary_profile_sid=primary, mock_brand=settings.mock_brand,
                         prices=settings.prices, clock=startup.clock, wall=startup.wall,
                         verify_primary=sandbox is None, live=sandbox is None)
+        engine.callback_url = settings.callback_url
         engine.records.rederive()  # rows of a store of an earlier schema
         engine.watermark = Watermark(startup.journal_mark)
         engine.watermark.check(startup.store)

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         "A2P_TWILIO_MAX_BODY_MB", "a2p_twilio_max_body_mb"))
     """The largest answer read from Twilio, in MB (a larger one is refused, never held whole)."""
     prices: Prices = Field(default_factory=Prices)
+    sandbox_delivery_faults: str | None = _env("A2P_SANDBOX_DELIVERY_FAULTS")
+    """Sandbox only: how its callbacks and events are dropped, repeated and reordered (docs/events.md)."""
+    callback_url: str | None = _env("A2P_CALLBACK_URL")
+    """The public URL where Twilio's status callbacks and events reach this app's receiver (none: polling only)."""
 
     _toml_file: ClassVar[Path | None] = None
 
@@ -78,6 +82,23 @@ class Settings(BaseSettings):
     def twilio_max_body(self) -> int:
         """The largest answer read from Twilio, in bytes."""
         return int(self.twilio_max_body_mb * 2**20)
+
+    @field_validator("callback_url")
+    @classmethod
+    def _callback_url(cls, value: str | None) -> str | None:
+        """A2P_CALLBACK_URL must be an http(s) URL with a host and a path, without a query or credentials."""
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises on a bad port)
+            good = parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
+        except ValueError:
+            good = False
+        if not good or parts.query or parts.fragment or len(value) > 500:
+            raise ValueError("A2P_CALLBACK_URL must be an http(s) URL with a host and a path, like "
+                             "https://a2p.example.com/twilio/events")
+        return value
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: object) -> Settings:

@@ -140,6 +140,28 @@ class Campaign(Answer):
     errors: list[Failure] | None = None
 
 
+class SinkConfiguration(Answer):
+    destination: str | None = None
+
+
+class Sink(Answer):
+    """An Event Streams sink (events setup and status)."""
+
+    sid: Sid
+    status: str | None = None
+    sink_type: str | None = None
+    sink_configuration: SinkConfiguration | None = None
+
+
+class Subscription(Answer):
+    sid: Sid
+    description: str | None = None
+
+
+class SubscribedEvent(Answer):
+    type: str | None = None
+
+
 class Nothing(Answer):
     """An answer the flow reads nothing of (an update whose effect it knows, a 204)."""
 
@@ -170,6 +192,9 @@ MODELS: dict[str, type[Answer]] = {
     **dict.fromkeys(("add_service_phone_number", "list_service_phone_numbers", "fetch_service_phone_number"),
                     ServiceNumber),
     **dict.fromkeys(("create_campaign", "list_campaigns", "fetch_campaign", "update_campaign"), Campaign),
+    **dict.fromkeys(("create_sink", "list_sinks"), Sink),
+    **dict.fromkeys(("create_subscription", "list_subscriptions"), Subscription),
+    "list_subscribed_events": SubscribedEvent,
     **dict.fromkeys(("resend_brand_otp", "release_incoming_phone_number", "delete_service",
                      "remove_service_phone_number", "delete_campaign"), Nothing),
 }

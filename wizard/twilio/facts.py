@@ -48,6 +48,7 @@ HOSTS: Final = {
     "trusthub": "https://trusthub.twilio.com",
     "messaging": "https://messaging.twilio.com",
     "api": "https://api.twilio.com",
+    "events": "https://events.twilio.com",
 }
 
 

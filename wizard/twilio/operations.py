@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Host = Literal["trusthub", "messaging", "api"]
+Host = Literal["trusthub", "messaging", "api", "events"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,13 @@ _OPS = (
     Operation("fetch_campaign", "GET", "messaging", "/v1/Services/{sid}/Compliance/Usa2p/{campaign}"),
     Operation("update_campaign", "POST", "messaging", "/v1/Services/{sid}/Compliance/Usa2p/{campaign}"),
     Operation("delete_campaign", "DELETE", "messaging", "/v1/Services/{sid}/Compliance/Usa2p/{campaign}"),
+    # Event Streams: the webhook sink and the subscription to A2P events (account-wide, not per customer)
+    Operation("create_sink", "POST", "events", "/v1/Sinks", creates=True),
+    Operation("list_sinks", "GET", "events", "/v1/Sinks", list_key="sinks"),
+    Operation("create_subscription", "POST", "events", "/v1/Subscriptions", creates=True),
+    Operation("list_subscriptions", "GET", "events", "/v1/Subscriptions", list_key="subscriptions"),
+    Operation("list_subscribed_events", "GET", "events", "/v1/Subscriptions/{sid}/SubscribedEvents",
+              list_key="types"),
 )
 
 OPERATIONS: dict[str, Operation] = {op.name: op for op in _OPS}

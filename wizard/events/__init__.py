@@ -1,0 +1,1 @@
+"""What Twilio tells us unasked: status callbacks and Event Streams deliveries, checked, parsed and applied."""
