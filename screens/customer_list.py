@@ -58,6 +58,7 @@ COLUMNS = (
     Column("next", "Next action", 20, flex=5, toned=True),
     Column("otp", "OTP", 11, toned=True, drop=1),  # dropped last: the next action says it too
     Column("updated", "Updated", 10, drop=4),
+    Column("number", "Number", 12, drop=5),  # the customer's E.164 number: shown when the list is wide enough
 )
 PLAIN_KEYS = frozenset({"new", "refresh", "focus_filter", "next_sort", "reverse_sort", "export", "quit",
                         "show_offboarded", "show_active"})
@@ -71,7 +72,7 @@ NEWEST_FIRST = frozenset({"updated"})
 
 def cells(row: ListRow) -> tuple[str, ...]:
     stage = f"{row.stage} ✓" if row.tone == "done" else str(row.stage)
-    return row.key, row.name, row.brand, stage, row.status, row.next_action, row.otp, row.updated
+    return row.key, row.name, row.brand, stage, row.status, row.next_action, row.otp, row.updated, row.number
 
 
 @dataclass

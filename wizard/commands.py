@@ -83,8 +83,10 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
         return 0
     _out(f"{info['key']}  {info['name']}  — stage {info['stage']} ({info['step']}), {info['step_status']}")
     _out(f"Next: {info['next_action']}")
+    _out(f"Phone number: {info['number'] or 'none yet (bought or picked in step 4)'}")
     if info["offboarded"]:
-        _out(f"OFFBOARDED on {info['offboarded_at']}: its campaign and Messaging Service were deleted at Twilio.")
+        done = "; ".join(info["deleted"]) if info["deleted"] else "nothing was deleted at Twilio"
+        _out(f"OFFBOARDED on {info['offboarded_at']}: {done}.")
     for section in ("inputs", "sids", "statuses"):
         _out(f"\n{section.upper()}")
         for step, value in info[section].items():

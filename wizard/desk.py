@@ -157,6 +157,8 @@ class CustomerView:
     forms: dict[int, FormSetup] = field(default_factory=dict)
     offboardable: bool = False
     """Twilio holds something of the customer's that offboarding deletes (a campaign, a service, a number)."""
+    number: str = ""
+    """The customer's phone number (E.164) once bought or picked: the one their clients get texts from."""
 
     @property
     def key(self) -> str | None:
@@ -255,6 +257,7 @@ class Desk:
                                    visible_all(progress.field_problems(c, step)), c.drafts.get(name))
                    for step, name in STEP_KEYS.items()},
             offboardable=bool(offboarding.deletions(c, release_number=True)),
+            number=visible(c.state.number or ""),
         )
 
     def dossier(self, key: str) -> dict[str, Any]:
@@ -343,7 +346,7 @@ class Desk:
         if c.profile is None:
             raise OperatorError(f"{key} has no starter profile yet: save step 1 first.")
         folder = target or self.startup.locations.data_dir / "policies" / key
-        return policy_pages.write(folder, policy_pages.pages(c.profile, c.bundle, c.campaign))
+        return policy_pages.write(folder, policy_pages.pages(c.profile, c.bundle, c.campaign, c.state.number))
 
     # -- writing (the one write path) --------------------------------------------------------------------
 

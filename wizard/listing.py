@@ -48,7 +48,7 @@ OTP_URGENT = timedelta(hours=C.OTP_URGENT_HOURS)
 DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS) - OTP_URGENT
 """A passcode sent this long ago is running out (under 6 h left, as wizard.flow.status.summarize counts it)."""
 
-EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step", "status", "next_action", "otp",
+EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "number", "stage", "step", "status", "next_action", "otp",
                   "updated_at")
 
 
@@ -93,6 +93,8 @@ class ListRow:
     email: str = ""
     phone: str = ""
     updated_at: str = ""
+    number: str = ""
+    """The customer's phone number (E.164) once bought or picked."""
 
 
 @dataclass(frozen=True)
@@ -201,8 +203,8 @@ class CustomerList:
 
 
 def _export_cells(r: ListRow) -> tuple[Any, ...]:
-    return (r.key, r.name, r.brand, r.email, r.phone, r.stage, STAGES[r.stage], r.status, r.next_action, r.otp,
-            r.updated_at)
+    return (r.key, r.name, r.brand, r.email, r.phone, r.number, r.stage, STAGES[r.stage], r.status, r.next_action,
+            r.otp, r.updated_at)
 
 
 def otp_left(otp_sent_at: str | None, now: datetime, *, waiting: bool = True) -> str:
@@ -244,7 +246,7 @@ def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "step": STEP_NAMES[row["stage"]], "step_status": row["step_status"], "done": bool(row["done"]),
         "next_action": next_action, "otp": otp, "otp_resends": row["otp_resends"] or 0,
         "spend": row["spend"], "attention": attention, "updated_at": row["updated_at"],
-        "offboarded": bool(row.get("offboarded")),
+        "offboarded": bool(row.get("offboarded")), "number": row.get("number"),
     }
 
 
@@ -265,6 +267,7 @@ def row(data: dict[str, Any], now: datetime) -> ListRow:
         email=visible(data["email"] or ""),
         phone=visible(data["phone"] or ""),
         updated_at=view["updated_at"] or "",
+        number=visible(view["number"] or ""),
     )
 
 

@@ -40,14 +40,17 @@ class Page:
                 f"<p><em>{html.escape(NOTICE)}</em></p>{body}</body></html>\n")
 
 
-def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Campaign | None) -> list[Page]:
-    """The privacy policy and the terms and conditions of the customer's SMS program."""
+def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Campaign | None,
+          number: str | None = None) -> list[Page]:
+    """The privacy policy and the terms and conditions of the customer's SMS program (`number`: the E.164 number
+    the texts come from, once the customer has one)."""
     brand = bundle.brand_name if bundle else profile.full_name
     contact = f"{profile.email} or {_phone(profile.phone)}"
     program = (campaign.campaign_description.rstrip(".") if campaign else
                f"Text messages from {brand} to its customers about their appointments and orders")
     optin = campaign.message_flow.rstrip(".") if campaign else "Customers opt in by agreeing to receive texts"
     frequency = "Message frequency varies (typically a few messages a month)."
+    sender = (f"Our texts come from {_phone(number)}.",) if number else ()
     privacy = Page("privacy", f"{brand} — Privacy Policy", (
         ("Who we are", (f"{brand} is run by {profile.full_name}, {profile.city}, {profile.region}, "
                         f"{profile.country}. Questions about this policy: {contact}.",)),
@@ -55,7 +58,7 @@ def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Camp
                              "messages you send us. We use them only to run the text-message program described "
                              "below and to answer you.",)),
         ("Our text-message program", (f"{program}. {optin}. {frequency} Message and data rates may apply.",
-                                      "Reply STOP to any message to opt out; reply HELP for help.")),
+                                      *sender, "Reply STOP to any message to opt out; reply HELP for help.")),
         ("Sharing", ("No mobile information will be shared with third parties or affiliates for marketing or "
                      "promotional purposes. Text messaging originator opt-in data and consent will not be shared "
                      "with any third parties.",
@@ -65,7 +68,7 @@ def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Camp
                           f"to delete it by writing to {contact}.",)),
     ))
     terms = Page("terms", f"{brand} — SMS Terms and Conditions", (
-        ("The program", (f"{program}. {optin}.",)),
+        ("The program", (f"{program}. {optin}.", *sender)),
         ("Frequency and cost", (f"{frequency} Message and data rates may apply.",)),
         ("Opting out", ("Reply STOP to cancel at any time; we will confirm, then send no more messages.",)),
         ("Help", (f"Reply HELP for help, or contact {contact}.",)),

@@ -14,7 +14,7 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from storage.customers import CustomerStore, UnknownCustomer
@@ -337,6 +337,7 @@ class Engine:
             if (error.retryable or error.unknown_outcome) and action.find is not None:
                 # The call may have been performed: keep the entry `sent` and look before trying again.
                 return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first"), None
+            error = self._named_holder(c.key, action, error)
             return Outcome(action.name, False, str(error), error.code), self._failed(c.key, entry, action, error)
         crash_point(action.name, "after-perform")
         saved = self._done(c.key, entry, action, body)
@@ -410,6 +411,15 @@ class Engine:
             self.store.journal_finish(entry, "done", http_status=200, sid=sid)
             return self.save_state(key, change)
 
+    def _named_holder(self, key: str, action: Action, error: TwilioError) -> TwilioError:
+        """21712 (the number is in another Messaging Service): which customer of the store holds it, if one does."""
+        number = str((action.params or {}).get("PhoneNumberSid", ""))
+        holder = self.store.held_numbers(exclude_key=key).get(number) if error.code == 21712 else None
+        if holder is None:
+            return error
+        return replace(error, message=f"{error.message} (customer {holder} holds this number: pick another one in "
+                                      "step 4, or offboard that customer first)")
+
     def _failed(self, key: str, entry: int, action: Action, error: TwilioError) -> Saved:
         def change(state: FlowState) -> None:
             state.last_error = Problem(code=error.code, message=error.message)
@@ -460,6 +470,10 @@ class Engine:
     async def _offboard(self, key: str, release_number: bool, report: Report,
                         on_outcome: Callable[[Outcome], None]) -> None:
         c = self.load(key)
+        started = c.state.offboarding or c.state.offboarded_at
+        if not (started or offboarding.deletions(c, release_number=release_number)):
+            report.error = offboarding.nothing_to_delete(c)
+            return
         if problems := await offboarding.foreign(self.client, c, release_number=release_number):
             report.error = " ".join(problems) + " Nothing was deleted."
             return
