@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.handle import list_host
 from screens.modals.confirm import ConfirmModal
+from screens.modals.fees import FeesModal
 from screens.palette import HELP, ScreenKeys
 from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
@@ -61,7 +62,7 @@ COLUMNS = (
     Column("number", "Number", 12, drop=5),  # the customer's E.164 number: shown when the list is wide enough
 )
 PLAIN_KEYS = frozenset({"new", "refresh", "focus_filter", "next_sort", "reverse_sort", "export", "quit",
-                        "show_offboarded", "show_active"})
+                        "show_offboarded", "show_active", "fees"})
 """Actions on plain letters or symbols: they are text (and off) while the filter has the focus."""
 EMPTY = "No customers yet: press n to add one."
 NONE_OFFBOARDED = "No offboarded customers: press o for the active ones."
@@ -112,6 +113,8 @@ class CustomersScreen(Screen[None]):
         Binding("s", "next_sort", "Sort", id="sort", tooltip="Sort by the next column"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="reverse", tooltip="Reverse the sort order"),
         Binding("e", "export", "Export", id="export", tooltip="Write the listed customers to a CSV file"),
+        Binding("f", "fees", "Fees", show=False, id="fees",
+                tooltip="What Twilio bills: this month's fees, the monthly run-rate, what offboarding would save"),
         # Not in the footer (at 80 columns it would push out ? Help): the header names the key when it helps.
         Binding("o", "show_offboarded", "Offboarded", show=False, id="offboarded",
                 tooltip="List the offboarded customers (o again: the active ones)"),
@@ -415,6 +418,11 @@ class CustomersScreen(Screen[None]):
 
     def action_export(self) -> None:
         self.export()
+
+    @work(exclusive=True, exit_on_error=False, group="fees", description="Reading what Twilio bills")
+    async def action_fees(self) -> None:
+        ledger = await (await self.desk()).fees()
+        await self.app.push_screen(FeesModal(ledger.lines()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="Exporting the list")
     def export(self) -> None:

@@ -67,3 +67,38 @@ async def test_a_number_kept_after_offboarding_is_offered_again_and_21712_names_
     assert [o.code for o in refused] == [21712]
     assert f"customer {taker} holds this number" in refused[0].detail
     assert f"customer {taker} holds this number" in desk.customer(key).state.last_error.message
+
+
+async def test_one_ledger_counts_each_number_once_and_shows_the_kept_ones(runtime: Runtime) -> None:
+    """The issue's run: offboard keeping the number, give it to another customer, onboard the first again."""
+    key, other = await two_verified(runtime)
+    desk, p = runtime.desk, runtime.desk.prices
+    kept = desk.customer(key).state.sids["phone_number"]
+    assert (await desk.offboard(key, release_number=False)).error is None
+    assert desk.run_rate() == round(p.campaign_monthly + 2 * p.number_monthly, 2)  # the kept number is billed
+    assert desk.kept() == f"kept, unassigned: ${p.number_monthly:,.2f}/month"
+    assert desk.dossier(key)["kept"] == desk.kept()
+    listing = CustomerList(runtime.store, runtime.engine.clock)
+    try:
+        assert f"kept, unassigned: ${p.number_monthly:,.2f}/month" in listing.counts().label(p)
+        taker = another(runtime, kept)
+        assert runtime.engine.summary(await drive(runtime, taker)).done
+        await runtime.engine.advance(key)  # 21712: the number is the taker's now
+
+        billed = round(2 * p.campaign_monthly + 2 * p.number_monthly, 2)  # other's and taker's, each number once
+        assert desk.run_rate() == billed and desk.kept() == "kept, unassigned: $0.00/month"
+        assert f"Monthly: ${billed:,.2f}" in listing.counts().label(p)
+    finally:
+        listing.close()
+    assert desk.dossier(key)["monthly"] == 0  # the number is not counted under both customers
+    assert desk.dossier(taker)["monthly"] == round(p.campaign_monthly + p.number_monthly, 2)
+
+    fees = await desk.fees()  # the account read too: its other numbers counted once each
+    account = {n["sid"] for n in desk.sandbox_dump()["incoming_phone_numbers"]}
+    assert (fees.campaigns, fees.numbers.held, fees.numbers.kept, fees.numbers.other) == (2, 2, 0, len(account) - 2)
+    assert fees.monthly == round(billed + (len(account) - 2) * p.number_monthly, 2)
+    assert dict(fees.savings) == {other: p.campaign_monthly, taker: p.campaign_monthly}  # their numbers aren't
+    month = desk.now().strftime("%Y-%m")  # bought for them: offboarding keeps them
+    assert fees.month == month and fees.one_time["campaign_vetting"] == (3, round(3 * p.campaign_vetting, 2))
+    text = "\n".join(fees.lines())
+    assert f"Monthly run-rate: ${fees.monthly:,.2f}" in text and "kept, unassigned: $0.00/month" in text

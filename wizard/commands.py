@@ -104,7 +104,8 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
         _out(f"  {item['at']}  ${item['amount']:.2f}  {item['what']}")
     for stop in info["stopped"]:
         _out(f"  {stop['at']}  -${stop['monthly']:.2f}/month  {WHAT.get(stop['item'], stop['item'])} stopped")
-    _out(f"  Monthly: ${info['monthly']:.2f} for this customer; ${info['run_rate']:.2f} for every active customer")
+    _out(f"  Monthly: ${info['monthly']:.2f} for this customer; ${info['run_rate']:.2f} for the account "
+         f"({info['kept']})")
     _out("\nJOURNAL")
     for e in info["journal"]:
         tail = e["sid"] or (f"error {e['error_code']}: {e['error_message']}" if e["state"] == "failed" else "")
@@ -409,7 +410,25 @@ async def cmd_offboard(desk: Desk, args: argparse.Namespace) -> int:
             return 1
     run = await desk.offboard(key, release_number=args.release_number)
     _show(run)
+    if not run.error:
+        for line in plan.keeps:
+            _out(f"{key}: kept: {line}")
+        _out(f"{key}: the account's numbers {desk.kept()}; monthly run-rate now ${desk.run_rate():,.2f}.")
     return 1 if run.error else 0
+
+
+async def cmd_fees(desk: Desk, args: argparse.Namespace) -> int:
+    found = await desk.fees()
+    if args.json:
+        _json({"month": found.month, "one_time": {item: {"count": n, "amount": amount}
+                                                  for item, (n, amount) in found.one_time.items()},
+               "monthly": found.monthly, "campaigns": found.campaigns, "numbers_held": found.numbers.held,
+               "numbers_kept": found.numbers.kept, "numbers_other": found.numbers.other,
+               "offboarding_saves": dict(found.savings)})
+        return 0
+    for line in found.lines():
+        _out(line)
+    return 0
 
 
 COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
@@ -420,6 +439,7 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "reconcile": cmd_reconcile,
     "refresh": cmd_refresh,
     "offboard": cmd_offboard,
+    "fees": cmd_fees,
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,
     "numbers available": cmd_numbers_available,

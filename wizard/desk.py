@@ -31,11 +31,11 @@ from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
-from wizard.flow import duplicates, editing, lookahead, offboarding, progress
+from wizard.flow import duplicates, editing, ledger, lookahead, offboarding, progress
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
-from wizard.flow.numbers import PhoneNumber, available_numbers, numbers_for_sale
+from wizard.flow.numbers import PhoneNumber, account_numbers, available_numbers, numbers_for_sale
 from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
 from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
@@ -228,8 +228,35 @@ class Desk:
         return self._rt.store.active_keys()
 
     def run_rate(self) -> float:
-        """What Twilio bills every month for the active customers' campaigns and numbers, in dollars."""
-        return self.prices.monthly(*self._rt.store.billed())
+        """What Twilio bills every month for the active customers' campaigns and the numbers the customers hold or
+        kept (each number once), in dollars."""
+        return self.prices.monthly(self._rt.store.billed()[0], self._numbers().billed)
+
+    def kept(self) -> str:
+        """The numbers kept after offboarding that no active customer holds, in words ("kept, unassigned: $X/month")."""
+        return ledger.kept_words(self.prices, self._numbers().kept)
+
+    def _numbers(self) -> ledger.Numbers:
+        return ledger.count_numbers(*self._rt.store.number_sids())
+
+    async def fees(self) -> ledger.Ledger:
+        """The ledger: this month's one-time fees, the monthly run-rate by kind (the account's numbers read when it
+        can be: each number once), and what offboarding each active customer would save."""
+        try:
+            account: set[str] | None = {n.sid for n in await account_numbers(self._engine)}
+        except TwilioError:
+            account = None
+        month = self.now().strftime("%Y-%m")
+        charges = (self._records.load(key).state.ledger for key in self.keys())
+        savings = []
+        for key in self.active_keys():
+            plan = self.offboarding(key, release_number=True)
+            plan = plan if plan.releasable else self.offboarding(key, release_number=False)
+            if plan.stops_monthly:
+                savings.append((key, plan.stops_monthly))
+        return ledger.Ledger(month, ledger.one_time(charges, month), self._rt.store.billed()[0],
+                             ledger.count_numbers(*self._rt.store.number_sids(), account), self.prices,
+                             sorted(savings, key=lambda s: (-s[1], s[0])))
 
     def customer(self, key: str) -> Customer:
         return self._records.load(key)
@@ -266,6 +293,7 @@ class Desk:
         info = dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
         info["monthly"] = round(sum(self.prices.of(item) for item in monthly_items(c.state)), 2)
         info["run_rate"] = self.run_rate()
+        info["kept"] = self.kept()
         return info
 
     def list_rows(self) -> list[dict[str, Any]]:
@@ -506,8 +534,8 @@ class Desk:
         words = [f"{ACTION_WORDS[a.name]} ({list(a.path.values())[-1]})" for a in actions]  # the SID it deletes
         number = c.state.sids.get("phone_number")
         keeps = [] if release_number or not number else [
-            f"the phone number {c.state.number or number} stays on the account "
-            f"(${self.prices.number_monthly:,.2f} a month) to serve another customer"]
+            f"the phone number {c.state.number or number} stays on the account to serve another customer "
+            f"({ledger.kept_words(self.prices, 1)})"]
         releasable = not number or any(e.action == "campaign.buy_number" and e.state == "done" and e.sid == number
                                        for e in self._rt.store.journal(key))
         return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps,

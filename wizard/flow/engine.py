@@ -337,8 +337,11 @@ class Engine:
             if (error.retryable or error.unknown_outcome) and action.find is not None:
                 # The call may have been performed: keep the entry `sent` and look before trying again.
                 return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first"), None
-            error = self._named_holder(c.key, action, error)
-            return Outcome(action.name, False, str(error), error.code), self._failed(c.key, entry, action, error)
+            if holder := self._number_holder(c.key, action, error):
+                error = replace(error, message=f"{error.message} (customer {holder} holds this number: pick another "
+                                               "one in step 4, or offboard that customer first)")
+            saved = self._failed(c.key, entry, action, error, forget_number=bool(holder))
+            return Outcome(action.name, False, str(error), error.code), saved
         crash_point(action.name, "after-perform")
         saved = self._done(c.key, entry, action, body)
         crash_point(action.name, "after-record")
@@ -411,19 +414,24 @@ class Engine:
             self.store.journal_finish(entry, "done", http_status=200, sid=sid)
             return self.save_state(key, change)
 
-    def _named_holder(self, key: str, action: Action, error: TwilioError) -> TwilioError:
-        """21712 (the number is in another Messaging Service): which customer of the store holds it, if one does."""
+    def _number_holder(self, key: str, action: Action, error: TwilioError) -> str | None:
+        """21712 (the number is in another Messaging Service): the other customer of the store holding it, if any."""
         number = str((action.params or {}).get("PhoneNumberSid", ""))
-        holder = self.store.held_numbers(exclude_key=key).get(number) if error.code == 21712 else None
-        if holder is None:
-            return error
-        return replace(error, message=f"{error.message} (customer {holder} holds this number: pick another one in "
-                                      "step 4, or offboard that customer first)")
+        return self.store.held_numbers(exclude_key=key).get(number) if error.code == 21712 else None
 
-    def _failed(self, key: str, entry: int, action: Action, error: TwilioError) -> Saved:
+    def _failed(self, key: str, entry: int, action: Action, error: TwilioError, *,
+                forget_number: bool = False) -> Saved:
+        """Record Twilio's refusal; `forget_number`: the number went to another customer, so this one no longer
+        holds it (it is not counted twice, and the next advance looks for, or buys, its number afresh)."""
+
         def change(state: FlowState) -> None:
             state.last_error = Problem(code=error.code, message=error.message)
             state.last_error_action = action.name
+            if forget_number:
+                for slot in ("phone_number", "service_number"):
+                    state.sids.pop(slot, None)
+                state.applied.pop("phone_lookup", None)
+                state.number = None
 
         with self.store.transaction():
             self.store.journal_finish(entry, "failed", http_status=error.status or None, error_code=error.code,
