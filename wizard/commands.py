@@ -15,7 +15,6 @@ from wizard.batch_report import ProgressLine, few, stage_table
 from wizard.customer.csv_rows import explicit_keys
 from wizard.customer.fees import WHAT, count_fees, total
 from wizard.customer.models import is_us_area_code
-from wizard.customer.readiness import lint_row
 from wizard.desk import Desk, Run
 from wizard.errors import OperatorError
 from wizard.session.runtime import Runtime
@@ -274,7 +273,7 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
         data = _read_json(args.file)
         if not isinstance(data, dict):
             raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
-        found = lint_row(data, live=desk.live)
+        found = await desk.lint(data)
         urls = {f: str(data[f]) for f in ("privacy_policy_url", "terms_url") if isinstance(data.get(f), str)}
     if args.fetch:
         found += await desk.check_policy_pages(urls)

@@ -307,6 +307,13 @@ class Desk:
         await self._own_numbers()
         return self._engine.findings(self._records.load(key))
 
+    async def lint(self, data: dict[str, Any]) -> list[Finding]:
+        """Findings for one customer in the CSV import's column names (`lint FILE.json`), with the same checks and
+        counts as the form and the import: the account's numbers included when the account can be read."""
+        with suppress(OperatorError):
+            await self._own_numbers()
+        return readiness.lint_row(data, self._engine.check_context(readiness.trial(data)))
+
     def form_findings(self, c: Customer | None, step: int, values: dict[str, Any]) -> list[Finding]:
         """Approval-readiness findings for the customer as a form would make it (saved steps + typed values)."""
         row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
@@ -317,8 +324,7 @@ class Desk:
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
             trial = replace(trial, **{name: STEP_MODELS[name].model_validate(values)})
-        found = check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers,
-                                             live=self._engine.live))
+        found = check(row, self._engine.check_context(trial))
         person = duplicates.columns(trial.profile, trial.bundle)
         if step in (1, 2) and (same := duplicates.in_store(self._rt.store, person, exclude_key=c.key if c else None)):
             found.append(Finding("customer.duplicate", "warn", same.field,

@@ -34,6 +34,7 @@ from wizard.twilio import facts as C
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS
+from wizard.twilio.pacing import Pace
 
 MAX_ACTIONS_PER_RUN = 60
 MAX_TRIES_PER_ACTION = 3
@@ -131,6 +132,8 @@ class Engine:
         self.watermark: Watermark | None = None
         """The data folder's record of the journal (flow.doubt): while in doubt, look before every create."""
         self.own_numbers: frozenset[str] = frozenset()
+        self.cpaas_prefix: str | None = None
+        """Numbers starting so are a CPaaS provider's (the sandbox marks some): refused as the OTP mobile."""
         """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
         self.store_checked = False
         """The store passed its integrity check this session (checked before the first call of a run)."""
@@ -140,6 +143,8 @@ class Engine:
         tell two runs of one owner apart)."""
         self._primary_checked = not verify_primary
         self.live = live
+        self.otp_pace = Pace(1.1 / C.SMS_OTP_PER_SECOND)
+        """Passcode resends start at least 0.11 s apart: under Twilio's 10 /SmsOtp requests a second."""
         """Talking to Twilio itself: the readiness rules that only real reviewers apply are checked too."""
         self.records = Records(store, self.standing)
 
@@ -150,7 +155,11 @@ class Engine:
 
     def findings(self, c: Customer) -> list[Finding]:
         """Approval-readiness findings for the customer as it stands."""
-        return readiness.findings(c, readiness.context(self.store, c, self.own_numbers, live=self.live))
+        return readiness.findings(c, self.check_context(c))
+
+    def check_context(self, c: Customer) -> readiness.CheckContext:
+        """What the readiness checks of `c` know: the account's numbers, the store's counts, the mode."""
+        return readiness.context(self.store, c, self.own_numbers, live=self.live, cpaas_prefix=self.cpaas_prefix)
 
     def context(self, c: Customer, fresh: set[str] | None = None, *, findings: list[Finding] | None = None
                 ) -> Context:
@@ -628,6 +637,7 @@ class Engine:
                 state.otp_sent_at = now
                 state.otp_resends += 1
 
+            await self.otp_pace.turn()  # under Twilio's 10 /SmsOtp requests a second per account
             resend, saved = await self._run(c, Action("brand.otp_resend", "resend_brand_otp", resent,
                                                        path={"sid": brand}, charge=None))
             report.outcomes.append(resend)

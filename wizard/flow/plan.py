@@ -477,6 +477,9 @@ BRAND_STOPPED = {
     "DELETION_PENDING": "Brand DELETION_PENDING: Twilio is deleting it, so nothing can go on with it. Once it is "
                         "gone, register the customer again (a new brand fee).",
     "DELETION_FAILED": "Brand DELETION_FAILED: Twilio could not delete it. Contact Twilio Support with the brand SID.",
+    "EXPIRED": "Brand EXPIRED: TCR expires a brand whose customer did not confirm the passcode within 30 days. Ask the "
+               "customer to confirm this time, then register a new brand (its fee again): Twilio Support can remove "
+               "the expired one.",
 }
 """What a brand Twilio stopped means, and the next action, by status."""
 

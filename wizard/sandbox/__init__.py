@@ -4,6 +4,6 @@ from wizard.sandbox.fake import Sandbox, SandboxError
 from wizard.sandbox.faults import FaultPlan
 from wizard.sandbox.server import serve
 from wizard.sandbox.transport import SandboxTransport
-from wizard.sandbox.triggers import TRIGGERS
+from wizard.sandbox.triggers import CPAAS_PREFIX, TRIGGERS
 
-__all__ = ["TRIGGERS", "FaultPlan", "Sandbox", "SandboxError", "SandboxTransport", "serve"]
+__all__ = ["CPAAS_PREFIX", "TRIGGERS", "FaultPlan", "Sandbox", "SandboxError", "SandboxTransport", "serve"]

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from storage.customers import CustomerStore
 from wizard.flow.doubt import Watermark
 from wizard.flow.engine import Engine
-from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
+from wizard.sandbox import CPAAS_PREFIX, FaultPlan, Sandbox, SandboxTransport
 from wizard.session.locations import Locations
 from wizard.session.settings import Settings
 from wizard.session.startup import Mode, SetupError, Startup
@@ -102,6 +102,7 @@ class Runtime:
         engine = Engine(startup.store, client, primary_profile_sid=primary, mock_brand=settings.mock_brand,
                         prices=settings.prices, clock=startup.clock, wall=startup.wall,
                         verify_primary=sandbox is None, live=sandbox is None)
+        engine.cpaas_prefix = CPAAS_PREFIX if sandbox is not None else None
         engine.records.rederive()  # rows of a store of an earlier schema
         engine.watermark = Watermark(startup.journal_mark)
         engine.watermark.check(startup.store)
