@@ -443,7 +443,9 @@ class CustomerScreen(Screen[None]):
             if self.key is None:
                 return
             try:
-                written = self.desk.write_policy_pages(self.key)
+                form = self.form()
+                typed = form.values() if isinstance(form, CampaignForm) else None
+                written = self.desk.write_policy_pages(self.key, typed=typed)
             except (OSError, *EXPECTED) as error:
                 self.notify(f"Could not write the pages: {error}", severity="error", title="Policy pages")
                 return

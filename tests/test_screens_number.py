@@ -25,3 +25,28 @@ async def test_step_4_shows_the_customers_number_and_n_copies_it(runtime: Runtim
         await pilot.press("1")
         await settle(pilot)
         assert screen(app).step == 1 and not screen(app).has_class("-step-4")  # the number is step 4's
+
+
+async def test_starter_pages_are_written_from_the_form_as_it_stands_and_say_so(runtime: Runtime) -> None:
+    """A description typed in step 4 and not saved: the pages use it, with a note that it is unsaved."""
+    from textual.widgets import Button
+
+    from tests import factories as f
+    from tests.pilotkit import put
+
+    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    typed = "Walk reminders and photo updates for Zoë's dog-walking clients, sent the evening before."
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await screen(app).show_step(4)
+        await settle(pilot)
+        await put(pilot, "campaign_description", typed)
+        app.screen.query_one("#write-pages", Button).press()
+        await settle(pilot)
+    page = (runtime.locations.data_dir / "policies" / c.key / "privacy.md").read_text(encoding="utf-8")
+    assert typed.rstrip(".") in page and "not saved yet" in page
+    assert runtime.desk.customer(c.key).campaign.campaign_description != typed  # nothing was saved
+    runtime.desk.write_policy_pages(c.key)  # from the saved campaign: no note
+    page = (runtime.locations.data_dir / "policies" / c.key / "privacy.md").read_text(encoding="utf-8")
+    assert typed.rstrip(".") not in page and "not saved yet" not in page

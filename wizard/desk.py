@@ -373,14 +373,18 @@ class Desk:
             found += await page_check.check_page(name, url, live=self.live)
         return found
 
-    def write_policy_pages(self, key: str, target: Path | None = None) -> list[Path]:
+    def write_policy_pages(self, key: str, target: Path | None = None, *,
+                           typed: dict[str, Any] | None = None) -> list[Path]:
         """Starter privacy policy and terms pages for the customer (Markdown and HTML), into `target` (default:
-        the data folder's policies/KEY); the files written."""
+        the data folder's policies/KEY); the files written. `typed`: step 4's form values as they stand (its
+        unsaved description and message flow are used, and the pages say they are unsaved)."""
         c = self._records.load(key)
         if c.profile is None:
             raise OperatorError(f"{key} has no starter profile yet: save step 1 first.")
         folder = target or self.startup.locations.data_dir / "policies" / key
-        return policy_pages.write(folder, policy_pages.pages(c.profile, c.bundle, c.campaign, c.state.number))
+        text = {k: str(v) for k, v in (typed or {}).items() if k in ("campaign_description", "message_flow") and v}
+        return policy_pages.write(folder, policy_pages.pages(c.profile, c.bundle, c.campaign, c.state.number,
+                                                             typed=text))
 
     # -- writing (the one write path) --------------------------------------------------------------------
 
