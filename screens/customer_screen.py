@@ -616,8 +616,8 @@ class CustomerScreen(Screen[None]):
                 self.notify(run.error, severity="error", title="Not offboarded")
             else:
                 stops = release.stops_monthly if releasing else keep.stops_monthly
-                self.notify(f"{c.key} is offboarded: ${stops:,.2f} a month of Twilio fees stopped.",
-                            title="Offboarded")
+                self.notify(f"{c.key} is offboarded: ${stops:,.2f} a month of Twilio fees stopped. The account's "
+                            f"numbers {self.desk.kept()}.", title="Offboarded")
         self.post_message(self.RunFinished(None, advanced=False))
 
     @work(exclusive=True, exit_on_error=False, group="customer-run", description="Resending the passcode")
