@@ -203,8 +203,9 @@ async def twilio_errors(rt: Runtime) -> None:
         ("list_end_users", {"query": {"PageToken": "PAnot-a-token"}}),
     ]
     for name, arguments in attempts:
+        params, query = arguments.pop("params", None), arguments.pop("query", None)
         try:
-            await rt.client.call(name, **arguments)
+            await rt.client.call(name, params, query, **arguments)
         except TwilioError:
             continue
         raise AssertionError(f"{name} was accepted; the scenario expects Twilio to refuse it")

@@ -30,7 +30,7 @@ from wizard.twilio import facts as C
 from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS
 
-pytestmark = pytest.mark.prism
+pytestmark = [pytest.mark.prism, pytest.mark.slow]
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 PRIMARY = "BU" + "fedcba9876543210" * 2
@@ -136,7 +136,7 @@ async def test_prism_accepts_every_request_of_the_flow(live, router, traffic, na
     failures = []
     for op_name, params, query, path in calls:
         try:
-            await live.client.call(op_name, params, query=query, **path)
+            await live.client.call(op_name, params, query, **path)
         except TwilioError as error:
             failures.append(f"{op_name} {params} {query}: {error}")
     assert not failures, "\n".join(failures) + "\n" + _refusals(router, since)

@@ -25,6 +25,8 @@ from tests.pilotkit import settle, toasts
 from tests.test_screens_customer import advanced_to_otp
 from wizard.session.runtime import Runtime
 
+pytestmark = pytest.mark.slow
+
 PRINTABLE = [*string.printable[:95]]
 """Every printable ASCII character (digits, letters, punctuation, space)."""
 UNICODE = ["é", "ñ", "Ł", "ễ", "ß", "й", "中", "€"]

@@ -24,6 +24,7 @@ WHERE = {
 }
 
 
+@pytest.mark.slow
 async def test_examples_land_one_at_each_point_of_the_flow(runtime: Runtime) -> None:
     keys = await runtime.desk.load_examples()
     assert keys == [f"C{n:05d}" for n in range(1, 8)]
@@ -39,6 +40,7 @@ async def test_examples_land_one_at_each_point_of_the_flow(runtime: Runtime) -> 
     assert omar.state.evaluations["profile"].status == "noncompliant"
 
 
+@pytest.mark.slow
 async def test_examples_are_deterministic(runtime: Runtime, tmp_path: Path) -> None:
     progress: list[str] = []
     await runtime.desk.load_examples(progress.append)
@@ -63,6 +65,7 @@ async def test_examples_refuse_live_mode(runtime: Runtime) -> None:
     assert runtime.store.count() == 0
 
 
+@pytest.mark.slow
 async def test_every_example_customer_can_be_finished_from_the_app_alone(runtime: Runtime) -> None:
     """Each example waits for something the app itself offers: a fix, the missing steps, a number to buy."""
     from tests import factories as f

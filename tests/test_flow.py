@@ -199,6 +199,7 @@ async def test_phone_number_given_as_a_sid_skips_the_lookup(runtime):
     assert "campaign.number_lookup" not in [e.action for e in runtime.store.journal(c.key)]
 
 
+@pytest.mark.slow
 async def test_fourth_brand_on_one_mobile_number_is_blocked(runtime):
     keys = [runtime.desk.create(f.profile(email=f"p{i}@example.com"), f.bundle(), f.campaign()).key
             for i in range(4)]
@@ -221,6 +222,7 @@ async def test_brand_is_registered_with_skip_automatic_sec_vet_and_mock_when_ask
     assert brand["brand_type"] == "SOLE_PROPRIETOR"
 
 
+@pytest.mark.slow
 async def test_refresh_all_reads_lists_not_one_call_per_customer(runtime):
     keys = [runtime.desk.create(f.profile(email=f"r{i}@example.com"),
                              f.bundle(mobile_phone=f"+1206555{1200 + i}")).key for i in range(6)]
@@ -314,6 +316,7 @@ async def test_the_messaging_service_is_named_by_the_operator_and_keeps_the_key(
     assert len(name) == 64 and name.endswith(f"a2p:{unnamed.key}:service")
 
 
+@pytest.mark.slow
 async def test_customers_imported_with_buy_each_get_a_number_of_their_own_and_finish(runtime):
     """More customers than the sandbox account owns numbers: `buy` gets each one a local number in the area code of
     the customer's phone (`buy:NPA` in the one given), bought once, billed in the ledger."""

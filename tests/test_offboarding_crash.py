@@ -26,6 +26,8 @@ from tests.pgkit import BACKENDS
 from tests.reliabilitykit import Backend, Home, cli, run_cases, scratch_dir
 from wizard.flow.engine import CRASH_POINTS
 
+pytestmark = pytest.mark.slow
+
 KEY, OTHER = "C00001", "C00002"
 DELETIONS = {True: ("offboard.campaign", "offboard.release_number", "offboard.service"),
              False: ("offboard.campaign", "offboard.remove_number", "offboard.service")}

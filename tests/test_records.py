@@ -55,6 +55,7 @@ class PerTransaction:
         return Counter({name: max(c[name] for c in self.counts) for name in ("from_record", "summarize")})
 
 
+@pytest.mark.slow
 async def test_a_step_1_save_from_the_form_reads_and_judges_once_per_transaction(runtime: Runtime, monkeypatch):
     key = runtime.desk.create(f.profile()).key
 

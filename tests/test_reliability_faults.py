@@ -176,6 +176,7 @@ async def _run(rt: Runtime, seed: int) -> tuple[list, list]:
     return transport.seen, journal
 
 
+@pytest.mark.slow
 async def test_the_same_seed_plays_the_same_faults_at_the_same_calls(tmp_path: Path):
     runs = []
     for name, seed in (("one", 7), ("two", 7), ("three", 8)):

@@ -170,6 +170,7 @@ def _corpus_csv() -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow
 async def test_importing_the_whole_corpus_creates_nothing_and_sends_nothing(runtime):
     saved = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
     await runtime.engine.advance(saved.key)  # a customer already under way
@@ -194,6 +195,7 @@ async def test_importing_the_whole_corpus_creates_nothing_and_sends_nothing(runt
     assert (runtime.sandbox.dump(), runtime.store.get(saved.key), runtime.store.journal(saved.key)) == before
 
 
+@pytest.mark.slow
 def test_the_real_import_command_reports_every_bad_row_and_its_field(isolated: Path, tmp_path: Path):
     corpus = tmp_path / "corpus.csv"
     corpus.write_text(_corpus_csv(), encoding="utf-8")
@@ -258,6 +260,7 @@ def test_neutralise_formula_makes_every_formula_start_text(value: str):
 FORM_FIELDS = ("first_name", "last_name", "email", "phone", "street", "street2", "city", "region", "postal_code")
 
 
+@pytest.mark.slow
 async def test_bad_values_typed_into_the_profile_form_are_refused_under_their_field(runtime):
     """A saved customer's step-1 form: bad values from the table pasted into their field, then ctrl+s. The
     message appears under that field (and no other), and nothing is saved or sent."""

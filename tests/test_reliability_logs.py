@@ -12,6 +12,8 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests import factories as f
 from tests.reliabilitykit import cli
 from tests.test_reliability_faults import FaultsOn, engine_with
@@ -61,6 +63,7 @@ async def test_every_request_is_logged_with_its_outcome_and_nothing_personal(run
     assert any(f"/Accounts/{runtime.client.account_sid}/" in m["path"] for m in lines)  # SIDs are fine
 
 
+@pytest.mark.slow
 def test_the_cli_logs_where_locate_says_and_keeps_it_private(isolated: Path):
     located = dict(line.split(":", 1) for line in cli(isolated, "locate").stdout.splitlines())
     log = Path(located["logs"].strip())

@@ -196,6 +196,7 @@ async def _machines(backend: str, root: Path, request: pytest.FixtureRequest) ->
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.slow
 async def test_two_processes_advance_and_edit_the_same_customers(tmp_path: Path, capsys, backend, request):
     """On PostgreSQL: two machines (two data folders, one database, one Twilio account)."""
     async with _machines(backend, tmp_path, request) as (rt, twilio, operators):

@@ -20,6 +20,8 @@ from tests.reliabilitykit import check_one_of_each
 from wizard.cli import main
 from wizard.session.runtime import Runtime
 
+pytestmark = pytest.mark.slow
+
 ROUNDS = 8
 
 

@@ -40,6 +40,7 @@ def _files(*folders: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("auth", ["api key", "auth token"])
+@pytest.mark.slow
 async def test_no_secret_is_written_anywhere_after_a_live_flow(tmp_path: Path, monkeypatch, auth):
     with scratch_dir(tmp_path / "scratch") as scratch:
         await _live_flow_then_scan(scratch, monkeypatch, auth)

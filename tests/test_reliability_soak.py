@@ -28,6 +28,8 @@ from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.operations import OPERATIONS
 
+pytestmark = pytest.mark.slow
+
 CUSTOMERS = int(os.environ.get("SOAK_N", 200))
 FAULTS = "lost=0.2,5xx=0.1,429=0.1,seed=20261120"
 ROUNDS = 40

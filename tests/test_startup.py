@@ -137,6 +137,7 @@ print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
 """
 
 
+@pytest.mark.slow
 def test_the_first_frame_imports_none_of_the_heavy_domain(isolated):
     """What `a2p-wizard` imports before it paints the list: the domain's weight comes after, in a worker."""
     done = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, check=True,

@@ -25,6 +25,8 @@ from wizard.session.runtime import Runtime
 from wizard.session.settings import Settings
 from wizard.session.startup import Startup, config_exposure
 
+pytestmark = pytest.mark.slow
+
 
 def _database(url: str) -> str:
     return url.split("?")[0].rsplit("/", 1)[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from textual.widgets import Input
 
 from screens.app import WizardApp
@@ -15,6 +16,9 @@ from tests import factories as f
 from tests.hostilekit import raw_unsafe
 from tests.pilotkit import burst, paste, settle
 from wizard.session.runtime import Runtime
+
+# Bursts of keys are timed by the event loop: run alone, not beside the other lane's processes.
+pytestmark = pytest.mark.serial
 
 FORM = ("Lola", "tab", "Silva", "tab", "lola@example.com", "tab", "(212) 234-5678", "tab", "1 Main St", "tab",
         "tab", "Albany", "tab", "NY", "tab", "12207")

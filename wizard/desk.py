@@ -323,7 +323,8 @@ class Desk:
         trial = c or Customer(key="")
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
-            trial = replace(trial, **{name: STEP_MODELS[name].model_validate(values)})
+            typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
+            trial = replace(trial, **typed)
         found = check(row, self._engine.check_context(trial))
         person = duplicates.columns(trial.profile, trial.bundle)
         if step in (1, 2) and (same := duplicates.in_store(self._rt.store, person, exclude_key=c.key if c else None)):

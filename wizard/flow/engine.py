@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 from storage.customers import CustomerStore, UnknownCustomer
 from wizard.customer import readiness
@@ -338,7 +340,7 @@ class Engine:
             self.watermark.started(entry)  # before the call is sent: a store restored later is seen to be older
         crash_point(action.name, "before-request")
         try:
-            body = await self.client.call(action.op, action.params, query=action.query, **action.path)
+            body = await self.client.call(action.op, action.params, action.query, **action.path)
         except TwilioError as error:
             if op.method == "DELETE" and error.status == 404:  # already gone (an earlier attempt): done
                 return Outcome(action.name, True, f"{describe(action)} (already gone)"), self._done(
@@ -566,7 +568,7 @@ class Engine:
                         except TwilioError:
                             continue
             if bodies:
-                self.save_state(key, lambda state: [a.apply(state, b) for a, b in bodies])
+                self.save_state(key, partial(_apply_all, bodies))
             done.append(key)
             if on_progress:
                 on_progress(len(done), len(keys))
@@ -644,3 +646,9 @@ class Engine:
         report.summary = saved.summary if saved else self.summary(self.load(key))
 
 
+
+
+def _apply_all(answers: list[tuple[Action, dict[str, Any]]], state: FlowState) -> None:
+    """Each read's answer applied to the customer's state, in order."""
+    for action, body in answers:
+        action.apply(state, body)

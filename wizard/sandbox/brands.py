@@ -13,7 +13,7 @@ from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.evaluation import assigned
 from wizard.sandbox.lifecycle import SUBMITTED, brand_phase, brand_tag, bundle_phase, mobile_tag
 from wizard.sandbox.paging import v1_page
-from wizard.sandbox.request import ApiError, Request, bad
+from wizard.sandbox.request import ApiError, Request, Routes, bad
 from wizard.twilio.facts import MOBILE_BRAND_LIMIT, SMS_OTP_PER_SECOND, SOLE_PROPRIETOR_END_USER_TYPE
 
 PACE_CLOCK: Callable[[], float] = time.monotonic
@@ -171,7 +171,7 @@ def send_otp(ctx: Ctx, req: Request, sid: str) -> Answer:
 
 
 BN = f"/v1/a2p/BrandRegistrations/(?P<sid>BN{HEX})"
-ROUTES = [
+ROUTES: Routes = [
     ("/v1/a2p/BrandRegistrations", {"GET": list_brands, "POST": create_brand}),
     (BN, {"GET": fetch_brand, "POST": resubmit_brand}),
     (f"{BN}/SmsOtp", {"POST": send_otp}),

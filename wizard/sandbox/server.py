@@ -12,11 +12,12 @@ LOOPBACK = "127.0.0.1"
 
 class _Handler(BaseHTTPRequestHandler):
     sandbox: Sandbox
+    server: ThreadingHTTPServer
     protocol_version = "HTTP/1.1"
 
     def _serve(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        port = self.server.server_address[1]
+        port = self.server.server_port
         status, headers, content = self.sandbox.handle(
             self.command, f"http://{LOOPBACK}:{port}{self.path}", dict(self.headers.items()), body
         )
