@@ -146,7 +146,7 @@ class PostgresPages:
 
     def numbers(self) -> tuple[int, int]:
         with self._lock:
-            held, kept = self._db.execute(NUMBERS_SQL).fetchone()
+            [(held, kept)] = self._db.execute(NUMBERS_SQL).fetchall()
         return int(held), int(kept)
 
     def due(self, due_before: str) -> list[tuple[int | None, int]]:

@@ -266,7 +266,7 @@ def _registrations(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
             "The mobile number is one of this account's Twilio numbers. The OTP must go to the customer's "
             "own US/Canadian mobile phone: enter that number instead.",
         )
-    elif mobile and ctx.cpaas_prefix and _e164(mobile).startswith(ctx.cpaas_prefix):
+    elif mobile and ctx.cpaas_prefix and (_e164(mobile) or "").startswith(ctx.cpaas_prefix):
         yield finding(
             "brand.mobile-is-twilio-number",
             "mobile_phone",
