@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.flowkit import two_verified
 from tests.pilotkit import settle, text_of, toasts
 from tests.test_screens_customer import SIZE, CustomerApp, screen
 from wizard.session.runtime import Runtime
 
 
+@pytest.mark.slow  # two customers driven to the end, then the app: over 5 s on the shared machine
 async def test_step_4_shows_the_customers_number_and_n_copies_it(runtime: Runtime) -> None:
     key, _ = await two_verified(runtime)  # its number bought with buy:206
     number = runtime.desk.customer(key).state.number
@@ -27,6 +30,7 @@ async def test_step_4_shows_the_customers_number_and_n_copies_it(runtime: Runtim
         assert screen(app).step == 1 and not screen(app).has_class("-step-4")  # the number is step 4's
 
 
+@pytest.mark.slow  # over 5 s on the shared machine
 async def test_starter_pages_are_written_from_the_form_as_it_stands_and_say_so(runtime: Runtime) -> None:
     """A description typed in step 4 and not saved: the pages use it, with a note that it is unsaved."""
     from textual.widgets import Button
