@@ -28,8 +28,8 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.handle import list_host
+from screens.modals.billing import FeesModal
 from screens.modals.confirm import ConfirmModal
-from screens.modals.fees import FeesModal
 from screens.palette import HELP, ScreenKeys
 from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
