@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 from tests import factories as f
+from wizard.desk import Desk
 from wizard.flow.plan import BRAND_STOPPED
 from wizard.session.runtime import Runtime
 from wizard.twilio.pacing import Pace
@@ -20,7 +21,7 @@ def same(found: list) -> set[tuple[str, str, str | None, str]]:
 
 
 async def test_acme_plumbing_llc_is_blocked_before_any_fee_in_form_csv_and_lint_alike(runtime: Runtime) -> None:
-    desk = runtime.desk
+    desk = Desk(runtime)
     row = f.csv_row("K1", brand_name=ACME)
     linted = same(await desk.lint(row))
     bundle = f.bundle_data("zoe", brand_name=ACME)
@@ -38,7 +39,7 @@ async def test_acme_plumbing_llc_is_blocked_before_any_fee_in_form_csv_and_lint_
 
 
 async def test_lint_reads_the_accounts_numbers_and_says_each_problem_once(runtime: Runtime) -> None:
-    desk = runtime.desk
+    desk = Desk(runtime)
     account = {n.number for n in await desk.available_numbers(None)}
     mobile = sorted(account)[0]
     row = f.csv_row("K1", mobile_phone=mobile, campaign_description="x" * 5000, terms_url="")
@@ -67,7 +68,7 @@ async def test_passcode_resends_start_at_least_a_tenth_of_a_second_apart() -> No
 
 
 async def test_a_brand_left_unverified_30_days_expires_and_the_list_says_what_to_do(runtime: Runtime) -> None:
-    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
+    key = Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
     for _ in range(6):  # to the passcode: the brand APPROVED, waiting for the customer's YES
         await runtime.engine.advance(key)
         if runtime.engine.summary(runtime.engine.load(key)).kind == "customer":
@@ -80,12 +81,12 @@ async def test_a_brand_left_unverified_30_days_expires_and_the_list_says_what_to
 
     summary = runtime.engine.summary(runtime.engine.load(key))
     assert summary.kind == "fix" and summary.next_action == BRAND_STOPPED["EXPIRED"]
-    row = next(r for r in runtime.desk.list_rows() if r["key"] == key)
+    row = next(r for r in Desk(runtime).list_rows() if r["key"] == key)
     assert row["step_status"].startswith("EXPIRED") and row["next_action"] == BRAND_STOPPED["EXPIRED"]
 
 
 async def test_a_cpaas_mobile_the_sandbox_marks_is_refused_in_form_and_lint(runtime: Runtime) -> None:
-    desk = runtime.desk
+    desk = Desk(runtime)
     cpaas = "(206) 555-0942"
     form = desk.form_findings(None, 2, f.bundle_data("zoe", mobile_phone=cpaas))
     linted = await desk.lint(f.csv_row("K1", mobile_phone=cpaas))

@@ -8,6 +8,7 @@ import pytest
 
 from tests import factories as f
 from tests.flowkit import drive, two_verified
+from wizard.desk import Desk
 from wizard.listing import CustomerList, ListQuery
 from wizard.session.runtime import Runtime
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("on_both_stores")
 
 def another(rt: Runtime, phone_number: str) -> str:
     """A third customer (a person of their own) on `phone_number`; its key."""
-    return rt.desk.create(f.profile("jose", email="jose.tutor@example.com", phone="(206) 555-0144"),
+    return Desk(rt).create(f.profile("jose", email="jose.tutor@example.com", phone="(206) 555-0144"),
                           f.bundle("jose", brand_name="José's Tutoring", mobile_phone="(206) 555-0177",
                                    vertical="EDUCATION"),
                           f.campaign("jose", phone_number=phone_number)).key
@@ -24,7 +25,7 @@ def another(rt: Runtime, phone_number: str) -> str:
 
 async def test_the_number_bought_or_picked_is_shown_in_e164_everywhere(runtime: Runtime, tmp_path) -> None:
     key, other = await two_verified(runtime)  # key: buy:206; other: a typed account number
-    desk = runtime.desk
+    desk = Desk(runtime)
     picked = (await desk.available_numbers(None))[0]
     third = another(runtime, picked.sid)
     assert runtime.engine.summary(await drive(runtime, third)).done
@@ -50,7 +51,7 @@ async def test_the_number_bought_or_picked_is_shown_in_e164_everywhere(runtime: 
 
 async def test_a_number_kept_after_offboarding_is_offered_again_and_21712_names_who_took_it(runtime: Runtime) -> None:
     key, _ = await two_verified(runtime)
-    desk = runtime.desk
+    desk = Desk(runtime)
     kept = desk.customer(key).state.sids["phone_number"]
     assert kept not in {n.sid for n in await desk.available_numbers(None)}  # held by an active customer
     assert (await desk.offboard(key, release_number=False)).error is None
@@ -72,7 +73,7 @@ async def test_a_number_kept_after_offboarding_is_offered_again_and_21712_names_
 async def test_one_ledger_counts_each_number_once_and_shows_the_kept_ones(runtime: Runtime) -> None:
     """The issue's run: offboard keeping the number, give it to another customer, onboard the first again."""
     key, other = await two_verified(runtime)
-    desk, p = runtime.desk, runtime.desk.prices
+    desk, p = Desk(runtime), Desk(runtime).prices
     kept = desk.customer(key).state.sids["phone_number"]
     assert (await desk.offboard(key, release_number=False)).error is None
     assert desk.run_rate() == round(p.campaign_monthly + 2 * p.number_monthly, 2)  # the kept number is billed

@@ -7,13 +7,14 @@ import pytest
 from tests.flowkit import two_verified
 from tests.pilotkit import settle, text_of, toasts
 from tests.test_screens_customer import SIZE, CustomerApp, screen
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 
 @pytest.mark.slow  # two customers driven to the end, then the app: over 5 s on the shared machine
 async def test_step_4_shows_the_customers_number_and_n_copies_it(runtime: Runtime) -> None:
     key, _ = await two_verified(runtime)  # its number bought with buy:206
-    number = runtime.desk.customer(key).state.number
+    number = Desk(runtime).customer(key).state.number
     assert number and number.startswith("+1206")
     app = CustomerApp(runtime, key)
     async with app.run_test(size=SIZE) as pilot:
@@ -38,7 +39,7 @@ async def test_starter_pages_are_written_from_the_form_as_it_stands_and_say_so(r
     from tests import factories as f
     from tests.pilotkit import put
 
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     typed = "Walk reminders and photo updates for Zoë's dog-walking clients, sent the evening before."
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -50,7 +51,7 @@ async def test_starter_pages_are_written_from_the_form_as_it_stands_and_say_so(r
         await settle(pilot)
     page = (runtime.locations.data_dir / "policies" / c.key / "privacy.md").read_text(encoding="utf-8")
     assert typed.rstrip(".") in page and "not saved yet" in page
-    assert runtime.desk.customer(c.key).campaign.campaign_description != typed  # nothing was saved
-    runtime.desk.write_policy_pages(c.key)  # from the saved campaign: no note
+    assert Desk(runtime).customer(c.key).campaign.campaign_description != typed  # nothing was saved
+    Desk(runtime).write_policy_pages(c.key)  # from the saved campaign: no note
     page = (runtime.locations.data_dir / "policies" / c.key / "privacy.md").read_text(encoding="utf-8")
     assert typed.rstrip(".") not in page and "not saved yet" not in page
