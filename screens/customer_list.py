@@ -28,6 +28,7 @@ from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.handle import list_host
+from screens.modals.billing import FeesModal
 from screens.modals.confirm import ConfirmModal
 from screens.palette import HELP, ScreenKeys
 from screens.typing import typing_here
@@ -60,9 +61,10 @@ COLUMNS = (
     Column("next", "Next action", 20, flex=5, toned=True),
     Column("otp", "OTP", 11, toned=True, drop=1),  # dropped last: the next action says it too
     Column("updated", "Updated", 10, drop=4),
+    Column("number", "Number", 12, drop=5),  # the customer's E.164 number: shown when the list is wide enough
 )
 PLAIN_KEYS = frozenset({"new", "refresh", "focus_filter", "next_sort", "reverse_sort", "export", "quit",
-                        "show_offboarded", "show_active"})
+                        "show_offboarded", "show_active", "fees"})
 """Actions on plain letters or symbols: they are text (and off) while the filter has the focus."""
 EMPTY = "No customers yet: press n to add one."
 NONE_OFFBOARDED = "No offboarded customers: press o for the active ones."
@@ -73,7 +75,7 @@ NEWEST_FIRST = frozenset({"updated"})
 
 def cells(row: ListRow) -> tuple[str, ...]:
     stage = f"{row.stage} ✓" if row.tone == "done" else str(row.stage)
-    return row.key, row.name, row.brand, stage, row.status, row.next_action, row.otp, row.updated
+    return row.key, row.name, row.brand, stage, row.status, row.next_action, row.otp, row.updated, row.number
 
 
 @dataclass
@@ -113,6 +115,8 @@ class CustomersScreen(Screen[None]):
         Binding("s", "next_sort", "Sort", id="sort", tooltip="Sort by the next column"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="reverse", tooltip="Reverse the sort order"),
         Binding("e", "export", "Export", id="export", tooltip="Write the listed customers to a CSV file"),
+        Binding("f", "fees", "Fees", show=False, id="fees",
+                tooltip="What Twilio bills: this month's fees, the monthly run-rate, what offboarding would save"),
         # Not in the footer (at 80 columns it would push out ? Help): the header names the key when it helps.
         Binding("o", "show_offboarded", "Offboarded", show=False, id="offboarded",
                 tooltip="List the offboarded customers (o again: the active ones)"),
@@ -439,6 +443,11 @@ class CustomersScreen(Screen[None]):
 
     def action_export(self) -> None:
         self.export()
+
+    @work(exclusive=True, exit_on_error=False, group="fees", description="Reading what Twilio bills")
+    async def action_fees(self) -> None:
+        ledger = await (await self.desk()).fees()
+        await self.app.push_screen(FeesModal(ledger.lines()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", description="Exporting the list")
     def export(self) -> None:

@@ -57,7 +57,7 @@ SHORT = 30
 
 STEP_KEYS = Binding.Group("Step", compact=True)
 PLAIN_KEYS = frozenset({"resend_otp", "reply_yes", "advance", "refresh", "toggle_activity", "copy_message",
-                        "show_step", "offboard"})
+                        "show_step", "offboard", "copy_number"})
 """Actions on plain letters or digits: they are text (and off) while a text field has the focus."""
 
 
@@ -84,6 +84,8 @@ class CustomerScreen(Screen[None]):
     CustomerScreen.-short RunLog { max-height: 5; }
     CustomerScreen .side--heading { text-style: bold; color: $accent; margin-top: 1; }
     CustomerScreen .side--heading:first-of-type { margin-top: 0; }
+    CustomerScreen .-number { display: none; }
+    CustomerScreen.-step-4 .-number { display: block; }
     """
     BINDINGS: ClassVar = [
         HELP,
@@ -112,6 +114,8 @@ class CustomerScreen(Screen[None]):
                   tooltip=f"Show step {n}: {STEP_NAMES[n]}") for n in STEP_NAMES),
         Binding("m", "copy_message", "Copy text", show=False, id="copy-message",
                 tooltip="Copy the message for the customer to the clipboard"),
+        Binding("n", "copy_number", "Copy number", show=False, id="copy-number",
+                tooltip="Copy the customer's phone number to the clipboard"),
     ]
     COMMANDS: ClassVar = {ScreenKeys}
 
@@ -156,6 +160,8 @@ class CustomerScreen(Screen[None]):
                 yield Static(id="step-heading", markup=False)
                 yield Vertical(id="step")
             with VerticalScroll(id="side"):
+                yield Static("Phone number", classes="side--heading -number")
+                yield Static(id="number", classes="-number", markup=False)
                 yield Static("Statuses", classes="side--heading")
                 yield Static(id="statuses")
                 yield Static("SIDs", classes="side--heading")
@@ -239,6 +245,9 @@ class CustomerScreen(Screen[None]):
 
     def _draw_side(self) -> None:
         view = self.view
+        self.set_class(self.step == 4, "-step-4")
+        self.query_one("#number", Static).update(f"{view.number}  (n: copy)" if view.number else
+                                                 "None yet: bought or picked when step 4 is sent.")
         self.query_one("#statuses", Static).update(_pairs(view.statuses) if view.statuses else "—")
         self.query_one("#sids", Static).update(_pairs(view.sids) if view.sids else
                                                "None yet." if view.customer else "—")
@@ -253,6 +262,7 @@ class CustomerScreen(Screen[None]):
     async def show_step(self, step: int) -> None:
         self.keep_draft()
         self.step = step
+        self.set_class(step == 4, "-step-4")
         self.query_one(Stepper).show(self.view.states, step)
         self._draw_next_and_problems()
         box = self.query_one("#step", Vertical)
@@ -361,6 +371,8 @@ class CustomerScreen(Screen[None]):
         if action == "show_step":  # in a form a digit is typed, or picks nothing by surprise on a checkbox
             return not (self.panel is not None and self.focused is not None
                         and self.panel in self.focused.ancestors)
+        if action == "copy_number":
+            return bool(self.view.number) and self.step == 4
         if action in ("resend_otp", "copy_message", "reply_yes"):
             if action == "reply_yes" and not self.desk.sandboxed:
                 return False
@@ -402,6 +414,12 @@ class CustomerScreen(Screen[None]):
                         "it: then select the text above.", title="Message for the customer", timeout=30,
                         markup=False)
 
+    def action_copy_number(self) -> None:
+        if self.view.number:  # as the message: a terminal may ignore the clipboard request, so it is shown too
+            self.app.copy_to_clipboard(self.view.number)
+            self.notify(f"{self.view.number} sent to the clipboard (a terminal that does not allow it ignores it).",
+                        title="The customer's phone number", markup=False)
+
     async def action_discard_draft(self) -> None:
         c, form = self.view.customer, self.form()
         if form is None:
@@ -425,7 +443,9 @@ class CustomerScreen(Screen[None]):
             if self.key is None:
                 return
             try:
-                written = self.desk.write_policy_pages(self.key)
+                form = self.form()
+                typed = form.values() if isinstance(form, CampaignForm) else None
+                written = self.desk.write_policy_pages(self.key, typed=typed)
             except (OSError, *EXPECTED) as error:
                 self.notify(f"Could not write the pages: {error}", severity="error", title="Policy pages")
                 return
@@ -596,8 +616,8 @@ class CustomerScreen(Screen[None]):
                 self.notify(run.error, severity="error", title="Not offboarded")
             else:
                 stops = release.stops_monthly if releasing else keep.stops_monthly
-                self.notify(f"{c.key} is offboarded: ${stops:,.2f} a month of Twilio fees stopped.",
-                            title="Offboarded")
+                self.notify(f"{c.key} is offboarded: ${stops:,.2f} a month of Twilio fees stopped. The account's "
+                            f"numbers {self.desk.kept()}.", title="Offboarded")
         self.post_message(self.RunFinished(None, advanced=False))
 
     @work(exclusive=True, exit_on_error=False, group="customer-run", description="Resending the passcode")

@@ -28,7 +28,7 @@ from storage.pages import Pages
 
 SUMMARY_COLUMNS = (
     "name", "brand", "email", "phone", "mobile", "stage", "step_status", "next_action",
-    "attention", "otp_sent_at", "otp_resends", "done", "spend",
+    "attention", "otp_sent_at", "otp_resends", "done", "spend", "number",
 )
 """Derived columns the list shows."""
 LOOKUP_COLUMNS = ("address_key", "campaign_number", "number_sid", "registered", "search", "derived", "offboarded",
@@ -274,6 +274,12 @@ class CustomerStore(ABC):
             f"{self._indexed_by('customers_active')} WHERE offboarded = 0")[0]
         return int(campaigns), int(numbers)
 
+    def number_sids(self) -> tuple[set[str], set[str]]:
+        """The phone number SIDs the customers hold: (the active customers', the offboarded customers')."""
+        rows = self._tuples("SELECT offboarded, number_sid FROM customers WHERE number_sid IS NOT NULL")
+        active = {sid for gone, sid in rows if not gone}
+        return active, {sid for gone, sid in rows if gone}
+
     def count(self) -> int:
         return self._value("SELECT count(*) FROM customers")
 
@@ -303,14 +309,21 @@ class CustomerStore(ABC):
             f"SELECT count(*) FROM customers WHERE {column} = ? AND registered = 1 AND key IS DISTINCT FROM ?",
             (value, exclude_key))
 
-    def held_numbers(self, *, exclude_key: str | None = None) -> set[str]:
-        """Every `campaign_number` and `number_sid` a customer (but `exclude_key`) holds (an index-only read)."""
+    def held_numbers(self, *, exclude_key: str | None = None) -> dict[str, str]:
+        """Every `campaign_number`, `number_sid` and `number` an active customer (but `exclude_key`) holds, with the
+        key of the customer holding it (an offboarded customer's kept number is free for another)."""
         rows = self._tuples(
-            f"SELECT campaign_number, number_sid FROM customers {self._indexed_by('customers_numbers')} "
-            "WHERE (campaign_number IS NOT NULL OR number_sid IS NOT NULL) AND key IS DISTINCT FROM ?",
+            "SELECT campaign_number, number_sid, number, key FROM customers "
+            "WHERE offboarded = 0 AND (campaign_number IS NOT NULL OR number_sid IS NOT NULL OR number IS NOT NULL) "
+            "AND key IS DISTINCT FROM ? ORDER BY key",
             (exclude_key,),
         )
-        return {value for row in rows for value in row if value}
+        held: dict[str, str] = {}
+        for *values, key in rows:
+            for value in values:
+                if value:
+                    held.setdefault(value, key)
+        return held
 
     def outdated(self, version: int, limit: int) -> list[Record]:
         """Up to `limit` customers whose derived columns were filled by a derivation older than `version`."""

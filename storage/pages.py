@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step_status", "next_action", "attention", "done",
-           "otp_sent_at", "otp_resends", "spend", "updated_at")
+           "otp_sent_at", "otp_resends", "spend", "updated_at", "number")
 """What a listed row holds (summary columns only)."""
+NUMBERS_SQL = (
+    "SELECT (SELECT count(DISTINCT number_sid) FROM customers WHERE offboarded = 0 AND number_sid IS NOT NULL), "
+    "(SELECT count(DISTINCT number_sid) FROM customers WHERE offboarded = 1 AND number_sid IS NOT NULL "
+    "AND number_sid NOT IN (SELECT number_sid FROM customers WHERE offboarded = 0 AND number_sid IS NOT NULL))")
+"""Pages.numbers: every number once, those of active customers and those kept after offboarding."""
 
 ORDERS: dict[str, tuple[tuple[str, bool], ...]] = {
     "attention": (("attention", False), ("updated_at", True), ("key", False)),
@@ -62,6 +67,11 @@ class Pages(Protocol):
     def counts(self) -> list[tuple[int, int | None, int | None, int, float, int, int]]:
         """(offboarded, stage, attention, customers, fees paid, campaigns and numbers billed monthly) for every
         group present."""
+        ...
+
+    def numbers(self) -> tuple[int, int]:
+        """(phone numbers the active customers hold, numbers kept by offboarded customers that no active customer
+        holds), each number counted once (NUMBERS_SQL)."""
         ...
 
     def due(self, due_before: str) -> list[tuple[int | None, int]]:

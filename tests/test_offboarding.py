@@ -4,9 +4,12 @@ DELETE answer reconciled by reading, and onboarding again from what Twilio still
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
+from tests import factories as f
 from tests.flowkit import drive, held, two_verified
 from wizard.desk import Desk
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
@@ -202,3 +205,61 @@ async def test_an_interrupted_offboarding_is_not_undone_by_advance(runtime: Runt
     run = await Desk(runtime).advance(key)
     assert run.calls == [] and run.summary and "run offboard again" in run.summary.next_action
     assert Desk(runtime).sandbox_dump() == before
+
+
+def test_a_customer_with_nothing_at_twilio_is_not_offboarded_in_the_cli_or_the_app(isolated, capsys) -> None:
+    """Stage 2 (no brand, no service): `offboard K --yes` is refused with what is true and nothing changes; the
+    app offers no `x` for it (CustomerView.offboardable) and the desk refuses it in the same words."""
+    import asyncio
+
+    from wizard.cli import main
+
+    async def make() -> tuple[str, Any]:
+        rt = Runtime.open(home=isolated, mode="sandbox")
+        try:
+            key = Desk(rt).create(f.profile(), f.bundle(), f.campaign()).key
+            assert not Desk(rt).open(key).offboardable
+            return key, Desk(rt).customer(key)
+        finally:
+            await rt.aclose()
+
+    key, before = asyncio.run(make())
+    assert main(["offboard", key, "--yes"]) == 1
+    out, err = capsys.readouterr()
+    assert f"{key} has no campaign, Messaging Service or phone number in a service at Twilio" in out + err
+    assert "Offboarded" not in out and "deleted" not in out
+    assert main(["show", key]) == 0
+    assert "OFFBOARDED" not in capsys.readouterr().out
+
+    async def again() -> None:
+        rt = Runtime.open(home=isolated, mode="sandbox")
+        try:
+            run = await Desk(rt).offboard(key, release_number=True)
+            assert run.error and "nothing was changed" in run.error and run.calls == []
+            after = Desk(rt).customer(key)
+            assert after.state == before.state and after.version == before.version
+        finally:
+            await rt.aclose()
+
+    asyncio.run(again())
+
+
+async def test_offboarding_at_stage_4_without_a_campaign_says_only_what_was_deleted(runtime: Runtime) -> None:
+    desk = Desk(runtime)
+    shortened = ["Zoë's Dog Walking: book at bit.ly/zoe-walks. Reply STOP to opt out.",
+                 "Zoë's Dog Walking: Rex had a great walk today! Reply HELP for help, STOP to opt out."]
+    key = desk.create(f.profile(), f.bundle(), f.campaign(samples=shortened, has_embedded_links=True)).key
+    c = await drive(runtime, key)  # stops before the campaign: a public URL shortener in a sample (30892)
+    assert "campaign" not in c.state.sids and c.state.sids.get("service") and c.state.sids.get("service_number")
+
+    plan = desk.offboarding(key, release_number=False)
+    assert [line.split(" (")[0] for line in plan.deletions] == [
+        "take the phone number out of the Messaging Service", "delete the Messaging Service"]
+    run = await desk.offboard(key, release_number=False)
+
+    assert run.error is None and [call.what for call in run.calls] == [
+        "take the phone number out of the Messaging Service", "delete the Messaging Service"]
+    info = desk.dossier(key)
+    assert info["offboarded"] and info["deleted"] == [
+        "take the phone number out of the Messaging Service", "delete the Messaging Service"]
+    assert info["stopped"] == []  # no campaign was billed, so none stopped

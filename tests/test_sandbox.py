@@ -596,5 +596,51 @@ def test_triggers_table_is_documented() -> None:
         "failed_brand",
         "failed_campaign",
         "mobile_limit",
+        "cpaas_mobile",
+        "company_name",
     } == set(TRIGGERS)
     assert all(set(row) == {"field", "value", "effect"} for row in TRIGGERS.values())
+
+
+async def test_a_company_brand_names_campaign_is_refused_with_30915(steps: Steps) -> None:
+    brand = await steps.verified_brand(brand_name="Acme Plumbing LLC")
+    mg = await steps.service_with_number()
+    refused = await steps.campaign(mg, brand, status=400)
+    assert refused["code"] == 30915 and "Acme Plumbing LLC" in refused["message"]
+
+
+@pytest.mark.parametrize("mobile", ["+12065550942", "+12065550100"])  # a CPaaS range number; an account number
+async def test_an_otp_mobile_of_a_cpaas_or_of_the_account_fails_the_brand_with_30751(
+        steps: Steps, sandbox: Sandbox, mobile: str) -> None:
+    profile = await steps.step1()
+    brand = await steps.brand(profile, await steps.step2(profile, mobile=mobile))
+    sandbox.advance_clock(timedelta(minutes=5))
+    polled = await steps.fetch_brand(brand["sid"])
+    assert polled["status"] == "FAILED" and [e["error_code"] for e in polled["errors"]] == [30751]
+
+
+async def test_a_brand_unverified_for_30_days_expires(steps: Steps, sandbox: Sandbox) -> None:
+    profile = await steps.step1()
+    brand = await steps.brand(profile, await steps.step2(profile))
+    sandbox.advance_clock(timedelta(minutes=5, days=30) - timedelta(seconds=1))
+    assert (await steps.fetch_brand(brand["sid"]))["status"] == "APPROVED"
+    sandbox.advance_clock(timedelta(seconds=1))
+    polled = await steps.fetch_brand(brand["sid"])
+    assert (polled["status"], polled["identity_status"]) == ("EXPIRED", "UNVERIFIED")
+
+
+async def test_sms_otp_is_limited_to_10_requests_a_second(steps: Steps, sandbox: Sandbox, monkeypatch) -> None:
+    from wizard.sandbox import brands
+
+    profile = await steps.step1()
+    brand = await steps.brand(profile, await steps.step2(profile))
+    sandbox.advance_clock(timedelta(minutes=5))
+    now = [1000.0]
+    monkeypatch.setattr(brands, "PACE_CLOCK", lambda: now[0])
+    monkeypatch.setattr(brands, "_OTP_REQUESTS", {})
+    url = f"{MS}/v1/a2p/BrandRegistrations/{brand['sid']}/SmsOtp"
+    for _ in range(10):
+        await steps.post(url)
+    assert (await steps.post(url, status=429))["code"] == 20429  # the 11th within the second
+    now[0] += 1.0
+    await steps.post(url)  # a second later: allowed again

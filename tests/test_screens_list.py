@@ -130,13 +130,15 @@ async def test_o_lists_the_offboarded_customers_and_back(runtime: Runtime) -> No
         await settle(pilot)
         assert listing(app).table.total == 6 and done not in {r.key for r in rows(app)}
         header = text_of(app, "#counts")
-        assert "Done: 0 · Needs action: 5 · Offboarded: 1 (o) · Fees paid: $37.50 · Monthly: $0.00" in header
-        assert Desk(runtime).run_rate() == round(rate - 3.15, 2) == 0
+        assert ("Done: 0 · Needs action: 5 · Offboarded: 1 (o) · Fees paid: $37.50 · Monthly: $1.15 · "
+                "kept, unassigned: $1.15/month") in header  # the number stays on the account, billed
+        assert Desk(runtime).run_rate() == round(rate - 2.00, 2) == 1.15
         await pilot.press("o")
         await settle(pilot)
         assert [r.key for r in rows(app)] == [done]
         assert text_of(app, "#counts") == (
-            "Offboarded customers: 1 (o: the 6 active) · Fees paid: $37.50 · Monthly: $0.00")
+            "Offboarded customers: 1 (o: the 6 active) · Fees paid: $37.50 · Monthly: $1.15 · "
+            "kept, unassigned: $1.15/month")
         assert text_of(app, "#shown") == "1 · needs action"
         assert app.screen.active_bindings["o"].binding.description == "Active"  # the footer's name for o
         await pilot.press("slash", *"o")  # a letter in the filter is text, not the key
@@ -476,3 +478,19 @@ async def test_the_periodic_refresh_runs_by_itself_and_the_cursor_stays_on_the_o
             await settle(pilot)
             assert rows(app)[0].key == waiting.key and screen.table.current_key == waiting.key
             assert not any("Statuses read" in n.message for n in toasts(app))  # quietly
+
+
+async def test_f_opens_what_twilio_bills_from_the_list(runtime: Runtime) -> None:
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: app.screen.query("#ledger").first(None) is not None, "the fees screen")
+        shown = text_of(app, "#ledger")
+        expected = (await Desk(runtime).fees()).lines()
+        assert shown == "\n".join(expected) and expected[0].startswith("One-time fees in ")
+        assert "Monthly run-rate: $" in shown and "kept, unassigned: $0.00/month" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)

@@ -123,12 +123,14 @@ def test_counts_for_tcr_limits_only_count_rows_marked_registered(store):
         store.count_registered("name", "x")
 
 
-def test_held_numbers_are_read_from_their_index_for_every_customer_but_one(store):
-    store.insert(Record("A", derived={"campaign_number": "+12065550100", "number_sid": "PN" + "a" * 32}))
+def test_held_numbers_name_the_active_customer_holding_each_for_every_customer_but_one(store):
+    store.insert(Record("A", derived={"campaign_number": "buy:206", "number_sid": "PN" + "a" * 32,
+                                      "number": "+12065550100"}))
     store.insert(Record("B", derived={"campaign_number": "PN" + "b" * 32}))
     store.insert(Record("C"))
-    assert store.held_numbers() == {"+12065550100", "PN" + "a" * 32, "PN" + "b" * 32}
-    assert store.held_numbers(exclude_key="A") == {"PN" + "b" * 32}
+    store.insert(Record("D", derived={"number_sid": "PN" + "d" * 32, "offboarded": 1}))  # kept, free for another
+    assert store.held_numbers() == {"buy:206": "A", "+12065550100": "A", "PN" + "a" * 32: "A", "PN" + "b" * 32: "B"}
+    assert store.held_numbers(exclude_key="A") == {"PN" + "b" * 32: "B"}
 
 
 def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path):

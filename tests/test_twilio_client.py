@@ -252,3 +252,24 @@ async def test_a_declared_length_over_the_cap_is_refused_before_reading():
     client = TwilioClient(ACCOUNT, ("SKkey", "s3cret"), transport=httpx.MockTransport(handler), max_body=1000)
     with pytest.raises(TwilioError, match="larger than 0.000953674 MB and was not read"):
         await client.call("fetch_brand_registration", sid=BN("1"))
+
+
+async def test_the_client_trusts_the_system_or_certifi_store_and_pins_no_certificate() -> None:
+    """Twilio's REST certificates move to AWS Certificate Manager from 2027-01-26: the client must verify against the
+    ordinary CA store — httpx's default, the system's (SSL_CERT_FILE / SSL_CERT_DIR) or else certifi's — never a
+    pinned certificate or a CA of its own."""
+    import ssl
+
+    import httpx
+
+    from wizard.twilio.client import TwilioClient
+
+    client = TwilioClient("AC" + "0" * 32, ("AC" + "0" * 32, "token"))
+    try:
+        context = client._http._transport._pool._ssl_context  # httpx's default transport, as the client builds it
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        store = httpx.create_ssl_context().get_ca_certs()  # the system's, or certifi's where none is named
+        assert len(store) > 100  # every public root, Amazon's among them: nothing pinned
+        assert {c["serialNumber"] for c in context.get_ca_certs()} == {c["serialNumber"] for c in store}
+    finally:
+        await client.aclose()

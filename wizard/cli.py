@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--release-number", action="store_true",
                    help="release the phone number (else it is taken out of the service and stays on the account)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p = sub.add_parser("fees", help="what Twilio bills: this month's one-time fees, the monthly run-rate by kind "
+                                     "(each number once, kept ones too) and what offboarding would save")
+    p.add_argument("--json", action="store_true")
     otp = sub.add_parser("otp", help="one-time passcode").add_subparsers(dest="otp_command", required=True)
     otp.add_parser("resend", help="ask Twilio for a new OTP").add_argument("key")
     sub.add_parser("locate", help="print the paths of store, config, logs")

@@ -15,7 +15,6 @@ from wizard.batch_report import ProgressLine, few, stage_table
 from wizard.customer.csv_rows import bounded_lines, explicit_keys
 from wizard.customer.fees import WHAT, count_fees, total
 from wizard.customer.models import is_us_area_code
-from wizard.customer.readiness import lint_row
 from wizard.desk import Desk, Run
 from wizard.errors import OperatorError
 from wizard.session.runtime import Runtime
@@ -86,8 +85,10 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
         return 0
     _out(f"{info['key']}  {info['name']}  — stage {info['stage']} ({info['step']}), {info['step_status']}")
     _out(f"Next: {info['next_action']}")
+    _out(f"Phone number: {info['number'] or 'none yet (bought or picked in step 4)'}")
     if info["offboarded"]:
-        _out(f"OFFBOARDED on {info['offboarded_at']}: its campaign and Messaging Service were deleted at Twilio.")
+        done = "; ".join(info["deleted"]) if info["deleted"] else "nothing was deleted at Twilio"
+        _out(f"OFFBOARDED on {info['offboarded_at']}: {done}.")
     for section in ("inputs", "sids", "statuses"):
         _out(f"\n{section.upper()}")
         for step, value in info[section].items():
@@ -105,7 +106,8 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
         _out(f"  {item['at']}  ${item['amount']:.2f}  {item['what']}")
     for stop in info["stopped"]:
         _out(f"  {stop['at']}  -${stop['monthly']:.2f}/month  {WHAT.get(stop['item'], stop['item'])} stopped")
-    _out(f"  Monthly: ${info['monthly']:.2f} for this customer; ${info['run_rate']:.2f} for every active customer")
+    _out(f"  Monthly: ${info['monthly']:.2f} for this customer; ${info['run_rate']:.2f} for the account "
+         f"({info['kept']})")
     _out("\nJOURNAL")
     for e in info["journal"]:
         tail = e["sid"] or (f"error {e['error_code']}: {e['error_message']}" if e["state"] == "failed" else "")
@@ -309,7 +311,7 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
         data = _read_json(args.file)
         if not isinstance(data, dict):
             raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
-        found = lint_row(data, live=desk.live)
+        found = await desk.lint(data)
         urls = {f: str(data[f]) for f in ("privacy_policy_url", "terms_url") if isinstance(data.get(f), str)}
     if args.fetch:
         found += await desk.check_policy_pages(urls)
@@ -475,7 +477,25 @@ async def cmd_offboard(desk: Desk, args: argparse.Namespace) -> int:
             return 1
     run = await desk.offboard(key, release_number=args.release_number)
     _show(run)
+    if not run.error:
+        for line in plan.keeps:
+            _out(f"{key}: kept: {line}")
+        _out(f"{key}: the account's numbers {desk.kept()}; monthly run-rate now ${desk.run_rate():,.2f}.")
     return 1 if run.error else 0
+
+
+async def cmd_fees(desk: Desk, args: argparse.Namespace) -> int:
+    found = await desk.fees()
+    if args.json:
+        _json({"month": found.month, "one_time": {item: {"count": n, "amount": amount}
+                                                  for item, (n, amount) in found.one_time.items()},
+               "monthly": found.monthly, "campaigns": found.campaigns, "numbers_held": found.numbers.held,
+               "numbers_kept": found.numbers.kept, "numbers_other": found.numbers.other,
+               "offboarding_saves": dict(found.savings)})
+        return 0
+    for line in found.lines():
+        _out(line)
+    return 0
 
 
 COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
@@ -486,6 +506,7 @@ COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
     "reconcile": cmd_reconcile,
     "refresh": cmd_refresh,
     "offboard": cmd_offboard,
+    "fees": cmd_fees,
     "otp resend": cmd_otp_resend,
     "locate": cmd_locate,
     "numbers available": cmd_numbers_available,

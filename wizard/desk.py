@@ -32,11 +32,11 @@ from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
 from wizard.events import streams
 from wizard.events.listening import mount_if_configured as mount_receiver
-from wizard.flow import duplicates, editing, lookahead, offboarding, progress, strays
+from wizard.flow import duplicates, editing, ledger, lookahead, offboarding, progress, strays
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
-from wizard.flow.numbers import PhoneNumber, available_numbers, numbers_for_sale
+from wizard.flow.numbers import PhoneNumber, account_numbers, available_numbers, numbers_for_sale
 from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
 from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
@@ -163,6 +163,8 @@ class CustomerView:
     forms: dict[int, FormSetup] = field(default_factory=dict)
     offboardable: bool = False
     """Twilio holds something of the customer's that offboarding deletes (a campaign, a service, a number)."""
+    number: str = ""
+    """The customer's phone number (E.164) once bought or picked: the one their clients get texts from."""
 
     @property
     def key(self) -> str | None:
@@ -232,8 +234,35 @@ class Desk:
         return self._rt.store.active_keys()
 
     def run_rate(self) -> float:
-        """What Twilio bills every month for the active customers' campaigns and numbers, in dollars."""
-        return self.prices.monthly(*self._rt.store.billed())
+        """What Twilio bills every month for the active customers' campaigns and the numbers the customers hold or
+        kept (each number once), in dollars."""
+        return self.prices.monthly(self._rt.store.billed()[0], self._numbers().billed)
+
+    def kept(self) -> str:
+        """The numbers kept after offboarding that no active customer holds, in words ("kept, unassigned: $X/month")."""
+        return ledger.kept_words(self.prices, self._numbers().kept)
+
+    def _numbers(self) -> ledger.Numbers:
+        return ledger.count_numbers(*self._rt.store.number_sids())
+
+    async def fees(self) -> ledger.Ledger:
+        """The ledger: this month's one-time fees, the monthly run-rate by kind (the account's numbers read when it
+        can be: each number once), and what offboarding each active customer would save."""
+        try:
+            account: set[str] | None = {n.sid for n in await account_numbers(self._engine)}
+        except TwilioError:
+            account = None
+        month = self.now().strftime("%Y-%m")
+        charges = (self._records.load(key).state.ledger for key in self.keys())
+        savings = []
+        for key in self.active_keys():
+            plan = self.offboarding(key, release_number=True)
+            plan = plan if plan.releasable else self.offboarding(key, release_number=False)
+            if plan.stops_monthly:
+                savings.append((key, plan.stops_monthly))
+        return ledger.Ledger(month, ledger.one_time(charges, month), self._rt.store.billed()[0],
+                             ledger.count_numbers(*self._rt.store.number_sids(), account), self.prices,
+                             sorted(savings, key=lambda s: (-s[1], s[0])))
 
     def customer(self, key: str) -> Customer:
         return self._records.load(key)
@@ -261,6 +290,7 @@ class Desk:
                                    visible_all(progress.field_problems(c, step)), c.drafts.get(name))
                    for step, name in STEP_KEYS.items()},
             offboardable=bool(offboarding.deletions(c, release_number=True)),
+            number=visible(c.state.number or ""),
         )
 
     def dossier(self, key: str) -> dict[str, Any]:
@@ -269,6 +299,7 @@ class Desk:
         info = dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
         info["monthly"] = round(sum(self.prices.of(item) for item in monthly_items(c.state)), 2)
         info["run_rate"] = self.run_rate()
+        info["kept"] = self.kept()
         return info
 
     def list_rows(self) -> list[dict[str, Any]]:
@@ -282,6 +313,13 @@ class Desk:
         await self._own_numbers()
         return self._engine.findings(self._records.load(key))
 
+    async def lint(self, data: dict[str, Any]) -> list[Finding]:
+        """Findings for one customer in the CSV import's column names (`lint FILE.json`), with the same checks and
+        counts as the form and the import: the account's numbers included when the account can be read."""
+        with suppress(OperatorError):
+            await self._own_numbers()
+        return readiness.lint_row(data, self._engine.check_context(readiness.trial(data)))
+
     def form_findings(self, c: Customer | None, step: int, values: dict[str, Any]) -> list[Finding]:
         """Approval-readiness findings for the customer as a form would make it (saved steps + typed values)."""
         row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
@@ -293,8 +331,7 @@ class Desk:
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
             typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
             trial = replace(trial, **typed)
-        found = check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers,
-                                             live=self._engine.live))
+        found = check(row, self._engine.check_context(trial))
         person = duplicates.columns(trial.profile, trial.bundle)
         if step in (1, 2) and (same := duplicates.in_store(self._rt.store, person, exclude_key=c.key if c else None)):
             found.append(Finding("customer.duplicate", "warn", same.field,
@@ -343,14 +380,18 @@ class Desk:
             found += await page_check.check_page(name, url, live=self.live)
         return found
 
-    def write_policy_pages(self, key: str, target: Path | None = None) -> list[Path]:
+    def write_policy_pages(self, key: str, target: Path | None = None, *,
+                           typed: dict[str, Any] | None = None) -> list[Path]:
         """Starter privacy policy and terms pages for the customer (Markdown and HTML), into `target` (default:
-        the data folder's policies/KEY); the files written."""
+        the data folder's policies/KEY); the files written. `typed`: step 4's form values as they stand (its
+        unsaved description and message flow are used, and the pages say they are unsaved)."""
         c = self._records.load(key)
         if c.profile is None:
             raise OperatorError(f"{key} has no starter profile yet: save step 1 first.")
         folder = target or self.startup.locations.data_dir / "policies" / key
-        return policy_pages.write(folder, policy_pages.pages(c.profile, c.bundle, c.campaign))
+        text = {k: str(v) for k, v in (typed or {}).items() if k in ("campaign_description", "message_flow") and v}
+        return policy_pages.write(folder, policy_pages.pages(c.profile, c.bundle, c.campaign, c.state.number,
+                                                             typed=text))
 
     # -- writing (the one write path) --------------------------------------------------------------------
 
@@ -533,8 +574,8 @@ class Desk:
         words = [f"{ACTION_WORDS[a.name]} ({list(a.path.values())[-1]})" for a in actions]  # the SID it deletes
         number = c.state.sids.get("phone_number")
         keeps = [] if release_number or not number else [
-            f"the phone number {c.state.number or number} stays on the account "
-            f"(${self.prices.number_monthly:,.2f} a month) to serve another customer"]
+            f"the phone number {c.state.number or number} stays on the account to serve another customer "
+            f"({ledger.kept_words(self.prices, 1)})"]
         releasable = not number or any(e.action == "campaign.buy_number" and e.state == "done" and e.sid == number
                                        for e in self._rt.store.journal(key))
         return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps,

@@ -48,13 +48,15 @@ OTP_URGENT = timedelta(hours=C.OTP_URGENT_HOURS)
 DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS) - OTP_URGENT
 """A passcode sent this long ago is running out (under 6 h left, as wizard.flow.status.summarize counts it)."""
 
-EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "stage", "step", "status", "next_action", "otp",
+EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "number", "stage", "step", "status", "next_action", "otp",
                   "updated_at")
 
 
 class MonthlyPrices(Protocol):
     """What Twilio bills every month (wizard.customer.fees.Prices, which the list does not import before the
     domain is connected)."""
+
+    number_monthly: float
 
     def monthly(self, campaigns: int, numbers: int) -> float: ...
 
@@ -93,6 +95,8 @@ class ListRow:
     email: str = ""
     phone: str = ""
     updated_at: str = ""
+    number: str = ""
+    """The customer's phone number (E.164) once bought or picked."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,9 @@ class StageCounts:
     """Fees paid to Twilio for all customers (offboarded ones too: it is history), in dollars."""
     offboarded: int = 0
     billed: tuple[int, int] = (0, 0)
-    """Campaigns and phone numbers of the active customers, each billed every month."""
+    """Campaigns and phone numbers of the active customers, each billed every month (each number once)."""
+    kept: int = 0
+    """Numbers kept on the account after offboarding that no active customer holds (billed every month too)."""
 
     @property
     def total(self) -> int:
@@ -119,8 +125,11 @@ class StageCounts:
         paid: $388.50 · Monthly: $126.50` (the monthly run-rate once `prices` are known); while the offboarded
         customers are listed, how many they are instead of the stages."""
         fees = [f"Fees paid: ${self.spend:,.2f}"] if self.spend else []
-        if prices is not None and (self.spend or any(self.billed)):
-            fees.append(f"Monthly: ${prices.monthly(*self.billed):,.2f}")
+        if prices is not None and (self.spend or any(self.billed) or self.kept):
+            campaigns, numbers = self.billed
+            fees.append(f"Monthly: ${prices.monthly(campaigns, numbers + self.kept):,.2f}")
+            if self.kept:
+                fees.append(f"kept, unassigned: ${self.kept * prices.number_monthly:,.2f}/month")
         if offboarded:
             return " · ".join([f"Offboarded customers: {self.offboarded:,} (o: the {self.total:,} active)", *fees])
         parts = [f"{n} {name}: {self.stages.get(n, 0):,}" for n, name in STAGES.items()]
@@ -161,14 +170,14 @@ class CustomerList:
 
     def counts(self) -> StageCounts:
         stages: dict[int, int] = {}
-        done = needs = offboarded = campaigns = numbers = 0
+        done = needs = offboarded = campaigns = 0
         spend = 0.0
-        for gone, stage, attention, count, fees, billed_campaigns, billed_numbers in self._listing.counts():
+        for gone, stage, attention, count, fees, billed_campaigns, _ in self._listing.counts():
             spend += fees
             if gone:
                 offboarded += count
                 continue
-            campaigns, numbers = campaigns + billed_campaigns, numbers + billed_numbers
+            campaigns += billed_campaigns
             if attention == ATTENTION["done"]:
                 done += count
                 continue
@@ -177,7 +186,8 @@ class CustomerList:
                 needs += count
         running_out = self._listing.due(due_before(self._clock()))
         needs += sum(n for attention, n in running_out if attention is None or attention >= NEEDS_ACTION)
-        return StageCounts(stages, done, needs, spend, offboarded, (campaigns, numbers))
+        numbers, kept = self._listing.numbers()  # each number once (two customers may record the same one)
+        return StageCounts(stages, done, needs, spend, offboarded, (campaigns, numbers), kept)
 
     def export_csv(self, query: ListQuery, path: Path) -> int:
         """Write the listed customers to `path`, readable by its owner only (cells neutralised against spreadsheet
@@ -201,8 +211,8 @@ class CustomerList:
 
 
 def _export_cells(r: ListRow) -> tuple[Any, ...]:
-    return (r.key, r.name, r.brand, r.email, r.phone, r.stage, STAGES[r.stage], r.status, r.next_action, r.otp,
-            r.updated_at)
+    return (r.key, r.name, r.brand, r.email, r.phone, r.number, r.stage, STAGES[r.stage], r.status, r.next_action,
+            r.otp, r.updated_at)
 
 
 def otp_left(otp_sent_at: str | None, now: datetime, *, waiting: bool = True) -> str:
@@ -244,7 +254,7 @@ def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "step": STEP_NAMES[row["stage"]], "step_status": row["step_status"], "done": bool(row["done"]),
         "next_action": next_action, "otp": otp, "otp_resends": row["otp_resends"] or 0,
         "spend": row["spend"], "attention": attention, "updated_at": row["updated_at"],
-        "offboarded": bool(row.get("offboarded")),
+        "offboarded": bool(row.get("offboarded")), "number": row.get("number"),
     }
 
 
@@ -265,6 +275,7 @@ def row(data: dict[str, Any], now: datetime) -> ListRow:
         email=visible(data["email"] or ""),
         phone=visible(data["phone"] or ""),
         updated_at=view["updated_at"] or "",
+        number=visible(view["number"] or ""),
     )
 
 

@@ -128,6 +128,11 @@ PG_MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX customers_characters ON customers USING gin (string_to_array(search, NULL))",
         "ANALYZE customers",  # the planner's statistics of the new index's expression
     ),
+    4: (
+        # The customer's phone number (E.164) for the list, and the numbers active customers hold.
+        "ALTER TABLE customers ADD COLUMN number TEXT",
+        "CREATE INDEX customers_held ON customers (offboarded, key, campaign_number, number_sid, number)",
+    ),
 }
 
 PG_SCHEMA_VERSION = max(PG_MIGRATIONS)

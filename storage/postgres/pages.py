@@ -26,7 +26,7 @@ from typing import Any
 
 import psycopg
 
-from storage.pages import COLUMNS, ORDERS, Query
+from storage.pages import COLUMNS, NUMBERS_SQL, ORDERS, Query
 
 _FEW = 64
 """A walk along the order may read 64 rows per row it shows before the text's index is used instead."""
@@ -143,6 +143,11 @@ class PostgresPages:
                 "SELECT offboarded, stage, attention, count(*), coalesce(sum(spend), 0), sum(billed_campaign), "
                 "sum(billed_number) FROM customers GROUP BY offboarded, stage, attention").fetchall()
         return [(*r[:4], float(r[4]), int(r[5]), int(r[6])) for r in rows]
+
+    def numbers(self) -> tuple[int, int]:
+        with self._lock:
+            [(held, kept)] = self._db.execute(NUMBERS_SQL).fetchall()
+        return int(held), int(kept)
 
     def due(self, due_before: str) -> list[tuple[int | None, int]]:
         """(attention, active customers) of the active rows whose `otp_due` is before `due_before`."""

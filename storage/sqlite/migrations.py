@@ -152,6 +152,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             WHERE id = new.rowid;
         END""",
     ),
+    9: (
+        # The customer's phone number (E.164) for the list, and the numbers active customers hold.
+        "ALTER TABLE customers ADD COLUMN number TEXT",
+        "CREATE INDEX customers_held ON customers (offboarded, key, campaign_number, number_sid, number)",
+    ),
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage.pages import COLUMNS, ORDERS, Query
+from storage.pages import COLUMNS, NUMBERS_SQL, ORDERS, Query
 
 _TRIGRAM = 3
 _FEW = 64
@@ -342,6 +342,11 @@ class Listing:
                 "SELECT offboarded, stage, attention, count(*), total(spend), total(billed_campaign), "
                 "total(billed_number) FROM customers INDEXED BY customers_spend GROUP BY offboarded, stage, attention")
             return [(*r[:5], int(r[5]), int(r[6])) for r in rows]
+
+    def numbers(self) -> tuple[int, int]:
+        with self._lock:
+            held, kept = self._db.execute(NUMBERS_SQL).fetchone()
+        return int(held), int(kept)
 
     def due(self, due_before: str) -> list[tuple[int | None, int]]:
         """(attention, active customers) of the active rows whose `otp_due` is before `due_before`."""

@@ -22,7 +22,7 @@ import httpx
 from wizard.customer import urls
 from wizard.customer.models import policy_url_problem
 from wizard.customer.public_address import NotPublic, PinnedTransport, Reach
-from wizard.customer.rules import Finding, finding
+from wizard.customer.rules import Finding, company_wording, finding
 
 PAGE_LIMIT = 2_000_000
 MAX_REDIRECTS = 5
@@ -135,10 +135,16 @@ async def check_page(field: str, url: str, *, live: bool, reach: Reach | None = 
     if not page.content_type.startswith(TEXT_TYPES):
         return [_unreachable(field, f"The {what} page {url} is {page.content_type or 'of no stated type'}, not a "
                                     "web page.", live)]
-    return [finding(rule, field, f"The {what} page does not seem to say {says}: reviewers look for it "
-                                 "(check the wording, then resubmit if it is there).")
-            for rule, says, pattern, privacy_only in _CLAUSES
-            if (field == "privacy_policy_url" or not privacy_only) and not pattern.search(page.text)]
+    found = [finding(rule, field, f"The {what} page does not seem to say {says}: reviewers look for it "
+                                  "(check the wording, then resubmit if it is there).")
+             for rule, says, pattern, privacy_only in _CLAUSES
+             if (field == "privacy_policy_url" or not privacy_only) and not pattern.search(page.text)]
+    if company := company_wording(page.text):  # 30915 since 2026-07-17: a website showing a company
+        found.append(finding("policy.company-name", field, f"The {what} page names a company ('{company}'): Twilio "
+                                                           "refuses a sole-proprietor campaign whose website shows a "
+                                                           "registered company (30915). Remove it, or register a "
+                                                           "Standard brand."))
+    return found
 
 
 _REVIEWERS = "Twilio's reviewers must be able to open it."

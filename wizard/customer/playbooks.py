@@ -146,17 +146,21 @@ PLAYBOOKS: dict[int, Playbook] = {
         _pb(
             30751,
             "Mobile number not supported",
-            "The OTP mobile number is not a US or Canadian wireless number that can receive SMS (for "
-            "example a landline, VoIP or Twilio number).",
-            "Put the customer's own mobile number in the trust bundle's end user, then resubmit the brand.",
+            "The OTP mobile number is not a valid wireless number that can receive SMS: a landline, a VoIP "
+            "number, one of this account's numbers or a number bought from a CPaaS provider (Twilio's page says "
+            "US; the sole-proprietor guide accepts US or Canadian mobiles).",
+            "Put the customer's own US or Canadian mobile number in the trust bundle's end user (never a number "
+            "of this account or another CPaaS provider's), then resubmit the brand.",
             3,
             BRAND_RESUBMIT,
         ),
         _pb(
             30752,
             "OTP expired or invalid",
-            "The customer did not reply YES within 24 hours, or answered an older OTP message.",
-            "Resend the OTP and ask the customer to reply YES to the newest message within 24 hours.",
+            "Twilio texts the passcode once, when the brand is APPROVED; the customer did not reply YES within "
+            "24 hours, or answered an older message. Only the first passcode is sent by itself.",
+            "Resend the OTP (Twilio's /SmsOtp; at most 10 requests a second per account, so resends are paced) and "
+            "ask the customer to reply YES to the newest message within 24 hours.",
             3,
             "Free (resending the OTP costs nothing)",
         ),
@@ -219,6 +223,34 @@ PLAYBOOKS: dict[int, Playbook] = {
             "Nothing to change: carry on.",
             None,
             FREE,
+        ),
+        _pb(
+            30715,
+            "Vetting not allowed for sole proprietors",
+            "A vetting (or a vetting token) was asked for a sole-proprietor brand; TCR does not vet them.",
+            "Register the brand without vetting: the sole-proprietor path verifies the customer by the OTP only. "
+            "If the customer needs vetting, register a Standard brand instead.",
+            None,
+            FREE,
+        ),
+        _pb(
+            30712,
+            "Account's brand limit reached",
+            "The account holds as many brand registrations as Twilio allows it.",
+            "Contact Twilio Support with the error's details to raise the limit; offboarding does not delete "
+            "brands. Advance the customer again once Support answers.",
+            3,
+            "Free to retry once the limit is raised (no brand fee was billed)",
+        ),
+        _pb(
+            30910,
+            "Campaign text not in English",
+            "The campaign description, message flow or samples hold text in another language without an English "
+            "translation.",
+            "Rewrite the campaign's description, message flow and samples in English (add an English translation "
+            "next to anything the customer's clients see in another language), then resubmit.",
+            4,
+            CAMPAIGN_AGAIN,
         ),
         _pb(
             30991,
@@ -354,10 +386,12 @@ PLAYBOOKS: dict[int, Playbook] = {
         _pb(
             30915,
             "Not eligible as a sole proprietor",
-            "As far as we know, the customer looks like a registered company or has a tax ID (EIN), which "
-            "the sole-proprietor path does not accept.",
-            "If they have an EIN, register them as a Standard or Low-Volume Standard brand instead. If not, "
-            "remove company suffixes (LLC, Inc ...) and anything EIN-like, then resubmit.",
+            "Since 17 July 2026 Twilio refuses a sole-proprietor campaign when the business or brand name holds "
+            "LLC, Inc., Corp., Ltd., LLP or the like, or the website or documents show a registered company; a "
+            "tax ID (EIN) is refused too.",
+            "A registered company is not a sole proprietor: register it as a Standard or Low-Volume Standard brand "
+            "instead. If the name only looked like a company's, remove the suffix (and anything EIN-like, and any "
+            "company wording on the website), then resubmit.",
             None,
             "Redoing as a Standard brand means new brand and campaign fees",
         ),

@@ -16,6 +16,8 @@ from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
 
 NOTICE = ("A starting point written by a2p-wizard from the details you entered, not legal advice: review it (with "
           "counsel if you can), make it true for this business, and host it at a public https:// address.")
+UNSAVED = ("Written from text typed in step 4 and not saved yet: save step 4 so that the campaign Twilio reviews "
+           "says the same.")
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,10 @@ class Page:
     stem: str
     title: str
     sections: tuple[tuple[str, tuple[str, ...]], ...]
+    notice: str = NOTICE
 
     def markdown(self) -> str:
-        lines = [f"# {_md(self.title)}", "", f"> {_md(NOTICE)}", ""]
+        lines = [f"# {_md(self.title)}", "", f"> {_md(self.notice)}", ""]
         for heading, paragraphs in self.sections:
             lines += [f"## {_md(heading)}", "", *(_md(p) + "\n" for p in paragraphs)]
         return "\n".join(lines).rstrip() + "\n"
@@ -38,25 +41,33 @@ class Page:
         return (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{html.escape(self.title)}</title></head>\n<body><h1>{html.escape(self.title)}</h1>"
-                f"<p><em>{html.escape(NOTICE)}</em></p>{body}</body></html>\n")
+                f"<p><em>{html.escape(self.notice)}</em></p>{body}</body></html>\n")
 
 
-def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Campaign | None) -> list[Page]:
-    """The privacy policy and the terms and conditions of the customer's SMS program."""
+def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Campaign | None,
+          number: str | None = None, *, typed: dict[str, str] | None = None) -> list[Page]:
+    """The privacy policy and the terms and conditions of the customer's SMS program (`number`: the E.164 number
+    the texts come from, once the customer has one; `typed`: step 4's description and message flow as the form
+    holds them, unsaved — the pages then say so)."""
     brand = bundle.brand_name if bundle else profile.full_name
     contact = f"{profile.email} or {_phone(profile.phone)}"
-    program = (campaign.campaign_description.rstrip(".") if campaign else
+    saved = {"campaign_description": campaign.campaign_description if campaign else "",
+             "message_flow": campaign.message_flow if campaign else ""}
+    text = saved | {k: v.strip() for k, v in (typed or {}).items() if k in saved and v.strip()}
+    notice = NOTICE + " " + UNSAVED if text != saved else NOTICE
+    program = (text["campaign_description"].rstrip(".") or
                f"Text messages from {brand} to its customers about their appointments and orders")
-    optin = campaign.message_flow.rstrip(".") if campaign else "Customers opt in by agreeing to receive texts"
+    optin = text["message_flow"].rstrip(".") or "Customers opt in by agreeing to receive texts"
     frequency = "Message frequency varies (typically a few messages a month)."
-    privacy = Page("privacy", f"{brand} — Privacy Policy", (
+    sender = (f"Our texts come from {_phone(number)}.",) if number else ()
+    privacy = Page("privacy", f"{brand} — Privacy Policy", notice=notice, sections=(
         ("Who we are", (f"{brand} is run by {profile.full_name}, {profile.city}, {profile.region}, "
                         f"{profile.country}. Questions about this policy: {contact}.",)),
         ("What we collect", ("Your name and mobile phone number when you opt in to our text messages, and the "
                              "messages you send us. We use them only to run the text-message program described "
                              "below and to answer you.",)),
         ("Our text-message program", (f"{program}. {optin}. {frequency} Message and data rates may apply.",
-                                      "Reply STOP to any message to opt out; reply HELP for help.")),
+                                      *sender, "Reply STOP to any message to opt out; reply HELP for help.")),
         ("Sharing", ("No mobile information will be shared with third parties or affiliates for marketing or "
                      "promotional purposes. Text messaging originator opt-in data and consent will not be shared "
                      "with any third parties.",
@@ -65,8 +76,8 @@ def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Camp
         ("Your choices", (f"You can opt out at any time by replying STOP, and ask what we hold about you or ask us "
                           f"to delete it by writing to {contact}.",)),
     ))
-    terms = Page("terms", f"{brand} — SMS Terms and Conditions", (
-        ("The program", (f"{program}. {optin}.",)),
+    terms = Page("terms", f"{brand} — SMS Terms and Conditions", notice=notice, sections=(
+        ("The program", (f"{program}. {optin}.", *sender)),
         ("Frequency and cost", (f"{frequency} Message and data rates may apply.",)),
         ("Opting out", ("Reply STOP to cancel at any time; we will confirm, then send no more messages.",)),
         ("Help", (f"Reply HELP for help, or contact {contact}.",)),

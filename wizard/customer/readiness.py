@@ -14,13 +14,14 @@ STEP_OF_FIELD = {**dict.fromkeys(PROFILE_COLUMNS, 1), **dict.fromkeys(BUNDLE_COL
 """Fields of steps 1 and 2; every other field belongs to the campaign (step 4)."""
 
 
-def context(store: CustomerStore, c: Customer, own_numbers: frozenset[str], *, live: bool = False) -> CheckContext:
+def context(store: CustomerStore, c: Customer, own_numbers: frozenset[str], *, live: bool = False,
+            cpaas_prefix: str | None = None) -> CheckContext:
     """Counts of brands already registered with this customer's mobile, email and address (others only)."""
     if c.profile is None:
-        return CheckContext(own_numbers=own_numbers, live=live)
+        return CheckContext(own_numbers=own_numbers, live=live, cpaas_prefix=cpaas_prefix)
     count = store.count_registered
     return CheckContext(
-        own_numbers=own_numbers, live=live,
+        own_numbers=own_numbers, live=live, cpaas_prefix=cpaas_prefix,
         mobile_brand_uses=count("mobile", c.bundle.mobile_phone, exclude_key=c.key) if c.bundle else 0,
         email_brand_uses=count("email", c.profile.email, exclude_key=c.key),
         address_brand_uses=count("address_key", address_key(c.profile.model_dump()), exclude_key=c.key),
@@ -44,15 +45,25 @@ def blockers(found: list[Finding]) -> list[tuple[int, str]]:
     return [(step_of(f), f.message) for f in found if f.severity == "block"]
 
 
-def lint_row(data: Mapping[str, object], *, live: bool = False) -> list[Finding]:
-    """Findings for one customer given in the CSV import's column names (as `lint FILE.json` reads them).
+def lint_row(data: Mapping[str, object], ctx: CheckContext) -> list[Finding]:
+    """Findings for one customer given in the CSV import's column names (`lint FILE.json`, the form, the import).
 
-    Values that fail validation are findings too (severity block, rule `input.invalid`), beside every readiness
-    finding on the same field, so one command says everything that would stop the import or the registration.
+    Values that fail validation are findings too (severity block, rule `input.invalid`), each problem once: a
+    field a readiness rule already blocks (its length, a missing policy URL) gets that rule's finding alone.
     """
     parsed = row_to_models(data, 1)
-    invalid = [Finding("input.invalid", "block", e.field, e.message, None) for e in parsed] \
-        if isinstance(parsed, list) else []
     text = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
             for k, v in data.items() if k in COLUMNS}
-    return invalid + check(text, CheckContext(live=live))
+    found = check(text, ctx)
+    blocked = {f.field for f in found if f.severity == "block"}
+    invalid = [Finding("input.invalid", "block", e.field, e.message, None) for e in parsed
+               if e.field not in blocked] if isinstance(parsed, list) else []
+    return invalid + found
+
+
+def trial(data: Mapping[str, object]) -> Customer:
+    """The customer a row would make (no key; empty where the row does not validate), for the checks' counts."""
+    parsed = row_to_models(data, 1)
+    if isinstance(parsed, list):
+        return Customer(key="")
+    return Customer(key="", profile=parsed.profile, bundle=parsed.bundle, campaign=parsed.campaign)

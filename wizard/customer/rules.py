@@ -40,6 +40,7 @@ class Finding:
 @dataclass(frozen=True)
 class CheckContext:
     own_numbers: frozenset[str] = frozenset()  # E.164 numbers the Twilio account owns
+    cpaas_prefix: str | None = None  # E.164 numbers starting so are a CPaaS provider's (the sandbox marks some)
     mobile_brand_uses: int = 0  # brands already in the store with this mobile (excluding this customer)
     email_brand_uses: int = 0
     address_brand_uses: int = 0
@@ -70,6 +71,7 @@ _RULES: dict[str, tuple[Severity, str, int | None]] = {
     "policy.no-help": ("warn", "A policy page doesn't say how to get help (HELP).", None),
     "policy.no-frequency": ("warn", "A policy page doesn't say how often messages come.", None),
     "policy.no-rates": ("warn", "A policy page doesn't say message and data rates may apply.", None),
+    "policy.company-name": ("warn", "A policy page names a registered company (LLC, Inc., Corp. ...).", 30915),
     "brand.entity-suffix": ("block", "A name carries a company suffix (LLC, Inc., Corp. ...).", 30915),
     "brand.ein": ("block", "A field holds something shaped like an EIN (NN-NNNNNNN).", 30915),
     "brand.name-not-a-name": ("block", "The brand name is an email address or an account ID.", 30914),
@@ -202,6 +204,11 @@ def _word_in(word: str, text: str) -> bool:
 # --- brand ---------------------------------------------------------------------------------------
 
 
+def company_wording(text: str) -> str | None:
+    """The first company form a text names ("LLC", "Inc.", "Corp." ...), or None (a page's text, say)."""
+    return m.group(0) if (m := _ENTITY_ANYWHERE.search(text)) else None
+
+
 def _entity_suffix(value: str) -> str | None:
     if m := _ENTITY_ANYWHERE.search(value):
         return m.group(0)
@@ -259,6 +266,13 @@ def _registrations(row: dict[str, str], ctx: CheckContext) -> Iterator[Finding]:
             "mobile_phone",
             "The mobile number is one of this account's Twilio numbers. The OTP must go to the customer's "
             "own US/Canadian mobile phone: enter that number instead.",
+        )
+    elif mobile and ctx.cpaas_prefix and (_e164(mobile) or "").startswith(ctx.cpaas_prefix):
+        yield finding(
+            "brand.mobile-is-twilio-number",
+            "mobile_phone",
+            "The mobile number is a CPaaS provider's number (the sandbox marks +1 206-555-09xx so). The OTP must "
+            "go to the customer's own US/Canadian mobile phone, not one bought from a CPaaS: enter that instead.",
         )
     if mobile and ctx.mobile_brand_uses >= MOBILE_BRAND_LIMIT:
         yield finding(

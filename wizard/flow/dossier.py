@@ -11,8 +11,10 @@ from wizard.customer.playbooks import playbook
 from wizard.customer.record import Customer
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
+from wizard.flow.offboarding import deleted
 from wizard.flow.progress import otp_pending
 from wizard.flow.records import Standing
+from wizard.flow.status import ACTION_WORDS
 from wizard.listing import otp_left
 from wizard.twilio.facts import FREE_BRAND_RESUBMITS
 
@@ -49,6 +51,7 @@ def dossier(c: Customer, standing: Standing, now: datetime, journal: list[Journa
         "step_status": s.step_status, "done": s.done, "next_action": s.next_action,
         "otp": otp_left(c.state.otp_sent_at, now, waiting=otp_pending(c)),
         "otp_sent_at": c.state.otp_sent_at, "otp_resends": c.state.otp_resends,
+        "number": c.state.number,
         "inputs": c.inputs_json(),
         "sids": dict(c.state.sids),
         "statuses": dict(c.state.statuses),
@@ -58,6 +61,7 @@ def dossier(c: Customer, standing: Standing, now: datetime, journal: list[Journa
         "spend": c.state.paid(),
         "offboarded": c.state.offboarded_at is not None, "offboarded_at": c.state.offboarded_at,
         "offboarding_interrupted": c.state.offboarding is not None,
+        "deleted": [ACTION_WORDS[action] for action in deleted(journal)],
         "stopped": [stop.model_dump() for stop in c.state.stopped],
         "free_brand_updates_left": max(0, FREE_BRAND_RESUBMITS - c.state.brand_resubmits),
         "created_at": c.created_at, "updated_at": c.updated_at,

@@ -15,7 +15,7 @@ import signal
 import socket
 import uuid
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -38,6 +38,7 @@ from wizard.twilio import facts as C
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS
+from wizard.twilio.pacing import Pace
 
 MAX_ACTIONS_PER_RUN = 60
 MAX_TRIES_PER_ACTION = 3
@@ -137,6 +138,8 @@ class Engine:
         self.watermark: Watermark | None = None
         """The data folder's record of the journal (flow.doubt): while in doubt, look before every create."""
         self.own_numbers: frozenset[str] = frozenset()
+        self.cpaas_prefix: str | None = None
+        """Numbers starting so are a CPaaS provider's (the sandbox marks some): refused as the OTP mobile."""
         """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
         self.store_checked = False
         """The store passed its integrity check this session (checked before the first call of a run)."""
@@ -146,6 +149,8 @@ class Engine:
         tell two runs of one owner apart)."""
         self._primary_checked = not verify_primary
         self.live = live
+        self.otp_pace = Pace(1.1 / C.SMS_OTP_PER_SECOND)
+        """Passcode resends start at least 0.11 s apart: under Twilio's 10 /SmsOtp requests a second."""
         """Talking to Twilio itself: the readiness rules that only real reviewers apply are checked too."""
         self.callback_url: str | None = None
         """Where Twilio tells of reviews (A2P_CALLBACK_URL): the StatusCallback of new profiles and bundles."""
@@ -158,7 +163,11 @@ class Engine:
 
     def findings(self, c: Customer) -> list[Finding]:
         """Approval-readiness findings for the customer as it stands."""
-        return readiness.findings(c, readiness.context(self.store, c, self.own_numbers, live=self.live))
+        return readiness.findings(c, self.check_context(c))
+
+    def check_context(self, c: Customer) -> readiness.CheckContext:
+        """What the readiness checks of `c` know: the account's numbers, the store's counts, the mode."""
+        return readiness.context(self.store, c, self.own_numbers, live=self.live, cpaas_prefix=self.cpaas_prefix)
 
     def context(self, c: Customer, fresh: set[str] | None = None, *, findings: list[Finding] | None = None
                 ) -> Context:
@@ -355,7 +364,11 @@ class Engine:
                 # An update refused because Twilio holds it done already (a store restored from before it was sent)
                 return Outcome(action.name, True, f"{describe(action)} (already done at Twilio: adopted)",
                                fee=self._fee(action)), self._done(c.key, entry, action, done)
-            return Outcome(action.name, False, str(error), error.code), self._failed(c.key, entry, action, error)
+            if holder := self._number_holder(c.key, action, error):
+                error = replace(error, message=f"{error.message} (customer {holder} holds this number: pick another "
+                                               "one in step 4, or offboard that customer first)")
+            saved = self._failed(c.key, entry, action, error, forget_number=bool(holder))
+            return Outcome(action.name, False, str(error), error.code), saved
         crash_point(action.name, "after-perform")
         if op.creates and (held := RUN.get()) is not None and isinstance(body.get("sid"), str):
             held.made.add(body["sid"])
@@ -458,10 +471,24 @@ class Engine:
             self.store.journal_finish(entry, "done", http_status=200, sid=sid)
             return self.save_state(key, change)
 
-    def _failed(self, key: str, entry: int, action: Action, error: TwilioError) -> Saved:
+    def _number_holder(self, key: str, action: Action, error: TwilioError) -> str | None:
+        """21712 (the number is in another Messaging Service): the other customer of the store holding it, if any."""
+        number = str((action.params or {}).get("PhoneNumberSid", ""))
+        return self.store.held_numbers(exclude_key=key).get(number) if error.code == 21712 else None
+
+    def _failed(self, key: str, entry: int, action: Action, error: TwilioError, *,
+                forget_number: bool = False) -> Saved:
+        """Record Twilio's refusal; `forget_number`: the number went to another customer, so this one no longer
+        holds it (it is not counted twice, and the next advance looks for, or buys, its number afresh)."""
+
         def change(state: FlowState) -> None:
             state.last_error = Problem(code=error.code, message=error.message)
             state.last_error_action = action.name
+            if forget_number:
+                for slot in ("phone_number", "service_number"):
+                    state.sids.pop(slot, None)
+                state.applied.pop("phone_lookup", None)
+                state.number = None
 
         with self.store.transaction():
             self.store.journal_finish(entry, "failed", http_status=error.status or None, error_code=error.code,
@@ -518,6 +545,10 @@ class Engine:
     async def _offboard(self, key: str, release_number: bool, report: Report,
                         on_outcome: Callable[[Outcome], None]) -> None:
         c = self.load(key)
+        started = c.state.offboarding or c.state.offboarded_at
+        if not (started or offboarding.deletions(c, release_number=release_number)):
+            report.error = offboarding.nothing_to_delete(c)
+            return
         if problems := await offboarding.foreign(self.client, c, release_number=release_number):
             report.error = " ".join(problems) + " Nothing was deleted."
             return
@@ -713,6 +744,7 @@ class Engine:
                 state.otp_sent_at = now
                 state.otp_resends += 1
 
+            await self.otp_pace.turn()  # under Twilio's 10 /SmsOtp requests a second per account
             resend, saved = await self._run(c, Action("brand.otp_resend", "resend_brand_otp", resent,
                                                        path={"sid": brand}, charge=None))
             report.outcomes.append(resend)

@@ -23,7 +23,8 @@ async def account_numbers(engine: Engine) -> list[PhoneNumber]:
 
 
 async def available_numbers(engine: Engine, key: str | None = None) -> list[PhoneNumber]:
-    """The account's numbers that no other customer's campaign uses (customer `key`'s own stays listed)."""
+    """The account's numbers that no active customer but `key` holds (an offboarded customer's kept number is
+    free for another; `key`'s own stays listed)."""
     taken = engine.store.held_numbers(exclude_key=key)
     return [n for n in await account_numbers(engine) if n.sid not in taken and n.number not in taken]
 

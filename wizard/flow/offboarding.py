@@ -8,9 +8,10 @@ after a lost answer: gone (Twilio's 404) means the deletion was done.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from storage.customers import JournalEntry
 from wizard.customer.record import Customer
 from wizard.customer.state import FlowState
 from wizard.flow.actions import Action, Body, Finder
@@ -72,6 +73,19 @@ def next_deletion(c: Customer, *, release_number: bool) -> Action | None:
                       path={"sid": service}, friendly_name=friendly(c.key, "service"),
                       find=gone("fetch_service", sid=service))
     return None
+
+
+def nothing_to_delete(c: Customer) -> str:
+    """Why a customer with nothing at Twilio to delete is not offboarded (the same words in the app and the CLI)."""
+    number = c.state.number or c.state.sids.get("phone_number")
+    kept = f" Its phone number {number} stays on the account." if number else ""
+    return (f"{c.key} has no campaign, Messaging Service or phone number in a service at Twilio: there is nothing to "
+            f"delete, so it is not offboarded (nothing was changed).{kept}")
+
+
+def deleted(journal: Iterable[JournalEntry]) -> list[str]:
+    """The offboarding deletions the journal holds as done, in order (action names)."""
+    return [e.action for e in journal if e.action in ACTIONS and e.state == "done"]
 
 
 def deletions(c: Customer, *, release_number: bool) -> list[Action]:

@@ -479,6 +479,9 @@ BRAND_STOPPED = {
     "DELETION_PENDING": "Brand DELETION_PENDING: Twilio is deleting it, so nothing can go on with it. Once it is "
                         "gone, register the customer again (a new brand fee).",
     "DELETION_FAILED": "Brand DELETION_FAILED: Twilio could not delete it. Contact Twilio Support with the brand SID.",
+    "EXPIRED": "Brand EXPIRED: TCR expires a brand whose customer did not confirm the passcode within 30 days. Ask the "
+               "customer to confirm this time, then register a new brand (its fee again): Twilio Support can remove "
+               "the expired one.",
 }
 """What a brand Twilio stopped means, and the next action, by status."""
 
@@ -546,6 +549,13 @@ def _number_bought(state: FlowState, body: Body) -> None:
     state.problems.pop("phone_number", None)
 
 
+def _number_added(state: FlowState, body: Body) -> None:
+    """The number is in the Messaging Service: it is the customer's (a picked SID too), with its E.164 form."""
+    state.sids["service_number"] = state.sids["phone_number"] = body["sid"]
+    if body.get("phone_number"):
+        state.number = body["phone_number"]
+
+
 def _number_found(number: str) -> Any:
     def apply(state: FlowState, body: Body) -> None:
         found = body.get("incoming_phone_numbers") or []
@@ -599,7 +609,7 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
     elif not number.startswith("PN"):
         number = s["phone_number"]
     if not s.get("service_number"):
-        return Action("campaign.add_number", "add_service_phone_number", _record_sid("service_number"),
+        return Action("campaign.add_number", "add_service_phone_number", _number_added,
                       path={"sid": service}, params={"PhoneNumberSid": number},
                       find=finders.service_number(service, number))
     inputs_hash = digest(k.model_dump(mode="json"))

@@ -85,7 +85,7 @@ def _brand(c: Customer, now: datetime) -> StepState:
 
 
 def _campaign(c: Customer) -> StepState:
-    if c.state.offboarded_at:  # its campaign and service were deleted at Twilio
+    if c.state.offboarded_at:  # what it held at Twilio was deleted (the journal says what)
         return "offboarded"
     status = c.state.statuses.get("campaign", "")
     if c.campaign is None:

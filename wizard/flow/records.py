@@ -22,7 +22,7 @@ from wizard.customer.state import FlowState
 from wizard.flow import duplicates
 from wizard.flow.status import Summary
 
-DERIVATION = 3
+DERIVATION = 4
 """Version of `derive`: rows derived by an older one (or by a store of an earlier schema) are derived again."""
 BATCH = 500
 
@@ -127,7 +127,7 @@ def derive(c: Customer, inputs: Mapping[str, Any], summary: Summary) -> dict[str
         **duplicates.columns(c.profile, c.bundle),
         "name": c.name, "brand": c.brand_name,
         "otp_sent_at": c.state.otp_sent_at, "otp_resends": c.state.otp_resends, "spend": c.state.paid(),
-        **lookups(c.key, inputs, c.state.model_dump(include={"sids", "offboarded_at"})),
+        **lookups(c.key, inputs, c.state.model_dump(include={"sids", "offboarded_at", "number"})),
     }
 
 
@@ -142,6 +142,7 @@ def lookups(key: str, inputs: Mapping[str, Any], state: Mapping[str, Any]) -> di
         "address_key": address_key(profile) if profile else None,
         "campaign_number": campaign.get("phone_number"),
         "number_sid": sids.get("phone_number"),
+        "number": state.get("number"),
         "registered": int(bool(sids.get("brand"))),
         "offboarded": int(bool(offboarded)),
         "billed_campaign": int(not offboarded and bool(sids.get("campaign"))),

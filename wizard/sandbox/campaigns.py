@@ -100,6 +100,10 @@ def _check_brand(ctx: Ctx, bn: str, usecase: str, mg: str) -> None:
             f"Brand {bn} ({kind}) is {phase.status}/{phase.identity_status}: a {USE_CASE} "
             f"campaign needs a non-mock {USE_CASE} brand that is APPROVED and VERIFIED",
         )
+    if triggers.company_name(name := str(brand.get("_name", ""))):
+        raise bad(30915, f"Campaign registration rejected: the brand name {name!r} names a registered company "
+                         "(LLC, Inc., Corp. ...), which is not eligible as a sole proprietor; register a Standard or "
+                         "Low-Volume Standard brand")
     if ctx.state.get(renderers.campaign_key(mg)) is not None:
         raise bad(21711, f"A US A2P campaign already exists on Messaging Service {mg}")
     deleted = ctx.state.meta_get(deleted_key(mg))

@@ -20,6 +20,8 @@ from wizard.twilio.facts import OTP_WINDOW_HOURS
 PROFILE_IN_REVIEW = timedelta(minutes=1)
 PROFILE_REJECTED = timedelta(hours=2)
 BRAND_DECIDED = timedelta(minutes=5)
+BRAND_EXPIRES = timedelta(days=30)
+"""An APPROVED brand still UNVERIFIED this long after it was approved is EXPIRED (TCR's rule, per Twilio's guide)."""
 CAMPAIGN_IN_PROGRESS = timedelta(minutes=10)
 CAMPAIGN_DECIDED = timedelta(hours=2)
 OTP_WINDOW = timedelta(hours=OTP_WINDOW_HOURS)
@@ -67,6 +69,8 @@ def brand_phase(rec: dict, now: datetime) -> BrandPhase:
         return BrandPhase("APPROVED", "VERIFIED", decided, None)
     if rec.get("_verified_at"):
         return BrandPhase("APPROVED", "VERIFIED", at(rec["_verified_at"]), None)
+    if not rec["mock"] and now >= decided + BRAND_EXPIRES:
+        return BrandPhase("EXPIRED", "UNVERIFIED", decided + BRAND_EXPIRES, None)
     otp = None if rec["mock"] else at(rec["_otp_sent_at"]) if rec.get("_otp_sent_at") else decided
     return BrandPhase("APPROVED", "UNVERIFIED", decided, otp)
 

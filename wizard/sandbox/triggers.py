@@ -7,10 +7,13 @@ See TRIGGERS (field, value, effect) for the README table. In short:
 - sole-proprietor brand_name contains "Fail" → brand FAILED 5 min after (re)submission (30701).
 - a campaign MessageSample contains "cannabis" → campaign FAILED 2 h after (re)submission (30897).
 - mobile_phone_number already backing 3 brands that are not FAILED → the next brand FAILED (30794).
+- mobile_phone_number in the CPaaS range +1 206-555-09xx, or one of the account's numbers → brand FAILED (30751).
+- a brand name with a company form (LLC, Inc., Corp., Ltd., LLP ...) → its campaign refused at once (30915).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from wizard.twilio.facts import MOBILE_BRAND_LIMIT
@@ -41,6 +44,16 @@ TRIGGERS: Final[dict[str, dict[str, str]]] = {
         "value": 'any sample contains "cannabis"',
         "effect": "Campaign FAILED 2 h after (re)submission, error 30897 (disallowed content); update it.",
     },
+    "cpaas_mobile": {
+        "field": "Sole-proprietor mobile_phone_number (step 2)",
+        "value": "+1 206-555-0900 … 0999 (a CPaaS provider's numbers), or one of the account's numbers",
+        "effect": "Brand FAILED 5 min after submission, error 30751 on mobile_phone_number.",
+    },
+    "company_name": {
+        "field": "Sole-proprietor brand_name (step 2)",
+        "value": "holds LLC, Inc., Corp., Ltd., LLP or a variant",
+        "effect": "The campaign create is refused at once, HTTP 400, error 30915 (Twilio's rule since 2026-07-17).",
+    },
     "mobile_limit": {
         "field": "Sole-proprietor mobile_phone_number (step 2)",
         "value": f"already backs {MOBILE_BRAND_LIMIT} brands that are not FAILED",
@@ -67,3 +80,19 @@ def brand_fails(brand_name: str) -> bool:
 
 def campaign_disallowed(samples: list[str]) -> bool:
     return any("cannabis" in sample.lower() for sample in samples)
+
+
+_COMPANY = re.compile(r"(?<![\w.])(?:l\.?l\.?c|l\.?l\.?p|p\.?l\.?l\.?c|inc|incorporated|corp|corporation|ltd"
+                      r"|limited)\.?(?!\w)", re.IGNORECASE)
+
+
+CPAAS_PREFIX: Final = "+120655509"
+"""E.164 numbers the sandbox treats as bought from a CPaaS provider: +1 206-555-0900 … 0999."""
+
+
+def cpaas_mobile(mobile: str) -> bool:
+    return ("+1" + re.sub(r"\D", "", mobile)[-10:]).startswith(CPAAS_PREFIX)
+
+
+def company_name(name: str) -> bool:
+    return bool(_COMPANY.search(name))

@@ -16,6 +16,7 @@ from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.faults import FaultPlan
 from wizard.sandbox.transport import SandboxTransport
+from wizard.sandbox.triggers import CPAAS_PREFIX
 from wizard.session.locations import Locations
 from wizard.session.settings import Settings
 from wizard.session.startup import Mode, SetupError, Startup
@@ -95,6 +96,7 @@ class Runtime:
                         prices=settings.prices, clock=startup.clock, wall=startup.wall,
                         verify_primary=sandbox is None, live=sandbox is None)
         engine.callback_url = settings.callback_url
+        engine.cpaas_prefix = CPAAS_PREFIX if sandbox is not None else None
         engine.records.rederive()  # rows of a store of an earlier schema
         engine.watermark = Watermark(startup.journal_mark)
         engine.watermark.check(startup.store)

@@ -131,6 +131,7 @@ class Service(Answer):
 
 class ServiceNumber(Answer):
     sid: Sid
+    phone_number: str | None = None
 
 
 class Campaign(Answer):

@@ -26,6 +26,8 @@ VERTICALS: Final = (
 OTP_SENDER: Final = "+1 915-278-2000"
 """The number Twilio texts the one-time passcode from."""
 OTP_WINDOW_HOURS: Final = 24
+SMS_OTP_PER_SECOND: Final = 10
+"""Twilio's limit on /SmsOtp requests per account (the ISV sole-proprietor guide); resends stay under it."""
 OTP_URGENT_HOURS: Final = 6
 """A passcode with less time left than this puts the customer at the top of "needs action"."""
 FREE_BRAND_RESUBMITS: Final = 3
