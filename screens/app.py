@@ -124,7 +124,7 @@ class WizardApp(OrderedKeysApp):
         gc.set_threshold(*self._thresholds)
         self.customer_list.close()
         if self._owns_desk and self._desk is not None:
-            await self._desk.close_client()
+            await self._desk.aclose()
 
     def get_default_screen(self) -> Screen[Any]:
         return CustomersScreen()

@@ -16,7 +16,9 @@ import pytest
 
 from tests import oas
 from tests.contract_flows import Traffic, run_all
-from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.faults import FaultPlan
+from wizard.sandbox.transport import SandboxTransport
 from wizard.twilio.operations import OPERATIONS
 
 pytestmark = pytest.mark.contract

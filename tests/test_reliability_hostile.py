@@ -22,6 +22,7 @@ from tests.reliabilitykit import served_sandbox
 from wizard.cli import main
 from wizard.customer.csv_rows import COLUMNS, row_to_models
 from wizard.customer.models import PersonName, SoleProprietor, StarterProfile, validate_field
+from wizard.desk import Desk
 from wizard.visible import FILLERS, UNSAFE, cut, json_text, redact, visible
 
 
@@ -256,7 +257,7 @@ async def test_the_customer_screen_draws_stored_hostile_text_made_visible(runtim
     from tests.test_screens_customer import SIZE, CustomerApp
     from wizard.customer.state import Problem
 
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     hostile = " ".join(CORPUS[:60])
     entry = runtime.store.journal_start(c.key, "profile.create", "POST", "/v1/CustomerProfiles", "a2p:x")
     runtime.store.journal_finish(entry, "failed", http_status=400, error_code=20001, error_message=hostile)

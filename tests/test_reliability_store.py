@@ -39,6 +39,7 @@ from tests.reliabilitykit import (
     served_sandbox,
 )
 from wizard.customer.record import Customer
+from wizard.desk import Desk
 from wizard.flow.records import DERIVATION
 from wizard.session.runtime import Runtime
 
@@ -90,7 +91,7 @@ async def test_a_store_of_every_earlier_version_migrates_with_nothing_lost(isola
         assert "privacy policy URL" in rt.engine.summary(c).next_action and not c.state.sids.get("campaign")
         campaign = c.campaign.model_copy(update={"privacy_policy_url": "https://zoe.com/privacy",
                                                  "terms_url": "https://zoe.com/terms"})
-        rt.desk.save_step("C00001", c.version, "campaign", campaign)
+        Desk(rt).save_step("C00001", c.version, "campaign", campaign)
         await drive(rt, "C00001", SCENARIOS[0])
         assert await check_one_of_each(rt, "C00001") == []
     finally:
@@ -279,7 +280,7 @@ async def test_a_full_disk_in_the_middle_of_advancing_loses_nothing(isolated: Pa
         for name, value in live.env.items():
             monkeypatch.setenv(name, value)
         rt = Runtime.open(home=isolated)
-        key = rt.desk.create(f.profile(), f.bundle(), f.campaign()).key
+        key = Desk(rt).create(f.profile(), f.bundle(), f.campaign()).key
         await rt.aclose()
         store = isolated / "a2p-wizard.db"
         outcomes = []
@@ -324,7 +325,7 @@ async def test_the_store_s_wal_and_shm_files_are_private_too(tmp_path: Path):
     old = os.umask(0)
     try:
         rt = Runtime.open(home=tmp_path / "a2p", mode="sandbox")
-        rt.desk.create(f.profile())
+        Desk(rt).create(f.profile())
         side = sorted((tmp_path / "a2p").glob("*-[ws][ah][lm]"))
         assert [p.name for p in side] == ["a2p-wizard.db-shm", "a2p-wizard.db-wal", "sandbox.db-shm",
                                           "sandbox.db-wal"]

@@ -24,10 +24,10 @@ from typing import Literal
 
 from storage.customers import CustomerStore
 from storage.postgres.store import PostgresStore, is_url, password_in
-from storage.sandbox_state import open_state
 from storage.sqlite.store import Store
 from wizard.errors import OperatorError
-from wizard.session.clocks import SandboxClock, utc_now
+from wizard.sandbox.clock import SandboxClock, utc_now
+from wizard.sandbox.state_file import open_state
 from wizard.session.locations import Locations
 from wizard.twilio.facts import SANDBOX_ACCOUNT_SID
 from wizard.visible import visible
