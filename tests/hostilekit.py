@@ -5,16 +5,24 @@
 - `raw_unsafe(text)`: the unsafe characters found raw in text (none may reach an output, the store or a log).
 - `hostile_proxy(upstream, answer)`: a server on 127.0.0.1 in front of the served sandbox; `answer(method, path,
   authorization, forward)` returns (status, content type, body bytes) — forward first to let the call happen.
+- `HostileServer(upstream, rules)`: the same server with rules per path (echo the Authorization header, wrong
+  types, an item that is no object, HTML, huge, a slow trickle, a foreign or looping next page); it records
+  every request it gets, so a second one with no upstream tells whether anything was sent to it.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from wizard.visible import UNSAFE
 
@@ -64,37 +72,186 @@ Answer = Callable[[str, str, str, Callable[[], tuple[int, str, bytes]]], tuple[i
 def hostile_proxy(upstream: str, answer: Answer) -> Iterator[str]:
     """A server on 127.0.0.1 that answers as `answer` says (forwarding to `upstream` when asked); its base URL."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def _any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
+    def rule(request: Asked) -> Reply:
+        status, kind, data = answer(request.method, request.path, request.authorization,
+                                    lambda: (lambda r: (r.status, r.kind, r.data))(request.forward()))
+        return Reply(status, kind, data)
 
-            def forward() -> tuple[int, str, bytes]:
-                request = urllib.request.Request(upstream + self.path, data=body, method=self.command,
-                                                 headers={k: v for k, v in self.headers.items() if k != "Host"})
+    with HostileServer(upstream, [(".", rule)]) as server:
+        yield server.url
+
+
+# -- the hostile server: one server, rules per path --------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    """What the server answers: a status, a content type and a body (bytes, or chunks streamed as they come,
+    `pause` seconds apart, without a Content-Length: the body ends when the server closes)."""
+
+    status: int = 200
+    kind: str = "application/json"
+    data: bytes = b""
+    chunks: Iterable[bytes] | None = None
+    pause: float = 0.0
+
+    def json(self) -> Any:
+        return json.loads(self.data)
+
+    def with_json(self, body: Any) -> Reply:
+        return Reply(self.status, self.kind, json.dumps(body).encode())
+
+
+@dataclass
+class Asked:
+    """One request the server received, and a way to get the upstream's answer to it."""
+
+    method: str
+    path: str
+    authorization: str
+    forward: Callable[[], Reply]
+
+
+Rule = Callable[[Asked], Reply]
+
+
+class HostileServer:
+    """One HTTP server on 127.0.0.1 with rules per path, in front of `upstream` (a served sandbox) or alone.
+
+    `rules` are (regex on the path with its query, rule) tried in order; a request no rule matches is forwarded
+    (its answer's upstream links rewritten to this server). Every request is recorded in `requests` as
+    (method, path, Authorization header). Ready-made rules: `echo`, `setting`, `bad_item`, `html`, `huge`,
+    `trickle`, `next_page`.
+    """
+
+    def __init__(self, upstream: str | None = None, rules: list[tuple[str, Rule]] | None = None) -> None:
+        self.upstream = upstream
+        self.rules = [(re.compile(pattern), rule) for pattern, rule in rules or []]
+        self.requests: list[tuple[str, str, str]] = []
+        self.url = ""
+
+    def add(self, pattern: str, rule: Rule) -> None:
+        """Answer requests whose path (with its query) matches `pattern` by `rule`, before any earlier rule."""
+        self.rules.insert(0, (re.compile(pattern), rule))
+
+    def __enter__(self) -> HostileServer:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                owner.requests.append((self.command, self.path, self.headers.get("Authorization", "")))
+                asked = Asked(self.command, self.path, self.headers.get("Authorization", ""),
+                              lambda: owner._forward(self.command, self.path, dict(self.headers.items()), body))
+                rule = next((r for pattern, r in owner.rules if pattern.search(self.path)), None)
+                reply = rule(asked) if rule else asked.forward()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.kind)
+                if reply.chunks is None:
+                    self.send_header("Content-Length", str(len(reply.data)))
+                self.end_headers()
                 try:
-                    with urllib.request.urlopen(request, timeout=30) as response:
-                        return response.status, response.headers.get("Content-Type", ""), response.read()
-                except urllib.error.HTTPError as error:
-                    return error.code, error.headers.get("Content-Type", ""), error.read()
+                    if reply.chunks is None:
+                        self.wfile.write(reply.data)
+                    for chunk in reply.chunks or ():
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                        if reply.pause:
+                            time.sleep(reply.pause)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading: what the bounds are for
 
-            status, kind, data = answer(self.command, self.path, self.headers.get("Authorization", ""), forward)
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            do_GET = do_POST = do_DELETE = _any
 
-        do_GET = do_POST = do_DELETE = _any
+            def log_message(self, *args: object) -> None:
+                pass
 
-        def log_message(self, *args: object) -> None:
-            pass
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> Reply:
+        if self.upstream is None:
+            return Reply(404, "application/json", b'{"code": 20404, "message": "Not found", "status": 404}')
+        request = urllib.request.Request(self.upstream + path, data=body, method=method,
+                                         headers={k: v for k, v in headers.items() if k != "Host"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, kind, data = response.status, response.headers.get("Content-Type", ""), response.read()
+        except urllib.error.HTTPError as error:
+            status, kind, data = error.code, error.headers.get("Content-Type", ""), error.read()
+        return Reply(status, kind, data.replace(self.upstream.encode(), self.url.encode()))
+
+
+def echo(field: str, *, items: str | None = None, **also: Any) -> Rule:
+    """The upstream's answer with `field` (of each item of the list `items`) set to the Authorization header
+    (and the fields `also` to their values)."""
+    def rule(asked: Asked) -> Reply:
+        return setting(field, f"you sent Authorization: {asked.authorization}", items=items, **also)(asked)
+    return rule
+
+
+def setting(field: str, value: Any, *, items: str | None = None, **also: Any) -> Rule:
+    """The upstream's answer with `field` set to `value` (in each item of the list `items`): wrong types."""
+    def rule(asked: Asked) -> Reply:
+        reply = asked.forward()
+        if not 200 <= reply.status < 300:
+            return reply
+        body = reply.json()
+        for target in (body[items] if items else [body]):
+            target.update({field: value, **also})
+        return reply.with_json(body)
+    return rule
+
+
+def bad_item(items: str, value: Any = "not an object") -> Rule:
+    """The upstream's list answer with one more item that is `value` (not an object)."""
+    def rule(asked: Asked) -> Reply:
+        reply = asked.forward()
+        body = reply.json()
+        body[items].append(value)
+        return reply.with_json(body)
+    return rule
+
+
+def html(status: int = 200) -> Rule:
+    return lambda asked: Reply(status, "text/html", b"<html><body>Welcome to the portal</body></html>")
+
+
+def huge(size: int, *, chunk: int = 1 << 20) -> Rule:
+    """A 2xx JSON answer of `size` bytes, generated chunk by chunk as it is sent (never held whole)."""
+    def chunks() -> Iterator[bytes]:
+        yield b'{"sid": "' + b"x" * (chunk - 9)
+        for _ in range(size // chunk - 1):
+            yield b"x" * chunk
+    return lambda asked: Reply(200, "application/json", chunks=chunks())
+
+
+def trickle(every: float = 1.0, *, forever: int = 10**6) -> Rule:
+    """A 2xx answer sent one byte every `every` seconds, for ever (well within each per-read timeout)."""
+    def chunks() -> Iterator[bytes]:
+        yield b'{"sid'
+        for _ in range(forever):
+            yield b" "
+    return lambda asked: Reply(200, "application/json", chunks=chunks(), pause=every)
+
+
+def next_page(link: Callable[[Asked], str]) -> Rule:
+    """The upstream's list answer whose next page is `link(asked)` (v1 `meta.next_page_url` or 2010
+    `next_page_uri`): another server's address, or the same page again."""
+    def rule(asked: Asked) -> Reply:
+        reply = asked.forward()
+        body = reply.json()
+        if isinstance(body.get("meta"), dict):
+            body["meta"]["next_page_url"] = link(asked)
+        else:
+            body["next_page_uri"] = link(asked)
+        return reply.with_json(body)
+    return rule

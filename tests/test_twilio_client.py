@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from urllib.parse import parse_qsl
@@ -14,6 +15,14 @@ from wizard.twilio.encoding import encode_form
 from wizard.twilio.failures import TwilioError
 
 ACCOUNT = "AC" + "0" * 32
+
+
+def BN(tail: str) -> str:  # noqa: N802 (a SID's prefix)
+    return "BN" + tail.encode().hex().rjust(32, "0")
+
+
+def AD(tail: str) -> str:  # noqa: N802
+    return "AD" + tail.encode().hex().rjust(32, "0")
 
 
 def make_client(handler, *, base_url=None, retries=3):
@@ -67,7 +76,9 @@ async def test_base_url_override_sends_every_host_to_one_place():
 
     def handler(request):
         seen.append(request)
-        return httpx.Response(200, json={})
+        if "CustomerProfiles" in request.url.path:
+            return httpx.Response(200, json={"sid": "BU" + "1" * 32})
+        return httpx.Response(200, json={"incoming_phone_numbers": []})
 
     client, _ = make_client(handler, base_url="http://127.0.0.1:4010/")
     await client.call("fetch_customer_profile", sid="BU" + "1" * 32)
@@ -79,9 +90,9 @@ async def test_base_url_override_sends_every_host_to_one_place():
 
 async def test_paginate_follows_v1_meta_next_page_url():
     pages = {
-        None: {"data": [{"sid": "a"}, {"sid": "b"}],
+        None: {"data": [{"sid": BN("a")}, {"sid": BN("b")}],
                "meta": {"key": "data", "next_page_url": "https://messaging.twilio.com/v1/a2p/BrandRegistrations?PageToken=p2"}},
-        "p2": {"data": [{"sid": "c"}], "meta": {"key": "data", "next_page_url": None}},
+        "p2": {"data": [{"sid": BN("c")}], "meta": {"key": "data", "next_page_url": None}},
     }
     seen = []
 
@@ -90,7 +101,7 @@ async def test_paginate_follows_v1_meta_next_page_url():
         return httpx.Response(200, json=pages[request.url.params.get("PageToken")])
 
     client, _ = make_client(handler)
-    assert [i["sid"] async for i in client.paginate("list_brand_registrations")] == ["a", "b", "c"]
+    assert [i["sid"] async for i in client.paginate("list_brand_registrations")] == [BN("a"), BN("b"), BN("c")]
     assert seen[0].params["PageSize"] == "1000"
 
 
@@ -99,12 +110,12 @@ async def test_paginate_follows_2010_relative_next_page_uri():
 
     def handler(request):
         if request.url.params.get("Page") == "1":
-            return httpx.Response(200, json={"addresses": [{"sid": "AD2"}], "next_page_uri": None})
-        return httpx.Response(200, json={"addresses": [{"sid": "AD1"}],
+            return httpx.Response(200, json={"addresses": [{"sid": AD("2")}], "next_page_uri": None})
+        return httpx.Response(200, json={"addresses": [{"sid": AD("1")}],
                                          "next_page_uri": f"{base}?Page=1&PageSize=1&PageToken=PA1"})
 
     client, _ = make_client(handler, base_url="http://127.0.0.1:9")
-    assert [i["sid"] async for i in client.paginate("list_addresses")] == ["AD1", "AD2"]
+    assert [i["sid"] async for i in client.paginate("list_addresses")] == [AD("1"), AD("2")]
 
 
 async def test_twilio_error_body_becomes_typed_error():
@@ -140,7 +151,7 @@ async def test_reads_retry_on_5xx_timeouts_and_429_honouring_retry_after():
     answers = [httpx.Response(503, json={"code": 20500, "message": "x"}),
                httpx.Response(429, headers={"Retry-After": "7"}, json={"code": 20429, "message": "slow"}),
                "timeout",
-               httpx.Response(200, json={"sid": "BN1"})]
+               httpx.Response(200, json={"sid": BN("1")})]
 
     def handler(request):
         answer = answers.pop(0)
@@ -149,7 +160,7 @@ async def test_reads_retry_on_5xx_timeouts_and_429_honouring_retry_after():
         return answer
 
     client, slept = make_client(handler)
-    assert (await client.call("fetch_brand_registration", sid="BN1"))["sid"] == "BN1"
+    assert (await client.call("fetch_brand_registration", sid=BN("1")))["sid"] == BN("1")
     assert len(slept) == 3 and slept[1] == 7.0
     assert 0.25 <= slept[0] <= 0.75 and 1.0 <= slept[2] <= 3.0
 
@@ -203,3 +214,41 @@ async def test_no_content_answer_is_an_empty_body():
 def test_secret_is_never_in_the_error_text():
     error = TwilioError(401, 20003, "Authenticate")
     assert "s3cret" not in str(error) and json.dumps(error.__dict__).find("s3cret") == -1
+
+
+async def test_paginate_stops_after_the_page_limit_with_a_message():
+    from wizard.twilio.client import MAX_PAGES
+
+    seen = []
+
+    def handler(request):
+        seen.append(request.url)
+        token = int(request.url.params.get("PageToken") or 0) + 1
+        return httpx.Response(200, json={"data": [], "meta": {
+            "next_page_url": f"https://messaging.twilio.com/v1/a2p/BrandRegistrations?PageToken={token}"}})
+
+    client, _ = make_client(handler)
+    with pytest.raises(TwilioError, match=f"has more than {MAX_PAGES} pages; stopped there"):
+        [i async for i in client.paginate("list_brand_registrations")]
+    assert len(seen) == MAX_PAGES
+
+
+async def test_an_answers_strings_are_redacted_of_the_requests_credentials_and_made_visible():
+    pair = base64.b64encode(b"SKkey:s3cret").decode()
+
+    def handler(request):
+        return httpx.Response(200, json={"sid": BN("1"), "status": f"s3cret SKkey:s3cret {pair} \x1b[31m",
+                                         "failure_reason": "ok", "unread": "s3cret"})
+
+    client, _ = make_client(handler)
+    body = await client.call("fetch_brand_registration", sid=BN("1"))
+    assert body == {"sid": BN("1"), "status": "[redacted] [redacted] [redacted] \\u001b[31m", "failure_reason": "ok"}
+
+
+async def test_a_declared_length_over_the_cap_is_refused_before_reading():
+    def handler(request):
+        return httpx.Response(200, headers={"Content-Length": str(10**12)}, content=b"{}")
+
+    client = TwilioClient(ACCOUNT, ("SKkey", "s3cret"), transport=httpx.MockTransport(handler), max_body=1000)
+    with pytest.raises(TwilioError, match="larger than 0.000953674 MB and was not read"):
+        await client.call("fetch_brand_registration", sid=BN("1"))

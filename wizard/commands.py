@@ -297,7 +297,7 @@ def _reconciled(runs: list[Run], removals: list[Run]) -> str:
 
 async def cmd_refresh(desk: Desk, args: argparse.Namespace) -> int:
     if args.all:
-        count = await desk.refresh_all()
+        count = await desk.refresh_all(lambda problem: _err(f"a2p-wizard: {problem}"))
         _out(f"Refreshed {count} customer(s).")
         return 0
     _show(await desk.refresh(_known(desk, args.key)))

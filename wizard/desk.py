@@ -466,9 +466,10 @@ class Desk:
         """Read the status of every submitted resource of one customer."""
         return self._run(await self._engine.refresh(key))
 
-    async def refresh_all(self) -> int:
-        """Read every customer's statuses with Twilio's list endpoints; how many customers."""
-        return await self._engine.refresh_all()
+    async def refresh_all(self, on_problem: Callable[[str], None] | None = None) -> int:
+        """Read every customer's statuses with Twilio's list endpoints; how many customers (`on_problem` hears
+        of a list that could not be read, its customers read one by one instead)."""
+        return await self._engine.refresh_all(on_problem=on_problem)
 
     def refresh_all_apart(self, on_progress: Callable[[int, int], None] | None = None) -> int:
         """`refresh_all` on a connection of its own (store, sandbox, Twilio client), as another process would run

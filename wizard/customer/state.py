@@ -6,7 +6,11 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+UNREADABLE = "(unreadable)"
+"""What a stored value of the wrong type reads as (an older version kept it from an answer it did not check):
+the customer still opens, and the next `refresh` or `reconcile` replaces it."""
 
 
 class Problem(BaseModel):
@@ -16,12 +20,32 @@ class Problem(BaseModel):
     message: str
     field: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _readable(cls, data: Any) -> Any:
+        """A stored problem of the wrong shape or types still loads: its unreadable parts are marked or left out."""
+        if not isinstance(data, dict):
+            return {"message": UNREADABLE} if not isinstance(data, Problem) else data
+        code, message, field = data.get("code"), data.get("message"), data.get("field")
+        return {"code": code if isinstance(code, int) and not isinstance(code, bool) else None,
+                "message": message if isinstance(message, str) else UNREADABLE,
+                "field": field if isinstance(field, str) else None}
+
 
 class Evaluation(BaseModel):
     sid: str
     status: str
     problems: list[Problem] = Field(default_factory=list)
     inputs_hash: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _readable(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        texts = {k: v if isinstance(v := data.get(k), str) else UNREADABLE for k in ("sid", "status", "inputs_hash")}
+        problems = data.get("problems")
+        return {**texts, "problems": problems if isinstance(problems, list) else [UNREADABLE]}
 
 
 class Charge(BaseModel):
@@ -72,6 +96,28 @@ class FlowState(BaseModel):
     strays: list[str] = Field(default_factory=list)
     """SIDs of the customer's duplicates at Twilio that it does not use (a Messaging Service left without the brand's
     campaign, a number bought for it): found by flow.holdings, removed by `reconcile` (flow.strays)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _readable(cls, data: Any) -> Any:
+        """Values taken from Twilio's answers by an older version, of the wrong type, read as UNREADABLE."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name in ("sids", "applied", "statuses", "submitted"):
+            if name in data:
+                found = data[name] if isinstance(data[name], dict) else {}
+                data[name] = {str(k): v if isinstance(v, str) else UNREADABLE for k, v in found.items()}
+        if "problems" in data:
+            found = data["problems"] if isinstance(data["problems"], dict) else {}
+            data["problems"] = {str(k): v if isinstance(v, list) else [UNREADABLE] for k, v in found.items()}
+        if isinstance(data.get("evaluations"), dict):
+            data["evaluations"] = {str(k): v if isinstance(v, dict) else {} for k, v in data["evaluations"].items()}
+        if "number" in data and not isinstance(data["number"], str | None):
+            data["number"] = UNREADABLE
+        if "otp_sent_at" in data and not isinstance(data["otp_sent_at"], str | None):
+            data["otp_sent_at"] = None
+        return data
 
     def paid(self, item: str | None = None) -> float:
         """Fees paid for this customer, in dollars (only for `item`, e.g. "brand", when given)."""

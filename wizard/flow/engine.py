@@ -592,37 +592,47 @@ class Engine:
         outcome, saved = await self._run(self.load(key), action)
         return saved.customer if saved else self.load(key)
 
-    async def refresh_all(self, *, concurrency: int = 4,
-                          on_progress: Callable[[int, int], None] | None = None) -> int:
+    async def refresh_all(self, *, concurrency: int = 4, on_progress: Callable[[int, int], None] | None = None,
+                          on_problem: Callable[[str], None] | None = None) -> int:
         """Refresh every customer with Twilio's list endpoints (1,000 per page), not one read per customer;
         `on_progress(done, total)` after each customer.
 
         Starter profiles and trust products are listed by policy, brands in one list; only campaigns,
         which Twilio lists per Messaging Service, are read one by one (a few at a time) until verified.
+        A list that cannot be read (`on_problem` is told why) is replaced by one read per customer; a customer
+        whose read fails stays as it was, and the others go on.
         """
         keys = self.store.active_keys()
         if not keys:
             return 0
         self.check_store()
-        profiles = await self.index("list_customer_profiles", PolicySid=C.STARTER_PROFILE_POLICY_SID)
-        bundles = await self.index("list_trust_products", PolicySid=C.SOLE_PROPRIETOR_POLICY_SID)
-        brands = await self.index("list_brand_registrations")
+        found: dict[str, dict[str, dict] | None] = {}
+        for action, op, query in (("profile.read", "list_customer_profiles", C.STARTER_PROFILE_POLICY_SID),
+                                  ("bundle.read", "list_trust_products", C.SOLE_PROPRIETOR_POLICY_SID),
+                                  ("brand.read", "list_brand_registrations", None)):
+            try:
+                found[action] = await self.index(op, **({"PolicySid": query} if query else {}))
+            except TwilioError as error:
+                found[action] = None
+                if on_problem:
+                    on_problem(f"{error} Each customer's was read on its own instead.")
         gate = asyncio.Semaphore(concurrency)
 
         async def one(key: str) -> None:
             c = self.load(key)
-            found = {"profile.read": profiles, "bundle.read": bundles, "brand.read": brands}
             bodies = []
             for action in status_reads(c):
-                if action.name in found:
-                    if (body := found[action.name].get(action.path["sid"])) is not None:
+                if (listed := found.get(action.name)) is not None:
+                    if (body := listed.get(action.path["sid"])) is not None:
                         bodies.append((action, body))
-                elif c.state.statuses.get("campaign") != "VERIFIED":
-                    async with gate:
-                        try:
-                            bodies.append((action, await self.client.call(action.op, **action.path)))
-                        except TwilioError:
-                            continue
+                    continue
+                if action.name not in found and c.state.statuses.get("campaign") == "VERIFIED":
+                    continue
+                async with gate:
+                    try:
+                        bodies.append((action, await self.client.call(action.op, **action.path)))
+                    except TwilioError:
+                        continue
             if bodies:
                 self.save_state(key, partial(_apply_all, bodies))
             done.append(key)

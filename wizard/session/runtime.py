@@ -84,10 +84,12 @@ class Runtime:
             except sqlite3.Error as exc:
                 raise SetupError(f"Cannot open the sandbox state {startup.locations.sandbox}: {exc}.") from exc
             client = TwilioClient(Sandbox.ACCOUNT_SID, (Sandbox.ACCOUNT_SID, SANDBOX_PASSWORD),
-                                  base_url=settings.base_url, transport=SandboxTransport(sandbox))
+                                  base_url=settings.base_url, transport=SandboxTransport(sandbox),
+                                  deadline=settings.twilio_deadline, max_body=settings.twilio_max_body)
             primary = settings.primary_profile_sid or sandbox.PRIMARY_PROFILE_SID
         else:
-            client = TwilioClient(startup.account_sid, settings.basic_auth(), base_url=settings.base_url)
+            client = TwilioClient(startup.account_sid, settings.basic_auth(), base_url=settings.base_url,
+                                  deadline=settings.twilio_deadline, max_body=settings.twilio_max_body)
             primary = settings.primary_profile_sid or ""  # never empty: Startup.open checked it is set
         engine = Engine(startup.store, client, primary_profile_sid=primary, mock_brand=settings.mock_brand,
                         prices=settings.prices, clock=startup.clock, wall=startup.wall,

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     refresh_minutes: float = Field(default=10, ge=0, validation_alias=AliasChoices("A2P_REFRESH_MINUTES",
                                                                                    "a2p_refresh_minutes"))
     """The app reads every customer's status this often in the background (0: only on `r`)."""
+    twilio_deadline: float = Field(default=60, gt=0, le=3600, allow_inf_nan=False, validation_alias=AliasChoices(
+        "A2P_TWILIO_DEADLINE", "a2p_twilio_deadline"))
+    """Seconds one request to Twilio may take in all, from connecting to the last byte of its answer."""
+    twilio_max_body_mb: float = Field(default=8, gt=0, le=1024, allow_inf_nan=False, validation_alias=AliasChoices(
+        "A2P_TWILIO_MAX_BODY_MB", "a2p_twilio_max_body_mb"))
+    """The largest answer read from Twilio, in MB (a larger one is refused, never held whole)."""
     prices: Prices = Field(default_factory=Prices)
 
     _toml_file: ClassVar[Path | None] = None
@@ -57,6 +63,11 @@ class Settings(BaseSettings):
         if not good:
             raise ValueError("A2P_TWILIO_BASE_URL must be an http(s) URL with a host, like http://127.0.0.1:8080")
         return value
+
+    @property
+    def twilio_max_body(self) -> int:
+        """The largest answer read from Twilio, in bytes."""
+        return int(self.twilio_max_body_mb * 2**20)
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: object) -> Settings:

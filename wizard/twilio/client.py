@@ -1,11 +1,14 @@
-"""An httpx client for the Twilio operations of the flow: auth, encoding, paging, errors, retries, logging."""
+"""An httpx client for the Twilio operations of the flow: auth, encoding, paging, bounds, errors, retries, logging.
+
+Every answer is bounded (a total deadline per request, its body streamed up to a cap) and parsed at one door
+(`wizard.twilio.answers`); next-page links are followed only on the first page's scheme, host and port.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
@@ -13,25 +16,29 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from wizard.twilio.answers import NotUnderstood, parse
 from wizard.twilio.encoding import Value, encode_form
 from wizard.twilio.facts import HOSTS
-from wizard.twilio.failures import TwilioError
+from wizard.twilio.failures import TwilioError, credentials
 from wizard.twilio.operations import OPERATIONS, Operation
-from wizard.visible import visible
 
 log = logging.getLogger("wizard.twilio")
 
 MAX_PAGE_SIZE = 1000
-SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
-"""A Twilio SID: two capitals and 32 hex digits."""
+MAX_PAGES = 200
+"""A list is read to at most this many pages (200,000 items at 1,000 a page), then refused with a message."""
+DEADLINE = 60.0
+"""Seconds one request may take, from connecting to the last byte of its answer (A2P_TWILIO_DEADLINE)."""
+MAX_BODY = 8 * 1024 * 1024
+"""Bytes of an answer read at most (A2P_TWILIO_MAX_BODY_MB); a larger one is refused, never held whole."""
 
 
 class TwilioClient:
     """Sends operations to Twilio's three hosts (or one base URL) with HTTP Basic auth.
 
     Reads (GET) are retried on timeouts, 5xx and 429 with jittered exponential back-off, honouring
-    `Retry-After`. Anything else is retried only on 429, which Twilio guarantees was not processed;
-    a create that timed out is left to the flow engine to reconcile.
+    `Retry-After` (not after a request ran out its total deadline). Anything else is retried only on 429, which
+    Twilio guarantees was not processed; a create that timed out is left to the flow engine to reconcile.
     """
 
     def __init__(
@@ -42,6 +49,8 @@ class TwilioClient:
         base_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
+        deadline: float = DEADLINE,
+        max_body: int = MAX_BODY,
         retries: int = 4,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
@@ -49,6 +58,8 @@ class TwilioClient:
         self.account_sid = account_sid
         self._base_url = base_url.rstrip("/") if base_url else None
         self._retries = retries
+        self._deadline = deadline
+        self._max_body = max_body
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._http = httpx.AsyncClient(
@@ -85,25 +96,39 @@ class TwilioClient:
 
     async def paginate(self, name: str, *, query: Mapping[str, Value] | None = None, **path: str
                        ) -> AsyncIterator[dict[str, Any]]:
-        """Yield every item of a list operation, following Twilio's next-page links (both styles)."""
+        """Yield every item of a list operation, following Twilio's next-page links (both styles) on the first
+        page's origin only; a link elsewhere, a page seen before or more than MAX_PAGES pages is a TwilioError."""
         op = OPERATIONS[name]
         assert op.list_key, f"{name} is not a list operation"
         url: str | None = self.url(op, **path)
+        seen: set[str] = set()
         query = {"PageSize": MAX_PAGE_SIZE, **(query or {})}
         while url:
+            if len(seen) >= MAX_PAGES:
+                raise _paging(op, f"has more than {MAX_PAGES} pages; stopped there")
+            seen.add(url)
             body = await self._send(op, url, None, query)
-            for item in body.get(op.list_key, []):
+            for item in body[op.list_key]:
                 yield item
-            url, query = self._next_page(url, body), None
+            url, query = self._next_page(op, url, body), None
+            if url in seen:
+                raise _paging(op, "links back to a page already read; stopped there")
 
-    def _next_page(self, url: str, body: Mapping[str, Any]) -> str | None:
-        if "meta" in body:
-            return body["meta"].get("next_page_url") if isinstance(body["meta"], dict) else None
-        relative = body.get("next_page_uri")
-        if not relative:
+    def _next_page(self, op: Operation, url: str, body: Mapping[str, Any]) -> str | None:
+        """The next page's URL, only on `url`'s scheme, host and port (the configured base URL's)."""
+        meta = body.get("meta")
+        if meta is not None:
+            following = meta.get("next_page_url")
+        else:
+            relative = body.get("next_page_uri")
+            parts = urlsplit(url)
+            following = f"{parts.scheme}://{parts.netloc}{relative}" if relative else None
+        if not following:
             return None
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}{relative}"
+        if _origin(following) != _origin(url):
+            raise _paging(op, "links its next page to another address; not followed (the credentials go only to "
+                              f"{_origin(url)[0]}://{_origin(url)[1]}:{_origin(url)[2]})")
+        return following
 
     async def _send(
         self, op: Operation, url: str, params: Mapping[str, Value] | None, query: Mapping[str, Value] | None
@@ -113,7 +138,7 @@ class TwilioClient:
             try:
                 return await self._once(op, url, params, query)
             except TwilioError as error:
-                retry = error.not_processed or (error.retryable and op.method == "GET")
+                retry = error.not_processed or (error.retryable and op.method == "GET" and not error.overdue)
                 if not retry or attempt >= self._retries:
                     raise
                 await self._sleep(self._delay(attempt, error))
@@ -137,10 +162,27 @@ class TwilioClient:
         if op.method == "POST" and params is None:
             request.headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
-            response = await self._http.send(request)
+            async with asyncio.timeout(self._deadline):
+                response = await self._http.send(request, stream=True)
+                try:
+                    content = await _read(response, self._max_body)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            self._log(op, request, None, None, started)
+            raise TwilioError(status=0, code=None, overdue=True,
+                              message=f"The request to Twilio took more than {self._deadline:g} s (the deadline) "
+                                      "and was given up.") from None
         except httpx.TransportError as exc:
             self._log(op, request, None, None, started)
             raise TwilioError.from_transport(exc) from exc
+        except _TooLarge:
+            self._log(op, request, response.status_code, None, started)
+            raise TwilioError(status=response.status_code, code=None,
+                              message=f"Twilio's answer to {_words(op)} was larger than {self._max_body / 2**20:g} MB "
+                                      "and was not read.") from None
+        response = httpx.Response(response.status_code, headers=_plain(response.headers), content=content,
+                                  request=request)
         if response.is_success:
             self._log(op, request, response.status_code, None, started)
             return _body(op, response)
@@ -158,34 +200,60 @@ class TwilioClient:
         )
 
 
-def _body(op: Operation, response: httpx.Response) -> dict[str, Any]:
-    """A success answer's JSON object; a TwilioError (outcome unknown) when it is not one Twilio would send."""
-    if not response.content:
-        return {}
+class _TooLarge(Exception):
+    """An answer longer than the body cap."""
+
+
+async def _read(response: httpx.Response, limit: int) -> bytes:
+    """The answer's (decoded) body, streamed: _TooLarge as soon as it passes `limit` bytes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _plain(headers: httpx.Headers) -> httpx.Headers:
+    """A read answer's headers without those of its encoding (the body kept is already decoded)."""
+    return httpx.Headers([(k, v) for k, v in headers.multi_items()
+                          if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")])
+
+
+def _words(op: Operation) -> str:
+    return op.name.replace("_", " ")
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """A URL's scheme, host and port (the scheme's default when none is written)."""
     try:
-        body = response.json()
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return ("", "", None)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def _paging(op: Operation, why: str) -> TwilioError:
+    return TwilioError(status=0, code=None, message=f"Twilio's list for {_words(op)} {why}.")
+
+
+def _body(op: Operation, response: httpx.Response) -> dict[str, Any]:
+    """A success answer parsed at the door (answers.py); a TwilioError (outcome unknown) when it does not fit."""
+    try:
+        body = response.json() if response.content else {}
     except (ValueError, RecursionError):
         raise TwilioError.garbage(response, op.name, "not JSON") from None
     if not isinstance(body, dict):
         raise TwilioError.garbage(response, op.name, f"a JSON {type(body).__name__}, not an object")
-    if op.creates and not isinstance(body.get("sid"), str):
-        raise TwilioError.garbage(response, op.name, "no sid for what it created")
-    if op.list_key and not isinstance(body.get(op.list_key, []), list):
-        raise TwilioError.garbage(response, op.name, f"no list of {op.list_key}")
-    if op.creates and not SID.fullmatch(body["sid"]):
-        raise TwilioError.garbage(response, op.name, "a sid that is not a Twilio SID")
-    return _visible_strings(body)
-
-
-def _visible_strings(value: Any) -> Any:
-    """Every string of an answer made visible before anything keeps or shows it (lines kept)."""
-    if isinstance(value, str):
-        return visible(value, lines=True)
-    if isinstance(value, dict):
-        return {_visible_strings(k): _visible_strings(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_visible_strings(v) for v in value]
-    return value
+    try:
+        return parse(op, body, credentials(response.request))
+    except NotUnderstood as why:
+        raise TwilioError.garbage(response, op.name, str(why)) from None
 
 
 def dict_pairs(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:

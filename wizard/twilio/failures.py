@@ -23,6 +23,8 @@ class TwilioError(OperatorError):
     message: str
     more_info: str | None = None
     retry_after: float | None = None
+    overdue: bool = False
+    """No answer within the request's total deadline (then a read is not sent again within the call)."""
 
     def __post_init__(self) -> None:
         """Whatever the server said is made safe to store and print: visible, and cut."""
@@ -55,7 +57,7 @@ class TwilioError(OperatorError):
         code = body.get("code")
         message = body.get("message") or body.get("detail") or body.get("title") or response.reason_phrase
         more_info = body.get("more_info") or body.get("type")
-        secrets = _credentials(response)
+        secrets = credentials(response.request) if response._request is not None else []
         return cls(
             status=response.status_code,
             code=int(code) if isinstance(code, int | str) and str(code).isdigit() and len(str(code)) < 10 else None,
@@ -66,8 +68,9 @@ class TwilioError(OperatorError):
     @classmethod
     def garbage(cls, response: httpx.Response, operation: str, why: str) -> TwilioError:
         """A success status with a body that is not what `operation` answers: the outcome is unknown."""
+        words = operation.replace("_", " ")
         return cls(status=response.status_code, code=None,
-                   message=f"The answer to {operation} (HTTP {response.status_code}) was not Twilio's: {why}.")
+                   message=f"Twilio's answer to {words} was not understood: {why}.")
 
     @property
     def unknown_outcome(self) -> bool:
@@ -80,14 +83,15 @@ class TwilioError(OperatorError):
         return cls(status=0, code=None, message=f"The request to Twilio {kind} ({type(exc).__name__}).")
 
 
-def _credentials(response: httpx.Response) -> list[str]:
-    """The secrets the request was sent with: its Authorization value and the password inside it."""
-    header = response.request.headers.get("Authorization", "") if response._request is not None else ""
+def credentials(request: httpx.Request) -> list[str]:
+    """The secrets a request was sent with: its Authorization value, its base64, `user:password` and the password
+    (the auth token or the API secret)."""
+    header = request.headers.get("Authorization", "")
     if not header:
         return []
     _, _, token = header.partition(" ")
     try:
-        password = base64.b64decode(token).decode("utf-8").partition(":")[2]
+        pair = base64.b64decode(token).decode("utf-8")
     except ValueError:
-        password = ""
-    return [header, token, password]
+        pair = ""
+    return [header, token, pair, pair.partition(":")[2]]
