@@ -1,8 +1,11 @@
 """What a list screen reads from a customers store, whatever the backend: which rows (`Query`), what each holds
-(`COLUMNS`), the orders (`ORDERS`), and the reader every backend gives (`Pages`, from `CustomerStore.pages()`)."""
+(`COLUMNS`), the orders (`ORDERS`), the reader every backend gives (`Pages`, from `CustomerStore.pages()`), and the
+paging they share (`Paging`: a listing's parts, their sizes, a page across them), each backend giving its search."""
 
 from __future__ import annotations
 
+import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -83,3 +86,74 @@ class Pages(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of a listing, read in its own order: the rows whose passcode is running out (`due` True), the others
+    (False), or every row (None)."""
+
+    due: bool | None
+    order: str
+
+
+def parts(query: Query) -> list[Part]:
+    """The listing's parts in order: in the attention order (with `due_before`), rows due first, then the rest."""
+    if query.order != "attention" or query.due_before is None:
+        return [Part(None, query.order)]
+    listing = [Part(True, "otp_due"), Part(False, "attention")]
+    return listing[::-1] if query.descending else listing
+
+
+class Paging(ABC):
+    """The paging every backend shares: a page, or the first rows, across the listing's parts; a backend gives its
+    search (`_count`, `_slice`), and its `total` forgets the sizes kept (`_sizes = None`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sizes: tuple[tuple[Query, int | None], list[int]] | None = None
+
+    def page(self, query: Query, offset: int, limit: int, *, total: int | None = None) -> list[dict[str, Any]]:
+        """Rows offset..offset+limit in the query's order (pass `total` when known: it saves a count)."""
+        offset, limit = max(0, offset), max(0, limit)
+        rows: list[dict[str, Any]] = []
+        with self._lock:
+            listing = parts(query)
+            for n, (part, size) in enumerate(zip(listing, self._part_sizes(query, total, listing), strict=True)):
+                if offset < size and limit:
+                    take = min(limit, size - offset)
+                    rows += self._slice(query, n, part, offset, take, size)
+                    limit -= take
+                offset = max(0, offset - size)
+        return rows
+
+    def first(self, query: Query, limit: int) -> list[dict[str, Any]]:
+        """The first `limit` rows, without counting the listing: a filter that many rows match finds its first
+        page at once, and is counted afterwards (`total`)."""
+        rows: list[dict[str, Any]] = []
+        with self._lock:
+            for n, part in enumerate(parts(query)):
+                if len(rows) < limit:
+                    rows += self._slice(query, n, part, 0, limit - len(rows), limit)
+        return rows
+
+    def _part_sizes(self, query: Query, total: int | None, listing: list[Part]) -> list[int]:
+        """How many rows each part of the listing holds (kept until the next `total`: scrolling reads many pages
+        of one listing)."""
+        if self._sizes is None or self._sizes[0] != (query, total):
+            if total is None:
+                total = self._count(query)
+            sizes = [total]
+            if len(listing) > 1:
+                due = self._count(query, due=True)
+                sizes = [due if part.due else total - due for part in listing]
+            self._sizes = (query, total), sizes
+        return self._sizes[1]
+
+    @abstractmethod
+    def _count(self, query: Query, *, due: bool = False) -> int:
+        """How many rows the listing holds, or (`due`) how many of them have a passcode running out."""
+
+    @abstractmethod
+    def _slice(self, query: Query, n: int, part: Part, offset: int, limit: int, size: int) -> list[dict[str, Any]]:
+        """Rows offset..offset+limit of the listing's `n`th part, `part`, which holds `size` rows (at least)."""

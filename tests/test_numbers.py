@@ -34,7 +34,7 @@ async def test_the_number_bought_or_picked_is_shown_in_e164_everywhere(runtime: 
     expected = {key: bought, other: "+12065550101", third: picked.number}
 
     assert {k: desk.dossier(k)["number"] for k in expected} == expected  # show and show --json
-    assert {r["key"]: r["number"] for r in desk.list_rows()} == expected  # list --json
+    assert {r["key"]: r["number"] for r in desk.list_rows(ListQuery())} == expected  # list --json
     listing = CustomerList(runtime.store, runtime.engine.clock)
     try:
         assert {r.key: r.number for r in listing.first(ListQuery(), 10)} == expected  # the list screen's column

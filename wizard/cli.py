@@ -14,7 +14,11 @@ from pathlib import Path
 
 from storage.sqlite.store import StoreError, damaged
 from wizard.errors import OperatorError
+from wizard.listing import SORTS
 from wizard.visible import visible
+
+FILTER_MAX = 200
+"""The longest `list --filter` text taken (no name, email or brand is longer)."""
 
 STORE_COPY = """\
 Copy every customer and the whole journal, exactly as stored, between the store the app uses (the data folder's
@@ -45,9 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="register brands with Mock=true (no TCR fees; rehearsals only)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("list", help="one row per customer: key, name, stage, status, next action")
+    p = sub.add_parser("list", help="one row per customer: key, name, stage, status, next action (the app's list: "
+                                    "its order, filter and sort)")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--offboarded", action="store_true", help="list offboarded customers too")
+    p.add_argument("--offboarded", action="store_true",
+                   help="list the offboarded customers instead of the active ones (the app's o)")
+    p.add_argument("--sort", choices=SORTS, default="attention", metavar="COLUMN",
+                   help=f"order by one of the app's columns: {', '.join(SORTS)} (default attention: those needing "
+                        "you first, then the latest update)")
+    p.add_argument("--desc", action="store_true", help="the order reversed (the app's r)")
+    p.add_argument("--filter", type=_filter, default="", metavar="TEXT",
+                   help="only the customers whose name, email, phone, mobile, brand or key holds TEXT (accents and "
+                        "case ignored; a phone number matched by its digits), as the app's / filter")
+    p.add_argument("--limit", type=_limit, metavar="N", help="only the first N customers")
     p = sub.add_parser("show", help="one customer's dossier: inputs, SIDs, statuses, journal, errors")
     p.add_argument("key")
     p.add_argument("--json", action="store_true")
@@ -128,6 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"not a port number (1-65535): {visible(text)!r}")
+    return int(text)
+
+
+def _filter(text: str) -> str:
+    if len(text) > FILTER_MAX:
+        raise argparse.ArgumentTypeError(f"a filter is at most {FILTER_MAX} characters")
+    return text
+
+
+def _limit(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a number of customers (1 or more): {visible(text)!r}")
     return int(text)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from wizard.customer.fees import WHAT, count_fees, total
 from wizard.customer.models import is_us_area_code
 from wizard.desk import Desk, Run
 from wizard.errors import OperatorError
+from wizard.listing import ListQuery
 from wizard.session.runtime import Runtime
 from wizard.visible import cut, json_text, visible
 
@@ -54,6 +56,14 @@ def _json(value: Any) -> None:
     print(json_text(value, indent=2))
 
 
+def _json_lines(values: Iterator[Any]) -> None:
+    """A JSON array, printed an item at a time (a listing may hold a million customers)."""
+    n = -1
+    for n, value in enumerate(values):
+        print(("," if n else "[") + "\n  " + json_text(value, indent=2).replace("\n", "\n  "), end="")
+    print("[]" if n < 0 else "\n]")
+
+
 def _known(desk: Desk, key: str) -> str:
     if not desk.exists(key):
         raise CommandError(f"no customer with key {key!r} (see: a2p-wizard list).")
@@ -61,21 +71,30 @@ def _known(desk: Desk, key: str) -> str:
 
 
 async def cmd_list(desk: Desk, args: argparse.Namespace) -> int:
-    every = desk.list_rows()
-    rows = every if args.offboarded else [r for r in every if not r["offboarded"]]
+    query = ListQuery(args.filter, args.sort, args.desc, args.offboarded)
+    rows = desk.list_rows(query, args.limit)
     if args.json:
-        _json(rows)
+        _json_lines(rows)
         return 0
-    if not rows:
-        _out("No customers yet. Add one in the app (a2p-wizard) or import a CSV (a2p-wizard import FILE.csv).")
+    first = next(rows, None)
+    if first is None:
+        _out(_nothing_listed(query))
         return 0
     _out(f"{'KEY':<10} {'NAME':<24} {'STAGE':<5} {'STATUS':<22} NEXT ACTION")
-    for r in rows:
+    for r in itertools.chain([first], rows):
         status = "offboarded" if r["offboarded"] else r["step_status"]
         _out(f"{r['key']:<10} {r['name'][:24]:<24} {r['stage']:<5} {status[:22]:<22} {r['next_action']}")
-    if hidden := len(every) - len(rows):
-        _out(f"({hidden} offboarded customer(s) not shown: a2p-wizard list --offboarded)")
+    if not query.offboarded and not query.text and (hidden := desk.listed(ListQuery(offboarded=True))):
+        _out(f"({hidden:,} offboarded customer(s) not shown: a2p-wizard list --offboarded)")
     return 0
+
+
+def _nothing_listed(query: ListQuery) -> str:
+    if query.text:
+        return f"No customer matches {query.text!r}."
+    if query.offboarded:
+        return "No customer is offboarded."
+    return "No customers yet. Add one in the app (a2p-wizard) or import a CSV (a2p-wizard import FILE.csv)."
 
 
 async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
@@ -213,7 +232,7 @@ async def _advance_all(desk: Desk, *, yes: bool) -> int:
 
         runs = await desk.advance_many(keys, done, billable=billable)
     _out(f"Advanced {len(runs):,} customer(s). Where the customers stand now:")
-    for line in stage_table([r for r in desk.list_rows() if not r["offboarded"]]):
+    for line in stage_table(list(desk.list_rows(ListQuery()))):
         _out(line)
     failed = sorted(r.key for r in runs if r.failed)
     _out(f"Failed: {few(failed)}; what went wrong is said above." if failed else "Failed: none.")

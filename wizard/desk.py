@@ -9,7 +9,7 @@ described in words.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -40,7 +40,7 @@ from wizard.flow.numbers import PhoneNumber, account_numbers, available_numbers,
 from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
 from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
-from wizard.listing import list_row
+from wizard.listing import CustomerList, ListQuery
 from wizard.sandbox.examples import EXAMPLES, MAX_ROUNDS, STEP, Example
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Mode, Startup
@@ -302,11 +302,22 @@ class Desk:
         info["kept"] = self.kept()
         return info
 
-    def list_rows(self) -> list[dict[str, Any]]:
-        """Every customer as `list` shows it (with whether it is offboarded), those needing the operator first."""
-        now = self.now()
-        return sorted((list_row(r, now) for r in self._rt.store.summaries()),
-                      key=lambda r: (r["attention"], r["key"]))
+    def list_rows(self, query: ListQuery, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The customers `query` lists, as `list` shows them, in the app's list's order and through its pages: the
+        first `limit`, or every one (read in batches)."""
+        listing = CustomerList(self._rt.store, self.now)
+        try:
+            yield from listing.views(query, limit)
+        finally:
+            listing.close()
+
+    def listed(self, query: ListQuery) -> int:
+        """How many customers `query` lists."""
+        listing = CustomerList(self._rt.store, self.now)
+        try:
+            return listing.total(query) or 0
+        finally:
+            listing.close()
 
     async def findings(self, key: str) -> list[Finding]:
         """Approval-readiness findings for a stored customer (the account's numbers read first)."""

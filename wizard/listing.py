@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -168,6 +168,20 @@ class CustomerList:
         now = self._clock()
         return [row(r, now) for r in self._listing.first(query.store_query(now), limit)]
 
+    def views(self, query: ListQuery, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The listed customers as `list --json` shows them (`list_row`): the first `limit`, without counting the
+        listing, or (None) every one, read in batches on a reader of its own."""
+        now = self._clock()
+        found = query.store_query(now)
+        if limit is not None:
+            yield from (list_row(r, now, offboarded=query.offboarded) for r in self._listing.first(found, limit))
+            return
+        listing = self._store.pages()
+        try:
+            yield from (list_row(r, now, offboarded=query.offboarded) for r in listing.rows(found))
+        finally:
+            listing.close()
+
     def counts(self) -> StageCounts:
         stages: dict[int, int] = {}
         done = needs = offboarded = campaigns = 0
@@ -238,8 +252,9 @@ def otp_countdown(deadline: datetime | None, now: datetime) -> str:
     return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d} left"
 
 
-def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """One customer as `list --json` shows it, from the store's summary columns (no JSON is read).
+def list_row(row: dict[str, Any], now: datetime, *, offboarded: bool = False) -> dict[str, Any]:
+    """One customer (`offboarded` or not) as `list --json` shows it, from the store's summary columns (no JSON is
+    read).
 
     The OTP clock runs on between saves, so time left and a lapse are worked out now.
     """
@@ -254,7 +269,7 @@ def list_row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "step": STEP_NAMES[row["stage"]], "step_status": row["step_status"], "done": bool(row["done"]),
         "next_action": next_action, "otp": otp, "otp_resends": row["otp_resends"] or 0,
         "spend": row["spend"], "attention": attention, "updated_at": row["updated_at"],
-        "offboarded": bool(row.get("offboarded")), "number": row.get("number"),
+        "offboarded": offboarded, "number": row.get("number"),
     }
 
 

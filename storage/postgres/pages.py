@@ -18,7 +18,6 @@ holding both, checked with strpos, which pg_trgm's index does not offer to answe
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from typing import Any
 
 import psycopg
 
-from storage.pages import COLUMNS, NUMBERS_SQL, ORDERS, Query
+from storage.pages import COLUMNS, NUMBERS_SQL, ORDERS, Paging, Part, Query, parts
 
 _FEW = 64
 """A walk along the order may read 64 rows per row it shows before the text's index is used instead."""
@@ -52,14 +51,6 @@ Row = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
-class _Part:
-    """A part of a listing: its condition (with parameters) and its order."""
-
-    condition: Clause
-    order: str
-
-
-@dataclass(frozen=True)
 class _Held:
     """The last rows a page read of one part of a listing, from position `start` on, and where each sorts."""
 
@@ -69,15 +60,15 @@ class _Held:
     keys: list[tuple[Any, ...]]
 
 
-class PostgresPages:
-    """Read-only paged access to the customers of a PostgreSQL store, on a connection `connect` opens."""
+class PostgresPages(Paging):
+    """Read-only paged access to the customers of a PostgreSQL store, on a connection `connect` opens (the paging:
+    storage.pages.Paging)."""
 
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
+        super().__init__()
         self._connect = connect
         self._db = self._reader()
-        self._sizes: tuple[tuple[Query, int | None], list[int]] | None = None
         self._held: _Held | None = None
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
@@ -94,38 +85,13 @@ class PostgresPages:
         with self._lock:
             self._sizes = None
             try:
-                return self._count(query, ("", ()))
+                return self._count(query)
             except psycopg.errors.QueryCanceled:
                 return None
 
-    def page(self, query: Query, offset: int, limit: int, *, total: int | None = None) -> list[dict[str, Any]]:
-        """Rows offset..offset+limit in the query's order (pass `total` when known: it saves a count)."""
-        offset, limit = max(0, offset), max(0, limit)
-        rows: list[Row] = []
-        with self._lock:
-            parts = _parts(query)
-            for n, (part, size) in enumerate(zip(parts, self._part_sizes(query, total, parts), strict=True)):
-                if offset < size and limit:
-                    take = min(limit, size - offset)
-                    rows += self._slice(query, n, part, offset, take, size)
-                    limit -= take
-                offset = max(0, offset - size)
-        return [_listed(r) for r in rows]
-
-    def first(self, query: Query, limit: int) -> list[dict[str, Any]]:
-        """The first `limit` rows, without counting the listing."""
-        rows: list[Row] = []
-        with self._lock:
-            for n, part in enumerate(_parts(query)):
-                if len(rows) < limit:
-                    read = self._read(query, part, None, 0, limit - len(rows), reverse=False)
-                    self._held = _Held((query, n), 0, [_sorts(part.order, r) for r in read])
-                    rows += read
-        return [_listed(r) for r in rows]
-
     def rows(self, query: Query, *, batch: int = 1000) -> Iterator[dict[str, Any]]:
         """Every matching row in order, a batch at a time, each from the last row of the one before."""
-        for part in _parts(query):
+        for part in parts(query):
             after: tuple[Any, ...] | None = None
             while True:
                 with self._lock:
@@ -170,24 +136,12 @@ class PostgresPages:
             self._db = self._reader()
         return self._db.execute(sql, params).fetchall()
 
-    def _part_sizes(self, query: Query, total: int | None, parts: list[_Part]) -> list[int]:
-        """How many rows each part of the listing holds (kept until the next `total`: scrolling reads many pages
-        of one listing)."""
-        if self._sizes is None or self._sizes[0] != (query, total):
-            if total is None:
-                total = self._count(query, ("", ()))
-            sizes = [total]
-            if len(parts) > 1:
-                due = self._count(query, (_DUE, (query.due_before,)))
-                sizes = [due, total - due] if parts[0].condition[0] == _DUE else [total - due, due]
-            self._sizes = (query, total), sizes
-        return self._sizes[1]
-
-    def _count(self, query: Query, condition: Clause) -> int:
+    def _count(self, query: Query, *, due: bool = False) -> int:
+        condition = (_DUE, (query.due_before,)) if due else ("", ())
         where, params = _where(_listed_in(query, indexed=bool(query.text)), condition, _indexed(query.text))
         return self._execute(f"SELECT count(*) FROM customers WHERE {where}", params)[0][0]
 
-    def _slice(self, query: Query, n: int, part: _Part, offset: int, limit: int, size: int) -> list[Row]:
+    def _slice(self, query: Query, n: int, part: Part, offset: int, limit: int, size: int) -> list[dict[str, Any]]:
         """Rows offset..offset+limit of one part: from the row before them when a page read it, else from the
         nearest end."""
         held = self._held if self._held is not None and self._held.listing == (query, n) else None
@@ -202,9 +156,9 @@ class PostgresPages:
         else:
             rows = self._read(query, part, None, offset, limit, reverse=False)
         self._held = _Held((query, n), offset, [_sorts(part.order, r) for r in rows])
-        return rows
+        return [_listed(r) for r in rows]
 
-    def _read(self, query: Query, part: _Part, after: tuple[Any, ...] | None, offset: int, limit: int, *,
+    def _read(self, query: Query, part: Part, after: tuple[Any, ...] | None, offset: int, limit: int, *,
               reverse: bool) -> list[Row]:
         """`limit` rows of a part from `offset`, or following the row that sorts at `after`, in the query's order
         (`reverse`: backwards)."""
@@ -213,7 +167,8 @@ class PostgresPages:
         rows: list[Row] = []
         for following in _following(terms, after) if after is not None else [("", ())]:
             if len(rows) < limit:
-                rows += self._range(query, _where(part.condition, following), order, offset, limit - len(rows))
+                rows += self._range(query, _where(_condition(query, part), following), order, offset,
+                                    limit - len(rows))
         return rows
 
     def _range(self, query: Query, condition: Clause, order: str, offset: int, limit: int) -> list[Row]:
@@ -238,12 +193,11 @@ class PostgresPages:
                              f"SELECT * FROM matching ORDER BY {order} LIMIT %s OFFSET %s", (*params, limit, offset))
 
 
-def _parts(query: Query) -> list[_Part]:
-    """The listing's parts in order: in the attention order, rows due first, then the rest."""
-    if query.order != "attention" or query.due_before is None:
-        return [_Part(("", ()), query.order)]
-    parts = [_Part((_DUE, (query.due_before,)), "otp_due"), _Part(("otp_due >= %s", (query.due_before,)), "attention")]
-    return parts[::-1] if query.descending else parts
+def _condition(query: Query, part: Part) -> Clause:
+    """The rows of `part`: those whose passcode is running out, the others, or all."""
+    if part.due is None:
+        return "", ()
+    return (_DUE if part.due else "otp_due >= %s"), (query.due_before,)
 
 
 def _following(terms: list[tuple[str, bool]], after: tuple[Any, ...]) -> list[Clause]:

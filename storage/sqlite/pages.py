@@ -24,13 +24,12 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage.pages import COLUMNS, NUMBERS_SQL, ORDERS, Query
+from storage.pages import COLUMNS, NUMBERS_SQL, ORDERS, Paging, Part, Query, parts
 
 _TRIGRAM = 3
 _FEW = 64
@@ -50,10 +49,6 @@ _MATCHING = "SELECT rowid AS id FROM customers_fts WHERE customers_fts MATCH ?"
 """The rows that may hold a text, by the trigram index's query for it."""
 _DUE = "otp_due < '~' AND otp_due < ?"
 """Rows due: the first term lets the planner use the partial index of customers owing their YES."""
-
-
-Segment = tuple[str, tuple[str, ...], str, int]
-"""A part of a listing: extra condition, its parameters, its order, how many rows it has."""
 
 
 @dataclass(frozen=True)
@@ -107,16 +102,15 @@ class _Plan:
         return self.indexed
 
 
-class Listing:
-    """Read-only paged access to the customers of the store at `path`."""
+class Listing(Paging):
+    """Read-only paged access to the customers of the store at `path` (the paging: storage.pages.Paging)."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA busy_timeout = 30000")
         self._db.execute("PRAGMA query_only = 1")
         self._plan: tuple[tuple[str, bool], _Plan] | None = None
-        self._parts: tuple[tuple[Query, int | None], list[Segment]] | None = None
-        self._lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
@@ -130,81 +124,35 @@ class Listing:
         """How many rows match, None when `interrupt` stopped the count (and the filter's plan is chosen afresh
         for the pages that follow)."""
         with self._lock:
-            self._plan = self._parts = None
+            self._plan = self._sizes = None
             try:
-                rows = self._planned(query).filter
-                return self._db.execute(f"SELECT count(*) {rows.rows()}", rows.params).fetchone()[0]
+                return self._count(query)
             except sqlite3.OperationalError as error:
                 if "interrupt" not in str(error):
                     raise
                 return None
 
-    def page(self, query: Query, offset: int, limit: int, *, total: int | None = None) -> list[dict[str, Any]]:
-        """Rows offset..offset+limit in the query's order (pass `total` when known: it saves a count)."""
-        offset, limit = max(0, offset), max(0, limit)
-        rows: list[dict[str, Any]] = []
-        with self._lock:
-            for condition, params, order, size in self._segments(query, total):
-                if offset < size and limit:
-                    take = min(limit, size - offset)
-                    rows += self._slice(query, condition, params, order, offset, take, size)
-                    limit -= take
-                offset = max(0, offset - size)
-        return rows
-
-    def first(self, query: Query, limit: int) -> list[dict[str, Any]]:
-        """The first `limit` rows, without counting the listing: a filter that many rows match finds its first
-        page at once, and is counted afterwards (`total`)."""
-        rows: list[dict[str, Any]] = []
-        with self._lock:
-            for condition, params, order in self._parts_of(query):
-                if len(rows) < limit:
-                    rows += self._slice(query, condition, params, order, 0, limit - len(rows), limit)
-        return rows
-
     def rows(self, query: Query, *, batch: int = 1000) -> Iterator[dict[str, Any]]:
         """Every matching row in order, read in batches (for exports; use a Listing of its own)."""
-        with self._lock:
-            segments = self._segments(query, None)
-        for condition, params, order, _ in segments:
+        for part in parts(query):
+            condition, params = _condition(query, part)
             with self._lock:
                 found = self._planned(query).filter
                 cursor = self._db.execute(
-                    f"SELECT {', '.join(COLUMNS)} {found.rows(condition)} ORDER BY {_order(order, query.descending)}",
-                    (*found.params, *params))
+                    f"SELECT {', '.join(COLUMNS)} {found.rows(condition)} "
+                    f"ORDER BY {_order(part.order, query.descending)}", (*found.params, *params))
             while chunk := cursor.fetchmany(batch):
                 yield from (dict(zip(COLUMNS, r, strict=True)) for r in chunk)
 
-    def _segments(self, query: Query, total: int | None) -> list[Segment]:
-        """The listing's parts in order: rows due first when the query says so, then the rest (kept until the
-        next `total`: scrolling reads many pages of one listing)."""
-        if self._parts is None or self._parts[0] != (query, total):
-            self._parts = (query, total), self._split(query, total)
-        return self._parts[1]
-
-    def _split(self, query: Query, total: int | None) -> list[Segment]:
+    def _count(self, query: Query, *, due: bool = False) -> int:
         found = self._planned(query).filter
-        if total is None:
-            total = self._db.execute(f"SELECT count(*) {found.rows()}", found.params).fetchone()[0]
-        parts = self._parts_of(query)
-        if len(parts) == 1:
-            return [(*parts[0], total)]
-        due = self._db.execute(f"SELECT count(*) {found.rows(_DUE)}", (*found.params, query.due_before)).fetchone()[0]
-        return [(*part, due if part[0] == _DUE else total - due) for part in parts]
+        condition, params = (_DUE, (query.due_before,)) if due else ("", ())
+        return self._db.execute(f"SELECT count(*) {found.rows(condition)}", (*found.params, *params)).fetchone()[0]
 
-    @staticmethod
-    def _parts_of(query: Query) -> list[tuple[str, tuple[str, ...], str]]:
-        """The listing's parts in order (condition, its parameters, its order): in the attention order, rows
-        due first, then the rest."""
-        if query.order != "attention" or query.due_before is None:
-            return [("", (), query.order)]
-        parts: list[tuple[str, tuple[str, ...], str]] = [
-            (_DUE, (query.due_before,), "otp_due"), ("otp_due >= ?", (query.due_before,), "attention")]
-        return parts[::-1] if query.descending else parts
-
-    def _slice(self, query: Query, condition: str, params: tuple[str, ...], order: str, offset: int, limit: int,
-               size: int) -> list[dict[str, Any]]:
-        """Rows offset..offset+limit of one segment; past its middle, read from the other end of its index."""
+    def _slice(self, query: Query, n: int, part: Part, offset: int, limit: int, size: int) -> list[dict[str, Any]]:
+        """Rows offset..offset+limit of one part; past its middle, read from the other end of its index."""
+        condition, params = _condition(query, part)
+        order = part.order
         reverse = offset > size // 2
         if reverse:
             end = min(size, offset + limit)
@@ -354,6 +302,13 @@ class Listing:
             # Named, or the planner walks the attention index for the grouping and reads every row.
             return self._db.execute(f"SELECT attention, count(*) FROM customers INDEXED BY customers_due "
                                     f"WHERE offboarded = 0 AND {_DUE} GROUP BY attention", (due_before,)).fetchall()
+
+
+def _condition(query: Query, part: Part) -> tuple[str, tuple[str, ...]]:
+    """The rows of `part` (SQL and its parameters): those whose passcode is running out, the others, or all."""
+    if part.due is None:
+        return "", ()
+    return (_DUE if part.due else "otp_due >= ?"), (query.due_before or "",)
 
 
 def _quoted(term: str) -> str:
