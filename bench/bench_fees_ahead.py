@@ -23,6 +23,7 @@ from pathlib import Path
 from bench_import import write_csv
 
 from wizard.customer.fees import count_fees
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 
@@ -34,7 +35,7 @@ async def measure(rt: Runtime, keys: list[str], label: str) -> None:
     log = rt.locations.log_file
     before = len(requests(log))
     started = time.perf_counter()
-    ahead = await rt.desk.fees_ahead_many(keys)
+    ahead = await Desk(rt).fees_ahead_many(keys)
     took = time.perf_counter() - started
     sent = Counter(requests(log)[before:])
     fees = [fee for found in ahead.values() for fee in found]
@@ -52,12 +53,12 @@ async def main() -> None:
         rt = Runtime.open(home=scratch / "home", mode="sandbox")
         try:
             with source.open(encoding="utf-8", newline="") as lines:
-                report = rt.desk.import_csv(lines, allow_duplicates=True)  # names and phones repeat
+                report = Desk(rt).import_csv(lines, allow_duplicates=True)  # names and phones repeat
             assert report.created == args.customers and not report.errors, report.errors[:3]
-            keys = rt.desk.active_keys()
+            keys = Desk(rt).active_keys()
             await measure(rt, keys, "at step 1")
             started = time.perf_counter()
-            runs = await rt.desk.advance_many(keys)
+            runs = await Desk(rt).advance_many(keys)
             assert not any(r.failed for r in runs)
             print(f"(advanced all to step 3 in {time.perf_counter() - started:.0f} s)", flush=True)
             await measure(rt, keys, "at step 3, brands PENDING")

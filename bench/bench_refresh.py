@@ -59,6 +59,8 @@ from bench_advance import customers_csv
 from bench_fees_ahead import requests
 from bench_list import SIZE, rows, schema
 
+from wizard.desk import Desk
+
 STILL = "1e-9"
 """The sandbox clock's speed: still, so that statuses do not move on between runs (or while one runs)."""
 NAMES = ("hannah", "grace", "priya", "omar")
@@ -102,7 +104,7 @@ async def build(home: Path, count: int) -> dict[str, float]:
         try:
             began = time.perf_counter()
             with source.open(encoding="utf-8", newline="") as lines:
-                report = rt.desk.import_csv(lines, allow_duplicates=True)  # they share the shop's phone
+                report = Desk(rt).import_csv(lines, allow_duplicates=True)  # they share the shop's phone
             assert report.created == count and not report.errors, report.errors[:3]
             imported = time.perf_counter()
             done = itertools.count(1)
@@ -112,10 +114,10 @@ async def build(home: Path, count: int) -> dict[str, float]:
                     print(f"advanced {n:,} of {count:,} ({time.perf_counter() - imported:.0f} s)", file=sys.stderr,
                           flush=True)
 
-            runs = await rt.desk.advance_many(rt.desk.active_keys(), advanced)
+            runs = await Desk(rt).advance_many(Desk(rt).active_keys(), advanced)
             assert not any(r.failed for r in runs), next(r for r in runs if r.failed)
             took = {"import_s": imported - began, "advance_s": time.perf_counter() - imported}
-            rt.desk.move_clock(timedelta(hours=1))
+            Desk(rt).move_clock(timedelta(hours=1))
         finally:
             await rt.aclose()
     return took

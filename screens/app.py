@@ -12,7 +12,7 @@ import gc
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -117,16 +117,16 @@ class WizardApp(OrderedKeysApp):
         self._desk = desk
         self._connected.set()
         if self._pending is not None:
-            self._pending, pending = None, self._pending
+            pending, self._pending = self._pending, None
             pending()
 
     async def on_unmount(self) -> None:
         gc.set_threshold(*self._thresholds)
         self.customer_list.close()
         if self._owns_desk and self._desk is not None:
-            await self._desk.close_client()
+            await self._desk.aclose()
 
-    def get_default_screen(self) -> Screen[object]:
+    def get_default_screen(self) -> Screen[Any]:
         return CustomersScreen()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -7,8 +7,10 @@ that cannot happen now) are shown in plain words; anything else is shown once wi
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from textual.dom import DOMNode
+from textual.app import App
+from textual.widget import Widget
 from textual.worker import Worker
 
 from wizard.errors import OperatorError, StoreError, shown
@@ -19,7 +21,7 @@ EXPECTED = (OperatorError, StoreError)
 log = logging.getLogger("wizard.screens")
 
 
-def report_failure(node: DOMNode, error: BaseException, title: str) -> None:
+def report_failure(node: Widget | App[Any], error: BaseException, title: str) -> None:
     """Notify `error` from `node`: in plain words when expected, else with its type (and into the log)."""
     if isinstance(error, EXPECTED):
         node.notify(shown(error), title=title, severity="error", timeout=10, markup=False)
@@ -29,7 +31,7 @@ def report_failure(node: DOMNode, error: BaseException, title: str) -> None:
                 title=f"{title}: unexpected error", severity="error", timeout=15, markup=False)
 
 
-def report_worker_error(node: DOMNode, worker: Worker[object]) -> None:
+def report_worker_error(node: Widget | App[Any], worker: Worker[object]) -> None:
     """Call from `on_worker_state_changed` when the state is ERROR."""
     if worker.error is not None:
         report_failure(node, worker.error, worker.description or worker.name or "Background task")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,20 @@ def private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     for folder in missing:
         folder.chmod(0o700)
+
+
+def same_file(path: Path, others: Iterable[Path]) -> bool:
+    """Whether `path` is one of `others` (the same file by device and inode, whatever the name or link), asked
+    with `stat` alone: nothing is opened."""
+    try:
+        found = path.stat()
+    except OSError:
+        return False
+    for other in others:
+        with suppress(OSError):
+            if os.path.samestat(found, other.stat()):
+                return True
+    return False
 
 
 def write_private(path: Path, text: str) -> None:

@@ -20,6 +20,22 @@ from tests.factories import FROZEN
 from tests.prism import in_ci
 from tests.reliabilitykit import Backend
 
+ON_POSTGRES = {"postgres", "pg_url", "pg_cases"}
+"""Fixtures that start (or use) the session's PostgreSQL server."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on a PostgreSQL server is marked `postgres` and `slow`: the fast lane (`uv run pytest`) runs every test on
+    SQLite, the slow lane (`-m slow`, in .ci/run) the same tests on PostgreSQL too."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_postgres = ON_POSTGRES & set(getattr(item, "fixturenames", ())) or (
+            params is not None and "postgres" in params.params.values())
+        if on_postgres:
+            item.add_marker(pytest.mark.postgres)
+            item.add_marker(pytest.mark.slow)
+
+
 SECRET_VARS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET",
                "A2P_PRIMARY_PROFILE_SID", "A2P_TWILIO_BASE_URL", "A2P_MODE", "A2P_MOCK_BRAND", "A2P_SANDBOX_FAULTS",
                "A2P_SANDBOX_SPEED", "A2P_REFRESH_MINUTES", "A2P_STORE_URL")

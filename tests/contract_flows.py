@@ -34,7 +34,8 @@ from tests import factories as f
 from tests import oas
 from tests.conftest import SECRET_VARS, Clock
 from tests.flowkit import drive
-from wizard.sandbox import SandboxTransport
+from wizard.desk import Desk
+from wizard.sandbox.transport import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio import facts as C
 from wizard.twilio.client import TwilioClient
@@ -58,7 +59,7 @@ class Traffic:
 
 async def canada(rt: Runtime) -> None:
     """A Canadian customer, with a number bought for them in a US area code."""
-    c = rt.desk.create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign("buy:206"))
+    c = Desk(rt).create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign("buy:206"))
     await drive(rt, c.key)
     c = rt.engine.load(c.key)
     assert rt.engine.summary(c).done and c.state.number and c.state.number.startswith("+1206555")
@@ -73,20 +74,20 @@ async def canada_corrections(rt: Runtime) -> None:
     good_campaign = f.canadian_campaign()
     bad_samples = ["Nguyễn Tutoring: cannabis-free study snacks at the lesson. Reply STOP to opt out.",
                    *good_campaign.samples[1:]]
-    c = rt.desk.create(f.canadian_profile().model_copy(update={"street": "200 Noncompliant St W"}),
+    c = Desk(rt).create(f.canadian_profile().model_copy(update={"street": "200 Noncompliant St W"}),
                          f.canadian_bundle().model_copy(update={"brand_name": "Nguyễn Tutoring Fail"}),
                          good_campaign.model_copy(update={"samples": bad_samples}))
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.evaluations["profile"].status == "noncompliant"
     fixed = f.canadian_profile().model_copy(update={"email": "jose@nguyen-tutoring.example.ca"})
-    c = rt.desk.save_step(c.key, c.version, "profile", fixed)
+    c = Desk(rt).save_step(c.key, c.version, "profile", fixed)
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["brand"] == "FAILED", c.state.statuses
-    c = rt.desk.save_step(c.key, c.version, "bundle", f.canadian_bundle())
+    c = Desk(rt).save_step(c.key, c.version, "bundle", f.canadian_bundle())
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
@@ -99,7 +100,7 @@ async def canada_corrections(rt: Runtime) -> None:
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["campaign"] == "FAILED", c.state.statuses
-    rt.desk.save_step(c.key, c.version, "campaign", good_campaign)
+    Desk(rt).save_step(c.key, c.version, "campaign", good_campaign)
     await drive(rt, c.key)
     assert engine.summary(engine.load(c.key)).done
     done = {e.action for e in rt.store.journal(c.key) if e.state == "done"}
@@ -123,7 +124,7 @@ class LoseFirstAnswer(httpx.AsyncBaseTransport):
 
 
 async def lost_answers(rt: Runtime) -> None:
-    c = rt.desk.create(f.profile(email="lost@example.com"), f.bundle(mobile_phone="+12065550177"),
+    c = Desk(rt).create(f.profile(email="lost@example.com"), f.bundle(mobile_phone="+12065550177"),
                          f.campaign(phone_number="+12065550103"))
     await drive(rt, c.key, rounds=60, retry_failed=True)
     assert rt.engine.summary(rt.engine.load(c.key)).done
@@ -136,7 +137,7 @@ async def lists_filters_and_paging(rt: Runtime) -> None:
     keys = []
     for i, (profile, bundle) in enumerate(((f.profile(), f.bundle()), (f.canadian_profile(), f.canadian_bundle()))):
         campaign = f.campaign(phone_number=f"+1206555010{i}")
-        c = rt.desk.create(profile, bundle, campaign)
+        c = Desk(rt).create(profile, bundle, campaign)
         await drive(rt, c.key)
         keys.append(c.key)
     c = rt.engine.load(keys[1])
@@ -172,7 +173,7 @@ async def lists_filters_and_paging(rt: Runtime) -> None:
 async def direct_calls(rt: Runtime) -> None:
     """What the flow does not send: the live primary-profile check, a supporting-document update, refresh."""
     assert await rt.engine.check_primary() == []
-    c = rt.desk.create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign("+12065550104"))
+    c = Desk(rt).create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign("+12065550104"))
     await drive(rt, c.key)
     s = rt.engine.load(c.key).state.sids
     await rt.client.call("update_supporting_document", {
@@ -180,13 +181,13 @@ async def direct_calls(rt: Runtime) -> None:
     }, sid=s["address_document"])
     await rt.client.call("fetch_end_user", sid=s["profile_end_user"])
     await rt.engine.refresh(c.key)
-    assert len(await rt.desk.numbers_for_sale("212")) == 20  # what `a2p-wizard numbers available` lists
+    assert len(await Desk(rt).numbers_for_sale("212")) == 20  # what `a2p-wizard numbers available` lists
     assert await rt.engine.refresh_all() == 1
 
 
 async def twilio_errors(rt: Runtime) -> None:
     """Well-formed requests the sandbox refuses the way Twilio does: each must raise TwilioError."""
-    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(rt).create(f.profile(), f.bundle(), f.campaign())
     await rt.engine.advance(c.key)  # stops at the brand, PENDING
     s = rt.engine.load(c.key).state.sids
     missing = "BU" + "0" * 32
@@ -203,8 +204,9 @@ async def twilio_errors(rt: Runtime) -> None:
         ("list_end_users", {"query": {"PageToken": "PAnot-a-token"}}),
     ]
     for name, arguments in attempts:
+        params, query = arguments.pop("params", None), arguments.pop("query", None)
         try:
-            await rt.client.call(name, **arguments)
+            await rt.client.call(name, params, query, **arguments)
         except TwilioError:
             continue
         raise AssertionError(f"{name} was accepted; the scenario expects Twilio to refuse it")
@@ -213,7 +215,7 @@ async def twilio_errors(rt: Runtime) -> None:
 async def offboarding(rt: Runtime) -> None:
     """A verified customer's campaign, number and service deleted (number taken out of its service, then
     released), each read first and deleted a second time (Twilio's 404)."""
-    c = rt.desk.create(f.profile(), f.bundle(), f.campaign(phone_number="buy:206"))
+    c = Desk(rt).create(f.profile(), f.bundle(), f.campaign(phone_number="buy:206"))
     await drive(rt, c.key)
     s, client = rt.engine.load(c.key).state.sids, rt.client
     gone = [("fetch_campaign", "delete_campaign", {"sid": s["service"], "campaign": s["campaign"]}),

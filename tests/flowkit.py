@@ -10,6 +10,7 @@ from typing import Any
 
 from tests import factories as f
 from wizard.customer.record import Customer
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 CANNABIS = ["Zoë's Dog Walking: cannabis treats for Rex are in. Reply STOP to opt out.",
@@ -49,7 +50,7 @@ CREATES = {
 
 def create(rt: Runtime, scenario: Scenario = HAPPY, key: str | None = None) -> str:
     """A new customer with the scenario's inputs; its key."""
-    return rt.desk.create(f.profile(**scenario.profile), f.bundle(**scenario.bundle),
+    return Desk(rt).create(f.profile(**scenario.profile), f.bundle(**scenario.bundle),
                           f.campaign(**scenario.campaign), key=key).key
 
 
@@ -79,7 +80,7 @@ async def drive(rt: Runtime, key: str, scenario: Scenario = HAPPY, *, rounds: in
         if summary.kind == "fix" and scenario.fix and not fixed:
             for step, values in scenario.fix.items():
                 model = {"profile": f.profile, "bundle": f.bundle, "campaign": f.campaign}[step](**values)
-                c = rt.desk.save_step(key, c.version, step, model)
+                c = Desk(rt).save_step(key, c.version, step, model)
             fixed = True
             continue
         if summary.kind == "customer":
@@ -123,7 +124,7 @@ async def two_verified(rt: Runtime) -> tuple[str, str]:
     keys = []
     for profile, bundle, campaign in ((f.profile(), f.bundle(), f.campaign(phone_number="buy:206")),
                                       (f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign())):
-        c = rt.desk.create(profile, bundle, campaign)
+        c = Desk(rt).create(profile, bundle, campaign)
         assert rt.engine.summary(await drive(rt, c.key)).done
         keys.append(c.key)
     return keys[0], keys[1]

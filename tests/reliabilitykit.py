@@ -41,6 +41,7 @@ from storage.postgres.store import PostgresStore
 from storage.sqlite.store import Store
 from tests import pgkit
 from tests.flowkit import SCENARIOS, Scenario, create, drive
+from wizard.desk import Desk
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "C00001"
@@ -348,7 +349,7 @@ class Live:
         """What must never be written anywhere: the secrets, their Basic-auth forms, an Authorization header."""
         import base64
 
-        from wizard.sandbox import Sandbox
+        from wizard.sandbox.fake import Sandbox
 
         found: dict[str, bytes] = {}
         for label, user, secret in (("auth token", Sandbox.ACCOUNT_SID, self.auth_token),
@@ -365,14 +366,16 @@ class Live:
 
 
 @contextmanager
-def served_sandbox(path: Path, *, api_key_auth: bool = True) -> Iterator[Live]:
-    """The sandbox at `path`, served on 127.0.0.1, and live-mode settings (real-looking secrets) for it."""
+def served_sandbox(path: Path, *, api_key_auth: bool = True, faults: Any = None) -> Iterator[Live]:
+    """The sandbox at `path`, served on 127.0.0.1 (with `faults`, a FaultPlan: a faulty server), and live-mode
+    settings (real-looking secrets) for it."""
     import secrets as random_secrets
 
     from tests.conftest import Clock
-    from wizard.sandbox import Sandbox, serve
+    from wizard.sandbox.fake import Sandbox
+    from wizard.sandbox.server import serve
 
-    sandbox = Sandbox.open(path, now=Clock())
+    sandbox = Sandbox.open(path, now=Clock(), faults=faults)
     server, base_url = serve(sandbox)
     token, key, secret = (random_secrets.token_hex(16), "SK" + random_secrets.token_hex(16),
                           "apisecret" + random_secrets.token_hex(16))
@@ -405,7 +408,7 @@ async def _operator(home: str, name: str, rounds: int, twilio: str | None = None
     through would undo the other's edit. A refused save is reloaded and made again, as the app's form does.
     """
     from storage.sqlite.store import StaleWrite
-    from wizard.sandbox import Sandbox, SandboxError
+    from wizard.sandbox.fake import Sandbox, SandboxError
     from wizard.session.runtime import Runtime
 
     out: dict[str, Any] = {"saved": [], "stale": [], "errors": [], "busy": 0, "advanced": 0}
@@ -427,7 +430,7 @@ async def _operator(home: str, name: str, rounds: int, twilio: str | None = None
                 for _attempt in range(5):
                     try:
                         edited = c.profile.model_copy(update={field_name: value})
-                        saved = rt.desk.save_step(key, c.version, "profile", edited)
+                        saved = Desk(rt).save_step(key, c.version, "profile", edited)
                         out["saved"].append([key, field_name, value, saved.version])
                         break
                     except StaleWrite as refused:

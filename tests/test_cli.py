@@ -27,6 +27,7 @@ def customers_csv(tmp_path: Path, n: int = 3) -> Path:
     ])
 
 
+@pytest.mark.slow
 def test_scripted_batch_reaches_verified_campaigns_with_one_of_each_resource(tmp_path, isolated):
     """The issue's own script, as separate processes: import, then advance / clock / reply-yes until done."""
     env = {**os.environ, "A2P_WIZARD_HOME": str(isolated), "A2P_SANDBOX_SPEED": "1"}
@@ -117,6 +118,7 @@ def test_advance_one_then_show_and_refresh(capsys, tmp_path):
     assert json.loads(run(capsys, "list", "--json")[1])[0]["otp"] == "23 h left"
 
 
+@pytest.mark.slow
 def test_refresh_all_and_otp_resend(capsys, tmp_path):
     run(capsys, "import", str(customers_csv(tmp_path, 2)))
     run(capsys, "advance", "--all", "--yes")
@@ -244,6 +246,7 @@ def test_lint_a_stored_customer_and_the_advance_gate(capsys, tmp_path):
     assert [t["status"] for t in dump["trust_products"]] == ["draft"]
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_cli(isolated):
     result = subprocess.run([sys.executable, "-m", "wizard", "locate"], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "A2P_WIZARD_HOME": str(isolated)})

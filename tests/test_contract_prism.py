@@ -24,13 +24,14 @@ from tests import factories as f
 from tests import oas
 from tests import prism as P
 from tests.contract_flows import Traffic, run_all
+from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.session.runtime import Runtime
 from wizard.twilio import facts as C
 from wizard.twilio.failures import TwilioError
 from wizard.twilio.operations import OPERATIONS
 
-pytestmark = pytest.mark.prism
+pytestmark = [pytest.mark.prism, pytest.mark.slow]
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 PRIMARY = "BU" + "fedcba9876543210" * 2
@@ -136,7 +137,7 @@ async def test_prism_accepts_every_request_of_the_flow(live, router, traffic, na
     failures = []
     for op_name, params, query, path in calls:
         try:
-            await live.client.call(op_name, params, query=query, **path)
+            await live.client.call(op_name, params, query, **path)
         except TwilioError as error:
             failures.append(f"{op_name} {params} {query}: {error}")
     assert not failures, "\n".join(failures) + "\n" + _refusals(router, since)
@@ -147,7 +148,7 @@ async def test_prism_accepts_every_request_of_the_flow(live, router, traffic, na
 async def test_live_primary_profile_check_reads_prisms_example_profile(live, router):
     """Prism's only example of a customer profile is a draft, so the live check stops the run — as it
     should for a primary profile that is not twilio-approved — before any customer call is made."""
-    c = live.desk.create(f.canadian_profile())
+    c = Desk(live).create(f.canadian_profile())
     since = len(router.seen)
     report = await live.engine.advance(c.key)
     assert report.error == (f"Your primary customer profile {PRIMARY} is draft, not twilio-approved: "
@@ -166,7 +167,7 @@ async def test_live_step1_with_prisms_default_examples(live, router):
     """Step 1 against Prism's first examples: every call is sent and accepted; the default evaluation example
     is noncompliant, so the app stops before submitting and says what to fix."""
     engine = _approved_primary(live)
-    c = live.desk.create(f.canadian_profile())
+    c = Desk(live).create(f.canadian_profile())
     since = len(router.seen)
     report = await engine.advance(c.key)
     assert report.error is None and all(o.ok for o in report.outcomes), report.outcomes
@@ -187,7 +188,7 @@ async def test_live_step1_is_sent_whole_and_submitted(live, router):
     walkthrough's order and the customer waits for the operator's step-2 details."""
     router.prefer = SOLE_PROPRIETOR_EXAMPLES
     engine = _approved_primary(live)
-    c = live.desk.create(f.canadian_profile())
+    c = Desk(live).create(f.canadian_profile())
     since = len(router.seen)
     report = await engine.advance(c.key)
     assert report.error is None and all(o.ok for o in report.outcomes), report.outcomes
@@ -208,7 +209,7 @@ async def test_live_whole_flow_as_far_as_a_stateless_mock_allows(live, router):
     re-reads the bundles as drafts and submits them again — the app's answer to a draft it had submitted.)"""
     router.prefer = SOLE_PROPRIETOR_EXAMPLES
     engine = _approved_primary(live)
-    c = live.desk.create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign())
+    c = Desk(live).create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign())
     since = len(router.seen)
     first = await engine.advance(c.key)
     assert first.error is None and all(o.ok for o in first.outcomes)

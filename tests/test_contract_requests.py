@@ -37,6 +37,7 @@ def _forms(exchanges: list[oas.Exchange]) -> list[list[tuple[str, str]]]:
 # -- the oracle itself -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_specs_are_twilios_verbatim_files_and_the_patch_stays_in_memory():
     for host in oas.SPEC_FILES:
         before = oas.raw_bytes.__wrapped__(host)  # re-read from disk, sha256-checked
@@ -132,10 +133,12 @@ def test_the_oracle_accepts_a_good_request_with_repeated_keys_and_unicode():
 # -- the app's requests ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_scenario_ran_to_its_end(traffic):
     assert not traffic.failures, "\n\n".join(f"{name}:\n{tb}" for name, tb in traffic.failures.items())
 
 
+@pytest.mark.slow
 def test_every_client_operation_is_covered(traffic):
     missing = [name for name in OPERATIONS if not traffic.of(name)]
     assert not missing, f"operations no scenario sent (add one to tests/contract_flows.py): {missing}"

@@ -16,7 +16,9 @@ import pytest
 
 from tests import oas
 from tests.contract_flows import Traffic, run_all
-from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.faults import FaultPlan
+from wizard.sandbox.transport import SandboxTransport
 from wizard.twilio.operations import OPERATIONS
 
 pytestmark = pytest.mark.contract
@@ -32,6 +34,7 @@ def _answered(exchanges: list[oas.Exchange]) -> list[oas.Exchange]:
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
+@pytest.mark.slow
 def test_sandbox_responses_conform_to_the_spec(traffic, name):
     exchanges = _answered(traffic.of(name))
     assert any(e.response.is_success for e in exchanges), f"no successful answer to {name} was captured"
@@ -99,6 +102,7 @@ def _sandbox_answer(sandbox: Sandbox, method: str, url: str, *, auth: bool = Tru
     return httpx.Response(status, headers=headers, content=content, request=request)
 
 
+@pytest.mark.slow
 def test_refusals_of_malformed_requests_have_twilios_shape(runtime):
     sandbox = runtime.sandbox
     profiles = "https://trusthub.twilio.com/v1/CustomerProfiles"

@@ -10,6 +10,7 @@ import pytest
 
 from tests import factories as f
 from wizard.cli import main
+from wizard.desk import Desk
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -64,7 +65,7 @@ def test_a_made_key_never_takes_a_key_named_later_in_the_file(tmp_path, capsys):
 
 
 async def test_the_new_customer_form_warns_about_the_same_person(runtime):
-    desk = runtime.desk
+    desk = Desk(runtime)
     zoe = desk.create(f.profile(), f.bundle())
     values = f.profile_data() | {"phone": "(206) 555-7777"}
     found = [x for x in desk.form_findings(None, 1, values) if x.rule == "customer.duplicate"]

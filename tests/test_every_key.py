@@ -23,7 +23,10 @@ from tests import factories as f
 from tests.flowkit import drive, two_verified
 from tests.pilotkit import settle, toasts
 from tests.test_screens_customer import advanced_to_otp
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
+
+pytestmark = pytest.mark.slow
 
 PRINTABLE = [*string.printable[:95]]
 """Every printable ASCII character (digits, letters, punctuation, space)."""
@@ -61,12 +64,12 @@ async def unwelcomed(runtime: Runtime) -> None:
 
 
 async def examples(runtime: Runtime) -> None:
-    await runtime.desk.load_examples()
+    await Desk(runtime).load_examples()
 
 
 async def saved_steps(runtime: Runtime) -> str:
     """A customer with every step's inputs saved, nothing sent yet."""
-    return runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
+    return Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
 
 
 async def at_otp(runtime: Runtime) -> str:
@@ -75,9 +78,9 @@ async def at_otp(runtime: Runtime) -> str:
 
 async def verified(runtime: Runtime) -> str:
     """A customer whose campaign is verified, what offboarding deletes (onboarded again if a key offboarded it)."""
-    if not (keys := runtime.desk.keys()):
+    if not (keys := Desk(runtime).keys()):
         return (await two_verified(runtime))[0]
-    if runtime.desk.customer(keys[0]).state.offboarded_at:
+    if Desk(runtime).customer(keys[0]).state.offboarded_at:
         assert runtime.engine.summary(await drive(runtime, keys[0])).done
     return keys[0]
 
@@ -142,7 +145,7 @@ async def test_no_key_crashes_the_screen(runtime: Runtime, place: Place) -> None
     while left:
         if place.again:
             key = await place.data(runtime)
-        app = WizardApp(runtime.desk)
+        app = WizardApp(Desk(runtime))
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await place.enter(app, pilot, key)
             home = where(app)

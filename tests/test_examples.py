@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import Clock
 from wizard.customer.stages import AWAITING_OTP
+from wizard.desk import Desk
 from wizard.errors import OperatorError
 from wizard.listing import otp_left
 from wizard.session.runtime import Runtime
@@ -24,8 +25,9 @@ WHERE = {
 }
 
 
+@pytest.mark.slow
 async def test_examples_land_one_at_each_point_of_the_flow(runtime: Runtime) -> None:
-    keys = await runtime.desk.load_examples()
+    keys = await Desk(runtime).load_examples()
     assert keys == [f"C{n:05d}" for n in range(1, 8)]
     found = {}
     for key in keys:
@@ -39,12 +41,13 @@ async def test_examples_land_one_at_each_point_of_the_flow(runtime: Runtime) -> 
     assert omar.state.evaluations["profile"].status == "noncompliant"
 
 
+@pytest.mark.slow
 async def test_examples_are_deterministic(runtime: Runtime, tmp_path: Path) -> None:
     progress: list[str] = []
-    await runtime.desk.load_examples(progress.append)
+    await Desk(runtime).load_examples(progress.append)
     assert progress == list(WHERE)
     async with Runtime.open(home=tmp_path / "again", mode="sandbox", now=Clock()) as again:
-        await again.desk.load_examples()
+        await Desk(again).load_examples()
         assert listed(again) == listed(runtime)
     assert listed(runtime)["C00003"][1:] == ("APPROVED/UNVERIFIED", 0, "4 h left")  # the passcode runs out soon
     assert listed(runtime)["C00005"][1:] == ("APPROVED/UNVERIFIED", 4, "23 h left")
@@ -59,16 +62,17 @@ def listed(rt: Runtime) -> dict[str, tuple[object, ...]]:
 
 async def test_examples_refuse_live_mode(runtime: Runtime) -> None:
     with pytest.raises(OperatorError, match="sandbox only"):
-        await replace(runtime, sandbox=None).desk.load_examples()
+        await Desk(replace(runtime, sandbox=None)).load_examples()
     assert runtime.store.count() == 0
 
 
+@pytest.mark.slow
 async def test_every_example_customer_can_be_finished_from_the_app_alone(runtime: Runtime) -> None:
     """Each example waits for something the app itself offers: a fix, the missing steps, a number to buy."""
     from tests import factories as f
     from tests.flowkit import drive
 
-    desk = runtime.desk
+    desk = Desk(runtime)
     await desk.load_examples()
     for key in list(desk.keys()):
         c = desk.customer(key)

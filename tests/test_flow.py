@@ -10,6 +10,7 @@ import pytest
 
 from tests import factories as f
 from tests.flowkit import CREATES, drive, owned
+from wizard.desk import Desk
 from wizard.flow.status import summarize
 
 pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
@@ -21,7 +22,7 @@ REFERENCE_CALLS = {
 
 
 async def test_happy_path_reaches_a_verified_campaign_with_one_of_each_resource(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert c.state.statuses["campaign"] == "VERIFIED"
@@ -34,7 +35,7 @@ async def test_happy_path_reaches_a_verified_campaign_with_one_of_each_resource(
 
 
 async def test_journal_has_no_more_calls_than_the_reference_sequence_plus_reads(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     await drive(runtime, c.key)
     journal = runtime.store.journal(c.key)
     assert all(e.state == "done" for e in journal)
@@ -46,7 +47,7 @@ async def test_journal_has_no_more_calls_than_the_reference_sequence_plus_reads(
 
 
 async def test_submission_order_follows_twilio_walkthrough(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     await drive(runtime, c.key)
     order = [e.action for e in runtime.store.journal(c.key) if not e.action.endswith(".read")]
     assert order[:9] == [
@@ -62,7 +63,7 @@ async def test_submission_order_follows_twilio_walkthrough(runtime):
 
 
 async def test_customer_without_later_steps_waits_for_the_operator(runtime):
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
     await runtime.engine.advance(c.key)
     s = runtime.engine.summary(runtime.engine.load(c.key))
     assert (s.stage, s.kind) == (2, "operator")
@@ -71,7 +72,7 @@ async def test_customer_without_later_steps_waits_for_the_operator(runtime):
 
 
 async def test_noncompliant_evaluation_is_fixed_in_place(runtime):
-    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(street="1 Noncompliant Way"), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     s = runtime.engine.summary(c)
@@ -80,7 +81,7 @@ async def test_noncompliant_evaluation_is_fixed_in_place(runtime):
     assert problems and any(p.field == "street" for p in problems)
     address = c.state.sids["address"]
 
-    c = runtime.desk.save_step(c.key, c.version, "profile", f.profile(street="1 Compliant Way"))
+    c = Desk(runtime).save_step(c.key, c.version, "profile", f.profile(street="1 Compliant Way"))
     await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     assert c.state.sids["address"] == address
@@ -94,19 +95,19 @@ async def test_noncompliant_evaluation_is_fixed_in_place(runtime):
 
 
 async def test_noncompliant_bundle_is_fixed_by_updating_its_end_user(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(brand_name="Noncompliant Zoë"), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(brand_name="Noncompliant Zoë"), f.campaign())
     await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     assert runtime.engine.summary(c).stage == 2
     assert c.state.evaluations["bundle"].status == "noncompliant"
-    c = runtime.desk.save_step(c.key, c.version, "bundle", f.bundle())
+    c = Desk(runtime).save_step(c.key, c.version, "bundle", f.bundle())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert owned(runtime, c.key) == CREATES
 
 
 async def test_rejected_profile_is_corrected_and_resubmitted(runtime):
-    c = runtime.desk.create(f.profile(email="zoe+reject@example.com"), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(email="zoe+reject@example.com"), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     runtime.sandbox.advance_clock(timedelta(hours=3))
     await runtime.engine.advance(c.key)
@@ -114,7 +115,7 @@ async def test_rejected_profile_is_corrected_and_resubmitted(runtime):
     s = runtime.engine.summary(c)
     assert c.state.statuses["profile"] == "twilio-rejected"
     assert (s.stage, s.kind) == (1, "fix") and "rejected" in s.next_action
-    c = runtime.desk.save_step(c.key, c.version, "profile", f.profile())
+    c = Desk(runtime).save_step(c.key, c.version, "profile", f.profile())
     await runtime.engine.advance(c.key)
     actions = [e.action for e in runtime.store.journal(c.key)]
     assert actions.count("profile.create") == 1
@@ -123,13 +124,13 @@ async def test_rejected_profile_is_corrected_and_resubmitted(runtime):
 
 
 async def test_failed_brand_is_fixed_and_resubmitted(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(brand_name="Failsafe Zoë"), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(brand_name="Failsafe Zoë"), f.campaign())
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert c.state.statuses["brand"] == "FAILED"
     assert (s.stage, s.kind) == (3, "fix") and "30701" in s.next_action
     brand = c.state.sids["brand"]
-    c = runtime.desk.save_step(c.key, c.version, "bundle", f.bundle())
+    c = Desk(runtime).save_step(c.key, c.version, "bundle", f.bundle())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert c.state.sids["brand"] == brand and c.state.brand_resubmits == 1
@@ -137,7 +138,7 @@ async def test_failed_brand_is_fixed_and_resubmitted(runtime):
 
 
 async def test_lapsed_otp_is_resent_and_then_verified(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     runtime.sandbox.advance_clock(timedelta(hours=1))
     await runtime.engine.advance(c.key)
@@ -156,7 +157,7 @@ async def test_lapsed_otp_is_resent_and_then_verified(runtime):
 
 
 async def test_otp_resend_is_refused_before_the_brand_is_approved(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     report = await runtime.engine.resend_otp(c.key)
     assert report.error and "APPROVED" in report.error
@@ -166,12 +167,12 @@ async def test_otp_resend_is_refused_before_the_brand_is_approved(runtime):
 async def test_failed_campaign_is_updated_not_recreated(runtime):
     bad = f.campaign(samples=["Zoë's Dog Walking: cannabis treats for Rex are in. Reply STOP to opt out.",
                               "Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out."])
-    c = runtime.desk.create(f.profile(), f.bundle(), bad)
+    c = Desk(runtime).create(f.profile(), f.bundle(), bad)
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert c.state.statuses["campaign"] == "FAILED"
     assert (s.stage, s.kind) == (4, "fix") and "30897" in s.next_action
-    c = runtime.desk.save_step(c.key, c.version, "campaign", f.campaign())
+    c = Desk(runtime).save_step(c.key, c.version, "campaign", f.campaign())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     actions = [e.action for e in runtime.store.journal(c.key)]
@@ -181,26 +182,27 @@ async def test_failed_campaign_is_updated_not_recreated(runtime):
 
 
 async def test_unknown_phone_number_waits_for_a_fix(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number="+12065550199"))
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(phone_number="+12065550199"))
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert (s.stage, s.kind) == (4, "fix") and "+12065550199" in s.next_action
-    c = runtime.desk.save_step(c.key, c.version, "campaign", f.campaign())
+    c = Desk(runtime).save_step(c.key, c.version, "campaign", f.campaign())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
 
 
 async def test_phone_number_given_as_a_sid_skips_the_lookup(runtime):
     number = runtime.sandbox.owned_numbers()[2]["sid"]
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number=number))
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(phone_number=number))
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert c.state.sids["service_number"] == number
     assert "campaign.number_lookup" not in [e.action for e in runtime.store.journal(c.key)]
 
 
+@pytest.mark.slow
 async def test_fourth_brand_on_one_mobile_number_is_blocked(runtime):
-    keys = [runtime.desk.create(f.profile(email=f"p{i}@example.com"), f.bundle(), f.campaign()).key
+    keys = [Desk(runtime).create(f.profile(email=f"p{i}@example.com"), f.bundle(), f.campaign()).key
             for i in range(4)]
     for key in keys[:3]:
         await runtime.engine.advance(key)
@@ -213,7 +215,7 @@ async def test_fourth_brand_on_one_mobile_number_is_blocked(runtime):
 
 async def test_brand_is_registered_with_skip_automatic_sec_vet_and_mock_when_asked(runtime):
     runtime.engine.mock_brand = True
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     await runtime.engine.advance(c.key)
     brand = next(b for b in runtime.sandbox.dump()["brand_registrations"]
                  if b["sid"] == runtime.engine.load(c.key).state.sids["brand"])
@@ -221,8 +223,9 @@ async def test_brand_is_registered_with_skip_automatic_sec_vet_and_mock_when_ask
     assert brand["brand_type"] == "SOLE_PROPRIETOR"
 
 
+@pytest.mark.slow
 async def test_refresh_all_reads_lists_not_one_call_per_customer(runtime):
-    keys = [runtime.desk.create(f.profile(email=f"r{i}@example.com"),
+    keys = [Desk(runtime).create(f.profile(email=f"r{i}@example.com"),
                              f.bundle(mobile_phone=f"+1206555{1200 + i}")).key for i in range(6)]
     for key in keys:
         await runtime.engine.advance(key)
@@ -245,7 +248,7 @@ async def test_refresh_all_reads_lists_not_one_call_per_customer(runtime):
 
 
 async def test_summary_is_derived_without_any_call(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     s = summarize(c, runtime.engine.context(c))
     assert (s.stage, s.kind, s.next_action) == (1, "ready", "Ready to create the starter profile.")
     assert runtime.store.journal(c.key) == []
@@ -253,7 +256,7 @@ async def test_summary_is_derived_without_any_call(runtime):
 
 async def test_mobile_that_is_one_of_the_accounts_numbers_is_not_submitted(runtime):
     own = runtime.sandbox.owned_numbers()[0]["phone_number"]
-    c = runtime.desk.create(f.profile(), f.bundle(mobile_phone=own), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(mobile_phone=own), f.campaign())
     report = await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     assert report.summary.kind == "fix" and report.summary.stage == 2
@@ -264,7 +267,7 @@ async def test_mobile_that_is_one_of_the_accounts_numbers_is_not_submitted(runti
 async def test_warnings_do_not_stop_a_submission(runtime):
     quiet = f.campaign(samples=["Your walk with Rex is booked for 3pm tomorrow.",
                                 "Rex had a great walk today, see you next week."])
-    c = runtime.desk.create(f.profile(), f.bundle(), quiet)
+    c = Desk(runtime).create(f.profile(), f.bundle(), quiet)
     assert {x.severity for x in runtime.engine.findings(c)} == {"warn"}
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
@@ -273,7 +276,7 @@ async def test_warnings_do_not_stop_a_submission(runtime):
 async def test_a_blocking_campaign_finding_stops_only_the_campaign(runtime):
     linked = f.campaign(samples=["Zoë's Dog Walking: book at https://bit.ly/rex now. Reply STOP to opt out.",
                                  "Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out."])
-    c = runtime.desk.create(f.profile(), f.bundle(), linked)
+    c = Desk(runtime).create(f.profile(), f.bundle(), linked)
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert c.state.statuses["identity"] == "VERIFIED" and "campaign" not in c.state.sids
@@ -282,9 +285,9 @@ async def test_a_blocking_campaign_finding_stops_only_the_campaign(runtime):
 
 
 async def test_clearing_the_second_address_line_clears_it_at_twilio(runtime):
-    c = runtime.desk.create(f.profile(street="1 Noncompliant Way", street2="Apt 4"), f.bundle())
+    c = Desk(runtime).create(f.profile(street="1 Noncompliant Way", street2="Apt 4"), f.bundle())
     await runtime.engine.advance(c.key)
-    c = runtime.desk.save_step(c.key, runtime.engine.load(c.key).version, "profile",
+    c = Desk(runtime).save_step(c.key, runtime.engine.load(c.key).version, "profile",
                                f.profile(street="1 Compliant Way", street2=None))
     await runtime.engine.advance(c.key)
     address = next(a for a in runtime.sandbox.dump()["addresses"] if a["sid"] == c.state.sids["address"])
@@ -292,21 +295,21 @@ async def test_clearing_the_second_address_line_clears_it_at_twilio(runtime):
 
 
 async def test_changing_the_country_of_an_existing_address_waits_for_the_operator(runtime):
-    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"), f.bundle())
+    c = Desk(runtime).create(f.profile(street="1 Noncompliant Way"), f.bundle())
     await runtime.engine.advance(c.key)
     canadian = f.profile(street="1 Bay St", city="Toronto", region="ON", postal_code="M5V 2T6", country="CA")
-    c = runtime.desk.save_step(c.key, runtime.engine.load(c.key).version, "profile", canadian)
+    c = Desk(runtime).save_step(c.key, runtime.engine.load(c.key).version, "profile", canadian)
     report = await runtime.engine.advance(c.key)
     assert report.summary.kind == "fix" and "another country" in report.summary.next_action
     assert "profile.update_address" not in [e.action for e in runtime.store.journal(c.key)]
 
 
 async def test_the_messaging_service_is_named_by_the_operator_and_keeps_the_key(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(service_name="Zoë's Dog Walking texts"))
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(service_name="Zoë's Dog Walking texts"))
     c = await drive(runtime, c.key)
     [service] = [s for s in runtime.sandbox.dump()["messaging_services"] if s["sid"] == c.state.sids["service"]]
     assert service["friendly_name"] == f"Zoë's Dog Walking texts · a2p:{c.key}:service"
-    unnamed = runtime.desk.create(f.profile(email="b@example.com"), f.bundle(brand_name="B" * 70),
+    unnamed = Desk(runtime).create(f.profile(email="b@example.com"), f.bundle(brand_name="B" * 70),
                                f.campaign())
     await drive(runtime, unnamed.key)
     name = next(s["friendly_name"] for s in runtime.sandbox.dump()["messaging_services"]
@@ -314,13 +317,14 @@ async def test_the_messaging_service_is_named_by_the_operator_and_keeps_the_key(
     assert len(name) == 64 and name.endswith(f"a2p:{unnamed.key}:service")
 
 
+@pytest.mark.slow
 async def test_customers_imported_with_buy_each_get_a_number_of_their_own_and_finish(runtime):
     """More customers than the sandbox account owns numbers: `buy` gets each one a local number in the area code of
     the customer's phone (`buy:NPA` in the one given), bought once, billed in the ledger."""
     rows = [f.csv_row(f"B{i}", phone_number="buy", mobile_phone=f"+1312555{i:04d}", street=f"{i} Main St",
                       phone=f"({415 if i % 2 else 206}) 555-02{i:02d}") for i in range(7)]
     rows.append(f.csv_row("B7", phone_number="buy:212", mobile_phone="+13125550999", street="7 Main St"))
-    report = runtime.desk.import_csv(io.StringIO(f.csv_text(rows)))
+    report = Desk(runtime).import_csv(io.StringIO(f.csv_text(rows)))
     assert report.created == 8 and not report.errors
     numbers = {}
     for row in rows:
@@ -344,7 +348,7 @@ async def test_customers_imported_with_buy_each_get_a_number_of_their_own_and_fi
 ])
 async def test_every_brand_status_twilio_lists_has_plain_words_and_a_next_action(runtime, status, identity, kind,
                                                                                  words):
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     await runtime.engine.advance(c.key)  # the brand is registered
 
     def set_status(state) -> None:
@@ -353,7 +357,7 @@ async def test_every_brand_status_twilio_lists_has_plain_words_and_a_next_action
     saved = runtime.engine.save_state(c.key, set_status)
     assert (saved.summary.kind, saved.summary.stage) == (kind, 4 if kind == "operator" else 3)
     assert words in saved.summary.next_action
-    assert runtime.desk.open(c.key).brand_words  # the step-3 panel has words for it too
+    assert Desk(runtime).open(c.key).brand_words  # the step-3 panel has words for it too
 
 
 def test_a_campaign_answer_is_read_in_both_shapes_of_the_specs_one_of():

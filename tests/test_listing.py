@@ -31,6 +31,7 @@ from tests.flowkit import drive
 from wizard.customer.fees import Prices
 from wizard.customer.search import sort_key
 from wizard.customer.stages import ATTENTION
+from wizard.desk import Desk
 from wizard.listing import CustomerList, ListQuery, StageCounts, ago, row
 from wizard.session.runtime import Runtime
 
@@ -370,11 +371,11 @@ def test_a_count_no_longer_wanted_is_stopped(lite: Store) -> None:
 
 
 def test_the_search_index_follows_inserts_updates_and_deletes(runtime: Runtime) -> None:
-    c = runtime.desk.create(f.profile(first_name="Winifred"))
+    c = Desk(runtime).create(f.profile(first_name="Winifred"))
     lst = Listing(runtime.store.path)
     try:
         assert lst.total(Query("winifred")) == 1
-        runtime.desk.save_step(c.key, c.version, "profile", f.profile(first_name="Bartholomew"))
+        Desk(runtime).save_step(c.key, c.version, "profile", f.profile(first_name="Bartholomew"))
         assert lst.total(Query("winifred")) == 0
         assert lst.total(Query("bartholomew")) == 1
         with runtime.store.transaction() as db:
@@ -394,7 +395,7 @@ def sort_keys(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]
 
 
 async def test_the_name_orders_sort_keys_follow_inserts_renames_offboarding_and_deletes(runtime: Runtime) -> None:
-    store, desk = runtime.store, runtime.desk
+    store, desk = runtime.store, Desk(runtime)
     c = desk.create(f.profile(first_name="Winifred", last_name="Ashe"))
     other = desk.create(f.profile(first_name="Maud", last_name="Ashe"))
     lst = Listing(store.path)
@@ -542,21 +543,21 @@ def test_stage_counts_label() -> None:
 
 
 async def test_the_monthly_run_rate_is_the_active_customers_campaigns_and_numbers(runtime_on: Runtime) -> None:
-    keys = [runtime_on.desk.create(f.profile(), f.bundle(), f.campaign(phone_number=number)).key
+    keys = [Desk(runtime_on).create(f.profile(), f.bundle(), f.campaign(phone_number=number)).key
             for number in ("buy:206", "+12065550100")]
     for key in keys:
         assert runtime_on.engine.summary(await drive(runtime_on, key)).done
     lst = CustomerList(runtime_on.store, runtime_on.engine.clock)
     try:
-        prices = runtime_on.desk.prices
+        prices = Desk(runtime_on).prices
         before = lst.counts()
         assert before.billed == (2, 2) and before.offboarded == 0  # a number bought for one, an account's for two
-        assert prices.monthly(*before.billed) == runtime_on.desk.run_rate() == round(
+        assert prices.monthly(*before.billed) == Desk(runtime_on).run_rate() == round(
             2 * (prices.campaign_monthly + prices.number_monthly), 2)
-        assert (await runtime_on.desk.offboard(keys[0], release_number=True)).error is None
+        assert (await Desk(runtime_on).offboard(keys[0], release_number=True)).error is None
         after = lst.counts()
         assert (after.billed, after.offboarded, after.total, after.spend) == ((1, 1), 1, 1, before.spend)
-        assert prices.monthly(*after.billed) == runtime_on.desk.run_rate() == round(
+        assert prices.monthly(*after.billed) == Desk(runtime_on).run_rate() == round(
             prices.campaign_monthly + prices.number_monthly, 2)
         assert [r.key for r in lst.page(ListQuery(), 0, 10)] == [keys[1]]
         assert [r.key for r in lst.page(ListQuery(offboarded=True), 0, 10)] == [keys[0]]
@@ -569,7 +570,7 @@ async def test_names_sort_as_a_person_expects(runtime_on: Runtime) -> None:
              "Ana Maria", "Ana", "Bob Brown", "Ørsted Ida", "Straße Kai"]
     for name in names:
         first, _, last = name.partition(" ")
-        runtime_on.desk.create(f.profile(first_name=first, last_name=last or "X"))
+        Desk(runtime_on).create(f.profile(first_name=first, last_name=last or "X"))
     lst = CustomerList(runtime_on.store, runtime_on.engine.clock)
     try:
         listed = [r.name for r in lst.page(ListQuery(sort="name"), 0, 20)]
@@ -582,8 +583,8 @@ async def test_names_sort_as_a_person_expects(runtime_on: Runtime) -> None:
 
 
 def test_export_neutralises_formulas_and_follows_the_filter(runtime_on: Runtime, tmp_path: Path) -> None:
-    runtime_on.desk.create(f.profile(first_name="Ann"))
-    runtime_on.desk.create(f.profile(first_name="Bob"))
+    Desk(runtime_on).create(f.profile(first_name="Ann"))
+    Desk(runtime_on).create(f.profile(first_name="Bob"))
     lst = CustomerList(runtime_on.store, runtime_on.engine.clock)
     out = tmp_path / "out.csv"
     out.write_text("older export", encoding="utf-8")
@@ -599,12 +600,12 @@ def test_export_neutralises_formulas_and_follows_the_filter(runtime_on: Runtime,
 @pytest.mark.parametrize("text", ["lefevre", "LEFÈVRE", "nguyen", "Nguyễn", "lukasz", "Łukasz", "(206) 555-0134",
                                   "206-555-0134", "206.555.0134", "+1 206 555 0134", "2065550134"])
 def test_the_filter_ignores_accents_and_case_and_matches_phones_by_digits(runtime_on: Runtime, text: str) -> None:
-    zoe = runtime_on.desk.create(f.profile())
-    jose = runtime_on.desk.create(f.profile("jose", phone="+1 415 555 0166"))
-    lukasz = runtime_on.desk.create(f.profile(first_name="Łukasz", last_name="Nowak", phone="+1 312 555 0190"))
+    zoe = Desk(runtime_on).create(f.profile())
+    jose = Desk(runtime_on).create(f.profile("jose", phone="+1 415 555 0166"))
+    lukasz = Desk(runtime_on).create(f.profile(first_name="Łukasz", last_name="Nowak", phone="+1 312 555 0190"))
     expected = {"lefevre": zoe, "lefèvre": zoe, "nguyen": jose, "nguyễn": jose, "lukasz": lukasz,
                 "łukasz": lukasz}.get(text.casefold(), zoe)
-    lst = CustomerList(runtime_on.store, runtime_on.desk.now)
+    lst = CustomerList(runtime_on.store, Desk(runtime_on).now)
     try:
         assert [r.key for r in lst.page(ListQuery(text), 0, 10)] == [expected.key]
     finally:

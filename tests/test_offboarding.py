@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.flowkit import drive, held, two_verified
+from wizard.desk import Desk
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio.client import TwilioClient
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite a
 
 async def test_offboarding_deletes_what_twilio_bills_and_keeps_the_record(runtime: Runtime) -> None:
     key, other = await two_verified(runtime)
-    desk = runtime.desk
+    desk = Desk(runtime)
     mine, theirs = (desk.customer(k).state.sids.copy() for k in (key, other))
     theirs_before = held(desk.sandbox_dump(), theirs)
     paid, journal = desk.customer(key).state.paid(), len(runtime.store.journal(key))
@@ -57,7 +58,7 @@ async def test_offboarding_deletes_what_twilio_bills_and_keeps_the_record(runtim
 
 async def test_a_kept_number_leaves_the_service_and_serves_onboarding_again(runtime: Runtime) -> None:
     key, _ = await two_verified(runtime)
-    desk = runtime.desk
+    desk = Desk(runtime)
     mine = desk.customer(key).state.sids.copy()
     plan = desk.offboarding(key, release_number=False)
     assert [line.split(" (")[0] for line in plan.deletions] == [
@@ -77,7 +78,7 @@ async def test_a_kept_number_leaves_the_service_and_serves_onboarding_again(runt
 
 async def test_resources_not_the_customers_own_are_never_deleted(runtime: Runtime) -> None:
     key, other = await two_verified(runtime)
-    desk = runtime.desk
+    desk = Desk(runtime)
     theirs = desk.customer(other).state.sids
     runtime.engine.save_state(key, lambda state: state.sids.update(service=theirs["service"]))  # a wrong SID
     before = desk.sandbox_dump()
@@ -91,9 +92,9 @@ async def test_resources_not_the_customers_own_are_never_deleted(runtime: Runtim
 
 async def test_a_number_the_app_did_not_buy_is_not_released(runtime: Runtime) -> None:
     _, other = await two_verified(runtime)  # its number was the account's already
-    before = runtime.desk.sandbox_dump()
-    run = await runtime.desk.offboard(other, release_number=True)
-    assert run.error and "was not bought by the app" in run.error and runtime.desk.sandbox_dump() == before
+    before = Desk(runtime).sandbox_dump()
+    run = await Desk(runtime).offboard(other, release_number=True)
+    assert run.error and "was not bought by the app" in run.error and Desk(runtime).sandbox_dump() == before
 
 
 def test_the_cli_refuses_to_release_a_number_the_app_did_not_buy_before_asking(isolated, capsys) -> None:
@@ -105,8 +106,8 @@ def test_the_cli_refuses_to_release_a_number_the_app_did_not_buy_before_asking(i
         rt = Runtime.open(home=isolated, mode="sandbox")
         try:
             await two_verified(rt)
-            assert rt.desk.offboarding("C00001", release_number=True).releasable
-            assert not rt.desk.offboarding("C00002", release_number=True).releasable
+            assert Desk(rt).offboarding("C00001", release_number=True).releasable
+            assert not Desk(rt).offboarding("C00002", release_number=True).releasable
         finally:
             await rt.aclose()
 
@@ -121,9 +122,9 @@ def test_the_cli_refuses_to_release_a_number_the_app_did_not_buy_before_asking(i
 async def test_offboarding_waits_for_another_operators_lease(runtime: Runtime) -> None:
     key, _ = await two_verified(runtime)
     assert runtime.store.claim(key, "elsewhere:1:abc", "2999-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00")
-    before = runtime.desk.sandbox_dump()
-    run = await runtime.desk.offboard(key, release_number=True)
-    assert run.error and "Another operator" in run.error and runtime.desk.sandbox_dump() == before
+    before = Desk(runtime).sandbox_dump()
+    run = await Desk(runtime).offboard(key, release_number=True)
+    assert run.error and "Another operator" in run.error and Desk(runtime).sandbox_dump() == before
 
 
 class LoseDeleteAnswers(httpx.AsyncBaseTransport):
@@ -140,24 +141,24 @@ class LoseDeleteAnswers(httpx.AsyncBaseTransport):
 
 
 async def test_a_lost_delete_answer_is_reconciled_by_reading(runtime: Runtime) -> None:
-    from wizard.sandbox import SandboxTransport
+    from wizard.sandbox.transport import SandboxTransport
 
     key, _ = await two_verified(runtime)
-    mine = runtime.desk.customer(key).state.sids.copy()
+    mine = Desk(runtime).customer(key).state.sids.copy()
     assert runtime.sandbox is not None
     client = runtime.client
     runtime.engine.client = TwilioClient(client.account_sid, (client.account_sid, SANDBOX_PASSWORD),
                                          transport=LoseDeleteAnswers(SandboxTransport(runtime.sandbox)), retries=0)
-    first = await runtime.desk.offboard(key, release_number=True)
+    first = await Desk(runtime).offboard(key, release_number=True)
     assert first.error and first.calls[0].retrying
-    second = await runtime.desk.offboard(key, release_number=True)  # reads: 404, so the delete was done
+    second = await Desk(runtime).offboard(key, release_number=True)  # reads: 404, so the delete was done
     for _ in range(3):
-        if runtime.desk.customer(key).state.offboarded_at:
+        if Desk(runtime).customer(key).state.offboarded_at:
             break
-        second = await runtime.desk.offboard(key, release_number=True)
-    c = runtime.desk.customer(key)
+        second = await Desk(runtime).offboard(key, release_number=True)
+    c = Desk(runtime).customer(key)
     assert c.state.offboarded_at, second
-    assert held(runtime.desk.sandbox_dump(), mine) == {"service": False, "campaign": False, "number": False}
+    assert held(Desk(runtime).sandbox_dump(), mine) == {"service": False, "campaign": False, "number": False}
     assert not runtime.store.open_entries(key)
     assert any("found after a lost answer" in call.detail for call in second.calls)
     await runtime.engine.client.aclose()
@@ -173,7 +174,7 @@ def test_the_cli_asks_in_a_terminal_listing_what_goes_and_what_it_stops_costing(
         rt = Runtime.open(home=isolated, mode="sandbox")
         try:
             key, _ = await two_verified(rt)
-            return rt.desk.customer(key).state.sids
+            return Desk(rt).customer(key).state.sids
         finally:
             await rt.aclose()
 
@@ -197,7 +198,7 @@ def test_the_cli_asks_in_a_terminal_listing_what_goes_and_what_it_stops_costing(
 async def test_an_interrupted_offboarding_is_not_undone_by_advance(runtime: Runtime) -> None:
     key, _ = await two_verified(runtime)
     runtime.engine.save_state(key, lambda state: setattr(state, "offboarding", "2026-11-26T10:00:00+00:00"))
-    before = runtime.desk.sandbox_dump()
-    run = await runtime.desk.advance(key)
+    before = Desk(runtime).sandbox_dump()
+    run = await Desk(runtime).advance(key)
     assert run.calls == [] and run.summary and "run offboard again" in run.summary.next_action
-    assert runtime.desk.sandbox_dump() == before
+    assert Desk(runtime).sandbox_dump() == before

@@ -24,7 +24,10 @@ from tests.conftest import without_settings
 from tests.flowkit import held, two_verified
 from tests.pgkit import BACKENDS
 from tests.reliabilitykit import Backend, Home, cli, run_cases, scratch_dir
+from wizard.desk import Desk
 from wizard.flow.engine import CRASH_POINTS
+
+pytestmark = pytest.mark.slow
 
 KEY, OTHER = "C00001", "C00002"
 DELETIONS = {True: ("offboard.campaign", "offboard.release_number", "offboard.service"),
@@ -49,7 +52,7 @@ async def end_state(home: Home) -> dict[str, Any]:
     """What the store and the sandbox hold after offboarding: every fact a resumed run must share."""
     rt = home.runtime()
     try:
-        c, other = rt.desk.customer(KEY), rt.desk.customer(OTHER)
+        c, other = Desk(rt).customer(KEY), Desk(rt).customer(OTHER)
         assert rt.sandbox is not None
         dump = rt.sandbox.dump()
         return {"offboarded": bool(c.state.offboarded_at), "stopped": [(s.item, s.monthly) for s in c.state.stopped],

@@ -100,6 +100,7 @@ async def test_sharing_with_marketing_partners_is_not_the_non_sharing_statement(
 
 
 @pytest.mark.parametrize("path", ["/missing", "/loop", "/pdf", "/slow"])
+@pytest.mark.slow
 async def test_a_page_nobody_can_read_blocks_in_live_mode_and_warns_in_the_sandbox(site: str, path: str):
     assert await rules(site, "terms_url", path) == {"policy.unreachable": "block"}
     assert await rules(site, "terms_url", path, live=False) == {"policy.unreachable": "warn"}

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
+from wizard.examples import EXAMPLES, _campaign
 
 from screens.app import WizardApp
 from screens.customer_screen import CustomerScreen
@@ -17,7 +18,7 @@ from tests.pilotkit import burst, paste, settle, slowly, until
 from wizard.cli import main
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, CAMPAIGN_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
-from wizard.examples import EXAMPLES, _campaign
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 STEPS = {1: PROFILE_COLUMNS, 2: BUNDLE_COLUMNS, 4: CAMPAIGN_COLUMNS}
@@ -78,7 +79,7 @@ async def to_step(pilot, screen: CustomerScreen, step: int) -> None:
 async def test_a_whole_csv_row_pasted_step_after_step_is_stored_exactly(
         runtime: Runtime, capsys: pytest.CaptureFixture[str], name: str) -> None:
     row = ROWS[name]
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         await burst(pilot, "n", "n")  # start empty, new customer
@@ -100,15 +101,15 @@ async def test_a_whole_csv_row_pasted_step_after_step_is_stored_exactly(
                 await settle(pilot)
             else:  # saved as ctrl+s saves it (sending would ask for the brand's and the campaign's fees first)
                 assert screen.key is not None
-                runtime.desk.save_step(screen.key, runtime.desk.customer(screen.key).version, form.KEY, model)
+                Desk(runtime).save_step(screen.key, Desk(runtime).customer(screen.key).version, form.KEY, model)
         key = screen.key
     assert key is not None
     assert await shown(capsys, key) == normalised(row)
 
 
 async def test_step_4_tab_chain_is_its_fields_in_csv_order_and_its_buttons_come_after(runtime: Runtime) -> None:
-    c = runtime.desk.create(f.profile(), f.bundle())
-    app = WizardApp(runtime.desk)
+    c = Desk(runtime).create(f.profile(), f.bundle())
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.push_screen(CustomerScreen(c.key))
@@ -124,8 +125,8 @@ async def test_step_4_tab_chain_is_its_fields_in_csv_order_and_its_buttons_come_
 
 
 async def test_letters_on_a_checkbox_are_its_value_never_commands(runtime: Runtime) -> None:
-    c = runtime.desk.create(f.profile(), f.bundle())
-    app = WizardApp(runtime.desk)
+    c = Desk(runtime).create(f.profile(), f.bundle())
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.push_screen(CustomerScreen(c.key))

@@ -16,6 +16,7 @@ from storage.sqlite.store import Store
 from tests import factories as f
 from tests.pilotkit import settle, type_into
 from wizard.customer.record import Customer
+from wizard.desk import Desk
 from wizard.flow import status
 from wizard.session.runtime import Runtime
 
@@ -55,13 +56,14 @@ class PerTransaction:
         return Counter({name: max(c[name] for c in self.counts) for name in ("from_record", "summarize")})
 
 
+@pytest.mark.slow
 async def test_a_step_1_save_from_the_form_reads_and_judges_once_per_transaction(runtime: Runtime, monkeypatch):
-    key = runtime.desk.create(f.profile()).key
+    key = Desk(runtime).create(f.profile()).key
 
     class CustomerApp(App[None]):
         def __init__(self) -> None:
             super().__init__()
-            self.desk, self.startup = runtime.desk, runtime.startup
+            self.desk, self.startup = Desk(runtime), runtime.startup
 
         def on_mount(self) -> None:
             self.push_screen(CustomerScreen(key))
@@ -81,9 +83,9 @@ async def test_a_step_1_save_from_the_form_reads_and_judges_once_per_transaction
 
 async def test_a_draft_saved_over_another_is_written(runtime: Runtime) -> None:
     """The drafts a customer is read with are its own: changing them changes what is compared before writing."""
-    c = runtime.desk.create(f.profile())
-    c = runtime.desk.save_draft(c.key, c.version, "profile", {"city": "Tacoma"})
-    c = runtime.desk.save_draft(c.key, c.version, "profile", {"city": "Olympia"})
+    c = Desk(runtime).create(f.profile())
+    c = Desk(runtime).save_draft(c.key, c.version, "profile", {"city": "Tacoma"})
+    c = Desk(runtime).save_draft(c.key, c.version, "profile", {"city": "Olympia"})
     assert runtime.engine.load(c.key).drafts == {"profile": {"city": "Olympia"}}
-    c = runtime.desk.drop_draft(c.key, c.version, "profile")
+    c = Desk(runtime).drop_draft(c.key, c.version, "profile")
     assert runtime.engine.load(c.key).drafts == {}

@@ -44,6 +44,8 @@ from tests.reliabilitykit import (
 from wizard.flow import engine as engine_module
 from wizard.flow.engine import CRASH_POINTS
 
+pytestmark = pytest.mark.slow
+
 ACTIONS = (
     # step 1: starter customer profile
     "profile.create", "profile.end_user", "profile.address", "profile.document",

@@ -55,6 +55,7 @@ def test_a_row_with_malformed_json_gives_the_damaged_store_message_from_every_co
         assert code == 1 and "is damaged" in err and "What to do, in order" in err, (argv, out, err)
 
 
+@pytest.mark.slow
 def test_a_damaged_page_gives_the_damaged_store_message_from_every_command(tmp_path, capsys, isolated):
     imported(tmp_path, capsys, 400)
     store = isolated / "a2p-wizard.db"
@@ -95,6 +96,7 @@ def test_a_saved_value_the_rules_now_refuse_is_a_message_not_a_traceback(tmp_pat
 
 @pytest.mark.parametrize("argv", [("advance", "--all"), ("advance", "K0001"), ("refresh", "--all"),
                                   ("reconcile", "--all")])
+@pytest.mark.slow
 def test_a_damaged_store_stops_a_run_before_its_first_call(tmp_path, capsys, isolated, argv):
     imported(tmp_path, capsys, 400)
     store = isolated / "a2p-wizard.db"

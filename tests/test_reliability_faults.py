@@ -17,9 +17,11 @@ import pytest
 from tests import factories as f
 from tests.conftest import Clock
 from tests.flowkit import CREATES, owned
+from wizard.desk import Desk
 from wizard.flow.engine import Engine
-from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
-from wizard.sandbox.faults import FaultInjector
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.faults import FaultInjector, FaultPlan
+from wizard.sandbox.transport import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.failures import TwilioError
@@ -86,7 +88,7 @@ async def test_a_lost_answer_comes_after_the_work_is_done_and_the_engine_finds_i
 
     transport = FaultsOn(rt.sandbox, 1)
     engine = engine_with(rt, transport)
-    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(rt).create(f.profile(), f.bundle(), f.campaign())
     report = await engine.advance(c.key)
     assert transport.posts()[0] == ("POST", "/v1/CustomerProfiles", "lost")
     assert report.outcomes[0].detail.startswith("retry: no clear answer")
@@ -99,7 +101,7 @@ async def test_a_lost_answer_comes_after_the_work_is_done_and_the_engine_finds_i
 async def test_a_5xx_is_not_performed_a_create_is_checked_then_sent_again_a_read_retried(faulty, method):
     rt = faulty("5xx=1,seed=2")
     engine = engine_with(rt, FaultsOn(rt.sandbox, 1), slept := [])
-    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(rt).create(f.profile(), f.bundle(), f.campaign())
     if method == "GET":
         await engine.advance(c.key)
         rt.sandbox.fault_injector = FaultInjector(FaultPlan(server_error=1, seed=2))
@@ -126,7 +128,7 @@ async def test_a_429_is_sent_again_by_the_client_after_retry_after_or_a_backoff(
     rt = faulty(spec + ",seed=4")
     transport = FaultsOn(rt.sandbox, 2)
     engine = engine_with(rt, transport, slept := [])
-    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(rt).create(f.profile(), f.bundle(), f.campaign())
     report = await engine.advance(c.key)
     assert [s[2] for s in transport.posts()[:2]] == [429, 429] and 200 <= transport.posts()[2][2] < 300
     assert len(slept) == 2
@@ -140,7 +142,7 @@ async def test_a_429_is_sent_again_by_the_client_after_retry_after_or_a_backoff(
 async def test_a_429_burst_longer_than_the_retries_leaves_the_create_to_reconcile(faulty):
     rt = faulty("429=1,seed=5")
     engine = engine_with(rt, FaultsOn(rt.sandbox, 5), slept := [])  # 1 + 4 retries, all refused
-    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(rt).create(f.profile(), f.bundle(), f.campaign())
     report = await engine.advance(c.key)
     assert len(slept) == 4 and report.outcomes[0].detail.startswith("retry")
     assert report.outcomes[1].ok and owned(rt, c.key)["customer_profiles"] == 1
@@ -161,7 +163,7 @@ async def _run(rt: Runtime, seed: int) -> tuple[list, list]:
     rt.sandbox.fault_injector = FaultInjector(FaultPlan(lost=0.2, server_error=0.1, too_many=0.1, seed=seed))
     transport = FaultsOn(rt.sandbox, 10_000, None)
     engine = engine_with(rt, transport)
-    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(rt).create(f.profile(), f.bundle(), f.campaign())
     for _ in range(30):
         await engine.advance(c.key)
         summary = engine.summary(engine.load(c.key))
@@ -176,6 +178,7 @@ async def _run(rt: Runtime, seed: int) -> tuple[list, list]:
     return transport.seen, journal
 
 
+@pytest.mark.slow
 async def test_the_same_seed_plays_the_same_faults_at_the_same_calls(tmp_path: Path):
     runs = []
     for name, seed in (("one", 7), ("two", 7), ("three", 8)):

@@ -22,6 +22,7 @@ from tests.reliabilitykit import served_sandbox
 from wizard.cli import main
 from wizard.customer.csv_rows import COLUMNS, row_to_models
 from wizard.customer.models import PersonName, SoleProprietor, StarterProfile, validate_field
+from wizard.desk import Desk
 from wizard.visible import FILLERS, UNSAFE, cut, json_text, redact, visible
 
 
@@ -44,6 +45,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 # -- the sanitiser ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_unsafe_class_is_every_control_format_and_separator_character_and_the_fillers():
     expected = {c for c in range(sys.maxunicode + 1)
                 if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp") or chr(c) in FILLERS}
@@ -181,6 +183,7 @@ def _store_texts(home: Path) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_a_hostile_servers_messages_are_stored_and_shown_made_visible_and_without_secrets(
         tmp_path, monkeypatch, capsys, isolated):
     groups = chunks()
@@ -220,6 +223,7 @@ def test_a_hostile_servers_messages_are_stored_and_shown_made_visible_and_withou
     (201, "application/json", b'{"status": "ok"}', "no sid"),
     (201, "application/json", json.dumps({"sid": "\x1b]52;c;eA==\x07"}).encode(), "not a Twilio SID"),
 ])
+@pytest.mark.slow
 def test_a_garbage_success_answer_is_a_message_and_the_resource_is_found_not_created_twice(
         tmp_path, monkeypatch, capsys, isolated, status, kind, body, phrase):
     garbled: list[str] = []
@@ -247,12 +251,13 @@ def test_a_garbage_success_answer_is_a_message_and_the_resource_is_found_not_cre
 # -- the TUI -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_the_customer_screen_draws_stored_hostile_text_made_visible(runtime):
     from tests.pilotkit import settle
     from tests.test_screens_customer import SIZE, CustomerApp
     from wizard.customer.state import Problem
 
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     hostile = " ".join(CORPUS[:60])
     entry = runtime.store.journal_start(c.key, "profile.create", "POST", "/v1/CustomerProfiles", "a2p:x")
     runtime.store.journal_finish(entry, "failed", http_status=400, error_code=20001, error_message=hostile)

@@ -20,6 +20,7 @@ from tests.reliabilitykit import cli
 from wizard.customer.csv_rows import COLUMNS, parse_rows, row_to_models
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, field_errors
 from wizard.customer.spreadsheet import neutralise_formula
+from wizard.desk import Desk
 
 HUGE = "x" * 100_000
 CONTROL = ["a\x00b", "a\x07b", "\x1b[31mred\x1b[0m", "a\x7fb", "a\x85b", "a\x9bb"]
@@ -170,8 +171,9 @@ def _corpus_csv() -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow
 async def test_importing_the_whole_corpus_creates_nothing_and_sends_nothing(runtime):
-    saved = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    saved = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     await runtime.engine.advance(saved.key)  # a customer already under way
     before = (runtime.sandbox.dump(), runtime.store.get(saved.key), runtime.store.journal(saved.key))
 
@@ -186,14 +188,15 @@ async def test_importing_the_whole_corpus_creates_nothing_and_sends_nothing(runt
     writer = csv.DictWriter(clash, fieldnames=list(COLUMNS))
     writer.writeheader()
     writer.writerow(_good_row(saved.key) | {"first_name": "Mallory"})
-    report = runtime.desk.import_csv(io.StringIO(_corpus_csv()))
-    clashed = runtime.desk.import_csv(io.StringIO(clash.getvalue()))
+    report = Desk(runtime).import_csv(io.StringIO(_corpus_csv()))
+    clashed = Desk(runtime).import_csv(io.StringIO(clash.getvalue()))
     assert report.created == 0 and len(report.errors) == len(CORPUS)
     assert clashed.created == 0 and "already exists" in clashed.errors[0].message
     assert runtime.store.keys() == [saved.key]
     assert (runtime.sandbox.dump(), runtime.store.get(saved.key), runtime.store.journal(saved.key)) == before
 
 
+@pytest.mark.slow
 def test_the_real_import_command_reports_every_bad_row_and_its_field(isolated: Path, tmp_path: Path):
     corpus = tmp_path / "corpus.csv"
     corpus.write_text(_corpus_csv(), encoding="utf-8")
@@ -227,7 +230,7 @@ async def test_odd_legal_values_are_stored_verbatim_and_exported_as_text(runtime
         overrides = {"email": f"odd{i}@example.com", column: value}
         profile = f.profile(**{k: v for k, v in overrides.items() if k in StarterProfile.model_fields})
         bundle = f.bundle(**{k: v for k, v in overrides.items() if k in SoleProprietor.model_fields})
-        made.append((runtime.desk.create(profile, bundle).key, column, value))
+        made.append((Desk(runtime).create(profile, bundle).key, column, value))
     for key, column, value in made:
         c = runtime.engine.load(key)
         assert (c.bundle.brand_name if column == "brand_name" else getattr(c.profile, column)) == value.strip()
@@ -258,6 +261,7 @@ def test_neutralise_formula_makes_every_formula_start_text(value: str):
 FORM_FIELDS = ("first_name", "last_name", "email", "phone", "street", "street2", "city", "region", "postal_code")
 
 
+@pytest.mark.slow
 async def test_bad_values_typed_into_the_profile_form_are_refused_under_their_field(runtime):
     """A saved customer's step-1 form: bad values from the table pasted into their field, then ctrl+s. The
     message appears under that field (and no other), and nothing is saved or sent."""
@@ -271,12 +275,12 @@ async def test_bad_values_typed_into_the_profile_form_are_refused_under_their_fi
     class Host(App[None]):
         def __init__(self, key: str) -> None:
             super().__init__()
-            self.desk, self.startup, self.key = runtime.desk, runtime.startup, key
+            self.desk, self.startup, self.key = Desk(runtime), runtime.startup, key
 
         def on_mount(self) -> None:
             self.push_screen(CustomerScreen(self.key))
 
-    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
+    key = Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
     before = (runtime.store.get(key), runtime.sandbox.dump(), runtime.store.journal(key))
     cases = []  # two per field (a Pilot round trip costs ~0.3 s): the first of the table and its formula/odd one
     for name in FORM_FIELDS:  # control characters are dropped from what is typed (tests/test_typing.py): not here

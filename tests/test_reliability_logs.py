@@ -12,11 +12,13 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests import factories as f
 from tests.reliabilitykit import cli
 from tests.test_reliability_faults import FaultsOn, engine_with
-from wizard.sandbox import FaultPlan
-from wizard.sandbox.faults import FaultInjector
+from wizard.desk import Desk
+from wizard.sandbox.faults import FaultInjector, FaultPlan
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO wizard\.twilio (?P<op>[a-z_0-9]+) (?P<method>GET|POST) "
                   r"(?P<path>/[A-Za-z0-9/._-]+) -> (?P<status>\d{3}|no response)(?: code (?P<code>\d+))? "
@@ -40,7 +42,7 @@ async def test_every_request_is_logged_with_its_outcome_and_nothing_personal(run
     runtime.sandbox.fault_injector = FaultInjector(FaultPlan(lost=0.2, server_error=0.1, too_many=0.1, seed=11))
     transport = FaultsOn(runtime.sandbox, 10_000, None)
     engine = engine_with(runtime, transport)
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     for _ in range(12):
         await engine.advance(c.key)
         if engine.summary(engine.load(c.key)).kind == "customer":
@@ -61,6 +63,7 @@ async def test_every_request_is_logged_with_its_outcome_and_nothing_personal(run
     assert any(f"/Accounts/{runtime.client.account_sid}/" in m["path"] for m in lines)  # SIDs are fine
 
 
+@pytest.mark.slow
 def test_the_cli_logs_where_locate_says_and_keeps_it_private(isolated: Path):
     located = dict(line.split(":", 1) for line in cli(isolated, "locate").stdout.splitlines())
     log = Path(located["logs"].strip())

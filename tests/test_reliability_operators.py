@@ -29,8 +29,11 @@ from tests import factories as f
 from tests.flowkit import CREATES, SCENARIOS, drive, owned
 from tests.pgkit import BACKENDS
 from tests.reliabilitykit import ROOT, app_env, check_one_of_each, scratch_dir
+from wizard.desk import Desk
 from wizard.flow.engine import Engine
-from wizard.sandbox import Sandbox, SandboxTransport, serve
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.server import serve
+from wizard.sandbox.transport import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio.client import TwilioClient
 
@@ -42,7 +45,7 @@ def _create_customers(rt: Runtime, twilio: Sandbox, n: int) -> list[str]:
     numbers = [x["phone_number"] for x in twilio.owned_numbers()]
     numbers += [f"+1206555{6000 + i}" for i in range(max(0, n - len(numbers)))]
     twilio.buy_numbers(numbers[5:])
-    return [rt.desk.create(f.profile(email=f"op{i}@example.com", street=f"{200 + i} Pine St"),
+    return [Desk(rt).create(f.profile(email=f"op{i}@example.com", street=f"{200 + i} Pine St"),
                              f.bundle(mobile_phone=f"+1206555{7000 + i}"),
                              f.campaign(phone_number=numbers[i])).key for i in range(n)]
 
@@ -59,12 +62,12 @@ async def test_a_save_from_a_stale_copy_is_refused_with_a_clear_message(isolated
     first = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=url)
     second = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=url)  # another operator
     try:
-        key = first.desk.create(f.profile(), f.bundle(), f.campaign()).key
+        key = Desk(first).create(f.profile(), f.bundle(), f.campaign()).key
         mine = first.engine.load(key)
         theirs = second.engine.load(key)
-        second.desk.save_step(key, theirs.version, "profile", f.profile(city="Tacoma"))
+        Desk(second).save_step(key, theirs.version, "profile", f.profile(city="Tacoma"))
         with pytest.raises(StaleWrite, match=r"changed elsewhere .* reload it and make your change again"):
-            first.desk.save_step(key, mine.version, "profile", f.profile(street2="Suite 5"))
+            Desk(first).save_step(key, mine.version, "profile", f.profile(street2="Suite 5"))
         stored = first.engine.load(key)
         assert (stored.profile.city, stored.profile.street2) == ("Tacoma", None)
         assert stored.version == theirs.version + 1
@@ -91,7 +94,7 @@ async def test_one_engine_never_runs_one_customer_twice_at_once(runtime):
                           transport=NetworkTransport(runtime.sandbox))
     engine = Engine(runtime.store, client, primary_profile_sid=runtime.sandbox.PRIMARY_PROFILE_SID,
                     clock=runtime.sandbox.clock)
-    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
+    key = Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
     first, second = await asyncio.gather(engine.advance(key), engine.advance(key))
     refused = [r for r in (first, second) if r.error]
     assert len(refused) == 1 and "Another operator" in refused[0].error
@@ -112,7 +115,7 @@ def _dead_pid() -> int:
     (lambda: "an-owner-from-an-older-version", False),
 ])
 async def test_a_lease_is_taken_over_only_from_a_dead_local_process(runtime, clock, owner, taken_over: bool):
-    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
+    key = Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
     now = clock()
     assert runtime.store.claim(key, owner(), (now + timedelta(minutes=10)).isoformat(), now.isoformat())
     report = await runtime.engine.advance(key)
@@ -126,7 +129,7 @@ async def test_a_lease_is_taken_over_only_from_a_dead_local_process(runtime, clo
 
 async def test_a_run_that_lost_its_lease_stops_before_its_next_call(runtime, clock):
     """A run longer than its lease (slow answers, back-off) may be taken over; it must then stop at once."""
-    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
+    key = Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
     store, engine = runtime.store, runtime.engine
 
     def taken_over(outcome) -> None:
@@ -144,7 +147,7 @@ async def test_a_run_that_lost_its_lease_stops_before_its_next_call(runtime, clo
 async def test_a_slow_run_renews_its_lease_so_nobody_can_take_it(runtime, clock):
     """Each call takes 6 minutes here (the lease is 10): the run renews its lease before it runs out, so another
     operator's claim fails after every call, and the run goes on to the end."""
-    key = runtime.desk.create(f.profile(), f.bundle(), f.campaign()).key
+    key = Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
     store, engine = runtime.store, runtime.engine
     refused = []
 
@@ -196,6 +199,7 @@ async def _machines(backend: str, root: Path, request: pytest.FixtureRequest) ->
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.slow
 async def test_two_processes_advance_and_edit_the_same_customers(tmp_path: Path, capsys, backend, request):
     """On PostgreSQL: two machines (two data folders, one database, one Twilio account)."""
     async with _machines(backend, tmp_path, request) as (rt, twilio, operators):

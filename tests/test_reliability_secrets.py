@@ -20,6 +20,7 @@ from tests.reliabilitykit import (
     scratch_dir,
     served_sandbox,
 )
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 from wizard.session.settings import Settings
 
@@ -40,6 +41,7 @@ def _files(*folders: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("auth", ["api key", "auth token"])
+@pytest.mark.slow
 async def test_no_secret_is_written_anywhere_after_a_live_flow(tmp_path: Path, monkeypatch, auth):
     with scratch_dir(tmp_path / "scratch") as scratch:
         await _live_flow_then_scan(scratch, monkeypatch, auth)
@@ -59,7 +61,7 @@ async def _live_flow_then_scan(tmp_path: Path, monkeypatch, auth: str) -> None:
         texts: dict[str, str] = {}
         try:
             scenarios = (SCENARIOS[0], SCENARIOS[2])  # happy, and a failed brand fixed and resubmitted
-            keys = [rt.desk.create(*_inputs(i, scenario)).key for i, scenario in enumerate(scenarios)]
+            keys = [Desk(rt).create(*_inputs(i, scenario)).key for i, scenario in enumerate(scenarios)]
             for key, scenario in zip(keys, scenarios, strict=True):
                 await drive(rt, key, scenario, sandbox=live.sandbox)
                 assert await check_one_of_each(rt, key, live.sandbox) == []

@@ -22,11 +22,15 @@ from tests import factories as f
 from tests.conftest import Clock
 from tests.flowkit import CREATES
 from tests.reliabilitykit import scratch_dir
+from wizard.desk import Desk
 from wizard.flow.engine import Engine
-from wizard.sandbox import Sandbox, SandboxError, SandboxTransport
+from wizard.sandbox.fake import Sandbox, SandboxError
+from wizard.sandbox.transport import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.operations import OPERATIONS
+
+pytestmark = pytest.mark.slow
 
 CUSTOMERS = int(os.environ.get("SOAK_N", 200))
 FAULTS = "lost=0.2,5xx=0.1,429=0.1,seed=20261120"
@@ -89,7 +93,7 @@ async def test_200_customers_reach_a_verified_campaign_under_faults(tmp_path: Pa
         engine = Engine(rt.store, client, primary_profile_sid=sandbox.PRIMARY_PROFILE_SID, clock=sandbox.clock)
         numbers = [f"+1206555{3000 + i}" for i in range(CUSTOMERS)]
         sandbox.buy_numbers(numbers)
-        keys = [rt.desk.create(f.profile(email=f"soak{i}@example.com", street=f"{100 + i} Pine St"),
+        keys = [Desk(rt).create(f.profile(email=f"soak{i}@example.com", street=f"{100 + i} Pine St"),
                                  f.bundle(mobile_phone=f"+1206555{5000 + i}"),
                                  f.campaign(phone_number=numbers[i])).key for i in range(CUSTOMERS)]
         try:

@@ -39,6 +39,7 @@ from tests.reliabilitykit import (
     served_sandbox,
 )
 from wizard.customer.record import Customer
+from wizard.desk import Desk
 from wizard.flow.records import DERIVATION
 from wizard.session.runtime import Runtime
 
@@ -90,7 +91,7 @@ async def test_a_store_of_every_earlier_version_migrates_with_nothing_lost(isola
         assert "privacy policy URL" in rt.engine.summary(c).next_action and not c.state.sids.get("campaign")
         campaign = c.campaign.model_copy(update={"privacy_policy_url": "https://zoe.com/privacy",
                                                  "terms_url": "https://zoe.com/terms"})
-        rt.desk.save_step("C00001", c.version, "campaign", campaign)
+        Desk(rt).save_step("C00001", c.version, "campaign", campaign)
         await drive(rt, "C00001", SCENARIOS[0])
         assert await check_one_of_each(rt, "C00001") == []
     finally:
@@ -160,6 +161,7 @@ def bad_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path,
 
 
 @pytest.mark.parametrize("name", BAD_FILES)
+@pytest.mark.slow
 def test_a_foreign_or_damaged_file_is_refused_and_never_changed(bad_files, name: str):
     home, before, run, stderr = bad_files[name]
     path = home / "a2p-wizard.db"
@@ -174,6 +176,7 @@ def test_a_foreign_or_damaged_file_is_refused_and_never_changed(bad_files, name:
     assert sorted(p.name for p in home.iterdir() if p.name.startswith("a2p-wizard.db")) == ["a2p-wizard.db"]
 
 
+@pytest.mark.slow
 def test_a_folder_at_the_store_path_is_refused(isolated: Path):
     (isolated / "a2p-wizard.db").mkdir(parents=True)
     with pytest.raises(StoreError, match="not a file"):
@@ -185,6 +188,7 @@ def test_a_folder_at_the_store_path_is_refused(isolated: Path):
 # -- folders and files that cannot be written (tests run as root: chmod would not stop them) -------------------
 
 
+@pytest.mark.slow
 def test_a_data_folder_under_a_regular_file_is_a_clear_error(tmp_path: Path):
     (tmp_path / "afile").write_text("x")
     result = cli(tmp_path / "afile" / "a2p")
@@ -207,6 +211,7 @@ def immutable():
         subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
+@pytest.mark.slow
 def test_a_read_only_data_folder_is_a_clear_error(isolated: Path, immutable):
     isolated.mkdir(parents=True)
     immutable(isolated)
@@ -218,6 +223,7 @@ def test_a_read_only_data_folder_is_a_clear_error(isolated: Path, immutable):
     assert list(isolated.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_read_only_store_file_is_a_clear_error_and_stays_as_it_was(isolated: Path, immutable):
     rt_home = isolated
     result = cli(rt_home, "import", str(_csv(rt_home.parent / "one.csv", 1, "A")))
@@ -250,6 +256,7 @@ def _full_disk(limit: int):
     return apply
 
 
+@pytest.mark.slow
 def test_a_full_disk_during_an_import_imports_nothing_and_says_so(isolated: Path):
     assert cli(isolated, "import", str(_csv(isolated.parent / "first.csv", 3, "A"))).returncode == 0
     path = isolated / "a2p-wizard.db"
@@ -266,13 +273,14 @@ def test_a_full_disk_during_an_import_imports_nothing_and_says_so(isolated: Path
     assert again.returncode == 0 and "Imported 300 customer(s)" in again.stdout, again.stderr
 
 
+@pytest.mark.slow
 async def test_a_full_disk_in_the_middle_of_advancing_loses_nothing(isolated: Path, tmp_path: Path, monkeypatch):
     """Twilio (the served sandbox) keeps working while our disk fills up: what was sent is found again."""
     with served_sandbox(tmp_path / "twilio.db") as live:
         for name, value in live.env.items():
             monkeypatch.setenv(name, value)
         rt = Runtime.open(home=isolated)
-        key = rt.desk.create(f.profile(), f.bundle(), f.campaign()).key
+        key = Desk(rt).create(f.profile(), f.bundle(), f.campaign()).key
         await rt.aclose()
         store = isolated / "a2p-wizard.db"
         outcomes = []
@@ -296,6 +304,7 @@ async def test_a_full_disk_in_the_middle_of_advancing_loses_nothing(isolated: Pa
 # -- private files, racing first opens ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_everything_is_private_even_with_a_permissive_umask(tmp_path: Path):
     home = tmp_path / "new" / "a2p"
     csv_file = _csv(tmp_path / "one.csv", 1, "A")
@@ -316,7 +325,7 @@ async def test_the_store_s_wal_and_shm_files_are_private_too(tmp_path: Path):
     old = os.umask(0)
     try:
         rt = Runtime.open(home=tmp_path / "a2p", mode="sandbox")
-        rt.desk.create(f.profile())
+        Desk(rt).create(f.profile())
         side = sorted((tmp_path / "a2p").glob("*-[ws][ah][lm]"))
         assert [p.name for p in side] == ["a2p-wizard.db-shm", "a2p-wizard.db-wal", "sandbox.db-shm",
                                           "sandbox.db-wal"]
@@ -327,6 +336,7 @@ async def test_the_store_s_wal_and_shm_files_are_private_too(tmp_path: Path):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.slow
 def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path: Path, backend: str, request):
     """The first open creates, migrates and switches both databases to WAL: racing it used to fail with
     "database is locked" (SQLite refuses two upgrading readers) or "another program's file" (the schema read

@@ -10,8 +10,10 @@ import pytest
 
 from tests import factories as f
 from tests.flowkit import CREATES, drive, owned
+from wizard.desk import Desk
 from wizard.flow.engine import Engine
-from wizard.sandbox import Sandbox, SandboxTransport
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.transport import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD
 from wizard.twilio.client import TwilioClient
 
@@ -50,7 +52,7 @@ def engine_for(runtime, transport: httpx.AsyncBaseTransport) -> Engine:
 @pytest.mark.parametrize("when", ["before", "after"])
 @pytest.mark.parametrize("at", range(1, WRITES_IN_HAPPY_PATH + 1))
 async def test_stop_at_every_write_then_resume(runtime, at: int, when: str):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     crashing = engine_for(runtime, CrashingTransport(runtime.sandbox, at, when))
     with pytest.raises(Crash):
         for _ in range(12):
@@ -69,7 +71,7 @@ async def test_stop_at_every_write_then_resume(runtime, at: int, when: str):
 
 
 async def test_a_lost_create_is_found_not_repeated(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     crashing = engine_for(runtime, CrashingTransport(runtime.sandbox, 1, "after"))
     with pytest.raises(Crash):
         await crashing.advance(c.key)
@@ -83,7 +85,7 @@ async def test_a_lost_create_is_found_not_repeated(runtime):
 
 
 async def test_a_live_lease_keeps_a_second_process_out_until_it_expires(runtime, clock):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     now = clock()
     assert runtime.store.claim(c.key, "other-host:1", (now + timedelta(minutes=10)).isoformat(), now.isoformat())
     report = await runtime.engine.advance(c.key)

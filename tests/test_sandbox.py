@@ -18,7 +18,9 @@ import httpx
 import phonenumbers
 import pytest
 
-from wizard.sandbox import TRIGGERS, Sandbox, SandboxTransport
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.transport import SandboxTransport
+from wizard.sandbox.triggers import TRIGGERS
 from wizard.twilio.facts import (
     ADDRESS_DOCUMENT_TYPE,
     CAMPAIGN_SID,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import Clock
-from wizard.sandbox import Sandbox
+from wizard.sandbox.fake import Sandbox
 
 
 def test_clock_runs_speed_times_faster_than_real_time_and_survives_reopening(tmp_path):
@@ -61,9 +61,9 @@ def test_a_clock_move_beyond_ten_years_is_refused_with_a_message(capsys, isolate
 @pytest.mark.parametrize("stored", [repr(3_000_000 * 86400.0), "inf", "nan", "-5", "garbage"])
 def test_a_sandbox_file_broken_by_an_old_clock_move_is_repaired_not_a_traceback_on_every_command(
         capsys, isolated, stored):
-    from storage.sandbox_state import SandboxState
     from wizard.cli import main
-    from wizard.session.clocks import MAX_OFFSET
+    from wizard.sandbox.clock import MAX_OFFSET
+    from wizard.sandbox.state_file import SandboxState
 
     assert main(["list"]) == 0
     state = SandboxState(isolated / "sandbox.db")

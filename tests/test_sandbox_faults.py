@@ -9,11 +9,13 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from storage.sandbox_state import TAGGED, SandboxState
 from tests.test_sandbox import AUTH, MS, NOW, TH, body, error
-from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport, serve
 from wizard.sandbox import transport as transport_module
-from wizard.sandbox.faults import FaultInjector
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.faults import FaultInjector, FaultPlan
+from wizard.sandbox.server import serve
+from wizard.sandbox.state_file import TAGGED, SandboxState
+from wizard.sandbox.transport import SandboxTransport
 
 
 def make(tmp_path: Path, plan: FaultPlan) -> Sandbox:

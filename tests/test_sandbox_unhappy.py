@@ -10,7 +10,7 @@ import pytest
 
 from tests import test_sandbox as common
 from tests.test_sandbox import API, CAMPAIGN, MS, SAMPLES, TH, Steps, body, error
-from wizard.sandbox import Sandbox, SandboxError
+from wizard.sandbox.fake import Sandbox, SandboxError
 from wizard.twilio.facts import CAMPAIGN_SID, SOLE_PROPRIETOR_POLICY_SID, STARTER_PROFILE_POLICY_SID
 
 sandbox, api, steps = common.sandbox, common.api, common.steps  # the shared fixtures

@@ -23,7 +23,7 @@ from screens.widgets.timeline import RunLog
 from tests import factories as f
 from tests.flowkit import held, two_verified
 from tests.pilotkit import answer, put, settle, text_of, toasts, type_into, until
-from wizard.desk import OTP_SENDER, Finding
+from wizard.desk import OTP_SENDER, Desk, Finding
 from wizard.session.runtime import Runtime
 
 SIZE = (120, 40)
@@ -34,7 +34,7 @@ class CustomerApp(App[None]):
 
     def __init__(self, runtime: Runtime, key: str | None) -> None:
         super().__init__()
-        self.desk, self.startup = runtime.desk, runtime.startup
+        self.desk, self.startup = Desk(runtime), runtime.startup
         self.key = key
         self.closed = False
 
@@ -68,7 +68,7 @@ def notes(app: App[Any]) -> list[str]:
 
 async def advanced_to_otp(runtime: Runtime, **campaign: Any) -> str:
     """A customer whose brand is APPROVED and waits for the customer's YES."""
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(**campaign) if campaign else None)
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(**campaign) if campaign else None)
     await runtime.engine.advance(c.key)
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=6))
@@ -173,7 +173,7 @@ async def test_saving_step_1_creates_the_customer_and_advances_it_with_a_live_ch
 
 
 async def test_escape_keeps_what_was_typed_and_reopening_restores_it(runtime):
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -215,12 +215,12 @@ async def test_a_new_customer_typed_but_not_saved_is_kept_for_the_session(runtim
 
 
 async def test_someone_else_saving_first_is_reported_and_the_typing_survives(runtime):
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await screen(app).show_step(1)
-        runtime.desk.save_step(c.key, c.version, "profile", f.profile(city="Spokane"))
+        Desk(runtime).save_step(c.key, c.version, "profile", f.profile(city="Spokane"))
         await type_into(pilot, "city", "Tacoma")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -236,9 +236,9 @@ async def test_someone_else_saving_first_is_reported_and_the_typing_survives(run
 
 
 async def test_resume_opens_at_the_step_where_the_customer_stands(runtime):
-    half = runtime.desk.create(f.profile(), f.bundle())
+    half = Desk(runtime).create(f.profile(), f.bundle())
     await runtime.engine.advance(half.key)  # brand registered, Twilio reviews it
-    fresh = runtime.desk.create(f.profile(email="other@example.com"))
+    fresh = Desk(runtime).create(f.profile(email="other@example.com"))
     await runtime.engine.advance(fresh.key)  # profile submitted, no bundle yet
     for key, step, view in ((half.key, 3, BrandPanel), (fresh.key, 2, BundleForm)):
         app = CustomerApp(runtime, key)
@@ -251,7 +251,7 @@ async def test_resume_opens_at_the_step_where_the_customer_stands(runtime):
 
 
 async def test_submitted_steps_are_read_only_and_the_keys_switch_steps(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     await runtime.engine.advance(c.key)
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
@@ -274,7 +274,7 @@ async def test_submitted_steps_are_read_only_and_the_keys_switch_steps(runtime):
 
 
 async def test_the_brand_fee_is_confirmed_first_and_declining_sends_nothing(runtime):
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
     await runtime.engine.advance(c.key)
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -298,7 +298,7 @@ async def test_the_brand_fee_is_confirmed_first_and_declining_sends_nothing(runt
 
 
 async def test_a_blocking_finding_is_shown_as_you_type_and_stops_the_submit(runtime):
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
@@ -318,7 +318,7 @@ async def test_a_blocking_finding_is_shown_as_you_type_and_stops_the_submit(runt
 
 
 async def test_a_warning_is_confirmed_once(runtime):
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -347,7 +347,7 @@ async def test_a_warning_is_confirmed_once(runtime):
 
 
 async def test_noncompliant_problems_appear_under_their_field_and_the_fix_updates_in_place(runtime):
-    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"))
+    c = Desk(runtime).create(f.profile(street="1 Noncompliant Way"))
     await runtime.engine.advance(c.key)
     address = runtime.engine.load(c.key).state.sids["address"]
     app = CustomerApp(runtime, c.key)
@@ -370,7 +370,7 @@ async def test_noncompliant_problems_appear_under_their_field_and_the_fix_update
 
 
 async def test_the_field_twilio_objected_to_gets_the_focus_and_is_in_view_at_80x24(runtime):
-    c = runtime.desk.create(f.profile(street="1 Noncompliant Way"))
+    c = Desk(runtime).create(f.profile(street="1 Noncompliant Way"))
     await runtime.engine.advance(c.key)
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -398,7 +398,7 @@ def assert_led_to(app: App[Any], name: str, words: str) -> None:
 async def test_a_campaign_waiting_for_its_phone_number_leads_to_that_field_at_80x24(runtime):
     from tests.flowkit import drive
 
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number=""))
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(phone_number=""))
     await drive(runtime, c.key)
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -414,9 +414,9 @@ async def test_a_campaign_waiting_for_its_phone_number_leads_to_that_field_at_80
 async def test_a_campaign_saved_before_the_policy_url_rule_leads_to_the_missing_url(runtime):
     from tests.flowkit import drive
 
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     old = c.campaign.model_copy(update={"terms_url": ""})  # as a store of an earlier version holds it
-    c = runtime.desk.save_step(c.key, c.version, "campaign", old)
+    c = Desk(runtime).save_step(c.key, c.version, "campaign", old)
     await drive(runtime, c.key)
     assert "terms and conditions URL" in runtime.engine.summary(runtime.engine.load(c.key)).next_action
     app = CustomerApp(runtime, c.key)
@@ -430,7 +430,7 @@ async def test_a_failed_campaign_shows_twilios_error_under_the_sample_it_concern
     from tests.flowkit import CANNABIS, drive
 
     samples = ["Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out.", CANNABIS[0]]
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(samples=samples))
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(samples=samples))
     c = await drive(runtime, c.key)
     assert c.state.statuses["campaign"] == "FAILED"
     app = CustomerApp(runtime, c.key)
@@ -442,7 +442,7 @@ async def test_a_failed_campaign_shows_twilios_error_under_the_sample_it_concern
 
 
 async def test_a_failed_brand_shows_the_playbook_and_the_field_to_fix(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
+    c = Desk(runtime).create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
     await runtime.engine.advance(c.key)
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=6))
@@ -533,7 +533,7 @@ async def test_copy_message_puts_the_text_on_the_clipboard(runtime):
 
 
 async def test_campaign_shows_five_sample_fields_and_sends_only_the_filled_ones(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
@@ -549,9 +549,9 @@ async def test_campaign_shows_five_sample_fields_and_sends_only_the_filled_ones(
 
 
 async def test_campaign_form_picks_a_free_number_and_saves(runtime):
-    taken = runtime.desk.create(f.profile(email="a@example.com"), None,
+    taken = Desk(runtime).create(f.profile(email="a@example.com"), None,
                              f.campaign(phone_number="+12065550100"))
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -581,7 +581,7 @@ async def test_campaign_form_picks_a_free_number_and_saves(runtime):
 
 
 async def test_campaign_errors_name_the_sample_and_the_count(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -598,7 +598,7 @@ async def test_campaign_errors_name_the_sample_and_the_count(runtime):
 
 
 async def test_an_unexpected_error_in_a_run_is_reported_not_fatal(runtime, monkeypatch):
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
 
     async def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
@@ -616,7 +616,7 @@ async def test_an_unexpected_error_in_a_run_is_reported_not_fatal(runtime, monke
 
 
 async def test_twilio_refusing_a_call_is_shown_in_plain_words(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign(phone_number="+12065559999"))
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(phone_number="+12065559999"))
     from tests.flowkit import drive
 
     await drive(runtime, c.key)
@@ -630,7 +630,7 @@ async def test_twilio_refusing_a_call_is_shown_in_plain_words(runtime):
 
 @pytest.mark.parametrize("narrow", [True, False])
 async def test_activity_panel_beside_or_instead_of_the_step(runtime, narrow):
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
     await runtime.engine.advance(c.key)
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=(80, 24) if narrow else SIZE) as pilot:
@@ -661,8 +661,8 @@ async def test_in_the_app_n_starts_a_customer_and_escape_returns_to_the_list(run
     from screens.app import WizardApp
     from screens.customer_list import CustomersScreen
 
-    runtime.desk.create(f.profile(email="first@example.com"))  # no welcome offer on an empty list
-    app = WizardApp(runtime.desk)
+    Desk(runtime).create(f.profile(email="first@example.com"))  # no welcome offer on an empty list
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -692,9 +692,9 @@ async def test_in_the_app_n_starts_a_customer_and_escape_returns_to_the_list(run
 async def test_fees_ahead_look_past_the_next_call(runtime):
     from wizard.flow.lookahead import fees_ahead, fees_ahead_fresh
 
-    only_profile = runtime.desk.create(f.profile())
+    only_profile = Desk(runtime).create(f.profile())
     assert fees_ahead(runtime.engine, only_profile) == []
-    both = runtime.desk.create(f.profile(email="b@example.com"), f.bundle(mobile_phone="2065550177"))
+    both = Desk(runtime).create(f.profile(email="b@example.com"), f.bundle(mobile_phone="2065550177"))
     [fee] = fees_ahead(runtime.engine, both)  # step 1 goes out first, and the same run registers the brand
     assert (fee.what, fee.amount, fee.certain) == ("brand registration", 4.5, False)
 
@@ -709,8 +709,8 @@ async def test_fees_ahead_look_past_the_next_call(runtime):
 async def test_numbers_held_by_other_customers_are_not_offered(runtime):
     from wizard.flow.numbers import available_numbers
 
-    mine = runtime.desk.create(f.profile(), None, f.campaign(phone_number="+12065550103"))
-    runtime.desk.create(f.profile(email="o@example.com"), None, f.campaign(phone_number="+12065550104"))
+    mine = Desk(runtime).create(f.profile(), None, f.campaign(phone_number="+12065550103"))
+    Desk(runtime).create(f.profile(email="o@example.com"), None, f.campaign(phone_number="+12065550104"))
     offered = {n.number for n in await available_numbers(runtime.engine, mine.key)}
     assert "+12065550103" in offered and "+12065550104" not in offered
     assert len(offered) == 4
@@ -734,14 +734,14 @@ def test_the_timeline_says_what_happened_in_plain_words():
 
 
 async def test_step_4_writes_starter_policy_pages_and_checks_the_typed_ones(runtime, monkeypatch):
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     asked: list[dict[str, str]] = []
 
     async def check(urls: dict[str, str]) -> list:
         asked.append(urls)
         return [Finding("policy.no-stop", "warn", "terms_url", "The terms page does not seem to say STOP.", None)]
 
-    monkeypatch.setattr(runtime.desk, "check_policy_pages", check)
+    monkeypatch.setattr(Desk, "check_policy_pages", lambda _, urls: check(urls))
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -770,14 +770,14 @@ async def test_when_step_3_is_done_the_campaign_form_follows_without_advancing(r
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert screen(app).step == 3
-        runtime.desk.reply_yes(key)  # the customer replies YES meanwhile
+        Desk(runtime).reply_yes(key)  # the customer replies YES meanwhile
         await pilot.press("r")
         await settle(pilot)
         assert screen(app).step == 4 and app.screen.query(CampaignForm)
 
 
 async def test_every_example_in_every_form_reads_e_g_once(runtime):
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -803,7 +803,7 @@ async def open_offboarding(pilot: Any) -> OffboardModal:
 
 async def test_offboarding_from_the_screen_lists_what_goes_and_deletes_it(runtime: Runtime) -> None:
     key, other = await two_verified(runtime)
-    desk = runtime.desk
+    desk = Desk(runtime)
     mine, theirs = (desk.customer(k).state.sids.copy() for k in (key, other))
     rate = desk.run_rate()
     app = CustomerApp(runtime, key)
@@ -834,7 +834,7 @@ async def test_offboarding_from_the_screen_lists_what_goes_and_deletes_it(runtim
 
 async def test_offboarding_cancelled_deletes_nothing_and_keeps_a_number_the_app_did_not_buy(runtime: Runtime) -> None:
     _, key = await two_verified(runtime)  # on a number the account had already
-    before = runtime.desk.sandbox_dump()
+    before = Desk(runtime).sandbox_dump()
     app = CustomerApp(runtime, key)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -843,12 +843,12 @@ async def test_offboarding_cancelled_deletes_nothing_and_keeps_a_number_the_app_
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is screen(app) and "Nothing was deleted." in notes(app)
-    assert runtime.desk.sandbox_dump() == before
-    assert runtime.desk.customer(key).state.offboarded_at is None
+    assert Desk(runtime).sandbox_dump() == before
+    assert Desk(runtime).customer(key).state.offboarded_at is None
 
 
 async def test_offboarding_is_not_offered_before_twilio_holds_anything(runtime: Runtime) -> None:
-    c = runtime.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -875,7 +875,7 @@ async def test_copying_the_message_for_the_customer_also_shows_it(runtime: Runti
 
 
 async def test_opening_a_customer_waiting_on_twilio_reads_its_statuses(runtime: Runtime) -> None:
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     await runtime.engine.advance(c.key)  # the brand is in review
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=10))  # approved at Twilio meanwhile: the store does not know

@@ -23,9 +23,10 @@ from screens.widgets.virtual_table import VirtualTable
 from storage.sqlite.store import Record
 from tests import factories as f
 from tests.pilotkit import settle, text_of, toasts, until
-from wizard import examples
+from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.listing import CustomerList, ListQuery, ListRow
+from wizard.sandbox import examples
 from wizard.session.runtime import Runtime
 from wizard.twilio.failures import TwilioError
 
@@ -62,8 +63,8 @@ def rows(app: WizardApp) -> list[ListRow]:
 
 async def test_list_shows_rows_and_stage_counts(on_both_stores: str | None, runtime: Runtime) -> None:
     assert runtime.store.where.startswith("postgresql://" if on_both_stores else "/")  # the store asked for
-    await runtime.desk.load_examples()
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert listing(app).table.total == 7
@@ -77,8 +78,8 @@ async def test_list_shows_rows_and_stage_counts(on_both_stores: str | None, runt
 
 @ON_BOTH_STORES
 async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime) -> None:
-    await runtime.desk.load_examples()
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         listed = rows(app)
@@ -91,8 +92,8 @@ async def test_default_order_puts_what_needs_the_operator_first(runtime: Runtime
 
 @ON_BOTH_STORES
 async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
-    await runtime.desk.load_examples()
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("slash")
@@ -120,17 +121,17 @@ async def test_filter_as_you_type_narrows_the_rows(runtime: Runtime) -> None:
 
 @ON_BOTH_STORES
 async def test_o_lists_the_offboarded_customers_and_back(runtime: Runtime) -> None:
-    await runtime.desk.load_examples()
-    done = next(r["key"] for r in runtime.desk.list_rows() if r["done"])
-    rate = runtime.desk.run_rate()
-    assert (await runtime.desk.offboard(done, release_number=False)).error is None  # an account's number: kept
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    done = next(r["key"] for r in Desk(runtime).list_rows() if r["done"])
+    rate = Desk(runtime).run_rate()
+    assert (await Desk(runtime).offboard(done, release_number=False)).error is None  # an account's number: kept
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert listing(app).table.total == 6 and done not in {r.key for r in rows(app)}
         header = text_of(app, "#counts")
         assert "Done: 0 · Needs action: 5 · Offboarded: 1 (o) · Fees paid: $37.50 · Monthly: $0.00" in header
-        assert runtime.desk.run_rate() == round(rate - 3.15, 2) == 0
+        assert Desk(runtime).run_rate() == round(rate - 3.15, 2) == 0
         await pilot.press("o")
         await settle(pilot)
         assert [r.key for r in rows(app)] == [done]
@@ -150,8 +151,8 @@ async def test_o_lists_the_offboarded_customers_and_back(runtime: Runtime) -> No
 
 @ON_BOTH_STORES
 async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) -> None:
-    await runtime.desk.load_examples()
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("s")
@@ -178,9 +179,9 @@ async def test_sort_keys_and_header_clicks_change_the_order(runtime: Runtime) ->
 async def test_enter_opens_the_customer_and_the_list_reloads_on_return(runtime: Runtime) -> None:
     from screens.customer_screen import CustomerScreen
 
-    await runtime.desk.load_examples()
+    await Desk(runtime).load_examples()
     seen: list[Message] = []
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await settle(pilot)
         await pilot.press("down", "enter")
@@ -215,7 +216,7 @@ def many(runtime: Runtime, count: int) -> None:
 @ON_BOTH_STORES
 async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Runtime) -> None:
     many(runtime, 5000)
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = listing(app).table
@@ -240,7 +241,7 @@ async def test_keyboard_moves_through_a_long_list_reading_only_pages(runtime: Ru
 async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(runtime: Runtime,
                                                                                 monkeypatch: Any) -> None:
     many(runtime, 500)
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = listing(app).table
@@ -273,7 +274,7 @@ async def test_a_filter_many_match_shows_its_first_rows_before_they_are_counted(
 
 async def test_reading_the_list_again_keeps_the_cursor_far_down(runtime: Runtime) -> None:
     many(runtime, 900)
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("end", "up")
@@ -286,11 +287,11 @@ async def test_reading_the_list_again_keeps_the_cursor_far_down(runtime: Runtime
 
 @ON_BOTH_STORES
 async def test_refresh_reads_statuses_in_a_thread_on_a_connection_of_its_own(runtime: Runtime, monkeypatch: Any):
-    c = runtime.desk.create(f.profile(), f.bundle())
+    c = Desk(runtime).create(f.profile(), f.bundle())
     await runtime.engine.advance(c.key)  # up to the brand, which Twilio reviews for a few minutes
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=10))
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     during: list[tuple[bool, bool]] = []
     refresh_all = Engine.refresh_all
 
@@ -311,9 +312,9 @@ async def test_refresh_reads_statuses_in_a_thread_on_a_connection_of_its_own(run
 
 
 async def test_export_writes_the_listed_customers_with_formulas_neutralised(runtime: Runtime) -> None:
-    runtime.desk.create(f.profile(first_name="Ann", email="ann@example.com"))
-    runtime.desk.create(f.profile(first_name="Bob", email="bob@example.com"))
-    app = WizardApp(runtime.desk)
+    Desk(runtime).create(f.profile(first_name="Ann", email="ann@example.com"))
+    Desk(runtime).create(f.profile(first_name="Bob", email="bob@example.com"))
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("slash")
@@ -324,7 +325,7 @@ async def test_export_writes_the_listed_customers_with_formulas_neutralised(runt
         assert any(str(path) in n.message for n in toasts(app))
     # named by the operator's time, not the (frozen, or sandbox-shifted) clock of the flow
     assert path.name.startswith(f"customers-{datetime.now().astimezone():%Y%m%d}-")
-    assert runtime.desk.now().date() != datetime.now().date()
+    assert Desk(runtime).now().date() != datetime.now().date()
     assert path.stat().st_mode & 0o777 == 0o600
     with path.open(encoding="utf-8") as fh:
         exported = list(csv.DictReader(fh))
@@ -333,7 +334,7 @@ async def test_export_writes_the_listed_customers_with_formulas_neutralised(runt
 
 
 async def test_first_start_offers_the_examples(runtime: Runtime) -> None:
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
@@ -344,7 +345,7 @@ async def test_first_start_offers_the_examples(runtime: Runtime) -> None:
 
 
 async def test_first_start_offer_can_be_declined(runtime: Runtime) -> None:
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -352,15 +353,15 @@ async def test_first_start_offer_can_be_declined(runtime: Runtime) -> None:
         assert isinstance(app.screen, CustomersScreen)
         assert listing(app).table.total == 0 and runtime.store.count() == 0
         assert "press n to add one" in listing(app).table.empty
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, CustomersScreen)  # offered once per data folder
 
 
 async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime) -> None:
-    await runtime.desk.load_examples()
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("f2")
@@ -378,8 +379,8 @@ async def test_settings_screen_shows_the_primary_profile_check(runtime: Runtime)
 
 
 async def test_help_lists_the_keys_of_the_screen(runtime: Runtime) -> None:
-    await runtime.desk.load_examples()
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
@@ -401,8 +402,8 @@ def failing(error: BaseException) -> Callable[..., Any]:
 
 
 async def test_worker_errors_become_notifications_not_crashes(runtime: Runtime, monkeypatch: Any) -> None:
-    await runtime.desk.load_examples()
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         monkeypatch.setattr(Engine, "refresh_all", failing(TwilioError(503, 20503, "Service unavailable")))
@@ -421,8 +422,8 @@ async def test_worker_errors_become_notifications_not_crashes(runtime: Runtime, 
 
 
 async def test_the_command_palette_offers_the_screen_keys(runtime: Runtime) -> None:
-    runtime.desk.create(f.profile())
-    app = WizardApp(runtime.desk)
+    Desk(runtime).create(f.profile())
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"write the listed")
@@ -442,8 +443,8 @@ async def test_the_command_palette_offers_the_screen_keys(runtime: Runtime) -> N
 
 async def test_an_unbound_symbol_key_on_the_list_is_harmless(runtime: Runtime) -> None:
     """`@` once crashed the app: a method named `key_at` was taken as the handler of the `@` key."""
-    await runtime.desk.load_examples()
-    app = WizardApp(runtime.desk)
+    await Desk(runtime).load_examples()
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.focused is listing(app).table
@@ -454,14 +455,14 @@ async def test_an_unbound_symbol_key_on_the_list_is_harmless(runtime: Runtime) -
 
 async def test_the_periodic_refresh_runs_by_itself_and_the_cursor_stays_on_the_operators_customer(
         runtime: Runtime, monkeypatch: Any):
-    waiting = runtime.desk.create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
+    waiting = Desk(runtime).create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
     await runtime.engine.advance(waiting.key)  # its brand is reviewed: PENDING, last in the needs-action order
-    runtime.desk.create(f.profile("jose", email="jose@example.org"), None)  # waits for the operator: first
+    Desk(runtime).create(f.profile("jose", email="jose@example.org"), None)  # waits for the operator: first
     assert runtime.sandbox is not None
     runtime.sandbox.advance_clock(timedelta(minutes=10))  # the brand FAILED: once read, it needs a fix, first
     monkeypatch.setenv("A2P_REFRESH_MINUTES", "0.01")
     async with Runtime.open(home=runtime.locations.data_dir, mode="sandbox", now=runtime.startup.wall) as rt:
-        app = WizardApp(rt.desk)
+        app = WizardApp(Desk(rt))
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await settle(pilot)
             screen = listing(app)

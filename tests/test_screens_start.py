@@ -11,6 +11,7 @@ from screens.app import WizardApp
 from screens.customer_list import CustomersScreen
 from tests.pilotkit import toasts, until
 from tests.reliabilitykit import spoil_index
+from wizard.desk import Desk
 from wizard.errors import StoreError
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Startup
@@ -33,7 +34,7 @@ def hold(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 async def test_the_list_is_painted_before_the_domain_is_connected(isolated, clock, monkeypatch):
     async with Runtime.open(home=isolated, now=clock) as rt:
-        await rt.desk.load_examples()
+        await Desk(rt).load_examples()
     held = hold(monkeypatch)
     startup = Startup.open(now=clock)
     app = WizardApp(startup)
@@ -79,7 +80,7 @@ async def test_a_connection_that_fails_ends_the_app_with_the_reason(isolated, cl
 
 async def test_a_damaged_store_is_reported_once_connected_and_stops_every_run(isolated, clock):
     async with Runtime.open(home=isolated, now=clock) as rt:
-        await rt.desk.load_examples()
+        await Desk(rt).load_examples()
         sent = len(rt.store.journal("C00007"))
     assert spoil_index(isolated / "a2p-wizard.db", "customers_name") > 0
     startup = Startup.open(now=clock)

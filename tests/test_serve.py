@@ -25,6 +25,8 @@ from tests import factories as f
 from tests.prism import LOOPBACK, die_with_parent, free_port, in_ci
 from wizard.cli import main
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path(os.environ.get("A2P_CHROMIUM", "/usr/bin/chromium"))
 SECRET = "auth-token-that-must-stay-secret"
 

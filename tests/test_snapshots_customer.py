@@ -19,6 +19,7 @@ from tests import factories as f
 from tests.conftest import Clock
 from tests.flowkit import drive
 from tests.pilotkit import still
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 Setup = Callable[[Runtime], Awaitable[str | None]]
@@ -30,7 +31,7 @@ class SnapApp(App[None]):
     def __init__(self, runtime: Runtime, setup: Setup) -> None:
         super().__init__()
         self.runtime = runtime
-        self.desk, self.startup = runtime.desk, runtime.startup
+        self.desk, self.startup = Desk(runtime), runtime.startup
         self._setup = setup
 
     async def on_mount(self) -> None:
@@ -55,13 +56,13 @@ async def new_customer(rt: Runtime) -> None:
 
 
 async def profile_submitted(rt: Runtime) -> str:
-    c = rt.desk.create(f.profile())
+    c = Desk(rt).create(f.profile())
     await rt.engine.advance(c.key)
     return c.key
 
 
 async def waiting_for_yes(rt: Runtime) -> str:
-    c = rt.desk.create(f.profile(), f.bundle())
+    c = Desk(rt).create(f.profile(), f.bundle())
     await rt.engine.advance(c.key)
     assert rt.sandbox is not None
     rt.sandbox.advance_clock(timedelta(minutes=6))
@@ -71,7 +72,7 @@ async def waiting_for_yes(rt: Runtime) -> str:
 
 
 async def campaign_to_fill(rt: Runtime) -> str:
-    c = rt.desk.create(f.profile(), f.bundle(),
+    c = Desk(rt).create(f.profile(), f.bundle(),
                          f.campaign(opt_out_message="You're unsubscribed from Zoë's Dog Walking texts.",
                                     opt_out_keywords=["STOP", "END"]))
     await rt.engine.advance(c.key)
@@ -79,7 +80,7 @@ async def campaign_to_fill(rt: Runtime) -> str:
 
 
 async def brand_failed(rt: Runtime) -> str:
-    c = rt.desk.create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
+    c = Desk(rt).create(f.profile(), f.bundle(brand_name="Zoë Fail Lefèvre"))
     await rt.engine.advance(c.key)
     assert rt.sandbox is not None
     rt.sandbox.advance_clock(timedelta(minutes=6))
@@ -88,7 +89,7 @@ async def brand_failed(rt: Runtime) -> str:
 
 
 async def done(rt: Runtime) -> str:
-    c = rt.desk.create(f.profile(), f.bundle(), f.campaign())
+    c = Desk(rt).create(f.profile(), f.bundle(), f.campaign())
     await drive(rt, c.key)
     return c.key
 

@@ -14,6 +14,7 @@ from screens.app import WizardApp
 from screens.customer_list import FILTER_DELAY
 from tests import pilotkit
 from tests.conftest import Clock
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 WIDE = (120, 40)
@@ -34,7 +35,7 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
     """A fresh sandbox in ./home (a relative path, so the settings screen reads the same on every run)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("A2P_WIZARD_HOME")
-    yield lambda: SnapshotApp(Runtime.open(home="home", mode="sandbox", now=Clock()).desk)
+    yield lambda: SnapshotApp(Desk(Runtime.open(home="home", mode="sandbox", now=Clock())))
 
 
 async def settle(pilot: Pilot) -> None:

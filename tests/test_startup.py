@@ -124,8 +124,8 @@ def test_settings_found_wrong_when_connecting_are_a_setup_error(isolated, monkey
 
 
 HEAVY = ("pydantic", "pydantic_settings", "httpx", "phonenumbers", "email_validator", "wizard.session.runtime",
-         "wizard.flow", "wizard.customer.models", "wizard.sandbox", "wizard.twilio.client", "wizard.customer.record",
-         "screens.customer_screen")
+         "wizard.flow", "wizard.customer.models", "wizard.sandbox.fake", "wizard.twilio.client",
+         "wizard.customer.record", "screens.customer_screen")
 FIRST_FRAME = f"""
 import json, sys
 from wizard.cli import build_parser
@@ -137,6 +137,7 @@ print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
 """
 
 
+@pytest.mark.slow
 def test_the_first_frame_imports_none_of_the_heavy_domain(isolated):
     """What `a2p-wizard` imports before it paints the list: the domain's weight comes after, in a worker."""
     done = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, check=True,

@@ -23,6 +23,7 @@ from tests.flowkit import create, drive
 from tests.pgkit import Server
 from tests.reliabilitykit import check_one_of_each
 from wizard.cli import main
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 ORDER = {"customers": "key", "journal": "id"}
@@ -66,7 +67,7 @@ async def test_a_store_goes_to_postgresql_and_back_with_every_column_of_every_ro
         runtime, isolated: Path, tmp_path: Path, pg_url: str):
     done = create(runtime)
     await drive(runtime, done)  # all the way: fees, SIDs, a long journal
-    waiting = runtime.desk.create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign()).key
+    waiting = Desk(runtime).create(f.canadian_profile(), f.canadian_bundle(), f.canadian_campaign()).key
     await runtime.engine.advance(waiting)
     runtime.store.claim(waiting, "host:1:abc", "2026-12-01T00:00:00Z", "2026-11-20T00:00:00Z")
     await runtime.aclose()
@@ -103,7 +104,7 @@ async def test_a_customer_advanced_on_the_copy_goes_on_where_it_was(runtime, iso
 
     rt = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=pg_url)  # the same folder on the copy
     try:
-        assert not rt.desk.in_doubt  # the copy is not taken for an old backup (the database has a mark of its own)
+        assert not Desk(rt).in_doubt  # the copy is not taken for an old backup (the database has a mark of its own)
         assert rt.store.journal(key) == before
         c = await drive(rt, key)
         assert rt.engine.summary(c).done and await check_one_of_each(rt, key) == []

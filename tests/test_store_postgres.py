@@ -26,6 +26,8 @@ from tests.pgkit import Server
 from tests.reliabilitykit import check_one_of_each
 from wizard.session.runtime import Runtime
 
+pytestmark = pytest.mark.slow
+
 
 def _columns(db: psycopg.Connection, table: str) -> set[str]:
     return {name for (name,) in db.execute(

@@ -21,9 +21,12 @@ from tests.flowkit import CREATES, SCENARIOS, create, drive, owned
 from tests.pilotkit import settle
 from tests.reliabilitykit import ROOT, check_one_of_each
 from wizard.cli import build_parser, main
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 from wizard.session.settings import Settings
 from wizard.session.startup import Startup, config_exposure
+
+pytestmark = pytest.mark.slow
 
 
 def _database(url: str) -> str:
@@ -67,7 +70,7 @@ async def test_the_settings_screen_masks_the_store_s_password(postgres, pg_url, 
     rt = Runtime.open(home=isolated, mode="sandbox", now=clock, store_url=pg_url)
     rt.startup.mark_welcomed()
     try:
-        app = WizardApp(rt.desk)
+        app = WizardApp(Desk(rt))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             await pilot.press("f2")
@@ -137,7 +140,7 @@ async def _advance_one(home: Path, clock, url: str | None, key: str | None = Non
 def _in_doubt(home: Path, clock, url: str | None) -> bool:
     startup = Startup.open(home=home, mode="sandbox", now=clock, store_url=url)
     try:
-        return Runtime.connect(startup).desk.in_doubt
+        return Desk(Runtime.connect(startup)).in_doubt
     finally:
         startup.close()
 

@@ -71,7 +71,7 @@ async def test_base_url_override_sends_every_host_to_one_place():
 
     client, _ = make_client(handler, base_url="http://127.0.0.1:4010/")
     await client.call("fetch_customer_profile", sid="BU" + "1" * 32)
-    await client.call("list_incoming_phone_numbers", query={"PhoneNumber": "+12065550100"})
+    await client.call("list_incoming_phone_numbers", None, {"PhoneNumber": "+12065550100"})
     assert str(seen[0].url) == f"http://127.0.0.1:4010/v1/CustomerProfiles/BU{'1' * 32}"
     assert seen[1].url.params["PhoneNumber"] == "+12065550100"
     assert "%2B1206" in str(seen[1].url)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from textual.widgets import Input
 
 from screens.app import WizardApp
@@ -14,7 +15,11 @@ from screens.typing import clean_text
 from tests import factories as f
 from tests.hostilekit import raw_unsafe
 from tests.pilotkit import burst, paste, settle
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
+
+# Bursts of keys are timed by the event loop: run alone, not beside the other lane's processes.
+pytestmark = pytest.mark.serial
 
 FORM = ("Lola", "tab", "Silva", "tab", "lola@example.com", "tab", "(212) 234-5678", "tab", "1 Main St", "tab",
         "tab", "Albany", "tab", "NY", "tab", "12207")
@@ -28,7 +33,7 @@ def keys(*tokens: str) -> list[str]:
 
 
 async def test_a_whole_step_1_form_typed_in_one_burst_is_saved_exactly_as_typed(runtime: Runtime) -> None:
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         # "n" answers the welcome (start empty), "n" starts a customer; the letters after it (an "l" among them,
@@ -47,8 +52,8 @@ async def test_a_whole_step_1_form_typed_in_one_burst_is_saved_exactly_as_typed(
 
 
 async def test_a_burst_typed_while_a_form_opens_waits_for_its_first_field(runtime: Runtime) -> None:
-    runtime.desk.create(f.profile())
-    app = WizardApp(runtime.desk)
+    Desk(runtime).create(f.profile())
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await burst(pilot, "n", *"Lukasz", "tab", *"Nowak")
@@ -58,7 +63,7 @@ async def test_a_burst_typed_while_a_form_opens_waits_for_its_first_field(runtim
 
 async def test_multi_line_paste_into_a_one_line_field_joins_the_lines_and_drops_control_characters(
         runtime: Runtime) -> None:
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await burst(pilot, "n", "n")
@@ -81,8 +86,8 @@ def footer_keys(app: WizardApp) -> list[str]:
 
 
 async def test_in_a_text_field_letters_and_digits_are_text_and_ctrl_page_keys_change_the_step(runtime: Runtime) -> None:
-    c = runtime.desk.create(f.profile(), f.bundle())
-    app = WizardApp(runtime.desk)
+    c = Desk(runtime).create(f.profile(), f.bundle())
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.push_screen(CustomerScreen(c.key))
@@ -103,8 +108,8 @@ async def test_in_a_text_field_letters_and_digits_are_text_and_ctrl_page_keys_ch
 
 
 async def test_the_list_commands_are_text_in_the_filter(runtime: Runtime) -> None:
-    runtime.desk.create(f.profile())
-    app = WizardApp(runtime.desk)
+    Desk(runtime).create(f.profile())
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "n" in footer_keys(app)
@@ -114,8 +119,8 @@ async def test_the_list_commands_are_text_in_the_filter(runtime: Runtime) -> Non
 
 
 async def test_what_is_typed_is_kept_as_a_draft_when_typing_pauses_and_on_ctrl_q(runtime: Runtime) -> None:
-    c = runtime.desk.create(f.profile())
-    app = WizardApp(runtime.desk)
+    c = Desk(runtime).create(f.profile())
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.push_screen(CustomerScreen(c.key))
@@ -128,7 +133,7 @@ async def test_what_is_typed_is_kept_as_a_draft_when_typing_pauses_and_on_ctrl_q
     draft = runtime.engine.load(c.key).drafts["profile"]
     assert (draft["city"], draft["region"]) == ("Tacoma", "OR")
 
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         app.push_screen(CustomerScreen(c.key))
@@ -138,10 +143,10 @@ async def test_what_is_typed_is_kept_as_a_draft_when_typing_pauses_and_on_ctrl_q
 
 
 async def test_a_draft_holding_escape_sequences_is_shown_and_kept_without_them(runtime: Runtime) -> None:
-    c = runtime.desk.create(f.profile())
+    c = Desk(runtime).create(f.profile())
     hostile = {"city": "\x1b]52;c;cHduZWQ=\x07Tac\x1b[31moma\x9b", "street": "1 Main St\x1b]0;title\x07"}
-    c = runtime.desk.save_draft(c.key, c.version, "profile", ProfileForm.from_model(c.profile) | hostile)
-    app = WizardApp(runtime.desk)
+    c = Desk(runtime).save_draft(c.key, c.version, "profile", ProfileForm.from_model(c.profile) | hostile)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(120, 50)) as pilot:
         await settle(pilot)
         app.push_screen(CustomerScreen(c.key))
@@ -156,14 +161,14 @@ async def test_a_draft_holding_escape_sequences_is_shown_and_kept_without_them(r
 
 
 async def test_a_new_customer_not_saved_yet_is_kept_across_ctrl_q_and_gone_once_saved(runtime: Runtime) -> None:
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await burst(pilot, "n", "n", *keys("Lola", "tab", "Silva"), "ctrl+q")  # quit before the typing pause ends
     kept = runtime.locations.new_customer_draft
     assert kept.stat().st_mode & 0o777 == 0o600 and runtime.store.count() == 0
 
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await burst(pilot, "n")

@@ -14,6 +14,7 @@ from screens.customer_list import CustomersScreen
 from screens.customer_screen import CustomerScreen
 from tests import factories as f
 from tests.pilotkit import burst, settle, slowly
+from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
 NAMES = ("Ada", "Bruno", "Carla", "Dmitri", "Grace", "Hugo", "Ines", "Grant")
@@ -31,7 +32,7 @@ def seed(runtime: Runtime) -> dict[str, str]:
     """Customers of different names (the list's default order is not theirs); their keys by first name."""
     keys = {}
     for n, name in enumerate(NAMES):
-        c = runtime.desk.create(f.profile(first_name=name, email=f"{name.lower()}@example.com",
+        c = Desk(runtime).create(f.profile(first_name=name, email=f"{name.lower()}@example.com",
                                           phone=f"(206) 555-01{n:02d}"))
         keys[name] = c.key
     return keys
@@ -48,7 +49,7 @@ def where(app: WizardApp) -> tuple[str, str | None, int | None, str | None, str]
 
 
 async def run(runtime: Runtime, send: Send, keys: list[str]) -> tuple[str, str | None, int | None, str | None, str]:
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await send(pilot, *keys)
@@ -87,7 +88,7 @@ async def test_keys_in_one_burst_end_where_the_same_keys_typed_slowly_end(runtim
 async def test_filter_then_enter_in_one_burst_opens_the_match_not_the_row_highlighted_before(
         runtime: Runtime) -> None:
     keys = seed(runtime)
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await burst(pilot, "end", "slash", *"grace", "enter", "enter")
@@ -98,7 +99,7 @@ async def test_filter_then_enter_in_one_burst_opens_the_match_not_the_row_highli
 
 async def test_a_step_form_typed_into_right_after_a_step_change_in_one_burst(runtime: Runtime) -> None:
     keys = seed(runtime)
-    app = WizardApp(runtime.desk)
+    app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await burst(pilot, "slash", *"hugo", "enter", "enter", "ctrl+pagedown", "ctrl+u", *"Hugo Walks")

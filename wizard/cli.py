@@ -61,9 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         target = p.add_mutually_exclusive_group(required=True)
         target.add_argument("key", nargs="?")
         target.add_argument("--all", action="store_true", help="every customer")
-        if name in ("advance", "reconcile"):
+        if name == "advance":
             p.add_argument("--yes", action="store_true", help="with --all: run billable calls without asking (else "
                                                               "asked in a terminal; free work only without one)")
+        if name == "reconcile":
+            p.add_argument("--yes", action="store_true", help="release numbers bought for duplicate services and, with "
+                                                              "--all, run billable calls, without asking")
     p = sub.add_parser("offboard", help="delete a customer's campaign, number (if asked) and Messaging Service; "
                                         "the customer is kept, offboarded")
     p.add_argument("key")

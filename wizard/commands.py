@@ -30,14 +30,16 @@ async def dispatch(args: argparse.Namespace) -> int:
     """Run the command `args` names; its exit status."""
     if args.command == "sandbox" and args.mode == "live":
         raise CommandError("sandbox commands work in sandbox mode only.")
-    runtime = Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
-                           mock_brand=args.mock_brand, store_url=args.store)
-    for warning in runtime.startup.warnings:
+    desk = Desk(Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
+                             mock_brand=args.mock_brand, store_url=args.store))
+    for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
-    async with runtime:
+    try:
         sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command"}.get(args.command)
         handler = COMMANDS[f"{args.command} {getattr(args, sub)}" if sub else args.command]
-        return await handler(runtime.desk, args)
+        return await handler(desk, args)
+    finally:
+        await desk.aclose()
 
 
 def _out(text: str = "") -> None:
@@ -115,6 +117,7 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         for finding in findings:
             _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
 
+    _not_sqlite_file(desk, args.file)
     try:
         with args.file.open(encoding="utf-8-sig", newline="") as lines:
             reserved = explicit_keys(lines)  # a first read: keys made for keyless rows never take one of these
@@ -233,10 +236,16 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
 
 
 async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
-    _yes_with_all(args)
     keys = _targets(desk, args)
     billable = None if args.yes or not args.all else await _agreed(desk, keys)
     runs = await desk.reconcile(keys, _show, everyone=args.all, billable=billable)
+    numbers = desk.stray_numbers(keys)
+    release = bool(numbers) and (args.yes or _agree_to_release(numbers))
+    removals = await desk.remove_strays(keys, _show, release_numbers=release)
+    _out(_reconciled(runs, removals))
+    if numbers and not release:
+        _err(f"a2p-wizard: kept {sum(map(len, numbers.values()))} number(s) bought for duplicate services (each billed "
+             "monthly): `a2p-wizard reconcile KEY --yes` (or answering y) releases them.")
     if args.all and not desk.in_doubt:
         _out("Every customer was reconciled with Twilio: the store is trusted again.")
     elif args.all and any(r.held for r in runs):
@@ -245,6 +254,26 @@ async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
     elif args.all:
         _err("a2p-wizard: some customers could not be reconciled (see above); run reconcile --all again.")
     return 1 if any(r.error for r in runs) and not args.all else 0
+
+
+def _agree_to_release(numbers: dict[str, list[str]]) -> bool:
+    """Asked in a terminal, as offboard asks: release the numbers bought for duplicates? (No terminal: no.)"""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    _out("Phone numbers bought for duplicate Messaging Services (not the ones the customers use):")
+    for key, sids in numbers.items():
+        _out(f"  • {key}: {', '.join(sids)}")
+    try:
+        return input("Release them (a released number is gone for good)? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _reconciled(runs: list[Run], removals: list[Run]) -> str:
+    """The reconcile's count: what was found at Twilio and adopted, what duplicates were removed."""
+    adopted = sum("adopted" in call.detail for run in runs for call in run.calls if call.ok)
+    removed = sum(call.ok and not call.detail.startswith("kept") for run in removals for call in run.calls)
+    return f"Adopted {adopted} resource(s) found at Twilio; removed {removed} duplicate(s)."
 
 
 async def cmd_refresh(desk: Desk, args: argparse.Namespace) -> int:
@@ -268,6 +297,7 @@ async def cmd_lint(desk: Desk, args: argparse.Namespace) -> int:
         found = await desk.findings(_known(desk, args.customer))
         urls = desk.policy_urls(args.customer)
     else:
+        _not_sqlite_file(desk, args.file)
         data = _read_json(args.file)
         if not isinstance(data, dict):
             raise CommandError(f"{args.file} must hold one JSON object with the CSV import's column names.")
@@ -319,6 +349,13 @@ async def cmd_policy(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 LINT_MAX_BYTES = 1_000_000
 """`lint` reads one customer: a bigger file is refused before it is read."""
+
+
+def _not_sqlite_file(desk: Desk, path: Path) -> None:
+    """Refuse, before it is opened, a file that is one of the data folder's SQLite files (the store itself, say)."""
+    if desk.is_sqlite_file(path):
+        raise CommandError(f"{path} is one of this data folder's SQLite files (the store or the sandbox), not a "
+                           "file to read; it was left untouched.")
 
 
 def _read_json(path: Path) -> Any:

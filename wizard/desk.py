@@ -18,8 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from storage.files import keep_object, read_object
-from wizard import examples
+from storage.files import keep_object, read_object, same_file
 from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.fees import Fee, Prices, describe_fees, total
@@ -31,7 +30,7 @@ from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
-from wizard.flow import duplicates, editing, lookahead, offboarding, progress
+from wizard.flow import duplicates, editing, lookahead, offboarding, progress, strays
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
@@ -40,6 +39,7 @@ from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
 from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
 from wizard.listing import list_row
+from wizard.sandbox.examples import EXAMPLES, MAX_ROUNDS, STEP, Example
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Mode, Startup
 from wizard.twilio.facts import OTP_SENDER, otp_deadline
@@ -54,6 +54,10 @@ __all__ = [
 
 STEP_KEYS = editing.STEP_KEYS
 """The steps with a form, and the name of their inputs: {1: "profile", 2: "bundle", 4: "campaign"}."""
+
+
+class ExampleError(OperatorError):
+    """An example customer could not be brought to its point of the flow."""
 
 
 class SandboxOnly(OperatorError):
@@ -177,7 +181,7 @@ class Desk:
     @classmethod
     def connect(cls, startup: Startup, *, mock_brand: bool | None = None) -> Desk:
         """The desk of an opened installation: settings read, Twilio client (or sandbox) and engine built."""
-        return Runtime.connect(startup, mock_brand=mock_brand).desk
+        return cls(Runtime.connect(startup, mock_brand=mock_brand))
 
     # -- the session -------------------------------------------------------------------------------------
 
@@ -285,7 +289,8 @@ class Desk:
         trial = c or Customer(key="")
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
-            trial = replace(trial, **{name: STEP_MODELS[name].model_validate(values)})
+            typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
+            trial = replace(trial, **typed)
         found = check(row, readiness.context(self._rt.store, trial, self._engine.own_numbers,
                                              live=self._engine.live))
         person = duplicates.columns(trial.profile, trial.bundle)
@@ -424,6 +429,23 @@ class Desk:
             mark.clear(self._rt.store)
         return runs
 
+    def stray_numbers(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        """The numbers bought for duplicates (flow.strays) that `remove_strays` would release, by customer."""
+        found = {key: strays.numbers(self._records.load(key)) for key in keys}
+        return {key: sids for key, sids in found.items() if sids}
+
+    async def remove_strays(self, keys: Iterable[str], on_run: Callable[[Run], None] | None = None, *,
+                            release_numbers: bool) -> list[Run]:
+        """Remove the customers' duplicates at Twilio that a reconcile found (empty duplicate services; the numbers
+        bought for them only with `release_numbers`); customers without any are skipped."""
+        runs = []
+        for key in keys:
+            if self._records.load(key).state.strays:
+                runs.append(self._run(await self._engine.remove_strays(key, release_numbers=release_numbers)))
+                if on_run:
+                    on_run(runs[-1])
+        return runs
+
     def check_store(self) -> None:
         """The store's quick integrity check (the first run of the session makes it otherwise): StoreError with
         what to do when the file is damaged."""
@@ -483,6 +505,11 @@ class Desk:
             run.todo = [p["text"] for p in problems(c) if p.get("fix")]
         return run
 
+    def is_sqlite_file(self, path: Path) -> bool:
+        """Whether `path` is one of the data folder's SQLite files, which a command must not read or write (this
+        process holds connections to them: storage's docstring)."""
+        return same_file(path, self._rt.locations.sqlite_files)
+
     # -- a new customer's draft ----------------------------------------------------------------------------
 
     def new_customer_draft(self) -> dict[str, Any] | None:
@@ -534,8 +561,40 @@ class Desk:
         return self._sandbox().dump()
 
     async def load_examples(self, on_progress: Callable[[str], None] | None = None) -> list[str]:
-        """Sandbox: create the first-start example customers and bring each to its point of the flow."""
-        return await examples.load(self, on_progress)
+        """Sandbox: create the first-start example customers and bring each to its point of the flow; their keys."""
+        if not self.sandboxed:
+            raise ExampleError("Example customers can be loaded in the sandbox only.")
+        keys = []
+        for example in EXAMPLES:
+            c = self.create(
+                StarterProfile.model_validate(example.profile),
+                SoleProprietor.model_validate(example.bundle) if example.bundle else None,
+                Campaign.model_validate(example.campaign) if example.campaign else None,
+            )
+            if on_progress:
+                on_progress(c.name)
+            await self._bring(c.key, example)
+            keys.append(c.key)
+        return keys
+
+    async def _bring(self, key: str, example: Example) -> None:
+        """Advance, let sandbox time pass and answer the passcode until the customer is where `example` says."""
+        for _ in range(MAX_ROUNDS):
+            summary = self.summary(self.customer(key))
+            if example.stop(summary):
+                break
+            if summary.kind == "customer" and example.reply_yes:
+                self.reply_yes(key)
+            elif summary.kind == "twilio":
+                self.move_clock(STEP)
+            run = await self.advance(key)
+            if run.error:
+                raise ExampleError(f"Example {key} stopped: {run.error}")
+        else:
+            raise ExampleError(f"Example {key} did not reach its point in {MAX_ROUNDS} rounds.")
+        if example.wait_after:
+            self.move_clock(example.wait_after)
+            await self.refresh(key)
 
     def _sandbox(self) -> Any:
         if self._rt.sandbox is None:
@@ -545,10 +604,6 @@ class Desk:
     async def aclose(self) -> None:
         """Close the Twilio client and the installation."""
         await self._rt.aclose()
-
-    async def close_client(self) -> None:
-        """Close the Twilio client only (the app closes the installation it opened itself)."""
-        await self._rt.client.aclose()
 
 
 def _call(outcome: Outcome) -> Call:

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 __all__ = ["cut", "hidden", "json_text", "redact", "visible", "visible_all"]
@@ -88,12 +89,16 @@ _AUTH_VALUE = re.compile(r"(?i)\b(?:authorization\W{0,3}\s*(?:basic|bearer)?|bas
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 
 
+def _redact_encoded(secret: str, match: re.Match[str]) -> str:
+    return "[redacted]" if secret in _unbase64(match[0]) else match[0]
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
     """`text` with every secret, its base64 (Basic auth) forms and any `Authorization` value as `[redacted]`."""
     text = _AUTH_VALUE.sub("[redacted]", text)
     for secret in filter(None, secrets):
         text = text.replace(secret, "[redacted]")
-        text = _BASE64.sub(lambda m, s=secret: "[redacted]" if s in _unbase64(m[0]) else m[0], text)
+        text = _BASE64.sub(partial(_redact_encoded, secret), text)
     return text
 
 

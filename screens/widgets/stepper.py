@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -90,7 +92,7 @@ class Stepper(Horizontal):
         for step in STEP_NAMES:
             yield StepTab(step)
 
-    def show(self, states: dict[int, str], selected: int) -> None:
+    def show(self, states: Mapping[int, str], selected: int) -> None:
         self.selected = selected
         for tab in self.query(StepTab):
             tab.show(states.get(tab.step, "not_started"), tab.step == selected)

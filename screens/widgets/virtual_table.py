@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -49,7 +49,7 @@ class TableRow(Protocol):
 
 Fetch = Callable[[int, int], Sequence[TableRow]]
 """(offset, limit) -> rows offset..offset+limit of the current listing."""
-Cells = Callable[[TableRow], Sequence[str]]
+Cells = Callable[[Any], Sequence[str]]
 """A row's text for each column, in column order."""
 
 

@@ -250,6 +250,7 @@ def _following(terms: list[tuple[str, bool]], after: tuple[Any, ...]) -> list[Cl
         same = [(f"{column} IS NULL", ()) if value is None else (f"{column} = %s", (value,))
                 for (column, _), value in zip(terms[:n], after, strict=False)]
         (column, desc), value = terms[n], after[n]
+        further: list[Clause]
         if value is None:
             further = [] if desc else [(f"{column} IS NOT NULL", ())]
         else:

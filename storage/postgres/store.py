@@ -83,9 +83,10 @@ def masked(url: str) -> str:
 def password_in(url: str) -> str | None:
     """The password written in `url` (None: none, or not a connection string), to keep it out of everything."""
     try:
-        return conninfo_to_dict(url).get("password")
+        password = conninfo_to_dict(url).get("password")
     except psycopg.Error:
         return None
+    return None if password is None else str(password)
 
 
 def _plain(exc: psycopg.Error) -> str:

@@ -198,7 +198,8 @@ class Listing:
         due first, then the rest."""
         if query.order != "attention" or query.due_before is None:
             return [("", (), query.order)]
-        parts = [(_DUE, (query.due_before,), "otp_due"), ("otp_due >= ?", (query.due_before,), "attention")]
+        parts: list[tuple[str, tuple[str, ...], str]] = [
+            (_DUE, (query.due_before,), "otp_due"), ("otp_due >= ?", (query.due_before,), "attention")]
         return parts[::-1] if query.descending else parts
 
     def _slice(self, query: Query, condition: str, params: tuple[str, ...], order: str, offset: int, limit: int,
@@ -215,6 +216,7 @@ class Listing:
             return self._db.execute(sql, (*found.params, *params, limit, offset)).fetchall()
 
         plan = self._planned(query)
+        found: list[tuple[Any, ...]] | None
         if order == "name" and query.text.strip():
             found = self._by_name(plan, query.descending != reverse, offset, limit)
         elif plan.walks:  # more than _FEW rows walked per row shown: the matches gather further down the order

@@ -34,11 +34,11 @@ from storage.customers import (
 from storage.files import private_dir
 from storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from storage.sqlite.pages import Listing
+from storage.sqlite.probe import NotSQLite, create_private, tables
 
 __all__ = ["COUNTED", "DERIVED_COLUMNS", "LOOKUP_COLUMNS", "PERSON_COLUMNS", "SUMMARY_COLUMNS", "JournalEntry",
            "Record", "StaleWrite", "Store", "StoreError", "UnknownCustomer", "damaged"]
 
-_SQLITE_HEADER = b"SQLite format 3\x00"
 _FILLED = {
     "customers_fts_insert": "INSERT INTO customers_fts (rowid, search) SELECT rowid, search FROM customers "
                             "WHERE rowid > ?",
@@ -84,8 +84,7 @@ class Store(CustomerStore):
         self._check_file(path)
         try:
             private_dir(path.parent)
-            if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            create_private(path)
         except OSError as exc:
             raise StoreError(f"Cannot create the store at {path}: {exc.strerror or exc}.") from exc
         try:
@@ -111,7 +110,8 @@ class Store(CustomerStore):
 
     @staticmethod
     def _check_file(path: Path) -> None:
-        """Refuse a file that is not an SQLite database, so it is never overwritten."""
+        """Refuse a file that is not an SQLite database, so it is never overwritten (asking SQLite, reading
+        only: see storage's docstring)."""
         try:
             if not path.exists() or path.stat().st_size == 0:
                 if path.is_symlink():
@@ -119,12 +119,13 @@ class Store(CustomerStore):
                 return
             if not path.is_file():
                 raise StoreError(f"{path} is not a file (a folder or a device?); it was left untouched.")
-            with path.open("rb") as fh:
-                header = fh.read(16)
+            tables(path)
+        except NotSQLite as exc:
+            raise StoreError(f"{path} is not an a2p-wizard store (not an SQLite file); it was left untouched.") from exc
+        except sqlite3.DatabaseError:
+            return  # an SQLite file SQLite cannot read yet: the store's own connection says what is wrong
         except OSError as exc:
             raise StoreError(f"Cannot read the store at {path}: {exc.strerror or exc}.") from exc
-        if header != _SQLITE_HEADER:
-            raise StoreError(f"{path} is not an a2p-wizard store (not an SQLite file); it was left untouched.")
 
     def _wal(self) -> None:
         """Switch to WAL. On a new file another process may be doing the same: SQLite then answers "locked" at

@@ -124,7 +124,10 @@ def parse_rows(text_or_lines: Iterable[str] | str) -> tuple[list[ParsedRow], lis
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
     for item in iter_rows(io.StringIO(text_or_lines) if isinstance(text_or_lines, str) else text_or_lines):
-        (errors if isinstance(item, RowError) else parsed).append(item)
+        if isinstance(item, RowError):
+            errors.append(item)
+        else:
+            parsed.append(item)
     return parsed, errors
 
 

@@ -174,7 +174,7 @@ def is_us_area_code(area: str) -> bool:
 
 def buys_number(phone_number: str | None) -> bool:
     """The campaign's number is to be bought for the customer (`buy` or `buy:NPA`)."""
-    return bool(phone_number) and phone_number.startswith("buy")
+    return phone_number is not None and phone_number.startswith("buy")
 
 
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -15,7 +15,7 @@ from wizard.customer.state import FlowState
 from wizard.errors import OperatorError
 from wizard.visible import cut
 
-STEP_MODELS = {"profile": StarterProfile, "bundle": SoleProprietor, "campaign": Campaign}
+STEP_MODELS: dict[str, type[BaseModel]] = {"profile": StarterProfile, "bundle": SoleProprietor, "campaign": Campaign}
 
 
 @dataclass

@@ -69,6 +69,9 @@ class FlowState(BaseModel):
     """When offboarding finished: the customer's campaign and Messaging Service are deleted."""
     stopped: list[Stop] = Field(default_factory=list)
     """Monthly fees that stopped when the customer was offboarded."""
+    strays: list[str] = Field(default_factory=list)
+    """SIDs of the customer's duplicates at Twilio that it does not use (a Messaging Service left without the brand's
+    campaign, a number bought for it): found by flow.holdings, removed by `reconcile` (flow.strays)."""
 
     def paid(self, item: str | None = None) -> float:
         """Fees paid for this customer, in dollars (only for `item`, e.g. "brand", when given)."""

@@ -39,9 +39,10 @@ def columns(profile: StarterProfile | None, bundle: SoleProprietor | None) -> di
     }
 
 
-def probes(values: dict[str, str | None]) -> list[tuple[str, dict[str, str | None]]]:
+def probes(values: dict[str, str | None]) -> list[tuple[str, dict[str, str]]]:
     """(field, the values to match together) for each probe the person's values allow."""
-    return [(field, {c: values[c] for c in cols}) for field, cols in PROBES if all(values.get(c) for c in cols)]
+    return [(field, {c: values.get(c) or "" for c in cols})
+            for field, cols in PROBES if all(values.get(c) for c in cols)]
 
 
 def in_store(store: CustomerStore, values: dict[str, str | None], *, exclude_key: str | None = None) -> Match | None:

@@ -9,6 +9,7 @@ created twice and no SID is ever lost.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import signal
 import socket
@@ -16,6 +17,8 @@ import uuid
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 from storage.customers import CustomerStore, UnknownCustomer
 from wizard.customer import readiness
@@ -24,9 +27,10 @@ from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.state import Charge, FlowState, Problem, Stop
 from wizard.errors import OperatorError
-from wizard.flow import offboarding
+from wizard.flow import offboarding, strays
 from wizard.flow.actions import Action, Wait
 from wizard.flow.doubt import Watermark
+from wizard.flow.holdings import Found, Holdings
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
 from wizard.flow.records import Records, Saved, Standing
 from wizard.flow.status import ALL_FRESH, Summary, describe, summarize
@@ -40,6 +44,8 @@ MAX_TRIES_PER_ACTION = 3
 LEASE = timedelta(minutes=10)
 CRASH_AT = "A2P_CRASH_AT"
 CRASH_POINTS = ("before-request", "after-perform", "after-record")
+RUN: contextvars.ContextVar[Holdings | None] = contextvars.ContextVar("holdings", default=None)
+"""What Twilio holds, as read by the run in progress (an advance, a batch): every customer of the run shares it."""
 
 
 def crash_point(action: str, point: str) -> None:
@@ -209,6 +215,7 @@ class Engine:
             return report
         if not self._claim(key, report):
             return report
+        run = RUN.set(RUN.get() or Holdings(self.client))
         try:
             if self.load(key).state.offboarded_at:  # onboarding again: step 4 starts anew from what Twilio holds
                 self.save_state(key, _onboard_again)
@@ -217,6 +224,7 @@ class Engine:
         except OperatorError as error:  # this customer only (a saved value today's rules refuse): say so, go on
             report.error = str(error)
         finally:
+            RUN.reset(run)
             self._release(key)
         return report
 
@@ -320,7 +328,11 @@ class Engine:
         if found is not None:
             return found, saved
         op = OPERATIONS[action.op]
-        if action.find is not None and self.watermark is not None and self.watermark.doubt:
+        if op.creates and (held := RUN.get()) is not None:
+            found, saved = await self._held(c, action, held)
+            if found is not None:
+                return found, saved
+        elif action.find is not None and self.watermark is not None and self.watermark.doubt:
             found, saved = await self._adopt(c, action)
             if found is not None:
                 return found, saved
@@ -329,7 +341,7 @@ class Engine:
             self.watermark.started(entry)  # before the call is sent: a store restored later is seen to be older
         crash_point(action.name, "before-request")
         try:
-            body = await self.client.call(action.op, action.params, query=action.query, **action.path)
+            body = await self.client.call(action.op, action.params, action.query, **action.path)
         except TwilioError as error:
             if op.method == "DELETE" and error.status == 404:  # already gone (an earlier attempt): done
                 return Outcome(action.name, True, f"{describe(action)} (already gone)"), self._done(
@@ -337,11 +349,42 @@ class Engine:
             if (error.retryable or error.unknown_outcome) and action.find is not None:
                 # The call may have been performed: keep the entry `sent` and look before trying again.
                 return Outcome(action.name, False, f"retry: no clear answer ({error.message}); checking first"), None
+            if action.find is not None and not op.creates and (done := await self._done_before(action)):
+                # An update refused because Twilio holds it done already (a store restored from before it was sent)
+                return Outcome(action.name, True, f"{describe(action)} (already done at Twilio: adopted)",
+                               fee=self._fee(action)), self._done(c.key, entry, action, done)
             return Outcome(action.name, False, str(error), error.code), self._failed(c.key, entry, action, error)
         crash_point(action.name, "after-perform")
+        if op.creates and (held := RUN.get()) is not None and isinstance(body.get("sid"), str):
+            held.made.add(body["sid"])
         saved = self._done(c.key, entry, action, body)
         crash_point(action.name, "after-record")
         return Outcome(action.name, True, describe(action), fee=self._fee(action)), saved
+
+    async def _held(self, c: Customer, action: Action, held: Holdings) -> tuple[Outcome | None, Saved | None]:
+        """Before a create: what Twilio already holds for the customer (flow.holdings), adopted instead of made
+        again whatever the store and the watermark say. (None, None): not there, send the call."""
+        try:
+            found = await held.find(c, action)
+        except TwilioError as error:
+            return Outcome(action.name, False, f"Could not look at what Twilio holds first: {error}"), None
+        return (None, None) if found is None else self._adopted(c, action, found)
+
+    async def _done_before(self, action: Action) -> dict | None:
+        """After a refused update: Twilio's resource as it is, when it shows the update was made (else None)."""
+        assert action.find is not None
+        try:
+            return await action.find(self.client, action.friendly_name)
+        except TwilioError:
+            return None
+
+    def _adopted(self, c: Customer, action: Action, found: Found) -> tuple[Outcome, Saved]:
+        op = OPERATIONS[action.op]
+        entry = self.store.journal_start(c.key, action.name, op.method, self._path(action), action.friendly_name)
+        saved = self._done(c.key, entry, action, found.body, also=found.also)
+        note = f"; {found.note}" if found.note else ""
+        return Outcome(action.name, True, f"{describe(action)} (found at Twilio: adopted, not created again{note})",
+                       fee=self._fee(action)), saved
 
     async def _adopt(self, c: Customer, action: Action) -> tuple[Outcome | None, Saved | None]:
         """The store is in doubt (restored or replaced): look at Twilio before a create (or an update), and adopt
@@ -390,11 +433,14 @@ class Engine:
         """The fee `_done` records in the ledger for `action` (None: not billable)."""
         return self.prices.fee(action.charge) if action.charge else None
 
-    def _done(self, key: str, entry: int, action: Action, body: dict) -> Saved:
+    def _done(self, key: str, entry: int, action: Action, body: dict,
+              also: Callable[[FlowState], None] | None = None) -> Saved:
         sid = body.get("sid") if isinstance(body.get("sid"), str) else None
 
         def change(state: FlowState) -> None:
             action.apply(state, body)
+            if also is not None:
+                also(state)
             if state.last_error_action == action.name:
                 state.last_error, state.last_error_action = None, None
             if action.stops:
@@ -426,6 +472,7 @@ class Engine:
         """Advance several customers, a few at a time; only those in `billable` (None: every one) make billable
         calls, the others do free work only."""
         gate = asyncio.Semaphore(concurrency)
+        run = RUN.set(Holdings(self.client))  # the customers' tasks below copy this context: they share it
 
         async def one(key: str) -> Report:
             async with gate:
@@ -434,7 +481,10 @@ class Engine:
                 on_report(report)
             return report
 
-        return list(await asyncio.gather(*(one(k) for k in keys)))
+        try:
+            return list(await asyncio.gather(*(one(k) for k in keys)))
+        finally:
+            RUN.reset(run)
 
     # -- offboarding -------------------------------------------------------------------------------------
 
@@ -486,6 +536,45 @@ class Engine:
 
         report.summary = self.save_state(key, done).summary
 
+    # -- duplicates ------------------------------------------------------------------------------------
+
+    async def remove_strays(self, key: str, *, release_numbers: bool,
+                            on_outcome: Callable[[Outcome], None] | None = None) -> Report:
+        """Remove the customer's duplicates at Twilio (flow.strays): each one read first and kept when it is not
+        a duplicate after all; a number released only with `release_numbers`. Resumable like offboarding."""
+        report = Report(key)
+        if not self.load(key).state.strays or not self._claim(key, report):
+            return report
+        try:
+            await self._remove_strays(key, release_numbers, report, on_outcome or (lambda o: None))
+        except TwilioError as error:
+            report.error = f"Could not read the customer's duplicates at Twilio: {error}"
+        finally:
+            self._release(key)
+        report.summary = self.summary(self.load(key))
+        return report
+
+    async def _remove_strays(self, key: str, release_numbers: bool, report: Report,
+                             on_outcome: Callable[[Outcome], None]) -> None:
+        c = self.load(key)
+        for _ in range(2 * len(c.state.strays) + 1):
+            action = strays.next_removal(c, release_numbers=release_numbers)
+            if action is None:
+                return
+            sid = action.path["sid"]
+            if why := await strays.doubt(self.client, c, sid):
+                c = self.save_state(key, strays.drop(sid)).customer
+                outcome = Outcome(action.name, True, f"kept {sid}: not removed, {why}")
+            else:
+                outcome, saved = await self._run(c, action)
+                outcome.detail += f" ({sid})" if outcome.ok else ""
+                c = saved.customer if saved else self.load(key)
+            report.outcomes.append(outcome)
+            on_outcome(outcome)
+            if not outcome.ok:
+                report.error = f"Could not {describe(action)}: {outcome.detail} (run reconcile again to finish)."
+                return
+
     # -- refreshing --------------------------------------------------------------------------------------
 
     async def refresh(self, key: str) -> Report:
@@ -535,7 +624,7 @@ class Engine:
                         except TwilioError:
                             continue
             if bodies:
-                self.save_state(key, lambda state: [a.apply(state, b) for a, b in bodies])
+                self.save_state(key, partial(_apply_all, bodies))
             done.append(key)
             if on_progress:
                 on_progress(len(done), len(keys))
@@ -612,3 +701,9 @@ class Engine:
         report.summary = saved.summary if saved else self.summary(self.load(key))
 
 
+
+
+def _apply_all(answers: list[tuple[Action, dict[str, Any]]], state: FlowState) -> None:
+    """Each read's answer applied to the customer's state, in order."""
+    for action, body in answers:
+        action.apply(state, body)

@@ -80,7 +80,7 @@ class Records:
         self.store.insert_many(self._record(s.customer, s.standing) for s in saved)
         return saved
 
-    def change(self, key: str, edit: Callable[[Customer], None], *, expected_version: int | None = None) -> Saved:
+    def change(self, key: str, edit: Callable[[Customer], object], *, expected_version: int | None = None) -> Saved:
         """Apply `edit` to the customer as stored now, inside one transaction.
 
         With `expected_version` (an operator's save) the write is refused with StaleWrite when someone changed
@@ -100,7 +100,7 @@ class Records:
         c = saved[-1].customer
         return replace(saved[-1], customer=replace(c, version=written.version, updated_at=written.updated_at))
 
-    def change_state(self, key: str, edit: Callable[[FlowState], None]) -> Saved:
+    def change_state(self, key: str, edit: Callable[[FlowState], object]) -> Saved:
         """The engine's half: change what is known of the customer's Twilio resources."""
         return self.change(key, lambda c: edit(c.state))
 

@@ -126,4 +126,6 @@ ACTION_WORDS = {
     "offboard.release_number": "release the phone number",
     "offboard.remove_number": "take the phone number out of the Messaging Service",
     "offboard.service": "delete the Messaging Service",
+    "reconcile.delete_service": "delete the duplicate Messaging Service",
+    "reconcile.release_number": "release the phone number bought for the duplicate",
 }

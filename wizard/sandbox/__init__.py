@@ -1,9 +1,2 @@
-"""The built-in sandbox: a stateful fake of the Twilio endpoints the flow uses (see app.Sandbox)."""
-
-from wizard.sandbox.fake import Sandbox, SandboxError
-from wizard.sandbox.faults import FaultPlan
-from wizard.sandbox.server import serve
-from wizard.sandbox.transport import SandboxTransport
-from wizard.sandbox.triggers import TRIGGERS
-
-__all__ = ["TRIGGERS", "FaultPlan", "Sandbox", "SandboxError", "SandboxTransport", "serve"]
+"""The built-in sandbox: a stateful fake of the Twilio endpoints the flow uses (`fake.Sandbox`), its clock and
+its state file; nothing is imported here, so the app's first frame can read the sandbox clock without the fake."""

@@ -9,7 +9,7 @@ from phonenumbers import parse, region_code_for_number
 from wizard.sandbox import renderers, services
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.paging import v2010_page
-from wizard.sandbox.request import Request, bad, invalid
+from wizard.sandbox.request import Request, Routes, bad, invalid
 from wizard.sandbox.seed import put_number
 
 ACCOUNT = "/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})"
@@ -152,7 +152,7 @@ def release_number(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
     return 204, None
 
 
-ROUTES = [
+ROUTES: Routes = [
     (rf"{ACCOUNT}/Addresses\.json", {"GET": list_addresses, "POST": create_address}),
     (rf"{ACCOUNT}/Addresses/(?P<sid>AD{HEX})\.json", {"GET": fetch_address, "POST": update_address}),
     (rf"{ACCOUNT}/IncomingPhoneNumbers\.json", {"GET": list_numbers, "POST": buy_number}),

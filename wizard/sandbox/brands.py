@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from functools import partial
 
-from storage.sandbox_state import SandboxState
 from wizard.sandbox import renderers, triggers
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.evaluation import assigned
 from wizard.sandbox.lifecycle import SUBMITTED, brand_phase, brand_tag, bundle_phase, mobile_tag
 from wizard.sandbox.paging import v1_page
-from wizard.sandbox.request import Request, bad
+from wizard.sandbox.request import Request, Routes, bad
+from wizard.sandbox.state_file import SandboxState
 from wizard.twilio.facts import MOBILE_BRAND_LIMIT, SOLE_PROPRIETOR_END_USER_TYPE
 
 KIND = "brand_registrations"
@@ -139,7 +139,7 @@ def send_otp(ctx: Ctx, req: Request, sid: str) -> Answer:
 
 
 BN = f"/v1/a2p/BrandRegistrations/(?P<sid>BN{HEX})"
-ROUTES = [
+ROUTES: Routes = [
     ("/v1/a2p/BrandRegistrations", {"GET": list_brands, "POST": create_brand}),
     (BN, {"GET": fetch_brand, "POST": resubmit_brand}),
     (f"{BN}/SmsOtp", {"POST": send_otp}),

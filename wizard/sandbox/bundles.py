@@ -11,7 +11,7 @@ from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.evaluation import EVALUABLE, assigned, evaluate
 from wizard.sandbox.lifecycle import bundle_phase
 from wizard.sandbox.paging import v1_page
-from wizard.sandbox.request import EMAIL, Request, bad, invalid
+from wizard.sandbox.request import EMAIL, Request, Routes, bad, invalid
 from wizard.twilio.facts import SOLE_PROPRIETOR_POLICY_SID, STARTER_END_USER_TYPE, STARTER_PROFILE_POLICY_SID
 
 BUNDLE_STATUSES = ("draft", "pending-review", "in-review", "twilio-rejected", "twilio-approved")
@@ -177,7 +177,7 @@ def create_evaluation(ctx: Ctx, req: Request, b: Bundles, sid: str) -> Answer:
     if policy not in EVALUABLE:
         raise invalid("PolicySid", f"{policy} is not a policy the sandbox evaluates ({', '.join(EVALUABLE)})")
     status, results = evaluate(ctx, sid, policy)
-    rec = {
+    rec: dict[str, Any] = {
         "sid": ctx.mint("EL"),
         "account_sid": ctx.account_sid,
         "policy_sid": policy,
@@ -219,7 +219,7 @@ def _bundle_routes(b: Bundles) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-ROUTES = [
+ROUTES: Routes = [
     *_bundle_routes(PROFILES),
     *_bundle_routes(PRODUCTS),
 ]

@@ -5,11 +5,13 @@ The campaign's `sid` is the constant CAMPAIGN_SID; a campaign is identified by i
 
 from __future__ import annotations
 
+from typing import Any
+
 from wizard.sandbox import renderers, triggers
 from wizard.sandbox.context import HEX, Answer, Ctx, Json, at
 from wizard.sandbox.lifecycle import brand_phase, campaign_phase
 from wizard.sandbox.paging import v1_page
-from wizard.sandbox.request import Request, bad, invalid, not_found
+from wizard.sandbox.request import Request, Routes, bad, invalid, not_found
 from wizard.twilio import facts
 from wizard.twilio.facts import CAMPAIGN_SID, USE_CASE
 
@@ -28,7 +30,7 @@ REUSE_WAIT_SECONDS = 5
 
 def _content(req: Request) -> Json:
     """The texts and flags both create and update require, with Twilio's prose-only limits (code 21705)."""
-    fields = {
+    fields: dict[str, Any] = {
         "description": req.text("Description", required=True),
         "message_flow": req.text("MessageFlow", required=True),
         "message_samples": req.texts("MessageSamples", required=True),
@@ -207,7 +209,7 @@ def remove(ctx: Ctx, mg: str) -> None:
 
 
 USA2P = f"/v1/Services/(?P<mg>MG{HEX})/Compliance/Usa2p"
-ROUTES = [
+ROUTES: Routes = [
     (USA2P, {"GET": list_campaigns, "POST": create_campaign}),
     (f"{USA2P}/(?P<qe>QE{HEX})", {"GET": fetch_campaign, "POST": update_campaign, "DELETE": delete_campaign}),
 ]

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
-from storage.sandbox_state import SandboxState
 from wizard.sandbox.request import not_found
+from wizard.sandbox.state_file import SandboxState
 
 Json = dict[str, Any]
 Answer = tuple[int, Json | None]

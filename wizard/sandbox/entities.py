@@ -10,7 +10,7 @@ from wizard.sandbox.context import HEX, Answer, Ctx
 from wizard.sandbox.evaluation import ADDRESS_TYPES
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.policies import POLICIES
-from wizard.sandbox.request import Request, not_found
+from wizard.sandbox.request import Request, Routes, not_found
 from wizard.twilio.facts import SOLE_PROPRIETOR_END_USER_TYPE, STARTER_END_USER_TYPE
 
 END_USER_TYPES = (
@@ -26,7 +26,7 @@ def create_entity(ctx: Ctx, req: Request, kind: str, prefix: str, types: tuple[s
     """An end user (IT) or supporting document (RD): FriendlyName, Type and a JSON Attributes object."""
     name = req.text("FriendlyName", required=True)
     type_ = req.choice("Type", types, required=True)
-    rec = {
+    rec: dict[str, Any] = {
         "sid": ctx.mint(prefix),
         "account_sid": ctx.account_sid,
         "friendly_name": name,
@@ -84,7 +84,7 @@ def _entity_routes(
     ]
 
 
-ROUTES = [
+ROUTES: Routes = [
     *_entity_routes("end_users", "EndUsers", "IT", END_USER_TYPES),
     *_entity_routes("supporting_documents", "SupportingDocuments", "RD", ADDRESS_TYPES),
     (f"/v1/Policies/(?P<sid>RN{HEX})", {"GET": fetch_policy}),

@@ -10,19 +10,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from storage.sandbox_state import SandboxState, open_state
 from wizard.errors import OperatorError
 from wizard.sandbox import api2010, brands, bundles, campaigns, entities, renderers, services
+from wizard.sandbox.clock import SandboxClock
 from wizard.sandbox.context import Ctx
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.lifecycle import OTP_WINDOW, brand_phase
 from wizard.sandbox.renderers import campaign_key
-from wizard.sandbox.request import E164, ApiError, Request, not_found
+from wizard.sandbox.request import E164, ApiError, Handler, Request, not_found
 from wizard.sandbox.seed import put_number, seed
-from wizard.session.clocks import SandboxClock
+from wizard.sandbox.state_file import SandboxState, open_state
 from wizard.twilio.facts import HOSTS, SANDBOX_ACCOUNT_SID
 
-Handler = Callable[..., tuple[int, dict[str, Any] | None]]
 ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
     (re.compile(pattern), methods)
     for pattern, methods in (

@@ -13,7 +13,7 @@ import math
 import random
 import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 _KEYS = {
     "lost": "lost",
@@ -50,7 +50,7 @@ class FaultPlan:
     @classmethod
     def parse(cls, spec: str) -> FaultPlan:
         """Parse "lost=0.2,5xx=0.1,429=0.1,retry-after=1,slow=0.05,slow-seconds=2,seed=7" ("" = no faults)."""
-        values: dict[str, float | int] = {}
+        values: dict[str, Any] = {}
         for item in filter(None, (part.strip() for part in spec.split(","))):
             key, sep, raw = (s.strip() for s in item.partition("="))
             if not sep or key.lower() not in _KEYS:

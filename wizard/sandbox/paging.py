@@ -94,7 +94,7 @@ def _window(req: Request, items: list[dict[str, Any]]) -> _Window:
 
 
 def _int(req: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = (req.query.get(name) or [None])[0]
+    raw = next(iter(req.query.get(name) or ()), None)
     if raw is None:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:

@@ -6,10 +6,15 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+Handler = Callable[..., tuple[int, dict[str, Any] | None]]
+"""A sandbox endpoint: (status, body) for a request."""
+Routes = list[tuple[str, dict[str, Handler]]]
+"""A module's endpoints: a path pattern and its handler per method."""
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")

@@ -1,25 +1,44 @@
-"""Serve a Sandbox over real HTTP on loopback only (for live-mode tests against A2P_TWILIO_BASE_URL)."""
+"""Serve a Sandbox over real HTTP on loopback only (for live-mode tests against A2P_TWILIO_BASE_URL).
+
+The sandbox's FaultPlan applies as in its transport: 429 and 5xx answered without performing the request, a
+`lost` answer performed and then the connection closed without a response, a `slow` one delayed."""
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.fake import Sandbox, route
+from wizard.sandbox.request import error_body
 
 LOOPBACK = "127.0.0.1"
 
 
 class _Handler(BaseHTTPRequestHandler):
     sandbox: Sandbox
+    server: ThreadingHTTPServer
     protocol_version = "HTTP/1.1"
 
     def _serve(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        port = self.server.server_address[1]
-        status, headers, content = self.sandbox.handle(
-            self.command, f"http://{LOOPBACK}:{port}{self.path}", dict(self.headers.items()), body
-        )
+        port = self.server.server_port
+        draw = self.sandbox.fault_injector.draw() if route(self.path.partition("?")[0]) else None
+        if draw is not None and draw.slow:
+            time.sleep(self.sandbox.faults.slow_seconds)
+        if draw is not None and draw.fault in ("429", "5xx"):
+            status, headers = draw.status, {"Content-Type": "application/json"}
+            if status == 429 and self.sandbox.faults.retry_after is not None:
+                headers["Retry-After"] = f"{self.sandbox.faults.retry_after:g}"
+            content = json.dumps(error_body(status, 20429 if status == 429 else 20500, "Injected fault")).encode()
+        else:
+            status, headers, content = self.sandbox.handle(
+                self.command, f"http://{LOOPBACK}:{port}{self.path}", dict(self.headers.items()), body
+            )
+        if draw is not None and draw.fault == "lost":  # performed; the answer never arrives
+            self.close_connection = True
+            return
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from wizard.sandbox import campaigns, renderers
 from wizard.sandbox.context import HEX, Answer, Ctx
 from wizard.sandbox.paging import v1_page
-from wizard.sandbox.request import Request, bad
+from wizard.sandbox.request import Request, Routes, bad
 
 KIND = "messaging_services"
 USECASES = ("notifications", "marketing", "verification", "discussion", "poll", "undeclared")
@@ -26,7 +28,7 @@ def list_services(ctx: Ctx, req: Request) -> Answer:
 
 def create_service(ctx: Ctx, req: Request) -> Answer:
     now, methods = ctx.stamp(), ("GET", "POST")
-    rec = {
+    rec: dict[str, Any] = {
         "sid": ctx.mint("MG"),
         "account_sid": ctx.account_sid,
         "friendly_name": req.text("FriendlyName", required=True, max_len=64),
@@ -119,7 +121,7 @@ def fetch_number(ctx: Ctx, req: Request, mg: str, pn: str) -> Answer:
 
 
 MG = f"/v1/Services/(?P<mg>MG{HEX})"
-ROUTES = [
+ROUTES: Routes = [
     ("/v1/Services", {"GET": list_services, "POST": create_service}),
     (MG, {"GET": fetch_service, "DELETE": delete_service}),
     (f"{MG}/PhoneNumbers", {"GET": list_numbers, "POST": add_number}),

@@ -59,6 +59,12 @@ class Locations:
         return self.data_dir / "sandbox.db"
 
     @property
+    def sqlite_files(self) -> tuple[Path, ...]:
+        """The folder's SQLite files with their companions: only SQLite may open them (storage's docstring)."""
+        return tuple(main.with_name(main.name + tail) for main in (self.store, self.sandbox)
+                     for tail in ("", "-wal", "-shm", "-journal"))
+
+    @property
     def new_customer_draft(self) -> Path:
         """What was typed for a customer not created yet (nothing is stored before step 1 is valid), 0600."""
         return self.data_dir / "new-customer.draft.json"

@@ -6,23 +6,20 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from storage.customers import CustomerStore
 from wizard.flow.doubt import Watermark
 from wizard.flow.engine import Engine
-from wizard.sandbox import FaultPlan, Sandbox, SandboxTransport
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.faults import FaultPlan
+from wizard.sandbox.transport import SandboxTransport
 from wizard.session.locations import Locations
 from wizard.session.settings import Settings
 from wizard.session.startup import Mode, SetupError, Startup
 from wizard.twilio.client import TwilioClient
-
-if TYPE_CHECKING:
-    from wizard.desk import Desk
 
 SANDBOX_PASSWORD = "sandbox"
 
@@ -48,13 +45,6 @@ class Runtime:
     @property
     def store(self) -> CustomerStore:
         return self.startup.store
-
-    @cached_property
-    def desk(self) -> Desk:
-        """The one door to this session's use cases."""
-        from wizard.desk import Desk  # the door is built on the runtime
-
-        return Desk(self)
 
     @classmethod
     def open(

@@ -63,7 +63,8 @@ class Settings(BaseSettings):
         """Read the environment and, if it exists, the TOML file; explicit overrides win."""
         cls._toml_file = config_file if config_file and config_file.exists() else None
         try:
-            return cls(**{k: v for k, v in overrides.items() if v is not None})
+            given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+            return cls(**given)
         finally:
             cls._toml_file = None
 

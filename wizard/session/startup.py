@@ -24,10 +24,10 @@ from typing import Literal
 
 from storage.customers import CustomerStore
 from storage.postgres.store import PostgresStore, is_url, password_in
-from storage.sandbox_state import open_state
 from storage.sqlite.store import Store
 from wizard.errors import OperatorError
-from wizard.session.clocks import SandboxClock, utc_now
+from wizard.sandbox.clock import SandboxClock, utc_now
+from wizard.sandbox.state_file import open_state
 from wizard.session.locations import Locations
 from wizard.twilio.facts import SANDBOX_ACCOUNT_SID
 from wizard.visible import visible
@@ -245,7 +245,7 @@ def _mode(found: dict[str, str]) -> Mode:
     if "mode" in found:
         if found["mode"] not in MODES:
             raise SetupError(f"A2P_MODE must be sandbox or live, not {found['mode']!r}.")
-        return found["mode"]  # type: ignore[return-value]
+        return found["mode"]
     return "live" if _has_credentials(found) else "sandbox"
 
 
@@ -308,6 +308,6 @@ class VisibleFormatter(logging.Formatter):
 class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Log files readable by the owner only (0600), the rotated ones included."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self):
         os.close(os.open(self.baseFilename, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
         return super()._open()

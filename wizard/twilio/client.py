@@ -75,8 +75,8 @@ class TwilioClient:
         self,
         name: str,
         params: Mapping[str, Value] | None = None,
-        *,
         query: Mapping[str, Value] | None = None,
+        /,
         **path: str,
     ) -> dict[str, Any]:
         """Send operation `name` and return its JSON body ({} for 204); raise TwilioError on failure."""
@@ -131,7 +131,7 @@ class TwilioClient:
         request = self._http.build_request(
             op.method,
             url,
-            params=encode_form(query) if query else None,
+            params=tuple(encode_form(query)) if query else None,
             data=dict_pairs(encode_form(params)) if params is not None and op.method == "POST" else None,
         )
         if op.method == "POST" and params is None:

@@ -1,8 +1,8 @@
 """Example customers for a first start in the sandbox: one at each interesting point of the flow.
 
-`load` creates them and moves each one along with the engine, the sandbox clock and the customer's YES, so a
-new operator sees the whole product at once: a done customer, one needing the campaign, a passcode running
-out, a brand FAILED, one waiting for the YES, a noncompliant address, and one not submitted yet.
+`Desk.load_examples` creates them and moves each one along with the engine, the sandbox clock and the customer's
+YES, so a new operator sees the whole product at once: a done customer, one needing the campaign, a passcode
+running out, a brand FAILED, one waiting for the YES, a noncompliant address, and one not submitted yet.
 """
 
 from __future__ import annotations
@@ -10,14 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
-from wizard.errors import OperatorError
 from wizard.flow.status import Summary
-
-if TYPE_CHECKING:
-    from wizard.desk import Desk
 
 STEP = timedelta(minutes=10)
 MAX_ROUNDS = 40
@@ -96,45 +90,3 @@ EXAMPLES: tuple[Example, ...] = (
                      "San Francisco", "CA", "94105"),
             None, None, lambda s: True),
 )
-
-
-class ExampleError(OperatorError):
-    """An example customer could not be brought to its point of the flow."""
-
-
-async def load(desk: Desk, on_progress: Callable[[str], None] | None = None) -> list[str]:
-    """Create the example customers and bring each to its point; returns their keys (sandbox only)."""
-    if not desk.sandboxed:
-        raise ExampleError("Example customers can be loaded in the sandbox only.")
-    keys = []
-    for example in EXAMPLES:
-        c = desk.create(
-            StarterProfile.model_validate(example.profile),
-            SoleProprietor.model_validate(example.bundle) if example.bundle else None,
-            Campaign.model_validate(example.campaign) if example.campaign else None,
-        )
-        if on_progress:
-            on_progress(c.name)
-        await _bring(desk, c.key, example)
-        keys.append(c.key)
-    return keys
-
-
-async def _bring(desk: Desk, key: str, example: Example) -> None:
-    """Advance, let sandbox time pass and answer the passcode until the customer is where `example` says."""
-    for _ in range(MAX_ROUNDS):
-        summary = desk.summary(desk.customer(key))
-        if example.stop(summary):
-            break
-        if summary.kind == "customer" and example.reply_yes:
-            desk.reply_yes(key)
-        elif summary.kind == "twilio":
-            desk.move_clock(STEP)
-        run = await desk.advance(key)
-        if run.error:
-            raise ExampleError(f"Example {key} stopped: {run.error}")
-    else:
-        raise ExampleError(f"Example {key} did not reach its point in {MAX_ROUNDS} rounds.")
-    if example.wait_after:
-        desk.move_clock(example.wait_after)
-        await desk.refresh(key)

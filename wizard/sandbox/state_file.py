@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -11,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from storage.sqlite.probe import NotSQLite, create_private, tables
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -30,7 +31,6 @@ made a 10,000-brand sandbox take minutes per list page."""
 
 
 _TABLES = frozenset({"resources", "meta", "tags"})
-_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class ForeignState(sqlite3.DatabaseError):
@@ -38,18 +38,15 @@ class ForeignState(sqlite3.DatabaseError):
 
 
 def check_foreign(path: Path) -> None:
-    """Refuse, reading only, a non-empty file that is not SQLite or holds tables of another program."""
+    """Refuse, reading only through SQLite (see storage's docstring), a non-empty file that is not SQLite or holds
+    tables of another program."""
     if not path.exists() or path.stat().st_size == 0:
         return
-    with path.open("rb") as fh:
-        if fh.read(16) != _SQLITE_HEADER:
-            raise ForeignState(f"{path} is not a sandbox state file (not an SQLite file); it was left untouched.")
-    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
-        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    finally:
-        db.close()
-    if tables and (tables - _TABLES or "resources" not in tables):
+        found = tables(path)
+    except NotSQLite as exc:
+        raise ForeignState(f"{path} is not a sandbox state file (not an SQLite file); it was left untouched.") from exc
+    if found and (found - _TABLES or "resources" not in found):
         raise ForeignState(f"{path} is an SQLite file of another program, not a sandbox state file; "
                            "it was left untouched.")
 
@@ -60,7 +57,7 @@ class SandboxState:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         check_foreign(path)
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        create_private(path)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 5000")
         self._db.execute("PRAGMA journal_mode = WAL")

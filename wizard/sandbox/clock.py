@@ -1,4 +1,4 @@
-"""The app's clocks: real UTC time, and the sandbox's sped-up time kept in its state file."""
+"""The sandbox's clock: sped-up time kept in its state file, on top of `utc_now`, the real clock."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from storage.sandbox_state import SandboxState
 from wizard.errors import OperatorError
+from wizard.sandbox.state_file import SandboxState
 
 
 def utc_now() -> datetime:

@@ -1,0 +1,86 @@
+"""A whole data folder restored from a backup — store, journal mark, logs: everything but Twilio — creates nothing
+twice and leaves no customer stuck (issue 20, item 2).
+
+The restored journal mark travels with the folder, so the store does not look older than what was sent: the engine
+must know what Twilio holds without being told to doubt. Sandbox mode (the sandbox's own state stands for Twilio and
+is not restored) and live mode against the sandbox served on 127.0.0.1 with faults on. These tests use the data
+folder's SQLite store (a folder backup is a copy of its file)."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests import factories as f
+from tests.reliabilitykit import check_one_of_each, served_sandbox
+from tests.restorekit import FolderBackup, advance_rounds, cli
+from wizard.sandbox.fake import Sandbox, SandboxError
+from wizard.sandbox.faults import FaultPlan
+from wizard.session.runtime import Runtime
+
+CUSTOMERS = 8
+ROUNDS = 10
+
+
+def _import(tmp_path: Path, capsys) -> list[str]:
+    keys = [f"R{n}" for n in range(CUSTOMERS)]
+    path = f.write_csv(tmp_path / "batch.csv", [f.csv_row(k, phone_number="buy") for k in keys])
+    assert cli(capsys, "import", str(path))[0] == 0
+    return keys
+
+
+async def _promise(home: Path, keys: list[str], sandbox: Sandbox | None = None) -> dict[str, list[str]]:
+    rt = Runtime.open(home=home, mode="live" if sandbox else "sandbox")
+    try:
+        return {k: found for k in keys if (found := await check_one_of_each(rt, k, sandbox))}
+    finally:
+        await rt.aclose()
+
+
+def _restore_mid_flight(tmp_path: Path, home: Path, capsys, keys: list[str], reply_yes, clock) -> list[dict]:
+    """One round, the folder backed up, every customer to VERIFIED, the folder restored, advanced again."""
+    backup = FolderBackup(home, tmp_path / "backup")
+    advance_rounds(capsys, 1, reply_yes=reply_yes, clock=clock)
+    backup.take()
+    rows = advance_rounds(capsys, ROUNDS, reply_yes=reply_yes, clock=clock)
+    assert all(r["done"] for r in rows), [(r["key"], r["next_action"]) for r in rows if not r["done"]]
+    backup.restore()
+    return advance_rounds(capsys, ROUNDS, reply_yes=reply_yes, clock=clock)
+
+
+@pytest.mark.slow
+def test_a_restored_data_folder_creates_nothing_twice_in_the_sandbox(tmp_path, capsys, isolated):
+    keys = _import(tmp_path, capsys)
+
+    def reply_yes(key: str) -> None:
+        cli(capsys, "sandbox", "reply-yes", key)
+
+    def clock(delta: timedelta) -> None:
+        cli(capsys, "sandbox", "clock", f"+{int(delta.total_seconds() // 3600)}h")
+
+    rows = _restore_mid_flight(tmp_path, isolated, capsys, keys, reply_yes, clock)
+    assert [(r["key"], r["next_action"]) for r in rows if not r["done"]] == []  # nobody stuck on 21711
+    assert asyncio.run(_promise(isolated, keys)) == {}  # one brand, service, number, campaign each
+
+
+@pytest.mark.slow
+def test_a_restored_data_folder_creates_nothing_twice_live_against_a_faulty_server(tmp_path, capsys, isolated,
+                                                                                     monkeypatch):
+    faults = FaultPlan(lost=0.1, server_error=0.05, too_many=0.05, retry_after=0, seed=20)
+    with served_sandbox(tmp_path / "twilio" / "sandbox.db", faults=faults) as live:
+        for name, value in live.env.items():
+            monkeypatch.setenv(name, value)
+        keys = _import(tmp_path, capsys)
+
+        def reply_yes(_key: str) -> None:
+            for brand in live.sandbox.dump()["brand_registrations"]:
+                with suppress(SandboxError):
+                    live.sandbox.reply_yes(brand["sid"])
+
+        rows = _restore_mid_flight(tmp_path, isolated, capsys, keys, reply_yes, live.sandbox.advance_clock)
+        assert [(r["key"], r["next_action"]) for r in rows if not r["done"]] == []
+        assert asyncio.run(_promise(isolated, keys, live.sandbox)) == {}
