@@ -9,7 +9,7 @@ import json
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
-from wizard.examples import EXAMPLES, _campaign
+from wizard.sandbox.examples import EXAMPLES, _campaign
 
 from screens.app import WizardApp
 from screens.customer_screen import CustomerScreen
