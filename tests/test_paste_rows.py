@@ -9,7 +9,6 @@ import json
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
-from wizard.sandbox.examples import EXAMPLES, _campaign
 
 from screens.app import WizardApp
 from screens.customer_screen import CustomerScreen
@@ -19,6 +18,7 @@ from wizard.cli import main
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, CAMPAIGN_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
 from wizard.desk import Desk
+from wizard.sandbox.examples import EXAMPLES, _campaign
 from wizard.session.runtime import Runtime
 
 STEPS = {1: PROFILE_COLUMNS, 2: BUNDLE_COLUMNS, 4: CAMPAIGN_COLUMNS}
