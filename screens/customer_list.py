@@ -138,6 +138,8 @@ class CustomersScreen(Screen[None]):
         self._debounce: Timer | None = None
         self._shown: tuple[str, str, bool, bool] | None = None
         """Text, order and customers of the listing on screen: a new one starts at its first row."""
+        self._awaited: ListQuery | None = None
+        """A listing asked for and not shown yet: keys wait for it (Enter opens what the operator will see)."""
         self._desk: Desk | None = None
         """The door to the domain once connected: the header's monthly run-rate needs its prices."""
         self._last_event: tuple[int, str] | None = None
@@ -236,10 +238,18 @@ class CustomersScreen(Screen[None]):
         if counts and not get_current_worker().is_cancelled:
             self.post_message(replace(listed, counts=self.customer_list.counts()))
 
+    def ready_for_keys(self) -> bool:
+        """False while a listing asked for is not on screen yet, or the filter's text is not applied yet and the
+        focus has left it: the next key then waits (typing in the filter never does)."""
+        if self.focused is self.query_one("#filter", Input):
+            return True
+        return self._awaited is None and self.query_one("#filter", Input).value == self.list_query.text
+
     @on(Listed)
     def show_listing(self, message: Listed) -> None:
         if message.query != self.list_query:
             return
+        self._awaited = None
         query, total = message.query, message.total
         same = self._shape(query) == self._shown
         if message.counts is not None:
@@ -328,6 +338,7 @@ class CustomersScreen(Screen[None]):
         self.table.focus()
 
     def action_focus_table(self) -> None:
+        self.apply_filter()
         self.table.focus()
 
     def action_next_sort(self) -> None:
@@ -359,7 +370,7 @@ class CustomersScreen(Screen[None]):
 
     def _list(self, query: ListQuery) -> None:
         """Show another listing (the count of the one before, if still running, is no longer wanted)."""
-        self.list_query = query
+        self.list_query = self._awaited = query
         self.customer_list.stop_counting()
         self.load(query)
 
@@ -496,4 +507,6 @@ class CustomersScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
+            if event.worker.group == "list":
+                self._awaited = None  # nothing more is coming: the keys go on
             report_worker_error(self, event.worker)

@@ -137,6 +137,8 @@ class CustomerScreen(Screen[None]):
         """The step's form or status panel."""
         self._confirmed_warnings: set[tuple[str, str, str]] = set()
         self._draft_timer: Timer | None = None
+        self._finishing = 0
+        """Runs ended whose end is not shown yet."""
 
     @property
     def desk(self) -> Desk:
@@ -547,15 +549,27 @@ class CustomerScreen(Screen[None]):
                 await log.finish(run)
                 if run.error:
                     self.notify(run.error, severity="error", title="Not advanced")
-        self.post_message(self.RunFinished(run, advanced=run is not None))
+        self._finish(run, advanced=run is not None)
+
+    def _finish(self, run: Run | None, *, advanced: bool) -> None:
+        """A run ended: keys wait until the screen shows where the customer stands now."""
+        self._finishing += 1
+        self.post_message(self.RunFinished(run, advanced))
+
+    def ready_for_keys(self) -> bool:
+        """False while a run's end is not on screen yet (a key then would act on the customer as it was)."""
+        return not self._finishing
 
     @on(RunFinished)
     async def _run_finished(self, message: RunFinished) -> None:
         """After a run: show where the customer stands now (its current step after an advance)."""
-        if message.advanced and self.load() and self.view.summary:
-            await self.show_step(self.view.summary.stage)
-        else:
-            await self._redraw()
+        try:
+            if message.advanced and self.load() and self.view.summary:
+                await self.show_step(self.view.summary.stage)
+            else:
+                await self._redraw()
+        finally:
+            self._finishing -= 1
 
     @work(exclusive=True, exit_on_error=False, group="customer-run", description="Advancing")
     async def action_advance(self) -> None:
@@ -581,7 +595,7 @@ class CustomerScreen(Screen[None]):
             elif not quiet:
                 self.notify("Statuses are up to date." if run.calls else "Nothing submitted to read yet.",
                             title="Refreshed")
-        self.post_message(self.RunFinished(None, advanced=False))
+        self._finish(None, advanced=False)
 
     async def _redraw(self) -> None:
         """Redraw after statuses changed, rebuilding the step view unless it holds unsaved typing."""
@@ -618,7 +632,7 @@ class CustomerScreen(Screen[None]):
                 stops = release.stops_monthly if releasing else keep.stops_monthly
                 self.notify(f"{c.key} is offboarded: ${stops:,.2f} a month of Twilio fees stopped. The account's "
                             f"numbers {self.desk.kept()}.", title="Offboarded")
-        self.post_message(self.RunFinished(None, advanced=False))
+        self._finish(None, advanced=False)
 
     @work(exclusive=True, exit_on_error=False, group="customer-run", description="Resending the passcode")
     async def action_resend_otp(self) -> None:
@@ -642,7 +656,7 @@ class CustomerScreen(Screen[None]):
             else:
                 failed = next(call for call in run.calls if not call.ok)
                 self.notify(failed.detail, severity="error", title="Not resent")
-        self.post_message(self.RunFinished(None, advanced=False))
+        self._finish(None, advanced=False)
 
     @work(exclusive=True, exit_on_error=False, group="customer-run", description="Customer replies YES")
     async def action_reply_yes(self) -> None:

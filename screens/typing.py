@@ -4,10 +4,14 @@ Textual hands a key to the focused widget's queue at once; the widget handles it
 parents, and the app's bindings (tab, step keys…) act only when it arrives there. Keys that come in one burst
 (type-ahead, a CRM's auto-type, a terminal multiplexer) are therefore all queued at the first field before the
 first tab has moved the focus. `OrderedKeysApp` routes the next key only when the previous one has gone all the
-way up (a `KeyDone` message follows it along the same path) and the screen it lands on has finished mounting
-(and taken the focus it asked for).
+way up (a `KeyDone` message follows it along the same path), then what it set off on its way has gone up too (a
+binding runs when the key reaches the app: the message it posts, an input's `Submitted`, leaves after the first
+`KeyDone`, so a second one follows it), and the screen it lands on has finished mounting
+(and taken the focus it asked for), and while the screen says it is not ready for keys (`HoldsKeys`: the list
+while a filter or sort it was asked for is being read, so Enter opens what the operator will see).
 Pasted text is cleaned first: escape sequences and control characters are dropped, and lines are joined with
-a space for a one-line field.
+a space for a one-line field. A row pasted into a form field (cells separated by tabs) fills the fields one
+cell each, as if every cell were pasted with a Tab after it (`RowCell`).
 """
 
 from __future__ import annotations
@@ -15,14 +19,14 @@ from __future__ import annotations
 import re
 from collections import deque
 from functools import partial
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual import events
 from textual.app import App
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Input, TextArea
+from textual.widgets import Checkbox, Input, Select, TextArea
 
 LOST_AFTER = 0.5
 """Seconds after which a key's `KeyDone` is taken as lost (its widget went away): the next key goes on."""
@@ -42,13 +46,36 @@ def clean_text(text: str, *, one_line: bool) -> str:
 
 
 def typing_here(node: DOMNode) -> bool:
-    """A text field has the focus: plain letters, digits and symbols are text there, never commands (a screen
-    disables its plain-key commands then, so the footer shows only keys that work)."""
-    return isinstance(node.screen.focused, Input | TextArea)
+    """A field has the focus (text, checkbox or picker): plain letters, digits and symbols are its value there,
+    never commands (a screen disables its plain-key commands then, so the footer shows only keys that work)."""
+    return isinstance(node.screen.focused, Input | TextArea | Checkbox | Select)
+
+
+class RowCell:
+    """A form field: a pasted row (cells separated by tabs, as a spreadsheet or a CRM copies one) fills it and
+    the fields after it, one cell per field, as if each cell were pasted with a Tab after it."""
+
+
+def row_cells(text: str) -> list[str] | None:
+    """The cells of a pasted row, or None for text with no tab in it."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    return text.split("\t") if "\t" in text else None
+
+
+@runtime_checkable
+class HoldsKeys(Protocol):
+    """A screen that may hold the next key back until what the last one asked for is on screen."""
+
+    def ready_for_keys(self) -> bool: ...
 
 
 class KeyDone(Message):
-    """Follows a key up the path it took; when it reaches the app, the key has been fully handled."""
+    """Follows a key up the path it took; when the second one reaches the app, the key and the messages its
+    binding posted have been handled."""
+
+    def __init__(self, target: DOMNode, *, last: bool = False) -> None:
+        super().__init__()
+        self.target, self.last = target, last
 
 
 class OrderedKeysApp(App[None]):
@@ -70,9 +97,15 @@ class OrderedKeysApp(App[None]):
             return
         await super().on_event(event)
 
+    @property
+    def keys_pending(self) -> bool:
+        """Keys or pastes received and not fully handled yet."""
+        return bool(self._waiting) or self._in_flight is not None
+
     def ready_for_keys(self) -> bool:
         """False while keys must wait: the screen is still mounting (subclasses add what else they wait on)."""
-        return self.screen.is_mounted
+        screen = self.screen
+        return screen.is_mounted and (not isinstance(screen, HoldsKeys) or screen.ready_for_keys())
 
     def _try_later(self, delay: float = 0) -> None:
         """Look at the next key after what is queued now (`delay` seconds later when given), once."""
@@ -101,15 +134,26 @@ class OrderedKeysApp(App[None]):
             event = self._waiting.popleft()
             target = self.focused or self.screen
             if isinstance(event, events.Paste):
+                if (cells := row_cells(event.text)) and any(isinstance(n, RowCell) for n in target.ancestors_with_self):
+                    spread: list[events.Key | events.Paste] = [events.Paste(cells[0])]
+                    for cell in cells[1:]:
+                        spread += [events.Key("tab", None), events.Paste(cell)]
+                    self._waiting.extendleft(reversed(spread))
+                    continue
                 event = events.Paste(clean_text(event.text, one_line=isinstance(target, Input)))
             await super().on_event(event)
             if not event.is_forwarded:  # a priority binding took it: the next key after what it asked for later
                 self._try_later()
                 return
-            done = KeyDone()
-            if target.post_message(done):
-                self._in_flight = done
-                self._lost = self.set_timer(LOST_AFTER, partial(self._arrived, done))
+            self._follow(KeyDone(target))
+
+    def _follow(self, done: KeyDone) -> None:
+        """Send `done` up after the key (the next key goes on now if its widget is gone)."""
+        if done.target.post_message(done):
+            self._in_flight = done
+            self._lost = self.set_timer(LOST_AFTER, partial(self._arrived, done))
+        else:
+            self._try_later()
 
     def _arrived(self, done: KeyDone) -> None:
         if done is not self._in_flight:
@@ -118,6 +162,9 @@ class OrderedKeysApp(App[None]):
         if self._lost is not None:
             self._lost.stop()
             self._lost = None
+        if not done.last:
+            self._follow(KeyDone(done.target, last=True))
+            return
         self._try_later()  # after what the key asked for later (`focus()` is such a wish)
 
     def on_key_done(self, message: KeyDone) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
 from screens.modals.confirm import ConfirmModal
+from screens.typing import OrderedKeysApp
 
 WORKERS_TIMEOUT = 20.0
 """Seconds a test waits for the app's workers (a worker waiting on a modal nobody answers fails the test)."""
@@ -85,13 +86,24 @@ async def burst(pilot: Pilot, *keys: str) -> None:
     for key in keys:
         name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
         pilot.app.post_message(events.Key(name, key if len(key) == 1 else key_to_character(name)))
+    await keys_handled(pilot)
+
+
+async def keys_handled(pilot: Pilot) -> None:
+    """Settle until every key and paste sent has been handled (they go one at a time), then settle once more."""
+    app = pilot.app
+    await settle(pilot)
+    for _ in range(1000):
+        if not isinstance(app, OrderedKeysApp) or not app.keys_pending:
+            break
+        await pilot.pause(0.01)
     await settle(pilot)
 
 
 async def paste(pilot: Pilot, text: str) -> None:
     """Paste `text` as a terminal does (bracketed paste), then settle."""
     pilot.app.post_message(events.Paste(text))
-    await settle(pilot)
+    await keys_handled(pilot)
 
 
 async def put(pilot: Pilot, name: str, text: str) -> None:
@@ -112,3 +124,10 @@ def toasts(app: App[Any]) -> list[Notification]:
 
 def text_of(app: App[Any], selector: str) -> str:
     return str(app.screen.query_one(selector).render())
+
+
+async def slowly(pilot: Pilot, *keys: str) -> None:
+    """Send keys one at a time, the app settled after each (the pace at which every key sees the last one's end):
+    a burst of the same keys must end the same way."""
+    for key in keys:
+        await burst(pilot, key)

@@ -532,31 +532,20 @@ async def test_copy_message_puts_the_text_on_the_clipboard(runtime):
 # -- step 4: campaign -----------------------------------------------------------------------------------
 
 
-async def test_campaign_samples_can_be_added_up_to_five_and_removed_down_to_two(runtime):
+async def test_campaign_shows_five_sample_fields_and_sends_only_the_filled_ones(runtime):
     c = Desk(runtime).create(f.profile(), f.bundle())
     app = CustomerApp(runtime, c.key)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await screen(app).show_step(4)
         form = app.screen.query_one(CampaignForm)
-        assert len(form.sample_fields()) == 2
-        await put(pilot, "sample_2", "second sample text")
-        for _ in range(4):
-            await pilot.press("ctrl+n")
-            await pilot.pause()
         assert [s.field for s in form.sample_fields()] == [f"sample_{n}" for n in range(1, 6)]
-        assert app.focused is not None and app.focused.id == "sample_5"
-        assert form.check_action("add_sample", ()) is None  # shown, but disabled at five
-        app.screen.query_one("#sample_1").focus()
-        await pilot.press("ctrl+delete")
-        await pilot.pause()
-        assert len(form.sample_fields()) == 4
-        assert form.values()["samples"][0] == "second sample text"
-        for _ in range(3):
-            await pilot.press("ctrl+delete")
-            await pilot.pause()
-        assert len(form.sample_fields()) == 2  # the last press did nothing: the key is disabled at two
-        assert form.check_action("remove_sample", ()) is None
+        await put(pilot, "sample_1", "Zoë here: your walk is at 3pm. Reply STOP to opt out.")
+        await put(pilot, "sample_2", "Zoë here: Rex had a great walk today! Reply HELP for help.")
+        model = form.MODEL.model_validate(form.values() | {
+            k: v for k, v in f.campaign_data().items() if k not in ("samples", "phone_number")})
+        assert model.samples == ["Zoë here: your walk is at 3pm. Reply STOP to opt out.",
+                                 "Zoë here: Rex had a great walk today! Reply HELP for help."]
 
 
 async def test_campaign_form_picks_a_free_number_and_saves(runtime):

@@ -31,7 +31,7 @@ REPLIES = (
 
 
 class CampaignForm(StepForm):
-    """The campaign form; samples can be added (up to 5) and removed (down to 2)."""
+    """The campaign form: its fields in the CSV's column order, then the number picker and the page buttons."""
 
     STEP, KEY, MODEL = 4, "campaign", Campaign
 
@@ -39,15 +39,16 @@ class CampaignForm(StepForm):
     CampaignForm .form--section { text-style: bold; color: $accent; margin-top: 1; }
     CampaignForm .form--section-hint { color: $text-muted; margin-bottom: 1; }
     CampaignForm #samples { height: auto; }
-    CampaignForm #sample-actions { height: auto; margin-bottom: 1; }
-    CampaignForm #sample-actions Button { margin-right: 2; }
     CampaignForm #number-pick { margin-bottom: 1; }
     CampaignForm #page-actions { height: auto; margin-bottom: 1; }
     CampaignForm #page-actions Button { margin-right: 2; }
     """
     BINDINGS = [
-        Binding("ctrl+n", "add_sample", "Add sample", id="add-sample"),
-        Binding("ctrl+delete", "remove_sample", "Remove sample", key_display="ctrl+del", id="remove-sample"),
+        Binding("f3", "pick_number", "Number", id="pick-number", tooltip="Pick one of the account's numbers"),
+        Binding("f4", "write_pages", "Write pages", id="write-pages",
+                tooltip="Write starter privacy and terms pages to review and host"),
+        Binding("f5", "check_pages", "Check pages", id="check-pages",
+                tooltip="Read the policy pages as Twilio's reviewers would"),
     ]
 
     class PagesAsked(Message):
@@ -81,16 +82,20 @@ class CampaignForm(StepForm):
     def from_model(model: Campaign | None) -> dict[str, Any]:
         if model is None:
             data: dict[str, Any] = dict.fromkeys(Campaign.model_fields, "")
-            data |= {"has_embedded_links": False, "has_embedded_phone": False, "samples": [""] * MIN_SAMPLES}
+            data |= {"has_embedded_links": False, "has_embedded_phone": False, "samples": [""] * MAX_SAMPLES}
         else:
             data = model.model_dump(mode="json")
             data |= {name: ", ".join(data[name]) for name in KEYWORD_FIELDS}
+            data["samples"] = [*data["samples"], *[""] * (MAX_SAMPLES - len(data["samples"]))]
         data.pop("use_case")
         return {name: "" if value is None else value for name, value in data.items()}
 
     # -- layout -----------------------------------------------------------------------------------------
 
     def body(self) -> Iterable[Any]:
+        """The fields in the CSV's column order (one Tab between a pasted row's cells fills them), then the
+        picker and the page buttons, reached by their keys or by Tab past the last field."""
+        yield self.make("service_name", "Name for your records (optional)", placeholder="Zoë's appointment texts")
         yield self.make("campaign_description", "What the texts are for", kind="area",
                         placeholder="Appointment reminders and updates for Zoë's dog-walking clients.",
                         hint="40 to 4,096 characters: who gets texts, about what, how often.")
@@ -98,14 +103,11 @@ class CampaignForm(StepForm):
                         placeholder="Clients opt in by ticking an SMS consent checkbox on the booking form at "
                                     "example.com/book.",
                         hint="Where and how they agree to get texts (web form, keyword, verbal …).")
-        yield Static("Sample messages (2 to 5)", classes="form--section")
+        yield Static(f"Sample messages ({MIN_SAMPLES} to {MAX_SAMPLES})", classes="form--section")
         yield Static("Real texts the customer will send: say who is sending, and end one with "
-                     "\"Reply STOP to opt out\".", classes="form--section-hint")
-        yield Vertical(*self._sample_fields(self.initial.get("samples") or [""] * MIN_SAMPLES), id="samples")
+                     "\"Reply STOP to opt out\". Leave the ones you don't need empty.", classes="form--section-hint")
+        yield Vertical(*self._sample_fields(self.initial.get("samples") or []), id="samples")
         yield FindingsLine(id="samples-note")
-        if not self._locked("samples"):
-            yield Horizontal(Button("+ Add sample (ctrl+n)", id="add-sample"),
-                             Button("− Remove sample (ctrl+del)", id="remove-sample"), id="sample-actions")
         yield row(self.make("has_embedded_links", "Samples contain links", kind="check"),
                   self.make("has_embedded_phone", "Samples contain phone numbers", kind="check"))
         yield Static("Replies to keywords", classes="form--section")
@@ -119,21 +121,26 @@ class CampaignForm(StepForm):
                             placeholder="https://yourbusiness.com/privacy"),
                   self.make("terms_url", "Terms and conditions URL", placeholder="https://yourbusiness.com/terms"))
         yield Static("Both required by Twilio since 30 June 2026. No pages yet? Write a starting point to review "
-                     "and host; then check what reviewers will read.", classes="form--section-hint")
-        yield Horizontal(Button("Write starter pages", id="write-pages"), Button("Check pages", id="check-pages"),
-                         id="page-actions")
-        yield Select([], prompt="Pick one of the account's numbers…", id="number-pick",
-                     disabled=self._locked("phone_number") or self._numbers is None)
+                     "and host (f4); then check what reviewers will read (f5).", classes="form--section-hint")
         yield self.make("phone_number", "Phone number that will send the texts", placeholder="+12065550100",
-                        hint="Pick it above, or type a number of this Twilio account (or its PN… SID), or buy "
-                             "(a new number in the customer's area code) or buy:NPA (in area code NPA).")
-        yield self.make("service_name", "Name for your records (optional)", placeholder="Zoë's appointment texts")
+                        hint="A number of this Twilio account (or its PN… SID), picked below (f3), or buy (a new "
+                             "number in the customer's area code) or buy:NPA (in area code NPA).")
+        yield Select([], prompt="Pick one of the account's numbers… (f3)", id="number-pick",
+                     disabled=self._locked("phone_number") or self._numbers is None)
+        yield Horizontal(Button("Write starter pages (f4)", id="write-pages"),
+                         Button("Check pages (f5)", id="check-pages"), id="page-actions")
 
     def _locked(self, name: str) -> bool:
         return bool(self.locked) or name in self.locked_fields
 
     def _sample_fields(self, samples: list[str]) -> list[FormField]:
-        return [FormField(f"sample_{n}", f"Sample {n}", kind="area", value=text, short=True,
+        """Every sample a campaign may hold, the empty ones not sent (a pasted row's five sample cells land in
+        five fields); only those sent when they can't be changed."""
+        if not self._locked("samples"):
+            samples = [*samples, *[""] * (MAX_SAMPLES - len(samples))][:MAX_SAMPLES]
+        else:
+            samples = [text for text in samples if text]
+        return [FormField(f"sample_{n}", f"Sample {n}", kind="area", value=text or "", short=True,
                           placeholder="Zoë here: Rex's walk is booked for 3pm tomorrow. Reply STOP to opt out.",
                           locked="" if self._locked("samples") else None)
                 for n, text in enumerate(samples, start=1)]
@@ -173,57 +180,25 @@ class CampaignForm(StepForm):
             self.query_one("#samples-note", FindingsLine).show([], prefix=f"✗ {message}")
         super().show_loose_errors(errors)
 
-    # -- samples ----------------------------------------------------------------------------------------
+    # -- keys ------------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("add_sample", "remove_sample") and self._locked("samples"):
-            return False
-        if action == "add_sample":
-            return len(self.sample_fields()) < MAX_SAMPLES or None
-        if action == "remove_sample":
-            return len(self.sample_fields()) > MIN_SAMPLES or None
+        if action == "pick_number":
+            return not self.query_one("#number-pick", Select).disabled
+        if action in ("write_pages", "check_pages"):
+            return self.editable
         return True
 
-    async def action_add_sample(self) -> None:
-        samples = self.sample_fields()
-        if len(samples) >= MAX_SAMPLES:
-            self.notify(f"A campaign takes at most {MAX_SAMPLES} samples.", severity="warning")
-            return
-        (field,) = self._sample_fields([""] * (len(samples) + 1))[-1:]
-        await self.query_one("#samples").mount(field)
-        field.focus_input()
-        self._samples_changed()
+    def action_pick_number(self) -> None:
+        pick = self.query_one("#number-pick", Select)
+        pick.focus()
+        pick.action_show_overlay()
 
-    async def action_remove_sample(self) -> None:
-        samples = self.sample_fields()
-        if len(samples) <= MIN_SAMPLES:
-            self.notify(f"A campaign needs at least {MIN_SAMPLES} samples.", severity="warning")
-            return
-        focused = self.screen.focused
-        index = next((i for i, f in enumerate(samples) if focused is not None and focused in f.walk_children()),
-                     len(samples) - 1)
-        texts = [f.value for f in samples]
-        del texts[index]
-        box = self.query_one("#samples")
-        await box.remove_children()
-        fields = self._sample_fields(texts)
-        await box.mount_all(fields)
-        fields[min(index, len(fields) - 1)].focus_input()
-        self._samples_changed()
+    def action_write_pages(self) -> None:
+        self.query_one("#write-pages", Button).press()
 
-    def _samples_changed(self) -> None:
-        self.refresh_findings()
-        self.screen.refresh_bindings()
-
-    @on(Button.Pressed, "#add-sample")
-    async def _add_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        await self.action_add_sample()
-
-    @on(Button.Pressed, "#remove-sample")
-    async def _remove_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        await self.action_remove_sample()
+    def action_check_pages(self) -> None:
+        self.query_one("#check-pages", Button).press()
 
     # -- phone number -----------------------------------------------------------------------------------
 

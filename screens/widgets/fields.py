@@ -1,6 +1,10 @@
 """One form field: its label, the input widget, and the lines under it — the validation message, Twilio's
 problem with the value, and approval-readiness findings (warn yellow, block red).
 
+A checkbox or a picker takes what a CRM's auto-type or a pasted row gives it, never as commands: a checkbox
+toggles on space or `x` and takes a typed or pasted yes/no word (`true`, `no`…) when it is left; a picker picks
+the first choice whose words or value begin with what is typed or pasted.
+
 A field does not validate itself: it tells its form when it was edited or left, and the form checks it
 with the pydantic model (the only place rules live) and calls `show_error`.
 """
@@ -16,7 +20,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
-from screens.typing import clean_text
+from screens.typing import RowCell, clean_text
+from wizard.customer.models import yes_or_no
 from wizard.desk import Finding
 
 Kind = Literal["input", "area", "select", "check"]
@@ -82,7 +87,7 @@ class FieldMessage(Message):
         return self.field
 
 
-class FormField(Vertical):
+class FormField(Vertical, RowCell):
     """A labelled input with an error line, a Twilio-problem line and a findings line."""
 
     DEFAULT_CSS = """
@@ -133,6 +138,8 @@ class FormField(Vertical):
         self._placeholder, self._options, self._short, self._blank = example, options or [], short, blank
         self._initial = value
         self._problem_value: Any = None
+        self._typed = ""
+        """Letters typed on a checkbox or a picker since it got the focus."""
 
     def compose(self) -> ComposeResult:
         if self.kind != "check":
@@ -234,5 +241,52 @@ class FormField(Vertical):
             self.set_class(False, "-has-problem")
         self.post_message(self.Edited(self))
 
+    def on_key(self, event: events.Key) -> None:
+        """On a checkbox or a picker, printable keys are the field's value, never commands."""
+        if self.kind not in ("check", "select") or not event.is_printable or event.character is None:
+            return
+        if event.character == " ":  # the widget's own toggle or open
+            self._typed = ""
+            return
+        event.stop()
+        event.prevent_default()
+        if self.kind == "check" and event.character in ("x", "X"):
+            self._typed = ""
+            self._set_by_operator(not self.value)
+            return
+        self._typed += event.character or ""
+        if self.kind == "select":
+            self._pick(self._typed)
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self.kind in ("check", "select"):
+            event.stop()
+            event.prevent_default()
+            self._typed = ""
+            self._take(event.text)
+
+    def _take(self, text: str) -> None:
+        """A word typed or pasted on a checkbox or a picker."""
+        if self.kind == "check" and (answer := yes_or_no(text)) is not None:
+            self._set_by_operator(answer)
+        elif self.kind == "select" and text.strip():
+            self._pick(text)
+
+    def _pick(self, text: str) -> None:
+        wanted = " ".join(text.split()).casefold()
+        for label, value in self._options:
+            words = [label.casefold(), str(value).casefold(), *label.casefold().split()]
+            if any(word.startswith(wanted) for word in words):
+                self._set_by_operator(value)
+                return
+
+    def _set_by_operator(self, value: Any) -> None:
+        widget = self.widget
+        if value != self.value and not self.locked and isinstance(widget, Checkbox | Select):
+            widget.value = value if self.kind == "check" or value else Select.NULL  # posts Changed: Edited
+
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if self.kind == "check" and self._typed:
+            self._take(self._typed)
+        self._typed = ""
         self.post_message(self.Left(self))

@@ -261,6 +261,12 @@ _YES = frozenset({"true", "yes", "y", "1"})
 _NO = frozenset({"false", "no", "n", "0", ""})
 
 
+def yes_or_no(text: str) -> bool | None:
+    """A yes/no word as a CSV cell says it (true/false, yes/no, y/n, 1/0; empty is no), None for any other."""
+    word = text.strip().lower()
+    return word in _YES if word in _YES | _NO else None
+
+
 def _yes_no(value: object) -> bool:
     if value is None:
         return False
