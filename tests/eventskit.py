@@ -13,11 +13,11 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 
 from wizard.events import listening
-from wizard.session.runtime import Runtime
+from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
 from wizard.twilio import signature
 
 URL = "https://a2p.example.com/twilio/events"
-TOKEN = "sandbox"
+TOKEN = SANDBOX_PASSWORD
 """The sandbox's signing secret (the runtime's sandbox password)."""
 
 

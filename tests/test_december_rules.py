@@ -10,6 +10,7 @@ from datetime import timedelta
 from tests import factories as f
 from wizard.desk import Desk
 from wizard.flow.plan import BRAND_STOPPED
+from wizard.listing import ListQuery
 from wizard.session.runtime import Runtime
 from wizard.twilio.pacing import Pace
 
@@ -81,7 +82,7 @@ async def test_a_brand_left_unverified_30_days_expires_and_the_list_says_what_to
 
     summary = runtime.engine.summary(runtime.engine.load(key))
     assert summary.kind == "fix" and summary.next_action == BRAND_STOPPED["EXPIRED"]
-    row = next(r for r in Desk(runtime).list_rows() if r["key"] == key)
+    row = next(r for r in Desk(runtime).list_rows(ListQuery()) if r["key"] == key)
     assert row["step_status"].startswith("EXPIRED") and row["next_action"] == BRAND_STOPPED["EXPIRED"]
 
 

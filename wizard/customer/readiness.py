@@ -45,19 +45,26 @@ def blockers(found: list[Finding]) -> list[tuple[int, str]]:
     return [(step_of(f), f.message) for f in found if f.severity == "block"]
 
 
+RESTATED = {"campaign.length": ("Too long", "Too short"), "campaign.privacy-url-missing": ("Enter the https://",),
+            "campaign.terms-url-missing": ("Enter the https://",)}
+"""Readiness rules that say again what a validation error beginning so says (the length, a missing policy URL)."""
+
+
 def lint_row(data: Mapping[str, object], ctx: CheckContext) -> list[Finding]:
     """Findings for one customer given in the CSV import's column names (`lint FILE.json`, the form, the import).
 
     Values that fail validation are findings too (severity block, rule `input.invalid`), each problem once: a
-    field a readiness rule already blocks (its length, a missing policy URL) gets that rule's finding alone.
+    field whose validation error a readiness rule restates (its length, a missing policy URL) gets that rule's
+    finding alone; another rule's finding on the field (a company suffix, markup) stands beside the validation error.
     """
     parsed = row_to_models(data, 1)
     text = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
             for k, v in data.items() if k in COLUMNS}
     found = check(text, ctx)
-    blocked = {f.field for f in found if f.severity == "block"}
+    restated = {(f.field, start) for f in found for start in RESTATED.get(f.rule, ())}
     invalid = [Finding("input.invalid", "block", e.field, e.message, None) for e in parsed
-               if e.field not in blocked] if isinstance(parsed, list) else []
+               if not any(e.message.startswith(start) for field, start in restated if field == e.field)
+               ] if isinstance(parsed, list) else []
     return invalid + found
 
 
