@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
+from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
 from screens.typing import OrderedKeysApp
 
@@ -31,6 +32,16 @@ async def settle(pilot: Pilot, *, rounds: int = 3) -> None:
             except WorkerCancelled:  # replaced by a newer one of its group, or its screen closed: wait for the rest
                 await asyncio.sleep(0)
         await pilot.pause()
+
+
+async def open_customer(pilot: Pilot, key: str) -> CustomerScreen:
+    """Settle the app, open customer `key`'s screen on top and settle again; the screen."""
+    await settle(pilot)
+    pilot.app.push_screen(CustomerScreen(key))
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CustomerScreen)
+    return screen
 
 
 async def until(pilot: Pilot, check: Callable[[], bool], what: str = "condition", *, tries: int = 200) -> None:

@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Select, TextArea
 from screens.app import WizardApp
 from screens.customer_screen import CustomerScreen
 from tests import factories as f
-from tests.pilotkit import burst, paste, settle, slowly, until
+from tests.pilotkit import burst, open_customer, paste, settle, slowly, until
 from wizard.cli import main
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, CAMPAIGN_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
@@ -111,11 +111,7 @@ async def test_step_4_tab_chain_is_its_fields_in_csv_order_and_its_buttons_come_
     c = Desk(runtime).create(f.profile(), f.bundle())
     app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.push_screen(CustomerScreen(c.key))
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CustomerScreen)
+        screen = await open_customer(pilot, c.key)
         await to_step(pilot, screen, 4)
         assert app.focused is not None and app.focused.id == "service_name"
         assert tab_chain(screen) == list(CAMPAIGN_COLUMNS)
@@ -128,11 +124,7 @@ async def test_letters_on_a_checkbox_are_its_value_never_commands(runtime: Runti
     c = Desk(runtime).create(f.profile(), f.bundle())
     app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.push_screen(CustomerScreen(c.key))
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CustomerScreen)
+        screen = await open_customer(pilot, c.key)
         await to_step(pilot, screen, 4)
         box = screen.query_one("#has_embedded_links", Checkbox)
         box.focus()

@@ -14,7 +14,7 @@ from screens.steps.profile import ProfileForm
 from screens.typing import clean_text
 from tests import factories as f
 from tests.hostilekit import raw_unsafe
-from tests.pilotkit import burst, paste, settle
+from tests.pilotkit import burst, open_customer, paste, settle
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
@@ -89,11 +89,7 @@ async def test_in_a_text_field_letters_and_digits_are_text_and_ctrl_page_keys_ch
     c = Desk(runtime).create(f.profile(), f.bundle())
     app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.push_screen(CustomerScreen(c.key))
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, CustomerScreen)
+        screen = await open_customer(pilot, c.key)
         await burst(pilot, "ctrl+pagedown")
         assert screen.step == 2 and app.focused is not None and app.focused.id == "brand_name"
         app.screen.query_one("#brand_name", Input).value = ""
@@ -122,9 +118,7 @@ async def test_what_is_typed_is_kept_as_a_draft_when_typing_pauses_and_on_ctrl_q
     c = Desk(runtime).create(f.profile())
     app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.push_screen(CustomerScreen(c.key))
-        await settle(pilot)
+        await open_customer(pilot, c.key)
         app.screen.query_one("#city", Input).focus()
         await burst(pilot, "ctrl+u", *"Tacoma")
         await pilot.pause(DRAFT_DELAY * 3)  # still on the screen: a crash now would lose nothing
@@ -135,9 +129,7 @@ async def test_what_is_typed_is_kept_as_a_draft_when_typing_pauses_and_on_ctrl_q
 
     app = WizardApp(Desk(runtime))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        app.push_screen(CustomerScreen(c.key))
-        await settle(pilot)
+        await open_customer(pilot, c.key)
         assert app.screen.query_one("#city", Input).value == "Tacoma"
         assert "Restored what you typed" in str(app.screen.query_one("#form-note").render())
 
@@ -148,9 +140,7 @@ async def test_a_draft_holding_escape_sequences_is_shown_and_kept_without_them(r
     c = Desk(runtime).save_draft(c.key, c.version, "profile", ProfileForm.from_model(c.profile) | hostile)
     app = WizardApp(Desk(runtime))
     async with app.run_test(size=(120, 50)) as pilot:
-        await settle(pilot)
-        app.push_screen(CustomerScreen(c.key))
-        await settle(pilot)
+        await open_customer(pilot, c.key)
         form = app.screen.query_one(ProfileForm)
         assert (form.values()["city"], form.values()["street"]) == ("Tacoma", "1 Main St")
         assert app.screen.query_one("#city", Input).value == "Tacoma"
