@@ -516,6 +516,7 @@ class CustomerScreen(Screen[None]):
             self.notify(str(error), severity="error", title="Not saved")
             return False
         form.baseline = form.values()
+        self.load()  # the saved version is the screen's now: the next save, draft or form rebuild builds on it
         self.notify(f"Step {form.STEP} saved.", title=c.key)
         return True
 

@@ -12,8 +12,9 @@ from textual.widgets import Button, Checkbox, Input, Select, TextArea
 
 from screens.app import WizardApp
 from screens.customer_screen import CustomerScreen
+from screens.modals.confirm import ConfirmModal
 from tests import factories as f
-from tests.pilotkit import burst, open_customer, paste, settle, slowly, until
+from tests.pilotkit import answer, burst, open_customer, paste, settle, slowly, toasts, until
 from wizard.cli import main
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, CAMPAIGN_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
@@ -74,6 +75,18 @@ async def to_step(pilot, screen: CustomerScreen, step: int) -> None:
         await burst(pilot, "ctrl+pagedown" if screen.step < step else "ctrl+pageup")
 
 
+async def save_as_the_operator_does(pilot, screen: CustomerScreen) -> None:
+    """ctrl+s: the step is saved and sent; a fee it would pay (the brand's, the campaign's) is declined, so the
+    inputs are saved and nothing billable is sent."""
+    await pilot.press("ctrl+s")  # not a burst: its settling would wait on the fee's question
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal) or (
+        not screen.running and screen.ready_for_keys()), "the run's end or its fee")
+    if isinstance(pilot.app.screen, ConfirmModal):
+        assert "This will cost money" in await answer(pilot, False)
+    await until(pilot, lambda: not screen.running and screen.ready_for_keys(), "the run's end")
+    await settle(pilot)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ROWS)
 async def test_a_whole_csv_row_pasted_step_after_step_is_stored_exactly(
@@ -95,13 +108,8 @@ async def test_a_whole_csv_row_pasted_step_after_step_is_stored_exactly(
             assert form is not None
             model = form.validate_all()
             assert model is not None, [(w.field, w.error) for w in form.fields() if w.error]
-            if step == 1:  # saved and sent as the operator does it
-                await burst(pilot, "ctrl+s")
-                await until(pilot, lambda: not screen.running and screen.ready_for_keys(), "the run's end")
-                await settle(pilot)
-            else:  # saved as ctrl+s saves it (sending would ask for the brand's and the campaign's fees first)
-                assert screen.key is not None
-                Desk(runtime).save_step(screen.key, Desk(runtime).customer(screen.key).version, form.KEY, model)
+            await save_as_the_operator_does(pilot, screen)
+            assert not [t for t in toasts(app) if t.title == "Changed by someone else"], step
         key = screen.key
     assert key is not None
     assert await shown(capsys, key) == normalised(row)

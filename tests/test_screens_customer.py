@@ -615,6 +615,43 @@ async def test_an_unexpected_error_in_a_run_is_reported_not_fatal(runtime, monke
         assert not screen(app).running
 
 
+async def test_after_its_own_save_the_screen_holds_the_saved_version_whatever_the_run_does(runtime, monkeypatch):
+    """A save is the screen's from the moment it is stored: when the run after it fails unexpectedly (so no run
+    end reloads the customer), saving again neither creates the customer twice nor reads as someone else's change,
+    and a form rebuilt after it shows what was saved."""
+
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Desk, "fees_ahead", broken)
+    app = CustomerApp(runtime, None)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        for name, value in (("first_name", "Zoë"), ("last_name", "Lefèvre"), ("email", "zoe@example.com"),
+                            ("phone", "(206) 555-0134"), ("street", "123 Pine St"), ("city", "Seattle"),
+                            ("region", "WA"), ("postal_code", "98101")):
+            await put(pilot, name, value)
+        for _ in range(2):  # saved twice, each run failing after the save
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        assert runtime.store.keys() == ["C00001"]
+        await pilot.press("ctrl+pagedown")
+        await settle(pilot)
+        await put(pilot, "brand_name", "Zoë's Walks")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+pagedown", "ctrl+pagedown", "ctrl+pageup", "ctrl+pageup")  # the form rebuilt
+        await settle(pilot)
+        assert screen(app).step == 2 and app.screen.query_one(BundleForm).values()["brand_name"] == "Zoë's Walks"
+        await put(pilot, "brand_name", "Zoë's Dog Walks")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not [n for n in toasts(app) if n.title == "Changed by someone else"]
+        assert sum("boom" in n for n in notes(app)) == 4
+    c = runtime.engine.load("C00001")
+    assert c.bundle is not None and c.bundle.brand_name == "Zoë's Dog Walks" and not c.drafts
+
+
 async def test_twilio_refusing_a_call_is_shown_in_plain_words(runtime):
     c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(phone_number="+12065559999"))
     from tests.flowkit import drive
