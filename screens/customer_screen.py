@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, ClassVar
 
@@ -44,9 +44,8 @@ from screens.widgets.stepper import STATE_WORDS, STEP_NAMES, Stepper
 from screens.widgets.timeline import RunLog, Timeline
 from screens.workers import EXPECTED, report_failure, report_worker_error
 from wizard.customer.models import StarterProfile
-from wizard.desk import OTP_SENDER, CustomerView, Desk, Run, describe_fees, total
+from wizard.desk import OTP_SENDER, CustomerView, Desk, Run, Said, describe_fees, total
 from wizard.errors import StaleWrite, StoreError, UnknownCustomer
-from wizard.listing import otp_left
 
 DRAFT_DELAY = 1.0
 """Seconds of quiet typing after which what the form holds is kept as a draft."""
@@ -139,6 +138,8 @@ class CustomerScreen(Screen[None]):
         self._draft_timer: Timer | None = None
         self._finishing = 0
         """Runs ended whose end is not shown yet."""
+        self._said: Said | None = None
+        """What next as last drawn."""
 
     @property
     def desk(self) -> Desk:
@@ -146,7 +147,11 @@ class CustomerScreen(Screen[None]):
 
     @property
     def states(self) -> dict[int, str]:
-        return dict(self.view.states)
+        return dict(self.said().states)
+
+    def said(self) -> Said:
+        """What next now, in the words every part of the screen shows (and the list)."""
+        return self.view.at(self.desk.now())
 
     # -- layout -----------------------------------------------------------------------------------------
 
@@ -176,6 +181,7 @@ class CustomerScreen(Screen[None]):
         self._fit(*self.app.size)
         if not self.load():
             return
+        self.set_interval(1, self.tick)
         await self.show_step(self.view.summary.stage if self.view.summary else 1)
         if self.view.summary and self.view.summary.kind in ("twilio", "customer"):
             self.read_statuses(quiet=True)  # what is shown may be old: Twilio or the customer may have moved
@@ -212,38 +218,36 @@ class CustomerScreen(Screen[None]):
         if self._banner_title != self._title():  # a new customer got its key, or the name changed
             self._banner_title = self._title()
             self.call_later(self._replace_banner)
-        self.query_one(Stepper).show(self.view.states, self.step)
-        self._draw_next_and_problems()
+        self._draw_words(self.said())
         self._draw_side()
 
-    def _draw_next_and_problems(self) -> None:
-        """The next action in plain words, and above the step's view, what Twilio objected to in that step."""
-        c, summary, otp = self.view.customer, self.view.summary, self.view.otp
-        state = self.view.states.get(self.step, "not_started")
+    def tick(self) -> None:
+        """Redraw what next as time passes (every second): a passcode's timer, and all the rest once it lapses."""
+        said = self.said()
+        if self._said is None or replace(said, countdown="") != replace(self._said, countdown=""):
+            self._draw_words(said)
+        elif isinstance(self.panel, BrandPanel):
+            self.panel.show_countdown(said)
+
+    def _draw_words(self, said: Said) -> None:
+        """The stepper, the step's heading, the Next line, the step's problems and the passcode's timer: all from
+        one `Said`, so they never disagree."""
+        self._said = said
+        self.query_one(Stepper).show(said.states, self.step)
         self.query_one("#step-heading", Static).update(
-            f"Step {self.step} · {STEP_NAMES[self.step]} — {STATE_WORDS[state]}")
-        found = self.view.issues
+            f"Step {self.step} · {STEP_NAMES[self.step]} — {STATE_WORDS[said.states[self.step]]}")
         nxt = self.query_one("#next", Static)
-        if c and summary:
-            left = otp_left(otp.sent_at, self.desk.now(), waiting=otp.pending)
-            text = summary.next_action if not left or left == "lapsed" else (
-                f"{summary.next_action.rstrip('.')} — {left}.")
-            if summary.kind in ("fix", "otp") and any(i.step == summary.stage for i in found):
-                where = "below" if self.step == summary.stage else (
-                    f"on step {summary.stage} (key {summary.stage}; in a field "
-                    f"{'ctrl+pgdn' if summary.stage > self.step else 'ctrl+pgup'})")
-                text = f"fix what is wrong in step {summary.stage}: see the problems {where}."
-            nxt.update(f"Next: {text}")
-            nxt.set_class(summary.kind in ("fix", "otp"), "-fix")
-            nxt.set_class(summary.kind in ("customer", "twilio"), "-waiting")
-        else:
-            nxt.update("Next: enter the customer's name, email, phone and address, then save (ctrl+s).")
+        nxt.update(said.line(self.step))
+        nxt.set_class(said.kind in ("fix", "otp"), "-fix")
+        nxt.set_class(said.kind in ("customer", "twilio"), "-waiting")
+        found = said.problems(self.step)
         box = self.query_one("#problems", Static)
-        found = [i for i in found if i.step == self.step]
         lines = [Content.from_markup("[b $text-error]✗ $text[/]\n  [dim]→[/] $todo", text=i.text, todo=i.todo)
                  for i in found]
         box.update(Content("\n").join(lines))
         box.set_class(bool(found), "-shown")
+        if isinstance(self.panel, BrandPanel):
+            self.panel.show_countdown(said)
 
     def _draw_side(self) -> None:
         view = self.view
@@ -265,18 +269,17 @@ class CustomerScreen(Screen[None]):
         self.keep_draft()
         self.step = step
         self.set_class(step == 4, "-step-4")
-        self.query_one(Stepper).show(self.view.states, step)
-        self._draw_next_and_problems()
+        self._draw_words(self.said())
         box = self.query_one("#step", Vertical)
         await box.remove_children()
         self.panel = self._make_panel(step)
         await box.mount(self.panel)
         self.query_one("#main", VerticalScroll).scroll_home(animate=False)
         form = self.form()
-        if form and form.editable:
+        if form and form.editable and self._said and self._said.states[step] != "offboarded":
             if not form.lead_to_problem():
                 form.focus_first()
-        else:
+        else:  # nothing to type (an offboarded customer: `a` onboards it again, no field takes it as text)
             self.query_one(Stepper).focus()
         self.refresh_bindings()
 
@@ -285,7 +288,7 @@ class CustomerScreen(Screen[None]):
         if step == 3:
             if c is None:
                 return Static("Save step 1 first.")
-            return BrandPanel(self.view, self.desk.now, sandbox=self.desk.sandboxed)
+            return BrandPanel(self.view, self.said(), sandbox=self.desk.sandboxed)
         if step != 1 and (c is None or c.profile is None):
             return Static(setup.lock or "Save step 1 (the starter profile) first.", markup=False)
         baseline: dict[str, Any]
@@ -606,7 +609,7 @@ class CustomerScreen(Screen[None]):
         if isinstance(self.panel, BrandPanel) and self.view.summary and self.view.summary.stage > self.step:
             await self.show_step(self.view.summary.stage)  # step 3 is done: on to what comes next
         elif isinstance(self.panel, BrandPanel):
-            self.panel.show(self.view)
+            self.panel.show(self.view, self.said())
         elif form is None or not form.dirty:
             await self.show_step(self.step)
         self.refresh_bindings()

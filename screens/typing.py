@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
@@ -45,10 +48,24 @@ def clean_text(text: str, *, one_line: bool) -> str:
     return text
 
 
+_LISTING_COMMANDS: ContextVar[bool] = ContextVar("listing_commands", default=False)
+
+
 def typing_here(node: DOMNode) -> bool:
     """A field has the focus (text, checkbox or picker): plain letters, digits and symbols are its value there,
-    never commands (a screen disables its plain-key commands then, so the footer shows only keys that work)."""
-    return isinstance(node.screen.focused, Input | TextArea | Checkbox | Select)
+    never commands (a screen disables its plain-key commands then, so the footer shows only keys that work) —
+    except while the command palette lists the screen's commands (`as_commands`): they are all offered there."""
+    return not _LISTING_COMMANDS.get() and isinstance(node.screen.focused, Input | TextArea | Checkbox | Select)
+
+
+@contextmanager
+def as_commands() -> Iterator[None]:
+    """Read a screen's bindings as commands, not keys: a plain-key action counts as enabled whatever has focus."""
+    token = _LISTING_COMMANDS.set(True)
+    try:
+        yield
+    finally:
+        _LISTING_COMMANDS.reset(token)
 
 
 class RowCell:

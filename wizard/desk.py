@@ -36,10 +36,12 @@ from wizard.flow import duplicates, editing, ledger, lookahead, offboarding, pro
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
+from wizard.flow.nextwords import Said, said
 from wizard.flow.numbers import PhoneNumber, account_numbers, available_numbers, numbers_for_sale
-from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
+from wizard.flow.progress import Issue, TimelineEntry
 from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
+from wizard.flow.stepstates import STATE_WORDS, StepState, otp_pending
 from wizard.listing import CustomerList, ListQuery
 from wizard.sandbox.examples import EXAMPLES, MAX_ROUNDS, STEP, Example
 from wizard.session.runtime import Runtime
@@ -50,8 +52,8 @@ from wizard.visible import visible, visible_all
 
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
-    "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
-    "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "total",
+    "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "Said",
+    "StepState", "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "total",
 ]
 
 STEP_KEYS = editing.STEP_KEYS
@@ -143,15 +145,18 @@ class FormSetup:
     draft: dict[str, Any] | None = None
 
 
+NEW_CUSTOMER = Said(1, "operator", STATE_WORDS["in_progress"],
+                    "Enter the customer's name, email, phone and address, then save (ctrl+s).",
+                    {1: "in_progress", 2: "not_started", 3: "not_started", 4: "not_started"}, [], None, "", False)
+"""What next for a customer not saved yet."""
+
+
 @dataclass(frozen=True)
 class CustomerView:
     """Everything the customer screen shows of one customer (`customer` None: a new one, not saved yet)."""
 
     customer: Customer | None = None
     summary: Summary | None = None
-    states: dict[int, StepState] = field(default_factory=lambda: {1: "in_progress", 2: "not_started",
-                                                                  3: "not_started", 4: "not_started"})
-    issues: list[Issue] = field(default_factory=list)
     otp: OtpWindow = OtpWindow()
     brand_words: str = ""
     brand_facts: list[tuple[str, str]] = field(default_factory=list)
@@ -169,6 +174,13 @@ class CustomerView:
     @property
     def key(self) -> str | None:
         return self.customer.key if self.customer else None
+
+    def at(self, now: datetime) -> Said:
+        """What next at `now`, in the words the stepper, the Next line, the problems and the timer all show (the
+        list's columns too: nextwords.said); for a new customer, what step 1 asks for."""
+        if self.customer is None or self.summary is None:
+            return NEW_CUSTOMER
+        return visible_all(said(self.customer, self.summary, now))  # stored server words may be hostile
 
     def form(self, step: int) -> FormSetup:
         return self.forms.get(step, FormSetup())
@@ -275,12 +287,10 @@ class Desk:
         if key is None:
             return CustomerView(forms={1: FormSetup()})
         c = self._records.load(key)
-        now = self.now()
         summary = self._engine.summary(c)
         return CustomerView(  # every text the screen draws made visible: stored server words may be hostile
-            customer=c, summary=visible_all(summary), states=progress.step_states(c, summary, now),
-            issues=visible_all(progress.issues(c, now)),
-            otp=OtpWindow(progress.otp_pending(c), c.state.otp_sent_at, otp_deadline(c.state.otp_sent_at),
+            customer=c, summary=visible_all(summary),
+            otp=OtpWindow(otp_pending(c), c.state.otp_sent_at, otp_deadline(c.state.otp_sent_at),
                           c.state.otp_resends),
             brand_words=visible(progress.brand_words(c), lines=True),
             brand_facts=visible_all(progress.brand_facts(c)), statuses=visible_all(progress.status_facts(c)),

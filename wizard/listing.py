@@ -19,7 +19,7 @@ from storage.customers import CustomerStore
 from storage.pages import Query
 from wizard.customer.search import search_query
 from wizard.customer.spreadsheet import neutralise_formula
-from wizard.customer.stages import ATTENTION, AWAITING_OTP, OTP_LAPSED, STEP_NAMES
+from wizard.customer.stages import ATTENTION, AWAITING_OTP, STEP_NAMES, otp_words
 from wizard.twilio import facts as C
 from wizard.twilio.facts import otp_deadline
 from wizard.visible import visible
@@ -231,25 +231,7 @@ def _export_cells(r: ListRow) -> tuple[Any, ...]:
 
 def otp_left(otp_sent_at: str | None, now: datetime, *, waiting: bool = True) -> str:
     """"17 h left", "lapsed", or "" when no passcode is outstanding."""
-    deadline = otp_deadline(otp_sent_at) if waiting else None
-    if deadline is None:
-        return ""
-    remaining = deadline - now
-    if remaining <= timedelta(0):
-        return "lapsed"
-    hours, rest = divmod(int(remaining.total_seconds()), 3600)
-    return f"{hours} h left" if hours else f"{rest // 60} min left"
-
-
-def otp_countdown(deadline: datetime | None, now: datetime) -> str:
-    """"23:59:59 left", "lapsed", or "" when no passcode is outstanding (`deadline` None)."""
-    if deadline is None:
-        return ""
-    seconds = int((deadline - now).total_seconds())
-    if seconds <= 0:
-        return "lapsed"
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d} left"
+    return otp_words("", 0, otp_deadline(otp_sent_at), now, awaited=waiting and bool(otp_sent_at)).left
 
 
 def list_row(row: dict[str, Any], now: datetime, *, offboarded: bool = False) -> dict[str, Any]:
@@ -258,12 +240,9 @@ def list_row(row: dict[str, Any], now: datetime, *, offboarded: bool = False) ->
 
     The OTP clock runs on between saves, so time left and a lapse are worked out now.
     """
-    otp = otp_left(row["otp_sent_at"], now, waiting=row["step_status"] == AWAITING_OTP)
-    next_action, attention = row["next_action"], row["attention"]
-    if otp == "lapsed":
-        next_action, attention = OTP_LAPSED, ATTENTION["otp"]
-    elif otp:
-        next_action = f"{next_action.rstrip('.')} — {otp}."
+    said = otp_words(row["next_action"], row["attention"], otp_deadline(row["otp_sent_at"]), now,
+                     awaited=row["step_status"] == AWAITING_OTP)
+    otp, next_action, attention = said.left, said.action, said.attention
     return {
         "key": row["key"], "name": row["name"], "brand": row["brand"], "stage": row["stage"],
         "step": STEP_NAMES[row["stage"]], "step_status": row["step_status"], "done": bool(row["done"]),

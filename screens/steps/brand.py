@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -10,8 +9,7 @@ from textual.containers import Grid, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
-from wizard.desk import OTP_SENDER, CustomerView
-from wizard.listing import OTP_URGENT, otp_countdown
+from wizard.desk import OTP_SENDER, CustomerView, Said
 
 
 class BrandPanel(Vertical):
@@ -31,10 +29,9 @@ class BrandPanel(Vertical):
     BrandPanel #brand-actions Button { width: 100%; }
     """
 
-    def __init__(self, view: CustomerView, clock: Callable[[], datetime], *, sandbox: bool) -> None:
+    def __init__(self, view: CustomerView, said: Said, *, sandbox: bool) -> None:
         super().__init__(id="brand-panel")
-        self.view = view
-        self._clock = clock
+        self.view, self.said = view, said
         self._sandbox = sandbox
 
     def compose(self) -> ComposeResult:
@@ -58,10 +55,9 @@ class BrandPanel(Vertical):
             yield Static(id="otp-facts", classes="panel--facts")
 
     def on_mount(self) -> None:
-        self.show(self.view)
-        self.set_interval(1, self.tick)
+        self.show(self.view, self.said)
 
-    def show(self, view: CustomerView) -> None:
+    def show(self, view: CustomerView, said: Said) -> None:
         self.view = view
         otp = view.otp
         self.query_one("#brand-facts", Static).update(_facts(view.brand_facts))
@@ -77,22 +73,21 @@ class BrandPanel(Vertical):
         for button in ("#resend-otp", "#reply-yes", "#copy-message"):
             for found in self.query(button):
                 found.display = otp.pending
-        self.tick()
+        self.show_countdown(said)
 
-    def tick(self) -> None:
-        """Redraw the countdown (every second)."""
-        otp, now = self.view.otp, self._clock()
-        countdown = self.query_one("#countdown", Static)
-        left = otp_countdown(otp.deadline, now) if otp.pending else ""
-        if not left or otp.deadline is None:
+    def show_countdown(self, said: Said) -> None:
+        """The passcode's timer, in the words of `said` (the screen's one "what next", redrawn every second)."""
+        self.said = said
+        countdown, deadline = self.query_one("#countdown", Static), self.view.otp.deadline
+        if not said.countdown or deadline is None:
             countdown.update("")
             return
-        lapsed = left == "lapsed"
+        lapsed = said.countdown == "lapsed"
         countdown.set_class(lapsed, "-lapsed")
-        countdown.set_class(not lapsed and otp.deadline - now < OTP_URGENT, "-urgent")
-        until = f"{otp.deadline:%m-%d %H:%M} UTC"
+        countdown.set_class(said.urgent, "-urgent")
+        until = f"{deadline:%m-%d %H:%M} UTC"
         countdown.update(f"⏱ The passcode lapsed at {until}: resend it (o)." if lapsed
-                         else f"⏱ {left} to reply YES (until {until})")
+                         else f"⏱ {said.countdown} to reply YES (until {until})")
 
 
 def _facts(rows: list[tuple[str, str]]) -> Content:

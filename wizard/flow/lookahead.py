@@ -25,6 +25,8 @@ VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
 def fees_ahead(engine: Engine, c: Customer) -> list[Fee]:
     """The fees an advance of `c` would pay, judged from the statuses as last read: the next call's (certain), and
     those the same run goes on to when Twilio's checks on the way pass."""
+    if c.state.offboarded_at:  # an advance onboards it again first (Engine.advance): judged as it will then be
+        c = replace(c, state=c.state.model_copy(update={"offboarded_at": None}))
     step = plan(c, engine.context(c, set(ALL_FRESH)))
     if not isinstance(step, Action):
         return []

@@ -13,7 +13,7 @@ from typing import Any
 
 from wizard.customer.models import buys_number
 from wizard.customer.record import Customer
-from wizard.customer.stages import OTP_LAPSED
+from wizard.customer.stages import OTP_LAPSED, otp_lapsed
 from wizard.customer.state import Evaluation, FlowState, Problem, digest
 from wizard.flow import finders
 from wizard.flow.actions import Action, Body, Step, Wait
@@ -464,8 +464,7 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
         return Wait(3, "twilio", "The brand is APPROVED with identity SELF_DECLARED (not confirmed by the passcode): "
                                  "refresh later; if it stays so, ask Twilio Support whether it needs the passcode.")
     if status == "APPROVED":
-        deadline = otp_deadline(c.state.otp_sent_at)
-        if deadline is None or ctx.now >= deadline:
+        if otp_lapsed(otp_deadline(c.state.otp_sent_at), ctx.now):
             return Wait(3, "fix", OTP_LAPSED)
         return Wait(3, "customer", f"Waiting for the customer to reply YES to the text from {C.OTP_SENDER}.")
     if status in BRAND_STOPPED:

@@ -1,11 +1,11 @@
-"""A customer's progress as the Customer screen shows it: each step's state, problems with what to do, the
-journal as a timeline, and the one-time-passcode window. Plain data; no formatting for one medium only."""
+"""A customer's progress as the Customer screen shows it: problems with what to do, the journal as a timeline,
+the brand's words and facts. Plain data; no formatting for one medium only (each step's state: stepstates; the
+words every surface shares: nextwords)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
 
 from storage.customers import JournalEntry
 from wizard.customer.playbooks import playbook
@@ -13,90 +13,12 @@ from wizard.customer.record import Customer
 from wizard.customer.rules import policy_url_missing, sample_in_question
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
-from wizard.flow.plan import BRAND_STOPPED, PICK_NUMBER, STARTER_PROFILE, TRUST_PRODUCT
-from wizard.flow.status import ACTION_WORDS, Summary
-from wizard.twilio.facts import FREE_BRAND_RESUBMITS, OTP_SENDER, otp_deadline
+from wizard.flow.plan import BRAND_STOPPED, PICK_NUMBER
+from wizard.flow.status import ACTION_WORDS
+from wizard.flow.stepstates import BUNDLE_INPUTS, PROFILE_INPUTS, VERIFIED, otp_lapsed, otp_pending
+from wizard.twilio.facts import FREE_BRAND_RESUBMITS, OTP_SENDER
 
-StepState = Literal["not_started", "in_progress", "twilio", "customer", "fix", "done", "offboarded"]
-
-STATE_WORDS: dict[str, str] = {
-    "not_started": "not started", "in_progress": "in progress", "twilio": "waiting on Twilio",
-    "customer": "waiting on the customer", "fix": "needs a fix", "done": "done", "offboarded": "offboarded",
-}
-VERIFIED = ("VERIFIED", "VETTED_VERIFIED")
-PROFILE_INPUTS = frozenset(STARTER_PROFILE.fields.values()) | {"street2", "city", "region", "postal_code", "country"}
-BUNDLE_INPUTS = frozenset(TRUST_PRODUCT.fields.values())
 _STEP_OF_RESOURCE = {"profile": 1, "bundle": 2, "brand": 3, "campaign": 4, "phone_number": 4}
-
-
-def step_states(c: Customer, summary: Summary, now: datetime) -> dict[int, StepState]:
-    """The state of each of the four steps, from the statuses, problems and the planner's summary."""
-    states: dict[int, StepState] = {
-        1: _trust_hub(c, "profile", c.profile is not None),
-        2: _trust_hub(c, "bundle", c.bundle is not None),
-        3: _brand(c, now),
-        4: _campaign(c),
-    }
-    if summary.kind in ("fix", "otp") and summary.stage in states and states[summary.stage] != "done":
-        lapsed = summary.kind == "otp" and not otp_lapsed(c, now)
-        states[summary.stage] = "customer" if lapsed else "fix"
-    for problem in c.state.problems.get("brand", []):  # a failed brand is fixed in the step holding the field
-        if problem.field in PROFILE_INPUTS:
-            states[1] = "fix"
-        elif problem.field in BUNDLE_INPUTS:
-            states[2] = "fix"
-    return states
-
-
-def _failed_here(c: Customer, step: str) -> bool:
-    return bool(c.state.last_error and (c.state.last_error_action or "").startswith(f"{step}."))
-
-
-def _trust_hub(c: Customer, step: str, has_inputs: bool) -> StepState:
-    if not has_inputs:
-        return "in_progress" if c.drafts.get(step) else "not_started"
-    status = c.state.statuses.get(step) or ""
-    evaluation = c.state.evaluations.get(step)
-    if status == "twilio-rejected" or _failed_here(c, step):
-        return "fix"
-    if status in ("", "draft") and evaluation and evaluation.status not in ("compliant", ""):
-        return "fix"
-    if status == "twilio-approved":
-        return "done"
-    if status in ("pending-review", "in-review"):
-        return "twilio"
-    return "in_progress"
-
-
-def _brand(c: Customer, now: datetime) -> StepState:
-    st = c.state.statuses
-    if _failed_here(c, "brand"):
-        return "fix"
-    if not c.state.sids.get("brand"):
-        return "not_started"
-    status, identity = st.get("brand", ""), st.get("identity", "")
-    if status == "APPROVED":
-        if identity in VERIFIED:
-            return "done"
-        return "fix" if otp_lapsed(c, now) else "customer"
-    if status in ("PENDING", "IN_REVIEW", ""):
-        return "twilio"
-    return "fix"
-
-
-def _campaign(c: Customer) -> StepState:
-    if c.state.offboarded_at:  # what it held at Twilio was deleted (the journal says what)
-        return "offboarded"
-    status = c.state.statuses.get("campaign", "")
-    if c.campaign is None:
-        return "in_progress" if c.drafts.get("campaign") else "not_started"
-    if status in ("FAILED", "SUSPENDED") or _failed_here(c, "campaign") or "phone_number" in c.state.problems:
-        return "fix"
-    if status == "VERIFIED":
-        return "done"
-    if c.state.sids.get("campaign"):
-        return "twilio"
-    return "in_progress"
 
 
 # -- problems ---------------------------------------------------------------------------------------------
@@ -107,10 +29,14 @@ class Issue:
     """Something wrong with a customer, in plain words, with what to do about it."""
 
     step: int
+    """The step where it is fixed (and its problems box shows it)."""
     text: str
     todo: str
     field: str | None = None
     code: int | None = None
+    about: int | None = None
+    """The step of the resource it is about, when it is fixed in another step (a FAILED brand's field in step 1
+    or 2): that step's problems box shows it too."""
 
 
 def issues(c: Customer, now: datetime | None) -> list[Issue]:
@@ -136,7 +62,7 @@ def issues(c: Customer, now: datetime | None) -> list[Issue]:
                 where = 1 if p.field in PROFILE_INPUTS else 2
                 todo = (f"Correct the field in step {where} ({STEP_NAMES[where]}) and save: the brand is then "
                         "resubmitted.")
-                found.append(_issue(step, p, _REJECTED[resource], todo, specific=True))
+                found.append(replace(_issue(where, p, _REJECTED[resource], todo, specific=True), about=step))
             else:
                 found.append(_issue(step, p, _REJECTED.get(resource, "Rejected"), _TODO.get(resource, "")))
     if now is not None and otp_lapsed(c, now):
@@ -241,17 +167,6 @@ def timeline(entries: list[JournalEntry]) -> list[TimelineEntry]:
 
 
 # -- one-time passcode ------------------------------------------------------------------------------------
-
-
-def otp_pending(c: Customer) -> bool:
-    """The brand waits for the customer's YES (APPROVED, identity UNVERIFIED)."""
-    st = c.state.statuses
-    return st.get("brand") == "APPROVED" and st.get("identity") == "UNVERIFIED"
-
-
-def otp_lapsed(c: Customer, now: datetime) -> bool:
-    deadline = otp_deadline(c.state.otp_sent_at)
-    return otp_pending(c) and deadline is not None and now >= deadline
 
 
 def customer_message(c: Customer) -> str:

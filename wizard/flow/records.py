@@ -22,7 +22,7 @@ from wizard.customer.state import FlowState
 from wizard.flow import duplicates
 from wizard.flow.status import Summary
 
-DERIVATION = 4
+DERIVATION = 5
 """Version of `derive`: rows derived by an older one (or by a store of an earlier schema) are derived again."""
 BATCH = 500
 

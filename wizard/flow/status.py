@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from wizard.customer.record import Customer
-from wizard.customer.stages import ATTENTION
+from wizard.customer.stages import ATTENTION, OTP_LAPSED
 from wizard.flow.actions import Action
 from wizard.flow.plan import Context, plan
+from wizard.flow.stepstates import STATE_WORDS, step_states
 from wizard.twilio import facts as C
 from wizard.twilio.facts import otp_deadline
 
@@ -37,8 +38,12 @@ def stage_of(action: Action) -> int:
     return STAGE_OF[action.name.split(".", 1)[0]]
 
 
-def step_status(c: Customer, stage: int) -> str:
-    """Twilio's status of the current step's resource, e.g. `in-review`, `APPROVED/UNVERIFIED`, `VERIFIED`."""
+def step_status(c: Customer, stage: int, kind: str, now: datetime) -> str:
+    """The list's status of the current step: Twilio's status of its resource (`in-review`, `APPROVED/UNVERIFIED`,
+    `VERIFIED`, an evaluation's `noncompliant`), else the stepper's words for that step ("in progress"), so the two
+    never disagree."""
+    if c.state.offboarded_at:
+        return STATE_WORDS["offboarded"]
     st = c.state.statuses
     if stage in (1, 2):
         step = "profile" if stage == 1 else "bundle"
@@ -47,12 +52,11 @@ def step_status(c: Customer, stage: int) -> str:
             return st[step]
         if evaluation:
             return evaluation.status
-        return st.get(step) or "not started"
-    if stage == 3:
-        if not st.get("brand"):
-            return "not started"
+    elif stage == 3 and st.get("brand"):
         return f"{st['brand']}/{st['identity']}" if st.get("identity") else st["brand"]
-    return st.get("campaign") or "not started"
+    elif stage == 4 and st.get("campaign"):
+        return st["campaign"]
+    return STATE_WORDS[step_states(c, stage, kind, now)[stage]]
 
 
 def summarize(c: Customer, ctx: Context) -> Summary:
@@ -70,12 +74,11 @@ def summarize(c: Customer, ctx: Context) -> Summary:
             kind = "ready"
     else:
         stage, message, kind = step.stage, step.message, step.kind
-        if kind == "fix" and "lapsed" in message:
+        if kind == "fix" and message == OTP_LAPSED:
             kind = "otp"
     if kind == "customer" and _otp_hours_left(c, ctx.now) < C.OTP_URGENT_HOURS:
         kind = "otp"
-    status = "offboarded" if c.state.offboarded_at else step_status(c, stage)
-    return Summary(stage, status, message, kind, kind == "done", ATTENTION[kind])
+    return Summary(stage, step_status(c, stage, kind, ctx.now), message, kind, kind == "done", ATTENTION[kind])
 
 
 def _otp_hours_left(c: Customer, now: datetime) -> float:
