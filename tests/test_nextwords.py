@@ -13,9 +13,10 @@ from textual.app import App
 
 from screens.customer_screen import CustomerScreen
 from screens.steps.brand import BrandPanel
-from tests import factories as f
-from tests.flowkit import two_verified
-from tests.pilotkit import settle, text_of
+from tests.support import factories as f
+from tests.support.customer_app import CustomerApp
+from tests.support.flow import two_verified
+from tests.support.pilot import settle, text_of
 from wizard.customer.stages import OTP_LAPSED
 from wizard.desk import STATE_WORDS, Desk, Said, StepState
 from wizard.flow.actions import WaitKind
@@ -122,17 +123,6 @@ async def test_every_state_of_the_planner_reads_the_same_on_every_surface(runtim
     assert seen["ready"].status == "in progress" == STATE_WORDS[seen["ready"].states[1]]  # the list: "not started"
     assert seen["draft"].status == "in progress"
     assert set(seen["offboarded"].states.values()) == {"offboarded"}
-
-
-class CustomerApp(App[None]):
-    """The smallest app that hosts the Customer screen."""
-
-    def __init__(self, runtime: Runtime, key: str) -> None:
-        super().__init__()
-        self.desk, self.startup, self.key = Desk(runtime), runtime.startup, key
-
-    def on_mount(self) -> None:
-        self.push_screen(CustomerScreen(self.key))
 
 
 def shown(app: App[None]) -> dict[str, str]:
