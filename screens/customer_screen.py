@@ -269,6 +269,7 @@ class CustomerScreen(Screen[None]):
         self.keep_draft()
         self.step = step
         self.set_class(step == 4, "-step-4")
+        self.panel = None  # the old one goes (its timer too): nothing is drawn into it any more
         self._draw_words(self.said())
         box = self.query_one("#step", Vertical)
         await box.remove_children()

@@ -1,4 +1,5 @@
-"""The four steps and what a customer can be waiting for: names, "needs action" ranks, the lapsed-OTP words.
+"""The four steps and what a customer can be waiting for: names, "needs action" ranks, the lapsed-OTP words, and
+an awaited passcode's words at a moment (`otp_words`: the list's column, the Next line and the timer).
 
 Shared by the planner and the list; light on purpose (the list paints before the domain loads).
 """
