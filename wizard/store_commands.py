@@ -12,7 +12,7 @@ from pathlib import Path
 
 from storage.copying import copy_store
 from storage.customers import CustomerStore
-from storage.postgres.store import PostgresStore, is_url
+from storage.postgres.urls import is_url
 from storage.sqlite.store import Store, StoreError
 from wizard.batch_report import ProgressLine
 from wizard.session.startup import open_store
@@ -57,6 +57,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
 def _open(url: str, *, create: bool) -> CustomerStore:
     """The store at `url`: PostgreSQL for a postgresql:// URL, else an SQLite file (made when `create`)."""
     if is_url(url):
+        from storage.postgres.store import PostgresStore  # lazy, as where the app opens its store
+
         return PostgresStore(url)
     path = Path(url).expanduser().resolve()
     if not create and not path.is_file():
