@@ -128,7 +128,8 @@ def test_settings_found_wrong_when_connecting_are_a_setup_error(isolated, monkey
 
 HEAVY = ("psycopg", "pydantic", "pydantic_settings", "httpx", "phonenumbers", "email_validator",
          "wizard.session.runtime", "wizard.flow", "wizard.customer.models", "wizard.sandbox.fake",
-         "wizard.twilio.client", "wizard.customer.record", "screens.customer_screen")
+         "wizard.twilio.client", "wizard.customer.record", "screens.customer_screen", "textual.widgets._text_area",
+         "textual.widgets._checkbox")
 FIRST_FRAME = f"""
 import json, sys
 from wizard.cli import build_parser
@@ -146,6 +147,30 @@ def test_the_first_frame_imports_none_of_the_heavy_domain(isolated):
     done = subprocess.run([sys.executable, "-c", FIRST_FRAME], capture_output=True, text=True, check=True,
                           timeout=60)
     assert json.loads(done.stdout) == []
+
+
+async def test_a_focused_text_area_or_checkbox_takes_letters_though_the_first_frame_imports_neither():
+    """screens.typing finds them among the modules the forms imported (typing_here: letters are text there)."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Checkbox, Label, TextArea
+
+    from screens.typing import typing_here
+
+    class Form(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Label("a form")
+            yield TextArea(id="area")
+            yield Checkbox("release", id="box")
+
+    app = Form()
+    async with app.run_test() as pilot:
+        for field in ("#area", "#box"):
+            app.query_one(field).focus()
+            await pilot.pause()
+            assert typing_here(app.screen), field
+        app.set_focus(None)
+        await pilot.pause()
+        assert not typing_here(app.screen)
 
 
 TOKEN_TOML = (f'TWILIO_ACCOUNT_SID = "AC{"1" * 32}"\nTWILIO_AUTH_TOKEN = "{"f" * 32}"\n'
