@@ -177,8 +177,8 @@ def _public_url(text: str) -> str:
 
 def opening_the_app(argv: Sequence[str] | None) -> argparse.Namespace | None:
     """The options when `argv` only opens the app (options, no command, no help), read without building every
-    command's parser (10–90 ms of the app's launch, mostly argparse looking up translations); None when it holds
-    more, or anything wrong: the whole parser then reads it, and says what."""
+    command's parser (half the parser's time at the app's start: argparse looks up a translation per help text);
+    None when it holds more, or anything wrong: the whole parser then reads it, and says what."""
     try:
         args, rest = build_parser(commands=False).parse_known_args(argv)
     except argparse.ArgumentError:
