@@ -144,7 +144,7 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         with args.file.open(encoding="utf-8-sig", newline="") as stream:
             reserved = explicit_keys(bounded_lines(stream))  # a first read: keys made for keyless rows skip these
         with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            report = desk.import_csv(bounded_lines(stream), created, reserved=reserved,
+            report = await desk.import_csv(bounded_lines(stream), created, reserved=reserved,
                                      allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
