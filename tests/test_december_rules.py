@@ -5,9 +5,12 @@ EXPIRED brand's next action."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
+from pathlib import Path
 
 from tests import factories as f
+from wizard.cli import main
 from wizard.desk import Desk
 from wizard.flow.plan import BRAND_STOPPED
 from wizard.listing import ListQuery
@@ -69,6 +72,23 @@ async def test_import_refuses_an_account_number_as_the_mobile_with_the_lint_and_
     c = runtime.engine.load("K1")
     assert "brand" not in c.state.sids and c.state.paid() == 0
     assert runtime.engine.summary(c).kind == "fix"
+
+
+def test_the_import_command_says_which_customers_are_held_before_any_fee_as_lint_says_why(
+        capsys, isolated: Path, tmp_path: Path) -> None:
+    rows = [f.csv_row("K1", brand_name=ACME), f.csv_row("K2", mobile_phone="+12065550100"), f.csv_row("K3")]
+    assert main(["import", str(f.write_csv(tmp_path / "c.csv", rows))]) == 0
+    out = capsys.readouterr().out
+    (tmp_path / "k1.json").write_text(json.dumps(rows[0]), encoding="utf-8")
+    assert main(["lint", str(tmp_path / "k1.json")]) == 1
+    linted = capsys.readouterr().out
+
+    assert "Held before any fee: K1, K2 (2) — fix each [block] above" in out
+    said = f"'{ACME}' contains 'LLC', which marks a registered company."
+    assert f"row 2 (K1), brand_name: [block] {said}" in out and said in linted
+    assert "row 3 (K2), mobile_phone: [block] The mobile number is one of this account's Twilio numbers." in out
+    assert main(["advance", "--all", "--yes"]) == 0
+    assert "Fees paid in this run: $4.50 (1 brand $4.50," in capsys.readouterr().out  # K3's brand; K1, K2 held
 
 
 async def test_lint_the_form_and_the_import_give_one_customer_the_same_findings(runtime: Runtime) -> None:
