@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from tests import factories as f
+from tests.support import factories as f
 from wizard.cli import main
 from wizard.desk import Desk
 from wizard.flow.plan import BRAND_STOPPED
