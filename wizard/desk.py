@@ -336,7 +336,7 @@ class Desk:
         row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
         if step == 4:  # the form holds every sample: drop the saved ones it no longer has
             row |= {f"sample_{n}": "" for n in range(1, 6)}
-        row |= editing.form_row(step, values)
+        row |= {k: v for k, v in editing.form_row(step, values).items() if k in COLUMNS}  # the form's fields
         trial = c or Customer(key="")
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
