@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests import factories as f
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 

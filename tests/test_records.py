@@ -15,7 +15,7 @@ from screens.steps.profile import ProfileForm
 from storage.sqlite.store import Store
 from tests import factories as f
 from tests.pilotkit import settle, type_into
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.desk import Desk
 from wizard.flow import status
 from wizard.session.runtime import Runtime

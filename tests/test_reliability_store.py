@@ -38,7 +38,7 @@ from tests.reliabilitykit import (
     run_forked,
     served_sandbox,
 )
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.desk import Desk
 from wizard.flow.records import DERIVATION
 from wizard.session.runtime import Runtime

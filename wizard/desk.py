@@ -21,11 +21,11 @@ from pydantic import BaseModel, ValidationError
 from storage.files import keep_object, read_object, same_file
 from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
+from wizard.customer.customer import STEP_MODELS, Customer
 from wizard.customer.fees import Fee, Prices, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
-from wizard.customer.record import STEP_MODELS, Customer
 from wizard.customer.rules import Finding, check
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items

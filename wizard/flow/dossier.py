@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from storage.customers import JournalEntry
+from wizard.customer.customer import Customer
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
-from wizard.customer.record import Customer
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
 from wizard.flow.offboarding import deleted

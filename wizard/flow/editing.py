@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wizard.customer.customer import Customer
 from wizard.customer.models import Campaign
-from wizard.customer.record import Customer
 from wizard.flow.plan import editable
 
 STEP_KEYS = {1: "profile", 2: "bundle", 4: "campaign"}

@@ -22,8 +22,8 @@ from typing import Any
 
 from storage.customers import CustomerStore, UnknownCustomer
 from wizard.customer import readiness
+from wizard.customer.customer import Customer
 from wizard.customer.fees import Fee, Prices
-from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.state import Charge, FlowState, Problem, Stop
 from wizard.errors import OperatorError

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from storage.customers import StoreError
 from wizard.customer.csv_rows import ParsedRow, RowError, iter_rows
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.flow import duplicates
 from wizard.flow.records import BATCH, Records, Saved, batched
 

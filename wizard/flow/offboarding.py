@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from storage.customers import JournalEntry
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.state import FlowState
 from wizard.flow.actions import Action, Body, Finder
 from wizard.flow.plan import friendly

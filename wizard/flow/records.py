@@ -15,7 +15,7 @@ from typing import Any
 
 from storage.customers import CustomerStore, Record
 from wizard.customer.addresses import address_key
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.search import search_text, sort_key
 from wizard.customer.state import FlowState
