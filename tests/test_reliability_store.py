@@ -40,7 +40,7 @@ from tests.reliabilitykit import (
 )
 from wizard.customer.customer import Customer
 from wizard.desk import Desk
-from wizard.flow.records import DERIVATION
+from wizard.flow.write_path import DERIVATION
 from wizard.session.runtime import Runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"

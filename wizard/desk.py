@@ -38,8 +38,8 @@ from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
 from wizard.flow.numbers import PhoneNumber, account_numbers, available_numbers, numbers_for_sale
 from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
-from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
+from wizard.flow.write_path import Saved
 from wizard.listing import CustomerList, ListQuery
 from wizard.sandbox.examples import EXAMPLES, MAX_ROUNDS, STEP, Example
 from wizard.session.runtime import Runtime
@@ -180,7 +180,7 @@ class Desk:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
         self._engine = runtime.engine
-        self._records = runtime.engine.records
+        self._write_path = runtime.engine.write_path
 
     @classmethod
     def connect(cls, startup: Startup, *, mock_brand: bool | None = None) -> Desk:
@@ -253,7 +253,7 @@ class Desk:
         except TwilioError:
             account = None
         month = self.now().strftime("%Y-%m")
-        charges = (self._records.load(key).state.ledger for key in self.keys())
+        charges = (self._write_path.load(key).state.ledger for key in self.keys())
         savings = []
         for key in self.active_keys():
             plan = self.offboarding(key, release_number=True)
@@ -265,7 +265,7 @@ class Desk:
                              sorted(savings, key=lambda s: (-s[1], s[0])))
 
     def customer(self, key: str) -> Customer:
-        return self._records.load(key)
+        return self._write_path.load(key)
 
     def summary(self, c: Customer) -> Summary:
         return self._engine.summary(c)
@@ -274,7 +274,7 @@ class Desk:
         """The customer screen's view of `key` (None: a new customer)."""
         if key is None:
             return CustomerView(forms={1: FormSetup()})
-        c = self._records.load(key)
+        c = self._write_path.load(key)
         now = self.now()
         summary = self._engine.summary(c)
         return CustomerView(  # every text the screen draws made visible: stored server words may be hostile
@@ -295,7 +295,7 @@ class Desk:
 
     def dossier(self, key: str) -> dict[str, Any]:
         """Everything known of one customer (`show`)."""
-        c = self._records.load(key)
+        c = self._write_path.load(key)
         info = dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
         info["monthly"] = round(sum(self.prices.of(item) for item in monthly_items(c.state)), 2)
         info["run_rate"] = self.run_rate()
@@ -322,7 +322,7 @@ class Desk:
     async def findings(self, key: str) -> list[Finding]:
         """Approval-readiness findings for a stored customer (the account's numbers read first)."""
         await self._own_numbers()
-        return self._engine.findings(self._records.load(key))
+        return self._engine.findings(self._write_path.load(key))
 
     async def lint(self, data: dict[str, Any]) -> list[Finding]:
         """Findings for one customer in the CSV import's column names (`lint FILE.json`), with the same checks and
@@ -370,7 +370,7 @@ class Desk:
     def area_code(self, key: str | None) -> str | None:
         """The area code a number is bought in for this customer by default (their phone's; None for a Canadian
         phone, whose area code Twilio sells no US numbers in)."""
-        c = self._records.load(key) if key else None
+        c = self._write_path.load(key) if key else None
         area = c.profile.phone[2:5] if c and c.profile else None
         return area if area and is_us_area_code(area) else None
 
@@ -380,7 +380,7 @@ class Desk:
 
     def policy_urls(self, key: str) -> dict[str, str]:
         """The customer's policy page URLs, by field (none before step 4 holds them)."""
-        campaign = self._records.load(key).campaign
+        campaign = self._write_path.load(key).campaign
         found = {"privacy_policy_url": campaign.privacy_policy_url, "terms_url": campaign.terms_url} if campaign else {}
         return {field: url for field, url in found.items() if url}
 
@@ -396,7 +396,7 @@ class Desk:
         """Starter privacy policy and terms pages for the customer (Markdown and HTML), into `target` (default:
         the data folder's policies/KEY); the files written. `typed`: step 4's form values as they stand (its
         unsaved description and message flow are used, and the pages say they are unsaved)."""
-        c = self._records.load(key)
+        c = self._write_path.load(key)
         if c.profile is None:
             raise OperatorError(f"{key} has no starter profile yet: save step 1 first.")
         folder = target or self.startup.locations.data_dir / "policies" / key
@@ -409,8 +409,8 @@ class Desk:
     def create(self, profile: StarterProfile, bundle: SoleProprietor | None = None,
                campaign: Campaign | None = None, *, key: str | None = None) -> Customer:
         """Save a new customer (no Twilio call is made)."""
-        c = Customer(key=key or self._records.next_key(), profile=profile, bundle=bundle, campaign=campaign)
-        return self._records.create(c).customer
+        c = Customer(key=key or self._write_path.next_key(), profile=profile, bundle=bundle, campaign=campaign)
+        return self._write_path.create(c).customer
 
     def save_step(self, key: str, version: int, step: str, model: BaseModel | None) -> Customer:
         """Save one step's inputs ("profile", "bundle", "campaign") and drop its draft; StaleWrite when the
@@ -420,16 +420,16 @@ class Desk:
             setattr(c, step, model)
             c.drafts.pop(step, None)
 
-        return self._records.change(key, edit, expected_version=version).customer
+        return self._write_path.change(key, edit, expected_version=version).customer
 
     def save_draft(self, key: str, version: int, step: str, values: dict[str, Any]) -> Customer:
         """Keep what was typed in an unfinished form, so leaving the form loses nothing."""
-        return self._records.change(key, lambda c: c.drafts.__setitem__(step, values),
+        return self._write_path.change(key, lambda c: c.drafts.__setitem__(step, values),
                                     expected_version=version).customer
 
     def drop_draft(self, key: str, version: int, step: str) -> Customer:
         """Forget the unsaved values of one step's form."""
-        return self._records.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
+        return self._write_path.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
 
     def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None,
                    *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
@@ -440,7 +440,7 @@ class Desk:
             if on_created:
                 on_created(row, saved.customer.key, saved.standing.findings)
 
-        return import_rows(self._records, lines, on_created=created, reserved=reserved,
+        return import_rows(self._write_path, lines, on_created=created, reserved=reserved,
                            allow_duplicates=allow_duplicates)
 
     # -- Twilio ------------------------------------------------------------------------------------------
@@ -485,7 +485,7 @@ class Desk:
 
     def stray_numbers(self, keys: Iterable[str]) -> dict[str, list[str]]:
         """The numbers bought for duplicates (flow.strays) that `remove_strays` would release, by customer."""
-        found = {key: strays.numbers(self._records.load(key)) for key in keys}
+        found = {key: strays.numbers(self._write_path.load(key)) for key in keys}
         return {key: sids for key, sids in found.items() if sids}
 
     async def remove_strays(self, keys: Iterable[str], on_run: Callable[[Run], None] | None = None, *,
@@ -494,7 +494,7 @@ class Desk:
         bought for them only with `release_numbers`); customers without any are skipped."""
         runs = []
         for key in keys:
-            if self._records.load(key).state.strays:
+            if self._write_path.load(key).state.strays:
                 runs.append(self._run(await self._engine.remove_strays(key, release_numbers=release_numbers)))
                 if on_run:
                     on_run(runs[-1])
@@ -551,10 +551,10 @@ class Desk:
     def _run(self, report: Report) -> Run:
         run = Run(report.key, [_call(o) for o in report.outcomes], report.error, report.summary)
         if report.held:
-            run.held = lookahead.fees_ahead(self._engine, self._records.load(report.key))
+            run.held = lookahead.fees_ahead(self._engine, self._write_path.load(report.key))
         if report.summary and report.summary.kind == "fix":
             try:
-                c = self._records.load(report.key)
+                c = self._write_path.load(report.key)
             except UnknownCustomer:
                 return run
             run.todo = [p["text"] for p in problems(c) if p.get("fix")]
@@ -580,7 +580,7 @@ class Desk:
 
     def offboarding(self, key: str, *, release_number: bool) -> Offboarding:
         """What `offboard` would delete for `key` and what it stops costing each month (nothing is sent)."""
-        c = self._records.load(key)
+        c = self._write_path.load(key)
         actions = offboarding.deletions(c, release_number=release_number)
         words = [f"{ACTION_WORDS[a.name]} ({list(a.path.values())[-1]})" for a in actions]  # the SID it deletes
         number = c.state.sids.get("phone_number")

@@ -13,8 +13,8 @@ from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
 from wizard.flow.offboarding import deleted
 from wizard.flow.progress import otp_pending
-from wizard.flow.records import Standing
 from wizard.flow.status import ACTION_WORDS
+from wizard.flow.write_path import Standing
 from wizard.listing import otp_left
 from wizard.twilio.facts import FREE_BRAND_RESUBMITS
 

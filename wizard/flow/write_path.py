@@ -50,7 +50,7 @@ class Saved:
 Judge = Callable[[Customer], Standing]
 
 
-class Records:
+class WritePath:
     """Customers of one store, read and written through the one write path; `judge` says where one stands."""
 
     def __init__(self, store: CustomerStore, judge: Judge) -> None:
