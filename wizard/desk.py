@@ -49,12 +49,12 @@ from wizard.twilio.failures import TwilioError
 from wizard.visible import visible, visible_all
 
 __all__ = [
-    "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
+    "OTP_SENDER", "STATE_WORDS", "STEP_INPUTS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
     "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
     "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "total",
 ]
 
-STEP_KEYS = editing.STEP_KEYS
+STEP_INPUTS = editing.STEP_INPUTS
 """The steps with a form, and the name of their inputs: {1: "profile", 2: "bundle", 4: "campaign"}."""
 
 
@@ -288,7 +288,7 @@ class Desk:
             timeline=visible_all(progress.timeline(self._rt.store.journal(key))),
             forms={step: FormSetup(visible_all(editing.locked_reason(c, step)), editing.locked_fields(c, step),
                                    visible_all(progress.field_problems(c, step)), c.drafts.get(name))
-                   for step, name in STEP_KEYS.items()},
+                   for step, name in STEP_INPUTS.items()},
             offboardable=bool(offboarding.deletions(c, release_number=True)),
             number=visible(c.state.number or ""),
         )
@@ -338,7 +338,7 @@ class Desk:
             row |= {f"sample_{n}": "" for n in range(1, 6)}
         row |= editing.form_row(step, values)
         trial = c or Customer(key="")
-        name = STEP_KEYS[step]
+        name = STEP_INPUTS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
             typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
             trial = replace(trial, **typed)

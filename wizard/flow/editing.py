@@ -13,7 +13,7 @@ from wizard.customer.customer import Customer
 from wizard.customer.models import Campaign
 from wizard.flow.plan import editable
 
-STEP_KEYS = {1: "profile", 2: "bundle", 4: "campaign"}
+STEP_INPUTS = {1: "profile", 2: "bundle", 4: "campaign"}
 """The steps with a form, and the name of their inputs (Customer attribute, draft key)."""
 
 CAMPAIGN_UPDATABLE = frozenset({
