@@ -191,7 +191,7 @@ class CustomerScreen(Screen[None]):
     def load(self) -> bool:
         """Read the customer again and redraw everything but the step's form."""
         try:
-            self.view = self.desk.open(self.key)
+            self.view = self.desk.view(self.key)
         except UnknownCustomer as error:
             self.notify(str(error), severity="error")
             self.dismiss()
@@ -353,7 +353,7 @@ class CustomerScreen(Screen[None]):
         except StoreError as error:
             self.notify(f"What you typed could not be kept: {error}", severity="error", title="Draft not saved")
             return
-        self.view = self.desk.open(saved.key)
+        self.view = self.desk.view(saved.key)
 
     # -- actions ----------------------------------------------------------------------------------------
 

@@ -357,7 +357,7 @@ async def test_every_brand_status_twilio_lists_has_plain_words_and_a_next_action
     saved = runtime.engine.save_state(c.key, set_status)
     assert (saved.summary.kind, saved.summary.stage) == (kind, 4 if kind == "operator" else 3)
     assert words in saved.summary.next_action
-    assert Desk(runtime).open(c.key).brand_words  # the step-3 panel has words for it too
+    assert Desk(runtime).view(c.key).brand_words  # the step-3 panel has words for it too
 
 
 def test_a_campaign_answer_is_read_in_both_shapes_of_the_specs_one_of():

@@ -270,7 +270,7 @@ class Desk:
     def summary(self, c: Customer) -> Summary:
         return self._engine.summary(c)
 
-    def open(self, key: str | None) -> CustomerView:
+    def view(self, key: str | None) -> CustomerView:
         """The customer screen's view of `key` (None: a new customer)."""
         if key is None:
             return CustomerView(forms={1: FormSetup()})
