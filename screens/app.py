@@ -24,8 +24,8 @@ from textual.worker import Worker, WorkerState
 from screens.customer_list import CustomersScreen
 from screens.handle import KeepsDrafts
 from screens.modals.help import HelpScreen
+from screens.ordered_keys import OrderedKeysApp
 from screens.settings_screen import SettingsScreen
-from screens.typing import OrderedKeysApp
 from screens.workers import report_worker_error
 from wizard.errors import StoreError, shown
 from wizard.listing import CustomerList

@@ -30,8 +30,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from screens.handle import list_host
 from screens.modals.billing import FeesModal
 from screens.modals.confirm import ConfirmModal
+from screens.ordered_keys import typing_here
 from screens.palette import HELP, ScreenKeys
-from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
 from screens.widgets.virtual_table import Column, VirtualTable
 from screens.workers import EXPECTED, report_failure, report_worker_error

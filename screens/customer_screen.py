@@ -31,13 +31,13 @@ from textual.worker import Worker, WorkerState
 from screens.handle import host
 from screens.modals.confirm import ConfirmModal
 from screens.modals.offboard import OffboardModal
+from screens.ordered_keys import typing_here
 from screens.palette import HELP, ScreenKeys
 from screens.steps.base import StepForm
 from screens.steps.brand import BrandPanel
 from screens.steps.bundle import BundleForm
 from screens.steps.campaign import CampaignForm
 from screens.steps.profile import ProfileForm
-from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
 from screens.widgets.fields import FormField
 from screens.widgets.stepper import STATE_WORDS, STEP_NAMES, Stepper

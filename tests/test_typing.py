@@ -10,8 +10,8 @@ from textual.widgets import Input
 
 from screens.app import WizardApp
 from screens.customer_screen import DRAFT_DELAY, CustomerScreen
+from screens.ordered_keys import clean_text
 from screens.steps.profile import ProfileForm
-from screens.typing import clean_text
 from tests import factories as f
 from tests.hostilekit import raw_unsafe
 from tests.pilotkit import burst, open_customer, paste, settle
