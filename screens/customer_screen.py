@@ -325,9 +325,9 @@ class CustomerScreen(Screen[None]):
             return
         current = c.drafts.get(name)
         if form.dirty and values != current:
-            self._write(lambda v: self.desk.save_draft(c.key, v, name, values))
+            self._write(lambda v: self.desk.save_draft(c.key, v, form.STEP, values))
         elif not form.dirty and current is not None:
-            self._write(lambda v: self.desk.drop_draft(c.key, v, name))
+            self._write(lambda v: self.desk.drop_draft(c.key, v, form.STEP))
 
     @on(FormField.Edited)
     def _typed(self) -> None:
@@ -429,7 +429,7 @@ class CustomerScreen(Screen[None]):
         if c is None:
             self.desk.keep_new_customer_draft(None)
         elif form.KEY in c.drafts:
-            self._write(lambda v: self.desk.drop_draft(c.key, v, form.KEY))
+            self._write(lambda v: self.desk.drop_draft(c.key, v, form.STEP))
         self.panel = None  # nothing to keep
         await self.show_step(self.step)
         self.notify("Put back the saved values.")
@@ -506,7 +506,7 @@ class CustomerScreen(Screen[None]):
                 self.key = c.key
                 self.desk.keep_new_customer_draft(None)
             else:
-                c = self.desk.save_step(c.key, c.version, form.KEY, model)
+                c = self.desk.save_step(c.key, c.version, form.STEP, model)
         except StaleWrite as error:
             self.notify(f"{error} Your values are still in the form: check them and save again.",
                         severity="error", title="Changed by someone else", timeout=10)

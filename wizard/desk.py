@@ -412,24 +412,26 @@ class Desk:
         c = Customer(key=key or self._write_path.next_key(), profile=profile, bundle=bundle, campaign=campaign)
         return self._write_path.create(c).customer
 
-    def save_step(self, key: str, version: int, step: str, model: BaseModel | None) -> Customer:
-        """Save one step's inputs ("profile", "bundle", "campaign") and drop its draft; StaleWrite when the
-        customer changed since `version`."""
+    def save_step(self, key: str, version: int, step: int, model: BaseModel | None) -> Customer:
+        """Save one step's inputs (step 1, 2 or 4: STEP_INPUTS) and drop its draft; StaleWrite when the customer
+        changed since `version`."""
+        name = STEP_INPUTS[step]
 
         def edit(c: Customer) -> None:
-            setattr(c, step, model)
-            c.drafts.pop(step, None)
+            setattr(c, name, model)
+            c.drafts.pop(name, None)
 
         return self._write_path.change(key, edit, expected_version=version).customer
 
-    def save_draft(self, key: str, version: int, step: str, values: dict[str, Any]) -> Customer:
-        """Keep what was typed in an unfinished form, so leaving the form loses nothing."""
-        return self._write_path.change(key, lambda c: c.drafts.__setitem__(step, values),
-                                    expected_version=version).customer
+    def save_draft(self, key: str, version: int, step: int, values: dict[str, Any]) -> Customer:
+        """Keep what was typed in an unfinished form of `step`, so leaving the form loses nothing."""
+        return self._write_path.change(key, lambda c: c.drafts.__setitem__(STEP_INPUTS[step], values),
+                                       expected_version=version).customer
 
-    def drop_draft(self, key: str, version: int, step: str) -> Customer:
+    def drop_draft(self, key: str, version: int, step: int) -> Customer:
         """Forget the unsaved values of one step's form."""
-        return self._write_path.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
+        return self._write_path.change(key, lambda c: c.drafts.pop(STEP_INPUTS[step], None),
+                                       expected_version=version).customer
 
     def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None,
                    *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
