@@ -105,7 +105,7 @@ def run_cases(homes: dict[Any, Home], args: Callable[[Any], list[str]], hook: Ca
 
 def _forker(parallel: int) -> None:
     import wizard.cli
-    import wizard.commands  # the whole app, imported once before forking
+    import wizard.cli.commands  # the whole app, imported once before forking
 
     cases = json.load(sys.stdin)
     results: list[dict | None] = [None] * len(cases)

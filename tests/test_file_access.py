@@ -37,7 +37,7 @@ ALLOWED = {
                          "POSIX locks): neither is an SQLite file",
     "wizard.session.startup": "reads config.toml, creates the store's marker and the `welcomed` mark (empty, not "
                               "SQLite) and opens the log file owner-only",
-    "wizard.commands": "reads the CSV file of `import` and the JSON file of `lint`, which the user names (refused "
+    "wizard.cli.commands": "reads the CSV file of `import` and the JSON file of `lint`, which the user names (refused "
                        "by `Desk.is_sqlite_file` before it is opened when it is one of the folder's SQLite files)",
     "wizard.listing": "writes the list's CSV export to a new name of its own (customers-<time>.csv)",
     "wizard.customer.policy_pages": "writes the policy pages into the folder `policy --out` names",

@@ -131,7 +131,7 @@ HEAVY = ("pydantic", "pydantic_settings", "httpx", "phonenumbers", "email_valida
          "wizard.customer.customer", "screens.customer_screen")
 FIRST_FRAME = f"""
 import json, sys
-from wizard.cli import build_parser
+from wizard.cli.parser import build_parser
 from screens.app import WizardApp
 from wizard.session.startup import Startup
 startup = Startup.open()

@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wizard.batch_report import ProgressLine, few, stage_table
+from wizard.cli.batch_report import ProgressLine, few, stage_table
 from wizard.customer.csv_rows import bounded_lines, explicit_keys
 from wizard.customer.fees import WHAT, count_fees, total
 from wizard.customer.models import is_us_area_code

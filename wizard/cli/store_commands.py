@@ -14,7 +14,7 @@ from storage.copying import copy_store
 from storage.customers import CustomerStore
 from storage.postgres.store import PostgresStore, is_url
 from storage.sqlite.store import Store, StoreError
-from wizard.batch_report import ProgressLine
+from wizard.cli.batch_report import ProgressLine
 from wizard.session.startup import open_store
 from wizard.visible import visible
 
