@@ -14,15 +14,15 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel, ValidationError
 
 from storage.files import keep_object, read_object, same_file
 from wizard.customer import page_check, policy_pages, readiness
-from wizard.customer.csv_rows import COLUMNS, models_to_row
+from wizard.customer.csv_rows import COLUMNS, bounded_lines, explicit_keys, models_to_row
 from wizard.customer.customer import STEP_MODELS, Customer
-from wizard.customer.fees import Fee, Prices, describe_fees, total
+from wizard.customer.fees import WHAT, Fee, Prices, count_fees, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
@@ -32,6 +32,7 @@ from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
 from wizard.events import streams
 from wizard.events.listening import mount_if_configured as mount_receiver
+from wizard.events.listening import receive
 from wizard.flow import duplicates, editing, ledger, lookahead, offboarding, progress, strays
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
@@ -44,14 +45,16 @@ from wizard.listing import CustomerList, ListQuery
 from wizard.sandbox.examples import EXAMPLES, MAX_ROUNDS, STEP, Example
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Mode, Startup
+from wizard.session.store_copy import StoreCopy, copy_stores
 from wizard.twilio.facts import OTP_SENDER, otp_deadline
 from wizard.twilio.failures import TwilioError
 from wizard.visible import visible, visible_all
 
 __all__ = [
-    "OTP_SENDER", "STATE_WORDS", "STEP_INPUTS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
-    "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
-    "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "total",
+    "OTP_SENDER", "STATE_WORDS", "STEP_INPUTS", "STEP_NAMES", "WHAT", "Call", "Customer", "CustomerView", "Desk",
+    "Fee", "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run",
+    "StepState", "StoreCopy", "Summary", "TimelineEntry", "copy_stores", "count_fees", "describe_fees",
+    "mount_receiver", "receive", "total",
 ]
 
 STEP_INPUTS = editing.STEP_INPUTS
@@ -444,6 +447,16 @@ class Desk:
 
         return import_rows(self._write_path, lines, on_created=created, reserved=reserved,
                            allow_duplicates=allow_duplicates)
+
+    def import_file(self, read: Callable[[], TextIO], on_created: Callable[[int, str, list[Finding]], None] | None
+                    = None, *, allow_duplicates: bool = False) -> ImportReport:
+        """`import_csv` of a CSV file that `read` opens (twice: the keys it names first), no line read past
+        csv_rows.LINE_LIMIT; the file's OSError or UnicodeDecodeError go to the caller."""
+        with read() as stream:
+            reserved = explicit_keys(bounded_lines(stream))
+        with read() as stream:
+            return self.import_csv(bounded_lines(stream), on_created, reserved=reserved,
+                                   allow_duplicates=allow_duplicates)
 
     # -- Twilio ------------------------------------------------------------------------------------------
 

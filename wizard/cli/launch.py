@@ -11,9 +11,8 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from storage.sqlite.store import StoreError, damaged
 from wizard.cli.parser import build_parser
-from wizard.errors import OperatorError
+from wizard.errors import OperatorError, StoreError, damaged
 from wizard.visible import visible
 
 
@@ -24,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(args)
     if args.command == "receive":
-        from wizard.events.listening import receive  # lazy: only this command listens
+        from wizard.desk import receive  # lazy: only this command listens
 
         return receive(host=args.host, port=args.port, home=args.data_dir, mode=args.mode, store_url=args.store)
     from wizard.cli.commands import dispatch  # lazy: the app's start does not wait for what only commands need
@@ -47,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _tui(args: argparse.Namespace) -> int:
-    from screens.app import run  # lazy: the only upward import, allowed by the layer contract
+    from screens.app import run  # lazy: the command line is the layer above the screens
 
     return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)
 
