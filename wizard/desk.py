@@ -11,33 +11,34 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from storage.files import keep_object, read_object, same_file
 from wizard.customer import page_check, policy_pages, readiness
-from wizard.customer.csv_rows import COLUMNS, bounded_lines, explicit_keys, models_to_row
-from wizard.customer.customer import STEP_MODELS, Customer
+from wizard.customer.csv_rows import bounded_lines, explicit_keys
+from wizard.customer.customer import Customer
 from wizard.customer.fees import WHAT, Fee, Prices, count_fees, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
-from wizard.customer.rules import Finding, check
+from wizard.customer.rules import Finding
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
 from wizard.events import streams
 from wizard.events.listening import mount_if_configured as mount_receiver
 from wizard.events.listening import receive
-from wizard.flow import duplicates, editing, ledger, lookahead, offboarding, progress, strays
+from wizard.flow import editing, ledger, lookahead, offboarding, progress, reconciling, strays
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
 from wizard.flow.numbers import PhoneNumber, account_numbers, available_numbers, numbers_for_sale
+from wizard.flow.offboarding import Offboarding
 from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
 from wizard.flow.status import ACTION_WORDS, Summary
 from wizard.flow.write_path import Saved
@@ -84,21 +85,6 @@ class Call:
     """What Twilio's error code means and what to do, when the code has a playbook."""
     fee: Fee | None = None
     """What the call added to the customer's fee ledger."""
-
-
-@dataclass(frozen=True)
-class Offboarding:
-    """What offboarding a customer would delete, and the monthly fees it stops."""
-
-    key: str
-    deletions: list[str]
-    """Each deletion in plain words, with the SID it deletes."""
-    stops_monthly: float
-    """What Twilio stops billing every month, in dollars."""
-    keeps: list[str]
-    """What stays billed (a number kept on the account), in plain words."""
-    releasable: bool = True
-    """Offboarding may release the customer's number: the app bought it for them (or none is left to release)."""
 
 
 @dataclass
@@ -336,21 +322,7 @@ class Desk:
 
     def form_findings(self, c: Customer | None, step: int, values: dict[str, Any]) -> list[Finding]:
         """Approval-readiness findings for the customer as a form would make it (saved steps + typed values)."""
-        row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
-        if step == 4:  # the form holds every sample: drop the saved ones it no longer has
-            row |= {f"sample_{n}": "" for n in range(1, 6)}
-        row |= editing.form_row(step, values)
-        trial = c or Customer(key="")
-        name = STEP_INPUTS[step]
-        with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
-            typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
-            trial = replace(trial, **typed)
-        found = check(row, self._engine.check_context(trial))
-        person = duplicates.columns(trial.profile, trial.bundle)
-        if step in (1, 2) and (same := duplicates.in_store(self._rt.store, person, exclude_key=c.key if c else None)):
-            found.append(Finding("customer.duplicate", "warn", same.field,
-                                 f"{same.message} Check before saving: a person registered twice pays twice.", None))
-        return found
+        return editing.form_findings(c, step, values, store=self._rt.store, context=self._engine.check_context)
 
     async def fees_ahead(self, key: str) -> list[Fee]:
         """The fees the next advance of `key` would pay (statuses read first when they may be stale)."""
@@ -469,13 +441,7 @@ class Desk:
                            concurrency: int = 4, billable: Container[str] | None = None) -> list[Run]:
         """Advance several customers, a few at a time; only those in `billable` (None: every one) make calls
         Twilio bills, the others do free work only and say what they held back (`Run.held`)."""
-        runs: list[Run] = []
-
-        def done(report: Report) -> None:
-            runs.append(self._run(report))
-            if on_run:
-                on_run(runs[-1])
-
+        runs, done = self._runs(on_run)
         await self._engine.advance_many(keys, concurrency=concurrency, on_report=done, billable=billable)
         return runs
 
@@ -489,13 +455,8 @@ class Desk:
         """Advance `keys` looking at Twilio before every create, adopting what is already there (billable calls
         only for `billable`, as `advance_many`); once every customer (`everyone`) was reached without an error
         and without billable work held back (not looked for yet), the store is trusted again."""
-        self._engine.check_store(full=True)
-        mark = self._engine.watermark
-        if mark is not None:
-            mark.doubt = True
-        runs = await self.advance_many(keys, on_run, billable=billable)
-        if everyone and mark is not None and not any(r.error or r.held for r in runs):
-            mark.clear(self._rt.store)
+        runs, done = self._runs(on_run)
+        await reconciling.reconcile(self._engine, keys, done, everyone=everyone, billable=billable)
         return runs
 
     def stray_numbers(self, keys: Iterable[str]) -> dict[str, list[str]]:
@@ -563,6 +524,17 @@ class Desk:
         except TwilioError as error:
             raise OperatorError(f"Could not read the account's phone numbers: {error}") from error
 
+    def _runs(self, on_run: Callable[[Run], None] | None) -> tuple[list[Run], Callable[[Report], None]]:
+        """A list of runs and the callback that adds each report's run to it (and tells `on_run`)."""
+        runs: list[Run] = []
+
+        def done(report: Report) -> None:
+            runs.append(self._run(report))
+            if on_run:
+                on_run(runs[-1])
+
+        return runs, done
+
     def _run(self, report: Report) -> Run:
         run = Run(report.key, [_call(o) for o in report.outcomes], report.error, report.summary)
         if report.held:
@@ -595,17 +567,8 @@ class Desk:
 
     def offboarding(self, key: str, *, release_number: bool) -> Offboarding:
         """What `offboard` would delete for `key` and what it stops costing each month (nothing is sent)."""
-        c = self._write_path.load(key)
-        actions = offboarding.deletions(c, release_number=release_number)
-        words = [f"{ACTION_WORDS[a.name]} ({list(a.path.values())[-1]})" for a in actions]  # the SID it deletes
-        number = c.state.sids.get("phone_number")
-        keeps = [] if release_number or not number else [
-            f"the phone number {c.state.number or number} stays on the account to serve another customer "
-            f"({ledger.kept_words(self.prices, 1)})"]
-        releasable = not number or any(e.action == "campaign.buy_number" and e.state == "done" and e.sid == number
-                                       for e in self._rt.store.journal(key))
-        return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps,
-                           releasable)
+        return offboarding.preview(self._write_path.load(key), self._rt.store.journal(key), self.prices,
+                                   release_number=release_number)
 
     async def offboard(self, key: str, *, release_number: bool, on_call: Callable[[Call], None] | None = None) -> Run:
         """Delete the customer's campaign, number (when `release_number`, else taken out of the service) and

@@ -7,10 +7,20 @@ fields Twilio's campaign update takes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
-from wizard.customer.customer import Customer
+from pydantic import ValidationError
+
+from storage.customers import CustomerStore
+from wizard.customer.csv_rows import COLUMNS, models_to_row
+from wizard.customer.customer import STEP_MODELS, Customer
 from wizard.customer.models import Campaign
+from wizard.customer.readiness import CheckContext
+from wizard.customer.rules import Finding, check
+from wizard.flow import duplicates
 from wizard.flow.plan import editable
 
 STEP_INPUTS = {1: "profile", 2: "bundle", 4: "campaign"}
@@ -74,3 +84,25 @@ def form_row(step: int, values: dict[str, Any]) -> dict[str, str]:
         else:
             row[name] = "" if value is None else str(value)
     return row
+
+
+def form_findings(c: Customer | None, step: int, values: dict[str, Any], *, store: CustomerStore,
+                  context: Callable[[Customer], CheckContext]) -> list[Finding]:
+    """Approval-readiness findings for the customer as step `step`'s form would make it (saved steps + typed
+    values), with `context` giving the checks' view of the account for a customer, and a warning when the typed
+    person is already one of `store`'s customers."""
+    row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
+    if step == 4:  # the form holds every sample: drop the saved ones it no longer has
+        row |= {f"sample_{n}": "" for n in range(1, 6)}
+    row |= form_row(step, values)
+    trial = c or Customer(key="")
+    name = STEP_INPUTS[step]
+    with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
+        typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
+        trial = replace(trial, **typed)
+    found = check(row, context(trial))
+    person = duplicates.columns(trial.profile, trial.bundle)
+    if step in (1, 2) and (same := duplicates.in_store(store, person, exclude_key=c.key if c else None)):
+        found.append(Finding("customer.duplicate", "warn", same.field,
+                             f"{same.message} Check before saving: a person registered twice pays twice.", None))
+    return found
