@@ -64,29 +64,7 @@ PLAIN_KEYS = frozenset({"resend_otp", "reply_yes", "advance", "refresh", "toggle
 class CustomerScreen(Screen[None]):
     """One customer, step by step. `CustomerScreen(None)` starts a new customer at step 1."""
 
-    DEFAULT_CSS = """
-    CustomerScreen #next { height: auto; padding: 0 1; color: $text; background: $boost; }
-    CustomerScreen #next.-fix { color: $text-error; }
-    CustomerScreen #next.-waiting { color: $text-warning; }
-    CustomerScreen #body { height: 1fr; }
-    CustomerScreen #main { width: 1fr; padding: 0 1; }
-    CustomerScreen #side { width: 50; border-left: vkey $panel-lighten-2; padding: 0 0 0 1;
-                           scrollbar-size-vertical: 1; }
-    CustomerScreen.-narrow #side { display: none; width: 1fr; border-left: none; }
-    CustomerScreen.-narrow.-activity #side { display: block; }
-    CustomerScreen.-narrow.-activity #main { display: none; }
-    CustomerScreen.-side-hidden #side { display: none; }
-    CustomerScreen #problems { display: none; height: auto; margin-bottom: 1; padding: 0 1;
-                               border-left: thick $error; }
-    CustomerScreen #problems.-shown { display: block; }
-    CustomerScreen #step-heading { text-style: bold; margin: 1 0; }
-    CustomerScreen #step { height: auto; }
-    CustomerScreen.-short RunLog { max-height: 5; }
-    CustomerScreen .side--heading { text-style: bold; color: $accent; margin-top: 1; }
-    CustomerScreen .side--heading:first-of-type { margin-top: 0; }
-    CustomerScreen .-number { display: none; }
-    CustomerScreen.-step-4 .-number { display: block; }
-    """
+    CSS_PATH = "customer_screen.tcss"
     BINDINGS: ClassVar = [
         HELP,
         Binding("escape", "back", "Back", id="back", tooltip="Back to the customer list (what you typed is kept)"),
