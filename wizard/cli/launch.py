@@ -51,7 +51,6 @@ def _tui(args: argparse.Namespace) -> int:
     return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)
 
 
-
 def _serve(args: argparse.Namespace) -> int:
     from screens.serve import serve  # lazy, like the TUI: the web server is the screens' way out
 
