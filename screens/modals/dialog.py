@@ -13,4 +13,4 @@ Answer = TypeVar("Answer")
 class Dialog(ModalScreen[Answer]):
     """A question's frame (its subclasses lay out #dialog > #title, #body, #buttons)."""
 
-    CSS_PATH = "dialog.tcss"
+    CSS_PATH = ["dialog.tcss"]  # a list, as its subclasses' (the dialog's file, then their own)
