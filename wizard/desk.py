@@ -1,7 +1,8 @@
-"""The one door to the domain: every use case the screens and the CLI commands ask for.
+"""The one door to the domain: every use case the front ends (the screens, the command line) ask for.
 
-Screens import this module (with the input models, the errors, the listing and the start-up) and nothing else
-of the domain; an import-linter contract keeps it so. Behind the door are the engine and its planner, the
+The front ends import this module (with the input models, the errors, the listing, the start-up and visible text)
+and nothing else of the domain; one import-linter list keeps it so for both. The desk holds use cases only: the
+rules, wordings and decisions are the flow's, which it calls. Behind the door are the engine and its planner, the
 write path, the Twilio client and the sandbox; what comes out is plain data: customers, views of them, and runs
 described in words.
 """
