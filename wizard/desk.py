@@ -409,10 +409,15 @@ class Desk:
         return self._write_path.change(key, lambda c: c.drafts.pop(STEP_INPUTS[step], None),
                                        expected_version=version).customer
 
-    def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None,
-                   *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
+    async def import_csv(self, lines: Iterable[str],
+                         on_created: Callable[[int, str, list[Finding]], None] | None = None,
+                         *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
         """Create a customer for every good row of a CSV file, in batches (see flow.importing); `reserved`: the
-        keys the file names (csv_rows.explicit_keys of a first read), which keys made for other rows skip."""
+        keys the file names (csv_rows.explicit_keys of a first read), which keys made for other rows skip. Each
+        created customer's findings are the lint's and the form's: the account's numbers are read first when the
+        account can be read."""
+        with suppress(OperatorError):
+            await self._own_numbers()
 
         def created(row: int, saved: Saved) -> None:
             if on_created:
@@ -421,15 +426,16 @@ class Desk:
         return import_rows(self._write_path, lines, on_created=created, reserved=reserved,
                            allow_duplicates=allow_duplicates)
 
-    def import_file(self, read: Callable[[], TextIO], on_created: Callable[[int, str, list[Finding]], None] | None
-                    = None, *, allow_duplicates: bool = False) -> ImportReport:
+    async def import_file(self, read: Callable[[], TextIO],
+                          on_created: Callable[[int, str, list[Finding]], None] | None = None, *,
+                          allow_duplicates: bool = False) -> ImportReport:
         """`import_csv` of a CSV file that `read` opens (twice: the keys it names first), no line read past
         csv_rows.LINE_LIMIT; the file's OSError or UnicodeDecodeError go to the caller."""
         with read() as stream:
             reserved = explicit_keys(bounded_lines(stream))
         with read() as stream:
-            return self.import_csv(bounded_lines(stream), on_created, reserved=reserved,
-                                   allow_duplicates=allow_duplicates)
+            return await self.import_csv(bounded_lines(stream), on_created, reserved=reserved,
+                                         allow_duplicates=allow_duplicates)
 
     # -- Twilio ------------------------------------------------------------------------------------------
 

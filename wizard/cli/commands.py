@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wizard.cli.batch_report import ProgressLine, few, stage_table
+from wizard.cli.batch_report import ProgressLine, Tally, few, stage_table
 from wizard.customer.models import is_us_area_code
 from wizard.desk import WHAT, Desk, Run, count_fees, total
 from wizard.errors import OperatorError
@@ -138,14 +138,18 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
 
 
 async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
+    held = Tally()  # customers a [block] finding stops before any fee, as the form and `lint` would
+
     def created(row: int, key: str, findings: list) -> None:
         for finding in findings:
             _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
+        if any(finding.severity == "block" for finding in findings):
+            held.add(key)
 
     _not_sqlite_file(desk, args.file)
     try:
-        report = desk.import_file(lambda: args.file.open(encoding="utf-8-sig", newline=""), created,
-                                  allow_duplicates=args.allow_duplicates)
+        report = await desk.import_file(lambda: args.file.open(encoding="utf-8-sig", newline=""), created,
+                                        allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
@@ -172,6 +176,8 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         more = report.rejected_rows - len(rejected)
         _out(f"Rejected rows: {few(rejected)}" + (f" and {more:,} more row(s) — the first" if more > 0 else " — each")
              + " with its reason on stderr.")
+    if held.count:
+        _out(f"Held before any fee: {held} — fix each [block] above (the form and `lint` say the same), then advance.")
     return 1 if report.error_count and not report.created else 0
 
 

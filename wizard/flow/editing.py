@@ -18,8 +18,8 @@ from storage.customers import CustomerStore
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.customer import STEP_MODELS, Customer
 from wizard.customer.models import Campaign
-from wizard.customer.readiness import CheckContext
-from wizard.customer.rules import Finding, check
+from wizard.customer.readiness import CheckContext, lint_row
+from wizard.customer.rules import Finding
 from wizard.flow import duplicates
 from wizard.flow.plan import editable
 
@@ -94,13 +94,14 @@ def form_findings(c: Customer | None, step: int, values: dict[str, Any], *, stor
     row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
     if step == 4:  # the form holds every sample: drop the saved ones it no longer has
         row |= {f"sample_{n}": "" for n in range(1, 6)}
-    row |= form_row(step, values)
+    row |= {k: v for k, v in form_row(step, values).items() if k in COLUMNS}  # the form's fields
     trial = c or Customer(key="")
     name = STEP_INPUTS[step]
     with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
         typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
         trial = replace(trial, **typed)
-    found = check(row, context(trial))
+    # the lint's findings; a value that does not validate is said under its field by the form itself
+    found = [f for f in lint_row(row, context(trial)) if f.rule != "input.invalid"]
     person = duplicates.columns(trial.profile, trial.bundle)
     if step in (1, 2) and (same := duplicates.in_store(store, person, exclude_key=c.key if c else None)):
         found.append(Finding("customer.duplicate", "warn", same.field,
