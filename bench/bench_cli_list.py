@@ -39,7 +39,7 @@ def child(home: str) -> None:
     import io
 
     began = time.perf_counter()
-    import wizard.list_command  # noqa: F401  (what `main` imports to run `list`)
+    import wizard.cli.list_command  # noqa: F401  (what `main` imports to run `list`)
     from wizard.cli import main
 
     imported = time.perf_counter()

@@ -136,7 +136,7 @@ def test_rows_an_older_derivation_filled_are_derived_again_before_they_are_liste
 
 
 DOMAIN = ("pydantic", "httpx", "phonenumbers", "textual", "wizard.session.runtime", "wizard.desk",
-          "wizard.flow.engine", "wizard.flow.records", "wizard.sandbox.fake", "wizard.twilio.client")
+          "wizard.flow.engine", "wizard.flow.write_path", "wizard.sandbox.fake", "wizard.twilio.client")
 LIST = f"""
 import json, sys
 from wizard.cli import main

@@ -128,11 +128,11 @@ def test_settings_found_wrong_when_connecting_are_a_setup_error(isolated, monkey
 
 HEAVY = ("psycopg", "pydantic", "pydantic_settings", "httpx", "phonenumbers", "email_validator",
          "wizard.session.runtime", "wizard.flow", "wizard.customer.models", "wizard.sandbox.fake",
-         "wizard.twilio.client", "wizard.customer.record", "screens.customer_screen", "textual.widgets._text_area",
+         "wizard.twilio.client", "wizard.customer.customer", "screens.customer_screen", "textual.widgets._text_area",
          "textual.widgets._checkbox")
 FIRST_FRAME = f"""
 import json, sys
-from wizard.cli import build_parser
+from wizard.cli.parser import build_parser
 from screens.app import WizardApp
 from wizard.session.startup import Startup
 startup = Startup.open()
@@ -150,11 +150,11 @@ def test_the_first_frame_imports_none_of_the_heavy_domain(isolated):
 
 
 async def test_a_focused_text_area_or_checkbox_takes_letters_though_the_first_frame_imports_neither():
-    """screens.typing finds them among the modules the forms imported (typing_here: letters are text there)."""
+    """screens.ordered_keys finds them among the modules the forms imported (typing_here: letters are text there)."""
     from textual.app import App, ComposeResult
     from textual.widgets import Checkbox, Label, TextArea
 
-    from screens.typing import typing_here
+    from screens.ordered_keys import typing_here
 
     class Form(App[None]):
         def compose(self) -> ComposeResult:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from storage.customers import CustomerStore
 from wizard.flow.doubt import Watermark
 from wizard.flow.engine import Engine
-from wizard.flow.records import rederive
+from wizard.flow.write_path import rederive
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.faults import FaultPlan
 from wizard.sandbox.transport import SandboxTransport

@@ -26,6 +26,7 @@ from storage.customers import CustomerStore
 from storage.postgres.urls import is_url, password_in
 from storage.sqlite.store import Store
 from wizard.errors import OperatorError
+from wizard.listing import DERIVATION
 from wizard.sandbox.clock import SandboxClock, utc_now
 from wizard.sandbox.state_file import open_state
 from wizard.session.locations import Locations
@@ -197,6 +198,14 @@ class Startup:
     def mark_welcomed(self) -> None:
         with contextlib.suppress(OSError):  # if it cannot be written, it is offered again next time
             self.locations.welcomed.touch()
+
+    def derive_outdated(self) -> None:
+        """Derive again the rows an older version derived (a store of an earlier schema) before they are read: rare,
+        so the derivation (most of the domain) is imported only then."""
+        if self.store.outdated(DERIVATION, 1):
+            from wizard.flow.write_path import rederive
+
+            rederive(self.store)
 
     def close(self) -> None:
         self.store.close()

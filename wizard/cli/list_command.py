@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import itertools
 
-from wizard.listing import DERIVATION, CustomerList, ListQuery
-from wizard.printing import err, json_lines, out
+from wizard.cli.printing import err, json_lines, out
+from wizard.listing import CustomerList, ListQuery
 from wizard.session.startup import Startup
 
 
@@ -20,10 +20,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     try:
         for warning in startup.warnings:
             err(f"a2p-wizard: warning: {warning}")
-        if startup.store.outdated(DERIVATION, 1):  # rows of a store of an earlier schema: rare, so imported then
-            from wizard.flow.records import rederive
-
-            rederive(startup.store)
+        startup.derive_outdated()
         listing = CustomerList(startup.store, startup.clock)
         try:
             _print(listing, ListQuery(args.filter, args.sort, args.desc, args.offboarded), args)

@@ -1,19 +1,12 @@
-"""The `a2p-wizard` command line: the TUI by default, and every flow operation as a command.
-
-Exit status: 0 success, 1 a handled error (message on stderr, no traceback), 2 a usage error.
-"""
+"""The `a2p-wizard` command line's arguments: every command, its options, and the checks of their values."""
 
 from __future__ import annotations
 
 import argparse
-import sqlite3
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from storage.sqlite.store import StoreError, damaged
-from wizard.errors import OperatorError
 from wizard.listing import SORTS
 from wizard.visible import visible
 
@@ -184,64 +177,3 @@ def opening_the_app(argv: Sequence[str] | None) -> argparse.Namespace | None:
     except argparse.ArgumentError:
         return None
     return None if rest else argparse.Namespace(**vars(args), command=None)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = opening_the_app(argv) or build_parser().parse_args(argv)
-    if args.command is None:
-        return _tui(args)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "receive":
-        from wizard.events.listening import receive  # lazy: only this command listens
-
-        return receive(host=args.host, port=args.port, home=args.data_dir, mode=args.mode, store_url=args.store)
-    try:
-        return _command(args)
-    except (OperatorError, StoreError) as error:
-        print(f"a2p-wizard: {visible(error, lines=True)}", file=sys.stderr)
-        return 1
-    except sqlite3.DatabaseError as error:  # a damaged page met by a read
-        print(f"a2p-wizard: {visible(damaged(None, error), lines=True)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("a2p-wizard: interrupted; run the same command again to resume.", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a traceback
-        return 0
-
-
-def _command(args: argparse.Namespace) -> int:
-    """Run the command `args` names, importing only what it needs: the app's start and `list` do not wait for
-    the domain the other commands connect (settings, Twilio client, engine)."""
-    if args.command == "list":
-        from wizard.list_command import cmd_list
-
-        return cmd_list(args)
-    if args.command == "store":
-        from wizard.store_commands import cmd_copy
-
-        return cmd_copy(args)
-    import asyncio
-
-    from wizard.commands import dispatch
-
-    return asyncio.run(dispatch(args))
-
-
-def _tui(args: argparse.Namespace) -> int:
-    from screens.app import run  # lazy: the only upward import, allowed by the layer contract
-
-    return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)
-
-
-def _serve(args: argparse.Namespace) -> int:
-    from screens.serve import serve  # lazy, like the TUI: the web server is the screens' way out
-
-    if args.allow_remote and not args.public_url:  # the browsers' Origin would never match the listening address
-        print("a2p-wizard: serve --allow-remote needs --public-url, the address browsers open: your login proxy's, "
-              "e.g. --public-url https://a2p.example.com (without it every browser would be refused).", file=sys.stderr)
-        return 2
-    return serve(host=args.host, port=args.port, allow_remote=args.allow_remote, public_url=args.public_url,
-                 home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)
