@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import factories as f
-from wizard.cli import build_parser, main, opening_the_app
+from wizard.cli import main
+from wizard.cli.parser import build_parser, opening_the_app
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
