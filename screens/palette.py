@@ -11,7 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 from textual.types import IgnoreReturnCallbackType
 
-from screens.typing import as_commands
+from screens.ordered_keys import as_commands
 
 HELP = Binding("f1", "app.help", "Help", id="help-first")
 """Help, first in the footer of the main screens (f1 works in a text field too; no tooltip: the palette has Help

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.stages import AWAITING_OTP, otp_words
 from wizard.flow import progress
 from wizard.flow.progress import Issue

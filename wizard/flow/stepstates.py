@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from wizard.customer import stages
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.flow.plan import STARTER_PROFILE, TRUST_PRODUCT
 from wizard.twilio.facts import otp_deadline
 

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import re
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wizard.batch_report import ProgressLine, few, stage_table
-from wizard.customer.csv_rows import bounded_lines, explicit_keys
-from wizard.customer.fees import WHAT, count_fees, total
+from wizard.cli.batch_report import ProgressLine, Tally, few, stage_table
+from wizard.cli.printing import err as _err
+from wizard.cli.printing import json_out as _json
+from wizard.cli.printing import out as _out
 from wizard.customer.models import is_us_area_code
-from wizard.desk import Desk, Run
+from wizard.desk import WHAT, Desk, Run, count_fees, total
 from wizard.errors import OperatorError
 from wizard.listing import ListQuery
-from wizard.session.runtime import Runtime
-from wizard.visible import cut, json_text, visible
+from wizard.session.startup import Startup
+from wizard.visible import cut, json_text
 
 
 class CommandError(OperatorError):
@@ -31,8 +31,13 @@ async def dispatch(args: argparse.Namespace) -> int:
     """Run the command `args` names; its exit status."""
     if args.command == "sandbox" and args.mode == "live":
         raise CommandError("sandbox commands work in sandbox mode only.")
-    desk = Desk(Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
-                             mock_brand=args.mock_brand, store_url=args.store))
+    startup = Startup.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
+                           store_url=args.store)
+    try:
+        desk = Desk.connect(startup, mock_brand=args.mock_brand)
+    except BaseException:
+        startup.close()
+        raise
     for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
     try:
@@ -44,57 +49,10 @@ async def dispatch(args: argparse.Namespace) -> int:
         await desk.aclose()
 
 
-def _out(text: str = "") -> None:
-    print(visible(text, lines=True))
-
-
-def _err(text: str) -> None:
-    print(visible(text, lines=True), file=sys.stderr)
-
-
-def _json(value: Any) -> None:
-    print(json_text(value, indent=2))
-
-
-def _json_lines(values: Iterator[Any]) -> None:
-    """A JSON array, printed an item at a time (a listing may hold a million customers)."""
-    n = -1
-    for n, value in enumerate(values):
-        print(("," if n else "[") + "\n  " + json_text(value, indent=2).replace("\n", "\n  "), end="")
-    print("[]" if n < 0 else "\n]")
-
-
 def _known(desk: Desk, key: str) -> str:
     if not desk.exists(key):
         raise CommandError(f"no customer with key {key!r} (see: a2p-wizard list).")
     return key
-
-
-async def cmd_list(desk: Desk, args: argparse.Namespace) -> int:
-    query = ListQuery(args.filter, args.sort, args.desc, args.offboarded)
-    rows = desk.list_rows(query, args.limit)
-    if args.json:
-        _json_lines(rows)
-        return 0
-    first = next(rows, None)
-    if first is None:
-        _out(_nothing_listed(query))
-        return 0
-    _out(f"{'KEY':<10} {'NAME':<24} {'STAGE':<5} {'STATUS':<22} NEXT ACTION")
-    for r in itertools.chain([first], rows):
-        status = "offboarded" if r["offboarded"] else r["step_status"]
-        _out(f"{r['key']:<10} {r['name'][:24]:<24} {r['stage']:<5} {status[:22]:<22} {r['next_action']}")
-    if not query.offboarded and not query.text and (hidden := desk.listed(ListQuery(offboarded=True))):
-        _out(f"({hidden:,} offboarded customer(s) not shown: a2p-wizard list --offboarded)")
-    return 0
-
-
-def _nothing_listed(query: ListQuery) -> str:
-    if query.text:
-        return f"No customer matches {query.text!r}."
-    if query.offboarded:
-        return "No customer is offboarded."
-    return "No customers yet. Add one in the app (a2p-wizard) or import a CSV (a2p-wizard import FILE.csv)."
 
 
 async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
@@ -135,17 +93,18 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
 
 
 async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
+    held = Tally()  # customers a [block] finding stops before any fee, as the form and `lint` would
+
     def created(row: int, key: str, findings: list) -> None:
         for finding in findings:
             _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
+        if any(finding.severity == "block" for finding in findings):
+            held.add(key)
 
     _not_sqlite_file(desk, args.file)
     try:
-        with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            reserved = explicit_keys(bounded_lines(stream))  # a first read: keys made for keyless rows skip these
-        with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            report = desk.import_csv(bounded_lines(stream), created, reserved=reserved,
-                                     allow_duplicates=args.allow_duplicates)
+        report = await desk.import_file(lambda: args.file.open(encoding="utf-8-sig", newline=""), created,
+                                        allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
@@ -172,6 +131,8 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         more = report.rejected_rows - len(rejected)
         _out(f"Rejected rows: {few(rejected)}" + (f" and {more:,} more row(s) — the first" if more > 0 else " — each")
              + " with its reason on stderr.")
+    if held.count:
+        _out(f"Held before any fee: {held} — fix each [block] above (the form and `lint` say the same), then advance.")
     return 1 if report.error_count and not report.created else 0
 
 
@@ -518,7 +479,6 @@ async def cmd_fees(desk: Desk, args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
-    "list": cmd_list,
     "show": cmd_show,
     "import": cmd_import,
     "advance": cmd_advance,

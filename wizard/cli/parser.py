@@ -1,19 +1,12 @@
-"""The `a2p-wizard` command line: the TUI by default, and every flow operation as a command.
-
-Exit status: 0 success, 1 a handled error (message on stderr, no traceback), 2 a usage error.
-"""
+"""The `a2p-wizard` command line's arguments: every command, its options, and the checks of their values."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sqlite3
-import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from storage.sqlite.store import StoreError, damaged
-from wizard.errors import OperatorError
 from wizard.listing import SORTS
 from wizard.visible import visible
 
@@ -30,10 +23,20 @@ after the snapshot is left behind. Keep the password out of a URL typed on a com
 it there): PostgreSQL reads it from PGPASSWORD or ~/.pgpass."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _OptionsOnly(argparse.ArgumentParser):
+    """A parser that raises what it finds wrong (as ArgumentError) instead of printing it and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise argparse.ArgumentError(None, message)
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The command line's parser; without `commands`, only the options that come before a command (no help, and
+    what is wrong raised as `argparse.ArgumentError`)."""
+    parser = (argparse.ArgumentParser if commands else _OptionsOnly)(
         prog="a2p-wizard",
         description="Register US/Canada sole-proprietor customers for A2P 10DLC through Twilio.",
+        add_help=commands,
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--sandbox", dest="mode", action="store_const", const="sandbox",
@@ -47,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "lines): set PGPASSWORD or use ~/.pgpass")
     parser.add_argument("--mock-brand", action="store_true", default=None,
                         help="register brands with Mock=true (no TCR fees; rehearsals only)")
+    if not commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("list", help="one row per customer: key, name, stage, status, next action (the app's list: "
@@ -163,48 +168,12 @@ def _public_url(text: str) -> str:
     return text
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        return _tui(args)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "receive":
-        from wizard.events.listening import receive  # lazy: only this command listens
-
-        return receive(host=args.host, port=args.port, home=args.data_dir, mode=args.mode, store_url=args.store)
-    from wizard.commands import dispatch  # lazy: the app's start does not wait for what only commands need
-    from wizard.store_commands import cmd_copy
-
+def opening_the_app(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The options when `argv` only opens the app (options, no command, no help), read without building every
+    command's parser (half the parser's time at the app's start: argparse looks up a translation per help text);
+    None when it holds more, or anything wrong: the whole parser then reads it, and says what."""
     try:
-        return cmd_copy(args) if args.command == "store" else asyncio.run(dispatch(args))
-    except (OperatorError, StoreError) as error:
-        print(f"a2p-wizard: {visible(error, lines=True)}", file=sys.stderr)
-        return 1
-    except sqlite3.DatabaseError as error:  # a damaged page met by a read
-        print(f"a2p-wizard: {visible(damaged(None, error), lines=True)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("a2p-wizard: interrupted; run the same command again to resume.", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a traceback
-        return 0
-
-
-def _tui(args: argparse.Namespace) -> int:
-    from screens.app import run  # lazy: the only upward import, allowed by the layer contract
-
-    return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)
-
-
-
-def _serve(args: argparse.Namespace) -> int:
-    from screens.serve import serve  # lazy, like the TUI: the web server is the screens' way out
-
-    if args.allow_remote and not args.public_url:  # the browsers' Origin would never match the listening address
-        print("a2p-wizard: serve --allow-remote needs --public-url, the address browsers open: your login proxy's, "
-              "e.g. --public-url https://a2p.example.com (without it every browser would be refused).", file=sys.stderr)
-        return 2
-    return serve(host=args.host, port=args.port, allow_remote=args.allow_remote, public_url=args.public_url,
-                 home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)
+        args, rest = build_parser(commands=False).parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    return None if rest else argparse.Namespace(**vars(args), command=None)
