@@ -45,7 +45,7 @@ def listed(desk: Desk, key: str) -> dict[str, Any]:
 
 def agree(desk: Desk, key: str) -> Said:
     """What the customer screen's view says now, checked against the list and against itself; the words."""
-    said = desk.open(key).at(desk.now())
+    said = desk.view(key).at(desk.now())
     row = listed(desk, key)
     assert (row["stage"], row["step_status"], row["next_action"]) == (said.stage, said.status, said.action)
     if "/" not in said.status and said.status not in TWILIO_WORDS:  # no status of Twilio's: the stepper's words
@@ -84,7 +84,7 @@ async def every_state(runtime: Runtime, clock: Any) -> dict[str, Said]:
     drafted = desk.create(f.profile())
     await runtime.engine.advance(drafted.key)
     note("operator", drafted.key)  # step 2 not entered yet
-    desk.save_draft(drafted.key, desk.customer(drafted.key).version, "bundle", {"brand_name": "Zoë"})
+    desk.save_draft(drafted.key, desk.customer(drafted.key).version, 2, {"brand_name": "Zoë"})
     note("draft", drafted.key)
     noncompliant = desk.create(f.profile(street="1 Noncompliant Way"))
     await runtime.engine.advance(noncompliant.key)
@@ -151,7 +151,7 @@ async def test_the_screen_shows_one_said_and_follows_the_passcode_as_it_lapses(r
         screen.tick()  # the screen's second
         await pilot.pause()
         after = shown(app)
-        said = Desk(runtime).open(key).at(Desk(runtime).now())
+        said = Desk(runtime).view(key).at(Desk(runtime).now())
         assert after["next"].startswith(f"Next: {OTP_LAPSED}") and said.line(3) == after["next"]
         assert "The passcode lapsed at" in after["countdown"]
         assert "needs a fix" in after["tab 3"] and after["heading"].endswith("needs a fix")
