@@ -79,10 +79,15 @@ async def save_as_the_operator_does(pilot, screen: CustomerScreen) -> None:
     """ctrl+s: the step is saved and sent; a fee it would pay (the brand's, the campaign's) is declined, so the
     inputs are saved and nothing billable is sent."""
     await pilot.press("ctrl+s")  # not a burst: its settling would wait on the fee's question
-    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal) or (
-        not screen.running and screen.ready_for_keys()), "the run's end or its fee")
-    if isinstance(pilot.app.screen, ConfirmModal):
-        assert "This will cost money" in await answer(pilot, False)
+    for _ in range(2):  # a warning is sent anyway (the example's own data), then a fee declined
+        await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal) or (
+            not screen.running and screen.ready_for_keys()), "the run's end, a warning or a fee")
+        if not isinstance(pilot.app.screen, ConfirmModal):
+            break
+        warned = pilot.app.screen._title == "Send with these warnings?"
+        assert warned or "This will cost money" in await answer(pilot, False)
+        if warned:
+            await answer(pilot, True)
     await until(pilot, lambda: not screen.running and screen.ready_for_keys(), "the run's end")
     await settle(pilot)
 
