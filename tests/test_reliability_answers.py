@@ -168,7 +168,7 @@ def test_secrets_echoed_in_a_2xx_answer_are_never_kept_or_shown(twilio, capsys, 
     outputs = [run(capsys, "--live", "refresh", "K1"), run(capsys, "--live", "refresh", "--all")]
     outputs += [run(capsys, "--live", *argv) for argv in (("show", "K1"), ("show", "K1", "--json"),
                                                              ("list", "--json"))]
-    assert "you sent [redacted]" in outputs[2][1]  # what the server said is kept, its secrets are not
+    assert "you sent Authorization: [redacted]" in outputs[2][1]  # what the server said is kept, its secrets are not
     for text in [out + err for _, out, err in outputs] + [store_texts(isolated)]:
         assert secrets_in(text, live) == [] and "Traceback" not in text and raw_unsafe(text) == []
 
@@ -337,7 +337,7 @@ def one_registered(twilio, capsys, tmp_path, isolated) -> tuple[Live, HostileSer
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("rule", "shown"), [(echo("status"), "you sent [redacted]"),
+@pytest.mark.parametrize(("rule", "shown"), [(echo("status"), "you sent Authorization: [redacted]"),
                                              (setting("status", 123), "status is not text"),
                                              (html(), "not JSON")], ids=["echo", "123", "html"])
 async def test_the_customer_screen_against_the_hostile_server_shows_no_secret_and_no_traceback(
