@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import re
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,13 +38,40 @@ async def dispatch(args: argparse.Namespace) -> int:
                              mock_brand=args.mock_brand, store_url=args.store))
     for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
+    sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command",
+           "events": "events_command"}.get(args.command)
+    name = f"{args.command} {getattr(args, sub)}" if sub else args.command
     try:
-        sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command",
-               "events": "events_command"}.get(args.command)
-        handler = COMMANDS[f"{args.command} {getattr(args, sub)}" if sub else args.command]
-        return await handler(desk, args)
+        async with asyncio.timeout(desk.command_deadline) as budget:
+            _BUDGET.set(budget)
+            return await COMMANDS[name](desk, args)
+    except TimeoutError:
+        if not budget.expired():
+            raise
+        raise CommandError(
+            f"{name} was stopped after {desk.command_deadline:g} s, its deadline in all (A2P_COMMAND_DEADLINE): what "
+            "it waited on answered too slowly. Nothing was lost: what was done is saved, a call left without an answer "
+            "is looked up at Twilio before anything is sent again, and the same command goes on from there (a "
+            "bigger batch may need a longer deadline)."
+        ) from None
     finally:
         await desk.aclose()
+
+
+_BUDGET: ContextVar[asyncio.Timeout | None] = ContextVar("budget", default=None)
+"""The running command's deadline."""
+
+
+@contextmanager
+def _not_counted() -> Iterator[None]:
+    """The time spent in the block (the operator answering a question) is not counted against the deadline."""
+    loop, budget = asyncio.get_running_loop(), _BUDGET.get()
+    start = loop.time()
+    try:
+        yield
+    finally:
+        if budget is not None and (when := budget.when()) is not None:
+            budget.reschedule(when + loop.time() - start)
 
 
 def _out(text: str = "") -> None:
@@ -258,7 +288,8 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
     _out(f"Billable work ahead for {len(ahead):,} customer(s), ${total(fees):,.2f} at most (each fee is paid only "
          "once Twilio's checks before it pass):")
     try:
-        answer = input(f"{count_fees(fees)} — go on? [y/N] ")
+        with _not_counted():
+            answer = input(f"{count_fees(fees)} — go on? [y/N] ")
     except EOFError:
         answer = ""
     return frozenset(ahead) if answer.strip().lower() in ("y", "yes") else frozenset()

@@ -530,6 +530,11 @@ class Desk:
         return asyncio.run(refresh())
 
     @property
+    def command_deadline(self) -> float:
+        """Seconds one command may take in all (A2P_COMMAND_DEADLINE)."""
+        return self._rt.settings.command_deadline
+
+    @property
     def refresh_minutes(self) -> float:
         """How often the app reads every status in the background (0: never)."""
         return self._rt.settings.refresh_minutes

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     twilio_deadline: float = Field(default=60, gt=0, le=3600, allow_inf_nan=False, validation_alias=AliasChoices(
         "A2P_TWILIO_DEADLINE", "a2p_twilio_deadline"))
     """Seconds one request to Twilio may take in all, from connecting to the last byte of its answer."""
+    command_deadline: float = Field(default=3600, gt=0, le=7 * 86400, allow_inf_nan=False,
+                                    validation_alias=AliasChoices("A2P_COMMAND_DEADLINE", "a2p_command_deadline"))
+    """Seconds one command (`refresh --all`, `advance --all`, `lint --fetch`…) may take in all, whatever the number
+    of requests it makes; past it, it stops, keeping what it did."""
     twilio_max_body_mb: float = Field(default=8, gt=0, le=1024, allow_inf_nan=False, validation_alias=AliasChoices(
         "A2P_TWILIO_MAX_BODY_MB", "a2p_twilio_max_body_mb"))
     """The largest answer read from Twilio, in MB (a larger one is refused, never held whole)."""
