@@ -171,10 +171,10 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
 
     _not_sqlite_file(desk, args.file)
     try:
-        with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            reserved = explicit_keys(bounded_lines(stream))  # a first read: keys made for keyless rows skip these
-        with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            report = desk.import_csv(bounded_lines(stream), created, reserved=reserved,
+        with args.file.open(encoding="utf-8-sig", newline="") as first, \
+                args.file.open(encoding="utf-8-sig", newline="") as stream:
+            # a first read of the keys the file names: keys made for keyless rows skip these
+            report = desk.import_csv(bounded_lines(stream), created, reserved=explicit_keys(bounded_lines(first)),
                                      allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from storage.files import keep_object, read_object, same_file
+from storage.key_set import KeySet
 from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.fees import Fee, Prices, describe_fees, total
@@ -432,16 +433,18 @@ class Desk:
         return self._records.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
 
     def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None,
-                   *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
+                   *, reserved: Iterable[str] = (), allow_duplicates: bool = False) -> ImportReport:
         """Create a customer for every good row of a CSV file, in batches (see flow.importing); `reserved`: the
-        keys the file names (csv_rows.explicit_keys of a first read), which keys made for other rows skip."""
+        keys the file names (csv_rows.explicit_keys of a first read, held on disk, not in memory), which keys made
+        for other rows skip."""
 
         def created(row: int, saved: Saved) -> None:
             if on_created:
                 on_created(row, saved.customer.key, saved.standing.findings)
 
-        return import_rows(self._records, lines, on_created=created, reserved=reserved,
-                           allow_duplicates=allow_duplicates)
+        with KeySet(reserved) as taken:
+            return import_rows(self._records, lines, on_created=created, reserved=taken,
+                               allow_duplicates=allow_duplicates)
 
     # -- Twilio ------------------------------------------------------------------------------------------
 

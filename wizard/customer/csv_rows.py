@@ -132,17 +132,17 @@ def parse_rows(text_or_lines: Iterable[str] | str) -> tuple[list[ParsedRow], lis
     return parsed, errors
 
 
-def explicit_keys(lines: Iterable[str]) -> frozenset[str]:
-    """The keys a CSV file names in its `key` column (a first pass, so made keys never take one of them)."""
+def explicit_keys(lines: Iterable[str]) -> Iterator[str]:
+    """The keys a CSV file names in its `key` column, one by one (a first pass, so made keys never take one)."""
     reader = csv.reader(lines)
     try:
         header = [name.removeprefix("\ufeff").strip().lower() for name in next(reader, [])]
         if "key" not in header:
-            return frozenset()
+            return
         at = header.index("key")
-        return frozenset(cells[at].strip() for cells in reader if len(cells) > at and cells[at].strip())
+        yield from (cells[at].strip() for cells in reader if len(cells) > at and cells[at].strip())
     except (csv.Error, LineTooLong):
-        return frozenset()  # the import reports it
+        return  # the import reports it
 
 
 LINE_LIMIT = 1_000_000
