@@ -1,6 +1,7 @@
 """A bracketed paste holding escape sequences reaches the field whole, in order, without them: the terminal's (or
 the browser's) bytes fed to the parser the app's own driver reads its input with, then what it makes of them
-handed to the app. Real terminals and a real browser tab: tests/test_terminal.py, tests/test_serve.py."""
+handed to the app; and a browser tab's app process fed its keys as textual-serve does. A real terminal (tmux):
+tests/test_terminal.py."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ from textual.widgets import Input, TextArea
 
 from screens.app import WizardApp
 from screens.bracketed_paste import PASTE_LIMIT, PasteParser
-from tests import factories as f
-from tests.pilotkit import burst, keys_handled, open_customer, put, settle
+from tests.support import factories as f
+from tests.support.pilot import burst, keys_handled, open_customer, put, settle
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
