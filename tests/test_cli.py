@@ -377,3 +377,17 @@ def test_policy_pages_escape_what_the_operator_typed():
 
     privacy = pages(f.profile(), f.bundle(brand_name="Zoë <script>alert(1)</script> & Co-op"), None)[0].html()
     assert "<script>" not in privacy and "&lt;script&gt;" in privacy and "&amp; Co-op" in privacy
+
+
+async def test_the_time_the_operator_takes_to_answer_is_not_counted_against_the_commands_deadline():
+    import asyncio
+    import time
+
+    from wizard.commands import _BUDGET, _not_counted
+
+    async with asyncio.timeout(0.5) as budget:
+        _BUDGET.set(budget)
+        with _not_counted():
+            time.sleep(0.6)  # the operator reading `advance --all`'s question: input() holds the loop as this does
+        await asyncio.sleep(0)  # the first deadline is past: the command would be stopped here
+    assert not budget.expired()
