@@ -13,8 +13,9 @@ from tests.support import factories as f
 from tests.support.flow import drive, held, two_verified
 from wizard.desk import Desk
 from wizard.listing import ListQuery
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio.client import TwilioClient
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
 

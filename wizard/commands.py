@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wizard.batch_report import ProgressLine, few, stage_table
+from wizard.batch_report import ProgressLine, Tally, few, stage_table
 from wizard.customer.csv_rows import bounded_lines, explicit_keys
 from wizard.customer.fees import WHAT, count_fees, total
 from wizard.customer.models import is_us_area_code
@@ -165,17 +165,22 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
 
 
 async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
+    held = Tally()  # customers a [block] finding stops before any fee, as the form and `lint` would
+
     def created(row: int, key: str, findings: list) -> None:
         for finding in findings:
             _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
+        if any(finding.severity == "block" for finding in findings):
+            held.add(key)
 
     _not_sqlite_file(desk, args.file)
     try:
         with args.file.open(encoding="utf-8-sig", newline="") as first, \
                 args.file.open(encoding="utf-8-sig", newline="") as stream:
             # a first read of the keys the file names: keys made for keyless rows skip these
-            report = desk.import_csv(bounded_lines(stream), created, reserved=explicit_keys(bounded_lines(first)),
-                                     allow_duplicates=args.allow_duplicates)
+            report = await desk.import_csv(bounded_lines(stream), created,
+                                           reserved=explicit_keys(bounded_lines(first)),
+                                           allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
@@ -202,6 +207,8 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         more = report.rejected_rows - len(rejected)
         _out(f"Rejected rows: {few(rejected)}" + (f" and {more:,} more row(s) — the first" if more > 0 else " — each")
              + " with its reason on stderr.")
+    if held.count:
+        _out(f"Held before any fee: {held} — fix each [block] above (the form and `lint` say the same), then advance.")
     return 1 if report.error_count and not report.created else 0
 
 

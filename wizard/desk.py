@@ -27,7 +27,7 @@ from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
 from wizard.customer.record import STEP_MODELS, Customer
-from wizard.customer.rules import Finding, check
+from wizard.customer.rules import Finding
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
@@ -337,13 +337,14 @@ class Desk:
         row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
         if step == 4:  # the form holds every sample: drop the saved ones it no longer has
             row |= {f"sample_{n}": "" for n in range(1, 6)}
-        row |= editing.form_row(step, values)
+        row |= {k: v for k, v in editing.form_row(step, values).items() if k in COLUMNS}  # the form's fields
         trial = c or Customer(key="")
         name = STEP_KEYS[step]
         with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
             typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
             trial = replace(trial, **typed)
-        found = check(row, self._engine.check_context(trial))
+        # the lint's findings; a value that does not validate is said under its field by the form itself
+        found = [f for f in readiness.lint_row(row, self._engine.check_context(trial)) if f.rule != "input.invalid"]
         person = duplicates.columns(trial.profile, trial.bundle)
         if step in (1, 2) and (same := duplicates.in_store(self._rt.store, person, exclude_key=c.key if c else None)):
             found.append(Finding("customer.duplicate", "warn", same.field,
@@ -432,11 +433,15 @@ class Desk:
         """Forget the unsaved values of one step's form."""
         return self._records.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
 
-    def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None,
-                   *, reserved: Iterable[str] = (), allow_duplicates: bool = False) -> ImportReport:
+    async def import_csv(self, lines: Iterable[str],
+                         on_created: Callable[[int, str, list[Finding]], None] | None = None,
+                         *, reserved: Iterable[str] = (), allow_duplicates: bool = False) -> ImportReport:
         """Create a customer for every good row of a CSV file, in batches (see flow.importing); `reserved`: the
         keys the file names (csv_rows.explicit_keys of a first read, held on disk, not in memory), which keys made
-        for other rows skip."""
+        for other rows skip. Each created customer's findings are the lint's and the form's: the account's numbers
+        are read first when the account can be read."""
+        with suppress(OperatorError):
+            await self._own_numbers()
 
         def created(row: int, saved: Saved) -> None:
             if on_created:

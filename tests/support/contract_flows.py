@@ -36,9 +36,10 @@ from tests.support.env import SECRET_VARS, Clock
 from tests.support.flow import drive
 from wizard.desk import Desk
 from wizard.sandbox.transport import SandboxTransport
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio import facts as C
 from wizard.twilio.client import TwilioClient
+from wizard.twilio.facts import SANDBOX_PASSWORD
 from wizard.twilio.failures import TwilioError
 
 Scenario = Callable[[Runtime], Awaitable[None]]

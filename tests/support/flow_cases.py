@@ -327,7 +327,7 @@ async def test_customers_imported_with_buy_each_get_a_number_of_their_own_and_fi
     rows = [f.csv_row(f"B{i}", phone_number="buy", mobile_phone=f"+1312555{i:04d}", street=f"{i} Main St",
                       phone=f"({415 if i % 2 else 206}) 555-02{i:02d}") for i in range(7)]
     rows.append(f.csv_row("B7", phone_number="buy:212", mobile_phone="+13125550999", street="7 Main St"))
-    report = Desk(runtime).import_csv(io.StringIO(f.csv_text(rows)))
+    report = await Desk(runtime).import_csv(io.StringIO(f.csv_text(rows)))
     assert report.created == 8 and not report.errors
     numbers = {}
     for row in rows:

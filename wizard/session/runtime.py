@@ -21,10 +21,7 @@ from wizard.session.locations import Locations
 from wizard.session.settings import Settings
 from wizard.session.startup import Mode, SetupError, Startup
 from wizard.twilio.client import TwilioClient
-
-SANDBOX_PASSWORD = "sandbox-auth-token-7c1e0a52"
-"""The sandbox's auth token (it signs its callbacks with it): no word of ordinary text, since every answer's text
-is redacted of the request's credentials."""
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 
 @dataclass
