@@ -383,7 +383,7 @@ async def test_the_time_the_operator_takes_to_answer_is_not_counted_against_the_
     import asyncio
     import time
 
-    from wizard.commands import _BUDGET, _not_counted
+    from wizard.cli.commands import _BUDGET, _not_counted
 
     async with asyncio.timeout(0.5) as budget:
         _BUDGET.set(budget)

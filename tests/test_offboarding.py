@@ -221,7 +221,7 @@ def test_a_customer_with_nothing_at_twilio_is_not_offboarded_in_the_cli_or_the_a
         rt = Runtime.open(home=isolated, mode="sandbox")
         try:
             key = Desk(rt).create(f.profile(), f.bundle(), f.campaign()).key
-            assert not Desk(rt).open(key).offboardable
+            assert not Desk(rt).view(key).offboardable
             return key, Desk(rt).customer(key)
         finally:
             await rt.aclose()

@@ -269,7 +269,7 @@ async def test_bad_values_typed_into_the_profile_form_are_refused_under_their_fi
     from textual.widgets import Input
 
     from screens.customer_screen import CustomerScreen
-    from screens.typing import clean_text
+    from screens.ordered_keys import clean_text
     from screens.widgets.fields import FormField
 
     class Host(App[None]):

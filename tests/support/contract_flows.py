@@ -82,13 +82,13 @@ async def canada_corrections(rt: Runtime) -> None:
     c = engine.load(c.key)
     assert c.state.evaluations["profile"].status == "noncompliant"
     fixed = f.canadian_profile().model_copy(update={"email": "jose@nguyen-tutoring.example.ca"})
-    c = Desk(rt).save_step(c.key, c.version, "profile", fixed)
+    c = Desk(rt).save_step(c.key, c.version, 1, fixed)
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["brand"] == "FAILED", c.state.statuses
-    c = Desk(rt).save_step(c.key, c.version, "bundle", f.canadian_bundle())
+    c = Desk(rt).save_step(c.key, c.version, 2, f.canadian_bundle())
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
@@ -101,7 +101,7 @@ async def canada_corrections(rt: Runtime) -> None:
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["campaign"] == "FAILED", c.state.statuses
-    Desk(rt).save_step(c.key, c.version, "campaign", good_campaign)
+    Desk(rt).save_step(c.key, c.version, 4, good_campaign)
     await drive(rt, c.key)
     assert engine.summary(engine.load(c.key)).done
     done = {e.action for e in rt.store.journal(c.key) if e.state == "done"}

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from storage.customers import CustomerStore
 from wizard.customer.addresses import address_key
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.rules import CheckContext, Finding, check
 
 STEP_OF_FIELD = {**dict.fromkeys(PROFILE_COLUMNS, 1), **dict.fromkeys(BUNDLE_COLUMNS, 2)}

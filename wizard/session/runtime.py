@@ -96,7 +96,7 @@ class Runtime:
                         verify_primary=sandbox is None, live=sandbox is None)
         engine.callback_url = settings.callback_url
         engine.cpaas_prefix = CPAAS_PREFIX if sandbox is not None else None
-        engine.records.rederive()  # rows of a store of an earlier schema
+        engine.write_path.rederive()  # rows of a store of an earlier schema
         engine.watermark = Watermark(startup.journal_mark)
         engine.watermark.check(startup.store)
         return cls(startup, settings, client, engine, sandbox)

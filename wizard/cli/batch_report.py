@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TextIO
 
-from wizard.customer.stages import STEP_NAMES
+from wizard.desk import STEP_NAMES
 from wizard.listing import NEEDS_ACTION
 
 SHOWN = 10

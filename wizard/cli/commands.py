@@ -15,14 +15,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wizard.batch_report import ProgressLine, Tally, few, stage_table
-from wizard.customer.csv_rows import bounded_lines, explicit_keys
-from wizard.customer.fees import WHAT, count_fees, total
+from wizard.cli.batch_report import ProgressLine, Tally, few, stage_table
 from wizard.customer.models import is_us_area_code
-from wizard.desk import Desk, Run
+from wizard.desk import WHAT, Desk, Run, count_fees, total
 from wizard.errors import OperatorError
 from wizard.listing import ListQuery
-from wizard.session.runtime import Runtime
+from wizard.session.startup import Startup
 from wizard.visible import cut, json_text, visible
 
 
@@ -34,8 +32,13 @@ async def dispatch(args: argparse.Namespace) -> int:
     """Run the command `args` names; its exit status."""
     if args.command == "sandbox" and args.mode == "live":
         raise CommandError("sandbox commands work in sandbox mode only.")
-    desk = Desk(Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
-                             mock_brand=args.mock_brand, store_url=args.store))
+    startup = Startup.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
+                           store_url=args.store)
+    try:
+        desk = Desk.connect(startup, mock_brand=args.mock_brand)
+    except BaseException:
+        startup.close()
+        raise
     for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
     sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command",
@@ -175,12 +178,8 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
 
     _not_sqlite_file(desk, args.file)
     try:
-        with args.file.open(encoding="utf-8-sig", newline="") as first, \
-                args.file.open(encoding="utf-8-sig", newline="") as stream:
-            # a first read of the keys the file names: keys made for keyless rows skip these
-            report = await desk.import_csv(bounded_lines(stream), created,
-                                           reserved=explicit_keys(bounded_lines(first)),
-                                           allow_duplicates=args.allow_duplicates)
+        report = await desk.import_file(lambda: args.file.open(encoding="utf-8-sig", newline=""), created,
+                                        allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
