@@ -14,6 +14,7 @@ import pytest
 
 from tests.support import factories as f
 from wizard.cli import main
+from wizard.cli.parser import build_parser, opening_the_app
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -391,3 +392,15 @@ async def test_the_time_the_operator_takes_to_answer_is_not_counted_against_the_
             time.sleep(0.6)  # the operator reading `advance --all`'s question: input() holds the loop as this does
         await asyncio.sleep(0)  # the first deadline is past: the command would be stopped here
     assert not budget.expired()
+
+
+@pytest.mark.parametrize("argv", [[], ["--sandbox"], ["--data-dir", "x", "--live", "--mock-brand"], ["--data=x"],
+                                  ["--store", "postgresql://u@h/db", "--mock"]])
+def test_options_that_only_open_the_app_are_read_as_the_whole_parser_reads_them(argv):
+    assert opening_the_app(argv) == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [["list"], ["-h"], ["--help"], ["--sandbox", "--live"], ["--data-dir"],
+                                  ["--s"], ["--bogus"], ["--sandbox", "show", "K1"]])
+def test_anything_more_or_wrong_is_left_to_the_whole_parser(argv):
+    assert opening_the_app(argv) is None

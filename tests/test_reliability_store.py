@@ -40,7 +40,7 @@ from tests.support.reliability import (
 )
 from wizard.customer.customer import Customer
 from wizard.desk import Desk
-from wizard.flow.write_path import DERIVATION
+from wizard.listing import DERIVATION
 from wizard.session.runtime import Runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"
