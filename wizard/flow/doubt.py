@@ -69,10 +69,11 @@ def _parsed(text: str) -> dict[str, int | bool]:
 class _Locked:
     """The mark, read under an exclusive lock (a file beside it) and replaced atomically when the block ends.
 
-    Replaced, not synced to the disk: a killed process loses nothing the kernel has, and after a power loss the mark
-    is as durable as the store's own last commits (WAL with `synchronous = NORMAL`: not synced either), so it never
-    runs ahead of a store it would then doubt. Twilio, not the mark, guards every create (flow.holdings); an fsync
-    before each call was half of a batch's time (bench/bench_holdings.py: 178 s of 600 for 16,000 calls)."""
+    Replaced, not synced to the disk: a killed process loses nothing the kernel has; a power loss may cost the mark
+    its last raises as it may cost the store its last commits (WAL with `synchronous = NORMAL`: not synced either).
+    A mark left behind doubts less, and Twilio, not the mark, guards every create (flow.holdings); one left ahead is
+    doubt, the safe side. An fsync before each call was a third of a batch's time (bench/bench_holdings.py: 178 s
+    of 600 for 16,000 calls)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
