@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.support import flow
+from tests.support.commands import cli as run_app
 from tests.support.flow import SCENARIOS, drive
 from tests.support.reliability import check_one_of_each
-from tests.support.reliability import cli as run_app
 from tests.support.restore import cli
 from wizard.flow.actions import Action
 from wizard.flow.engine import CRASH_POINTS
