@@ -21,7 +21,8 @@ from tests.support.commands import ROOT
 from tests.support.flow import CREATES, SCENARIOS, create, drive, owned
 from tests.support.pilot import settle
 from tests.support.reliability import check_one_of_each
-from wizard.cli import build_parser, main
+from wizard.cli import main
+from wizard.cli.parser import build_parser
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 from wizard.session.settings import Settings

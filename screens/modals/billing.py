@@ -14,10 +14,7 @@ from screens.modals.dialog import Dialog
 class FeesModal(Dialog[None]):
     """What Twilio bills, read once when opened. Escape or Enter closes it."""
 
-    DEFAULT_CSS = """
-    FeesModal #ledger { height: auto; }
-    FeesModal #body { max-height: 24; }
-    """
+    CSS_PATH = ["dialog.tcss", "billing.tcss"]  # Dialog's look, then its own
     BINDINGS = [Binding("escape", "close", "Close", id="fees-close")]
     AUTO_FOCUS = "#close"
 

@@ -13,14 +13,4 @@ Answer = TypeVar("Answer")
 class Dialog(ModalScreen[Answer]):
     """A question's frame (its subclasses lay out #dialog > #title, #body, #buttons)."""
 
-    DEFAULT_CSS = """
-    Dialog { align: center middle; }
-    Dialog > #dialog {
-        width: 72; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $warning 60%; background: $surface; padding: 1 2;
-    }
-    Dialog #title { text-style: bold; margin-bottom: 1; }
-    Dialog #body { height: auto; max-height: 16; }
-    Dialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    Dialog #buttons Button { margin-left: 2; }
-    """
+    CSS_PATH = ["dialog.tcss"]  # a list, as its subclasses' (the dialog's file, then their own)

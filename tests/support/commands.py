@@ -98,7 +98,7 @@ def run_forked(cases: list[dict[str, Any]], *, parallel: int | None = None, time
 def _serve() -> None:
     """The Forker's helper: one JSON batch a line in, its results as one JSON line out."""
     import wizard.cli
-    import wizard.commands  # noqa: F401  (the whole app, imported once before forking)
+    import wizard.cli.commands  # noqa: F401  (the whole app, imported once before forking)
 
     for line in sys.stdin:
         batch = json.loads(line)

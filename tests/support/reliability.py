@@ -68,6 +68,8 @@ def run_cases(homes: dict[Any, Home], args: Callable[[Any], list[str]], hook: Ca
     return dict(zip(cases, done, strict=True))
 
 
+
+
 # -- scenarios: every action of the four steps ------------------------------------------------------------
 
 
@@ -351,7 +353,7 @@ async def _operator(home: str, name: str, rounds: int, twilio: str | None = None
                 for _attempt in range(5):
                     try:
                         edited = c.profile.model_copy(update={field_name: value})
-                        saved = Desk(rt).save_step(key, c.version, "profile", edited)
+                        saved = Desk(rt).save_step(key, c.version, 1, edited)
                         out["saved"].append([key, field_name, value, saved.version])
                         break
                     except StaleWrite as refused:

@@ -1,6 +1,7 @@
 """The CSV import/export format: one customer per row, columns named after the model fields."""
 
 import csv
+import dataclasses
 import difflib
 import io
 import re
@@ -10,7 +11,7 @@ from typing import TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_errors
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_issues
 from wizard.customer.spreadsheet import restore_formula
 from wizard.visible import cut
 
@@ -40,6 +41,8 @@ class RowError:
     row: int  # as a spreadsheet shows it: the header is row 1, the first data row is row 2
     field: str  # column name, or "" for a problem with the whole row (or file)
     message: str
+    kind: str = dataclasses.field(default="", compare=False)
+    """The validation error's kind (pydantic's type or our code, e.g. "too_long"); "" for the row's other errors."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def _validate(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors.extend(RowError(row_number, f, m) for f, m in field_errors(exc).items() if f != skip)
+        errors.extend(RowError(row_number, f, m, kind) for f, (kind, m) in field_issues(exc).items() if f != skip)
         return None
 
 

@@ -12,14 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wizard.batch_report import ProgressLine, few, stage_table
-from wizard.customer.csv_rows import bounded_lines, explicit_keys
-from wizard.customer.fees import WHAT, count_fees, total
+from wizard.cli.batch_report import ProgressLine, Tally, few, stage_table
 from wizard.customer.models import is_us_area_code
-from wizard.desk import Desk, Run
+from wizard.desk import WHAT, Desk, Run, count_fees, total
 from wizard.errors import OperatorError
 from wizard.listing import ListQuery
-from wizard.session.runtime import Runtime
+from wizard.session.startup import Startup
 from wizard.visible import cut, json_text, visible
 
 
@@ -31,8 +29,13 @@ async def dispatch(args: argparse.Namespace) -> int:
     """Run the command `args` names; its exit status."""
     if args.command == "sandbox" and args.mode == "live":
         raise CommandError("sandbox commands work in sandbox mode only.")
-    desk = Desk(Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
-                             mock_brand=args.mock_brand, store_url=args.store))
+    startup = Startup.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
+                           store_url=args.store)
+    try:
+        desk = Desk.connect(startup, mock_brand=args.mock_brand)
+    except BaseException:
+        startup.close()
+        raise
     for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
     try:
@@ -139,17 +142,18 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
 
 
 async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
+    held = Tally()  # customers a [block] finding stops before any fee, as the form and `lint` would
+
     def created(row: int, key: str, findings: list) -> None:
         for finding in findings:
             _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
+        if any(finding.severity == "block" for finding in findings):
+            held.add(key)
 
     _not_sqlite_file(desk, args.file)
     try:
-        with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            reserved = explicit_keys(bounded_lines(stream))  # a first read: keys made for keyless rows skip these
-        with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            report = desk.import_csv(bounded_lines(stream), created, reserved=reserved,
-                                     allow_duplicates=args.allow_duplicates)
+        report = await desk.import_file(lambda: args.file.open(encoding="utf-8-sig", newline=""), created,
+                                        allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
@@ -176,6 +180,8 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         more = report.rejected_rows - len(rejected)
         _out(f"Rejected rows: {few(rejected)}" + (f" and {more:,} more row(s) — the first" if more > 0 else " — each")
              + " with its reason on stderr.")
+    if held.count:
+        _out(f"Held before any fee: {held} — fix each [block] above (the form and `lint` say the same), then advance.")
     return 1 if report.error_count and not report.created else 0
 
 
