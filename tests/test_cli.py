@@ -14,6 +14,7 @@ import pytest
 
 from tests.support import factories as f
 from wizard.cli import main
+from wizard.cli.parser import build_parser, opening_the_app
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -349,3 +350,15 @@ def test_policy_pages_escape_what_the_operator_typed():
 
     privacy = pages(f.profile(), f.bundle(brand_name="Zoë <script>alert(1)</script> & Co-op"), None)[0].html()
     assert "<script>" not in privacy and "&lt;script&gt;" in privacy and "&amp; Co-op" in privacy
+
+
+@pytest.mark.parametrize("argv", [[], ["--sandbox"], ["--data-dir", "x", "--live", "--mock-brand"], ["--data=x"],
+                                  ["--store", "postgresql://u@h/db", "--mock"]])
+def test_options_that_only_open_the_app_are_read_as_the_whole_parser_reads_them(argv):
+    assert opening_the_app(argv) == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [["list"], ["-h"], ["--help"], ["--sandbox", "--live"], ["--data-dir"],
+                                  ["--s"], ["--bogus"], ["--sandbox", "show", "K1"]])
+def test_anything_more_or_wrong_is_left_to_the_whole_parser(argv):
+    assert opening_the_app(argv) is None

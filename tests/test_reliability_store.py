@@ -33,7 +33,7 @@ from tests.support.pg import BACKENDS
 from tests.support.reliability import Backend, check_one_of_each, served_sandbox
 from wizard.customer.customer import Customer
 from wizard.desk import Desk
-from wizard.flow.write_path import DERIVATION
+from wizard.listing import DERIVATION
 from wizard.session.runtime import Runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"

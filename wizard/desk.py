@@ -304,14 +304,6 @@ class Desk:
         finally:
             listing.close()
 
-    def listed(self, query: ListQuery) -> int:
-        """How many customers `query` lists."""
-        listing = CustomerList(self._rt.store, self.now)
-        try:
-            return listing.total(query) or 0
-        finally:
-            listing.close()
-
     async def findings(self, key: str) -> list[Finding]:
         """Approval-readiness findings for a stored customer (the account's numbers read first)."""
         await self._own_numbers()
