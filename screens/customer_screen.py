@@ -146,6 +146,8 @@ class CustomerScreen(Screen[None]):
                 yield Static(id="statuses")
                 yield Static("SIDs", classes="side--heading")
                 yield Static(id="sids")
+                yield Static("Duplicates at Twilio (reconcile removes them)", classes="side--heading -strays")
+                yield Static(id="strays", classes="-strays")
                 yield Static("Activity (newest first, UTC)", classes="side--heading")
                 yield Timeline(id="timeline")
         yield Footer()
@@ -231,6 +233,9 @@ class CustomerScreen(Screen[None]):
         self.query_one("#statuses", Static).update(_pairs(view.statuses) if view.statuses else "—")
         self.query_one("#sids", Static).update(_pairs(view.sids) if view.sids else
                                                "None yet." if view.customer else "—")
+        self.set_class(bool(view.strays), "-has-strays")
+        self.query_one("#strays", Static).update(Content("\n").join(
+            Content.from_markup("$sid\n  [dim]$what[/]", sid=sid, what=what) for sid, what in view.strays))
         self.run_worker(self.query_one(Timeline).show(view.timeline), group="timeline", exclusive=True,
                         exit_on_error=False)
 

@@ -100,6 +100,10 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
         _out(f"\n{section.upper()}")
         for step, value in info[section].items():
             _out(f"  {step}: {json_text(value)}")
+    if info["strays"]:
+        _out("\nDUPLICATES AT TWILIO (found after a restore; `a2p-wizard reconcile` removes them)")
+        for stray in info["strays"]:
+            _out(f"  {stray['sid']}  {stray['what']}: {stray['reconcile']}")
     if info["problems"]:
         _out("\nPROBLEMS")
         for p in info["problems"]:
