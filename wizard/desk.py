@@ -23,6 +23,7 @@ from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import COLUMNS, models_to_row
 from wizard.customer.fees import Fee, Prices, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
+from wizard.customer.phones import readable_phone
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
 from wizard.customer.record import STEP_MODELS, Customer
@@ -51,7 +52,7 @@ from wizard.visible import visible, visible_all
 __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
     "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
-    "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "total",
+    "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "readable_phone", "total",
 ]
 
 STEP_KEYS = editing.STEP_KEYS

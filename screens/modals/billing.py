@@ -6,9 +6,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from screens.modals.dialog import Dialog
+from screens.widgets.footer import KeysFooter
 
 
 class FeesModal(Dialog[None]):
@@ -32,7 +33,7 @@ class FeesModal(Dialog[None]):
                 yield Static("\n".join(self._lines), id="ledger", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Close", id="close")
-        yield Footer()
+        yield KeysFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

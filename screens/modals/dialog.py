@@ -3,15 +3,20 @@ right."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
+from textual.binding import BindingType
 from textual.screen import ModalScreen
+
+from screens.palette import HELP
 
 Answer = TypeVar("Answer")
 
 
 class Dialog(ModalScreen[Answer]):
-    """A question's frame (its subclasses lay out #dialog > #title, #body, #buttons)."""
+    """A question's frame (its subclasses lay out #dialog > #title, #body, #buttons); f1 first in its footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [HELP]
 
     DEFAULT_CSS = """
     Dialog { align: center middle; }

@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Static
+from textual.widgets import Button, Checkbox, Static
 
 from screens.modals.dialog import Dialog
+from screens.widgets.footer import KeysFooter
 from wizard.desk import Offboarding
 
 KEPT = ("Brand, bundles and profile stay at Twilio; the customer stays here, offboarded, with its history. "
@@ -36,7 +37,7 @@ class OffboardModal(Dialog[bool | None]):
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="offboard-cancel"),
-        Binding("n", "cancel", "No", id="offboard-no"),
+        Binding("n", "no", "No", id="offboard-no"),  # an action of its own: the footer shows one key per action
         Binding("y", "offboard", "Offboard", id="offboard-yes"),
     ]
     AUTO_FOCUS = "#no"
@@ -57,7 +58,7 @@ class OffboardModal(Dialog[bool | None]):
             with Horizontal(id="buttons"):
                 yield Button("Cancel (n)", id="no")
                 yield Button("Offboard (y)", id="yes", variant="error")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def releasing(self) -> bool:
@@ -72,6 +73,9 @@ class OffboardModal(Dialog[bool | None]):
         self.dismiss(self.releasing)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_no(self) -> None:
         self.dismiss(None)
 
     @on(Button.Pressed, "#yes")
