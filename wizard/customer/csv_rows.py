@@ -5,7 +5,7 @@ import difflib
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -40,6 +40,8 @@ class RowError:
     row: int  # as a spreadsheet shows it: the header is row 1, the first data row is row 2
     field: str  # column name, or "" for a problem with the whole row (or file)
     message: str
+    who: str = ""
+    """The row's key, else its first and last name, as the file gives them (at most 40 characters; "" if none)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,11 @@ class ParsedRow:
     profile: StarterProfile
     bundle: SoleProprietor | None
     campaign: Campaign | None
+
+    @property
+    def who(self) -> str:
+        """The row's key, else the customer's name (as RowError.who)."""
+        return cut(self.key or f"{self.profile.first_name} {self.profile.last_name}", 40)
 
 
 def _validate(
@@ -99,7 +106,8 @@ def row_to_models(row: Mapping[str, object], row_number: int) -> ParsedRow | lis
         campaign = _validate(Campaign, campaign_data, row_number, errors)
 
     if errors or profile is None:
-        return errors
+        who = cut(get("key") or " ".join(part for part in (get("first_name"), get("last_name")) if part), 40)
+        return [replace(error, who=who) for error in errors]
     return ParsedRow(row_number, key, profile, bundle, campaign)
 
 
@@ -188,7 +196,8 @@ def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
             if isinstance(result, list):
                 yield from result
             elif result.key is not None and result.key in keys:
-                yield RowError(row_number, "key", f"Key {result.key} is already used on row {keys[result.key]}.")
+                yield RowError(row_number, "key", f"Key {result.key} is already used on row {keys[result.key]}.",
+                               result.who)
             else:
                 if result.key is not None:
                     keys[result.key] = row_number

@@ -70,14 +70,15 @@ def import_rows(records: Records, lines: Iterable[str], *, on_created: Callable[
                 fresh, seen = [], duplicates.Seen()  # earlier batches are in the store already
                 for row in batch:
                     if row.key and records.store.exists(row.key):
-                        report.error(RowError(row.row, "key", f"A customer with key {row.key!r} already exists."))
+                        report.error(RowError(row.row, "key", f"A customer with key {row.key!r} already exists.",
+                                                     row.who))
                         continue
                     person = duplicates.columns(row.profile, row.bundle)
                     if same := seen.match(person) or duplicates.in_store(records.store, person):
                         (report.warning if allow_duplicates else report.error)(
                             RowError(row.row, same.field, same.message + (
                                 "" if allow_duplicates else
-                                " Keep one; if they are two people, import with --allow-duplicates.")))
+                                " Keep one; if they are two people, import with --allow-duplicates."), row.who))
                         if not allow_duplicates:
                             continue
                     key = row.key or keys.next()
