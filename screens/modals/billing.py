@@ -17,8 +17,8 @@ class FeesModal(Dialog[None]):
 
     DEFAULT_CSS = """
     FeesModal #ledger { height: auto; }
-    FeesModal #body { max-height: 24; }
     """
+    BODY_LINES = 24
     BINDINGS = [Binding("escape", "close", "Close", id="fees-close")]
     AUTO_FOCUS = "#close"
 

@@ -29,3 +29,16 @@ class Dialog(ModalScreen[Answer]):
     Dialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
     Dialog #buttons Button { margin-left: 2; }
     """
+    BODY_LINES: ClassVar[int] = 16
+    """The most lines the body shows; fewer in a short terminal, so that the buttons stay on screen."""
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_body)
+
+    def _fit_body(self) -> None:
+        """Give the body what the screen has left after the footer, the frame and the other parts of the box."""
+        dialog, body = self.query_one("#dialog"), self.query_one("#body")
+        others = sum(child.outer_size.height + child.styles.margin.height
+                     for child in dialog.children if child is not body and child.display)
+        room = self.size.height - 3 - dialog.styles.gutter.height - others  # the footer and a line above and below
+        body.styles.max_height = max(3, min(self.BODY_LINES, room))

@@ -31,7 +31,6 @@ class OffboardModal(Dialog[bool | None]):
 
     DEFAULT_CSS = """
     OffboardModal > #dialog { width: 76; max-width: 100%; max-height: 100%; border: thick $error 60%; }
-    OffboardModal #body { max-height: 12; }
     OffboardModal #plan { height: auto; }
     OffboardModal #release { margin-top: 1; }
     """
@@ -41,6 +40,7 @@ class OffboardModal(Dialog[bool | None]):
         Binding("y", "offboard", "Offboard", id="offboard-yes"),
     ]
     AUTO_FOCUS = "#no"
+    BODY_LINES = 12
 
     def __init__(self, title: str, keep: Offboarding, release: Offboarding) -> None:
         super().__init__()

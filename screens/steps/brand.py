@@ -46,7 +46,7 @@ class BrandPanel(Vertical):
         with Grid(id="brand-actions"):
             yield Button("Resend OTP (o)", id="resend-otp", action="screen.resend_otp", compact=True)
             if self._sandbox:
-                yield Button("Customer replied YES (y)", id="reply-yes", variant="warning", compact=True,
+                yield Button("Replied YES (y)", id="reply-yes", variant="warning", compact=True,
                              action="screen.reply_yes", tooltip="Sandbox: the customer replies YES")
             yield Button("Copy message (m)", id="copy-message", action="screen.copy_message", compact=True)
             yield Button("Refresh (r)", id="refresh", action="screen.refresh", compact=True)

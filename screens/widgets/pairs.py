@@ -16,13 +16,17 @@ def pairs_content(rows: Sequence[tuple[str, str]], width: int, label_style: str 
     cells right of it."""
     if not rows:
         return Content("")
-    indent = max(label_width, max(len(label) for label, _ in rows) + 2)
+    longest = max(len(label) for label, _ in rows) + 2
+    indent = max(label_width, min(longest, width // 3))  # a third of the line at most: a longer label stands alone
     room = max(10, width - indent)
     lines: list[Content] = []
     for label, value in rows:
         wrapped = [line for part in value.splitlines() or [""]
                    for line in textwrap.wrap(part, room, break_on_hyphens=False) or [""]]
-        lines.append(Content.assemble((label.ljust(indent), label_style), wrapped[0]))
+        if len(label) + 2 > indent:
+            lines += [Content.styled(label, label_style), Content(" " * indent + wrapped[0])]
+        else:
+            lines.append(Content.assemble((label.ljust(indent), label_style), wrapped[0]))
         lines += [Content(" " * indent + line) for line in wrapped[1:]]
     return Content("\n").join(lines)
 
