@@ -72,9 +72,9 @@ def main() -> None:
         return
     server: Any = None
     if args.store == "postgres":
-        from tests import pgkit
+        from tests.support import pg
 
-        server = pgkit.start()
+        server = pg.start()
     try:
         for count in (int(s) for s in args.sizes.split(",")):
             env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

@@ -4,7 +4,7 @@
 
 Each leg is the real command in a process of its own (`--data-dir A store copy --to URL`, then `--data-dir B store
 copy --from URL`), timed from its start to its exit, with its peak RSS. The PostgreSQL server is one the tests
-would start (tests/pgkit.py: initdb into /tmp, a Unix socket), but durable: fsync, full-page writes and synchronous
+would start (tests/support/pg.py: initdb into /tmp, a Unix socket), but durable: fsync, full-page writes and synchronous
 commits on again. At the end the two SQLite files are compared by SQLite itself, every column of every row (the
 rows of each table that one holds and the other does not: none), and the checksums the two legs printed.
 The source store (customers from bench/fakes.py, with their journal) is built once into DIR and reused.
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storage.sqlite.store import Store  # noqa: E402
-from tests import pgkit  # noqa: E402 (the tests' PostgreSQL kit, from the repository's root)
+from tests.support import pg  # noqa: E402 (the tests' PostgreSQL kit, from the repository's root)
 
 TABLES = ("customers", "journal")
 
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
     args = parser.parse_args()
     source = ensure_source(args.data, args.customers)
-    server = pgkit.start()
+    server = pg.start()
     try:
         with server.admin() as db:
             for setting in ("fsync", "full_page_writes", "synchronous_commit"):

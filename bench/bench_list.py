@@ -4,7 +4,7 @@
                                       [--store sqlite|postgres]
 
 SQLite stores are generated once into DIR (default: the temp folder) and reused. With `--store postgres` a
-PostgreSQL server is started for the run in a folder of its own under /tmp (tests/pgkit.py's, as the tests start
+PostgreSQL server is started for the run in a folder of its own under /tmp (tests/support/pg.py's, as the tests start
 it), the customers are generated into a database per size (one COPY; then VACUUM ANALYZE, as autovacuum would
 soon do), its files read once so that they are in the system's file cache, and the app is opened on it
 (A2P_STORE_URL), its data folder in DIR. Every measurement runs headless with Pilot, in a fresh process per size,
@@ -261,9 +261,9 @@ def main() -> None:
     if args.store == "postgres":
         import psycopg
 
-        from tests import pgkit
+        from tests.support import pg
 
-        server = pgkit.start()
+        server = pg.start()
         with psycopg.connect(server.url("postgres", user="postgres")) as db:
             engine = f"PostgreSQL {db.execute('SHOW server_version').fetchone()[0]}"
     try:

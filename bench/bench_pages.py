@@ -5,7 +5,7 @@
 For every key bench_list.py types (TYPED) in both its orders, what the list screen reads: `first` (the rows on
 screen), `total` (on a reader of its own, as the screen's count), the next `page` (the table reading on), and the
 last page (End); then the header's `counts` and `due`. Each size is generated into a database of a PostgreSQL server
-started for the run (tests/pgkit.py's; one COPY, as `insert_many` loads an empty store); `--url` reads an existing
+started for the run (tests/support/pg.py's; one COPY, as `insert_many` loads an empty store); `--url` reads an existing
 store instead. `--trace MS` prints every statement that took MS or longer, with its plan (EXPLAIN ANALYZE, BUFFERS).
 """
 
@@ -115,9 +115,9 @@ def main() -> None:
     from fakes import build_store
 
     from storage.postgres.store import PostgresStore
-    from tests import pgkit
+    from tests.support import pg
 
-    server = pgkit.start()
+    server = pg.start()
     try:
         for size in map(int, args.sizes.split(",")):
             url = server.url(server.create_database())

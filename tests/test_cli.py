@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories as f
+from tests.support import factories as f
 from wizard.cli import main
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories as f
+from tests.support import factories as f
 from wizard.cli import main
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime

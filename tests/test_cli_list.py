@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from storage.customers import Record
-from tests.factories import derived
+from tests.support.factories import derived
 from wizard.cli import main
 from wizard.customer.stages import ATTENTION
 from wizard.flow.records import DERIVATION

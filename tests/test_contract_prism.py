@@ -1,7 +1,7 @@
 """The client in live mode against an independent mock: Stoplight Prism serving Twilio's three specs.
 
 Prism refuses what the spec refuses (422 with its reasons, 401 without Basic auth, 415 for a non-form body,
-404 for an unknown path), so zero 4xx means Twilio's spec accepts every request. tests/prism.py starts one
+404 for an unknown path), so zero 4xx means Twilio's spec accepts every request. tests/support/prism.py starts one
 Prism per spec (from a temporary copy with the array `encoding` patch) and a loopback router that gives the
 app one base URL (A2P_TWILIO_BASE_URL). Prism answers with the specs' static examples: it checks request
 shapes, not flows.
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories as f
-from tests import oas
-from tests import prism as P
-from tests.contract_flows import Traffic, run_all
+from tests.support import factories as f
+from tests.support import oas
+from tests.support import prism as P
+from tests.support.contract_flows import Traffic, run_all
 from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.session.runtime import Runtime

@@ -1,9 +1,9 @@
 """Every request the client builds conforms to Twilio's official OpenAPI specs (tests/twilio-oai).
 
-The requests are the real httpx.Requests of the real flow (tests/contract_flows.py: test_flow's happy and
+The requests are the real httpx.Requests of the real flow (tests/support/contract_flows.py: the flow cases, happy and
 unhappy paths, a Canadian customer, lost answers, paging, direct calls), judged by openapi-core against the
 matching spec operation — host, path, method, path/query/form parameters, required fields, patterns, enums,
-types, security, form encoding — plus Twilio's conventions the spec leaves implicit (tests/oas.py).
+types, security, form encoding — plus Twilio's conventions the spec leaves implicit (tests/support/oas.py).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from tests import oas
-from tests.contract_flows import Traffic, run_all
+from tests.support import oas
+from tests.support.contract_flows import Traffic, run_all
 from wizard.twilio import facts as C
 from wizard.twilio.operations import OPERATIONS
 
@@ -141,13 +141,13 @@ def test_every_scenario_ran_to_its_end(traffic):
 @pytest.mark.slow
 def test_every_client_operation_is_covered(traffic):
     missing = [name for name in OPERATIONS if not traffic.of(name)]
-    assert not missing, f"operations no scenario sent (add one to tests/contract_flows.py): {missing}"
+    assert not missing, f"operations no scenario sent (add one to tests/support/contract_flows.py): {missing}"
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
 def test_requests_conform_to_the_spec(traffic, name):
     exchanges = traffic.of(name)
-    assert exchanges, f"{name} was never sent: add a scenario to tests/contract_flows.py"
+    assert exchanges, f"{name} was never sent: add a scenario to tests/support/contract_flows.py"
     problems = {}
     for exchange in exchanges:
         if errors := oas.request_errors(exchange.request):

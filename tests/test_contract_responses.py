@@ -2,7 +2,7 @@
 
 Success bodies are judged by openapi-core against the operation's schema for that status code (nullable
 fields honoured, enums, patterns, types) and must carry exactly the documented fields; the one value where
-Twilio's schema contradicts Twilio's own example is listed in tests/oas.py SPEC_CONFLICTS. Lists carry their
+Twilio's schema contradicts Twilio's own example is listed in tests/support/oas.py SPEC_CONFLICTS. Lists carry their
 list key and Twilio's paging fields; errors carry Twilio's {code, message, more_info, status}.
 """
 
@@ -14,8 +14,8 @@ import copy
 import httpx
 import pytest
 
-from tests import oas
-from tests.contract_flows import Traffic, run_all
+from tests.support import oas
+from tests.support.contract_flows import Traffic, run_all
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.faults import FaultPlan
 from wizard.sandbox.transport import SandboxTransport

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from tests import factories as f
+from tests.support import factories as f
 from wizard.desk import Desk
 from wizard.flow.plan import BRAND_STOPPED
 from wizard.listing import ListQuery

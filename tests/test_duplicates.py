@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests import factories as f
+from tests.support import factories as f
 from wizard.cli import main
 from wizard.desk import Desk
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from tests import eventskit as ek
-from tests import flowkit
+from tests.support import events as ek
+from tests.support import flow as flowkit
 from wizard.cli import main
 from wizard.events import listening
 from wizard.session.runtime import Runtime

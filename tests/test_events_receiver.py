@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests import eventskit as ek
-from tests import flowkit
+from tests.support import events as ek
+from tests.support import flow
 from wizard.events import deliveries
 from wizard.events.inbox import Inbox
 from wizard.events.receiver import Receiver
@@ -27,7 +27,7 @@ def events_of(rt: Runtime, key: str) -> list:
 
 async def submitted(rt: Runtime, **profile: str) -> str:
     """A customer whose starter profile is submitted (sandbox: in review a minute later)."""
-    key = flowkit.create(rt, flowkit.Scenario("p", profile=profile))
+    key = flow.create(rt, flow.Scenario("p", profile=profile))
     await rt.engine.advance(key)
     assert rt.engine.load(key).state.statuses["profile"] == "pending-review"
     return key
@@ -105,8 +105,8 @@ async def test_a_delivery_about_no_customer_of_ours_stores_nothing(runtime: Runt
 
 
 async def test_brand_events_in_any_order_leave_what_twilio_says_now(runtime: Runtime):
-    key = flowkit.create(runtime)
-    c = await flowkit.drive(runtime, key, rounds=3)  # the customer said YES: VERIFIED
+    key = flow.create(runtime)
+    c = await flow.drive(runtime, key, rounds=3)  # the customer said YES: VERIFIED
     brand = c.state.sids["brand"]
     assert (c.state.statuses["brand"], c.state.statuses["identity"]) == ("APPROVED", "VERIFIED")
     now = runtime.engine.clock()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import eventskit as ek
-from tests import flowkit
+from tests.support import events as ek
+from tests.support import flow as flowkit
 from wizard.events import listening
 from wizard.sandbox.callbacks import DeliveryFaults, Outgoing
 from wizard.session.runtime import Runtime

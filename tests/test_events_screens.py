@@ -13,9 +13,9 @@ import pytest
 from screens import customer_list
 from screens.app import WizardApp
 from screens.customer_list import CustomersScreen
-from tests import eventskit as ek
-from tests import flowkit
-from tests.pilotkit import settle, text_of, until
+from tests.support import events as ek
+from tests.support import flow
+from tests.support.pilot import settle, text_of, until
 from wizard.desk import Desk
 from wizard.events import listening
 from wizard.events.inbox import Inbox
@@ -40,7 +40,7 @@ async def told(isolated: Path, clock, monkeypatch: pytest.MonkeyPatch):
 @pytest.mark.slow
 async def test_a_delivery_changes_the_open_list_and_the_customer_shows_what_twilio_said(told):
     rt, receiver = told
-    key = flowkit.create(rt, flowkit.Scenario("r", profile={"email": "zoe+reject@example.com"}))
+    key = flow.create(rt, flow.Scenario("r", profile={"email": "zoe+reject@example.com"}))
     await rt.engine.advance(key)
     rt.sandbox.advance_clock(timedelta(hours=3))  # rejected at Twilio; the list does not know yet
     app = WizardApp(Desk(rt))
@@ -65,7 +65,7 @@ async def test_a_delivery_changes_the_open_list_and_the_customer_shows_what_twil
 
 async def test_a_forged_delivery_changes_nothing_on_the_list(told):
     rt, receiver = told
-    key = flowkit.create(rt, flowkit.Scenario("r", profile={"email": "zoe+reject@example.com"}))
+    key = flow.create(rt, flow.Scenario("r", profile={"email": "zoe+reject@example.com"}))
     await rt.engine.advance(key)
     rt.sandbox.advance_clock(timedelta(hours=3))
     app = WizardApp(Desk(rt))
@@ -100,8 +100,8 @@ async def test_in_the_sandbox_a_rejection_and_a_brand_approval_reach_the_open_li
     monkeypatch.setattr(customer_list, "EVENTS_EVERY", 0.05)
     monkeypatch.setattr(listening, "TICK", 0.05)
     async with ek.receiving(Runtime.open(home=isolated, mode="sandbox", now=clock), port) as rt:
-        rejected = flowkit.create(rt, flowkit.Scenario("r", profile={"email": "zoe+reject@example.com"}))
-        approved = flowkit.create(rt)
+        rejected = flow.create(rt, flow.Scenario("r", profile={"email": "zoe+reject@example.com"}))
+        approved = flow.create(rt)
         await rt.engine.advance(rejected)
         await ek.brand_pending(rt, approved)
         app = WizardApp(Desk(rt))

@@ -1,12 +1,12 @@
 """`events setup` and `events status`: one webhook sink and one subscription to the A2P event types, however
-often setup runs, in requests Twilio's Event Streams spec accepts (tests/oas.py; Prism replays them in CI)."""
+often setup runs, in requests Twilio's Event Streams spec accepts (tests/support/oas.py; Prism replays them in CI)."""
 
 from __future__ import annotations
 
 import json
 from urllib.parse import parse_qsl
 
-from tests import oas
+from tests.support import oas
 from wizard.desk import Desk
 from wizard.sandbox.transport import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime

@@ -19,10 +19,9 @@ from screens.app import WizardApp
 from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
 from screens.widgets.stepper import Stepper
-from tests import factories as f
-from tests.flowkit import drive, two_verified
-from tests.pilotkit import settle, toasts
-from tests.test_screens_customer import advanced_to_otp
+from tests.support import factories as f
+from tests.support.flow import advanced_to_otp, drive, two_verified
+from tests.support.pilot import settle, toasts
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 

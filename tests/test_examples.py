@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Clock
+from tests.support.env import Clock
 from wizard.customer.stages import AWAITING_OTP
 from wizard.desk import Desk
 from wizard.errors import OperatorError
@@ -69,8 +69,8 @@ async def test_examples_refuse_live_mode(runtime: Runtime) -> None:
 @pytest.mark.slow
 async def test_every_example_customer_can_be_finished_from_the_app_alone(runtime: Runtime) -> None:
     """Each example waits for something the app itself offers: a fix, the missing steps, a number to buy."""
-    from tests import factories as f
-    from tests.flowkit import drive
+    from tests.support import factories as f
+    from tests.support.flow import drive
 
     desk = Desk(runtime)
     await desk.load_examples()

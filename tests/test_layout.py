@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from pathlib import Path
 
@@ -25,3 +26,35 @@ def test_no_two_modules_share_a_file_name():
     names = Counter(p.name for p in _modules() if p.name not in ("__init__.py", "__main__.py")
                     and p.parent.relative_to(ROOT).parts not in BACKENDS)
     assert [name for name, n in names.items() if n > 1] == []
+
+
+def _imported(tree: ast.AST) -> set[str]:
+    """Every module a file imports, by its full name (`from tests import x` counts as `tests.x`), and every dotted
+    name given to importlib as a string."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("tests."):
+            found.add(node.value)
+    return found
+
+
+def test_no_test_imports_another_test_module_or_conftest():
+    """What tests share lives in tests/support/; a test module or conftest imported elsewhere runs its tests twice
+    and hides what is shared."""
+    own = {p.stem for p in (ROOT / "tests").glob("*.py")}
+    wrong = {}
+    for path in [*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")]:
+        for name in _imported(ast.parse(path.read_text(), str(path))):
+            parts = name.split(".")
+            last = parts[1] if parts[0] == "tests" and len(parts) > 1 else parts[0]
+            if (parts[0] == "tests" or last in own) and (last == "conftest" or last.startswith("test_")):
+                wrong.setdefault(str(path.relative_to(ROOT)), []).append(name)
+    assert wrong == {}
+
+
+def test_the_support_kits_are_no_tests():
+    assert [p.name for p in (ROOT / "tests" / "support").glob("test_*.py")] == []

@@ -24,10 +24,10 @@ from storage.postgres.store import PostgresStore
 from storage.sqlite.migrations import MIGRATIONS
 from storage.sqlite.pages import ORDERS, Listing, Query
 from storage.sqlite.store import Record, Store
-from tests import factories as f
-from tests import pgkit
-from tests.factories import FROZEN, derived
-from tests.flowkit import drive
+from tests.support import factories as f
+from tests.support import pg as pgkit
+from tests.support.factories import FROZEN, derived
+from tests.support.flow import drive
 from wizard.customer.fees import Prices
 from wizard.customer.search import sort_key
 from wizard.customer.stages import ATTENTION

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from tests.factories import bundle_data, campaign_data, profile_data
+from tests.support.factories import bundle_data, campaign_data, profile_data
 from wizard.customer.models import (
     BrandName,
     Campaign,

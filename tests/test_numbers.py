@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests import factories as f
-from tests.flowkit import drive, two_verified
+from tests.support import factories as f
+from tests.support.flow import drive, two_verified
 from wizard.desk import Desk
 from wizard.listing import CustomerList, ListQuery
 from wizard.session.runtime import Runtime

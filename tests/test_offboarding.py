@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests import factories as f
-from tests.flowkit import drive, held, two_verified
+from tests.support import factories as f
+from tests.support.flow import drive, held, two_verified
 from wizard.desk import Desk
 from wizard.listing import ListQuery
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import without_settings
-from tests.flowkit import held, two_verified
-from tests.pgkit import BACKENDS
-from tests.reliabilitykit import Backend, Home, cli, run_cases, scratch_dir
+from tests.support.env import without_settings
+from tests.support.flow import held, two_verified
+from tests.support.pg import BACKENDS
+from tests.support.reliability import Backend, Home, cli, run_cases, scratch_dir
 from wizard.desk import Desk
 from wizard.flow.engine import CRASH_POINTS
 

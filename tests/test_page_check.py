@@ -17,7 +17,7 @@ import httpx
 import pytest
 import trustme
 
-from tests import factories as f
+from tests.support import factories as f
 from wizard.customer import page_check
 from wizard.customer.policy_pages import pages
 from wizard.customer.public_address import Reach

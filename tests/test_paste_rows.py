@@ -12,8 +12,8 @@ from textual.widgets import Button, Checkbox, Input, Select, TextArea
 
 from screens.app import WizardApp
 from screens.customer_screen import CustomerScreen
-from tests import factories as f
-from tests.pilotkit import burst, open_customer, paste, settle, slowly, until
+from tests.support import factories as f
+from tests.support.pilot import burst, open_customer, paste, settle, slowly, until
 from wizard.cli import main
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, CAMPAIGN_COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile

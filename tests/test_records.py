@@ -13,8 +13,8 @@ from textual.app import App
 from screens.customer_screen import CustomerScreen
 from screens.steps.profile import ProfileForm
 from storage.sqlite.store import Store
-from tests import factories as f
-from tests.pilotkit import settle, type_into
+from tests.support import factories as f
+from tests.support.pilot import settle, type_into
 from wizard.customer.record import Customer
 from wizard.desk import Desk
 from wizard.flow import status

@@ -1,6 +1,6 @@
 """Twilio's success answers are untrusted: parsed at one door (wizard/twilio/answers.py), bounded, paged only on
 Twilio's own address. Each reproduction of issue 21 runs the CLI against a hostile server on 127.0.0.1 in front
-of a served sandbox (tests/hostilekit.py): no traceback, no secret kept or shown, no request to another port."""
+of a served sandbox (tests/support/hostile.py): no traceback, no secret kept or shown, no request to another port."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from typing import Any, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
-from tests import factories as f
-from tests import oas
-from tests.hostilekit import HostileServer, bad_item, echo, html, huge, next_page, raw_unsafe, setting, trickle
-from tests.reliabilitykit import Live, served_sandbox
+from tests.support import factories as f
+from tests.support import oas
+from tests.support.hostile import HostileServer, bad_item, echo, html, huge, next_page, raw_unsafe, setting, trickle
+from tests.support.reliability import Live, served_sandbox
 from wizard.cli import main
 from wizard.desk import Desk
 from wizard.twilio.answers import MODELS, Answer
@@ -318,8 +318,8 @@ def test_a_customer_holding_values_of_another_type_still_opens_and_a_refresh_rep
 
 
 async def test_the_customer_screen_opens_a_customer_holding_values_of_another_type(runtime, isolated):
-    from tests.pilotkit import settle
-    from tests.test_screens_customer import SIZE, CustomerApp
+    from tests.support.customer_app import SIZE, CustomerApp
+    from tests.support.pilot import settle
 
     c = Desk(runtime).create(f.profile(), f.bundle())
     spoil(isolated, c.key)
@@ -342,8 +342,8 @@ def one_registered(twilio, capsys, tmp_path, isolated) -> tuple[Live, HostileSer
                                              (html(), "not JSON")], ids=["echo", "123", "html"])
 async def test_the_customer_screen_against_the_hostile_server_shows_no_secret_and_no_traceback(
         one_registered, isolated, rule, shown):
-    from tests.pilotkit import settle
-    from tests.test_screens_customer import SIZE, CustomerApp
+    from tests.support.customer_app import SIZE, CustomerApp
+    from tests.support.pilot import settle
     from wizard.session.runtime import Runtime
 
     live, server = one_registered

@@ -26,10 +26,10 @@ import pytest
 
 from storage.postgres.store import PostgresStore
 from storage.sqlite.store import Store
-from tests.conftest import without_settings
-from tests.flowkit import SCENARIOS, drive
-from tests.pgkit import BACKENDS
-from tests.reliabilitykit import (
+from tests.support.env import without_settings
+from tests.support.flow import SCENARIOS, drive
+from tests.support.pg import BACKENDS
+from tests.support.reliability import (
     KEY,
     Backend,
     Home,

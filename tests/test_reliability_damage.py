@@ -14,8 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests import factories as f
-from tests.reliabilitykit import spoil_index
+from tests.support import factories as f
+from tests.support.reliability import spoil_index
 from wizard.cli import main
 
 

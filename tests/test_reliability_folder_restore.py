@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories as f
-from tests.reliabilitykit import check_one_of_each, served_sandbox
-from tests.restorekit import FolderBackup, advance_rounds, cli
+from tests.support import factories as f
+from tests.support.reliability import check_one_of_each, served_sandbox
+from tests.support.restore import FolderBackup, advance_rounds, cli
 from wizard.sandbox.fake import Sandbox, SandboxError
 from wizard.sandbox.faults import FaultPlan
 from wizard.session.runtime import Runtime

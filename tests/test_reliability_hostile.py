@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from tests import factories as f
-from tests.hostilekit import CORPUS, hostile_proxy, raw_unsafe
-from tests.reliabilitykit import served_sandbox
+from tests.support import factories as f
+from tests.support.hostile import CORPUS, hostile_proxy, raw_unsafe
+from tests.support.reliability import served_sandbox
 from wizard.cli import main
 from wizard.customer.csv_rows import COLUMNS, row_to_models
 from wizard.customer.models import PersonName, SoleProprietor, StarterProfile, validate_field
@@ -253,8 +253,8 @@ def test_a_garbage_success_answer_is_a_message_and_the_resource_is_found_not_cre
 
 @pytest.mark.slow
 async def test_the_customer_screen_draws_stored_hostile_text_made_visible(runtime):
-    from tests.pilotkit import settle
-    from tests.test_screens_customer import SIZE, CustomerApp
+    from tests.support.customer_app import SIZE, CustomerApp
+    from tests.support.pilot import settle
     from wizard.customer.state import Problem
 
     c = Desk(runtime).create(f.profile(), f.bundle())

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from tests import factories as f
-from tests.reliabilitykit import cli
+from tests.support import factories as f
+from tests.support.reliability import cli
 from wizard.customer.csv_rows import COLUMNS, parse_rows, row_to_models
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, field_errors
 from wizard.customer.spreadsheet import neutralise_formula

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories as f
-from tests.reliabilitykit import cli
-from tests.test_reliability_faults import FaultsOn, engine_with
+from tests.support import factories as f
+from tests.support.faults import FaultsOn, engine_with
+from tests.support.reliability import cli
 from wizard.desk import Desk
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 

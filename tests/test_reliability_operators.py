@@ -25,10 +25,10 @@ import httpx
 import pytest
 
 from storage.sqlite.store import StaleWrite
-from tests import factories as f
-from tests.flowkit import CREATES, SCENARIOS, drive, owned
-from tests.pgkit import BACKENDS
-from tests.reliabilitykit import ROOT, app_env, check_one_of_each, scratch_dir
+from tests.support import factories as f
+from tests.support.flow import CREATES, SCENARIOS, drive, owned
+from tests.support.pg import BACKENDS
+from tests.support.reliability import ROOT, app_env, check_one_of_each, scratch_dir
 from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox
@@ -204,7 +204,7 @@ async def test_two_processes_advance_and_edit_the_same_customers(tmp_path: Path,
     """On PostgreSQL: two machines (two data folders, one database, one Twilio account)."""
     async with _machines(backend, tmp_path, request) as (rt, twilio, operators):
         keys = _create_customers(rt, twilio, CUSTOMERS)
-        procs = [subprocess.Popen([sys.executable, "-m", "tests.reliabilitykit", "operator", str(home), name,
+        procs = [subprocess.Popen([sys.executable, "-m", "tests.support.reliability", "operator", str(home), name,
                                    str(ROUNDS), *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
                  for name, (home, env, extra) in zip("AB", operators, strict=True)]

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories as f
-from tests.prism import LOOPBACK, die_with_parent, free_port, in_ci
-from tests.procskit import ROOT, FdWatch, Forker, answered_writes, deleted_store_files, wizard
-from tests.reliabilitykit import check_one_of_each
-from tests.test_serve import CHROMIUM, SCREEN_TEXT, TERMINAL_HOOK
+from tests.support import factories as f
+from tests.support.browser import CHROMIUM, SCREEN_TEXT, TERMINAL_HOOK
+from tests.support.prism import LOOPBACK, die_with_parent, free_port, in_ci
+from tests.support.procs import ROOT, FdWatch, Forker, answered_writes, deleted_store_files, wizard
+from tests.support.reliability import check_one_of_each
 from wizard.cli import main
 from wizard.desk import Desk
 from wizard.sandbox.fake import SandboxError

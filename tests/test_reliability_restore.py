@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import factories as f
-from tests.pgkit import Server
-from tests.reliabilitykit import check_one_of_each
+from tests.support import factories as f
+from tests.support.pg import Server
+from tests.support.reliability import check_one_of_each
 from wizard.cli import main
 from wizard.desk import Desk
 from wizard.session.locations import Locations

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.flowkit import SCENARIOS, drive
-from tests.reliabilitykit import (
+from tests.support.flow import SCENARIOS, drive
+from tests.support.reliability import (
     Live,
     check_one_of_each,
     cli,
@@ -107,7 +107,7 @@ def test_the_scan_would_find_a_leak(tmp_path: Path):
 
 
 def _inputs(i: int, scenario):
-    from tests import factories as f
+    from tests.support import factories as f
 
     return (f.profile(**{"email": f"secret{i}@example.com", "street": f"{300 + i} Pine St", **scenario.profile}),
             f.bundle(**{"mobile_phone": f"+1206555{8000 + i}", **scenario.bundle}),

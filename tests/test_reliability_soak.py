@@ -18,10 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import factories as f
-from tests.conftest import Clock
-from tests.flowkit import CREATES
-from tests.reliabilitykit import scratch_dir
+from tests.support import factories as f
+from tests.support.env import Clock
+from tests.support.flow import CREATES
+from tests.support.reliability import scratch_dir
 from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox, SandboxError

@@ -26,10 +26,10 @@ from storage.postgres.migrations import PG_SCHEMA_VERSION
 from storage.postgres.store import PostgresStore
 from storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from storage.sqlite.store import Store, StoreError
-from tests import factories as f
-from tests.flowkit import SCENARIOS, drive
-from tests.pgkit import BACKENDS
-from tests.reliabilitykit import (
+from tests.support import factories as f
+from tests.support.flow import SCENARIOS, drive
+from tests.support.pg import BACKENDS
+from tests.support.reliability import (
     Backend,
     a2p_wizard,
     app_env,

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests import flowkit
-from tests.flowkit import SCENARIOS, drive
-from tests.reliabilitykit import check_one_of_each
-from tests.reliabilitykit import cli as run_app
-from tests.restorekit import cli
+from tests.support import flow
+from tests.support.flow import SCENARIOS, drive
+from tests.support.reliability import check_one_of_each
+from tests.support.reliability import cli as run_app
+from tests.support.restore import cli
 from wizard.flow.actions import Action
 from wizard.flow.engine import CRASH_POINTS
 from wizard.flow.plan import plan
@@ -30,7 +30,7 @@ async def _stuck(home: Path) -> tuple[str, dict[str, str]]:
     Twilio first): a second service and number, the campaign refused with 21711. Its key and the first SIDs."""
     rt = Runtime.open(home=home, mode="sandbox")
     try:
-        key = flowkit.create(rt, BOUGHT)
+        key = flow.create(rt, BOUGHT)
         c = await drive(rt, key, BOUGHT)
         first = {slot: c.state.sids[slot] for slot in STEP_4}
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests import factories as f
-from tests.flowkit import CREATES, drive, owned
+from tests.support import factories as f
+from tests.support.flow import CREATES, drive, owned
 from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox

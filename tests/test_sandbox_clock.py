@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import Clock
+from tests.support.env import Clock
 from wizard.sandbox.fake import Sandbox
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from tests.test_sandbox import AUTH, MS, NOW, TH, body, error
+from tests.support.sandbox_api import AUTH, MS, NOW, TH, body, error
 from wizard.sandbox import transport as transport_module
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.faults import FaultInjector, FaultPlan

@@ -8,8 +8,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests import test_sandbox as common
-from tests.test_sandbox import API, CAMPAIGN, MS, SAMPLES, TH, Steps, body, error
+from tests.support import sandbox_api as common
+from tests.support.sandbox_api import API, CAMPAIGN, MS, SAMPLES, TH, Steps, body, error
 from wizard.sandbox.fake import Sandbox, SandboxError
 from wizard.twilio.facts import CAMPAIGN_SID, SOLE_PROPRIETOR_POLICY_SID, STARTER_PROFILE_POLICY_SID
 

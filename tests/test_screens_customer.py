@@ -20,38 +20,12 @@ from screens.steps.campaign import CampaignForm
 from screens.steps.profile import ProfileForm
 from screens.widgets.fields import FindingsLine, FormField
 from screens.widgets.timeline import RunLog
-from tests import factories as f
-from tests.flowkit import held, two_verified
-from tests.pilotkit import answer, put, settle, text_of, toasts, type_into, until
+from tests.support import factories as f
+from tests.support.customer_app import SIZE, CustomerApp, screen
+from tests.support.flow import advanced_to_otp, held, two_verified
+from tests.support.pilot import answer, put, settle, text_of, toasts, type_into, until
 from wizard.desk import OTP_SENDER, Desk, Finding
 from wizard.session.runtime import Runtime
-
-SIZE = (120, 40)
-
-
-class CustomerApp(App[None]):
-    """The smallest app that hosts the Customer screen (screens.handle.Host: the desk and the start-up)."""
-
-    def __init__(self, runtime: Runtime, key: str | None) -> None:
-        super().__init__()
-        self.desk, self.startup = Desk(runtime), runtime.startup
-        self.key = key
-        self.closed = False
-
-    def on_mount(self) -> None:
-        self.push_screen(CustomerScreen(self.key), callback=lambda _: setattr(self, "closed", True))
-
-
-
-
-
-
-
-
-def screen(app: App[Any]) -> CustomerScreen:
-    found = app.screen
-    assert isinstance(found, CustomerScreen), found
-    return found
 
 
 def field(app: App[Any], name: str) -> FormField:
@@ -64,18 +38,6 @@ def notes(app: App[Any]) -> list[str]:
 
 
 
-
-
-async def advanced_to_otp(runtime: Runtime, **campaign: Any) -> str:
-    """A customer whose brand is APPROVED and waits for the customer's YES."""
-    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(**campaign) if campaign else None)
-    await runtime.engine.advance(c.key)
-    assert runtime.sandbox is not None
-    runtime.sandbox.advance_clock(timedelta(minutes=6))
-    await runtime.engine.advance(c.key)
-    c = runtime.engine.load(c.key)
-    assert (c.state.statuses["brand"], c.state.statuses["identity"]) == ("APPROVED", "UNVERIFIED")
-    return c.key
 
 
 # -- step 1: a new customer ----------------------------------------------------------------------------
@@ -396,7 +358,7 @@ def assert_led_to(app: App[Any], name: str, words: str) -> None:
 
 
 async def test_a_campaign_waiting_for_its_phone_number_leads_to_that_field_at_80x24(runtime):
-    from tests.flowkit import drive
+    from tests.support.flow import drive
 
     c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(phone_number=""))
     await drive(runtime, c.key)
@@ -412,7 +374,7 @@ async def test_a_campaign_waiting_for_its_phone_number_leads_to_that_field_at_80
 
 
 async def test_a_campaign_saved_before_the_policy_url_rule_leads_to_the_missing_url(runtime):
-    from tests.flowkit import drive
+    from tests.support.flow import drive
 
     c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     old = c.campaign.model_copy(update={"terms_url": ""})  # as a store of an earlier version holds it
@@ -427,7 +389,7 @@ async def test_a_campaign_saved_before_the_policy_url_rule_leads_to_the_missing_
 
 
 async def test_a_failed_campaign_shows_twilios_error_under_the_sample_it_concerns_at_80x24(runtime):
-    from tests.flowkit import CANNABIS, drive
+    from tests.support.flow import CANNABIS, drive
 
     samples = ["Zoë's Dog Walking: Rex had a great walk today! Reply STOP to opt out.", CANNABIS[0]]
     c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(samples=samples))
@@ -617,7 +579,7 @@ async def test_an_unexpected_error_in_a_run_is_reported_not_fatal(runtime, monke
 
 async def test_twilio_refusing_a_call_is_shown_in_plain_words(runtime):
     c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(phone_number="+12065559999"))
-    from tests.flowkit import drive
+    from tests.support.flow import drive
 
     await drive(runtime, c.key)
     app = CustomerApp(runtime, c.key)

@@ -21,8 +21,8 @@ from screens.modals.help import HelpScreen
 from screens.settings_screen import SettingsScreen
 from screens.widgets.virtual_table import VirtualTable
 from storage.sqlite.store import Record
-from tests import factories as f
-from tests.pilotkit import settle, text_of, toasts, until
+from tests.support import factories as f
+from tests.support.pilot import settle, text_of, toasts, until
 from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.listing import CustomerList, ListQuery, ListRow

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.flowkit import two_verified
-from tests.pilotkit import settle, text_of, toasts
-from tests.test_screens_customer import SIZE, CustomerApp, screen
+from tests.support.customer_app import SIZE, CustomerApp, screen
+from tests.support.flow import two_verified
+from tests.support.pilot import settle, text_of, toasts
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
@@ -36,8 +36,8 @@ async def test_starter_pages_are_written_from_the_form_as_it_stands_and_say_so(r
     """A description typed in step 4 and not saved: the pages use it, with a note that it is unsaved."""
     from textual.widgets import Button
 
-    from tests import factories as f
-    from tests.pilotkit import put
+    from tests.support import factories as f
+    from tests.support.pilot import put
 
     c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     typed = "Walk reminders and photo updates for Zoë's dog-walking clients, sent the evening before."

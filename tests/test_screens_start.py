@@ -9,8 +9,8 @@ import pytest
 
 from screens.app import WizardApp
 from screens.customer_list import CustomersScreen
-from tests.pilotkit import toasts, until
-from tests.reliabilitykit import spoil_index
+from tests.support.pilot import toasts, until
+from tests.support.reliability import spoil_index
 from wizard.desk import Desk
 from wizard.errors import StoreError
 from wizard.session.runtime import Runtime

@@ -21,13 +21,13 @@ import aiohttp
 import httpx
 import pytest
 
-from tests import factories as f
-from tests.prism import LOOPBACK, die_with_parent, free_port, in_ci
+from tests.support import factories as f
+from tests.support.browser import CHROMIUM, SCREEN_TEXT, TERMINAL_HOOK
+from tests.support.prism import LOOPBACK, die_with_parent, free_port, in_ci
 from wizard.cli import main
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path(os.environ.get("A2P_CHROMIUM", "/usr/bin/chromium"))
 SECRET = "auth-token-that-must-stay-secret"
 
 
@@ -165,25 +165,6 @@ def test_the_request_log_passes_the_sanitiser(served, tmp_path):
 
 
 # -- in a real browser -----------------------------------------------------------------------------------------
-
-TERMINAL_HOOK = """
-// textual.js keeps its xterm.js Terminal in a `terminal` field of its session object, out of the page's reach;
-// catch that assignment so the test reads the screen cell by cell through xterm's public buffer API (its WebGL
-// and canvas renderers draw no text into the DOM).
-Object.defineProperty(Object.prototype, "terminal", {configurable: true, set(value) {
-  Object.defineProperty(this, "terminal", {value, writable: true, configurable: true, enumerable: true});
-  window.servedTerminal = value;
-}});
-"""
-
-SCREEN_TEXT = """() => {
-  const terminal = window.servedTerminal;
-  if (!terminal) return "";
-  const lines = [];
-  for (let y = 0; y < terminal.rows; y++) lines.push(terminal.buffer.active.getLine(y)?.translateToString(true) ?? "");
-  return lines.join("\\n");
-}"""
-
 
 @pytest.fixture
 def chromium() -> Path:

@@ -15,10 +15,10 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from screens.customer_screen import CustomerScreen
-from tests import factories as f
-from tests.conftest import Clock
-from tests.flowkit import drive
-from tests.pilotkit import still
+from tests.support import factories as f
+from tests.support.env import Clock
+from tests.support.flow import drive
+from tests.support.pilot import still
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 

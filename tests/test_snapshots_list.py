@@ -12,8 +12,8 @@ from textual.widgets import Input
 
 from screens.app import WizardApp
 from screens.customer_list import FILTER_DELAY
-from tests import pilotkit
-from tests.conftest import Clock
+from tests.support import pilot as pilotkit
+from tests.support.env import Clock
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 

@@ -18,10 +18,10 @@ from storage.customers import CustomerStore, Record, StoreError
 from storage.pages import Query
 from storage.postgres.store import PostgresStore
 from storage.sqlite.store import Store
-from tests import factories as f
-from tests.flowkit import create, drive
-from tests.pgkit import Server
-from tests.reliabilitykit import check_one_of_each
+from tests.support import factories as f
+from tests.support.flow import create, drive
+from tests.support.pg import Server
+from tests.support.reliability import check_one_of_each
 from wizard.cli import main
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime

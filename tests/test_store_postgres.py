@@ -21,9 +21,9 @@ from storage.pages import Query
 from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
 from storage.postgres.store import PostgresStore, masked
 from storage.sqlite.store import Store
-from tests.flowkit import CREATES, SCENARIOS, create, drive, owned
-from tests.pgkit import Server
-from tests.reliabilitykit import check_one_of_each
+from tests.support.flow import CREATES, SCENARIOS, create, drive, owned
+from tests.support.pg import Server
+from tests.support.reliability import check_one_of_each
 from wizard.session.runtime import Runtime
 
 pytestmark = pytest.mark.slow

@@ -16,10 +16,10 @@ from textual.widgets import Static
 from screens.app import WizardApp
 from screens.app import run as run_app
 from screens.settings_screen import SettingsScreen
-from tests import pgkit
-from tests.flowkit import CREATES, SCENARIOS, create, drive, owned
-from tests.pilotkit import settle
-from tests.reliabilitykit import ROOT, check_one_of_each
+from tests.support import pg
+from tests.support.flow import CREATES, SCENARIOS, create, drive, owned
+from tests.support.pilot import settle
+from tests.support.reliability import ROOT, check_one_of_each
 from wizard.cli import build_parser, main
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
@@ -33,7 +33,7 @@ def _database(url: str) -> str:
     return url.split("?")[0].rsplit("/", 1)[1]
 
 
-def _without_password(server: pgkit.Server, url: str) -> str:
+def _without_password(server: pg.Server, url: str) -> str:
     return url.replace(f":{server.password}@", "@")
 
 
@@ -154,11 +154,11 @@ async def test_switching_stores_never_checks_one_store_s_journal_against_another
     assert len(marks) == 2 and marks[0] == "a2p-wizard.journal-mark"
 
 
-def _copy_database(postgres: pgkit.Server, source: str, target: str) -> None:
+def _copy_database(postgres: pg.Server, source: str, target: str) -> None:
     """A backup (or its restore): `target` made anew as a copy of `source` (nobody may be connected to it)."""
     with postgres.admin() as db:
         db.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
-        db.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}" OWNER {pgkit.USER}')
+        db.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}" OWNER {pg.USER}')
 
 
 async def test_a_restored_team_database_is_in_doubt_on_a_machine_that_only_saw_a_colleague_s_calls(
@@ -187,9 +187,9 @@ async def test_a_restored_team_database_is_in_doubt_on_a_machine_that_only_saw_a
 
 
 @pytest.fixture
-def own_server(postgres) -> Iterator[pgkit.Server]:
+def own_server(postgres) -> Iterator[pg.Server]:
     """A PostgreSQL server of this test's own, to stop and start (the session's serves every other test)."""
-    server = pgkit.start(durable=True)
+    server = pg.start(durable=True)
     yield server
     server.stop()
 
@@ -197,7 +197,7 @@ def own_server(postgres) -> Iterator[pgkit.Server]:
 def test_a_wrong_password_or_a_server_down_is_one_clear_line_from_the_cli_and_the_app(
         postgres, pg_url, tmp_path, capsys):
     wrong = pg_url.replace(postgres.password, "n0t-the-Passw0rd")
-    down = pgkit.Server(tmp_path, postgres.bin, postgres.password).url("a2p")  # no server listens there
+    down = pg.Server(tmp_path, postgres.bin, postgres.password).url("a2p")  # no server listens there
     for url, words in ((wrong, "refused the user name or password"), (down, "cannot be reached")):
         for start in (lambda u: main(["--store", u, "list"]), lambda u: run_app(store_url=u)):
             assert start(url) == 1
@@ -215,7 +215,7 @@ async def test_a_server_stopped_mid_run_is_a_clear_error_and_the_run_resumes_wit
     key = create(rt)
     await rt.aclose()
     child = subprocess.run(
-        [sys.executable, "-m", "tests.pgkit", str(own_server.folder), str(own_server.bin),
+        [sys.executable, "-m", "tests.support.pg", str(own_server.folder), str(own_server.bin),
          "profile.create:after-perform", "--data-dir", str(home), "--store", url, "advance", key],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert child.returncode == 1, child.stderr

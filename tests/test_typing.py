@@ -12,9 +12,9 @@ from screens.app import WizardApp
 from screens.customer_screen import DRAFT_DELAY, CustomerScreen
 from screens.steps.profile import ProfileForm
 from screens.typing import clean_text
-from tests import factories as f
-from tests.hostilekit import raw_unsafe
-from tests.pilotkit import burst, open_customer, paste, settle
+from tests.support import factories as f
+from tests.support.hostile import raw_unsafe
+from tests.support.pilot import burst, open_customer, paste, settle
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 

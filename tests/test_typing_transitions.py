@@ -12,8 +12,8 @@ from textual.widgets import Input
 from screens.app import WizardApp
 from screens.customer_list import CustomersScreen
 from screens.customer_screen import CustomerScreen
-from tests import factories as f
-from tests.pilotkit import burst, settle, slowly
+from tests.support import factories as f
+from tests.support.pilot import burst, settle, slowly
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 

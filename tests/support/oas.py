@@ -4,7 +4,7 @@ The specs are Twilio's verbatim files (tests/twilio-oai, see its SOURCE.md); the
 their published sha256, and never written. One known gap is patched in memory on a deep copy: form bodies
 with array properties get `encoding: {prop: {style: form, explode: true, allowReserved: true}}`, so arrays
 sent Twilio's way (the key repeated once per element) are read as arrays (docs/twilio-api.md,
-appendix A). The same patch is written to temporary copies for Prism (tests/prism.py).
+appendix A). The same patch is written to temporary copies for Prism (tests/support/prism.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from wizard.twilio.facts import HOSTS
 from wizard.twilio.operations import OPERATIONS, Operation
 
-SPEC_DIR = Path(os.environ.get("A2P_TWILIO_OAI_DIR") or Path(__file__).resolve().parent / "twilio-oai")
+SPEC_DIR = Path(os.environ.get("A2P_TWILIO_OAI_DIR") or Path(__file__).resolve().parents[1] / "twilio-oai")
 """Where Twilio's specs are (override with A2P_TWILIO_OAI_DIR)."""
 
 SPEC_FILES = {

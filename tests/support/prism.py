@@ -3,7 +3,7 @@
 Prism (https://github.com/stoplightio/prism) validates every request against the spec — 422 for a bad
 parameter, 401 without Basic auth, 415 for a non-form body, 404 for an unknown path — and answers with the
 spec's static examples (docs/twilio-api.md, appendix A). One `prism mock` process serves each spec,
-from a temporary copy with the array `encoding` patch of tests/oas.py. The router gives the app one base URL
+from a temporary copy with the array `encoding` patch of tests/support/oas.py. The router gives the app one base URL
 (A2P_TWILIO_BASE_URL): the three hosts' paths do not collide, so each request goes to the mock whose spec
 has its path. Prism is installed by .ci/run into .ci/prism (or set A2P_PRISM to a `prism` executable).
 """
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import httpx
 
-from tests import oas
+from tests.support import oas
 
 PRISM_VERSION = "5.14.2"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 INSTALLED = ROOT / ".ci" / "prism" / "node_modules" / ".bin" / "prism"
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 60.0

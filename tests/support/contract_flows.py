@@ -1,8 +1,8 @@
 """The traffic the contract tests judge: every request the client sends in the real flow, and every answer.
 
-Each scenario runs on a fresh sandbox Runtime whose client sends through a Recorder (tests/oas.py):
-- every test of tests/test_flow.py that needs only `runtime` (happy and unhappy paths: the params come
-  from wizard/flow/plan.py),
+Each scenario runs on a fresh sandbox Runtime whose client sends through a Recorder (tests/support/oas.py):
+- every flow case (tests/support/flow_cases.py, run as tests by tests/test_flow.py) that needs only `runtime`
+  (happy and unhappy paths: the params come from wizard/flow/plan.py),
 - a Canadian customer with Unicode names and every optional campaign field, and the same customer through
   every correction (updates, brand resubmission, passcode resend, campaign update),
 - a customer whose every write's answer is lost once (the engine's finders: list calls with filters),
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import httpx
 
-from tests import factories as f
-from tests import oas
-from tests.conftest import SECRET_VARS, Clock
-from tests.flowkit import drive
+from tests.support import factories as f
+from tests.support import oas
+from tests.support.env import SECRET_VARS, Clock
+from tests.support.flow import drive
 from wizard.desk import Desk
 from wizard.sandbox.transport import SandboxTransport
 from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
@@ -243,11 +243,12 @@ async def offboarding(rt: Runtime) -> None:
 
 
 def _flow_tests() -> dict[str, Scenario]:
-    """tests/test_flow.py's tests that need only the `runtime` (and `clock`) fixtures (none marked skip/xfail)."""
-    from tests import test_flow
+    """The flow cases (tests/support/flow_cases.py) that need only the `runtime` (and `clock`) fixtures (none marked
+    skip/xfail)."""
+    from tests.support import flow_cases
 
     found: dict[str, Scenario] = {}
-    for name, fn in vars(test_flow).items():
+    for name, fn in vars(flow_cases).items():
         if name.startswith("test_") and inspect.iscoroutinefunction(fn):
             params = set(inspect.signature(fn).parameters)
             marked = {m.name for m in getattr(fn, "pytestmark", [])} & {"skip", "skipif", "xfail"}

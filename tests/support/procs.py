@@ -16,7 +16,7 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SQLITE_FILES = ("a2p-wizard.db", "sandbox.db")
 """The data folder's SQLite files; each comes with its `-wal` and `-shm`."""
 
@@ -111,7 +111,7 @@ class Forker:
     def __init__(self, home: Path) -> None:
         self.home = home
         self._lock = threading.Lock()
-        self._helper = subprocess.Popen([sys.executable, "-m", "tests.procskit"], stdin=subprocess.PIPE,
+        self._helper = subprocess.Popen([sys.executable, "-m", "tests.support.procs"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True, cwd=ROOT, env=dict(os.environ))
 
     def run(self, *argv: str) -> subprocess.CompletedProcess[str]:

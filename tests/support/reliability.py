@@ -12,7 +12,7 @@
   customers in the folder's SQLite file or, on PostgreSQL, in a database per saved folder and per case (`Home`).
 - `check_one_of_each`: the end-of-case promise: done, one of each Twilio resource, every SID in the store.
 - `served_sandbox`: the sandbox over real HTTP on 127.0.0.1 with live-mode settings and fresh secrets.
-- `python -m tests.reliabilitykit operator HOME NAME ROUNDS [TWILIO]`: a second operator's session, in its own
+- `python -m tests.support.reliability operator HOME NAME ROUNDS [TWILIO]`: a second operator's session, in its own
   process (with TWILIO, on another machine: see `_operator`).
 """
 
@@ -39,11 +39,11 @@ from storage.copying import copy_store
 from storage.customers import CustomerStore
 from storage.postgres.store import PostgresStore
 from storage.sqlite.store import Store
-from tests import pgkit
-from tests.flowkit import SCENARIOS, Scenario, create, drive
+from tests.support import pg
+from tests.support.flow import SCENARIOS, Scenario, create, drive
 from wizard.desk import Desk
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "C00001"
 FILES = ("a2p-wizard.db", "sandbox.db")
 
@@ -86,7 +86,7 @@ def run_forked(cases: list[dict[str, Any]], *, parallel: int | None = None, time
     The child's stdout and stderr go to `out` + ".out" / ".err".
     """
     parallel = parallel or max(2, os.cpu_count() or 2)
-    proc = subprocess.run([sys.executable, "-m", "tests.reliabilitykit", "fork", str(parallel)],
+    proc = subprocess.run([sys.executable, "-m", "tests.support.reliability", "fork", str(parallel)],
                           input=json.dumps(cases), capture_output=True, text=True, timeout=timeout, cwd=ROOT,
                           env={k: v for k, v in os.environ.items() if k != "A2P_CRASH_AT"})
     assert proc.returncode == 0, proc.stderr
@@ -175,7 +175,7 @@ class Backend:
     own on the tests' PostgreSQL `server`. A saved folder is then the sandbox's state plus a template database,
     and each case a copy of both (CREATE DATABASE … TEMPLATE). `drop` removes every database made."""
 
-    server: pgkit.Server | None = None
+    server: pg.Server | None = None
     databases: list[str] = field(default_factory=list)
 
     def fresh(self, path: Path) -> Home:
@@ -285,8 +285,8 @@ SID_SLOTS = ("profile", "profile_end_user", "address", "address_document", "prof
 
 async def check_one_of_each(rt: Any, key: str, sandbox: Any = None) -> list[str]:
     """What breaks the promise for this customer (empty when it holds): not done, a duplicate or missing
-    resource, a SID Twilio has but the store lacks, or a call left `sent`. `sandbox`: as for flowkit.drive."""
-    from tests.flowkit import CREATES
+    resource, a SID Twilio has but the store lacks, or a call left `sent`. `sandbox`: as for flow.drive."""
+    from tests.support.flow import CREATES
 
     problems = []
     c = rt.engine.load(key)
@@ -371,7 +371,7 @@ def served_sandbox(path: Path, *, api_key_auth: bool = True, faults: Any = None)
     settings (real-looking secrets) for it."""
     import secrets as random_secrets
 
-    from tests.conftest import Clock
+    from tests.support.env import Clock
     from wizard.sandbox.fake import Sandbox
     from wizard.sandbox.server import serve
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from tests import factories as f
+from tests.support import factories as f
 from wizard.customer.record import Customer
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
@@ -135,3 +135,15 @@ def held(dump: dict[str, list[dict[str, Any]]], sids: dict[str, str]) -> dict[st
     return {"service": any(s["sid"] == sids["service"] for s in dump["messaging_services"]),
             "campaign": any(c["messaging_service_sid"] == sids["service"] for c in dump["campaigns"]),
             "number": any(n["sid"] == sids["phone_number"] for n in dump["incoming_phone_numbers"])}
+
+
+async def advanced_to_otp(runtime: Runtime, **campaign: Any) -> str:
+    """A customer whose brand is APPROVED and waits for the customer's YES."""
+    c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign(**campaign) if campaign else None)
+    await runtime.engine.advance(c.key)
+    assert runtime.sandbox is not None
+    runtime.sandbox.advance_clock(timedelta(minutes=6))
+    await runtime.engine.advance(c.key)
+    c = runtime.engine.load(c.key)
+    assert (c.state.statuses["brand"], c.state.statuses["identity"]) == ("APPROVED", "UNVERIFIED")
+    return c.key
