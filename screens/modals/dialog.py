@@ -7,6 +7,7 @@ from typing import ClassVar, TypeVar
 
 from textual.binding import BindingType
 from textual.screen import ModalScreen
+from textual.widget import Widget
 
 from screens.palette import HELP
 
@@ -37,8 +38,10 @@ class Dialog(ModalScreen[Answer]):
 
     def _fit_body(self) -> None:
         """Give the body what the screen has left after the footer, the frame and the other parts of the box."""
-        dialog, body = self.query_one("#dialog"), self.query_one("#body")
-        others = sum(child.outer_size.height + child.styles.margin.height
-                     for child in dialog.children if child is not body and child.display)
-        room = self.size.height - 3 - dialog.styles.gutter.height - others  # the footer and a line above and below
-        body.styles.max_height = max(3, min(self.BODY_LINES, room))
+        for body in self.query("#dialog > #body"):  # none once the dialog is answered and gone
+            dialog = body.parent
+            assert isinstance(dialog, Widget)
+            others = sum(child.outer_size.height + child.styles.margin.height
+                         for child in dialog.children if child is not body and child.display)
+            room = self.size.height - 3 - dialog.styles.gutter.height - others  # the footer, a line above and below
+            body.styles.max_height = max(3, min(self.BODY_LINES, room))
