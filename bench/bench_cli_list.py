@@ -38,7 +38,7 @@ def child(home: str) -> None:
     import io
 
     began = time.perf_counter()
-    import wizard.commands  # noqa: F401  (what `main` imports to run a command)
+    import wizard.cli.commands  # noqa: F401  (what `main` imports to run a command)
     from wizard.cli import main
 
     imported = time.perf_counter()

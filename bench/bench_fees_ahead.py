@@ -53,7 +53,7 @@ async def main() -> None:
         rt = Runtime.open(home=scratch / "home", mode="sandbox")
         try:
             with source.open(encoding="utf-8", newline="") as lines:
-                report = Desk(rt).import_csv(lines, allow_duplicates=True)  # names and phones repeat
+                report = await Desk(rt).import_csv(lines, allow_duplicates=True)  # names and phones repeat
             assert report.created == args.customers and not report.errors, report.errors[:3]
             keys = Desk(rt).active_keys()
             await measure(rt, keys, "at step 1")

@@ -135,7 +135,7 @@ async def size(n: int, scratch: Path) -> Path:
     rt = Runtime.open(home=home, mode="sandbox")
     try:
         with customers_csv(scratch / f"customers-{n}.csv", n).open(encoding="utf-8", newline="") as lines:
-            assert Desk(rt).import_csv(lines, allow_duplicates=True).created == n
+            assert (await Desk(rt).import_csv(lines, allow_duplicates=True)).created == n
     finally:
         await rt.aclose()
     backup(home, scratch / f"backup-{n}")

@@ -104,7 +104,7 @@ async def build(home: Path, count: int) -> dict[str, float]:
         try:
             began = time.perf_counter()
             with source.open(encoding="utf-8", newline="") as lines:
-                report = Desk(rt).import_csv(lines, allow_duplicates=True)  # they share the shop's phone
+                report = await Desk(rt).import_csv(lines, allow_duplicates=True)  # they share the shop's phone
             assert report.created == count and not report.errors, report.errors[:3]
             imported = time.perf_counter()
             done = itertools.count(1)

@@ -14,7 +14,7 @@ from typing import Any
 
 from storage.customers import CustomerStore, Record
 from wizard.customer.stages import ATTENTION
-from wizard.flow.records import lookups
+from wizard.flow.write_path import lookups
 
 FIRST = ("Maya", "Luis", "Grace", "Sam", "Ana", "Zoë", "José", "Priya", "Omar", "Hannah", "Wei", "Fatima", "Noah",
          "Chloé", "Diego", "Aisha", "Liam", "Sofia", "Kenji", "Olivia", "Mateo", "Amara", "Ethan", "Leila")

@@ -24,8 +24,8 @@ from textual.worker import Worker, WorkerState
 from screens.customer_list import CustomersScreen
 from screens.handle import KeepsDrafts
 from screens.modals.help import HelpScreen
+from screens.ordered_keys import OrderedKeysApp
 from screens.settings_screen import SettingsScreen
-from screens.typing import OrderedKeysApp
 from screens.workers import report_worker_error
 from wizard.errors import StoreError, shown
 from wizard.listing import CustomerList
@@ -46,7 +46,9 @@ class WizardApp(OrderedKeysApp):
     """a2p-wizard's TUI."""
 
     TITLE = "a2p-wizard"
-    CSS_PATH = Path(__file__).with_name("app.tcss")
+    CSS_PATH = [Path(__file__).with_name("app.tcss"), Path(__file__).with_name("customer_list.tcss")]
+    """What every screen shares, and the list's look: Textual reads a screen's CSS_PATH when the screen is pushed or
+    its mode starts, never for the default screen (`get_default_screen`), which the list is."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "settings", "Settings", id="settings", tooltip="Mode, account, primary profile, folders, prices"),
         # Help is f1 (it works in a text field too; the two main screens show it first in their footers) and `?`

@@ -30,8 +30,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from screens.handle import list_host
 from screens.modals.billing import FeesModal
 from screens.modals.confirm import ConfirmModal
+from screens.ordered_keys import typing_here
 from screens.palette import HELP, ScreenKeys
-from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
 from screens.widgets.footer import KeysFooter
 from screens.widgets.virtual_table import Column, VirtualTable
@@ -91,18 +91,7 @@ class Listed(Message, bubble=False):
 class CustomersScreen(Screen[None]):
     """Every customer: name, brand, stage, Twilio status, next action, passcode time left, last update."""
 
-    DEFAULT_CSS = """
-    CustomersScreen #counts { height: auto; padding: 0 1; background: $boost; }
-    CustomersScreen #bar { height: 1; margin: 1 0 0 0; }
-    CustomersScreen #filter { width: 1fr; margin: 0 1; }
-    CustomersScreen #shown { width: 42; padding: 0 1; color: $text-muted; text-align: right; }
-    CustomersScreen #busy { display: none; height: 1; padding: 0 1; }
-    CustomersScreen.-busy #busy { display: block; }
-    CustomersScreen #busy-label { width: auto; margin-right: 1; color: $text-accent; }
-    CustomersScreen #detail { height: 2; padding: 0 1; background: $boost; }
-    CustomersScreen #detail.-urgent { color: $text-error; }
-    CustomersScreen #detail.-action { color: $text-warning; }
-    """
+    CSS_PATH = "customer_list.tcss"
     COMMANDS: ClassVar = {ScreenKeys}
     BINDINGS: ClassVar[list[BindingType]] = [
         HELP,

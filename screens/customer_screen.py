@@ -31,13 +31,13 @@ from textual.worker import Worker, WorkerState
 from screens.handle import host
 from screens.modals.confirm import ConfirmModal
 from screens.modals.offboard import OffboardModal
+from screens.ordered_keys import typing_here
 from screens.palette import HELP, ScreenKeys
 from screens.steps.base import StepForm
 from screens.steps.brand import BrandPanel
 from screens.steps.bundle import BundleForm
 from screens.steps.campaign import CampaignForm
 from screens.steps.profile import ProfileForm
-from screens.typing import typing_here
 from screens.widgets.banner import ModeBanner
 from screens.widgets.fields import FormField
 from screens.widgets.footer import KeysFooter
@@ -66,29 +66,7 @@ PLAIN_KEYS = frozenset({"resend_otp", "reply_yes", "advance", "refresh", "toggle
 class CustomerScreen(Screen[None]):
     """One customer, step by step. `CustomerScreen(None)` starts a new customer at step 1."""
 
-    DEFAULT_CSS = """
-    CustomerScreen #next { height: auto; padding: 0 1; color: $text; background: $boost; }
-    CustomerScreen #next.-fix { color: $text-error; }
-    CustomerScreen #next.-waiting { color: $text-warning; }
-    CustomerScreen #body { height: 1fr; }
-    CustomerScreen #main { width: 1fr; padding: 0 1; }
-    CustomerScreen #side { width: 50; border-left: vkey $panel-lighten-2; padding: 0 0 0 1;
-                           scrollbar-size-vertical: 1; }
-    CustomerScreen.-narrow #side { display: none; width: 1fr; border-left: none; }
-    CustomerScreen.-narrow.-activity #side { display: block; }
-    CustomerScreen.-narrow.-activity #main { display: none; }
-    CustomerScreen.-side-hidden #side { display: none; }
-    CustomerScreen #problems { display: none; height: auto; margin-bottom: 1; padding: 0 1;
-                               border-left: thick $error; }
-    CustomerScreen #problems.-shown { display: block; }
-    CustomerScreen #step-heading { text-style: bold; margin: 1 0; }
-    CustomerScreen #step { height: auto; }
-    CustomerScreen.-short RunLog { max-height: 5; }
-    CustomerScreen .side--heading { text-style: bold; color: $accent; margin-top: 1; }
-    CustomerScreen .side--heading:first-of-type { margin-top: 0; }
-    CustomerScreen .-number { display: none; }
-    CustomerScreen.-step-4 .-number { display: block; }
-    """
+    CSS_PATH = "customer_screen.tcss"
     BINDINGS: ClassVar = [
         HELP,
         Binding("escape", "back", "Back", id="back", tooltip="Back to the customer list (what you typed is kept)"),
@@ -193,7 +171,7 @@ class CustomerScreen(Screen[None]):
     def load(self) -> bool:
         """Read the customer again and redraw everything but the step's form."""
         try:
-            self.view = self.desk.open(self.key)
+            self.view = self.desk.view(self.key)
         except UnknownCustomer as error:
             self.notify(str(error), severity="error")
             self.dismiss()
@@ -326,9 +304,9 @@ class CustomerScreen(Screen[None]):
             return
         current = c.drafts.get(name)
         if form.dirty and values != current:
-            self._write(lambda v: self.desk.save_draft(c.key, v, name, values))
+            self._write(lambda v: self.desk.save_draft(c.key, v, form.STEP, values))
         elif not form.dirty and current is not None:
-            self._write(lambda v: self.desk.drop_draft(c.key, v, name))
+            self._write(lambda v: self.desk.drop_draft(c.key, v, form.STEP))
 
     @on(FormField.Edited)
     def _typed(self) -> None:
@@ -354,7 +332,7 @@ class CustomerScreen(Screen[None]):
         except StoreError as error:
             self.notify(f"What you typed could not be kept: {error}", severity="error", title="Draft not saved")
             return
-        self.view = self.desk.open(saved.key)
+        self.view = self.desk.view(saved.key)
 
     # -- actions ----------------------------------------------------------------------------------------
 
@@ -430,7 +408,7 @@ class CustomerScreen(Screen[None]):
         if c is None:
             self.desk.keep_new_customer_draft(None)
         elif form.KEY in c.drafts:
-            self._write(lambda v: self.desk.drop_draft(c.key, v, form.KEY))
+            self._write(lambda v: self.desk.drop_draft(c.key, v, form.STEP))
         self.panel = None  # nothing to keep
         await self.show_step(self.step)
         self.notify("Put back the saved values.")
@@ -507,7 +485,7 @@ class CustomerScreen(Screen[None]):
                 self.key = c.key
                 self.desk.keep_new_customer_draft(None)
             else:
-                c = self.desk.save_step(c.key, c.version, form.KEY, model)
+                c = self.desk.save_step(c.key, c.version, form.STEP, model)
         except StaleWrite as error:
             self.notify(f"{error} Your values are still in the form: check them and save again.",
                         severity="error", title="Changed by someone else", timeout=10)

@@ -38,13 +38,7 @@ def table(rows: list[tuple[str, str]]) -> Pairs:
 class SettingsScreen(Screen[None]):
     """What this installation is set to, and whether the ISV's primary profile allows registrations."""
 
-    DEFAULT_CSS = """
-    SettingsScreen #settings { padding: 0 1; }
-    SettingsScreen .settings--heading { text-style: bold; color: $text-accent; margin-top: 1; }
-    SettingsScreen #primary.-ok { color: $text-success; }
-    SettingsScreen #primary.-problem { color: $text-error; }
-    SettingsScreen #where { color: $text-muted; margin-top: 1; }
-    """
+    CSS_PATH = "settings_screen.tcss"
     COMMANDS: ClassVar = {ScreenKeys}
     BINDINGS: ClassVar[list[BindingType]] = [
         HELP,

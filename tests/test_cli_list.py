@@ -15,7 +15,7 @@ from storage.customers import Record
 from tests.support.factories import derived
 from wizard.cli import main
 from wizard.customer.stages import ATTENTION
-from wizard.flow.records import DERIVATION
+from wizard.flow.write_path import DERIVATION
 from wizard.listing import CustomerList, ListQuery
 from wizard.session.startup import Startup
 

@@ -5,9 +5,12 @@ EXPIRED brand's next action."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
+from pathlib import Path
 
 from tests.support import factories as f
+from wizard.cli import main
 from wizard.desk import Desk
 from wizard.flow.plan import BRAND_STOPPED
 from wizard.listing import ListQuery
@@ -28,7 +31,7 @@ async def test_acme_plumbing_llc_is_blocked_before_any_fee_in_form_csv_and_lint_
     bundle = f.bundle_data("zoe", brand_name=ACME)
     formed = same(desk.form_findings(None, 2, bundle))
     created: dict[str, list] = {}
-    desk.import_csv(io.StringIO(f.csv_text([row])), lambda _, key, found: created.setdefault(key, found))
+    await desk.import_csv(io.StringIO(f.csv_text([row])), lambda _, key, found: created.setdefault(key, found))
 
     assert len(linted) == 1 and linted == formed == same(created["K1"])
     (rule, severity, field, message), = linted
@@ -50,6 +53,83 @@ async def test_lint_reads_the_accounts_numbers_and_says_each_problem_once(runtim
     assert "brand.mobile-is-twilio-number" in {x.rule for x in form}
     by_field = [x.field for x in found if x.severity == "block"]
     assert by_field.count("campaign_description") == 1 and by_field.count("terms_url") == 1, found
+
+
+async def test_import_refuses_an_account_number_as_the_mobile_with_the_lint_and_form_finding(runtime: Runtime) -> None:
+    """The import read no account numbers: the form and `lint` blocked the mobile, the import let it through."""
+    mobile = sorted(n["phone_number"] for n in runtime.sandbox.dump()["incoming_phone_numbers"])[0]
+    row = f.csv_row("K1", mobile_phone=mobile)
+    created: dict[str, list] = {}
+    await Desk(runtime).import_csv(io.StringIO(f.csv_text([row])), lambda _, key, found: created.setdefault(key, found))
+
+    desk = Desk(runtime)
+    imported = {x for x in created["K1"] if x.rule == "brand.mobile-is-twilio-number"}
+    assert imported and {x.severity for x in imported} == {"block"}
+    assert imported == {x for x in await desk.lint(row) if x.rule == "brand.mobile-is-twilio-number"}
+    assert imported == {x for x in desk.form_findings(None, 2, f.bundle_data("zoe", mobile_phone=mobile))
+                        if x.rule == "brand.mobile-is-twilio-number"}
+    await runtime.engine.advance("K1")  # Trust Hub's free steps go; the brand ($4.50) and its OTP do not
+    c = runtime.engine.load("K1")
+    assert "brand" not in c.state.sids and c.state.paid() == 0
+    assert runtime.engine.summary(c).kind == "fix"
+
+
+def test_the_import_command_says_which_customers_are_held_before_any_fee_as_lint_says_why(
+        capsys, isolated: Path, tmp_path: Path) -> None:
+    rows = [f.csv_row("K1", brand_name=ACME), f.csv_row("K2", mobile_phone="+12065550100"), f.csv_row("K3")]
+    assert main(["import", str(f.write_csv(tmp_path / "c.csv", rows))]) == 0
+    out = capsys.readouterr().out
+    (tmp_path / "k1.json").write_text(json.dumps(rows[0]), encoding="utf-8")
+    assert main(["lint", str(tmp_path / "k1.json")]) == 1
+    linted = capsys.readouterr().out
+
+    assert "Held before any fee: K1, K2 (2) — fix each [block] above" in out
+    said = f"'{ACME}' contains 'LLC', which marks a registered company."
+    assert f"row 2 (K1), brand_name: [block] {said}" in out and said in linted
+    assert "row 3 (K2), mobile_phone: [block] The mobile number is one of this account's Twilio numbers." in out
+    assert main(["advance", "--all", "--yes"]) == 0
+    assert "Fees paid in this run: $4.50 (1 brand $4.50," in capsys.readouterr().out  # K3's brand; K1, K2 held
+
+
+async def test_lint_the_form_and_the_import_give_one_customer_the_same_findings(runtime: Runtime) -> None:
+    """One function judges all three: every finding of a valid row, warnings included, is the same in each."""
+    account = sorted(n["phone_number"] for n in runtime.sandbox.dump()["incoming_phone_numbers"])
+    rows = [f.csv_row("K1", brand_name=ACME), f.csv_row("K2", mobile_phone=account[1]),
+            f.csv_row("K3", mobile_phone="(206) 555-0942", brand_name="", sample_1="Win big at our casino!"),
+            f.csv_row("K4", campaign_description="Lesson reminders <!-- for José's students --> by text message.",
+                      message_flow="We text our students about lessons every week from our tutoring office.")]
+    created: dict[str, list] = {}
+    await Desk(runtime).import_csv(io.StringIO(f.csv_text(rows)), lambda _, key, found: created.setdefault(key, found))
+    desk = Desk(runtime)
+
+    for row in rows:
+        c = runtime.engine.load(row["key"])
+        assert c.campaign is not None
+        form = desk.form_findings(c, 4, c.campaign.model_dump(mode="json"))
+        linted = await desk.lint(row)
+        assert any(x.severity == "block" for x in linted), linted  # each row is stopped before any fee
+        assert set(linted) == set(form) == set(created[row["key"]]), row["key"]
+
+
+async def test_rewording_a_validation_message_says_no_problem_twice(runtime: Runtime, monkeypatch) -> None:
+    """`lint` knows a readiness rule restates a validation error by the error's kind, not by its first words."""
+    from pydantic_core import PydanticCustomError
+
+    from wizard.customer import models
+
+    monkeypatch.setattr(models, "_error", lambda kind, message: PydanticCustomError(kind, f"Reworded. {message}"))
+    row = f.csv_row("K1", campaign_description="x" * 5000, message_flow="", terms_url="", sample_2="",
+                    opt_in_keywords="JOIN", opt_in_message="", email="nobody")
+    found = await Desk(runtime).lint(row)
+
+    assert [x.message[:10] for x in found if x.rule == "input.invalid"] == ["Reworded. "]  # the email's; it took
+    about = {"campaign_description": "campaign.length", "message_flow": "campaign.length",
+             "terms_url": "campaign.terms-url-missing", "samples": "campaign.sample-count",
+             "sample_2": "campaign.sample-count", "opt_in_keywords": "campaign.opt-in-keywords-without-message",
+             "opt_in_message": "campaign.opt-in-keywords-without-message"}
+    blocks = [(x.rule, x.field) for x in found if x.severity == "block" and x.field in about]
+    assert sorted({rule for rule, _ in blocks}) == sorted(set(about.values()))
+    assert len(blocks) == len(set(about.values())) + 1, blocks  # one each; campaign.length for both of its fields
 
 
 async def test_passcode_resends_start_at_least_a_tenth_of_a_second_apart() -> None:

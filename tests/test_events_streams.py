@@ -9,9 +9,10 @@ from urllib.parse import parse_qsl
 from tests.support import oas
 from wizard.desk import Desk
 from wizard.sandbox.transport import SandboxTransport
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.event_types import A2P_EVENT_TYPES
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 URL = "https://a2p.example.com/twilio/events"
 

@@ -78,14 +78,14 @@ async def test_every_example_customer_can_be_finished_from_the_app_alone(runtime
         c = desk.customer(key)
         if "Noncompliant" in c.profile.street:
             fixed = c.profile.model_copy(update={"street": "12 Compliant Ave"})
-            c = desk.save_step(key, c.version, "profile", fixed)
+            c = desk.save_step(key, c.version, 1, fixed)
         if c.bundle is None:
             bundle = f.bundle(brand_name=c.name, mobile_phone=f"+1303555{key[-2:]}11")
-            c = desk.save_step(key, c.version, "bundle", bundle)
+            c = desk.save_step(key, c.version, 2, bundle)
         elif "Fail" in c.bundle.brand_name:
-            c = desk.save_step(key, c.version, "bundle", c.bundle.model_copy(update={"brand_name": "Reed Locksmith"}))
+            c = desk.save_step(key, c.version, 2, c.bundle.model_copy(update={"brand_name": "Reed Locksmith"}))
         if c.campaign is None:  # the picker's "buy near the customer"; a Canadian one is named a US area code
             number = "buy" if desk.area_code(key) else "buy:716"
-            desk.save_step(key, c.version, "campaign", f.campaign(phone_number=number))
+            desk.save_step(key, c.version, 4, f.campaign(phone_number=number))
         done = await drive(runtime, key, rounds=30)
         assert runtime.engine.summary(done).done, (key, runtime.engine.summary(done).next_action)

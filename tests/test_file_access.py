@@ -27,9 +27,6 @@ IN_MEMORY_IO = frozenset({"StringIO", "BytesIO"})
 """What `io` may be imported for: text and bytes in memory."""
 PATH_FILE_METHODS = frozenset({"read_bytes", "read_text", "write_bytes", "write_text", "open", "touch"})
 DYNAMIC = frozenset({"getattr", "__import__", "import_module", "attrgetter", "methodcaller"})
-OWN_OPENERS = frozenset({"desk"})
-"""Receivers whose `.open` is the project's own (besides the classes found with a `def open`): the screens' desk
-(`Desk.open` opens a customer's view)."""
 
 ALLOWED = {
     "storage.files": "the owner-only folders and the JSON files beside the store (the new customer's draft): "
@@ -40,7 +37,7 @@ ALLOWED = {
                          "POSIX locks): neither is an SQLite file",
     "wizard.session.startup": "reads config.toml, creates the store's marker and the `welcomed` mark (empty, not "
                               "SQLite) and opens the log file owner-only",
-    "wizard.commands": "reads the CSV file of `import` and the JSON file of `lint`, which the user names (refused "
+    "wizard.cli.commands": "reads the CSV file of `import` and the JSON file of `lint`, which the user names (refused "
                        "by `Desk.is_sqlite_file` before it is opened when it is one of the folder's SQLite files)",
     "wizard.listing": "writes the list's CSV export to a new name of its own (customers-<time>.csv)",
     "wizard.customer.policy_pages": "writes the policy pages into the folder `policy --out` names",
@@ -55,7 +52,7 @@ def modules() -> Iterator[tuple[str, ast.Module]]:
 
 
 def own_openers() -> frozenset[str]:
-    """The project's classes with a method named `open` (Runtime.open, Startup.open, Desk.open …)."""
+    """The project's classes with a method named `open` (Runtime.open, Startup.open, Sandbox.open …)."""
     return frozenset(node.name for _, tree in modules() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
                      and any(isinstance(item, ast.FunctionDef) and item.name == "open" for item in node.body))
 
@@ -108,7 +105,7 @@ def _called(func: ast.expr) -> str:
 def _own(receiver: ast.expr, own: frozenset[str]) -> bool:
     name = receiver.id if isinstance(receiver, ast.Name) else receiver.attr if isinstance(receiver, ast.Attribute) \
         else ""
-    return name in own or name in OWN_OPENERS
+    return name in own
 
 
 def test_only_the_listed_modules_touch_files_and_each_says_why():
@@ -130,7 +127,7 @@ def test_the_scan_sees_through_aliases():
     }
     for source in caught:
         assert file_access(ast.parse(source), own), source
-    for source in ("Runtime.open(home=h)", "self.desk.open(key)", "import os\nos.chmod(p, 0o600)",
+    for source in ("Runtime.open(home=h)", "import os\nos.chmod(p, 0o600)",
                    "import sqlite3\nsqlite3.connect(p)", "p.stat().st_size", "os.path.exists(p)",
                    "import io\nio.StringIO(text)", "from io import BytesIO"):
         assert file_access(ast.parse(source), own) == [], source

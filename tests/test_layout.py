@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -58,3 +59,27 @@ def test_no_test_imports_another_test_module_or_conftest():
 
 def test_the_support_kits_are_no_tests():
     assert [p.name for p in (ROOT / "tests" / "support").glob("test_*.py")] == []
+
+
+def _contract(name_start: str) -> dict:
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    [found] = [c for c in contracts["contracts"] if c["name"].startswith(name_start)]
+    return found
+
+
+def test_every_part_of_wizard_has_its_layer():
+    """wizard/ holds the command line and the domain, so the layers contract names wizard's parts one by one (a
+    layer cannot contain another): a new module or package of wizard/ must take its place there, or nothing would
+    keep it below the screens."""
+    layered = {part.strip() for layer in _contract("Layers:")["layers"] for part in layer.split(":")}
+    parts = {f"wizard.{p.stem if p.is_file() else p.name}" for p in (ROOT / "wizard").iterdir()
+             if p.name != "__init__.py" and (p.suffix == ".py" or (p / "__init__.py").exists())}
+    assert parts - layered == set()
+    assert {"wizard.cli", "screens", "wizard.desk", "storage"} <= layered
+
+
+def test_both_front_ends_share_one_door():
+    """One list of what a front end may import, for the screens and the command line alike."""
+    door = _contract("The front ends")
+    assert door["source_modules"] == ["screens", "wizard.cli"]
+    assert all(rule.startswith(("** -> ", "wizard.cli.** -> wizard.cli.**")) for rule in door["ignore_imports"])

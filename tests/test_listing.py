@@ -375,7 +375,7 @@ def test_the_search_index_follows_inserts_updates_and_deletes(runtime: Runtime) 
     lst = Listing(runtime.store.path)
     try:
         assert lst.total(Query("winifred")) == 1
-        Desk(runtime).save_step(c.key, c.version, "profile", f.profile(first_name="Bartholomew"))
+        Desk(runtime).save_step(c.key, c.version, 1, f.profile(first_name="Bartholomew"))
         assert lst.total(Query("winifred")) == 0
         assert lst.total(Query("bartholomew")) == 1
         with runtime.store.transaction() as db:
@@ -403,7 +403,7 @@ async def test_the_name_orders_sort_keys_follow_inserts_renames_offboarding_and_
         held, kept = sort_keys(store)
         assert held == kept and [k for *_, k in kept] == [c.key, other.key]
         assert [r["key"] for r in lst.first(Query("ashe", "name"), 10)] == [other.key, c.key]
-        desk.save_step(c.key, c.version, "profile", f.profile(first_name="Adelaide", last_name="Ashe"))
+        desk.save_step(c.key, c.version, 1, f.profile(first_name="Adelaide", last_name="Ashe"))
         held, kept = sort_keys(store)
         assert held == kept and kept[0][2] == "adelaide ashe"
         assert [r["key"] for r in lst.first(Query("ashe", "name"), 10)] == [c.key, other.key]

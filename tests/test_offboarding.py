@@ -13,8 +13,9 @@ from tests.support import factories as f
 from tests.support.flow import drive, held, two_verified
 from wizard.desk import Desk
 from wizard.listing import ListQuery
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio.client import TwilioClient
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
 
@@ -220,7 +221,7 @@ def test_a_customer_with_nothing_at_twilio_is_not_offboarded_in_the_cli_or_the_a
         rt = Runtime.open(home=isolated, mode="sandbox")
         try:
             key = Desk(rt).create(f.profile(), f.bundle(), f.campaign()).key
-            assert not Desk(rt).open(key).offboardable
+            assert not Desk(rt).view(key).offboardable
             return key, Desk(rt).customer(key)
         finally:
             await rt.aclose()

@@ -101,7 +101,7 @@ async def test_a_whole_csv_row_pasted_step_after_step_is_stored_exactly(
                 await settle(pilot)
             else:  # saved as ctrl+s saves it (sending would ask for the brand's and the campaign's fees first)
                 assert screen.key is not None
-                Desk(runtime).save_step(screen.key, Desk(runtime).customer(screen.key).version, form.KEY, model)
+                Desk(runtime).save_step(screen.key, Desk(runtime).customer(screen.key).version, form.STEP, model)
         key = screen.key
     assert key is not None
     assert await shown(capsys, key) == normalised(row)

@@ -188,8 +188,8 @@ async def test_importing_the_whole_corpus_creates_nothing_and_sends_nothing(runt
     writer = csv.DictWriter(clash, fieldnames=list(COLUMNS))
     writer.writeheader()
     writer.writerow(_good_row(saved.key) | {"first_name": "Mallory"})
-    report = Desk(runtime).import_csv(io.StringIO(_corpus_csv()))
-    clashed = Desk(runtime).import_csv(io.StringIO(clash.getvalue()))
+    report = await Desk(runtime).import_csv(io.StringIO(_corpus_csv()))
+    clashed = await Desk(runtime).import_csv(io.StringIO(clash.getvalue()))
     assert report.created == 0 and len(report.errors) == len(CORPUS)
     assert clashed.created == 0 and "already exists" in clashed.errors[0].message
     assert runtime.store.keys() == [saved.key]
@@ -269,7 +269,7 @@ async def test_bad_values_typed_into_the_profile_form_are_refused_under_their_fi
     from textual.widgets import Input
 
     from screens.customer_screen import CustomerScreen
-    from screens.typing import clean_text
+    from screens.ordered_keys import clean_text
     from screens.widgets.fields import FormField
 
     class Host(App[None]):

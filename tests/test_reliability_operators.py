@@ -34,8 +34,9 @@ from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.server import serve
 from wizard.sandbox.transport import SandboxTransport
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio.client import TwilioClient
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 CUSTOMERS = 8
 ROUNDS = 5
@@ -65,9 +66,9 @@ async def test_a_save_from_a_stale_copy_is_refused_with_a_clear_message(isolated
         key = Desk(first).create(f.profile(), f.bundle(), f.campaign()).key
         mine = first.engine.load(key)
         theirs = second.engine.load(key)
-        Desk(second).save_step(key, theirs.version, "profile", f.profile(city="Tacoma"))
+        Desk(second).save_step(key, theirs.version, 1, f.profile(city="Tacoma"))
         with pytest.raises(StaleWrite, match=r"changed elsewhere .* reload it and make your change again"):
-            Desk(first).save_step(key, mine.version, "profile", f.profile(street2="Suite 5"))
+            Desk(first).save_step(key, mine.version, 1, f.profile(street2="Suite 5"))
         stored = first.engine.load(key)
         assert (stored.profile.city, stored.profile.street2) == ("Tacoma", None)
         assert stored.version == theirs.version + 1

@@ -26,8 +26,9 @@ from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox, SandboxError
 from wizard.sandbox.transport import SandboxTransport
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio.client import TwilioClient
+from wizard.twilio.facts import SANDBOX_PASSWORD
 from wizard.twilio.operations import OPERATIONS
 
 pytestmark = pytest.mark.slow

@@ -38,9 +38,9 @@ from tests.support.reliability import (
     run_forked,
     served_sandbox,
 )
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.desk import Desk
-from wizard.flow.records import DERIVATION
+from wizard.flow.write_path import DERIVATION
 from wizard.session.runtime import Runtime
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -91,7 +91,7 @@ async def test_a_store_of_every_earlier_version_migrates_with_nothing_lost(isola
         assert "privacy policy URL" in rt.engine.summary(c).next_action and not c.state.sids.get("campaign")
         campaign = c.campaign.model_copy(update={"privacy_policy_url": "https://zoe.com/privacy",
                                                  "terms_url": "https://zoe.com/terms"})
-        Desk(rt).save_step("C00001", c.version, "campaign", campaign)
+        Desk(rt).save_step("C00001", c.version, 4, campaign)
         await drive(rt, "C00001", SCENARIOS[0])
         assert await check_one_of_each(rt, "C00001") == []
     finally:

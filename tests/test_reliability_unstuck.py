@@ -89,6 +89,8 @@ def test_reconcile_yes_adopts_the_brands_campaign_and_removes_the_duplicates(cap
 def test_without_yes_nor_a_terminal_the_duplicate_number_is_kept_until_reconcile_yes(capsys, isolated):
     key, first = asyncio.run(_stuck(isolated))
     duplicate_number = asyncio.run(_state(isolated, key))[1]["phone_number"]
+    code, out, err = cli(capsys, "show", key)  # 21711's playbook says what follows: advance, then reconcile
+    assert code == 0 and "Advance again" in out and "reconcile KEY` deletes the empty duplicate service" in out, out
 
     code, out, err = cli(capsys, "advance", key)  # an advance unsticks too: adopts, removes nothing
     assert code == 0 and "adopted" in out

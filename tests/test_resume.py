@@ -14,8 +14,8 @@ from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.transport import SandboxTransport
-from wizard.session.runtime import SANDBOX_PASSWORD
 from wizard.twilio.client import TwilioClient
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("on_both_stores")  # every test on SQLite and on PostgreSQL
 

@@ -182,7 +182,7 @@ async def test_someone_else_saving_first_is_reported_and_the_typing_survives(run
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
         await screen(app).show_step(1)
-        Desk(runtime).save_step(c.key, c.version, "profile", f.profile(city="Spokane"))
+        Desk(runtime).save_step(c.key, c.version, 1, f.profile(city="Spokane"))
         await type_into(pilot, "city", "Tacoma")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -378,7 +378,7 @@ async def test_a_campaign_saved_before_the_policy_url_rule_leads_to_the_missing_
 
     c = Desk(runtime).create(f.profile(), f.bundle(), f.campaign())
     old = c.campaign.model_copy(update={"terms_url": ""})  # as a store of an earlier version holds it
-    c = Desk(runtime).save_step(c.key, c.version, "campaign", old)
+    c = Desk(runtime).save_step(c.key, c.version, 4, old)
     await drive(runtime, c.key)
     assert "terms and conditions URL" in runtime.engine.summary(runtime.engine.load(c.key)).next_action
     app = CustomerApp(runtime, c.key)

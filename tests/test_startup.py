@@ -128,10 +128,10 @@ def test_settings_found_wrong_when_connecting_are_a_setup_error(isolated, monkey
 
 HEAVY = ("pydantic", "pydantic_settings", "httpx", "phonenumbers", "email_validator", "wizard.session.runtime",
          "wizard.flow", "wizard.customer.models", "wizard.sandbox.fake", "wizard.twilio.client",
-         "wizard.customer.record", "screens.customer_screen")
+         "wizard.customer.customer", "screens.customer_screen")
 FIRST_FRAME = f"""
 import json, sys
-from wizard.cli import build_parser
+from wizard.cli.parser import build_parser
 from screens.app import WizardApp
 from wizard.session.startup import Startup
 startup = Startup.open()

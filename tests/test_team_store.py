@@ -20,7 +20,8 @@ from tests.support import pg
 from tests.support.flow import CREATES, SCENARIOS, create, drive, owned
 from tests.support.pilot import settle
 from tests.support.reliability import ROOT, check_one_of_each
-from wizard.cli import build_parser, main
+from wizard.cli import main
+from wizard.cli.parser import build_parser
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 from wizard.session.settings import Settings

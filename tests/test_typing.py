@@ -10,8 +10,8 @@ from textual.widgets import Input
 
 from screens.app import WizardApp
 from screens.customer_screen import DRAFT_DELAY, CustomerScreen
+from screens.ordered_keys import clean_text
 from screens.steps.profile import ProfileForm
-from screens.typing import clean_text
 from tests.support import factories as f
 from tests.support.hostile import raw_unsafe
 from tests.support.pilot import burst, open_customer, paste, settle
@@ -137,7 +137,7 @@ async def test_what_is_typed_is_kept_as_a_draft_when_typing_pauses_and_on_ctrl_q
 async def test_a_draft_holding_escape_sequences_is_shown_and_kept_without_them(runtime: Runtime) -> None:
     c = Desk(runtime).create(f.profile())
     hostile = {"city": "\x1b]52;c;cHduZWQ=\x07Tac\x1b[31moma\x9b", "street": "1 Main St\x1b]0;title\x07"}
-    c = Desk(runtime).save_draft(c.key, c.version, "profile", ProfileForm.from_model(c.profile) | hostile)
+    c = Desk(runtime).save_draft(c.key, c.version, 1, ProfileForm.from_model(c.profile) | hostile)
     app = WizardApp(Desk(runtime))
     async with app.run_test(size=(120, 50)) as pilot:
         await open_customer(pilot, c.key)

@@ -1,7 +1,8 @@
-"""The one door to the domain: every use case the screens and the CLI commands ask for.
+"""The one door to the domain: every use case the front ends (the screens, the command line) ask for.
 
-Screens import this module (with the input models, the errors, the listing and the start-up) and nothing else
-of the domain; an import-linter contract keeps it so. Behind the door are the engine and its planner, the
+The front ends import this module (with the input models, the errors, the listing, the start-up and visible text)
+and nothing else of the domain; one import-linter list keeps it so for both. The desk holds use cases only: the
+rules, wordings and decisions are the flow's, which it calls. Behind the door are the engine and its planner, the
 write path, the Twilio client and the sandbox; what comes out is plain data: customers, views of them, and runs
 described in words.
 """
@@ -11,51 +12,55 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from storage.files import keep_object, read_object, same_file
 from wizard.customer import page_check, policy_pages, readiness
-from wizard.customer.csv_rows import COLUMNS, models_to_row
-from wizard.customer.fees import Fee, Prices, describe_fees, total
+from wizard.customer.csv_rows import bounded_lines, explicit_keys
+from wizard.customer.customer import Customer
+from wizard.customer.fees import WHAT, Fee, Prices, count_fees, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
 from wizard.customer.phones import readable_phone
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
-from wizard.customer.record import STEP_MODELS, Customer
-from wizard.customer.rules import Finding, check
+from wizard.customer.rules import Finding
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import monthly_items
 from wizard.errors import OperatorError, UnknownCustomer
 from wizard.events import streams
 from wizard.events.listening import mount_if_configured as mount_receiver
-from wizard.flow import duplicates, editing, ledger, lookahead, offboarding, progress, strays
+from wizard.events.listening import receive
+from wizard.flow import editing, ledger, lookahead, offboarding, progress, reconciling, strays
 from wizard.flow.dossier import dossier, problems
 from wizard.flow.engine import Outcome, Report
 from wizard.flow.importing import ImportReport, import_rows
 from wizard.flow.numbers import PhoneNumber, account_numbers, available_numbers, numbers_for_sale
+from wizard.flow.offboarding import Offboarding
 from wizard.flow.progress import STATE_WORDS, Issue, StepState, TimelineEntry
-from wizard.flow.records import Saved
 from wizard.flow.status import ACTION_WORDS, Summary
+from wizard.flow.write_path import Saved
 from wizard.listing import CustomerList, ListQuery
 from wizard.sandbox.examples import EXAMPLES, MAX_ROUNDS, STEP, Example
 from wizard.session.runtime import Runtime
 from wizard.session.startup import Mode, Startup
+from wizard.session.store_copy import StoreCopy, copy_stores
 from wizard.twilio.facts import OTP_SENDER, otp_deadline
 from wizard.twilio.failures import TwilioError
 from wizard.visible import visible, visible_all
 
 __all__ = [
-    "OTP_SENDER", "STATE_WORDS", "STEP_KEYS", "STEP_NAMES", "Call", "Customer", "CustomerView", "Desk", "Fee",
-    "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "StepState",
-    "Summary", "TimelineEntry", "describe_fees", "mount_receiver", "readable_phone", "total",
+    "OTP_SENDER", "STATE_WORDS", "STEP_INPUTS", "STEP_NAMES", "WHAT", "Call", "Customer", "CustomerView", "Desk",
+    "Fee", "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run",
+    "StepState", "StoreCopy", "Summary", "TimelineEntry", "copy_stores", "count_fees", "describe_fees",
+    "mount_receiver", "readable_phone", "receive", "total",
 ]
 
-STEP_KEYS = editing.STEP_KEYS
+STEP_INPUTS = editing.STEP_INPUTS
 """The steps with a form, and the name of their inputs: {1: "profile", 2: "bundle", 4: "campaign"}."""
 
 
@@ -82,21 +87,6 @@ class Call:
     """What Twilio's error code means and what to do, when the code has a playbook."""
     fee: Fee | None = None
     """What the call added to the customer's fee ledger."""
-
-
-@dataclass(frozen=True)
-class Offboarding:
-    """What offboarding a customer would delete, and the monthly fees it stops."""
-
-    key: str
-    deletions: list[str]
-    """Each deletion in plain words, with the SID it deletes."""
-    stops_monthly: float
-    """What Twilio stops billing every month, in dollars."""
-    keeps: list[str]
-    """What stays billed (a number kept on the account), in plain words."""
-    releasable: bool = True
-    """Offboarding may release the customer's number: the app bought it for them (or none is left to release)."""
 
 
 @dataclass
@@ -181,7 +171,7 @@ class Desk:
     def __init__(self, runtime: Runtime) -> None:
         self._rt = runtime
         self._engine = runtime.engine
-        self._records = runtime.engine.records
+        self._write_path = runtime.engine.write_path
 
     @classmethod
     def connect(cls, startup: Startup, *, mock_brand: bool | None = None) -> Desk:
@@ -254,7 +244,7 @@ class Desk:
         except TwilioError:
             account = None
         month = self.now().strftime("%Y-%m")
-        charges = (self._records.load(key).state.ledger for key in self.keys())
+        charges = (self._write_path.load(key).state.ledger for key in self.keys())
         savings = []
         for key in self.active_keys():
             plan = self.offboarding(key, release_number=True)
@@ -266,16 +256,16 @@ class Desk:
                              sorted(savings, key=lambda s: (-s[1], s[0])))
 
     def customer(self, key: str) -> Customer:
-        return self._records.load(key)
+        return self._write_path.load(key)
 
     def summary(self, c: Customer) -> Summary:
         return self._engine.summary(c)
 
-    def open(self, key: str | None) -> CustomerView:
+    def view(self, key: str | None) -> CustomerView:
         """The customer screen's view of `key` (None: a new customer)."""
         if key is None:
             return CustomerView(forms={1: FormSetup()})
-        c = self._records.load(key)
+        c = self._write_path.load(key)
         now = self.now()
         summary = self._engine.summary(c)
         return CustomerView(  # every text the screen draws made visible: stored server words may be hostile
@@ -289,14 +279,14 @@ class Desk:
             timeline=visible_all(progress.timeline(self._rt.store.journal(key))),
             forms={step: FormSetup(visible_all(editing.locked_reason(c, step)), editing.locked_fields(c, step),
                                    visible_all(progress.field_problems(c, step)), c.drafts.get(name))
-                   for step, name in STEP_KEYS.items()},
+                   for step, name in STEP_INPUTS.items()},
             offboardable=bool(offboarding.deletions(c, release_number=True)),
             number=visible(c.state.number or ""),
         )
 
     def dossier(self, key: str) -> dict[str, Any]:
         """Everything known of one customer (`show`)."""
-        c = self._records.load(key)
+        c = self._write_path.load(key)
         info = dossier(c, self._engine.standing(c), self.now(), self._rt.store.journal(key))
         info["monthly"] = round(sum(self.prices.of(item) for item in monthly_items(c.state)), 2)
         info["run_rate"] = self.run_rate()
@@ -323,7 +313,7 @@ class Desk:
     async def findings(self, key: str) -> list[Finding]:
         """Approval-readiness findings for a stored customer (the account's numbers read first)."""
         await self._own_numbers()
-        return self._engine.findings(self._records.load(key))
+        return self._engine.findings(self._write_path.load(key))
 
     async def lint(self, data: dict[str, Any]) -> list[Finding]:
         """Findings for one customer in the CSV import's column names (`lint FILE.json`), with the same checks and
@@ -334,21 +324,7 @@ class Desk:
 
     def form_findings(self, c: Customer | None, step: int, values: dict[str, Any]) -> list[Finding]:
         """Approval-readiness findings for the customer as a form would make it (saved steps + typed values)."""
-        row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
-        if step == 4:  # the form holds every sample: drop the saved ones it no longer has
-            row |= {f"sample_{n}": "" for n in range(1, 6)}
-        row |= editing.form_row(step, values)
-        trial = c or Customer(key="")
-        name = STEP_KEYS[step]
-        with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
-            typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
-            trial = replace(trial, **typed)
-        found = check(row, self._engine.check_context(trial))
-        person = duplicates.columns(trial.profile, trial.bundle)
-        if step in (1, 2) and (same := duplicates.in_store(self._rt.store, person, exclude_key=c.key if c else None)):
-            found.append(Finding("customer.duplicate", "warn", same.field,
-                                 f"{same.message} Check before saving: a person registered twice pays twice.", None))
-        return found
+        return editing.form_findings(c, step, values, store=self._rt.store, context=self._engine.check_context)
 
     async def fees_ahead(self, key: str) -> list[Fee]:
         """The fees the next advance of `key` would pay (statuses read first when they may be stale)."""
@@ -371,7 +347,7 @@ class Desk:
     def area_code(self, key: str | None) -> str | None:
         """The area code a number is bought in for this customer by default (their phone's; None for a Canadian
         phone, whose area code Twilio sells no US numbers in)."""
-        c = self._records.load(key) if key else None
+        c = self._write_path.load(key) if key else None
         area = c.profile.phone[2:5] if c and c.profile else None
         return area if area and is_us_area_code(area) else None
 
@@ -381,7 +357,7 @@ class Desk:
 
     def policy_urls(self, key: str) -> dict[str, str]:
         """The customer's policy page URLs, by field (none before step 4 holds them)."""
-        campaign = self._records.load(key).campaign
+        campaign = self._write_path.load(key).campaign
         found = {"privacy_policy_url": campaign.privacy_policy_url, "terms_url": campaign.terms_url} if campaign else {}
         return {field: url for field, url in found.items() if url}
 
@@ -397,7 +373,7 @@ class Desk:
         """Starter privacy policy and terms pages for the customer (Markdown and HTML), into `target` (default:
         the data folder's policies/KEY); the files written. `typed`: step 4's form values as they stand (its
         unsaved description and message flow are used, and the pages say they are unsaved)."""
-        c = self._records.load(key)
+        c = self._write_path.load(key)
         if c.profile is None:
             raise OperatorError(f"{key} has no starter profile yet: save step 1 first.")
         folder = target or self.startup.locations.data_dir / "policies" / key
@@ -410,39 +386,57 @@ class Desk:
     def create(self, profile: StarterProfile, bundle: SoleProprietor | None = None,
                campaign: Campaign | None = None, *, key: str | None = None) -> Customer:
         """Save a new customer (no Twilio call is made)."""
-        c = Customer(key=key or self._records.next_key(), profile=profile, bundle=bundle, campaign=campaign)
-        return self._records.create(c).customer
+        c = Customer(key=key or self._write_path.next_key(), profile=profile, bundle=bundle, campaign=campaign)
+        return self._write_path.create(c).customer
 
-    def save_step(self, key: str, version: int, step: str, model: BaseModel | None) -> Customer:
-        """Save one step's inputs ("profile", "bundle", "campaign") and drop its draft; StaleWrite when the
-        customer changed since `version`."""
+    def save_step(self, key: str, version: int, step: int, model: BaseModel | None) -> Customer:
+        """Save one step's inputs (step 1, 2 or 4: STEP_INPUTS) and drop its draft; StaleWrite when the customer
+        changed since `version`."""
+        name = STEP_INPUTS[step]
 
         def edit(c: Customer) -> None:
-            setattr(c, step, model)
-            c.drafts.pop(step, None)
+            setattr(c, name, model)
+            c.drafts.pop(name, None)
 
-        return self._records.change(key, edit, expected_version=version).customer
+        return self._write_path.change(key, edit, expected_version=version).customer
 
-    def save_draft(self, key: str, version: int, step: str, values: dict[str, Any]) -> Customer:
-        """Keep what was typed in an unfinished form, so leaving the form loses nothing."""
-        return self._records.change(key, lambda c: c.drafts.__setitem__(step, values),
-                                    expected_version=version).customer
+    def save_draft(self, key: str, version: int, step: int, values: dict[str, Any]) -> Customer:
+        """Keep what was typed in an unfinished form of `step`, so leaving the form loses nothing."""
+        return self._write_path.change(key, lambda c: c.drafts.__setitem__(STEP_INPUTS[step], values),
+                                       expected_version=version).customer
 
-    def drop_draft(self, key: str, version: int, step: str) -> Customer:
+    def drop_draft(self, key: str, version: int, step: int) -> Customer:
         """Forget the unsaved values of one step's form."""
-        return self._records.change(key, lambda c: c.drafts.pop(step, None), expected_version=version).customer
+        return self._write_path.change(key, lambda c: c.drafts.pop(STEP_INPUTS[step], None),
+                                       expected_version=version).customer
 
-    def import_csv(self, lines: Iterable[str], on_created: Callable[[int, str, list[Finding]], None] | None = None,
-                   *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
+    async def import_csv(self, lines: Iterable[str],
+                         on_created: Callable[[int, str, list[Finding]], None] | None = None,
+                         *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
         """Create a customer for every good row of a CSV file, in batches (see flow.importing); `reserved`: the
-        keys the file names (csv_rows.explicit_keys of a first read), which keys made for other rows skip."""
+        keys the file names (csv_rows.explicit_keys of a first read), which keys made for other rows skip. Each
+        created customer's findings are the lint's and the form's: the account's numbers are read first when the
+        account can be read."""
+        with suppress(OperatorError):
+            await self._own_numbers()
 
         def created(row: int, saved: Saved) -> None:
             if on_created:
                 on_created(row, saved.customer.key, saved.standing.findings)
 
-        return import_rows(self._records, lines, on_created=created, reserved=reserved,
+        return import_rows(self._write_path, lines, on_created=created, reserved=reserved,
                            allow_duplicates=allow_duplicates)
+
+    async def import_file(self, read: Callable[[], TextIO],
+                          on_created: Callable[[int, str, list[Finding]], None] | None = None, *,
+                          allow_duplicates: bool = False) -> ImportReport:
+        """`import_csv` of a CSV file that `read` opens (twice: the keys it names first), no line read past
+        csv_rows.LINE_LIMIT; the file's OSError or UnicodeDecodeError go to the caller."""
+        with read() as stream:
+            reserved = explicit_keys(bounded_lines(stream))
+        with read() as stream:
+            return await self.import_csv(bounded_lines(stream), on_created, reserved=reserved,
+                                         allow_duplicates=allow_duplicates)
 
     # -- Twilio ------------------------------------------------------------------------------------------
 
@@ -455,13 +449,7 @@ class Desk:
                            concurrency: int = 4, billable: Container[str] | None = None) -> list[Run]:
         """Advance several customers, a few at a time; only those in `billable` (None: every one) make calls
         Twilio bills, the others do free work only and say what they held back (`Run.held`)."""
-        runs: list[Run] = []
-
-        def done(report: Report) -> None:
-            runs.append(self._run(report))
-            if on_run:
-                on_run(runs[-1])
-
+        runs, done = self._runs(on_run)
         await self._engine.advance_many(keys, concurrency=concurrency, on_report=done, billable=billable)
         return runs
 
@@ -475,18 +463,13 @@ class Desk:
         """Advance `keys` looking at Twilio before every create, adopting what is already there (billable calls
         only for `billable`, as `advance_many`); once every customer (`everyone`) was reached without an error
         and without billable work held back (not looked for yet), the store is trusted again."""
-        self._engine.check_store(full=True)
-        mark = self._engine.watermark
-        if mark is not None:
-            mark.doubt = True
-        runs = await self.advance_many(keys, on_run, billable=billable)
-        if everyone and mark is not None and not any(r.error or r.held for r in runs):
-            mark.clear(self._rt.store)
+        runs, done = self._runs(on_run)
+        await reconciling.reconcile(self._engine, keys, done, everyone=everyone, billable=billable)
         return runs
 
     def stray_numbers(self, keys: Iterable[str]) -> dict[str, list[str]]:
         """The numbers bought for duplicates (flow.strays) that `remove_strays` would release, by customer."""
-        found = {key: strays.numbers(self._records.load(key)) for key in keys}
+        found = {key: strays.numbers(self._write_path.load(key)) for key in keys}
         return {key: sids for key, sids in found.items() if sids}
 
     async def remove_strays(self, keys: Iterable[str], on_run: Callable[[Run], None] | None = None, *,
@@ -495,7 +478,7 @@ class Desk:
         bought for them only with `release_numbers`); customers without any are skipped."""
         runs = []
         for key in keys:
-            if self._records.load(key).state.strays:
+            if self._write_path.load(key).state.strays:
                 runs.append(self._run(await self._engine.remove_strays(key, release_numbers=release_numbers)))
                 if on_run:
                     on_run(runs[-1])
@@ -549,13 +532,24 @@ class Desk:
         except TwilioError as error:
             raise OperatorError(f"Could not read the account's phone numbers: {error}") from error
 
+    def _runs(self, on_run: Callable[[Run], None] | None) -> tuple[list[Run], Callable[[Report], None]]:
+        """A list of runs and the callback that adds each report's run to it (and tells `on_run`)."""
+        runs: list[Run] = []
+
+        def done(report: Report) -> None:
+            runs.append(self._run(report))
+            if on_run:
+                on_run(runs[-1])
+
+        return runs, done
+
     def _run(self, report: Report) -> Run:
         run = Run(report.key, [_call(o) for o in report.outcomes], report.error, report.summary)
         if report.held:
-            run.held = lookahead.fees_ahead(self._engine, self._records.load(report.key))
+            run.held = lookahead.fees_ahead(self._engine, self._write_path.load(report.key))
         if report.summary and report.summary.kind == "fix":
             try:
-                c = self._records.load(report.key)
+                c = self._write_path.load(report.key)
             except UnknownCustomer:
                 return run
             run.todo = [p["text"] for p in problems(c) if p.get("fix")]
@@ -581,17 +575,8 @@ class Desk:
 
     def offboarding(self, key: str, *, release_number: bool) -> Offboarding:
         """What `offboard` would delete for `key` and what it stops costing each month (nothing is sent)."""
-        c = self._records.load(key)
-        actions = offboarding.deletions(c, release_number=release_number)
-        words = [f"{ACTION_WORDS[a.name]} ({list(a.path.values())[-1]})" for a in actions]  # the SID it deletes
-        number = c.state.sids.get("phone_number")
-        keeps = [] if release_number or not number else [
-            f"the phone number {c.state.number or number} stays on the account to serve another customer "
-            f"({ledger.kept_words(self.prices, 1)})"]
-        releasable = not number or any(e.action == "campaign.buy_number" and e.state == "done" and e.sid == number
-                                       for e in self._rt.store.journal(key))
-        return Offboarding(key, words, round(sum(self.prices.of(a.stops) for a in actions if a.stops), 2), keeps,
-                           releasable)
+        return offboarding.preview(self._write_path.load(key), self._rt.store.journal(key), self.prices,
+                                   release_number=release_number)
 
     async def offboard(self, key: str, *, release_number: bool, on_call: Callable[[Call], None] | None = None) -> Run:
         """Delete the customer's campaign, number (when `release_number`, else taken out of the service) and

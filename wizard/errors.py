@@ -4,9 +4,10 @@ The store's own errors are re-exported, so that the screens reach the store only
 """
 
 from storage.customers import StaleWrite, StoreError, UnknownCustomer
+from storage.sqlite.store import damaged
 from wizard.visible import visible
 
-__all__ = ["OperatorError", "StaleWrite", "StoreError", "UnknownCustomer", "shown"]
+__all__ = ["OperatorError", "StaleWrite", "StoreError", "UnknownCustomer", "damaged", "shown"]
 
 
 class OperatorError(Exception):

@@ -15,9 +15,7 @@ from screens.widgets.footer import KeysFooter
 class FeesModal(Dialog[None]):
     """What Twilio bills, read once when opened. Escape or Enter closes it."""
 
-    DEFAULT_CSS = """
-    FeesModal #ledger { height: auto; }
-    """
+    CSS_PATH = ["dialog.tcss", "billing.tcss"]  # Dialog's look, then its own
     BODY_LINES = 24
     BINDINGS = [Binding("escape", "close", "Close", id="fees-close")]
     AUTO_FOCUS = "#close"

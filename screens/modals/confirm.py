@@ -15,9 +15,7 @@ from screens.widgets.footer import KeysFooter
 class ConfirmModal(Dialog[bool]):
     """Ask once; `True` only when the operator says yes. Escape and "n" answer no."""
 
-    DEFAULT_CSS = """
-    ConfirmModal #message { height: auto; }
-    """
+    CSS_PATH = ["dialog.tcss", "confirm.tcss"]  # Dialog's look, then its own
     BINDINGS = [
         Binding("escape", "answer(False)", "Cancel", id="confirm-cancel"),
         Binding("y", "answer(True)", "Yes", id="confirm-yes"),

@@ -19,17 +19,8 @@ class Dialog(ModalScreen[Answer]):
 
     BINDINGS: ClassVar[list[BindingType]] = [HELP]
 
-    DEFAULT_CSS = """
-    Dialog { align: center middle; }
-    Dialog > #dialog {
-        width: 72; max-width: 95%; height: auto; max-height: 90%;
-        border: thick $warning 60%; background: $surface; padding: 1 2;
-    }
-    Dialog #title { text-style: bold; margin-bottom: 1; }
-    Dialog #body { height: auto; max-height: 16; }
-    Dialog #buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    Dialog #buttons Button { margin-left: 2; }
-    """
+    CSS_PATH = ["dialog.tcss"]  # a list, as its subclasses' (the dialog's file, then their own)
+
     BODY_LINES: ClassVar[int] = 16
     """The most lines the body shows; fewer in a short terminal, so that the buttons stay on screen."""
 

@@ -31,16 +31,7 @@ In the SANDBOX nothing reaches Twilio and nothing is billed."""
 class HelpScreen(ModalScreen[None]):
     """The keys that work on `screen` right now, then how it all works."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > #help {
-        width: 90; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    HelpScreen #help-body { height: auto; max-height: 100%; }
-    HelpScreen .help--heading { text-style: bold; color: $text-accent; margin-top: 1; }
-    HelpScreen #how { margin-bottom: 1; }
-    """
+    CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,question_mark,q", "dismiss(None)", "Close", id="help-close", tooltip="Close the help"),
     ]

@@ -29,11 +29,7 @@ class OffboardModal(Dialog[bool | None]):
     (offered only when the app bought the number for this customer). Answers whether to release the number, or
     None: nothing is deleted."""
 
-    DEFAULT_CSS = """
-    OffboardModal > #dialog { width: 76; max-width: 100%; max-height: 100%; border: thick $error 60%; }
-    OffboardModal #plan { height: auto; }
-    OffboardModal #release { margin-top: 1; }
-    """
+    CSS_PATH = ["dialog.tcss", "offboard.tcss"]  # Dialog's look, then its own
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="offboard-cancel"),
         Binding("n", "no", "No", id="offboard-no"),  # an action of its own: the footer shows one key per action

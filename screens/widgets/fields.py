@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
-from screens.typing import RowCell, clean_text
+from screens.ordered_keys import RowCell, clean_text
 from wizard.customer.models import yes_or_no
 from wizard.desk import Finding
 

@@ -36,9 +36,10 @@ from tests.support.env import SECRET_VARS, Clock
 from tests.support.flow import drive
 from wizard.desk import Desk
 from wizard.sandbox.transport import SandboxTransport
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio import facts as C
 from wizard.twilio.client import TwilioClient
+from wizard.twilio.facts import SANDBOX_PASSWORD
 from wizard.twilio.failures import TwilioError
 
 Scenario = Callable[[Runtime], Awaitable[None]]
@@ -81,13 +82,13 @@ async def canada_corrections(rt: Runtime) -> None:
     c = engine.load(c.key)
     assert c.state.evaluations["profile"].status == "noncompliant"
     fixed = f.canadian_profile().model_copy(update={"email": "jose@nguyen-tutoring.example.ca"})
-    c = Desk(rt).save_step(c.key, c.version, "profile", fixed)
+    c = Desk(rt).save_step(c.key, c.version, 1, fixed)
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["brand"] == "FAILED", c.state.statuses
-    c = Desk(rt).save_step(c.key, c.version, "bundle", f.canadian_bundle())
+    c = Desk(rt).save_step(c.key, c.version, 2, f.canadian_bundle())
     await engine.advance(c.key)
     sandbox.advance_clock(timedelta(hours=1))
     await engine.advance(c.key)
@@ -100,7 +101,7 @@ async def canada_corrections(rt: Runtime) -> None:
     await engine.advance(c.key)
     c = engine.load(c.key)
     assert c.state.statuses["campaign"] == "FAILED", c.state.statuses
-    Desk(rt).save_step(c.key, c.version, "campaign", good_campaign)
+    Desk(rt).save_step(c.key, c.version, 4, good_campaign)
     await drive(rt, c.key)
     assert engine.summary(engine.load(c.key)).done
     done = {e.action for e in rt.store.journal(c.key) if e.state == "done"}

@@ -13,8 +13,9 @@ from urllib.parse import urlencode, urlsplit
 from aiohttp import web
 
 from wizard.events import listening
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio import signature
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 URL = "https://a2p.example.com/twilio/events"
 TOKEN = SANDBOX_PASSWORD

@@ -10,8 +10,9 @@ from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.transport import SandboxTransport
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.twilio.client import TwilioClient
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 
 class FaultsOn(httpx.AsyncBaseTransport):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from tests.support import factories as f
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 
@@ -79,8 +79,8 @@ async def drive(rt: Runtime, key: str, scenario: Scenario = HAPPY, *, rounds: in
             return c
         if summary.kind == "fix" and scenario.fix and not fixed:
             for step, values in scenario.fix.items():
-                model = {"profile": f.profile, "bundle": f.bundle, "campaign": f.campaign}[step](**values)
-                c = Desk(rt).save_step(key, c.version, step, model)
+                number, make = {"profile": (1, f.profile), "bundle": (2, f.bundle), "campaign": (4, f.campaign)}[step]
+                c = Desk(rt).save_step(key, c.version, number, make(**values))
             fixed = True
             continue
         if summary.kind == "customer":

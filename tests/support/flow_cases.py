@@ -84,7 +84,7 @@ async def test_noncompliant_evaluation_is_fixed_in_place(runtime):
     assert problems and any(p.field == "street" for p in problems)
     address = c.state.sids["address"]
 
-    c = Desk(runtime).save_step(c.key, c.version, "profile", f.profile(street="1 Compliant Way"))
+    c = Desk(runtime).save_step(c.key, c.version, 1, f.profile(street="1 Compliant Way"))
     await runtime.engine.advance(c.key)
     c = runtime.engine.load(c.key)
     assert c.state.sids["address"] == address
@@ -103,7 +103,7 @@ async def test_noncompliant_bundle_is_fixed_by_updating_its_end_user(runtime):
     c = runtime.engine.load(c.key)
     assert runtime.engine.summary(c).stage == 2
     assert c.state.evaluations["bundle"].status == "noncompliant"
-    c = Desk(runtime).save_step(c.key, c.version, "bundle", f.bundle())
+    c = Desk(runtime).save_step(c.key, c.version, 2, f.bundle())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert owned(runtime, c.key) == CREATES
@@ -118,7 +118,7 @@ async def test_rejected_profile_is_corrected_and_resubmitted(runtime):
     s = runtime.engine.summary(c)
     assert c.state.statuses["profile"] == "twilio-rejected"
     assert (s.stage, s.kind) == (1, "fix") and "rejected" in s.next_action
-    c = Desk(runtime).save_step(c.key, c.version, "profile", f.profile())
+    c = Desk(runtime).save_step(c.key, c.version, 1, f.profile())
     await runtime.engine.advance(c.key)
     actions = [e.action for e in runtime.store.journal(c.key)]
     assert actions.count("profile.create") == 1
@@ -133,7 +133,7 @@ async def test_failed_brand_is_fixed_and_resubmitted(runtime):
     assert c.state.statuses["brand"] == "FAILED"
     assert (s.stage, s.kind) == (3, "fix") and "30701" in s.next_action
     brand = c.state.sids["brand"]
-    c = Desk(runtime).save_step(c.key, c.version, "bundle", f.bundle())
+    c = Desk(runtime).save_step(c.key, c.version, 2, f.bundle())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     assert c.state.sids["brand"] == brand and c.state.brand_resubmits == 1
@@ -175,7 +175,7 @@ async def test_failed_campaign_is_updated_not_recreated(runtime):
     s = runtime.engine.summary(c)
     assert c.state.statuses["campaign"] == "FAILED"
     assert (s.stage, s.kind) == (4, "fix") and "30897" in s.next_action
-    c = Desk(runtime).save_step(c.key, c.version, "campaign", f.campaign())
+    c = Desk(runtime).save_step(c.key, c.version, 4, f.campaign())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
     actions = [e.action for e in runtime.store.journal(c.key)]
@@ -189,7 +189,7 @@ async def test_unknown_phone_number_waits_for_a_fix(runtime):
     c = await drive(runtime, c.key)
     s = runtime.engine.summary(c)
     assert (s.stage, s.kind) == (4, "fix") and "+12065550199" in s.next_action
-    c = Desk(runtime).save_step(c.key, c.version, "campaign", f.campaign())
+    c = Desk(runtime).save_step(c.key, c.version, 4, f.campaign())
     c = await drive(runtime, c.key)
     assert runtime.engine.summary(c).done
 
@@ -290,7 +290,7 @@ async def test_a_blocking_campaign_finding_stops_only_the_campaign(runtime):
 async def test_clearing_the_second_address_line_clears_it_at_twilio(runtime):
     c = Desk(runtime).create(f.profile(street="1 Noncompliant Way", street2="Apt 4"), f.bundle())
     await runtime.engine.advance(c.key)
-    c = Desk(runtime).save_step(c.key, runtime.engine.load(c.key).version, "profile",
+    c = Desk(runtime).save_step(c.key, runtime.engine.load(c.key).version, 1,
                                f.profile(street="1 Compliant Way", street2=None))
     await runtime.engine.advance(c.key)
     address = next(a for a in runtime.sandbox.dump()["addresses"] if a["sid"] == c.state.sids["address"])
@@ -301,7 +301,7 @@ async def test_changing_the_country_of_an_existing_address_waits_for_the_operato
     c = Desk(runtime).create(f.profile(street="1 Noncompliant Way"), f.bundle())
     await runtime.engine.advance(c.key)
     canadian = f.profile(street="1 Bay St", city="Toronto", region="ON", postal_code="M5V 2T6", country="CA")
-    c = Desk(runtime).save_step(c.key, runtime.engine.load(c.key).version, "profile", canadian)
+    c = Desk(runtime).save_step(c.key, runtime.engine.load(c.key).version, 1, canadian)
     report = await runtime.engine.advance(c.key)
     assert report.summary.kind == "fix" and "another country" in report.summary.next_action
     assert "profile.update_address" not in [e.action for e in runtime.store.journal(c.key)]
@@ -327,7 +327,7 @@ async def test_customers_imported_with_buy_each_get_a_number_of_their_own_and_fi
     rows = [f.csv_row(f"B{i}", phone_number="buy", mobile_phone=f"+1312555{i:04d}", street=f"{i} Main St",
                       phone=f"({415 if i % 2 else 206}) 555-02{i:02d}") for i in range(7)]
     rows.append(f.csv_row("B7", phone_number="buy:212", mobile_phone="+13125550999", street="7 Main St"))
-    report = Desk(runtime).import_csv(io.StringIO(f.csv_text(rows)))
+    report = await Desk(runtime).import_csv(io.StringIO(f.csv_text(rows)))
     assert report.created == 8 and not report.errors
     numbers = {}
     for row in rows:
@@ -360,7 +360,7 @@ async def test_every_brand_status_twilio_lists_has_plain_words_and_a_next_action
     saved = runtime.engine.save_state(c.key, set_status)
     assert (saved.summary.kind, saved.summary.stage) == (kind, 4 if kind == "operator" else 3)
     assert words in saved.summary.next_action
-    assert Desk(runtime).open(c.key).brand_words  # the step-3 panel has words for it too
+    assert Desk(runtime).view(c.key).brand_words  # the step-3 panel has words for it too
 
 
 def test_a_campaign_answer_is_read_in_both_shapes_of_the_specs_one_of():

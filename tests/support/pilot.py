@@ -16,7 +16,7 @@ from textual.worker import WorkerCancelled
 
 from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
-from screens.typing import OrderedKeysApp
+from screens.ordered_keys import OrderedKeysApp
 
 WORKERS_TIMEOUT = 20.0
 """Seconds a test waits for the app's workers (a worker waiting on a modal nobody answers fails the test)."""

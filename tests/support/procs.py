@@ -131,7 +131,7 @@ class Forker:
 def _serve_forks() -> None:
     """The Forker's helper: one JSON argv a line in, one {"code", "out", "err"} a line out."""
     import wizard.cli
-    import wizard.commands  # noqa: F401  (the whole app, imported once before forking)
+    import wizard.cli.commands  # noqa: F401  (the whole app, imported once before forking)
 
     for line in sys.stdin:
         with tempfile.TemporaryDirectory() as folder:

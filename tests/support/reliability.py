@@ -105,7 +105,7 @@ def run_cases(homes: dict[Any, Home], args: Callable[[Any], list[str]], hook: Ca
 
 def _forker(parallel: int) -> None:
     import wizard.cli
-    import wizard.commands  # the whole app, imported once before forking
+    import wizard.cli.commands  # the whole app, imported once before forking
 
     cases = json.load(sys.stdin)
     results: list[dict | None] = [None] * len(cases)
@@ -430,7 +430,7 @@ async def _operator(home: str, name: str, rounds: int, twilio: str | None = None
                 for _attempt in range(5):
                     try:
                         edited = c.profile.model_copy(update={field_name: value})
-                        saved = Desk(rt).save_step(key, c.version, "profile", edited)
+                        saved = Desk(rt).save_step(key, c.version, 1, edited)
                         out["saved"].append([key, field_name, value, saved.version])
                         break
                     except StaleWrite as refused:

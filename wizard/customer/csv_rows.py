@@ -1,6 +1,7 @@
 """The CSV import/export format: one customer per row, columns named after the model fields."""
 
 import csv
+import dataclasses
 import difflib
 import io
 import re
@@ -10,7 +11,7 @@ from typing import TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_errors
+from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, default_brand_name, field_issues
 from wizard.customer.spreadsheet import restore_formula
 from wizard.visible import cut
 
@@ -40,8 +41,15 @@ class RowError:
     row: int  # as a spreadsheet shows it: the header is row 1, the first data row is row 2
     field: str  # column name, or "" for a problem with the whole row (or file)
     message: str
+    kind: str = dataclasses.field(default="", compare=False)
+    """The validation error's kind (pydantic's type or our code, e.g. "too_long"); "" for the row's other errors."""
     who: str = ""
     """The row's key, else its first and last name, as the file gives them (at most 40 characters; "" if none)."""
+
+    @property
+    def named(self) -> str:
+        """"row 7 (C00012)", "row 8 (Maya Patel)", or "row 9" for a row with neither."""
+        return f"row {self.row}" + (f" ({self.who})" if self.who else "")
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def _validate(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors.extend(RowError(row_number, f, m) for f, m in field_errors(exc).items() if f != skip)
+        errors.extend(RowError(row_number, f, m, kind) for f, (kind, m) in field_issues(exc).items() if f != skip)
         return None
 
 
@@ -197,7 +205,7 @@ def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
                 yield from result
             elif result.key is not None and result.key in keys:
                 yield RowError(row_number, "key", f"Key {result.key} is already used on row {keys[result.key]}.",
-                               result.who)
+                               who=result.who)
             else:
                 if result.key is not None:
                     keys[result.key] = row_number

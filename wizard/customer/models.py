@@ -40,6 +40,7 @@ __all__ = [
     "Vertical",
     "default_brand_name",
     "field_errors",
+    "field_issues",
     "validate_field",
 ]
 
@@ -491,16 +492,23 @@ def default_brand_name(profile: StarterProfile) -> str:
 _PLAIN_MESSAGES = {"missing": "This field is required.", "extra_forbidden": "This field is not recognised."}
 
 
-def field_errors(exc: ValidationError) -> dict[str, str]:
-    """The first message per field; a sample item's error is reported as sample_N (1-based)."""
-    errors: dict[str, str] = {}
+def field_issues(exc: ValidationError) -> dict[str, tuple[str, str]]:
+    """The first error per field as (its kind, its message): the kind is pydantic's error type or our own code
+    (`too_long`, `policy_missing` …), stable when a message is reworded; a sample item's error is reported as
+    sample_N (1-based)."""
+    errors: dict[str, tuple[str, str]] = {}
     for error in exc.errors():
         loc = error["loc"]
         name = str(loc[0]) if loc else ""
         if name == "samples" and len(loc) > 1 and isinstance(loc[1], int):
             name = f"sample_{loc[1] + 1}"
-        errors.setdefault(name, _PLAIN_MESSAGES.get(error["type"], error["msg"]))
+        errors.setdefault(name, (error["type"], _PLAIN_MESSAGES.get(error["type"], error["msg"])))
     return errors
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """The first message per field; a sample item's error is reported as sample_N (1-based)."""
+    return {name: message for name, (_, message) in field_issues(exc).items()}
 
 
 def validate_field(

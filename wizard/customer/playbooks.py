@@ -192,13 +192,17 @@ PLAYBOOKS: dict[int, Playbook] = {
         ),
         _pb(
             21711,
-            "Number not accepted by the Messaging Service",
-            "As far as we know, Twilio refused to put the phone number into the Messaging Service; its "
-            "message gives the reason.",
-            "Check the number is owned by this account, SMS-capable and in no other service, then add it "
-            "again.",
+            "The brand or service already has its campaign",
+            "Twilio refused a second campaign: a sole-proprietor brand has exactly one, and so does a Messaging "
+            "Service (as far as we know, a service whose campaign was deleted moments ago is refused too). After a "
+            "restored backup the store may have forgotten the first one and made a second service for it.",
+            "Advance again: the app looks for the brand's campaign on every Messaging Service named for the "
+            "customer and adopts it with its service and number. Then `a2p-wizard reconcile KEY` deletes the empty "
+            "duplicate service (a number bought for it is released only with --yes or a yes). If the campaign is "
+            "on a service not named for the customer, find it in the Console (Messaging > Regulatory Compliance > "
+            "Campaigns).",
             4,
-            FREE,
+            "Free (nothing is created; the adopted campaign's vetting was paid once)",
         ),
         _pb(
             21712,

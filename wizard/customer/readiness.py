@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from storage.customers import CustomerStore
 from wizard.customer.addresses import address_key
 from wizard.customer.csv_rows import BUNDLE_COLUMNS, COLUMNS, PROFILE_COLUMNS, models_to_row, row_to_models
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.rules import CheckContext, Finding, check
 
 STEP_OF_FIELD = {**dict.fromkeys(PROFILE_COLUMNS, 1), **dict.fromkeys(BUNDLE_COLUMNS, 2)}
@@ -45,26 +45,39 @@ def blockers(found: list[Finding]) -> list[tuple[int, str]]:
     return [(step_of(f), f.message) for f in found if f.severity == "block"]
 
 
-RESTATED = {"campaign.length": ("Too long", "Too short"), "campaign.privacy-url-missing": ("Enter the https://",),
-            "campaign.terms-url-missing": ("Enter the https://",)}
-"""Readiness rules that say again what a validation error beginning so says (the length, a missing policy URL)."""
+RESTATED: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "campaign.length": (("too_long", None), ("too_short", None), ("blank", None)),
+    "campaign.privacy-url-missing": (("policy_missing", None),),
+    "campaign.terms-url-missing": (("policy_missing", None),),
+    "campaign.sample-count": (("samples_count", "samples"),),
+    "campaign.keywords": (("keyword", None), ("keywords_too_long", None)),
+    **{f"campaign.{reply.replace('_', '-')}-keywords-without-message":
+       (("keywords_without_message", f"{reply}_keywords"),) for reply in ("opt_in", "opt_out", "help")},
+    "brand.name-not-a-name": (("brand_email", None), ("brand_sid", None)),
+}
+"""Readiness rules that say again what a validation error says: rule -> (the error's kind, its field; None: the
+finding's own field). The kind is the model's error code, so rewording a message never says a problem twice."""
 
 
 def lint_row(data: Mapping[str, object], ctx: CheckContext) -> list[Finding]:
-    """Findings for one customer given in the CSV import's column names (`lint FILE.json`, the form, the import).
+    """The findings for one customer given in the CSV import's column names: `lint FILE.json`, the form (saved
+    steps and typed values) and the import (through `findings`, the same for a row that validates) all read them here.
 
-    Values that fail validation are findings too (severity block, rule `input.invalid`), each problem once: a
-    field whose validation error a readiness rule restates (its length, a missing policy URL) gets that rule's
-    finding alone; another rule's finding on the field (a company suffix, markup) stands beside the validation error.
+    A row that validates is checked as the import would store it (`findings` of its customer). Otherwise its values
+    that fail validation are findings too (severity block, rule `input.invalid`), each problem once: a validation
+    error a readiness rule restates (RESTATED: a length, a missing policy URL, the sample count …) gets that rule's
+    finding alone; another rule's finding on the field (a company suffix, markup) stands beside the error.
     """
     parsed = row_to_models(data, 1)
+    if not isinstance(parsed, list):
+        return findings(Customer(key=parsed.key or "", profile=parsed.profile, bundle=parsed.bundle,
+                                 campaign=parsed.campaign), ctx)
     text = {k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
             for k, v in data.items() if k in COLUMNS}
     found = check(text, ctx)
-    restated = {(f.field, start) for f in found for start in RESTATED.get(f.rule, ())}
+    restated = {(kind, where or f.field) for f in found for kind, where in RESTATED.get(f.rule, ())}
     invalid = [Finding("input.invalid", "block", e.field, e.message, None) for e in parsed
-               if not any(e.message.startswith(start) for field, start in restated if field == e.field)
-               ] if isinstance(parsed, list) else []
+               if (e.kind, e.field) not in restated]
     return invalid + found
 
 

@@ -22,9 +22,10 @@ from storage.customers import StoreError
 from wizard.events import deliveries
 from wizard.events.deliveries import BadDelivery, Delivery
 from wizard.events.inbox import Inbox
-from wizard.session.runtime import SANDBOX_PASSWORD, Runtime
+from wizard.session.runtime import Runtime
 from wizard.session.startup import SetupError
 from wizard.twilio import signature
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 log = logging.getLogger("wizard.events")
 

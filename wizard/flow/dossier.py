@@ -6,15 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from storage.customers import JournalEntry
+from wizard.customer.customer import Customer
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
-from wizard.customer.record import Customer
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem
 from wizard.flow.offboarding import deleted
 from wizard.flow.progress import otp_pending
-from wizard.flow.records import Standing
 from wizard.flow.status import ACTION_WORDS
+from wizard.flow.write_path import Standing
 from wizard.listing import otp_left
 from wizard.twilio.facts import FREE_BRAND_RESUBMITS
 

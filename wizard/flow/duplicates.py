@@ -30,7 +30,7 @@ class Match:
 
 
 def columns(profile: StarterProfile | None, bundle: SoleProprietor | None) -> dict[str, str | None]:
-    """The derived columns a person is matched by (flow.records.derive stores these very values)."""
+    """The derived columns a person is matched by (flow.write_path.derive stores these very values)."""
     return {
         "email": profile.email if profile else None,
         "phone": profile.phone if profile else None,

@@ -7,13 +7,23 @@ fields Twilio's campaign update takes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
+from pydantic import ValidationError
+
+from storage.customers import CustomerStore
+from wizard.customer.csv_rows import COLUMNS, models_to_row
+from wizard.customer.customer import STEP_MODELS, Customer
 from wizard.customer.models import Campaign
-from wizard.customer.record import Customer
+from wizard.customer.readiness import CheckContext, lint_row
+from wizard.customer.rules import Finding
+from wizard.flow import duplicates
 from wizard.flow.plan import editable
 
-STEP_KEYS = {1: "profile", 2: "bundle", 4: "campaign"}
+STEP_INPUTS = {1: "profile", 2: "bundle", 4: "campaign"}
 """The steps with a form, and the name of their inputs (Customer attribute, draft key)."""
 
 CAMPAIGN_UPDATABLE = frozenset({
@@ -74,3 +84,26 @@ def form_row(step: int, values: dict[str, Any]) -> dict[str, str]:
         else:
             row[name] = "" if value is None else str(value)
     return row
+
+
+def form_findings(c: Customer | None, step: int, values: dict[str, Any], *, store: CustomerStore,
+                  context: Callable[[Customer], CheckContext]) -> list[Finding]:
+    """Approval-readiness findings for the customer as step `step`'s form would make it (saved steps + typed
+    values), with `context` giving the checks' view of the account for a customer, and a warning when the typed
+    person is already one of `store`'s customers."""
+    row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
+    if step == 4:  # the form holds every sample: drop the saved ones it no longer has
+        row |= {f"sample_{n}": "" for n in range(1, 6)}
+    row |= {k: v for k, v in form_row(step, values).items() if k in COLUMNS}  # the form's fields
+    trial = c or Customer(key="")
+    name = STEP_INPUTS[step]
+    with suppress(ValidationError):  # count registrations with the typed mobile, email, address once valid
+        typed: dict[str, Any] = {name: STEP_MODELS[name].model_validate(values)}
+        trial = replace(trial, **typed)
+    # the lint's findings; a value that does not validate is said under its field by the form itself
+    found = [f for f in lint_row(row, context(trial)) if f.rule != "input.invalid"]
+    person = duplicates.columns(trial.profile, trial.bundle)
+    if step in (1, 2) and (same := duplicates.in_store(store, person, exclude_key=c.key if c else None)):
+        found.append(Finding("customer.duplicate", "warn", same.field,
+                             f"{same.message} Check before saving: a person registered twice pays twice.", None))
+    return found

@@ -22,8 +22,8 @@ from typing import Any
 
 from storage.customers import CustomerStore, UnknownCustomer
 from wizard.customer import readiness
+from wizard.customer.customer import Customer
 from wizard.customer.fees import Fee, Prices
-from wizard.customer.record import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.state import Charge, FlowState, Problem, Stop
 from wizard.errors import OperatorError
@@ -32,8 +32,8 @@ from wizard.flow.actions import Action, Wait
 from wizard.flow.doubt import Watermark
 from wizard.flow.holdings import Found, Holdings
 from wizard.flow.plan import Context, brand_read_action, plan, status_reads
-from wizard.flow.records import Records, Saved, Standing
 from wizard.flow.status import ALL_FRESH, Summary, describe, summarize
+from wizard.flow.write_path import Saved, Standing, WritePath
 from wizard.twilio import facts as C
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.failures import TwilioError
@@ -154,12 +154,12 @@ class Engine:
         """Talking to Twilio itself: the readiness rules that only real reviewers apply are checked too."""
         self.callback_url: str | None = None
         """Where Twilio tells of reviews (A2P_CALLBACK_URL): the StatusCallback of new profiles and bundles."""
-        self.records = Records(store, self.standing)
+        self.write_path = WritePath(store, self.standing)
 
     # -- reading and judging -----------------------------------------------------------------------------
 
     def load(self, key: str) -> Customer:
-        return self.records.load(key)
+        return self.write_path.load(key)
 
     def findings(self, c: Customer) -> list[Finding]:
         """Approval-readiness findings for the customer as it stands."""
@@ -200,7 +200,7 @@ class Engine:
             change(state)
             self._after(state)
 
-        return self.records.change_state(key, edit)
+        return self.write_path.change_state(key, edit)
 
     def _after(self, state: FlowState) -> None:
         """Facts that depend on time: the OTP went out when the brand was first seen APPROVED+UNVERIFIED."""

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.state import FlowState
 from wizard.flow.actions import Action, Body
 from wizard.flow.plan import friendly

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from storage.customers import StoreError
 from wizard.customer.csv_rows import ParsedRow, RowError, iter_rows
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.flow import duplicates
-from wizard.flow.records import BATCH, Records, Saved, batched
+from wizard.flow.write_path import BATCH, Saved, WritePath, batched
 
 KEPT_ERRORS = 1_000
 """Errors (and warnings) an import keeps to show; beyond them it only counts."""
@@ -54,7 +54,7 @@ class ImportReport:
             self.warnings.append(warning)
 
 
-def import_rows(records: Records, lines: Iterable[str], *, on_created: Callable[[int, Saved], None] | None = None,
+def import_rows(write_path: WritePath, lines: Iterable[str], *, on_created: Callable[[int, Saved], None] | None = None,
                 reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
     """Create a customer for every good row of a CSV file; report every bad field of every bad row.
 
@@ -62,30 +62,30 @@ def import_rows(records: Records, lines: Iterable[str], *, on_created: Callable[
     name), is refused unless `allow_duplicates` (then imported with a warning). Keys made for rows without one
     skip `reserved`: the keys the file names explicitly (read beforehand)."""
     report = ImportReport()
-    keys = _KeyMaker(records, reserved)
+    keys = _KeyMaker(write_path, reserved)
     good = (item for item in _collect_errors(iter_rows(lines), report) if isinstance(item, ParsedRow))
     for batch in batched(good, BATCH):
         try:
-            with records.store.transaction():
+            with write_path.store.transaction():
                 fresh, seen = [], duplicates.Seen()  # earlier batches are in the store already
                 for row in batch:
-                    if row.key and records.store.exists(row.key):
+                    if row.key and write_path.store.exists(row.key):
                         report.error(RowError(row.row, "key", f"A customer with key {row.key!r} already exists.",
-                                                     row.who))
+                                              who=row.who))
                         continue
                     person = duplicates.columns(row.profile, row.bundle)
-                    if same := seen.match(person) or duplicates.in_store(records.store, person):
+                    if same := seen.match(person) or duplicates.in_store(write_path.store, person):
                         (report.warning if allow_duplicates else report.error)(
                             RowError(row.row, same.field, same.message + (
                                 "" if allow_duplicates else
-                                " Keep one; if they are two people, import with --allow-duplicates."), row.who))
+                                " Keep one; if they are two people, import with --allow-duplicates."), who=row.who))
                         if not allow_duplicates:
                             continue
                     key = row.key or keys.next()
                     seen.add(row.row, key, person)
                     fresh.append((row.row, Customer(key=key, profile=row.profile, bundle=row.bundle,
                                                     campaign=row.campaign)))
-                saved = records.create_many(c for _, c in fresh)
+                saved = write_path.create_many(c for _, c in fresh)
         except StoreError as error:
             report.stopped = str(error)
             return report
@@ -108,13 +108,13 @@ def _collect_errors(items: Iterable[ParsedRow | RowError], report: ImportReport)
 class _KeyMaker:
     """Keys for rows without one: C00001, C00002, … skipping keys already taken."""
 
-    def __init__(self, records: Records, reserved: frozenset[str]) -> None:
-        self._records, self._reserved = records, reserved
-        self._n = records.store.count()
+    def __init__(self, write_path: WritePath, reserved: frozenset[str]) -> None:
+        self._write_path, self._reserved = write_path, reserved
+        self._n = write_path.store.count()
 
     def next(self) -> str:
         while True:
             self._n += 1
             key = f"C{self._n:05d}"
-            if key not in self._reserved and not self._records.store.exists(key):
+            if key not in self._reserved and not self._write_path.store.exists(key):
                 return key

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
+from wizard.customer.customer import Customer
 from wizard.customer.fees import Fee
 from wizard.customer.models import buys_number
-from wizard.customer.record import Customer
 from wizard.flow.actions import Action
 from wizard.flow.engine import Engine
 from wizard.flow.plan import brand_read_action, plan

@@ -9,17 +9,35 @@ after a lost answer: gone (Twilio's 404) means the deletion was done.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from storage.customers import JournalEntry
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
+from wizard.customer.fees import Prices
 from wizard.customer.state import FlowState
 from wizard.flow.actions import Action, Body, Finder
+from wizard.flow.ledger import kept_words
 from wizard.flow.plan import friendly
+from wizard.flow.status import ACTION_WORDS
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.failures import TwilioError
 
 ACTIONS = ("offboard.campaign", "offboard.release_number", "offboard.remove_number", "offboard.service")
+
+
+@dataclass(frozen=True)
+class Offboarding:
+    """What offboarding a customer would delete, and the monthly fees it stops."""
+
+    key: str
+    deletions: list[str]
+    """Each deletion in plain words, with the SID it deletes."""
+    stops_monthly: float
+    """What Twilio stops billing every month, in dollars."""
+    keeps: list[str]
+    """What stays billed (a number kept on the account), in plain words."""
+    releasable: bool = True
+    """Offboarding may release the customer's number: the app bought it for them (or none is left to release)."""
 
 
 def gone(op: str, **path: str) -> Finder:
@@ -131,3 +149,18 @@ async def foreign(client: TwilioClient, c: Customer, *, release_number: bool) ->
             problems.append(f"Phone number {body.get('phone_number')} ({number}) was not bought by the app for this "
                             "customer: it is not released (offboard without --release-number to keep it).")
     return problems
+
+
+def preview(c: Customer, journal: Iterable[JournalEntry], prices: Prices, *, release_number: bool) -> Offboarding:
+    """What offboarding `c` would delete and what it stops costing each month, in words (nothing is sent); the
+    number is releasable only when `journal` shows the app bought it for the customer."""
+    actions = deletions(c, release_number=release_number)
+    words = [f"{ACTION_WORDS[a.name]} ({list(a.path.values())[-1]})" for a in actions]  # the SID it deletes
+    number = c.state.sids.get("phone_number")
+    keeps = [] if release_number or not number else [
+        f"the phone number {c.state.number or number} stays on the account to serve another customer "
+        f"({kept_words(prices, 1)})"]
+    releasable = not number or any(e.action == "campaign.buy_number" and e.state == "done" and e.sid == number
+                                   for e in journal)
+    return Offboarding(c.key, words, round(sum(prices.of(a.stops) for a in actions if a.stops), 2), keeps,
+                       releasable)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from wizard.customer.customer import Customer
 from wizard.customer.models import buys_number
-from wizard.customer.record import Customer
 from wizard.customer.stages import OTP_LAPSED
 from wizard.customer.state import Evaluation, FlowState, Problem, digest
 from wizard.flow import finders

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Literal
 
 from storage.customers import JournalEntry
+from wizard.customer.customer import Customer
 from wizard.customer.playbooks import playbook
-from wizard.customer.record import Customer
 from wizard.customer.rules import policy_url_missing, sample_in_question
 from wizard.customer.stages import STEP_NAMES
 from wizard.customer.state import Problem

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.stages import ATTENTION
 from wizard.flow.actions import Action
 from wizard.flow.plan import Context, plan

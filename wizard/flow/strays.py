@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.state import FlowState
 from wizard.flow.actions import Action, Body
 from wizard.flow.offboarding import gone

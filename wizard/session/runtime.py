@@ -21,10 +21,7 @@ from wizard.session.locations import Locations
 from wizard.session.settings import Settings
 from wizard.session.startup import Mode, SetupError, Startup
 from wizard.twilio.client import TwilioClient
-
-SANDBOX_PASSWORD = "sandbox-auth-token-7c1e0a52"
-"""The sandbox's auth token (it signs its callbacks with it): no word of ordinary text, since every answer's text
-is redacted of the request's credentials."""
+from wizard.twilio.facts import SANDBOX_PASSWORD
 
 
 @dataclass
@@ -99,7 +96,7 @@ class Runtime:
                         verify_primary=sandbox is None, live=sandbox is None)
         engine.callback_url = settings.callback_url
         engine.cpaas_prefix = CPAAS_PREFIX if sandbox is not None else None
-        engine.records.rederive()  # rows of a store of an earlier schema
+        engine.write_path.rederive()  # rows of a store of an earlier schema
         engine.watermark = Watermark(startup.journal_mark)
         engine.watermark.check(startup.store)
         return cls(startup, settings, client, engine, sandbox)

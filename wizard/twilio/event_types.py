@@ -36,4 +36,6 @@ A2P_EVENT_TYPES: Final = tuple(PREFIX + name for name in (
     "a2p-resource-cleanup-started",
     "a2p-resource-cleanup-finished",
 ))
-"""Every A2P event a sole-proprietor ISV's subscription asks for (schema version 1 unless Twilio says)."""
+"""Every A2P event a sole-proprietor ISV's subscription asks for, each in its latest schema version (a subscription
+names no `schema_version`: "the last available schema version will be used",
+https://www.twilio.com/docs/events/event-streams/subscription/subscribed-event-api)."""

@@ -45,6 +45,9 @@ ADDRESS_BRAND_LIMIT: Final = 10
 
 SANDBOX_ACCOUNT_SID: Final = "ACa2b" + "0" * 28 + "a"
 """The built-in sandbox's account (never a real one)."""
+SANDBOX_PASSWORD: Final = "sandbox-auth-token-7c1e0a52"
+"""The sandbox's auth token (it signs its callbacks with it): no word of ordinary text, since every answer's text
+is redacted of the request's credentials."""
 
 HOSTS: Final = {
     "trusthub": "https://trusthub.twilio.com",

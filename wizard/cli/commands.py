@@ -12,14 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wizard.batch_report import ProgressLine, few, stage_table
-from wizard.customer.csv_rows import RowError, bounded_lines, explicit_keys
-from wizard.customer.fees import WHAT, count_fees, total
+from wizard.cli.batch_report import ProgressLine, Tally, few, stage_table
 from wizard.customer.models import is_us_area_code
-from wizard.desk import Desk, Run
+from wizard.desk import WHAT, Desk, Run, count_fees, total
 from wizard.errors import OperatorError
 from wizard.listing import ListQuery
-from wizard.session.runtime import Runtime
+from wizard.session.startup import Startup
 from wizard.visible import cut, json_text, visible
 
 
@@ -31,8 +29,13 @@ async def dispatch(args: argparse.Namespace) -> int:
     """Run the command `args` names; its exit status."""
     if args.command == "sandbox" and args.mode == "live":
         raise CommandError("sandbox commands work in sandbox mode only.")
-    desk = Desk(Runtime.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
-                             mock_brand=args.mock_brand, store_url=args.store))
+    startup = Startup.open(home=args.data_dir, mode="sandbox" if args.command == "sandbox" else args.mode,
+                           store_url=args.store)
+    try:
+        desk = Desk.connect(startup, mock_brand=args.mock_brand)
+    except BaseException:
+        startup.close()
+        raise
     for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
     try:
@@ -135,27 +138,28 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
 
 
 async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
+    held = Tally()  # customers a [block] finding stops before any fee, as the form and `lint` would
+
     def created(row: int, key: str, findings: list) -> None:
         for finding in findings:
             _out(f"row {row} ({key}), {finding.field or '-'}: [{finding.severity}] {finding.message}")
+        if any(finding.severity == "block" for finding in findings):
+            held.add(key)
 
     _not_sqlite_file(desk, args.file)
     try:
-        with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            reserved = explicit_keys(bounded_lines(stream))  # a first read: keys made for keyless rows skip these
-        with args.file.open(encoding="utf-8-sig", newline="") as stream:
-            report = desk.import_csv(bounded_lines(stream), created, reserved=reserved,
-                                     allow_duplicates=args.allow_duplicates)
+        report = await desk.import_file(lambda: args.file.open(encoding="utf-8-sig", newline=""), created,
+                                        allow_duplicates=args.allow_duplicates)
     except OSError as error:
         raise CommandError(f"cannot read {args.file}: {error.strerror}.") from error
     except UnicodeDecodeError as error:
         raise CommandError(f"{args.file} is not UTF-8 text.") from error
     for e in report.errors:
-        _err(f"{_row_named(e)}{f', {e.field}' if e.field else ''}: {e.message}")
+        _err(f"{e.named}{f', {e.field}' if e.field else ''}: {e.message}")
     if report.error_count > len(report.errors):
         _err(f"… and {report.error_count - len(report.errors):,} more error(s), not shown.")
     for e in report.warnings:
-        _err(f"{_row_named(e)}, {e.field}: warning: {e.message}")
+        _err(f"{e.named}, {e.field}: warning: {e.message}")
     if report.warning_count > len(report.warnings):
         _err(f"… and {report.warning_count - len(report.warnings):,} more warning(s), not shown.")
     keys = "" if not report.created else f": {report.first_key}" + (
@@ -167,16 +171,13 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         raise CommandError(f"{report.stopped} {summary} before that; the rest of {args.file} was not (import the "
                            "file again once fixed: the customers already imported are reported as existing).")
     _out(summary + ".")
-    if rejected := sorted({e.row: _row_named(e).removeprefix("row ") for e in report.errors}.items()):
+    if rejected := sorted({e.row: e.named.removeprefix("row ") for e in report.errors}.items()):
         more = report.rejected_rows - len(rejected)
         _out(f"Rejected rows: {few([named for _, named in rejected])}"
              + (f" and {more:,} more row(s) — the first" if more > 0 else " — each") + " with its reason on stderr.")
+    if held.count:
+        _out(f"Held before any fee: {held} — fix each [block] above (the form and `lint` say the same), then advance.")
     return 1 if report.error_count and not report.created else 0
-
-
-def _row_named(error: RowError) -> str:
-    """"row 7 (C00012)", "row 8 (Maya Patel)", or "row 9" for a row with neither."""
-    return f"row {error.row}" + (f" ({error.who})" if error.who else "")
 
 
 def _targets(desk: Desk, args: argparse.Namespace) -> list[str]:

@@ -1,20 +1,11 @@
-"""The `a2p-wizard` command line: the TUI by default, and every flow operation as a command.
-
-Exit status: 0 success, 1 a handled error (message on stderr, no traceback), 2 a usage error.
-"""
+"""The `a2p-wizard` command line's arguments: every command, its options, and the checks of their values."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
-import sqlite3
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from storage.sqlite.store import StoreError, damaged
-from wizard.errors import OperatorError
 from wizard.listing import SORTS
 from wizard.visible import visible
 
@@ -174,50 +165,3 @@ def _public_url(text: str) -> str:
     if not text.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"not an http:// or https:// URL: {visible(text)!r}")
     return text
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        return _tui(args)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "receive":
-        from wizard.events.listening import receive  # lazy: only this command listens
-
-        return receive(host=args.host, port=args.port, home=args.data_dir, mode=args.mode, store_url=args.store)
-    from wizard.commands import dispatch  # lazy: the app's start does not wait for what only commands need
-    from wizard.store_commands import cmd_copy
-
-    try:
-        return cmd_copy(args) if args.command == "store" else asyncio.run(dispatch(args))
-    except (OperatorError, StoreError) as error:
-        print(f"a2p-wizard: {visible(error, lines=True)}", file=sys.stderr)
-        return 1
-    except sqlite3.DatabaseError as error:  # a damaged page met by a read
-        print(f"a2p-wizard: {visible(damaged(None, error), lines=True)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("a2p-wizard: interrupted; run the same command again to resume.", file=sys.stderr)
-        return 1
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a traceback
-        return 0
-
-
-def _tui(args: argparse.Namespace) -> int:
-    from screens.app import run  # lazy: the only upward import, allowed by the layer contract
-
-    return run(home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)
-
-
-
-def _serve(args: argparse.Namespace) -> int:
-    from screens.serve import serve  # lazy, like the TUI: the web server is the screens' way out
-
-    if args.allow_remote and not args.public_url:  # the browsers' Origin would never match the listening address
-        print("a2p-wizard: serve --allow-remote needs --public-url, the address browsers open: your login proxy's, "
-              "e.g. --public-url https://a2p.example.com (without it every browser would be refused).", file=sys.stderr)
-        return 2
-    return serve(host=args.host, port=args.port, allow_remote=args.allow_remote, public_url=args.public_url,
-                 home=args.data_dir, mode=args.mode, mock_brand=args.mock_brand, store_url=args.store)

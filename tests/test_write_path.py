@@ -15,7 +15,7 @@ from screens.steps.profile import ProfileForm
 from storage.sqlite.store import Store
 from tests.support import factories as f
 from tests.support.pilot import settle, type_into
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.desk import Desk
 from wizard.flow import status
 from wizard.session.runtime import Runtime
@@ -84,8 +84,8 @@ async def test_a_step_1_save_from_the_form_reads_and_judges_once_per_transaction
 async def test_a_draft_saved_over_another_is_written(runtime: Runtime) -> None:
     """The drafts a customer is read with are its own: changing them changes what is compared before writing."""
     c = Desk(runtime).create(f.profile())
-    c = Desk(runtime).save_draft(c.key, c.version, "profile", {"city": "Tacoma"})
-    c = Desk(runtime).save_draft(c.key, c.version, "profile", {"city": "Olympia"})
+    c = Desk(runtime).save_draft(c.key, c.version, 1, {"city": "Tacoma"})
+    c = Desk(runtime).save_draft(c.key, c.version, 1, {"city": "Olympia"})
     assert runtime.engine.load(c.key).drafts == {"profile": {"city": "Olympia"}}
-    c = Desk(runtime).drop_draft(c.key, c.version, "profile")
+    c = Desk(runtime).drop_draft(c.key, c.version, 1)
     assert runtime.engine.load(c.key).drafts == {}

@@ -4,23 +4,44 @@ and the table of where the customers stand after it."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TextIO
 
-from wizard.customer.stages import STEP_NAMES
+from wizard.desk import STEP_NAMES
 from wizard.listing import NEEDS_ACTION
 
 SHOWN = 10
 """How many items a short list names before it skips to the last one."""
 
 
-def few(items: Sequence[object], shown: int = SHOWN) -> str:
+def few(items: Iterable[object]) -> str:
     """A list of any length on one short line, with its count: "4, 17, 23 (3)", "2, 3, … 1001 (1,000)"."""
-    named = [str(item) for item in items[:shown]]
-    if len(items) > shown:
-        named[-1] = f"{named[-1]}, … {items[-1]}"
-    return f"{', '.join(named)} ({len(items):,})"
+    tally = Tally()
+    for item in items:
+        tally.add(item)
+    return str(tally)
+
+
+class Tally:
+    """Items counted as they come, told as `few` tells them, without holding them all (an import of any size)."""
+
+    def __init__(self) -> None:
+        self.first: list[str] = []
+        self.last = ""
+        self.count = 0
+
+    def add(self, item: object) -> None:
+        self.count += 1
+        self.last = str(item)
+        if len(self.first) < SHOWN:
+            self.first.append(self.last)
+
+    def __str__(self) -> str:
+        named = list(self.first)
+        if self.count > SHOWN:
+            named[-1] = f"{named[-1]}, … {self.last}"
+        return f"{', '.join(named)} ({self.count:,})"
 
 
 def stage_table(rows: list[dict[str, Any]]) -> list[str]:

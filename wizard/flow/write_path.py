@@ -15,7 +15,7 @@ from typing import Any
 
 from storage.customers import CustomerStore, Record
 from wizard.customer.addresses import address_key
-from wizard.customer.record import Customer
+from wizard.customer.customer import Customer
 from wizard.customer.rules import Finding
 from wizard.customer.search import search_text, sort_key
 from wizard.customer.state import FlowState
@@ -50,7 +50,7 @@ class Saved:
 Judge = Callable[[Customer], Standing]
 
 
-class Records:
+class WritePath:
     """Customers of one store, read and written through the one write path; `judge` says where one stands."""
 
     def __init__(self, store: CustomerStore, judge: Judge) -> None:
