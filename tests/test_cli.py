@@ -367,7 +367,7 @@ def test_sandbox_clock_takes_minus_one_hour_as_a_duration_and_says_it_only_moves
 
 
 def test_every_option_and_argument_of_every_command_says_what_it_is():
-    from wizard.cli import build_parser
+    from wizard.cli.parser import build_parser
 
     def parsers(parser: argparse.ArgumentParser, name: str) -> Iterator[tuple[str, argparse.ArgumentParser]]:
         yield name, parser

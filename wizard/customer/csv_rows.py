@@ -43,7 +43,7 @@ class RowError:
     message: str
     kind: str = dataclasses.field(default="", compare=False)
     """The validation error's kind (pydantic's type or our code, e.g. "too_long"); "" for the row's other errors."""
-    who: str = ""
+    who: str = dataclasses.field(default="", compare=False)
     """The row's key, else its first and last name, as the file gives them (at most 40 characters; "" if none)."""
 
     @property
