@@ -148,6 +148,8 @@ class CustomerScreen(Screen[None]):
                 yield Pairs(id="statuses")
                 yield Static("SIDs", classes="side--heading")
                 yield Pairs(id="sids")
+                yield Static("Duplicates at Twilio (reconcile removes them)", classes="side--heading -strays")
+                yield Static(id="strays", classes="-strays")
                 yield Static("Activity (newest first, UTC)", classes="side--heading")
                 yield Timeline(id="timeline")
         yield KeysFooter()
@@ -232,6 +234,9 @@ class CustomerScreen(Screen[None]):
                                                  "None yet: bought or picked when step 4 is sent.")
         self.query_one("#statuses", Pairs).show(view.statuses, empty="—")
         self.query_one("#sids", Pairs).show(view.sids, empty="None yet." if view.customer else "—")
+        self.set_class(bool(view.strays), "-has-strays")
+        self.query_one("#strays", Static).update(Content("\n").join(
+            Content.from_markup("$sid\n  [dim]$what[/]", sid=sid, what=what) for sid, what in view.strays))
         self.run_worker(self.query_one(Timeline).show(view.timeline), group="timeline", exclusive=True,
                         exit_on_error=False)
 

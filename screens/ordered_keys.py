@@ -17,6 +17,7 @@ cell each, as if every cell were pasted with a Tab after it (`RowCell`).
 from __future__ import annotations
 
 import re
+import sys
 from collections import deque
 from functools import partial
 from typing import Any, Protocol, runtime_checkable
@@ -26,8 +27,11 @@ from textual.app import App
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Checkbox, Input, Select, TextArea
+from textual.widgets import Input, Select
 
+LATE_FIELDS = (("textual.widgets._text_area", "TextArea"), ("textual.widgets._checkbox", "Checkbox"))
+"""Fields only the forms use, by module and class: imported with the forms, not before the list's first frame
+(TextArea and its documents take 30–90 ms to import)."""
 LOST_AFTER = 0.5
 """Seconds after which a key's `KeyDone` is taken as lost (its widget went away): the next key goes on."""
 WAIT_FOR_SCREEN = 0.01
@@ -48,7 +52,12 @@ def clean_text(text: str, *, one_line: bool) -> str:
 def typing_here(node: DOMNode) -> bool:
     """A field has the focus (text, checkbox or picker): plain letters, digits and symbols are its value there,
     never commands (a screen disables its plain-key commands then, so the footer shows only keys that work)."""
-    return isinstance(node.screen.focused, Input | TextArea | Checkbox | Select)
+    focused = node.screen.focused
+    if isinstance(focused, Input | Select):
+        return True
+    # Only a form's text area or checkbox may have the focus otherwise, and its module is imported by then.
+    return any(isinstance(focused, getattr(sys.modules[module], name))
+               for module, name in LATE_FIELDS if module in sys.modules)
 
 
 class RowCell:

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support import factories as f
 from wizard.cli import main
+from wizard.cli.parser import build_parser, opening_the_app
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -385,3 +386,15 @@ def test_every_option_and_argument_of_every_command_says_what_it_is():
 def test_numbers_available_says_a_bought_number_is_billed(capsys):
     code, out, _ = run(capsys, "numbers", "available", "--area-code", "212")
     assert code == 0 and "free" not in out and "$1.15 a month each" in out
+
+
+@pytest.mark.parametrize("argv", [[], ["--sandbox"], ["--data-dir", "x", "--live", "--mock-brand"], ["--data=x"],
+                                  ["--store", "postgresql://u@h/db", "--mock"]])
+def test_options_that_only_open_the_app_are_read_as_the_whole_parser_reads_them(argv):
+    assert opening_the_app(argv) == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [["list"], ["-h"], ["--help"], ["--sandbox", "--live"], ["--data-dir"],
+                                  ["--s"], ["--bogus"], ["--sandbox", "show", "K1"]])
+def test_anything_more_or_wrong_is_left_to_the_whole_parser(argv):
+    assert opening_the_app(argv) is None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,8 +17,7 @@ from storage.customers import Record
 from tests.support.factories import derived
 from wizard.cli import main
 from wizard.customer.stages import ATTENTION
-from wizard.flow.write_path import DERIVATION
-from wizard.listing import CustomerList, ListQuery
+from wizard.listing import DERIVATION, CustomerList, ListQuery
 from wizard.session.startup import Startup
 
 pytestmark = pytest.mark.usefixtures("on_both_stores")
@@ -27,7 +28,7 @@ SENT_HOURS_AGO = (None, 1, 5, 20, 30)
 from the 18 h mark, so the minute between the app's read and the command's moves no row across it."""
 
 
-def customers(now: datetime, n: int = 90) -> Iterator[Record]:
+def customers(now: datetime, n: int = 90, *, derivation: int = DERIVATION) -> Iterator[Record]:
     """Rows of the current derivation (else the command's runtime derives these input-less rows again)."""
     rng = random.Random(24)
     for i in range(n):
@@ -39,7 +40,7 @@ def customers(now: datetime, n: int = 90) -> Iterator[Record]:
                          step_status=rng.choice(["not started", "in-review", "FAILED"]),
                          next_action="Ready.", attention=rng.choice(list(ATTENTION.values())), done=0,
                          otp_sent_at=None if sent is None else (now - timedelta(hours=sent)).isoformat(),
-                         offboarded=int(i % 9 == 0), spend=0.0, derived=DERIVATION))
+                         offboarded=int(i % 9 == 0), spend=0.0, derived=derivation))
 
 
 @pytest.fixture
@@ -122,3 +123,34 @@ def test_bad_options_are_a_usage_error_saying_why(capsys, isolated, argv, words)
     with pytest.raises(SystemExit) as stopped:
         main(["list", *argv])
     assert stopped.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_rows_an_older_derivation_filled_are_derived_again_before_they_are_listed(capsys, isolated):
+    startup = Startup.open(home=isolated, mode="sandbox")
+    try:
+        startup.store.insert_many(customers(startup.clock(), 10, derivation=DERIVATION - 1))
+        # The rows say two of the ten are offboarded; derived again from their state (empty), none is.
+        assert len(listed(capsys)) == 10
+        assert startup.store.outdated(DERIVATION, 10) == []
+    finally:
+        startup.close()
+
+
+DOMAIN = ("pydantic", "httpx", "phonenumbers", "textual", "wizard.session.runtime", "wizard.desk",
+          "wizard.flow.engine", "wizard.flow.write_path", "wizard.sandbox.fake", "wizard.twilio.client")
+LIST = f"""
+import json, sys
+from wizard.cli import main
+assert main(sys.argv[1:]) == 0
+print(json.dumps(sorted(m for m in {DOMAIN!r} if m in sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+def test_list_imports_none_of_the_domain_it_does_not_need(listing, isolated):
+    """`list` reads the store as the app's first frame does: no settings model, Twilio client, sandbox or engine
+    (their imports were most of its time at a million customers: bench/bench_cli_list.py)."""
+    done = subprocess.run([sys.executable, "-c", LIST, "--data-dir", str(isolated), "list", "--json", "--limit",
+                           "5"], capture_output=True, text=True, check=True, timeout=60)
+    assert len(json.loads(done.stdout)) == 5
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == []

@@ -11,15 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.commands import cli, run_forked
 from tests.support.flow import SCENARIOS, drive
-from tests.support.reliability import (
-    Live,
-    check_one_of_each,
-    cli,
-    run_forked,
-    scratch_dir,
-    served_sandbox,
-)
+from tests.support.reliability import Live, check_one_of_each, scratch_dir, served_sandbox
 from wizard.desk import Desk
 from wizard.session.runtime import Runtime
 from wizard.session.settings import Settings

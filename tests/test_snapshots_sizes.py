@@ -131,7 +131,7 @@ async def fee_to_confirm(pilot: Pilot) -> None:
     await examples(pilot)
     desk = pilot.app.desk
     c = desk.customer("C00002")
-    desk.save_step(c.key, c.version, "campaign", f.campaign(phone_number="+12065550101"))
+    desk.save_step(c.key, c.version, 4, f.campaign(phone_number="+12065550101"))
     pilot.app.push_screen(CustomerScreen(c.key))
     await settle(pilot)
     pilot.app.screen.set_focus(None)

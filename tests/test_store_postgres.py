@@ -19,7 +19,8 @@ import pytest
 from storage.customers import Record, StoreError
 from storage.pages import Query
 from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
-from storage.postgres.store import PostgresStore, masked
+from storage.postgres.store import PostgresStore
+from storage.postgres.urls import masked
 from storage.sqlite.store import Store
 from tests.support.flow import CREATES, SCENARIOS, create, drive, owned
 from tests.support.pg import Server

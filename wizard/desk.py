@@ -156,6 +156,8 @@ class CustomerView:
     """Twilio holds something of the customer's that offboarding deletes (a campaign, a service, a number)."""
     number: str = ""
     """The customer's phone number (E.164) once bought or picked: the one their clients get texts from."""
+    strays: list[tuple[str, str]] = field(default_factory=list)
+    """Duplicates found at Twilio that `reconcile` will remove (flow.strays): SID, what it is and what is done."""
 
     @property
     def key(self) -> str | None:
@@ -282,6 +284,7 @@ class Desk:
                    for step, name in STEP_INPUTS.items()},
             offboardable=bool(offboarding.deletions(c, release_number=True)),
             number=visible(c.state.number or ""),
+            strays=visible_all([(s["sid"], f"{s['what']}: {s['reconcile']}") for s in strays.listed(c)]),
         )
 
     def dossier(self, key: str) -> dict[str, Any]:
@@ -299,14 +302,6 @@ class Desk:
         listing = CustomerList(self._rt.store, self.now)
         try:
             yield from listing.views(query, limit)
-        finally:
-            listing.close()
-
-    def listed(self, query: ListQuery) -> int:
-        """How many customers `query` lists."""
-        listing = CustomerList(self._rt.store, self.now)
-        try:
-            return listing.total(query) or 0
         finally:
             listing.close()
 

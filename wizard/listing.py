@@ -24,6 +24,10 @@ from wizard.twilio import facts as C
 from wizard.twilio.facts import otp_deadline
 from wizard.visible import visible
 
+DERIVATION = 4
+"""Version of the derived columns (wizard.flow.write_path.derive): rows an older one filled (or a store of an earlier
+schema) are derived again before they are listed or looked up."""
+
 STAGES = {1: "Profile", 2: "Bundle", 3: "Brand & OTP", 4: "Campaign"}
 """Short stage names for headers and counts."""
 

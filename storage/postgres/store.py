@@ -20,7 +20,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -40,6 +39,7 @@ from storage.customers import (
 from storage.pages import Pages
 from storage.postgres.migrations import PG_MIGRATIONS, PG_SCHEMA_VERSION
 from storage.postgres.pages import PostgresPages
+from storage.postgres.urls import masked, password_in
 
 WRITE_LOCK = 0x6132_7077_697A
 """The advisory lock every write transaction takes first ("a2pwiz")."""
@@ -59,34 +59,6 @@ def _sql(sql: str) -> str:
         return "%s" if match[0] == "?" else f"%({match[1]})s"
 
     return _PARAMETER.sub(one, sql)
-
-
-def is_url(text: str) -> bool:
-    """Whether `text` names a PostgreSQL database (a postgresql:// or postgres:// URL)."""
-    return text.startswith(("postgresql://", "postgres://"))
-
-
-def masked(url: str) -> str:
-    """`url` (a postgresql:// URL or a key=value connection string) with its password shown as ***."""
-    if "://" not in url:
-        return re.sub(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", url)
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, host = netloc.rsplit("@", 1)
-        netloc = f"{user.split(':', 1)[0]}:***@{host}" if ":" in user else netloc
-    query = "&".join("password=***" if item.split("=", 1)[0] == "password" else item
-                     for item in parts.query.split("&")) if parts.query else ""
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
-
-
-def password_in(url: str) -> str | None:
-    """The password written in `url` (None: none, or not a connection string), to keep it out of everything."""
-    try:
-        password = conninfo_to_dict(url).get("password")
-    except psycopg.Error:
-        return None
-    return None if password is None else str(password)
 
 
 def _plain(exc: psycopg.Error) -> str:

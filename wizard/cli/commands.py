@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import re
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from wizard.cli.batch_report import ProgressLine, Tally, few, stage_table
+from wizard.cli.printing import err as _err
+from wizard.cli.printing import json_out as _json
+from wizard.cli.printing import out as _out
 from wizard.customer.models import is_us_area_code
 from wizard.desk import WHAT, Desk, Run, count_fees, total
 from wizard.errors import OperatorError
 from wizard.listing import ListQuery
 from wizard.session.startup import Startup
-from wizard.visible import cut, json_text, visible
+from wizard.visible import cut, json_text
 
 
 class CommandError(OperatorError):
@@ -47,57 +49,10 @@ async def dispatch(args: argparse.Namespace) -> int:
         await desk.aclose()
 
 
-def _out(text: str = "") -> None:
-    print(visible(text, lines=True))
-
-
-def _err(text: str) -> None:
-    print(visible(text, lines=True), file=sys.stderr)
-
-
-def _json(value: Any) -> None:
-    print(json_text(value, indent=2))
-
-
-def _json_lines(values: Iterator[Any]) -> None:
-    """A JSON array, printed an item at a time (a listing may hold a million customers)."""
-    n = -1
-    for n, value in enumerate(values):
-        print(("," if n else "[") + "\n  " + json_text(value, indent=2).replace("\n", "\n  "), end="")
-    print("[]" if n < 0 else "\n]")
-
-
 def _known(desk: Desk, key: str) -> str:
     if not desk.exists(key):
         raise CommandError(f"no customer with key {key!r} (see: a2p-wizard list).")
     return key
-
-
-async def cmd_list(desk: Desk, args: argparse.Namespace) -> int:
-    query = ListQuery(args.filter, args.sort, args.desc, args.offboarded)
-    rows = desk.list_rows(query, args.limit)
-    if args.json:
-        _json_lines(rows)
-        return 0
-    first = next(rows, None)
-    if first is None:
-        _out(_nothing_listed(query))
-        return 0
-    _out(f"{'KEY':<10} {'NAME':<24} {'STAGE':<5} {'STATUS':<22} NEXT ACTION")
-    for r in itertools.chain([first], rows):
-        status = "offboarded" if r["offboarded"] else r["step_status"]
-        _out(f"{r['key']:<10} {r['name'][:24]:<24} {r['stage']:<5} {status[:22]:<22} {r['next_action']}")
-    if not query.offboarded and not query.text and (hidden := desk.listed(ListQuery(offboarded=True))):
-        _out(f"({hidden:,} offboarded customer(s) not shown: a2p-wizard list --offboarded)")
-    return 0
-
-
-def _nothing_listed(query: ListQuery) -> str:
-    if query.text:
-        return f"No customer matches {query.text!r}."
-    if query.offboarded:
-        return "No customer is offboarded."
-    return "No customers yet. Add one in the app (a2p-wizard) or import a CSV (a2p-wizard import FILE.csv)."
 
 
 async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
@@ -115,6 +70,10 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
         _out(f"\n{section.upper()}")
         for step, value in info[section].items():
             _out(f"  {step}: {json_text(value)}")
+    if info["strays"]:
+        _out("\nDUPLICATES AT TWILIO (found after a restore; `a2p-wizard reconcile` removes them)")
+        for stray in info["strays"]:
+            _out(f"  {stray['sid']}  {stray['what']}: {stray['reconcile']}")
     if info["problems"]:
         _out("\nPROBLEMS")
         for p in info["problems"]:
@@ -523,7 +482,6 @@ async def cmd_fees(desk: Desk, args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[Desk, argparse.Namespace], Awaitable[int]]] = {
-    "list": cmd_list,
     "show": cmd_show,
     "import": cmd_import,
     "advance": cmd_advance,

@@ -6,18 +6,17 @@ Exit status: 0 success, 1 a handled error (message on stderr, no traceback), 2 a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sqlite3
 import sys
 from collections.abc import Sequence
 
-from wizard.cli.parser import build_parser
+from wizard.cli.parser import build_parser, opening_the_app
 from wizard.errors import OperatorError, StoreError, damaged
 from wizard.visible import visible
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = opening_the_app(argv) or build_parser().parse_args(argv)
     if args.command is None:
         return _tui(args)
     if args.command == "serve":
@@ -26,11 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wizard.desk import receive  # lazy: only this command listens
 
         return receive(host=args.host, port=args.port, home=args.data_dir, mode=args.mode, store_url=args.store)
-    from wizard.cli.commands import dispatch  # lazy: the app's start does not wait for what only commands need
-    from wizard.cli.store_commands import cmd_copy
-
     try:
-        return cmd_copy(args) if args.command == "store" else asyncio.run(dispatch(args))
+        return _command(args)
     except (OperatorError, StoreError) as error:
         print(f"a2p-wizard: {visible(error, lines=True)}", file=sys.stderr)
         return 1
@@ -43,6 +39,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`): not an error worth a traceback
         return 0
+
+
+def _command(args: argparse.Namespace) -> int:
+    """Run the command `args` names, importing only what it needs: the app's start and `list` do not wait for
+    the domain the other commands connect (settings, Twilio client, engine)."""
+    if args.command == "list":
+        from wizard.cli.list_command import cmd_list
+
+        return cmd_list(args)
+    if args.command == "store":
+        from wizard.cli.store_commands import cmd_copy
+
+        return cmd_copy(args)
+    import asyncio
+
+    from wizard.cli.commands import dispatch
+
+    return asyncio.run(dispatch(args))
 
 
 def _tui(args: argparse.Namespace) -> int:

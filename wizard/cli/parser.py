@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from wizard.listing import SORTS
 from wizard.visible import visible
@@ -24,10 +26,20 @@ after the snapshot is left behind. Keep the password out of a URL typed on a com
 it there): PostgreSQL reads it from PGPASSWORD or ~/.pgpass."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _OptionsOnly(argparse.ArgumentParser):
+    """A parser that raises what it finds wrong (as ArgumentError) instead of printing it and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise argparse.ArgumentError(None, message)
+
+
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The command line's parser; without `commands`, only the options that come before a command (no help, and
+    what is wrong raised as `argparse.ArgumentError`)."""
+    parser = (argparse.ArgumentParser if commands else _OptionsOnly)(
         prog="a2p-wizard",
         description="Register US/Canada sole-proprietor customers for A2P 10DLC through Twilio.",
+        add_help=commands,
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--sandbox", dest="mode", action="store_const", const="sandbox",
@@ -41,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "lines): set PGPASSWORD or use ~/.pgpass")
     parser.add_argument("--mock-brand", action="store_true", default=None,
                         help="register brands with Mock=true (no TCR fees; rehearsals only)")
+    if not commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("list", help="one row per customer: key, name, stage, status, next action (the app's list: "
@@ -165,3 +179,14 @@ def _public_url(text: str) -> str:
     if not text.startswith(("http://", "https://")):
         raise argparse.ArgumentTypeError(f"not an http:// or https:// URL: {visible(text)!r}")
     return text
+
+
+def opening_the_app(argv: Sequence[str] | None) -> argparse.Namespace | None:
+    """The options when `argv` only opens the app (options, no command, no help), read without building every
+    command's parser (half the parser's time at the app's start: argparse looks up a translation per help text);
+    None when it holds more, or anything wrong: the whole parser then reads it, and says what."""
+    try:
+        args, rest = build_parser(commands=False).parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    return None if rest else argparse.Namespace(**vars(args), command=None)

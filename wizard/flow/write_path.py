@@ -21,9 +21,8 @@ from wizard.customer.search import search_text, sort_key
 from wizard.customer.state import FlowState
 from wizard.flow import duplicates
 from wizard.flow.status import Summary
+from wizard.listing import DERIVATION
 
-DERIVATION = 4
-"""Version of `derive`: rows derived by an older one (or by a store of an earlier schema) are derived again."""
 BATCH = 500
 
 
@@ -104,20 +103,21 @@ class WritePath:
         """The engine's half: change what is known of the customer's Twilio resources."""
         return self.change(key, lambda c: edit(c.state))
 
-    def rederive(self) -> int:
-        """Derive again the rows an older derivation filled (after a migration); how many were."""
-        done = 0
-        while rows := self.store.outdated(DERIVATION, BATCH):
-            self.store.rederive((r.key, lookups(r.key, r.inputs, r.state)) for r in rows)
-            done += len(rows)
-        return done
-
     def _record(self, c: Customer, standing: Standing, *, base: Record | None = None) -> Record:
         inputs, state = c.inputs_json(), c.state.model_dump(mode="json")
         derived = derive(c, inputs, standing.summary)
         if base is None:
             return Record(c.key, inputs=inputs, state=state, derived=derived)
         return replace(base, inputs=inputs, state=state, derived=derived)
+
+
+def rederive(store: CustomerStore) -> int:
+    """Derive again the rows an older derivation filled (after a migration); how many were."""
+    done = 0
+    while rows := store.outdated(DERIVATION, BATCH):
+        store.rederive((r.key, lookups(r.key, r.inputs, r.state)) for r in rows)
+        done += len(rows)
+    return done
 
 
 def derive(c: Customer, inputs: Mapping[str, Any], summary: Summary) -> dict[str, Any]:

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Literal
 
 from storage.customers import CustomerStore
-from storage.postgres.store import PostgresStore, is_url, password_in
+from storage.postgres.urls import is_url, password_in
 from storage.sqlite.store import Store
 from wizard.errors import OperatorError
+from wizard.listing import DERIVATION
 from wizard.sandbox.clock import SandboxClock, utc_now
 from wizard.sandbox.state_file import open_state
 from wizard.session.locations import Locations
@@ -139,8 +140,11 @@ class Startup:
     @property
     def journal_mark(self) -> Path:
         """This data folder's watermark of the store's journal (flow.doubt): one per store it has used."""
-        if isinstance(self.store, PostgresStore):
-            return self.locations.journal_mark_of(self.store.identity)
+        if self.store_url is not None:  # only a team's store needs psycopg (lazy, as in _open_store)
+            from storage.postgres.store import PostgresStore
+
+            if isinstance(self.store, PostgresStore):
+                return self.locations.journal_mark_of(self.store.identity)
         return self.locations.journal_mark
 
     @classmethod
@@ -195,6 +199,14 @@ class Startup:
         with contextlib.suppress(OSError):  # if it cannot be written, it is offered again next time
             self.locations.welcomed.touch()
 
+    def derive_outdated(self) -> None:
+        """Derive again the rows an older version derived (a store of an earlier schema) before they are read: rare,
+        so the derivation (most of the domain) is imported only then."""
+        if self.store.outdated(DERIVATION, 1):
+            from wizard.flow.write_path import rederive
+
+            rederive(self.store)
+
     def close(self) -> None:
         self.store.close()
         if self.sandbox_clock is not None:
@@ -227,6 +239,8 @@ def _open_store(locations: Locations, url: str | None, stamp: Callable[[], str])
         if not is_url(url):
             raise SetupError("The store's URL (--store, A2P_STORE_URL or store_url) must be a postgresql:// URL; "
                              "leave it unset for the data folder's own store.")
+        from storage.postgres.store import PostgresStore  # lazy: psycopg is a tenth of a second of every start
+
         return PostgresStore(url, clock=stamp)
     _check_empty_store(locations)
     store = Store(locations.store, clock=stamp)

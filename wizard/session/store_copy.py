@@ -12,7 +12,7 @@ from pathlib import Path
 
 from storage.copying import Copied, Progress, copy_store
 from storage.customers import CustomerStore, StoreError
-from storage.postgres.store import PostgresStore, is_url
+from storage.postgres.urls import is_url
 from storage.sqlite.store import Store
 from wizard.session.startup import open_store
 
@@ -52,6 +52,8 @@ def copy_stores(home: str | Path | None, *, store_url: str | None, to_url: str |
 def _open(url: str, *, create: bool) -> CustomerStore:
     """The store at `url`: PostgreSQL for a postgresql:// URL, else an SQLite file (made when `create`)."""
     if is_url(url):
+        from storage.postgres.store import PostgresStore  # lazy, as where the app opens its store
+
         return PostgresStore(url)
     path = Path(url).expanduser().resolve()
     if not create and not path.is_file():
