@@ -26,6 +26,7 @@ from wizard.customer.csv_rows import bounded_lines, explicit_keys
 from wizard.customer.customer import Customer
 from wizard.customer.fees import WHAT, Fee, Prices, count_fees, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
+from wizard.customer.phones import readable_phone
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
 from wizard.customer.rules import Finding
@@ -57,7 +58,7 @@ __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_INPUTS", "STEP_NAMES", "WHAT", "Call", "Customer", "CustomerView", "Desk",
     "Fee", "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run",
     "StepState", "StoreCopy", "Summary", "TimelineEntry", "copy_stores", "count_fees", "describe_fees",
-    "mount_receiver", "receive", "total",
+    "mount_receiver", "readable_phone", "receive", "total",
 ]
 
 STEP_INPUTS = editing.STEP_INPUTS

@@ -144,12 +144,11 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
     except UnicodeDecodeError as error:
         raise CommandError(f"{args.file} is not UTF-8 text.") from error
     for e in report.errors:
-        where = f"row {e.row}" + (f", {e.field}" if e.field else "")
-        _err(f"{where}: {e.message}")
+        _err(f"{e.named}{f', {e.field}' if e.field else ''}: {e.message}")
     if report.error_count > len(report.errors):
         _err(f"… and {report.error_count - len(report.errors):,} more error(s), not shown.")
     for e in report.warnings:
-        _err(f"row {e.row}, {e.field}: warning: {e.message}")
+        _err(f"{e.named}, {e.field}: warning: {e.message}")
     if report.warning_count > len(report.warnings):
         _err(f"… and {report.warning_count - len(report.warnings):,} more warning(s), not shown.")
     keys = "" if not report.created else f": {report.first_key}" + (
@@ -161,10 +160,10 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         raise CommandError(f"{report.stopped} {summary} before that; the rest of {args.file} was not (import the "
                            "file again once fixed: the customers already imported are reported as existing).")
     _out(summary + ".")
-    if rejected := sorted({e.row for e in report.errors}):
+    if rejected := sorted({e.row: e.named.removeprefix("row ") for e in report.errors}.items()):
         more = report.rejected_rows - len(rejected)
-        _out(f"Rejected rows: {few(rejected)}" + (f" and {more:,} more row(s) — the first" if more > 0 else " — each")
-             + " with its reason on stderr.")
+        _out(f"Rejected rows: {few([named for _, named in rejected])}"
+             + (f" and {more:,} more row(s) — the first" if more > 0 else " — each") + " with its reason on stderr.")
     if held.count:
         _out(f"Held before any fee: {held} — fix each [block] above (the form and `lint` say the same), then advance.")
     return 1 if report.error_count and not report.created else 0
@@ -356,7 +355,7 @@ async def cmd_numbers_available(desk: Desk, args: argparse.Namespace) -> int:
         _out(f"No local numbers for sale in area code {area}: try another one nearby.")
     else:
         _out(f"For sale in area code {area} (${desk.prices.number_monthly:,.2f} a month each; "
-             f"phone_number=buy:{area} buys the first one free at the time):")
+             f"phone_number=buy:{area} buys the first one still for sale when step 4 is sent):")
         for n in numbers:
             _out(f"  {n.number}  {n.label}")
     return 0
@@ -440,7 +439,7 @@ async def cmd_reply_yes(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
-DURATION = re.compile(r"^\+?(\d+(?:\.\d+)?)([smhd])$")
+DURATION = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -449,7 +448,7 @@ async def cmd_clock(desk: Desk, args: argparse.Namespace) -> int:
     if not match:
         raise CommandError(f"cannot read the duration {args.duration!r}: write it like +12h, +30m, +2d.")
     try:
-        delta = timedelta(**{UNITS[match[2]]: float(match[1])})
+        delta = timedelta(**{UNITS[match[3]]: float(f"{match[1]}{match[2]}")})  # -1h: the clock says no
     except OverflowError as error:
         raise CommandError(f"the duration {args.duration!r} is too long: the sandbox clock moves at most about "
                            "10 years ahead.") from error

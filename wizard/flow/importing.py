@@ -72,14 +72,15 @@ def import_rows(write_path: WritePath, lines: Iterable[str], *, on_created: Call
                 fresh, seen = [], duplicates.Seen()  # earlier batches are in the store already
                 for row in batch:
                     if row.key and write_path.store.exists(row.key):
-                        report.error(RowError(row.row, "key", f"A customer with key {row.key!r} already exists."))
+                        report.error(RowError(row.row, "key", f"A customer with key {row.key!r} already exists.",
+                                              who=row.who))
                         continue
                     person = duplicates.columns(row.profile, row.bundle)
                     if same := seen.match(person) or duplicates.in_store(write_path.store, person):
                         (report.warning if allow_duplicates else report.error)(
                             RowError(row.row, same.field, same.message + (
                                 "" if allow_duplicates else
-                                " Keep one; if they are two people, import with --allow-duplicates.")))
+                                " Keep one; if they are two people, import with --allow-duplicates."), who=row.who))
                         if not allow_duplicates:
                             continue
                     key = row.key or keys.next()
