@@ -39,9 +39,10 @@ def write_csv(path: Path, rows: int) -> Path:
         for i in range(rows):
             first, last = FIRST[i % len(FIRST)], LAST[i // len(FIRST) % len(LAST)]
             brand = f"{first} {last}"
-            out.writerow((
-                f"I{i:07d}", first, last, f"c{i}@example.com", "(206) 555-0134", f"{i + 1} Pine St", "Seattle",
-                "WA", "98101", brand, f"+1{312 + i // 8_000_000:03d}{200 + i // 10000 % 800:03d}{i % 10000:04d}",
+            mobile = f"+1{312 + i // 8_000_000:03d}{200 + i // 10000 % 800:03d}{i % 10000:04d}"
+            out.writerow((  # each row its own phone: rows sharing a phone and a name are refused as duplicates
+                f"I{i:07d}", first, last, f"c{i}@example.com", mobile, f"{i + 1} Pine St", "Seattle",
+                "WA", "98101", brand, mobile,
                 f"Appointment reminders and booking updates for {brand}'s clients.",
                 f"Clients opt in by ticking the SMS consent box on {brand}'s booking form.",
                 f"{brand}: your appointment is booked for 3pm tomorrow. Reply STOP to opt out.",

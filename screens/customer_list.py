@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from screens.handle import list_host
@@ -33,6 +33,7 @@ from screens.modals.confirm import ConfirmModal
 from screens.ordered_keys import typing_here
 from screens.palette import HELP, ScreenKeys
 from screens.widgets.banner import ModeBanner
+from screens.widgets.footer import KeysFooter
 from screens.widgets.virtual_table import Column, VirtualTable
 from screens.workers import EXPECTED, report_failure, report_worker_error
 from wizard.listing import SORTS, CustomerList, ListQuery, ListRow, StageCounts, timed_refresh_due
@@ -45,8 +46,6 @@ FILTER_DELAY = 0.15
 """Seconds of quiet typing before the filter is applied (Enter applies it at once)."""
 EVENTS_EVERY = 3.0
 """Seconds between two looks for callbacks and events Twilio sent (a read of the journal's latest delivery)."""
-NARROW = 100
-"""Below this many columns the footer is drawn compact, to show every key."""
 FIRST_PAGE = 120
 """Rows read with the count, enough to fill a tall terminal without a second query."""
 PROGRESS_EVERY = 0.25
@@ -54,12 +53,12 @@ PROGRESS_EVERY = 0.25
 
 COLUMNS = (
     Column("key", "Key", 8),  # never dropped or cut: the key tells namesakes apart and is what the CLI takes
-    Column("name", "Name", 12, flex=2),
+    Column("name", "Name", 10, flex=2),
     Column("brand", "Brand", 10, flex=2, drop=3),
-    Column("stage", "Stage", 5),
+    Column("stage", "Stage", 7),  # room for its sort arrow: "Stage ▲"
     Column("status", "Status", 12, flex=1, drop=2),
-    Column("next", "Next action", 20, flex=5, toned=True),
-    Column("otp", "OTP", 11, toned=True, drop=1),  # dropped last: the next action says it too
+    Column("next", "Next action", 16, flex=5, toned=True),
+    Column("otp", "OTP", 11, toned=True, drop=1),  # dropped last, and kept at 60 columns (the next action is cut)
     Column("updated", "Updated", 10, drop=4),
     Column("number", "Number", 12, drop=5),  # the customer's E.164 number: shown when the list is wide enough
 )
@@ -157,7 +156,7 @@ class CustomersScreen(Screen[None]):
             yield Static("", id="busy-label", markup=False)
         yield VirtualTable(COLUMNS, cells, empty=EMPTY, id="table")
         yield Static("", id="detail", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -192,9 +191,6 @@ class CustomersScreen(Screen[None]):
         self._show_counts()
         if not first:
             self.reload()
-
-    def on_resize(self) -> None:
-        self.query_one(Footer).compact = self.size.width < NARROW
 
     @property
     def table(self) -> VirtualTable:

@@ -25,7 +25,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from screens.handle import host
@@ -40,11 +40,13 @@ from screens.steps.campaign import CampaignForm
 from screens.steps.profile import ProfileForm
 from screens.widgets.banner import ModeBanner
 from screens.widgets.fields import FormField
+from screens.widgets.footer import KeysFooter
+from screens.widgets.pairs import Pairs
 from screens.widgets.stepper import STATE_WORDS, STEP_NAMES, Stepper
 from screens.widgets.timeline import RunLog, Timeline
 from screens.workers import EXPECTED, report_failure, report_worker_error
 from wizard.customer.models import StarterProfile
-from wizard.desk import OTP_SENDER, CustomerView, Desk, Run, Said, describe_fees, total
+from wizard.desk import OTP_SENDER, CustomerView, Desk, Run, Said, describe_fees, readable_phone, total
 from wizard.errors import StaleWrite, StoreError, UnknownCustomer
 
 DRAFT_DELAY = 1.0
@@ -70,7 +72,7 @@ class CustomerScreen(Screen[None]):
         Binding("ctrl+s", "submit", "Save & send", id="submit", tooltip="Save this step and send it to Twilio"),
         Binding("o", "resend_otp", "Resend", id="resend-otp",
                 tooltip="Resend the OTP: ask Twilio to text the customer a new passcode"),
-        Binding("y", "reply_yes", "Said YES", id="reply-yes",
+        Binding("y", "reply_yes", "Replied YES", id="reply-yes",
                 tooltip="Sandbox: the customer replies YES to the passcode"),
         Binding("a", "advance", "Advance", id="advance", tooltip="Run every call that can run now"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Read the latest statuses from Twilio"),
@@ -148,12 +150,14 @@ class CustomerScreen(Screen[None]):
                 yield Static("Phone number", classes="side--heading -number")
                 yield Static(id="number", classes="-number", markup=False)
                 yield Static("Statuses", classes="side--heading")
-                yield Static(id="statuses")
+                yield Pairs(id="statuses")
                 yield Static("SIDs", classes="side--heading")
-                yield Static(id="sids")
+                yield Pairs(id="sids")
+                yield Static("Duplicates at Twilio (reconcile removes them)", classes="side--heading -strays")
+                yield Static(id="strays", classes="-strays")
                 yield Static("Activity (newest first, UTC)", classes="side--heading")
                 yield Timeline(id="timeline")
-        yield Footer()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         self._fit(*self.app.size)
@@ -232,9 +236,11 @@ class CustomerScreen(Screen[None]):
         self.set_class(self.step == 4, "-step-4")
         self.query_one("#number", Static).update(f"{view.number}  (n: copy)" if view.number else
                                                  "None yet: bought or picked when step 4 is sent.")
-        self.query_one("#statuses", Static).update(_pairs(view.statuses) if view.statuses else "—")
-        self.query_one("#sids", Static).update(_pairs(view.sids) if view.sids else
-                                               "None yet." if view.customer else "—")
+        self.query_one("#statuses", Pairs).show(view.statuses, empty="—")
+        self.query_one("#sids", Pairs).show(view.sids, empty="None yet." if view.customer else "—")
+        self.set_class(bool(view.strays), "-has-strays")
+        self.query_one("#strays", Static).update(Content("\n").join(
+            Content.from_markup("$sid\n  [dim]$what[/]", sid=sid, what=what) for sid, what in view.strays))
         self.run_worker(self.query_one(Timeline).show(view.timeline), group="timeline", exclusive=True,
                         exit_on_error=False)
 
@@ -622,7 +628,7 @@ class CustomerScreen(Screen[None]):
         c = self.view.customer
         if c is None or self.running:
             return
-        mobile = c.bundle.mobile_phone if c.bundle else "the customer's mobile"
+        mobile = readable_phone(c.bundle.mobile_phone) if c.bundle else "the customer's mobile"
         if not await self.app.push_screen_wait(ConfirmModal(
             "Resend the passcode?",
             f"Twilio texts {mobile} a new one-time passcode from {OTP_SENDER}. The customer then has "
@@ -663,8 +669,3 @@ class CustomerScreen(Screen[None]):
             self.running = False
             report_worker_error(self, event.worker)
 
-
-def _pairs(rows: list[tuple[str, str]]) -> Content:
-    width = max(len(label) for label, _ in rows) + 1
-    return Content("\n").join(
-        Content.from_markup("[dim]$label[/]$value", label=label.ljust(width), value=value) for label, value in rows)

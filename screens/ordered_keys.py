@@ -9,7 +9,8 @@ binding runs when the key reaches the app: the message it posts, an input's `Sub
 `KeyDone`, so a second one follows it), and the screen it lands on has finished mounting
 (and taken the focus it asked for), and while the screen says it is not ready for keys (`HoldsKeys`: the list
 while a filter or sort it was asked for is being read, so Enter opens what the operator will see).
-Pasted text is cleaned first: escape sequences and control characters are dropped, and lines are joined with
+A bracketed paste reaches the app whole, in order (`screens.bracketed_paste`'s drivers); its text is cleaned
+first: escape sequences and control characters are dropped, and lines are joined with
 a space for a one-line field. A row pasted into a form field (cells separated by tabs) fills the fields one
 cell each, as if every cell were pasted with a Tab after it (`RowCell`).
 """
@@ -28,9 +29,12 @@ from typing import Any, Protocol, runtime_checkable
 from textual import events
 from textual.app import App
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Select
+
+from screens.bracketed_paste import ESCAPE_SEQUENCE, PASTE_DRIVERS
 
 LATE_FIELDS = (("textual.widgets._text_area", "TextArea"), ("textual.widgets._checkbox", "Checkbox"))
 """Fields only the forms use, by module and class: imported with the forms, not before the list's first frame
@@ -40,13 +44,12 @@ LOST_AFTER = 0.5
 WAIT_FOR_SCREEN = 0.01
 """Seconds between looks at an app not ready for keys (a screen still mounting: no form to type into yet)."""
 
-_ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|.)?")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_text(text: str, *, one_line: bool) -> str:
     """Text as it may be stored: no escape sequences or control characters; one line joined with spaces."""
-    text = _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = _CONTROLS.sub("", ESCAPE_SEQUENCE.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
     if one_line:
         return " ".join(line.strip() for line in text.split("\n") if line.strip())
     return text
@@ -117,6 +120,11 @@ class OrderedKeysApp(App[None]):
         self._screen: object = None
         self._later = False
         """A look at the next key is scheduled: nothing else may route one before it (a second timer would)."""
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal (or the browser), reading each bracketed paste whole and in order."""
+        driver = super().get_driver_class()
+        return PASTE_DRIVERS.get(driver, driver)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.Paste) and not event.is_forwarded:

@@ -9,14 +9,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from screens.handle import host
-from screens.palette import ScreenKeys
+from screens.palette import HELP, ScreenKeys
 from screens.widgets.banner import ModeBanner
+from screens.widgets.footer import KeysFooter
+from screens.widgets.pairs import Pairs
 from screens.workers import EXPECTED, report_failure, report_worker_error
 from wizard.errors import shown
 
@@ -29,10 +30,9 @@ MODES = {
 }
 
 
-def table(rows: list[tuple[str, str]], width: int = 20) -> Content:
-    """Label/value lines, the labels dimmed and aligned."""
-    return Content("\n").join(Content.from_markup("[dim]$label[/]$value", label=label.ljust(width), value=value)
-                              for label, value in rows)
+def table(rows: list[tuple[str, str]]) -> Pairs:
+    """Label/value lines, the labels dimmed and aligned across the sections."""
+    return Pairs(rows, label_width=20)
 
 
 class SettingsScreen(Screen[None]):
@@ -41,6 +41,7 @@ class SettingsScreen(Screen[None]):
     CSS_PATH = "settings_screen.tcss"
     COMMANDS: ClassVar = {ScreenKeys}
     BINDINGS: ClassVar[list[BindingType]] = [
+        HELP,
         Binding("escape", "dismiss", "Back", id="settings-back", tooltip="Back to where you were"),
         Binding("c", "check", "Check again", id="settings-check",
                 tooltip="Check the primary customer profile again"),
@@ -57,26 +58,26 @@ class SettingsScreen(Screen[None]):
         yield ModeBanner(desk.startup, "Settings")
         with VerticalScroll(id="settings"):
             yield Static("Account", classes="settings--heading")
-            yield Static(table([
+            yield table([
                 ("Mode", MODES[desk.mode]),
                 ("Account", desk.startup.account_label),
                 ("Mock brands", "yes: Mock=true, no TCR fee (rehearsals only)" if desk.mock_brand else "no"),
-            ]))
+            ])
             yield Static("Primary customer profile", classes="settings--heading")
-            yield Static(table([("Profile", desk.primary_profile_sid)]))
+            yield table([("Profile", desk.primary_profile_sid)])
             yield Static("Checking…", id="primary", markup=False)
             yield Static("Data folders", classes="settings--heading")
-            yield Static(table([("Store", shown(desk.startup.store_where)), ("Config", config),
-                                ("Logs", str(loc.log_file)),
-                                ("Sandbox", str(loc.sandbox) if desk.sandboxed else "not used in live mode")]))
+            yield table([("Store", shown(desk.startup.store_where)), ("Config", config),
+                         ("Logs", str(loc.log_file)),
+                         ("Sandbox", str(loc.sandbox) if desk.sandboxed else "not used in live mode")])
             yield Static("Prices (US$)", classes="settings--heading")
-            yield Static(table([("Brand registration", f"${prices.brand:,.2f} per brand"),
-                                ("Campaign vetting", f"${prices.campaign_vetting:,.2f} per submission"),
-                                ("Campaign", f"${prices.campaign_monthly:,.2f} per month")]))
+            yield table([("Brand registration", f"${prices.brand:,.2f} per brand"),
+                         ("Campaign vetting", f"${prices.campaign_vetting:,.2f} per submission"),
+                         ("Campaign", f"${prices.campaign_monthly:,.2f} per month")])
             yield Static("Change these with environment variables (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN or "
                          "TWILIO_API_KEY + TWILIO_API_SECRET, A2P_PRIMARY_PROFILE_SID, A2P_MOCK_BRAND) or the same "
                          "keys in the config file; then restart.", id="where", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.action_check()

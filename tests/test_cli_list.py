@@ -96,6 +96,7 @@ def test_limit_gives_the_first_rows_of_the_listing(capsys, listing):
 
 def test_offboarded_lists_only_the_offboarded_customers(capsys, listing):
     gone = listed(capsys, "--offboarded")
+    assert gone == app_keys(listing, ListQuery(offboarded=True))  # what the app's o lists, in its order
     active = listed(capsys)
     assert gone and active and not set(gone) & set(active)
     assert set(gone) == {f"C{i:03d}" for i in range(0, 90, 9)}

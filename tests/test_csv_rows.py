@@ -313,7 +313,7 @@ def test_a_line_past_the_cap_is_never_read_whole_and_ends_the_import_with_a_mess
     assert [p.row for p in parsed] == [2] and stream.most <= 10_001
     assert errors == [RowError(3, "", "This row could not be read as CSV (line 3 of the file is longer than 10,000 "
                                       "characters); the rest of the file was skipped.")]
-    assert explicit_keys(bounded_lines(_Reads(header + "," * 20_000 + "\n"), 10_000)) == frozenset()
+    assert list(explicit_keys(bounded_lines(_Reads(header + "," * 20_000 + "\n"), 10_000))) == []
 
 
 def test_the_line_cap_leaves_room_for_any_real_row() -> None:

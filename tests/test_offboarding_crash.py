@@ -20,10 +20,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.commands import cli
 from tests.support.env import without_settings
 from tests.support.flow import held, two_verified
 from tests.support.pg import BACKENDS
-from tests.support.reliability import Backend, Home, cli, run_cases, scratch_dir
+from tests.support.reliability import Backend, Home, run_cases, scratch_dir
 from wizard.desk import Desk
 from wizard.flow.engine import CRASH_POINTS
 

@@ -4,6 +4,7 @@ of a served sandbox (tests/support/hostile.py): no traceback, no secret kept or 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import sqlite3
@@ -168,7 +169,7 @@ def test_secrets_echoed_in_a_2xx_answer_are_never_kept_or_shown(twilio, capsys, 
     outputs = [run(capsys, "--live", "refresh", "K1"), run(capsys, "--live", "refresh", "--all")]
     outputs += [run(capsys, "--live", *argv) for argv in (("show", "K1"), ("show", "K1", "--json"),
                                                              ("list", "--json"))]
-    assert "you sent [redacted]" in outputs[2][1]  # what the server said is kept, its secrets are not
+    assert "you sent Authorization: [redacted]" in outputs[2][1]  # what the server said is kept, its secrets are not
     for text in [out + err for _, out, err in outputs] + [store_texts(isolated)]:
         assert secrets_in(text, live) == [] and "Traceback" not in text and raw_unsafe(text) == []
 
@@ -271,6 +272,42 @@ def test_a_trickling_answer_ends_at_the_deadline(twilio, capsys, tmp_path, isola
         assert "took more than 2 s (the deadline)" in out + err
 
 
+async def _never_resolves(host: str, port: int) -> list[str]:
+    """A name server that never answers (a page check left waiting)."""
+    await asyncio.sleep(3600)
+    return []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", [("refresh", "--all"), ("advance", "--all", "--yes"), ("show", "K1"),
+                                  ("lint", "--customer", "K1", "--fetch")], ids=" ".join)
+def test_a_command_ends_at_its_own_deadline_whatever_the_number_of_requests(twilio, capsys, tmp_path, isolated,
+                                                                             monkeypatch, argv):
+    from wizard.customer import page_check
+    from wizard.customer.public_address import Reach
+
+    live, server = twilio
+    keys = ("K1", "K2", "K3")
+    registered(capsys, tmp_path, isolated, *keys)
+    before = {k: state_of(isolated, k) for k in keys}
+    server.add(BRAND, trickle(0.2))
+    server.add(BRANDS, trickle(0.2))
+    monkeypatch.setattr(page_check, "REACH", Reach(resolve=_never_resolves))
+    # each request alone may take an hour: only the command's own deadline can end it
+    monkeypatch.setattr(page_check, "DEADLINE", 3600.0)
+    monkeypatch.setenv("A2P_TWILIO_DEADLINE", "3600")
+    monkeypatch.setenv("A2P_COMMAND_DEADLINE", "3")
+    code, out, err = guarded(lambda: run(capsys, "--live", *argv))
+    assert "Traceback" not in out + err
+    if argv[0] == "show":  # it makes no call: nothing to wait on
+        assert code == 0 and "K1" in out
+    else:
+        assert code == 1 and f"{' '.join(argv[:1])} was stopped after 3 s, its deadline in all" in err
+        assert "Nothing was lost" in err
+    assert {k: state_of(isolated, k) for k in keys} == before  # each customer as it was
+    assert run(capsys, "--live", "show", "K1")[0] == 0
+
+
 def test_an_html_answer_to_a_read_is_a_message_and_the_customer_stays(twilio, capsys, tmp_path, isolated):
     live, server = twilio
     registered(capsys, tmp_path, isolated, "K1")
@@ -337,7 +374,7 @@ def one_registered(twilio, capsys, tmp_path, isolated) -> tuple[Live, HostileSer
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("rule", "shown"), [(echo("status"), "you sent [redacted]"),
+@pytest.mark.parametrize(("rule", "shown"), [(echo("status"), "you sent Authorization: [redacted]"),
                                              (setting("status", 123), "status is not text"),
                                              (html(), "not JSON")], ids=["echo", "123", "html"])
 async def test_the_customer_screen_against_the_hostile_server_shows_no_secret_and_no_traceback(

@@ -26,21 +26,11 @@ import pytest
 
 from storage.postgres.store import PostgresStore
 from storage.sqlite.store import Store
+from tests.support.commands import a2p_wizard, app_env
 from tests.support.env import without_settings
 from tests.support.flow import SCENARIOS, drive
 from tests.support.pg import BACKENDS
-from tests.support.reliability import (
-    KEY,
-    Backend,
-    Home,
-    a2p_wizard,
-    app_env,
-    check_one_of_each,
-    ledger,
-    run_cases,
-    scratch_dir,
-    templates,
-)
+from tests.support.reliability import KEY, Backend, Home, check_one_of_each, ledger, run_cases, scratch_dir, templates
 from wizard.flow import engine as engine_module
 from wizard.flow.engine import CRASH_POINTS
 

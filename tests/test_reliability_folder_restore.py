@@ -17,17 +17,19 @@ import pytest
 
 from tests.support import factories as f
 from tests.support.reliability import check_one_of_each, served_sandbox
-from tests.support.restore import FolderBackup, advance_rounds, cli
+from tests.support.restore import FolderBackup, advance_rounds, cli, rows
 from wizard.sandbox.fake import Sandbox, SandboxError
 from wizard.sandbox.faults import FaultPlan
 from wizard.session.runtime import Runtime
 
 CUSTOMERS = 8
 ROUNDS = 10
+EVERY_ROUND = 6
+"""Customers of the restore-at-every-round tests."""
 
 
-def _import(tmp_path: Path, capsys) -> list[str]:
-    keys = [f"R{n}" for n in range(CUSTOMERS)]
+def _import(tmp_path: Path, capsys, customers: int = CUSTOMERS) -> list[str]:
+    keys = [f"R{n}" for n in range(customers)]
     path = f.write_csv(tmp_path / "batch.csv", [f.csv_row(k, phone_number="buy") for k in keys])
     assert cli(capsys, "import", str(path))[0] == 0
     return keys
@@ -50,6 +52,63 @@ def _restore_mid_flight(tmp_path: Path, home: Path, capsys, keys: list[str], rep
     assert all(r["done"] for r in rows), [(r["key"], r["next_action"]) for r in rows if not r["done"]]
     backup.restore()
     return advance_rounds(capsys, ROUNDS, reply_yes=reply_yes, clock=clock)
+
+
+def _restore_every_round(backup: FolderBackup, capsys, reply_yes, clock) -> tuple[int, list[dict]]:
+    """Each round: the folder copied, one round advanced, the copy restored, the round advanced again; until every
+    customer is done. How many rounds it took, and the rows."""
+    for restores in range(ROUNDS * 2):
+        listed = rows(capsys)
+        if all(r["done"] for r in listed):
+            return restores, listed
+        backup.take()
+        advance_rounds(capsys, 1, reply_yes=reply_yes, clock=clock)
+        backup.restore()
+        advance_rounds(capsys, 1, reply_yes=reply_yes, clock=clock)
+    return ROUNDS * 2, rows(capsys)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("twilio_too", [True, False], ids=["sandbox-restored-too", "sandbox-kept"])
+def test_a_data_folder_restored_at_every_round_in_the_sandbox(tmp_path, capsys, isolated, twilio_too):
+    """The whole folder restored after every round: with the sandbox's state in it (what a machine backup holds in
+    sandbox mode: Twilio rolls back with the store), and without it (Twilio keeps what the lost round made)."""
+    keys = _import(tmp_path, capsys, EVERY_ROUND)
+
+    def reply_yes(key: str) -> None:
+        cli(capsys, "sandbox", "reply-yes", key)
+
+    def clock(delta: timedelta) -> None:
+        cli(capsys, "sandbox", "clock", f"+{int(delta.total_seconds() // 3600)}h")
+
+    backup = FolderBackup(isolated, tmp_path / "backup", whole=twilio_too)
+    restores, listed = _restore_every_round(backup, capsys, reply_yes, clock)
+    assert [(r["key"], r["next_action"]) for r in listed if not r["done"]] == []  # all VERIFIED, none stuck
+    # a restore after each of the flow's rounds (steps 1-2, brand, YES, campaign); with Twilio kept, the advance
+    # after a restore carries on from where the lost round left Twilio: two rounds a restore
+    assert restores >= (4 if twilio_too else 2)
+    assert asyncio.run(_promise(isolated, keys)) == {}  # one brand, service, number, campaign each (sandbox dump)
+
+
+@pytest.mark.slow
+def test_a_data_folder_restored_at_every_round_live_against_a_faulty_server(tmp_path, capsys, isolated,
+                                                                             monkeypatch):
+    faults = FaultPlan(lost=0.1, server_error=0.05, too_many=0.05, retry_after=0, seed=21)
+    with served_sandbox(tmp_path / "twilio" / "sandbox.db", faults=faults) as live:
+        for name, value in live.env.items():
+            monkeypatch.setenv(name, value)
+        keys = _import(tmp_path, capsys, EVERY_ROUND)
+
+        def reply_yes(_key: str) -> None:
+            for brand in live.sandbox.dump()["brand_registrations"]:
+                with suppress(SandboxError):
+                    live.sandbox.reply_yes(brand["sid"])
+
+        backup = FolderBackup(isolated, tmp_path / "backup", whole=True)  # all of it: Twilio is elsewhere
+        restores, listed = _restore_every_round(backup, capsys, reply_yes, live.sandbox.advance_clock)
+        assert [(r["key"], r["next_action"]) for r in listed if not r["done"]] == []
+        assert restores >= 2
+        assert asyncio.run(_promise(isolated, keys, live.sandbox)) == {}  # the server's record: one of each
 
 
 @pytest.mark.slow

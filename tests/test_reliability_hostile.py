@@ -67,15 +67,20 @@ def test_visible_keeps_real_text_and_cut_bounds_long_values():
     assert cut("x" * 26_000_000) == "x" * 60 + "…"
 
 
-def test_redact_removes_secrets_their_basic_forms_and_authorization_values():
+def test_redact_removes_the_requests_credentials_in_every_form_and_keeps_ordinary_text():
     import base64
 
     secret = "0123456789abcdef0123456789abcdef"
-    basic = base64.b64encode(f"ACxxx:{secret}".encode()).decode()
-    text = redact(f"seen Authorization: Basic {basic}; token {secret}; again {basic.rstrip('=')}; Bearer abcdefgh",
-                  [secret])
-    assert secret not in text and basic.rstrip("=") not in text and "Basic" not in text and "Bearer" not in text
-    assert text.count("[redacted]") == 4
+    pair = f"ACxxx:{secret}"
+    basic = base64.b64encode(pair.encode()).decode()
+    credentials = [f"Basic {basic}", basic, pair, secret]
+    text = redact(f"seen Authorization: Basic {basic}; token {secret}; again {basic.rstrip('=')}; pair {pair}",
+                  credentials)
+    assert secret not in text and basic.rstrip("=") not in text and "ACxxx" not in text
+    assert text == "seen Authorization: [redacted]; token [redacted]; again [redacted]; pair [redacted]"
+    # only the request's own credentials: a business's words that look like a header's are kept
+    ordinary = "Bearer Creek Landscaping, Basic Marketing package; Authorization: pending; Bearer abcdefgh"
+    assert redact(ordinary, credentials) == ordinary
 
 
 # -- model fields and CSV values ---------------------------------------------------------------------------------
@@ -209,7 +214,7 @@ def test_a_hostile_servers_messages_are_stored_and_shown_made_visible_and_withou
                                                                  ("show", "K0", "--json"), ("show", "K1"))]
         texts = [out + err for _, out, err in outputs] + _store_texts(isolated) + [
             p.read_text(encoding="utf-8") for p in (isolated / "logs").glob("*")]
-        assert "20001" in outputs[-3][1] and "(you sent [redacted])" in outputs[-3][1]
+        assert "20001" in outputs[-3][1] and "(you sent Authorization: [redacted])" in outputs[-3][1]
         assert any("| Zo\\u001b" in t for t in texts)  # the messages are there, made visible
         for text in texts:
             assert raw_unsafe(text) == [], text[:300]

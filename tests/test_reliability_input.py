@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.support import factories as f
-from tests.support.reliability import cli
+from tests.support.commands import cli
 from wizard.customer.csv_rows import COLUMNS, parse_rows, row_to_models
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, field_errors
 from wizard.customer.spreadsheet import neutralise_formula

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import factories as f
+from tests.support.commands import cli
 from tests.support.faults import FaultsOn, engine_with
-from tests.support.reliability import cli
 from wizard.desk import Desk
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 

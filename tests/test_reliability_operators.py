@@ -26,9 +26,10 @@ import pytest
 
 from storage.sqlite.store import StaleWrite
 from tests.support import factories as f
+from tests.support.commands import ROOT, app_env
 from tests.support.flow import CREATES, SCENARIOS, drive, owned
 from tests.support.pg import BACKENDS
-from tests.support.reliability import ROOT, app_env, check_one_of_each, scratch_dir
+from tests.support.reliability import check_one_of_each, scratch_dir
 from wizard.desk import Desk
 from wizard.flow.engine import Engine
 from wizard.sandbox.fake import Sandbox

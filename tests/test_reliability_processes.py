@@ -30,8 +30,9 @@ import pytest
 
 from tests.support import factories as f
 from tests.support.browser import CHROMIUM, SCREEN_TEXT, TERMINAL_HOOK
+from tests.support.commands import ROOT, Forker, cli
 from tests.support.prism import LOOPBACK, die_with_parent, free_port, in_ci
-from tests.support.procs import ROOT, FdWatch, Forker, answered_writes, deleted_store_files, wizard
+from tests.support.procs import FdWatch, answered_writes, deleted_store_files
 from tests.support.reliability import check_one_of_each
 from wizard.cli import main
 from wizard.desk import Desk
@@ -49,12 +50,12 @@ async def test_the_refresh_apart_then_a_shell_command_leave_the_process_files_an
     try:
         Desk(rt).create(f.profile(), key="K1")
         await asyncio.to_thread(Desk(rt).refresh_all_apart)
-        listed = wizard(isolated, "list", "--json")
+        listed = cli(isolated, "list", "--json")
         assert listed.returncode == 0, listed.stderr
 
         deleted = deleted_store_files("self", isolated)
         Desk(rt).create(f.profile(email="second@example.com"), key="K2")
-        listed = wizard(isolated, "list", "--json")
+        listed = cli(isolated, "list", "--json")
         assert sorted(row["key"] for row in json.loads(listed.stdout)) == ["K1", "K2"], "the app's write was lost"
         assert deleted == []
     finally:
@@ -108,7 +109,7 @@ class CommandLoop(threading.Thread):
 
     def __init__(self, home: Path, *, reader: bool = False) -> None:
         super().__init__(daemon=True)
-        self.home, self.reader, self.forker = home, reader, Forker(home)
+        self.home, self.reader, self.forker = home, reader, Forker()
         self.ran: list[tuple[tuple[str, ...], int, str]] = []
         self.offboarded: list[str] = []
         self._unfinished = False
@@ -145,7 +146,7 @@ class CommandLoop(threading.Thread):
             self._unfinished = self._run("offboard", done[0], "--yes").returncode != 0
 
     def _run(self, *argv: str) -> subprocess.CompletedProcess[str]:
-        result = self.forker.run(*argv)
+        result = self.forker.run("--data-dir", str(self.home), *argv)
         self.ran.append((argv, result.returncode, result.stderr))
         return result
 
@@ -177,7 +178,7 @@ def test_the_app_a_served_tab_and_a_loop_of_commands_share_one_data_folder(isola
     home = isolated.resolve()
     home.mkdir(parents=True)
     (home / "welcomed").touch()  # no welcome offer in the app: the list at once
-    imported = wizard(home, "import", str(f.write_csv(tmp_path / "first.csv", [_row(f"F{i}") for i in range(FIRST)])))
+    imported = cli(home, "import", str(f.write_csv(tmp_path / "first.csv", [_row(f"F{i}") for i in range(FIRST)])))
     assert imported.returncode == 0, imported.stderr
 
     watch, loop, reader = FdWatch(home), CommandLoop(home), CommandLoop(home, reader=True)

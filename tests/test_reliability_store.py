@@ -27,17 +27,10 @@ from storage.postgres.store import PostgresStore
 from storage.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from storage.sqlite.store import Store, StoreError
 from tests.support import factories as f
+from tests.support.commands import a2p_wizard, app_env, cli, run_forked
 from tests.support.flow import SCENARIOS, drive
 from tests.support.pg import BACKENDS
-from tests.support.reliability import (
-    Backend,
-    a2p_wizard,
-    app_env,
-    check_one_of_each,
-    cli,
-    run_forked,
-    served_sandbox,
-)
+from tests.support.reliability import Backend, check_one_of_each, served_sandbox
 from wizard.customer.customer import Customer
 from wizard.desk import Desk
 from wizard.listing import DERIVATION

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.support import flow
+from tests.support.commands import cli as run_app
 from tests.support.flow import SCENARIOS, drive
 from tests.support.reliability import check_one_of_each
-from tests.support.reliability import cli as run_app
 from tests.support.restore import cli
 from wizard.flow.actions import Action
 from wizard.flow.engine import CRASH_POINTS
@@ -104,6 +104,47 @@ def test_without_yes_nor_a_terminal_the_duplicate_number_is_kept_until_reconcile
     assert code == 0 and "removed 1 duplicate(s)" in out and "kept" not in err
     problems, _, strays, dump = asyncio.run(_state(isolated, key))
     assert problems == [] and strays == []
+
+
+def test_show_and_the_customer_screen_list_the_duplicates_waiting_for_reconcile(capsys, isolated):
+    """After an advance adopted the brand's campaign, the duplicate service and number it left wait for `reconcile`:
+    `show`, `show --json` and the customer screen's side panel list each with what `reconcile` will do about it."""
+    key, _ = asyncio.run(_stuck(isolated))
+    assert cli(capsys, "advance", key)[0] == 0
+    service, number = asyncio.run(_state(isolated, key))[2]
+
+    code, out, _ = cli(capsys, "show", key)
+    assert code == 0
+    listed = out.split("DUPLICATES AT TWILIO", 1)[1].split("\n\n", 1)[0]
+    assert f"{service}  duplicate Messaging Service: `reconcile` deletes it" in listed
+    assert f"{number}  phone number bought for a duplicate Messaging Service: `reconcile --yes`" in listed
+    strays = json.loads(cli(capsys, "show", key, "--json")[1])["strays"]
+    assert [(s["sid"], s["reconcile"].split()[0]) for s in strays] == [(service, "`reconcile`"),
+                                                                       (number, "`reconcile")]
+    assert "billed monthly" in strays[1]["reconcile"]
+    panel, shown = asyncio.run(_side_panel(isolated, key))
+    assert shown and service in panel and number in panel and "releases it" in panel
+
+    assert cli(capsys, "reconcile", key, "--yes")[0] == 0
+    assert "DUPLICATES" not in cli(capsys, "show", key)[1]
+    assert json.loads(cli(capsys, "show", key, "--json")[1])["strays"] == []
+    assert not asyncio.run(_side_panel(isolated, key))[1]
+
+
+async def _side_panel(home: Path, key: str) -> tuple[str, bool]:
+    """The customer screen's list of duplicates at Twilio, and whether it is shown."""
+    from screens.app import WizardApp
+    from tests.support.pilot import open_customer, text_of
+    from wizard.desk import Desk
+
+    rt = Runtime.open(home=home, mode="sandbox")
+    try:
+        app = WizardApp(Desk(rt))
+        async with app.run_test(size=(160, 50)) as pilot:
+            screen = await open_customer(pilot, key)
+            return text_of(app, "#strays"), screen.has_class("-has-strays")
+    finally:
+        await rt.aclose()
 
 
 def test_among_duplicates_the_service_holding_the_campaign_and_its_number_are_adopted(capsys, isolated):

@@ -651,7 +651,7 @@ async def test_screen_actions_are_in_the_command_palette(runtime):
         await pilot.pause()
         provider = ScreenKeys(app.screen)
         titles = [title for title, _, _ in provider._commands()]
-        assert {"Resend", "Refresh", "Said YES", "Advance", "Copy text", "Back"} <= set(titles)
+        assert {"Resend", "Refresh", "Replied YES", "Advance", "Copy text", "Back"} <= set(titles)
         assert "Save & send" not in titles  # no form on step 3
 
 

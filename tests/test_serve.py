@@ -223,3 +223,36 @@ def test_the_app_in_a_browser_lists_filters_and_opens_a_customer(chromium, serve
     assert shot.startswith(b"\x89PNG")
     if target := os.environ.get("A2P_BROWSER_SCREENSHOT"):
         shutil.copyfile(tmp_path / "browser.png", target)
+
+
+PASTE = """text => {
+    const data = new DataTransfer();
+    data.setData("text/plain", text);
+    document.querySelector(".xterm-helper-textarea").dispatchEvent(
+        new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+}"""
+"""Paste `text` as the browser does on ctrl+v: the page's terminal (xterm.js) sends it as a bracketed paste."""
+
+
+@pytest.mark.slow
+def test_a_paste_with_escape_sequences_in_a_browser_reaches_the_field_whole_and_in_order(chromium, served):
+    """Pasted into the list's filter: "Lef ESC[31m evre ESC]0;T BEL -Cote" is the filter "Lefevre-Cote" (Textual's
+    parser sent the escapes' text as keys ahead of the paste: "^[31mevre^]0;T-CoteLef", matching nobody)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 720})
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(served)
+                       else route.abort())
+            page.add_init_script(TERMINAL_HOOK)
+            page.goto(served)
+            wait_for(page, lambda text: all(name in text for name in CUSTOMERS.values()), "the Customers list")
+            page.focus(".xterm-helper-textarea")
+            page.keyboard.press("/")
+            page.evaluate(PASTE, "Lef\x1b[31mevre\x1b]0;T\x07-Cote")
+            wait_for(page, lambda text: "Lefevre-Cote" in text and "Zoë Lefèvre-Côté" in text and "José" not in text
+                     and "Maya" not in text, "the list filtered to Zoë by the pasted text")
+        finally:
+            browser.close()

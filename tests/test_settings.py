@@ -65,3 +65,23 @@ def test_locations_default_to_platform_folders(monkeypatch, tmp_path):
     monkeypatch.delenv("A2P_WIZARD_HOME")
     loc = Locations.resolve()
     assert "a2p-wizard" in str(loc.data_dir) and str(tmp_path) in str(loc.data_dir)
+
+
+@pytest.mark.parametrize("variable", ["A2P_TWILIO_BASE_URL", "A2P_CALLBACK_URL"])
+@pytest.mark.parametrize("url", ["http://user:pw-in-url@127.0.0.1:8080", "http://127.0.0.1:8080/?x=1",
+                                 "https://a2p.example.com/#top", "ftp://127.0.0.1/", "http://:80",
+                                 "http://127.0.0.1:99999", "https://a2p.example.com/" + "x" * 500])
+def test_every_url_setting_is_held_to_one_rule_and_its_message_never_repeats_the_value(monkeypatch, variable, url):
+    monkeypatch.setenv(variable, url)
+    with pytest.raises(ValidationError) as refused:
+        Settings.load()
+    [error] = refused.value.errors()
+    assert error["msg"].startswith(f"Value error, {variable} must be an http(s) URL with a host, without credentials")
+    assert "pw-in-url" not in error["msg"]
+
+
+def test_a_url_setting_the_rule_accepts_is_kept_as_given(monkeypatch):
+    monkeypatch.setenv("A2P_TWILIO_BASE_URL", "http://127.0.0.1:8080")
+    monkeypatch.setenv("A2P_CALLBACK_URL", "https://a2p.example.com/twilio/events")
+    s = Settings.load()
+    assert (s.base_url, s.callback_url) == ("http://127.0.0.1:8080", "https://a2p.example.com/twilio/events")

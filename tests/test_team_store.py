@@ -17,9 +17,10 @@ from screens.app import WizardApp
 from screens.app import run as run_app
 from screens.settings_screen import SettingsScreen
 from tests.support import pg
+from tests.support.commands import ROOT
 from tests.support.flow import CREATES, SCENARIOS, create, drive, owned
 from tests.support.pilot import settle
-from tests.support.reliability import ROOT, check_one_of_each
+from tests.support.reliability import check_one_of_each
 from wizard.cli import main
 from wizard.cli.parser import build_parser
 from wizard.desk import Desk

@@ -1,4 +1,5 @@
-"""The app in a real terminal (tmux): a new customer typed in one `send-keys` burst is stored exactly as typed.
+"""The app in a real terminal (tmux): a new customer typed in one `send-keys` burst is stored exactly as typed; an
+address pasted with escape sequences in it (a bracketed paste) is stored whole, in order, without them.
 
 Runs wherever tmux is installed; under CI (CI=true) a missing tmux fails the test instead of skipping it.
 """
@@ -47,13 +48,19 @@ def wait_for(tmux: list[str], words: str, seconds: float = 60) -> None:
     raise AssertionError(f"{words!r} never showed; the screen:\n{screen(tmux)}")
 
 
-def test_a_new_customer_typed_in_one_burst_in_a_terminal_is_stored_as_typed(tmux: list[str], isolated: Path) -> None:
+def start(tmux: list[str], isolated: Path) -> dict[str, str]:
+    """The app in a new tmux session on `isolated`, at its welcome; the environment it runs with."""
     env = {"A2P_WIZARD_HOME": str(isolated), "A2P_MODE": "sandbox", "TERM": "xterm-256color"}
     command = " ".join(["env", *(f"{k}={shlex.quote(v)}" for k, v in env.items()), shlex.quote(sys.executable),
                         "-m", "wizard"])
     subprocess.run([*tmux, "new-session", "-d", "-s", "app", "-x", "80", "-y", "24", "-c", str(ROOT), command],
                    check=True)
     wait_for(tmux, "Welcome to a2p-wizard")
+    return env
+
+
+def test_a_new_customer_typed_in_one_burst_in_a_terminal_is_stored_as_typed(tmux: list[str], isolated: Path) -> None:
+    env = start(tmux, isolated)
     # one burst: start empty (n), new customer (n), the form with a tab after each field, save (ctrl+s)
     subprocess.run([*tmux, "send-keys", "-t", "app", "n", "n", "Lola", "Tab", "Silva", "Tab", "lola@example.com",
                     "Tab", "(212) 234-5678", "Tab", "1 Main St", "Tab", "Tab", "Albany", "Tab", "NY", "Tab",
@@ -65,3 +72,19 @@ def test_a_new_customer_typed_in_one_burst_in_a_terminal_is_stored_as_typed(tmux
         "first_name": "Lola", "last_name": "Silva", "email": "lola@example.com", "phone": "+12122345678",
         "street": "1 Main St", "street2": None, "city": "Albany", "region": "NY", "postal_code": "12207",
         "country": "US"}
+
+
+def test_an_address_pasted_with_escape_sequences_is_stored_whole_in_order_without_them(tmux: list[str],
+                                                                                     isolated: Path) -> None:
+    env = start(tmux, isolated)
+    send = [*tmux, "send-keys", "-t", "app"]
+    subprocess.run([*send, "n", "n", "Lola", "Tab", "Silva", "Tab", "lola@example.com", "Tab", "(212) 234-5678",
+                    "Tab"], check=True)
+    # tmux sends a buffer as a bracketed paste (-p) when the app asked for it, as Textual does
+    subprocess.run([*tmux, "set-buffer", "-b", "address", "12 Pine\x1b[31m St\x1b]0;T\x07 North"], check=True)
+    subprocess.run([*tmux, "paste-buffer", "-p", "-b", "address", "-t", "app"], check=True)
+    subprocess.run([*send, "Tab", "Tab", "Albany", "Tab", "NY", "Tab", "12207", "C-s"], check=True)
+    wait_for(tmux, "Step 1 saved")
+    shown = subprocess.run([sys.executable, "-m", "wizard", "show", "C00001", "--json"], capture_output=True,
+                           text=True, env={**os.environ, **env}, cwd=ROOT, check=True)
+    assert json.loads(shown.stdout)["inputs"]["profile"]["street"] == "12 Pine St North"

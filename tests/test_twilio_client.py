@@ -245,6 +245,17 @@ async def test_an_answers_strings_are_redacted_of_the_requests_credentials_and_m
     assert body == {"sid": BN("1"), "status": "[redacted] [redacted] [redacted] \\u001b[31m", "failure_reason": "ok"}
 
 
+async def test_an_answers_ordinary_words_that_look_like_a_header_are_kept_and_only_the_credentials_redacted():
+    words = "Bearer Creek Landscaping: Basic Marketing package, Authorization: pending"
+
+    def handler(request):
+        return httpx.Response(200, json={"sid": BN("1"), "status": "FAILED", "failure_reason": f"{words} (s3cret)"})
+
+    client, _ = make_client(handler)
+    body = await client.call("fetch_brand_registration", sid=BN("1"))
+    assert body["failure_reason"] == f"{words} ([redacted])"
+
+
 async def test_a_declared_length_over_the_cap_is_refused_before_reading():
     def handler(request):
         return httpx.Response(200, headers={"Content-Length": str(10**12)}, content=b"{}")

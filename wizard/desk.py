@@ -20,11 +20,13 @@ from typing import Any, TextIO
 from pydantic import BaseModel
 
 from storage.files import keep_object, read_object, same_file
+from storage.key_set import KeySet
 from wizard.customer import page_check, policy_pages, readiness
 from wizard.customer.csv_rows import bounded_lines, explicit_keys
 from wizard.customer.customer import Customer
 from wizard.customer.fees import WHAT, Fee, Prices, count_fees, describe_fees, total
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile, is_us_area_code
+from wizard.customer.phones import readable_phone
 from wizard.customer.playbooks import describe as playbook_line
 from wizard.customer.playbooks import playbook
 from wizard.customer.rules import Finding
@@ -58,7 +60,7 @@ __all__ = [
     "OTP_SENDER", "STATE_WORDS", "STEP_INPUTS", "STEP_NAMES", "WHAT", "Call", "Customer", "CustomerView", "Desk",
     "Fee", "Finding", "FormSetup", "ImportReport", "Issue", "Offboarding", "OtpWindow", "PhoneNumber", "Run", "Said",
     "StepState", "StoreCopy", "Summary", "TimelineEntry", "copy_stores", "count_fees", "describe_fees",
-    "mount_receiver", "receive", "total",
+    "mount_receiver", "readable_phone", "receive", "total",
 ]
 
 STEP_INPUTS = editing.STEP_INPUTS
@@ -160,6 +162,8 @@ class CustomerView:
     """Twilio holds something of the customer's that offboarding deletes (a campaign, a service, a number)."""
     number: str = ""
     """The customer's phone number (E.164) once bought or picked: the one their clients get texts from."""
+    strays: list[tuple[str, str]] = field(default_factory=list)
+    """Duplicates found at Twilio that `reconcile` will remove (flow.strays): SID, what it is and what is done."""
 
     @property
     def key(self) -> str | None:
@@ -291,6 +295,7 @@ class Desk:
                    for step, name in STEP_INPUTS.items()},
             offboardable=bool(offboarding.deletions(c, release_number=True)),
             number=visible(c.state.number or ""),
+            strays=visible_all([(s["sid"], f"{s['what']}: {s['reconcile']}") for s in strays.listed(c)]),
         )
 
     def dossier(self, key: str) -> dict[str, Any]:
@@ -413,11 +418,11 @@ class Desk:
 
     async def import_csv(self, lines: Iterable[str],
                          on_created: Callable[[int, str, list[Finding]], None] | None = None,
-                         *, reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
+                         *, reserved: Iterable[str] = (), allow_duplicates: bool = False) -> ImportReport:
         """Create a customer for every good row of a CSV file, in batches (see flow.importing); `reserved`: the
-        keys the file names (csv_rows.explicit_keys of a first read), which keys made for other rows skip. Each
-        created customer's findings are the lint's and the form's: the account's numbers are read first when the
-        account can be read."""
+        keys the file names (csv_rows.explicit_keys of a first read, held on disk, not in memory), which keys made
+        for other rows skip. Each created customer's findings are the lint's and the form's: the account's numbers
+        are read first when the account can be read."""
         with suppress(OperatorError):
             await self._own_numbers()
 
@@ -425,18 +430,18 @@ class Desk:
             if on_created:
                 on_created(row, saved.customer.key, saved.standing.findings)
 
-        return import_rows(self._write_path, lines, on_created=created, reserved=reserved,
-                           allow_duplicates=allow_duplicates)
+        with KeySet(reserved) as taken:
+            return import_rows(self._write_path, lines, on_created=created, reserved=taken,
+                               allow_duplicates=allow_duplicates)
 
     async def import_file(self, read: Callable[[], TextIO],
                           on_created: Callable[[int, str, list[Finding]], None] | None = None, *,
                           allow_duplicates: bool = False) -> ImportReport:
         """`import_csv` of a CSV file that `read` opens (twice: the keys it names first), no line read past
         csv_rows.LINE_LIMIT; the file's OSError or UnicodeDecodeError go to the caller."""
-        with read() as stream:
-            reserved = explicit_keys(bounded_lines(stream))
-        with read() as stream:
-            return await self.import_csv(bounded_lines(stream), on_created, reserved=reserved,
+        with read() as first, read() as stream:  # the keys are read as the KeySet takes them, not held here
+            return await self.import_csv(bounded_lines(stream), on_created,
+                                         reserved=explicit_keys(bounded_lines(first)),
                                          allow_duplicates=allow_duplicates)
 
     # -- Twilio ------------------------------------------------------------------------------------------
@@ -513,6 +518,11 @@ class Desk:
                 await apart.aclose()
 
         return asyncio.run(refresh())
+
+    @property
+    def command_deadline(self) -> float:
+        """Seconds one command may take in all (A2P_COMMAND_DEADLINE)."""
+        return self._rt.settings.command_deadline
 
     @property
     def refresh_minutes(self) -> float:

@@ -84,8 +84,6 @@ def json_text(value: Any, **options: Any) -> str:
     return UNSAFE_IN_LINES.sub(lambda m: json.dumps(m[0])[1:-1], dumped)  # json.dumps escapes C0 in strings
 
 
-_AUTH_VALUE = re.compile(r"(?i)\b(?:authorization\W{0,3}\s*(?:basic|bearer)?|basic|bearer)\s*[A-Za-z0-9+/=._~-]{6,}")
-"""An Authorization header or a Basic/Bearer credential, name and value (the whole is redacted)."""
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 
 
@@ -94,8 +92,8 @@ def _redact_encoded(secret: str, match: re.Match[str]) -> str:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """`text` with every secret, its base64 (Basic auth) forms and any `Authorization` value as `[redacted]`."""
-    text = _AUTH_VALUE.sub("[redacted]", text)
+    """`text` with every one of `secrets` (a request's credentials: its Authorization value, `user:password`, the
+    password) and any base64 run holding one as `[redacted]`; other text, "Basic …" or "Bearer …" too, is kept."""
     for secret in filter(None, secrets):
         text = text.replace(secret, "[redacted]")
         text = _BASE64.sub(partial(_redact_encoded, secret), text)

@@ -6,15 +6,17 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from screens.modals.dialog import Dialog
+from screens.widgets.footer import KeysFooter
 
 
 class FeesModal(Dialog[None]):
     """What Twilio bills, read once when opened. Escape or Enter closes it."""
 
     CSS_PATH = ["dialog.tcss", "billing.tcss"]  # Dialog's look, then its own
+    BODY_LINES = 24
     BINDINGS = [Binding("escape", "close", "Close", id="fees-close")]
     AUTO_FOCUS = "#close"
 
@@ -29,7 +31,7 @@ class FeesModal(Dialog[None]):
                 yield Static("\n".join(self._lines), id="ledger", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Close", id="close")
-        yield Footer()
+        yield KeysFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

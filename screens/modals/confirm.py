@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from screens.modals.dialog import Dialog
+from screens.widgets.footer import KeysFooter
 
 
 class ConfirmModal(Dialog[bool]):
@@ -18,7 +19,7 @@ class ConfirmModal(Dialog[bool]):
     BINDINGS = [
         Binding("escape", "answer(False)", "Cancel", id="confirm-cancel"),
         Binding("y", "answer(True)", "Yes", id="confirm-yes"),
-        Binding("n", "answer(False)", "No", id="confirm-no"),
+        Binding("n", "no", "No", id="confirm-no"),  # an action of its own: the footer shows one key per action
     ]
     AUTO_FOCUS = "#yes"
 
@@ -34,10 +35,13 @@ class ConfirmModal(Dialog[bool]):
             with Horizontal(id="buttons"):
                 yield Button(f"{self._no} (n)", id="no")
                 yield Button(f"{self._yes} (y)", id="yes", variant="warning")
-        yield Footer()
+        yield KeysFooter()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+    def action_no(self) -> None:
+        self.dismiss(False)
 
     @on(Button.Pressed, "#yes")
     def _yes_pressed(self) -> None:

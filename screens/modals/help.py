@@ -7,10 +7,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from screens.widgets.footer import KeysFooter
+from screens.widgets.pairs import Pairs
 from screens.widgets.virtual_table import VirtualTable
 
 MOVING = [("↑ ↓ PgUp PgDn Home End", "Move in the list"), ("click a title", "Sort by that column (again: reverse)")]
@@ -44,13 +45,13 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = "Help"
             with VerticalScroll(id="help-body"):
                 yield Static("Keys", classes="help--heading")
-                yield Static(self._keys, id="keys")
+                yield Pairs(self._keys, label_style="bold", id="keys")
                 yield Static("How it works", classes="help--heading")
                 yield Static(HOW_IT_WORKS, id="how", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
 
-def keys_of(screen: Screen[object]) -> Content:
+def keys_of(screen: Screen[object]) -> list[tuple[str, str]]:
     """Each binding active on `screen` (its own, its focused widget's, the app's) with what it does."""
     app = screen.app
     rows: dict[str, str] = {}
@@ -63,6 +64,4 @@ def keys_of(screen: Screen[object]) -> Content:
     pairs = [(key, text) for text, key in rows.items()]
     if screen.query(VirtualTable):
         pairs += MOVING
-    width = max(len(key) for key, _ in pairs) + 2
-    return Content("\n").join(Content.from_markup("[b]$key[/b]$text", key=key.ljust(width), text=text)
-                              for key, text in pairs)
+    return pairs

@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Static
+from textual.widgets import Button, Checkbox, Static
 
 from screens.modals.dialog import Dialog
+from screens.widgets.footer import KeysFooter
 from wizard.desk import Offboarding
 
 KEPT = ("Brand, bundles and profile stay at Twilio; the customer stays here, offboarded, with its history. "
@@ -31,10 +32,11 @@ class OffboardModal(Dialog[bool | None]):
     CSS_PATH = ["dialog.tcss", "offboard.tcss"]  # Dialog's look, then its own
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="offboard-cancel"),
-        Binding("n", "cancel", "No", id="offboard-no"),
+        Binding("n", "no", "No", id="offboard-no"),  # an action of its own: the footer shows one key per action
         Binding("y", "offboard", "Offboard", id="offboard-yes"),
     ]
     AUTO_FOCUS = "#no"
+    BODY_LINES = 12
 
     def __init__(self, title: str, keep: Offboarding, release: Offboarding) -> None:
         super().__init__()
@@ -52,7 +54,7 @@ class OffboardModal(Dialog[bool | None]):
             with Horizontal(id="buttons"):
                 yield Button("Cancel (n)", id="no")
                 yield Button("Offboard (y)", id="yes", variant="error")
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def releasing(self) -> bool:
@@ -67,6 +69,9 @@ class OffboardModal(Dialog[bool | None]):
         self.dismiss(self.releasing)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_no(self) -> None:
         self.dismiss(None)
 
     @on(Button.Pressed, "#yes")

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.content import Content
 from textual.widgets import Button, Static
 
+from screens.widgets.pairs import Pairs
 from wizard.desk import OTP_SENDER, CustomerView, Said
 
 
@@ -43,16 +43,16 @@ class BrandPanel(Vertical):
         with Grid(id="brand-actions"):
             yield Button("Resend OTP (o)", id="resend-otp", action="screen.resend_otp", compact=True)
             if self._sandbox:
-                yield Button("Said YES (y)", id="reply-yes", variant="warning", compact=True,
+                yield Button("Replied YES (y)", id="reply-yes", variant="warning", compact=True,
                              action="screen.reply_yes", tooltip="Sandbox: the customer replies YES")
             yield Button("Copy message (m)", id="copy-message", action="screen.copy_message", compact=True)
             yield Button("Refresh (r)", id="refresh", action="screen.refresh", compact=True)
             yield Button("Advance (a)", id="advance", action="screen.advance", compact=True)
         yield Static("Brand registration", classes="panel--heading")
-        yield Static(id="brand-facts", classes="panel--facts")
+        yield Pairs(id="brand-facts", classes="panel--facts")
         with Vertical(classes="panel--otp"):
             yield Static("One-time passcode (OTP)", classes="panel--heading")
-            yield Static(id="otp-facts", classes="panel--facts")
+            yield Pairs(id="otp-facts", classes="panel--facts")
 
     def on_mount(self) -> None:
         self.show(self.view, self.said)
@@ -60,15 +60,15 @@ class BrandPanel(Vertical):
     def show(self, view: CustomerView, said: Said) -> None:
         self.view = view
         otp = view.otp
-        self.query_one("#brand-facts", Static).update(_facts(view.brand_facts))
+        self.query_one("#brand-facts", Pairs).show(view.brand_facts)
         self.query_one("#brand-state", Static).update(view.brand_words)
         self.set_class(otp.pending, "-otp")
         if otp.pending:
-            self.query_one("#otp-facts", Static).update(_facts([
+            self.query_one("#otp-facts", Pairs).show([
                 ("Sent from", OTP_SENDER),
                 ("Sent at", f"{_when(otp.sent_at)} UTC" if otp.sent_at else "—"),
                 ("Resent", f"{otp.resends} time{'s' if otp.resends != 1 else ''}"),
-            ]))
+            ])
             self.query_one("#customer-message", Static).update(view.message)
         for button in ("#resend-otp", "#reply-yes", "#copy-message"):
             for found in self.query(button):
@@ -88,14 +88,6 @@ class BrandPanel(Vertical):
         until = f"{deadline:%m-%d %H:%M} UTC"
         countdown.update(f"⏱ The passcode lapsed at {until}: resend it (o)." if lapsed
                          else f"⏱ {said.countdown} to reply YES (until {until})")
-
-
-def _facts(rows: list[tuple[str, str]]) -> Content:
-    width = max(len(label) for label, _ in rows) + 2
-    return Content("\n").join(
-        Content.from_markup("[dim]$label[/dim]$value", label=label.ljust(width), value=value)
-        for label, value in rows
-    )
 
 
 def _when(stamp: str) -> str:

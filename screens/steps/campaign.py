@@ -192,7 +192,8 @@ class CampaignForm(StepForm):
     def action_pick_number(self) -> None:
         pick = self.query_one("#number-pick", Select)
         pick.focus()
-        pick.action_show_overlay()
+        pick.scroll_visible(animate=False, immediate=True)
+        self.call_after_refresh(pick.action_show_overlay)  # under the picker once it is on screen, not over the footer
 
     def action_write_pages(self) -> None:
         self.query_one("#write-pages", Button).press()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from rich.cells import cell_len, set_cell_size
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -50,6 +51,27 @@ class WrappingTextArea(TextArea):
                 self._wrap_when_placed(tries - 1)
 
         self.call_after_refresh(wrap)
+
+
+class StartInput(Input):
+    """A one-line field that shows the start of its value while another has the focus: a long URL shows its
+    host, not its tail (`ttps://…`); an example too long for it is cut with an ellipsis (Textual would wrap it at
+    a space and show only "e.g.")."""
+
+    def on_mount(self) -> None:
+        self._example = self.placeholder
+
+    def on_resize(self) -> None:
+        room = self.scrollable_content_region.width - 1  # a cell for the cursor
+        example = self._example
+        self.placeholder = example if cell_len(example) <= room else set_cell_size(example, max(0, room - 1)) + "…"
+
+    def on_blur(self) -> None:
+        self.cursor_position = 0  # `has_focus` is still true here: Widget clears it after this handler
+
+    def show_start(self) -> None:
+        if not self.has_focus:
+            self.cursor_position = 0
 
 
 class FindingsLine(Static):
@@ -165,7 +187,7 @@ class FormField(Vertical, RowCell):
                           prompt=self._placeholder or "Choose…", allow_blank=self._blank, disabled=disabled)
         if self.kind == "check":
             return Checkbox(self._label, bool(self._initial), id=self.field, disabled=disabled)
-        return Input(clean_text(initial, one_line=True), placeholder=self._placeholder, id=self.field,
+        return StartInput(clean_text(initial, one_line=True), placeholder=self._placeholder, id=self.field,
                      disabled=disabled)
 
     # -- value ------------------------------------------------------------------------------------------
@@ -198,8 +220,9 @@ class FormField(Vertical, RowCell):
                 widget.value = value if value else Select.NULL
             elif isinstance(widget, Checkbox):
                 widget.value = bool(value)
-            elif isinstance(widget, Input):
+            elif isinstance(widget, StartInput):
                 widget.value = clean_text(str(value or ""), one_line=True)
+                widget.show_start()
 
     @property
     def locked(self) -> bool:

@@ -276,7 +276,8 @@ class VirtualTable(ScrollView, can_focus=True):
         for column, w in self._layout:
             title, style = column.title, plain
             if self.sort and self.sort[0] == column.id:
-                title = f"{title} {'▼' if self.sort[1] else '▲'}"
+                arrow = " ▼" if self.sort[1] else " ▲"  # kept whole: the title is cut before it, if need be
+                title = (title if cell_len(title) + 2 <= w else set_cell_size(title, max(0, w - 2))) + arrow
                 style = self.get_component_rich_style("virtual-table--sorted")
             segments += [Segment(_fit_cell(title, w), style), Segment(" ", plain)]
         return Strip(segments).adjust_cell_length(width, plain)

@@ -2,8 +2,8 @@
 
 - `FolderBackup`: every file of the data folder (store, journal mark, config, logs) copied aside and later put
   back; a SQLite file by SQLite's backup API (a consistent copy, as a backup tool makes it), its `-wal`/`-shm`
-  left behind. Twilio's side is never restored: the sandbox's own state (`sandbox.db`, which stands for Twilio)
-  stays as it is, and in live mode Twilio is a sandbox served elsewhere.
+  left behind. Twilio's side is not restored unless asked (`whole=True`): the sandbox's own state (`sandbox.db`,
+  which stands for Twilio) stays as it is, and in live mode Twilio is a sandbox served elsewhere.
 - `advance_rounds`: `advance --all --yes` a few times, each customer's YES given and Twilio's clock moved on.
 """
 
@@ -26,30 +26,33 @@ LEFT_BEHIND = ("-wal", "-shm", ".lock")
 
 
 class FolderBackup:
-    """A copy of the data folder `home` in `aside`, taken and restored whole (bar Twilio's side)."""
+    """A copy of the data folder `home` in `aside`, taken and restored whole (bar Twilio's side, unless `whole`:
+    then the sandbox's state too, as an operator's machine backup holds it in sandbox mode)."""
 
-    def __init__(self, home: Path, aside: Path) -> None:
+    def __init__(self, home: Path, aside: Path, *, whole: bool = False) -> None:
         self.home, self.aside = home, aside
+        self.kept: tuple[str, ...] = () if whole else TWILIO_SIDE
+        """What a restore leaves as it is."""
 
     def take(self) -> None:
         shutil.rmtree(self.aside, ignore_errors=True)
-        _copy_folder(self.home, self.aside)
+        _copy_folder(self.home, self.aside, self.kept)
 
     def restore(self) -> None:
         for path in self.home.iterdir():
-            if path.name in TWILIO_SIDE:
+            if path.name in self.kept:
                 continue
             shutil.rmtree(path) if path.is_dir() else path.unlink()
-        _copy_folder(self.aside, self.home)
+        _copy_folder(self.aside, self.home, self.kept)
 
 
-def _copy_folder(source: Path, target: Path) -> None:
+def _copy_folder(source: Path, target: Path, kept: tuple[str, ...]) -> None:
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
     for path in source.iterdir():
-        if path.name in TWILIO_SIDE or path.name.endswith(LEFT_BEHIND):
+        if path.name in kept or path.name.endswith(LEFT_BEHIND):
             continue
         if path.is_dir():
-            _copy_folder(path, target / path.name)
+            _copy_folder(path, target / path.name, kept)
         elif path.suffix == ".db":
             with closing(sqlite3.connect(path)) as src, closing(sqlite3.connect(target / path.name)) as dst:
                 src.backup(dst)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,13 +43,40 @@ async def dispatch(args: argparse.Namespace) -> int:
         raise
     for warning in desk.startup.warnings:
         _err(f"a2p-wizard: warning: {warning}")
+    sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command",
+           "events": "events_command"}.get(args.command)
+    name = f"{args.command} {getattr(args, sub)}" if sub else args.command
     try:
-        sub = {"sandbox": "sandbox_command", "otp": "otp_command", "numbers": "numbers_command",
-               "events": "events_command"}.get(args.command)
-        handler = COMMANDS[f"{args.command} {getattr(args, sub)}" if sub else args.command]
-        return await handler(desk, args)
+        async with asyncio.timeout(desk.command_deadline) as budget:
+            _BUDGET.set(budget)
+            return await COMMANDS[name](desk, args)
+    except TimeoutError:
+        if not budget.expired():
+            raise
+        raise CommandError(
+            f"{name} was stopped after {desk.command_deadline:g} s, its deadline in all (A2P_COMMAND_DEADLINE): what "
+            "it waited on answered too slowly. Nothing was lost: what was done is saved, a call left without an answer "
+            "is looked up at Twilio before anything is sent again, and the same command goes on from there (a "
+            "bigger batch may need a longer deadline)."
+        ) from None
     finally:
         await desk.aclose()
+
+
+_BUDGET: ContextVar[asyncio.Timeout | None] = ContextVar("budget", default=None)
+"""The running command's deadline."""
+
+
+@contextmanager
+def _not_counted() -> Iterator[None]:
+    """The time spent in the block (the operator answering a question) is not counted against the deadline."""
+    loop, budget = asyncio.get_running_loop(), _BUDGET.get()
+    start = loop.time()
+    try:
+        yield
+    finally:
+        if budget is not None and (when := budget.when()) is not None:
+            budget.reschedule(when + loop.time() - start)
 
 
 def _known(desk: Desk, key: str) -> str:
@@ -70,6 +100,10 @@ async def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
         _out(f"\n{section.upper()}")
         for step, value in info[section].items():
             _out(f"  {step}: {json_text(value)}")
+    if info["strays"]:
+        _out("\nDUPLICATES AT TWILIO (found after a restore; `a2p-wizard reconcile` removes them)")
+        for stray in info["strays"]:
+            _out(f"  {stray['sid']}  {stray['what']}: {stray['reconcile']}")
     if info["problems"]:
         _out("\nPROBLEMS")
         for p in info["problems"]:
@@ -110,12 +144,11 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
     except UnicodeDecodeError as error:
         raise CommandError(f"{args.file} is not UTF-8 text.") from error
     for e in report.errors:
-        where = f"row {e.row}" + (f", {e.field}" if e.field else "")
-        _err(f"{where}: {e.message}")
+        _err(f"{e.named}{f', {e.field}' if e.field else ''}: {e.message}")
     if report.error_count > len(report.errors):
         _err(f"… and {report.error_count - len(report.errors):,} more error(s), not shown.")
     for e in report.warnings:
-        _err(f"row {e.row}, {e.field}: warning: {e.message}")
+        _err(f"{e.named}, {e.field}: warning: {e.message}")
     if report.warning_count > len(report.warnings):
         _err(f"… and {report.warning_count - len(report.warnings):,} more warning(s), not shown.")
     keys = "" if not report.created else f": {report.first_key}" + (
@@ -127,10 +160,10 @@ async def cmd_import(desk: Desk, args: argparse.Namespace) -> int:
         raise CommandError(f"{report.stopped} {summary} before that; the rest of {args.file} was not (import the "
                            "file again once fixed: the customers already imported are reported as existing).")
     _out(summary + ".")
-    if rejected := sorted({e.row for e in report.errors}):
+    if rejected := sorted({e.row: e.named.removeprefix("row ") for e in report.errors}.items()):
         more = report.rejected_rows - len(rejected)
-        _out(f"Rejected rows: {few(rejected)}" + (f" and {more:,} more row(s) — the first" if more > 0 else " — each")
-             + " with its reason on stderr.")
+        _out(f"Rejected rows: {few([named for _, named in rejected])}"
+             + (f" and {more:,} more row(s) — the first" if more > 0 else " — each") + " with its reason on stderr.")
     if held.count:
         _out(f"Held before any fee: {held} — fix each [block] above (the form and `lint` say the same), then advance.")
     return 1 if report.error_count and not report.created else 0
@@ -219,7 +252,8 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
     _out(f"Billable work ahead for {len(ahead):,} customer(s), ${total(fees):,.2f} at most (each fee is paid only "
          "once Twilio's checks before it pass):")
     try:
-        answer = input(f"{count_fees(fees)} — go on? [y/N] ")
+        with _not_counted():
+            answer = input(f"{count_fees(fees)} — go on? [y/N] ")
     except EOFError:
         answer = ""
     return frozenset(ahead) if answer.strip().lower() in ("y", "yes") else frozenset()
@@ -321,7 +355,7 @@ async def cmd_numbers_available(desk: Desk, args: argparse.Namespace) -> int:
         _out(f"No local numbers for sale in area code {area}: try another one nearby.")
     else:
         _out(f"For sale in area code {area} (${desk.prices.number_monthly:,.2f} a month each; "
-             f"phone_number=buy:{area} buys the first one free at the time):")
+             f"phone_number=buy:{area} buys the first one still for sale when step 4 is sent):")
         for n in numbers:
             _out(f"  {n.number}  {n.label}")
     return 0
@@ -405,7 +439,7 @@ async def cmd_reply_yes(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
-DURATION = re.compile(r"^\+?(\d+(?:\.\d+)?)([smhd])$")
+DURATION = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -414,7 +448,7 @@ async def cmd_clock(desk: Desk, args: argparse.Namespace) -> int:
     if not match:
         raise CommandError(f"cannot read the duration {args.duration!r}: write it like +12h, +30m, +2d.")
     try:
-        delta = timedelta(**{UNITS[match[2]]: float(match[1])})
+        delta = timedelta(**{UNITS[match[3]]: float(f"{match[1]}{match[2]}")})  # -1h: the clock says no
     except OverflowError as error:
         raise CommandError(f"the duration {args.duration!r} is too long: the sandbox clock moves at most about "
                            "10 years ahead.") from error

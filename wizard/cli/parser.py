@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -12,6 +13,8 @@ from wizard.visible import visible
 
 FILTER_MAX = 200
 """The longest `list --filter` text taken (no name, email or brand is longer)."""
+SIGNED_DURATION = re.compile(r"^-\d")
+"""A `sandbox clock` argument such as -1h: a duration argparse must not take for an option."""
 
 STORE_COPY = """\
 Copy every customer and the whole journal, exactly as stored, between the store the app uses (the data folder's
@@ -56,7 +59,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="one row per customer: key, name, stage, status, next action (the app's list: "
                                     "its order, filter and sort)")
-    p.add_argument("--json", action="store_true")
+    _json_flag(p, "the rows")
     p.add_argument("--offboarded", action="store_true",
                    help="list the offboarded customers instead of the active ones (the app's o)")
     p.add_argument("--sort", choices=SORTS, default="attention", metavar="COLUMN",
@@ -68,17 +71,17 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                         "case ignored; a phone number matched by its digits), as the app's / filter")
     p.add_argument("--limit", type=_limit, metavar="N", help="only the first N customers")
     p = sub.add_parser("show", help="one customer's dossier: inputs, SIDs, statuses, journal, errors")
-    p.add_argument("key")
-    p.add_argument("--json", action="store_true")
+    _key(p)
+    _json_flag(p, "the dossier")
     p = sub.add_parser("import", help="create customers from a CSV file (header row = field names)")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, help="a CSV file with a header row of the columns (docs/guide.md)")
     p.add_argument("--allow-duplicates", action="store_true",
                    help="import rows whose email, mobile, or phone and name match another customer (warned)")
     for name, text in (("advance", "run every action that can run now"), ("refresh", "poll statuses only"),
                        ("reconcile", "advance, looking at Twilio before every create (after restoring a backup)")):
         p = sub.add_parser(name, help=text)
         target = p.add_mutually_exclusive_group(required=True)
-        target.add_argument("key", nargs="?")
+        target.add_argument("key", nargs="?", help="the customer's key, e.g. C00001 (list shows every key)")
         target.add_argument("--all", action="store_true", help="every customer")
         if name == "advance":
             p.add_argument("--yes", action="store_true", help="with --all: run billable calls without asking (else "
@@ -88,15 +91,15 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                                                               "--all, run billable calls, without asking")
     p = sub.add_parser("offboard", help="delete a customer's campaign, number (if asked) and Messaging Service; "
                                         "the customer is kept, offboarded")
-    p.add_argument("key")
+    _key(p)
     p.add_argument("--release-number", action="store_true",
                    help="release the phone number (else it is taken out of the service and stays on the account)")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p = sub.add_parser("fees", help="what Twilio bills: this month's one-time fees, the monthly run-rate by kind "
                                      "(each number once, kept ones too) and what offboarding would save")
-    p.add_argument("--json", action="store_true")
+    _json_flag(p, "the fees")
     otp = sub.add_parser("otp", help="one-time passcode").add_subparsers(dest="otp_command", required=True)
-    otp.add_parser("resend", help="ask Twilio for a new OTP").add_argument("key")
+    _key(otp.add_parser("resend", help="ask Twilio for a new OTP"))
     sub.add_parser("locate", help="print the paths of store, config, logs")
     p = sub.add_parser("serve", help="serve the app to web browsers (textual-serve): one app per browser tab")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
@@ -115,19 +118,19 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: behind a proxy)")
     p.add_argument("--port", type=_port, default=8001, help="port to listen on (default 8001)")
     p = sub.add_parser("policy", help="write starter privacy policy and terms pages for a customer (review, host)")
-    p.add_argument("key")
+    _key(p)
     p.add_argument("--out", type=Path, metavar="DIR", help="folder to write them into (default: DATA/policies/KEY)")
     numbers = sub.add_parser("numbers", help="phone numbers").add_subparsers(dest="numbers_command", required=True)
     p = numbers.add_parser("available", help="US local numbers for sale (what phone_number=buy would get)")
     p.add_argument("key", nargs="?", help="a customer: the area code of their phone")
     p.add_argument("--area-code", metavar="NPA", help="a US area code, e.g. 206")
-    p.add_argument("--json", action="store_true")
+    _json_flag(p, "the numbers and their price")
     p = sub.add_parser("lint", help="approval-readiness checks for a JSON file or a stored customer")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("file", nargs="?", type=Path, help="one JSON object with the CSV import's column names")
-    source.add_argument("--customer", metavar="KEY")
+    source.add_argument("--customer", metavar="KEY", help="a stored customer's key, e.g. C00001")
     p.add_argument("--fetch", action="store_true", help="also open the policy pages and check what they say")
-    p.add_argument("--json", action="store_true")
+    _json_flag(p, "the findings")
     store = sub.add_parser("store", help="the customers store itself").add_subparsers(dest="store_command",
                                                                                    required=True)
     p = store.add_parser("copy", help="copy the whole store to or from another (SQLite file or PostgreSQL)",
@@ -138,10 +141,20 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
                      help="copy URL into the store the app uses (which must be empty)")
     sandbox = sub.add_parser("sandbox", help="sandbox controls").add_subparsers(dest="sandbox_command",
                                                                                required=True)
-    sandbox.add_parser("reply-yes", help="the customer answers the OTP").add_argument("key")
-    sandbox.add_parser("clock", help="move the sandbox clock, e.g. +25h").add_argument("duration")
-    sandbox.add_parser("dump", help="every resource the sandbox holds").add_argument("--json", action="store_true")
+    _key(sandbox.add_parser("reply-yes", help="the customer answers the OTP"))
+    clock = sandbox.add_parser("clock", help="move the sandbox clock, e.g. +25h")
+    clock._negative_number_matcher = SIGNED_DURATION  # "-1h" is the duration, not an option (answered: forward only)
+    clock.add_argument("duration", help="how far: a number and s, m, h or d, e.g. +25h, +30m, +2d")
+    _json_flag(sandbox.add_parser("dump", help="every resource the sandbox holds"), "the resources")
     return parser
+
+
+def _json_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON (for scripts), not as text")
+
+
+def _key(parser: argparse._ActionsContainer, what: str = "the customer") -> None:
+    parser.add_argument("key", help=f"{what}'s key, e.g. C00001 (list shows every key)")
 
 
 def _port(text: str) -> int:

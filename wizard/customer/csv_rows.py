@@ -6,7 +6,7 @@ import difflib
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -43,6 +43,13 @@ class RowError:
     message: str
     kind: str = dataclasses.field(default="", compare=False)
     """The validation error's kind (pydantic's type or our code, e.g. "too_long"); "" for the row's other errors."""
+    who: str = dataclasses.field(default="", compare=False)
+    """The row's key, else its first and last name, as the file gives them (at most 40 characters; "" if none)."""
+
+    @property
+    def named(self) -> str:
+        """"row 7 (C00012)", "row 8 (Maya Patel)", or "row 9" for a row with neither."""
+        return f"row {self.row}" + (f" ({self.who})" if self.who else "")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,11 @@ class ParsedRow:
     profile: StarterProfile
     bundle: SoleProprietor | None
     campaign: Campaign | None
+
+    @property
+    def who(self) -> str:
+        """The row's key, else the customer's name (as RowError.who)."""
+        return cut(self.key or f"{self.profile.first_name} {self.profile.last_name}", 40)
 
 
 def _validate(
@@ -102,7 +114,8 @@ def row_to_models(row: Mapping[str, object], row_number: int) -> ParsedRow | lis
         campaign = _validate(Campaign, campaign_data, row_number, errors)
 
     if errors or profile is None:
-        return errors
+        who = cut(get("key") or " ".join(part for part in (get("first_name"), get("last_name")) if part), 40)
+        return [replace(error, who=who) for error in errors]
     return ParsedRow(row_number, key, profile, bundle, campaign)
 
 
@@ -135,17 +148,17 @@ def parse_rows(text_or_lines: Iterable[str] | str) -> tuple[list[ParsedRow], lis
     return parsed, errors
 
 
-def explicit_keys(lines: Iterable[str]) -> frozenset[str]:
-    """The keys a CSV file names in its `key` column (a first pass, so made keys never take one of them)."""
+def explicit_keys(lines: Iterable[str]) -> Iterator[str]:
+    """The keys a CSV file names in its `key` column, one by one (a first pass, so made keys never take one)."""
     reader = csv.reader(lines)
     try:
         header = [name.removeprefix("\ufeff").strip().lower() for name in next(reader, [])]
         if "key" not in header:
-            return frozenset()
+            return
         at = header.index("key")
-        return frozenset(cells[at].strip() for cells in reader if len(cells) > at and cells[at].strip())
+        yield from (cells[at].strip() for cells in reader if len(cells) > at and cells[at].strip())
     except (csv.Error, LineTooLong):
-        return frozenset()  # the import reports it
+        return  # the import reports it
 
 
 LINE_LIMIT = 1_000_000
@@ -191,7 +204,8 @@ def iter_rows(lines: Iterable[str]) -> Iterator[ParsedRow | RowError]:
             if isinstance(result, list):
                 yield from result
             elif result.key is not None and result.key in keys:
-                yield RowError(row_number, "key", f"Key {result.key} is already used on row {keys[result.key]}.")
+                yield RowError(row_number, "key", f"Key {result.key} is already used on row {keys[result.key]}.",
+                               who=result.who)
             else:
                 if result.key is not None:
                     keys[result.key] = row_number

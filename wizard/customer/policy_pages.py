@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.customer.models import Campaign, SoleProprietor, StarterProfile
+from wizard.customer.phones import readable_phone
 
 NOTICE = ("A starting point written by a2p-wizard from the details you entered, not legal advice: review it (with "
           "counsel if you can), make it true for this business, and host it at a public https:// address.")
@@ -50,7 +51,7 @@ def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Camp
     the texts come from, once the customer has one; `typed`: step 4's description and message flow as the form
     holds them, unsaved — the pages then say so)."""
     brand = bundle.brand_name if bundle else profile.full_name
-    contact = f"{profile.email} or {_phone(profile.phone)}"
+    contact = f"{profile.email} or {readable_phone(profile.phone)}"
     saved = {"campaign_description": campaign.campaign_description if campaign else "",
              "message_flow": campaign.message_flow if campaign else ""}
     text = saved | {k: v.strip() for k, v in (typed or {}).items() if k in saved and v.strip()}
@@ -59,7 +60,7 @@ def pages(profile: StarterProfile, bundle: SoleProprietor | None, campaign: Camp
                f"Text messages from {brand} to its customers about their appointments and orders")
     optin = text["message_flow"].rstrip(".") or "Customers opt in by agreeing to receive texts"
     frequency = "Message frequency varies (typically a few messages a month)."
-    sender = (f"Our texts come from {_phone(number)}.",) if number else ()
+    sender = (f"Our texts come from {readable_phone(number)}.",) if number else ()
     privacy = Page("privacy", f"{brand} — Privacy Policy", notice=notice, sections=(
         ("Who we are", (f"{brand} is run by {profile.full_name}, {profile.city}, {profile.region}, "
                         f"{profile.country}. Questions about this policy: {contact}.",)),
@@ -110,6 +111,3 @@ def _md(text: str) -> str:
     escaped = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
     return _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", escaped)
 
-
-def _phone(e164: str) -> str:
-    return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}" if e164.startswith("+1") and len(e164) == 12 else e164

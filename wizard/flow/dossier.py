@@ -14,6 +14,7 @@ from wizard.customer.state import Problem
 from wizard.flow.offboarding import deleted
 from wizard.flow.status import ACTION_WORDS
 from wizard.flow.stepstates import otp_pending
+from wizard.flow.strays import listed
 from wizard.flow.write_path import Standing
 from wizard.listing import otp_left
 from wizard.twilio.facts import FREE_BRAND_RESUBMITS
@@ -62,6 +63,7 @@ def dossier(c: Customer, standing: Standing, now: datetime, journal: list[Journa
         "offboarded": c.state.offboarded_at is not None, "offboarded_at": c.state.offboarded_at,
         "offboarding_interrupted": c.state.offboarding is not None,
         "deleted": [ACTION_WORDS[action] for action in deleted(journal)],
+        "strays": listed(c),
         "stopped": [stop.model_dump() for stop in c.state.stopped],
         "free_brand_updates_left": max(0, FREE_BRAND_RESUBMITS - c.state.brand_resubmits),
         "created_at": c.created_at, "updated_at": c.updated_at,

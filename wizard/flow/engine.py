@@ -14,7 +14,7 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Awaitable, Callable, Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -553,21 +553,11 @@ class Engine:
             report.error = " ".join(problems) + " Nothing was deleted."
             return
         if not c.state.offboarding:
-            c = self.save_state(key, lambda state: setattr(state, "offboarding", self.clock().isoformat())).customer
-        for _ in range(len(offboarding.ACTIONS) + 1):
-            action = offboarding.next_deletion(c, release_number=release_number)
-            if action is None:
-                break
-            if not self._renew(key):
-                report.error = "This run outlasted its lease and another operator took the customer over."
-                return
-            outcome, saved = await self._run(c, action)
-            report.outcomes.append(outcome)
-            on_outcome(outcome)
-            if not outcome.ok:
-                report.error = f"Could not {describe(action)}: {outcome.detail} (run offboard again to finish)."
-                return
-            c = saved.customer if saved else self.load(key)
+            self.save_state(key, lambda state: setattr(state, "offboarding", self.clock().isoformat()))
+        deletion = partial(offboarding.next_deletion, release_number=release_number)
+        if not await self._delete_each(key, deletion, report, on_outcome, again="offboard",
+                                       at_most=len(offboarding.ACTIONS) + 1):
+            return
         now = self.clock().isoformat(timespec="seconds")
 
         def done(state: FlowState) -> None:
@@ -595,24 +585,42 @@ class Engine:
 
     async def _remove_strays(self, key: str, release_numbers: bool, report: Report,
                              on_outcome: Callable[[Outcome], None]) -> None:
+        async def keep(c: Customer, action: Action) -> str | None:
+            return await strays.doubt(self.client, c, action.path["sid"])
+
+        removal = partial(strays.next_removal, release_numbers=release_numbers)
+        await self._delete_each(key, removal, report, on_outcome, again="reconcile", keep=keep,
+                                at_most=2 * len(self.load(key).state.strays) + 1)
+
+    async def _delete_each(self, key: str, deletion: Callable[[Customer], Action | None], report: Report,
+                           on_outcome: Callable[[Outcome], None], *, again: str, at_most: int,
+                           keep: Callable[[Customer, Action], Awaitable[str | None]] | None = None) -> bool:
+        """Offboarding's and reconcile's deletions: each one `deletion` gives next (at most `at_most`), a journaled
+        action (a lost answer is found done by the resource's 404), the lease renewed before it. With `keep`, a
+        resource it gives a reason for is forgotten, not deleted, and each outcome names the resource (`sid`).
+        Stops at the first failure (`report.error`: run `again` to finish; then False)."""
         c = self.load(key)
-        for _ in range(2 * len(c.state.strays) + 1):
-            action = strays.next_removal(c, release_numbers=release_numbers)
+        for _ in range(at_most):
+            action = deletion(c)
             if action is None:
-                return
-            sid = action.path["sid"]
-            if why := await strays.doubt(self.client, c, sid):
-                c = self.save_state(key, strays.drop(sid)).customer
+                return True
+            if not self._renew(key):
+                report.error = "This run outlasted its lease and another operator took the customer over."
+                return False
+            sid = action.path.get("sid", "")
+            if keep is not None and (why := await keep(c, action)):
+                c = self.save_state(key, _forgotten(action)).customer
                 outcome = Outcome(action.name, True, f"kept {sid}: not removed, {why}")
             else:
                 outcome, saved = await self._run(c, action)
-                outcome.detail += f" ({sid})" if outcome.ok else ""
+                outcome.detail += f" ({sid})" if keep is not None and outcome.ok else ""
                 c = saved.customer if saved else self.load(key)
             report.outcomes.append(outcome)
             on_outcome(outcome)
             if not outcome.ok:
-                report.error = f"Could not {describe(action)}: {outcome.detail} (run reconcile again to finish)."
-                return
+                report.error = f"Could not {describe(action)}: {outcome.detail} (run {again} again to finish)."
+                return False
+        return True
 
     # -- refreshing --------------------------------------------------------------------------------------
 
@@ -751,6 +759,11 @@ class Engine:
         report.summary = saved.summary if saved else self.summary(self.load(key))
 
 
+
+
+def _forgotten(action: Action) -> Callable[[FlowState], None]:
+    """The change `action`'s answer would make, without one (a resource kept: no longer the customer's to delete)."""
+    return lambda state: action.apply(state, {})
 
 
 def _apply_all(answers: list[tuple[Action, dict[str, Any]]], state: FlowState) -> None:

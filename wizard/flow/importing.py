@@ -1,14 +1,16 @@
 """Importing customers from a CSV file: read as a stream and saved in batches, each batch one short transaction.
 
-A file of any size takes the same memory (no line is read past csv_rows.LINE_LIMIT, and of its bad rows' errors the
-first KEPT_ERRORS are kept, the rest counted), and another operator's write never waits behind the import for long:
-each batch of `BATCH` good rows is validated first, then saved at once. A bad row is reported and never half
-imported; when the store fails (a full disk), the batches saved before are kept and the report says so.
+A file of any size takes the same memory: no line is read past csv_rows.LINE_LIMIT; of its bad rows' errors the
+first KEPT_ERRORS are kept, the rest counted; the keys it names are held on disk (storage.key_set.KeySet); and
+duplicates are looked for in the batch and in the store, never in a set of every row. Another operator's write
+never waits behind the import for long: each batch of `BATCH` good rows is validated first, then saved at once. A
+bad row is reported and never half imported; when the store fails (a full disk), the batches saved before are kept
+and the report says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 
 from storage.customers import StoreError
@@ -55,7 +57,7 @@ class ImportReport:
 
 
 def import_rows(write_path: WritePath, lines: Iterable[str], *, on_created: Callable[[int, Saved], None] | None = None,
-                reserved: frozenset[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
+                reserved: Container[str] = frozenset(), allow_duplicates: bool = False) -> ImportReport:
     """Create a customer for every good row of a CSV file; report every bad field of every bad row.
 
     A row that looks like a customer already there, or like an earlier row (same email, mobile, or phone and
@@ -70,14 +72,15 @@ def import_rows(write_path: WritePath, lines: Iterable[str], *, on_created: Call
                 fresh, seen = [], duplicates.Seen()  # earlier batches are in the store already
                 for row in batch:
                     if row.key and write_path.store.exists(row.key):
-                        report.error(RowError(row.row, "key", f"A customer with key {row.key!r} already exists."))
+                        report.error(RowError(row.row, "key", f"A customer with key {row.key!r} already exists.",
+                                              who=row.who))
                         continue
                     person = duplicates.columns(row.profile, row.bundle)
                     if same := seen.match(person) or duplicates.in_store(write_path.store, person):
                         (report.warning if allow_duplicates else report.error)(
                             RowError(row.row, same.field, same.message + (
                                 "" if allow_duplicates else
-                                " Keep one; if they are two people, import with --allow-duplicates.")))
+                                " Keep one; if they are two people, import with --allow-duplicates."), who=row.who))
                         if not allow_duplicates:
                             continue
                     key = row.key or keys.next()
@@ -107,7 +110,7 @@ def _collect_errors(items: Iterable[ParsedRow | RowError], report: ImportReport)
 class _KeyMaker:
     """Keys for rows without one: C00001, C00002, … skipping keys already taken."""
 
-    def __init__(self, write_path: WritePath, reserved: frozenset[str]) -> None:
+    def __init__(self, write_path: WritePath, reserved: Container[str]) -> None:
         self._write_path, self._reserved = write_path, reserved
         self._n = write_path.store.count()
 

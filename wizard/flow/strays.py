@@ -44,6 +44,22 @@ def numbers(c: Customer) -> list[str]:
     return [sid for sid in c.state.strays if sid.startswith("PN")]
 
 
+def listed(c: Customer) -> list[dict[str, str]]:
+    """The customer's strays as `show` and the customer screen list them: each with what `reconcile` will do."""
+    return [{"sid": sid, "what": WHAT.get(sid[:2], "duplicate"), "reconcile": WILL.get(sid[:2], WILL["MG"])}
+            for sid in c.state.strays]
+
+
+WHAT = {"MG": "duplicate Messaging Service", "PN": "phone number bought for a duplicate Messaging Service"}
+WILL = {
+    "MG": "`reconcile` deletes it, once read back as named for the customer and holding no campaign (free: nothing "
+          "can send from it)",
+    "PN": "`reconcile --yes` (or a yes typed when `reconcile` asks) releases it, for good; until then it stays on "
+          "the account, billed monthly",
+}
+"""What `reconcile` does about a stray, by its SID's prefix (next_removal, doubt)."""
+
+
 def next_removal(c: Customer, *, release_numbers: bool) -> Action | None:
     """The next removal, services first (deleting one frees its number); None when none is left to make now."""
     for sid in sorted(c.state.strays, key=lambda s: not s.startswith("MG")):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from phonenumbers import parse, region_code_for_number
 
@@ -63,7 +64,7 @@ def list_addresses(ctx: Ctx, req: Request, account: str) -> Answer:
     items = [
         a for a in ctx.state.list("addresses") if all(v is None or a[k] == v for k, v in filters.items())
     ]
-    return 200, v2010_page(req, [renderers.address(ctx, a) for a in items], "addresses")
+    return 200, v2010_page(req, items, "addresses", partial(renderers.address, ctx))
 
 
 def fetch_address(ctx: Ctx, req: Request, account: str, sid: str) -> Answer:
@@ -90,7 +91,7 @@ def list_numbers(ctx: Ctx, req: Request, account: str) -> Answer:
         for n in ctx.state.list("incoming_phone_numbers")
         if (pattern is None or regex.search(n["phone_number"])) and name in (None, n["friendly_name"])
     ]
-    return 200, v2010_page(req, [renderers.incoming_number(ctx, n) for n in items], "incoming_phone_numbers")
+    return 200, v2010_page(req, items, "incoming_phone_numbers", partial(renderers.incoming_number, ctx))
 
 
 FOR_SALE_LINES = range(200, 300)

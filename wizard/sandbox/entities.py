@@ -57,7 +57,7 @@ def fetch_entity(ctx: Ctx, req: Request, kind: str, sid: str) -> Answer:
 
 
 def list_entities(ctx: Ctx, req: Request, kind: str) -> Answer:
-    return 200, v1_page(req, [renderers.RENDER[kind](ctx, rec) for rec in ctx.state.list(kind)], "results")
+    return 200, v1_page(req, ctx.state.list(kind), "results", partial(renderers.RENDER[kind], ctx))
 
 
 def fetch_policy(ctx: Ctx, req: Request, sid: str) -> Answer:

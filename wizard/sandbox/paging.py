@@ -51,14 +51,16 @@ def v1_page(req: Request, items: list[dict[str, Any]], key: str,
     }
 
 
-def v2010_page(req: Request, items: list[dict[str, Any]], key: str) -> dict[str, Any]:
+def v2010_page(req: Request, items: list[dict[str, Any]], key: str,
+               render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """As `v1_page`, in the 2010 API's shape."""
     w = _window(req, items)
 
     def uri(query: str | None) -> str | None:
         return query and f"{req.path}?{query}"
 
     return {
-        key: w.items,
+        key: [render(item) for item in w.items] if render else w.items,
         "first_page_uri": uri(w.first),
         "previous_page_uri": uri(w.prev),
         "next_page_uri": uri(w.next),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from wizard.sandbox import campaigns, renderers
@@ -23,7 +24,7 @@ _FLAGS = {
 
 
 def list_services(ctx: Ctx, req: Request) -> Answer:
-    return 200, v1_page(req, [renderers.service(ctx, s) for s in ctx.state.list(KIND)], "services")
+    return 200, v1_page(req, ctx.state.list(KIND), "services", partial(renderers.service, ctx))
 
 
 def create_service(ctx: Ctx, req: Request) -> Answer:

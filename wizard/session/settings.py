@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from wizard.customer.fees import Prices
+
+URL_SETTINGS = {"base_url": ("A2P_TWILIO_BASE_URL", "http://127.0.0.1:8080"),
+                "callback_url": ("A2P_CALLBACK_URL", "https://a2p.example.com/twilio/events")}
+"""Each URL setting's variable and an example, for its message."""
 
 
 def _env(name: str) -> Any:
@@ -41,6 +45,10 @@ class Settings(BaseSettings):
     twilio_deadline: float = Field(default=60, gt=0, le=3600, allow_inf_nan=False, validation_alias=AliasChoices(
         "A2P_TWILIO_DEADLINE", "a2p_twilio_deadline"))
     """Seconds one request to Twilio may take in all, from connecting to the last byte of its answer."""
+    command_deadline: float = Field(default=3600, gt=0, le=7 * 86400, allow_inf_nan=False,
+                                    validation_alias=AliasChoices("A2P_COMMAND_DEADLINE", "a2p_command_deadline"))
+    """Seconds one command (`refresh --all`, `advance --all`, `lint --fetch`…) may take in all, whatever the number
+    of requests it makes; past it, it stops, keeping what it did."""
     twilio_max_body_mb: float = Field(default=8, gt=0, le=1024, allow_inf_nan=False, validation_alias=AliasChoices(
         "A2P_TWILIO_MAX_BODY_MB", "a2p_twilio_max_body_mb"))
     """The largest answer read from Twilio, in MB (a larger one is refused, never held whole)."""
@@ -62,42 +70,28 @@ class Settings(BaseSettings):
                              "non-ASCII byte): set it again from the Twilio Console")
         return value
 
-    @field_validator("base_url")
-    @classmethod
-    def _base_url(cls, value: str | None) -> str | None:
-        """A2P_TWILIO_BASE_URL must be an http(s) URL with a host, e.g. http://127.0.0.1:8080."""
-        if value is None:
-            return None
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 (raises on a bad port)
-            good = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            good = False
-        if not good:
-            raise ValueError("A2P_TWILIO_BASE_URL must be an http(s) URL with a host, like http://127.0.0.1:8080")
-        return value
-
     @property
     def twilio_max_body(self) -> int:
         """The largest answer read from Twilio, in bytes."""
         return int(self.twilio_max_body_mb * 2**20)
 
-    @field_validator("callback_url")
+    @field_validator("base_url", "callback_url")
     @classmethod
-    def _callback_url(cls, value: str | None) -> str | None:
-        """A2P_CALLBACK_URL must be an http(s) URL with a host and a path, without a query or credentials."""
+    def _url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A URL setting: http(s), a host (and a good port), no credentials, query or fragment, ≤ 500 characters."""
         if value is None:
             return None
         try:
             parts = urlsplit(value)
             parts.port  # noqa: B018 (raises on a bad port)
-            good = parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
+            good = (parts.scheme in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
+                    and not parts.query and not parts.fragment and len(value) <= 500)
         except ValueError:
             good = False
-        if not good or parts.query or parts.fragment or len(value) > 500:
-            raise ValueError("A2P_CALLBACK_URL must be an http(s) URL with a host and a path, like "
-                             "https://a2p.example.com/twilio/events")
+        if not good:
+            name, example = URL_SETTINGS[info.field_name or ""]
+            raise ValueError(f"{name} must be an http(s) URL with a host, without credentials, a query or a "
+                             f"fragment, like {example}")
         return value
 
     @classmethod
