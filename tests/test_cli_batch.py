@@ -83,8 +83,8 @@ def test_import_ends_with_the_count_first_and_last_keys_and_the_rejected_rows_by
     code, out, err = run(capsys, "import", str(f.write_csv(tmp_path / "c.csv", rows)))
     assert code == 0
     assert out.splitlines()[-2:] == ["Imported 3 customer(s): A1 … A5.",
-                                     "Rejected rows: 3, 5 (2) — each with its reason on stderr."]
-    assert "row 3, phone:" in err and "row 5, email:" in err
+                                     "Rejected rows: 3 (A2), 5 (A4) (2) — each with its reason on stderr."]
+    assert "row 3 (A2), phone:" in err and "row 5 (A4), email:" in err
 
 
 @pytest.mark.slow

@@ -28,10 +28,10 @@ def test_importing_the_same_keyless_file_twice_creates_nobody_twice(tmp_path, ca
     assert run(capsys, "import", str(path))[0] == 0
     code, out, err = run(capsys, "import", str(path))
     assert code == 1 and "Imported 0" in out
-    assert "row 2, email: Same email as customer C00001" in err and "--allow-duplicates" in err
+    assert "row 2 (José Nguyễn), email: Same email as customer C00001" in err and "--allow-duplicates" in err
     assert keys(capsys) == ["C00001", "C00002", "C00003"]
     code, out, err = run(capsys, "import", "--allow-duplicates", str(path))
-    assert code == 0 and "Imported 3" in out and "row 4, email: warning: Same email as customer C00003" in err
+    assert code == 0 and "Imported 3" in out and "row 4 (José Nguyễn), email: warning: Same email as customer C00003" in err
     assert len(keys(capsys)) == 6
 
 
@@ -44,7 +44,7 @@ def test_a_row_like_an_earlier_row_of_the_file_is_refused(tmp_path, capsys, same
     path = f.write_csv(tmp_path / "c.csv", [f.csv_row("P1"), f.csv_row("P2") | same])
     code, out, err = run(capsys, "import", str(path))
     assert code == 0 and "Imported 1" in out
-    assert f"row 3, {field}: Same {words} as row 2 (P1)" in err
+    assert f"row 3 (P2), {field}: Same {words} as row 2 (P1)" in err
     assert keys(capsys) == ["P1"]
 
 
