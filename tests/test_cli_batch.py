@@ -94,7 +94,7 @@ def test_a_thousand_rows_end_with_short_lines_not_a_thousand_keys(capsys, tmp_pa
     assert code == 0
     assert out.splitlines()[-2:] == [
         "Imported 980 customer(s): T0000 … T0998.",
-        "Rejected rows: 51, 101, 151, 201, 251, 301, 351, 401, 451, 501, … 1001 (20) — each with its reason on stderr."]
+        "Rejected rows: 51 (T0049), 101 (T0099), 151 (T0149), … 1001 (T0999) (20) — each with its reason on stderr."]
     assert max(len(line) for line in out.splitlines()) < 120
     assert len(err.splitlines()) == 20  # one line per rejected row's reason
     assert len(data(capsys, "list", "--json")) == 980

@@ -31,7 +31,8 @@ def test_importing_the_same_keyless_file_twice_creates_nobody_twice(tmp_path, ca
     assert "row 2 (José Nguyễn), email: Same email as customer C00001" in err and "--allow-duplicates" in err
     assert keys(capsys) == ["C00001", "C00002", "C00003"]
     code, out, err = run(capsys, "import", "--allow-duplicates", str(path))
-    assert code == 0 and "Imported 3" in out and "row 4 (José Nguyễn), email: warning: Same email as customer C00003" in err
+    assert code == 0 and "Imported 3" in out
+    assert "row 4 (José Nguyễn), email: warning: Same email as customer C00003" in err
     assert len(keys(capsys)) == 6
 
 

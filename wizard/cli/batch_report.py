@@ -13,6 +13,8 @@ from wizard.listing import NEEDS_ACTION
 
 SHOWN = 10
 """How many items a short list names before it skips to the last one."""
+WIDTH = 48
+"""Characters the named items take at most, so the line stays short however long each item is (a row's key)."""
 
 
 def few(items: Iterable[object]) -> str:
@@ -30,17 +32,24 @@ class Tally:
         self.first: list[str] = []
         self.last = ""
         self.count = 0
+        self._width = 0
+        self._full = False
 
     def add(self, item: object) -> None:
         self.count += 1
         self.last = str(item)
-        if len(self.first) < SHOWN:
+        fits = len(self.first) < SHOWN and self._width + len(self.last) <= WIDTH
+        if not self._full and (fits or not self.first):
             self.first.append(self.last)
+            self._width += len(self.last) + 2
+        else:
+            self._full = True
 
     def __str__(self) -> str:
         named = list(self.first)
-        if self.count > SHOWN:
-            named[-1] = f"{named[-1]}, … {self.last}"
+        skipped = self.count - len(named)
+        if skipped:
+            named.append(f"… {self.last}" if skipped > 1 else self.last)
         return f"{', '.join(named)} ({self.count:,})"
 
 
