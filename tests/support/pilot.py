@@ -11,6 +11,7 @@ from textual.app import App
 from textual.keys import _character_to_key, key_to_character
 from textual.notifications import Notification
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
@@ -55,8 +56,12 @@ async def until(pilot: Pilot, check: Callable[[], bool], what: str = "condition"
 
 async def still(pilot: Pilot) -> None:
     """Settled, cursors not blinking, and the screen drawn the same twice in a row (for snapshots: a text area's
-    height follows its wrapped text, which is known only after a first layout)."""
-    await settle(pilot)
+    height follows its wrapped text, which is known only after a first layout). Under a modal the workers wait
+    for its answer, so only the screen is waited for."""
+    if isinstance(pilot.app.screen, ModalScreen):
+        await pilot.pause()
+    else:
+        await settle(pilot)
     for widget in pilot.app.screen.query("Input, TextArea"):
         assert isinstance(widget, Input | TextArea)
         widget.cursor_blink = False
