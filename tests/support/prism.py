@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 
 from tests.support import oas
+from wizard.sandbox.server import reply
 
 PRISM_VERSION = "5.14.2"
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,12 +230,7 @@ class Router:
                                                 "content-encoding")}
         with self._lock:
             self.seen.append(Seen(handler.command, handler.path, status, content, prefer))
-        handler.send_response(status)
-        for name, value in out_headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(content)))
-        handler.end_headers()
-        handler.wfile.write(content)
+        reply(handler, status, out_headers, content)
 
     def refusals(self, since: int = 0) -> list[Seen]:
         """Requests Prism (or the router) answered 4xx, from index `since` on."""
