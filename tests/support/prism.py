@@ -30,6 +30,7 @@ from pathlib import Path
 import httpx
 
 from tests.support import oas
+from wizard.sandbox.request import error_body
 from wizard.sandbox.server import reply
 
 PRISM_VERSION = "5.14.2"
@@ -218,9 +219,8 @@ class Router:
         try:
             host = oas.host_for_path(path)
         except LookupError:
-            status, out_headers, content = 404, {"Content-Type": "application/json"}, json.dumps(
-                {"code": 20404, "message": f"No Twilio spec has {path}", "status": 404,
-                 "more_info": "https://www.twilio.com/docs/errors/20404"}).encode()
+            status, out_headers = 404, {"Content-Type": "application/json"}
+            content = json.dumps(error_body(404, 20404, f"No Twilio spec has {path}")).encode()
         else:
             response = self._http.request(handler.command, self.mocks.mocks[host].url + handler.path,
                                           headers=headers, content=body)
