@@ -10,6 +10,7 @@ from wizard.sandbox.evaluation import assigned
 from wizard.sandbox.lifecycle import SUBMITTED, brand_phase, brand_tag, bundle_phase, mobile_tag
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import ApiError, Request, Routes, bad
+from wizard.sandbox.seed import own_numbers
 from wizard.sandbox.state_file import SandboxState
 from wizard.twilio.facts import MOBILE_BRAND_LIMIT, SMS_OTP_PER_SECOND, SOLE_PROPRIETOR_END_USER_TYPE
 
@@ -86,13 +87,13 @@ def _decide(ctx: Ctx, rec: Json) -> None:
                 "mobile_phone_number",
             )
         )
-    own = {n["phone_number"] for n in ctx.state.list("incoming_phone_numbers")}
-    if mobile and (triggers.cpaas_mobile(mobile) or mobile in own):
+    ours = bool(mobile) and mobile in own_numbers(ctx)
+    if mobile and (ours or triggers.cpaas_mobile(mobile)):
         errors.append(
             renderers.error_item(
                 30751,
                 f"The mobile phone number {mobile} is not a valid wireless number for the OTP: it is "
-                f"{'a number of this account' if mobile in own else 'a CPaaS provider number'}. Use the "
+                f"{'a number of this account' if ours else 'a CPaaS provider number'}. Use the "
                 "customer's own US or Canadian mobile.",
                 "mobile_phone_number",
             )

@@ -18,7 +18,7 @@ from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.lifecycle import OTP_WINDOW, brand_phase
 from wizard.sandbox.renderers import campaign_key
 from wizard.sandbox.request import E164, ApiError, Handler, Request, not_found
-from wizard.sandbox.seed import put_number, seed
+from wizard.sandbox.seed import own_numbers, put_number, seed
 from wizard.sandbox.state_file import SandboxState, open_state
 from wizard.twilio.facts import HOSTS, SANDBOX_ACCOUNT_SID, SMS_OTP_PER_SECOND
 
@@ -189,7 +189,7 @@ class Sandbox:
         the Console — for rehearsals and tests with many customers on typed numbers."""
         with self._lock, self._state.transaction():
             ctx = self._ctx(HOSTS)
-            taken = {n["phone_number"] for n in ctx.state.list("incoming_phone_numbers")}
+            taken = own_numbers(ctx)
             sids = []
             for number in numbers:
                 if not E164.match(number) or number in taken:
