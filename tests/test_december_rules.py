@@ -175,3 +175,15 @@ async def test_a_cpaas_mobile_the_sandbox_marks_is_refused_in_form_and_lint(runt
         [hit] = [x for x in found if x.rule == "brand.mobile-is-twilio-number"]
         assert hit.severity == "block" and "CPaaS" in hit.message
     assert not [x for x in desk.form_findings(None, 2, f.bundle_data("zoe")) if x.rule.startswith("brand.mobile-is")]
+
+
+def test_the_sandbox_refuses_exactly_the_brand_names_the_checks_block() -> None:
+    """One 30915 rule: a name the checks pass is one the sandbox's Twilio takes, and the other way round."""
+    from wizard.customer.rules import check
+    from wizard.sandbox.triggers import company_name
+
+    names = ["Acme Plumbing LLC", "Limited Edition Cakes", "Foo GmbH", "Smith LLLP", "Bright Co", "Co-op Bakery",
+             "Zoë Lefèvre", "Incredible Pies", "Jones & Sons Ltd.", "Ann Corp."]
+    for name in names:
+        blocked = any(x.rule == "brand.entity-suffix" for x in check(f.csv_row("K1", brand_name=name)))
+        assert company_name(name) == blocked, name

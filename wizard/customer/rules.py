@@ -16,12 +16,14 @@ from wizard.customer.models import is_us_area_code
 from wizard.customer.urls import is_reserved, is_shortener
 from wizard.twilio.facts import (
     ADDRESS_BRAND_LIMIT,
+    COMPANY_FORM,
     EMAIL_BRAND_LIMIT,
     KEYWORDS_MAX,
     MAX_SAMPLES,
     MIN_SAMPLES,
     MOBILE_BRAND_LIMIT,
     TEXT_LIMITS,
+    company_form,
 )
 from wizard.visible import cut
 
@@ -116,11 +118,6 @@ _URL = re.compile(
     rf"|(?<![@.-])\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})(?:\.[a-z]{{2}})?\b",
     re.IGNORECASE,
 )
-_ENTITY_ANYWHERE = re.compile(
-    r"(?<![\w.])(?:l\.l\.c|llc|l\.l\.p|llp|lllp|p\.l\.l\.c|pllc|inc|incorporated|corp|corporation|ltd|gmbh)\.?(?!\w)",
-    re.IGNORECASE,
-)
-_ENTITY_SUFFIX = re.compile(r"\S[\s,]+(?:co|p\.c|pc|l\.p|lp|limited)\.?$", re.IGNORECASE)
 _EIN = re.compile(r"(?<![\d-])\d{2}-\d{7}(?![\d-])")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
 _SID = re.compile(r"\b[A-Z]{2}[0-9a-f]{32}\b|\b[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b", re.IGNORECASE)
@@ -206,21 +203,13 @@ def _word_in(word: str, text: str) -> bool:
 
 def company_wording(text: str) -> str | None:
     """The first company form a text names ("LLC", "Inc.", "Corp." ...), or None (a page's text, say)."""
-    return m.group(0) if (m := _ENTITY_ANYWHERE.search(text)) else None
-
-
-def _entity_suffix(value: str) -> str | None:
-    if m := _ENTITY_ANYWHERE.search(value):
-        return m.group(0)
-    if m := _ENTITY_SUFFIX.search(value):
-        return m.group(0)[1:].strip(" ,")
-    return None
+    return m.group(0) if (m := COMPANY_FORM.search(text)) else None
 
 
 def _brand(row: dict[str, str]) -> Iterator[Finding]:
     brand, first, last = row.get("brand_name", ""), row.get("first_name", ""), row.get("last_name", "")
     for field, value in (("brand_name", brand), ("first_name", first), ("last_name", last)):
-        suffix = _entity_suffix(value)
+        suffix = company_form(value)
         if suffix and suffix.rstrip(".").casefold() != last.casefold():  # "Maria Co" when her surname is Co
             yield finding(
                 "brand.entity-suffix",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from wizard.twilio.facts import MOBILE_BRAND_LIMIT
+from wizard.twilio.facts import MOBILE_BRAND_LIMIT, company_form
 
 TRIGGERS: Final[dict[str, dict[str, str]]] = {
     "noncompliant_address": {
@@ -82,10 +82,6 @@ def campaign_disallowed(samples: list[str]) -> bool:
     return any("cannabis" in sample.lower() for sample in samples)
 
 
-_COMPANY = re.compile(r"(?<![\w.])(?:l\.?l\.?c|l\.?l\.?p|p\.?l\.?l\.?c|inc|incorporated|corp|corporation|ltd"
-                      r"|limited)\.?(?!\w)", re.IGNORECASE)
-
-
 CPAAS_PREFIX: Final = "+120655509"
 """E.164 numbers the sandbox treats as bought from a CPaaS provider: +1 206-555-0900 … 0999."""
 
@@ -95,4 +91,4 @@ def cpaas_mobile(mobile: str) -> bool:
 
 
 def company_name(name: str) -> bool:
-    return bool(_COMPANY.search(name))
+    return company_form(name) is not None

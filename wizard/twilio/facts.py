@@ -3,6 +3,7 @@
 Light on purpose (standard library only): the list reads the OTP window before the domain is loaded.
 """
 
+import re
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -62,3 +63,22 @@ def otp_deadline(otp_sent_at: str | None) -> datetime | None:
     if not otp_sent_at:
         return None
     return datetime.fromisoformat(otp_sent_at) + timedelta(hours=OTP_WINDOW_HOURS)
+
+
+COMPANY_FORM = re.compile(
+    r"(?<![\w.])(?:l\.l\.c|llc|l\.l\.p|llp|lllp|p\.l\.l\.c|pllc|inc|incorporated|corp|corporation|ltd|gmbh)\.?(?!\w)",
+    re.IGNORECASE,
+)
+"""A registered company's form anywhere in a text (LLC, Inc., Corp., Ltd, GmbH …)."""
+_COMPANY_FORM_AT_END = re.compile(r"\S[\s,]+(?:co|p\.c|pc|l\.p|lp|limited)\.?$", re.IGNORECASE)
+"""Forms that are ordinary words elsewhere ("Limited Edition", "Co-op"): a company's only at a name's end."""
+
+
+def company_form(name: str) -> str | None:
+    """The company form a brand or business name carries, or None. Since 2026-07-17 Twilio refuses a sole-proprietor
+    campaign whose brand or business name holds one (error 30915, https://www.twilio.com/docs/api/errors/30915)."""
+    if m := COMPANY_FORM.search(name):
+        return m.group(0)
+    if m := _COMPANY_FORM_AT_END.search(name):
+        return m.group(0)[1:].strip(" ,")
+    return None
