@@ -941,3 +941,22 @@ async def test_refresh_redraws_a_locked_campaign_when_it_turns_verified(runtime:
         await settle(pilot)
         assert screen(app).states[4] == "done"
         assert "The campaign is verified" in text_of(app, "#form-lock")  # a locked form holds no typing to keep
+
+
+async def test_the_passcode_timer_is_drawn_only_into_a_composed_panel(runtime, monkeypatch):
+    """A second's tick while step 3's panel is being built (a digit key shows the step again) waits for it."""
+    key = await advanced_to_otp(runtime)
+    compose = BrandPanel.compose
+
+    def ticked_first(panel: BrandPanel) -> Any:
+        panel.screen.tick()  # CustomerScreen.tick, as its timer may run now
+        return compose(panel)
+
+    monkeypatch.setattr(BrandPanel, "compose", ticked_first)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#stepper").focus()
+        await pilot.press("3")
+        await settle(pilot)
+        assert screen(app).step == 3 and "to reply YES" in text_of(app, "#countdown")
