@@ -253,12 +253,13 @@ class CustomerScreen(Screen[None]):
         self.keep_draft()
         self.step = step
         self.set_class(step == 4, "-step-4")
-        self.panel = None  # the old one goes (its timer too): nothing is drawn into it any more
+        self.panel = None  # the old one goes: nothing is drawn into it any more, nor into the new one until composed
         self._draw_words(self.said())
         box = self.query_one("#step", Vertical)
         await box.remove_children()
-        self.panel = self._make_panel(step)
-        await box.mount(self.panel)
+        panel = self._make_panel(step)
+        await box.mount(panel)
+        self.panel = panel
         self.query_one("#main", VerticalScroll).scroll_home(animate=False)
         form = self.form()
         if form and form.editable and self._said and self._said.states[step] != "offboarded":

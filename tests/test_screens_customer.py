@@ -924,3 +924,39 @@ async def test_opening_a_customer_waiting_on_twilio_reads_its_statuses(runtime: 
         await settle(pilot)
         assert screen(app).step == 3 and "reply YES" in text_of(app, "#next")
         assert not any(n.title == "Refreshed" for n in toasts(app))  # quietly
+
+
+async def test_refresh_redraws_a_locked_campaign_when_it_turns_verified(runtime: Runtime) -> None:
+    key = await advanced_to_otp(runtime, phone_number="+12065550101")
+    assert runtime.sandbox is not None
+    runtime.sandbox.reply_yes(runtime.engine.load(key).state.sids["brand"])
+    await runtime.engine.advance(key)
+    assert runtime.engine.load(key).state.statuses["campaign"] in ("PENDING", "IN_PROGRESS")
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen(app).step == 4 and "submitted to Twilio" in text_of(app, "#form-lock")
+        runtime.sandbox.advance_clock(timedelta(days=20))
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen(app).states[4] == "done"
+        assert "The campaign is verified" in text_of(app, "#form-lock")  # a locked form holds no typing to keep
+
+
+async def test_the_passcode_timer_is_drawn_only_into_a_composed_panel(runtime, monkeypatch):
+    """A second's tick while step 3's panel is being built (a digit key shows the step again) waits for it."""
+    key = await advanced_to_otp(runtime)
+    compose = BrandPanel.compose
+
+    def ticked_first(panel: BrandPanel) -> Any:
+        panel.screen.tick()  # CustomerScreen.tick, as its timer may run now
+        return compose(panel)
+
+    monkeypatch.setattr(BrandPanel, "compose", ticked_first)
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#stepper").focus()
+        await pilot.press("3")
+        await settle(pilot)
+        assert screen(app).step == 3 and "to reply YES" in text_of(app, "#countdown")

@@ -3,39 +3,23 @@ a filtered list, settings, and help. Frozen clock, fixed data, relative data fol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from screens.app import WizardApp
 from screens.customer_list import FILTER_DELAY
 from tests.support import pilot as pilotkit
-from tests.support.env import Clock
-from wizard.desk import Desk
-from wizard.session.runtime import Runtime
+from tests.support.snapshots import StillApp, fresh_sandbox
 
 WIDE = (120, 40)
 
 
-class SnapshotApp(WizardApp):
-    """The app as a test owns it: still, and closing its runtime when it ends."""
-
-    def on_mount(self) -> None:
-        self.animation_level = "none"
-
-    async def on_unmount(self) -> None:
-        await self.desk.aclose()
-
-
 @pytest.fixture
-def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], SnapshotApp]]:
-    """A fresh sandbox in ./home (a relative path, so the settings screen reads the same on every run)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("A2P_WIZARD_HOME")
-    yield lambda: SnapshotApp(Desk(Runtime.open(home="home", mode="sandbox", now=Clock())))
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], StillApp]:
+    return fresh_sandbox(tmp_path, monkeypatch)
 
 
 async def settle(pilot: Pilot) -> None:

@@ -8,7 +8,7 @@ Frozen clock, fixed sandbox data (the seven examples), relative data folder, no 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -16,38 +16,22 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Select
 
-from screens.app import WizardApp
 from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
 from screens.modals.help import HelpScreen
 from screens.modals.offboard import OffboardModal
 from screens.widgets.footer import KeysFooter
 from tests.support import factories as f
-from tests.support.env import Clock
 from tests.support.pilot import put, settle, still, until
-from wizard.desk import Desk
-from wizard.session.runtime import Runtime
+from tests.support.snapshots import StillApp, fresh_sandbox
 
 SIZES = {"80x24": (80, 24), "60x20": (60, 20)}
 LONG_URL = "https://www.grace-kim-photography-studio.example.com/legal/privacy-policy-for-text-messages"
 
 
-class SizedApp(WizardApp):
-    """The app as a test owns it: still, and closing its runtime when it ends."""
-
-    def on_mount(self) -> None:
-        self.animation_level = "none"
-
-    async def on_unmount(self) -> None:
-        await self.desk.aclose()
-
-
 @pytest.fixture
-def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], SizedApp]]:
-    """A fresh sandbox in ./home (a relative path, so the settings screen reads the same on every run)."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("A2P_WIZARD_HOME")
-    yield lambda: SizedApp(Desk(Runtime.open(home="home", mode="sandbox", now=Clock())))
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], StillApp]:
+    return fresh_sandbox(tmp_path, monkeypatch)
 
 
 # -- reading the screen -------------------------------------------------------------------------------------

@@ -125,7 +125,8 @@ class StepForm(Vertical):
 
     @property
     def dirty(self) -> bool:
-        return self.values() != self.baseline
+        """The form holds typing not saved (a locked one never does: its sample fields are only the sent ones)."""
+        return self.editable and self.values() != self.baseline
 
     @property
     def editable(self) -> bool:

@@ -78,10 +78,7 @@ class BrandPanel(Vertical):
     def show_countdown(self, said: Said) -> None:
         """The passcode's timer, in the words of `said` (the screen's one "what next", redrawn every second)."""
         self.said = said
-        countdown = next(self.query("#countdown").results(Static), None)
-        if countdown is None:  # not composed yet, or being replaced: on_mount draws it from `self.said`
-            return
-        deadline = self.view.otp.deadline
+        countdown, deadline = self.query_one("#countdown", Static), self.view.otp.deadline
         if not said.countdown or deadline is None:
             countdown.update("")
             return

@@ -8,19 +8,29 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.dom import DOMNode
 from textual.keys import _character_to_key, key_to_character
 from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
-from textual.worker import WorkerCancelled
+from textual.worker import Worker, WorkerCancelled
 
 from screens.customer_screen import CustomerScreen
 from screens.modals.confirm import ConfirmModal
 from screens.ordered_keys import OrderedKeysApp
 
 WORKERS_TIMEOUT = 20.0
-"""Seconds a test waits for the app's workers (a worker waiting on a modal nobody answers fails the test)."""
+"""Seconds a test waits for the app's workers (one that never ends fails the test)."""
+
+
+def awaited(app: App[Any]) -> list[Worker[Any]]:
+    """The workers a test waits for: all of them, or under a modal only the modal's own (the workers of the
+    screens beneath it wait for its answer)."""
+    top = app.screen
+    if not isinstance(top, ModalScreen):
+        return list(app.workers)
+    return [w for w in app.workers if isinstance(w.node, DOMNode) and top in w.node.ancestors_with_self]
 
 
 async def settle(pilot: Pilot, *, rounds: int = 3) -> None:
@@ -28,7 +38,8 @@ async def settle(pilot: Pilot, *, rounds: int = 3) -> None:
     for _ in range(rounds):
         for _ in range(100):
             try:
-                await asyncio.wait_for(pilot.app.workers.wait_for_complete(), timeout=WORKERS_TIMEOUT)
+                await asyncio.wait_for(asyncio.gather(*(w.wait() for w in awaited(pilot.app))),
+                                       timeout=WORKERS_TIMEOUT)
                 break
             except WorkerCancelled:  # replaced by a newer one of its group, or its screen closed: wait for the rest
                 await asyncio.sleep(0)
@@ -56,12 +67,8 @@ async def until(pilot: Pilot, check: Callable[[], bool], what: str = "condition"
 
 async def still(pilot: Pilot) -> None:
     """Settled, cursors not blinking, and the screen drawn the same twice in a row (for snapshots: a text area's
-    height follows its wrapped text, which is known only after a first layout). Under a modal the workers wait
-    for its answer, so only the screen is waited for."""
-    if isinstance(pilot.app.screen, ModalScreen):
-        await pilot.pause()
-    else:
-        await settle(pilot)
+    height follows its wrapped text, which is known only after a first layout)."""
+    await settle(pilot)
     for widget in pilot.app.screen.query("Input, TextArea"):
         assert isinstance(widget, Input | TextArea)
         widget.cursor_blink = False
