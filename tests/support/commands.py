@@ -22,7 +22,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 HOOK = "A2P_CRASH_AT"
 """The crash hook's variable: never inherited from the tests' own environment."""
 
