@@ -24,18 +24,13 @@ import pytest
 
 from tests.support import factories as f
 from tests.support.browser import CHROMIUM, SCREEN_TEXT, TERMINAL_HOOK
+from tests.support.commands import in_process as run
 from tests.support.prism import LOOPBACK, die_with_parent, free_port, in_ci
 from wizard.cli import main
 
 pytestmark = pytest.mark.slow
 
 SECRET = "auth-token-that-must-stay-secret"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- the command's guard rails (no browser) ----------------------------------------------------------------------
