@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
-from bench_list import ensure_store
+from bench_list import DATA, ensure_store
 
 from storage.sqlite.store import Store
 
@@ -33,7 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
+    parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
     print(f"{'customers':>10} {'file MB':>8} {'quick s':>8} {'full s':>8}")
     for size in (int(s) for s in args.sizes.split(",")):

@@ -21,14 +21,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from bench_list import ensure_store, postgres_store  # noqa: E402
+from bench_list import DATA, ensure_store, postgres_store  # noqa: E402
 
 ARGV = ("--sandbox", "list", "--json", "--limit", "100")
 
@@ -67,7 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000000")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

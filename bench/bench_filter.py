@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench_list import ensure_store
+from bench_list import DATA, ensure_store
 
 from storage.sqlite.pages import Listing, Query
 from wizard.customer.search import search_query
@@ -32,7 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--texts", default=TEXTS)
     args = parser.parse_args()
     home, _ = ensure_store(args.data, args.size)

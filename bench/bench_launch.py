@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from bench_list import ensure_store  # noqa: E402
+from bench_list import DATA, ensure_store  # noqa: E402
 
 SIZE = ("120", "40")
 ROW = re.compile(r"\bC\d{7}\b")
@@ -95,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="20000,1000000")
     parser.add_argument("--runs", type=int, default=7, help="rounds (one run of each program per round)")
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--against", metavar="COMMIT", help="also time the app as it was at COMMIT")
     args = parser.parse_args()
     if shutil.which("tmux") is None:

@@ -44,6 +44,8 @@ from pathlib import Path
 from typing import Any
 
 SIZE = (120, 40)
+DATA = Path(tempfile.gettempdir()) / "a2p-wizard-bench"
+"""Where generated stores are kept, and reused by every bench that reads them (`--data`)."""
 TYPED = ("maya patel", "c0004242", "qu", "zoe")
 """What the operator types in the filter, one key at a time: a name, a key, two characters few customers hold
 ("q": one in 1,000), a first name many hold."""
@@ -240,7 +242,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--runs", type=int, default=3, help="runs per size; the median is shown")
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--bytecode", action="store_true", help="let the children cache compiled bytecode")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
                         help="the customers' store: the data folder's SQLite file, or a PostgreSQL server")

@@ -57,7 +57,7 @@ from typing import Any
 
 from bench_advance import customers_csv
 from bench_fees_ahead import requests
-from bench_list import SIZE, rows, schema
+from bench_list import DATA, SIZE, rows, schema
 
 from wizard.desk import Desk
 
@@ -379,7 +379,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--gap", type=float, default=0.1, help="seconds between one key drawn and the next sent")
-    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "a2p-wizard-bench")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--collector", default="", metavar="T0,T1,T2",
                         help="the garbage collector's thresholds in the app instead of its own (Python's: 700,10,10)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)

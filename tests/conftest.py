@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import NoReturn
 
+import httpx
 import pytest
 
 from storage.customers import CustomerStore
@@ -18,6 +19,9 @@ from tests.support import pg
 from tests.support.env import Clock, without_settings
 from tests.support.prism import in_ci
 from tests.support.reliability import Backend
+from tests.support.sandbox_api import AUTH, NOW, Steps
+from wizard.sandbox.fake import Sandbox
+from wizard.sandbox.transport import SandboxTransport
 
 ON_POSTGRES = {"postgres", "pg_url", "pg_cases"}
 """Fixtures that start (or use) the session's PostgreSQL server."""
@@ -49,6 +53,26 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """The sandbox alone, its clock frozen at sandbox_api.NOW (Twilio's API call by call: tests/test_sandbox*.py)."""
+    sb = Sandbox.open(tmp_path / "sandbox.db", now=lambda: NOW)
+    yield sb
+    sb.close()
+
+
+@pytest.fixture
+async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on `sandbox`, with the account's credentials."""
+    async with httpx.AsyncClient(transport=SandboxTransport(sandbox), auth=AUTH) as client:
+        yield client
+
+
+@pytest.fixture
+def steps(api: httpx.AsyncClient, sandbox: Sandbox) -> Steps:
+    return Steps(api, sandbox)
 
 
 @pytest.fixture

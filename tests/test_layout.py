@@ -7,7 +7,8 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
+
 PACKAGES = ("wizard", "screens", "storage")
 BACKENDS = (("storage", "sqlite"), ("storage", "postgres"))
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from tests.support import ROOT
 from wizard.customer.playbooks import PLAYBOOKS
 from wizard.customer.rules import RULES
 
-ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 RULES_DOC = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
 

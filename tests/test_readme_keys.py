@@ -4,7 +4,6 @@ its screen (or "everywhere"), and every key the table names is bound where it sa
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from textual.dom import DOMNode
 
@@ -15,8 +14,9 @@ from screens.modals.confirm import ConfirmModal
 from screens.modals.offboard import OffboardModal
 from screens.settings_screen import SettingsScreen
 from screens.steps.campaign import CampaignForm
+from tests.support import ROOT
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 ROWS: dict[str, tuple[type[DOMNode], ...]] = {
     "everywhere": (WizardApp,),
     "customers list": (CustomersScreen,),

@@ -21,6 +21,7 @@ import pytest
 from tests.support import factories as f
 from tests.support.env import Clock
 from tests.support.flow import CREATES
+from tests.support.oas import operation_for
 from tests.support.reliability import scratch_dir
 from wizard.desk import Desk
 from wizard.flow.engine import Engine
@@ -29,7 +30,6 @@ from wizard.sandbox.transport import SandboxTransport
 from wizard.session.runtime import Runtime
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.facts import SANDBOX_PASSWORD
-from wizard.twilio.operations import OPERATIONS
 
 pytestmark = pytest.mark.slow
 
@@ -46,26 +46,14 @@ MAX_SENT_PER_RESOURCE = 2.0
 by the client, a 5xx or a lost answer by the engine after it looked the resource up and did not find it)."""
 
 
-def _patterns() -> list[tuple[str, str, re.Pattern[str]]]:
-    found = []
-    for op in OPERATIONS.values():
-        regex = re.sub(r"\\\{(\w+)\\\}", "[^/]+", re.escape(op.path))
-        found.append((op.method, op.name, re.compile(regex + "$")))
-    return found
-
-
 class CountingTransport(httpx.AsyncBaseTransport):
     """Counts every request the sandbox received, per operation and outcome (ok, 4xx, 429, 5xx, lost)."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner, self.calls, self._ops = inner, Counter(), _patterns()
-
-    def op(self, request: httpx.Request) -> str:
-        return next(name for method, name, regex in self._ops
-                    if method == request.method and regex.fullmatch(request.url.path))
+        self.inner, self.calls = inner, Counter()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        op = self.op(request)
+        op = operation_for(request.method, request.url.path)[0].name
         try:
             response = await self.inner.handle_async_request(request)
         except httpx.TimeoutException:

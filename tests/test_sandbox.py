@@ -16,7 +16,6 @@ import httpx
 import phonenumbers
 import pytest
 
-from tests.support import sandbox_api as common
 from tests.support.sandbox_api import API, AUTH, CAMPAIGN, MS, NOW, SAMPLES, TH, Steps, body, error
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.transport import SandboxTransport
@@ -28,8 +27,6 @@ from wizard.twilio.facts import (
     STARTER_END_USER_TYPE,
     STARTER_PROFILE_POLICY_SID,
 )
-
-sandbox, api, steps = common.sandbox, common.api, common.steps  # the shared fixtures
 
 
 async def test_happy_path_all_four_steps(steps: Steps, sandbox: Sandbox) -> None:

@@ -8,12 +8,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.support import sandbox_api as common
 from tests.support.sandbox_api import API, CAMPAIGN, MS, SAMPLES, TH, Steps, body, error
 from wizard.sandbox.fake import Sandbox, SandboxError
 from wizard.twilio.facts import CAMPAIGN_SID, SOLE_PROPRIETOR_POLICY_SID, STARTER_PROFILE_POLICY_SID
-
-sandbox, api, steps = common.sandbox, common.api, common.steps  # the shared fixtures
 
 
 async def test_noncompliant_street_fails_step1_until_the_address_is_fixed(steps: Steps) -> None:

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import httpx
@@ -23,18 +24,13 @@ import pytest
 
 from tests.support import factories as f
 from tests.support.browser import CHROMIUM, SCREEN_TEXT, TERMINAL_HOOK
+from tests.support.commands import in_process as run
 from tests.support.prism import LOOPBACK, die_with_parent, free_port, in_ci
 from wizard.cli import main
 
 pytestmark = pytest.mark.slow
 
 SECRET = "auth-token-that-must-stay-secret"
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- the command's guard rails (no browser) ----------------------------------------------------------------------
@@ -179,6 +175,25 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+@contextlib.contextmanager
+def served_page(chromium: Path, served: str) -> Iterator[Any]:
+    """A headless Chromium page on the served app, reaching nothing beyond this machine (the page's web font comes
+    from the internet; it falls back to monospace), its terminal readable by SCREEN_TEXT."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 720})
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(served)
+                       else route.abort())
+            page.add_init_script(TERMINAL_HOOK)
+            page.goto(served)
+            yield page
+        finally:
+            browser.close()
+
+
 def wait_for(page, check: Callable[[str], bool], what: str, seconds: float = 30) -> str:
     end = time.monotonic() + seconds
     while not check(text := page.evaluate(SCREEN_TEXT)):
@@ -193,35 +208,23 @@ def test_the_app_in_a_browser_lists_filters_and_opens_a_customer(chromium, serve
     """Headless Chromium on the served page: the list of imported customers, a filter typed, a customer opened.
 
     The screenshot goes to the test's folder; A2P_BROWSER_SCREENSHOT=docs/browser.png puts it in the README."""
-    from playwright.sync_api import sync_playwright
+    with served_page(chromium, served) as page:
+        shown = wait_for(page, lambda text: all(f"{key}  " in text and name[:SHOWN] in text
+                                                for key, name in CUSTOMERS.items()),
+                         "the Customers list with the three imported customers")
+        assert "a2p-wizard · Customers · SANDBOX" in shown
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 720})
-            # Nothing beyond this machine: the page's web font comes from the internet; it falls back to monospace.
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(served)
-                       else route.abort())
-            page.add_init_script(TERMINAL_HOOK)
-            page.goto(served)
-            shown = wait_for(page, lambda text: all(f"{key}  " in text and name[:SHOWN] in text
-                                                    for key, name in CUSTOMERS.items()),
-                             "the Customers list with the three imported customers")
-            assert "a2p-wizard · Customers · SANDBOX" in shown
-
-            page.focus(".xterm-helper-textarea")
-            page.keyboard.press("/")
-            page.keyboard.type("lefevre")  # no accent: the filter ignores them
-            wait_for(page, lambda text: "Zoë Lefèvre-Côté" in text and "José" not in text and "Maya" not in text,
-                     "the list filtered to Zoë")
-            page.keyboard.press("Enter")  # the filter is done: the list has the focus
-            page.keyboard.press("Enter")  # open the highlighted customer
-            opened = wait_for(page, lambda text: "K2 · Zoë Lefèvre-Côté" in text and "Starter profile" in text
-                              and "palette" in text.splitlines()[-1], "Zoë's customer screen with its keys")
-            assert "Customers" not in opened.splitlines()[0]
-            shot = page.screenshot(path=tmp_path / "browser.png")
-        finally:
-            browser.close()
+        page.focus(".xterm-helper-textarea")
+        page.keyboard.press("/")
+        page.keyboard.type("lefevre")  # no accent: the filter ignores them
+        wait_for(page, lambda text: "Zoë Lefèvre-Côté" in text and "José" not in text and "Maya" not in text,
+                 "the list filtered to Zoë")
+        page.keyboard.press("Enter")  # the filter is done: the list has the focus
+        page.keyboard.press("Enter")  # open the highlighted customer
+        opened = wait_for(page, lambda text: "K2 · Zoë Lefèvre-Côté" in text and "Starter profile" in text
+                          and "palette" in text.splitlines()[-1], "Zoë's customer screen with its keys")
+        assert "Customers" not in opened.splitlines()[0]
+        shot = page.screenshot(path=tmp_path / "browser.png")
     assert shot.startswith(b"\x89PNG")
     if target := os.environ.get("A2P_BROWSER_SCREENSHOT"):
         shutil.copyfile(tmp_path / "browser.png", target)
@@ -240,22 +243,11 @@ PASTE = """text => {
 def test_a_paste_with_escape_sequences_in_a_browser_reaches_the_field_whole_and_in_order(chromium, served):
     """Pasted into the list's filter: "Lef ESC[31m evre ESC]0;T BEL -Cote" is the filter "Lefevre-Cote" (Textual's
     parser sent the escapes' text as keys ahead of the paste: "^[31mevre^]0;T-CoteLef", matching nobody)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 720})
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(served)
-                       else route.abort())
-            page.add_init_script(TERMINAL_HOOK)
-            page.goto(served)
-            wait_for(page, lambda text: all(name[:SHOWN] in text for name in CUSTOMERS.values()),
-                     "the Customers list")
-            page.focus(".xterm-helper-textarea")
-            page.keyboard.press("/")
-            page.evaluate(PASTE, "Lef\x1b[31mevre\x1b]0;T\x07-Cote")
-            wait_for(page, lambda text: "Lefevre-Cote" in text and "Zoë Lefèvre-Cô" in text and "José" not in text
-                     and "Maya" not in text, "the list filtered to Zoë by the pasted text")
-        finally:
-            browser.close()
+    with served_page(chromium, served) as page:
+        wait_for(page, lambda text: all(name[:SHOWN] in text for name in CUSTOMERS.values()),
+                 "the Customers list")
+        page.focus(".xterm-helper-textarea")
+        page.keyboard.press("/")
+        page.evaluate(PASTE, "Lef\x1b[31mevre\x1b]0;T\x07-Cote")
+        wait_for(page, lambda text: "Lefevre-Cote" in text and "Zoë Lefèvre-Cô" in text and "José" not in text
+                 and "Maya" not in text, "the list filtered to Zoë by the pasted text")

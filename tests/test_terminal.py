@@ -15,12 +15,13 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -59,6 +60,13 @@ def start(tmux: list[str], isolated: Path) -> dict[str, str]:
     return env
 
 
+def stored_profile(env: dict[str, str]) -> dict[str, Any]:
+    """The first customer's step 1 as the store holds it (`show --json`, in the app's environment)."""
+    shown = subprocess.run([sys.executable, "-m", "wizard", "show", "C00001", "--json"], capture_output=True,
+                           text=True, env={**os.environ, **env}, cwd=ROOT, check=True)
+    return json.loads(shown.stdout)["inputs"]["profile"]
+
+
 def test_a_new_customer_typed_in_one_burst_in_a_terminal_is_stored_as_typed(tmux: list[str], isolated: Path) -> None:
     env = start(tmux, isolated)
     # one burst: start empty (n), new customer (n), the form with a tab after each field, save (ctrl+s)
@@ -66,9 +74,7 @@ def test_a_new_customer_typed_in_one_burst_in_a_terminal_is_stored_as_typed(tmux
                     "Tab", "(212) 234-5678", "Tab", "1 Main St", "Tab", "Tab", "Albany", "Tab", "NY", "Tab",
                     "12207", "C-s"], check=True)
     wait_for(tmux, "Step 1 saved")
-    shown = subprocess.run([sys.executable, "-m", "wizard", "show", "C00001", "--json"], capture_output=True,
-                           text=True, env={**os.environ, **env}, cwd=ROOT, check=True)
-    assert json.loads(shown.stdout)["inputs"]["profile"] == {
+    assert stored_profile(env) == {
         "first_name": "Lola", "last_name": "Silva", "email": "lola@example.com", "phone": "+12122345678",
         "street": "1 Main St", "street2": None, "city": "Albany", "region": "NY", "postal_code": "12207",
         "country": "US"}
@@ -85,6 +91,4 @@ def test_an_address_pasted_with_escape_sequences_is_stored_whole_in_order_withou
     subprocess.run([*tmux, "paste-buffer", "-p", "-b", "address", "-t", "app"], check=True)
     subprocess.run([*send, "Tab", "Tab", "Albany", "Tab", "NY", "Tab", "12207", "C-s"], check=True)
     wait_for(tmux, "Step 1 saved")
-    shown = subprocess.run([sys.executable, "-m", "wizard", "show", "C00001", "--json"], capture_output=True,
-                           text=True, env={**os.environ, **env}, cwd=ROOT, check=True)
-    assert json.loads(shown.stdout)["inputs"]["profile"]["street"] == "12 Pine St North"
+    assert stored_profile(env)["street"] == "12 Pine St North"

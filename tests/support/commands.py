@@ -1,5 +1,5 @@
-"""`a2p-wizard` run by the tests as processes of their own: one command runner for the reliability, crash and
-many-process tests.
+"""`a2p-wizard` run by the tests: in this process (`in_process`), or as processes of their own (one command runner
+for the reliability, crash and many-process tests).
 
 - `cli`: the installed console script, once, in a subprocess (its data in a folder; the sandbox at speed 1).
 - `Forker`: run after run, each a real child process (own pid, own store connections, really SIGKILLed by the
@@ -22,9 +22,19 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 HOOK = "A2P_CRASH_AT"
 """The crash hook's variable: never inherited from the tests' own environment."""
+
+
+def in_process(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """`a2p-wizard ARGV…` in this process (`wizard.cli.main`): exit code, stdout, stderr (pytest's `capsys`)."""
+    from wizard.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def a2p_wizard() -> str:

@@ -523,4 +523,3 @@ def call_arguments(request: httpx.Request) -> tuple[str, dict[str, Any] | None, 
     params = (grouped(form_pairs(request)) or None) if op.method == "POST" else None
     query = grouped(parse_qsl(request.url.query.decode("ascii"), keep_blank_values=True)) or None
     return op.name, params, query, path
-

@@ -29,12 +29,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.support import oas
+from tests.support import ROOT, oas
 from wizard.sandbox.request import error_body
 from wizard.sandbox.server import reply
 
 PRISM_VERSION = "5.14.2"
-ROOT = Path(__file__).resolve().parents[2]
 INSTALLED = ROOT / ".ci" / "prism" / "node_modules" / ".bin" / "prism"
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT = 60.0

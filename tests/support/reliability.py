@@ -3,9 +3,10 @@
 - `scratch_dir`: a throw-away folder on tmpfs when there is one (SQLite's fsyncs dominate otherwise; a killed
   process loses nothing the kernel already has, so tmpfs changes nothing about what a crash can do).
 - `run_cases`: crash cases, each an `a2p-wizard …` run in its saved data folder, forked (tests/support/commands.py).
-- `templates` (with flowkit's SCENARIOS and drive): reach every action of the flow (happy and unhappy paths) and save
-  the data folder just before each action first runs, so a crash case starts from a copy. `Backend` keeps the
-  customers in the folder's SQLite file or, on PostgreSQL, in a database per saved folder and per case (`Home`).
+- `templates` (with tests/support/flow.py's SCENARIOS and drive): reach every action of the flow (happy and unhappy
+  paths) and save the data folder just before each action first runs, so a crash case starts from a copy. `Backend`
+  keeps the customers in the folder's SQLite file or, on PostgreSQL, in a database per saved folder and per case
+  (`Home`).
 - `check_one_of_each`: the end-of-case promise: done, one of each Twilio resource, every SID in the store.
 - `served_sandbox`: the sandbox over real HTTP on 127.0.0.1 with live-mode settings and fresh secrets.
 - `python -m tests.support.reliability operator HOME NAME ROUNDS [TWILIO]`: a second operator's session, in its own
@@ -36,7 +37,7 @@ from storage.postgres.store import PostgresStore
 from storage.sqlite.store import Store
 from tests.support import pg
 from tests.support.commands import run_forked
-from tests.support.flow import SCENARIOS, Scenario, create, drive
+from tests.support.flow import CREATES, SCENARIOS, Scenario, create, drive
 from wizard.desk import Desk
 
 KEY = "C00001"
@@ -66,8 +67,6 @@ def run_cases(homes: dict[Any, Home], args: Callable[[Any], list[str]], hook: Ca
     done = run_forked([{"home": str(homes[c].path), "args": args(c), "out": str(homes[c].path / out),
                         "env": {**homes[c].env, "A2P_CRASH_AT": hook(c)}} for c in cases])
     return dict(zip(cases, done, strict=True))
-
-
 
 
 # -- scenarios: every action of the four steps ------------------------------------------------------------
@@ -209,8 +208,6 @@ SID_SLOTS = ("profile", "profile_end_user", "address", "address_document", "prof
 async def check_one_of_each(rt: Any, key: str, sandbox: Any = None) -> list[str]:
     """What breaks the promise for this customer (empty when it holds): not done, a duplicate or missing
     resource, a SID Twilio has but the store lacks, or a call left `sent`. `sandbox`: as for flow.drive."""
-    from tests.support.flow import CREATES
-
     problems = []
     c = rt.engine.load(key)
     sids = c.state.sids
@@ -372,13 +369,6 @@ async def _operator(home: str, name: str, rounds: int, twilio: str | None = None
     return out
 
 
-if __name__ == "__main__":
-    if sys.argv[1] == "operator":
-        import asyncio
-
-        print(json.dumps(asyncio.run(_operator(sys.argv[2], sys.argv[3], int(sys.argv[4]), *sys.argv[5:]))))
-
-
 def spoil_index(store: Path, index: str) -> int:
     """Overwrite every page of one index (the table itself stays readable); how many pages."""
     with sqlite3.connect(store) as db:
@@ -390,3 +380,10 @@ def spoil_index(store: Path, index: str) -> int:
         data[(n - 1) * size:n * size] = b"\xa5" * size
     store.write_bytes(bytes(data))
     return len(pages)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "operator":
+        import asyncio
+
+        print(json.dumps(asyncio.run(_operator(sys.argv[2], sys.argv[3], int(sys.argv[4]), *sys.argv[5:]))))

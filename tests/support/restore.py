@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from wizard.cli import main
+from tests.support.commands import in_process as cli
 
 TWILIO_SIDE = ("sandbox.db", "sandbox.db-wal", "sandbox.db-shm")
 """The sandbox's state: Twilio, which no backup of the operator's folder rolls back."""
@@ -58,13 +58,6 @@ def _copy_folder(source: Path, target: Path, kept: tuple[str, ...]) -> None:
                 src.backup(dst)
         else:
             shutil.copy2(path, target / path.name)
-
-
-def cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
-    """`a2p-wizard ARGV` in this process: exit code, stdout, stderr."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def rows(capsys: Any) -> list[dict]:

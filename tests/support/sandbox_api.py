@@ -1,19 +1,15 @@
-"""Twilio's API as the sandbox answers it, driven call by call: the fixtures `sandbox`/`api`/`steps` and the `Steps`
-driver that the sandbox tests share."""
+"""Twilio's API as the sandbox answers it, driven call by call: the `Steps` driver and the requests' data that the
+sandbox tests share (their fixtures `sandbox`, `api` and `steps`, in tests/conftest.py, are built from these)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from wizard.sandbox.fake import Sandbox
-from wizard.sandbox.transport import SandboxTransport
 from wizard.twilio.facts import (
     ADDRESS_DOCUMENT_TYPE,
     HOSTS,
@@ -40,19 +36,6 @@ CAMPAIGN = {
     "PrivacyPolicyUrl": "https://janesalon.example.com/privacy",
     "TermsAndConditionsUrl": "https://janesalon.example.com/terms",
 }
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    sb = Sandbox.open(tmp_path / "sandbox.db", now=lambda: NOW)
-    yield sb
-    sb.close()
-
-
-@pytest.fixture
-async def api(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=SandboxTransport(sandbox), auth=AUTH) as client:
-        yield client
 
 
 def body(response: httpx.Response, status: int) -> Any:
@@ -204,8 +187,3 @@ class Steps:
     async def campaign(self, mg: str, brand: str, samples: list[str] = SAMPLES, status: int = 201) -> Any:
         data = CAMPAIGN | {"BrandRegistrationSid": brand, "MessageSamples": samples}
         return await self.post(f"{MS}/v1/Services/{mg}/Compliance/Usa2p", data, status)
-
-
-@pytest.fixture
-def steps(api: httpx.AsyncClient, sandbox: Sandbox) -> Steps:
-    return Steps(api, sandbox)
