@@ -32,18 +32,13 @@ class Tally:
         self.first: list[str] = []
         self.last = ""
         self.count = 0
-        self._width = 0
-        self._full = False
 
     def add(self, item: object) -> None:
-        self.count += 1
-        self.last = str(item)
-        fits = len(self.first) < SHOWN and self._width + len(self.last) <= WIDTH
-        if not self._full and (fits or not self.first):
+        self.last, shown = str(item), len(self.first)
+        fits = shown < SHOWN and sum(len(named) + 2 for named in self.first) + len(self.last) <= WIDTH
+        if shown == self.count and (fits or not shown):  # none skipped yet: named until one does not fit
             self.first.append(self.last)
-            self._width += len(self.last) + 2
-        else:
-            self._full = True
+        self.count += 1
 
     def __str__(self) -> str:
         named = list(self.first)
