@@ -48,8 +48,9 @@ class Tally:
         return f"{', '.join(named)} ({self.count:,})"
 
 
-def stage_table(rows: list[dict[str, Any]]) -> list[str]:
-    """Customers (rows as `list --json` gives them) by stage: how many need the operator, wait, are done."""
+def stage_table(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Customers (rows as `list --json` gives them, read once: any number) by stage: how many need the operator,
+    wait, are done."""
     table = {stage: [0, 0, 0] for stage in STEP_NAMES}
     for row in rows:
         column = 2 if row["done"] else 0 if row["attention"] < NEEDS_ACTION else 1

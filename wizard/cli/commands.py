@@ -226,7 +226,7 @@ async def _advance_all(desk: Desk, *, yes: bool) -> int:
 
         runs = await desk.advance_many(keys, done, billable=billable)
     _out(f"Advanced {len(runs):,} customer(s). Where the customers stand now:")
-    for line in stage_table(list(desk.list_rows(ListQuery()))):
+    for line in stage_table(desk.list_rows(ListQuery())):
         _out(line)
     failed = sorted(r.key for r in runs if r.failed)
     _out(f"Failed: {few(failed)}; what went wrong is said above." if failed else "Failed: none.")
