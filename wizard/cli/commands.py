@@ -79,6 +79,16 @@ def _not_counted() -> Iterator[None]:
             budget.reschedule(when + loop.time() - start)
 
 
+def _yes(question: str) -> bool:
+    """The operator's answer to `question`, asked in a terminal: y or yes, else (the end of input too) no; the time
+    taken to answer is not counted against the command's deadline."""
+    try:
+        with _not_counted():
+            return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
 def _known(desk: Desk, key: str) -> str:
     if not desk.exists(key):
         raise CommandError(f"no customer with key {key!r} (see: a2p-wizard list).")
@@ -251,12 +261,7 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
     fees = [fee for found in ahead.values() for fee in found]
     _out(f"Billable work ahead for {len(ahead):,} customer(s), ${total(fees):,.2f} at most (each fee is paid only "
          "once Twilio's checks before it pass):")
-    try:
-        with _not_counted():
-            answer = input(f"{count_fees(fees)} — go on? [y/N] ")
-    except EOFError:
-        answer = ""
-    return frozenset(ahead) if answer.strip().lower() in ("y", "yes") else frozenset()
+    return frozenset(ahead) if _yes(f"{count_fees(fees)} — go on? [y/N] ") else frozenset()
 
 
 async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
@@ -287,10 +292,7 @@ def _agree_to_release(numbers: dict[str, list[str]]) -> bool:
     _out("Phone numbers bought for duplicate Messaging Services (not the ones the customers use):")
     for key, sids in numbers.items():
         _out(f"  • {key}: {', '.join(sids)}")
-    try:
-        return input("Release them (a released number is gone for good)? [y/N] ").strip().lower() in ("y", "yes")
-    except EOFError:
-        return False
+    return _yes("Release them (a released number is gone for good)? [y/N] ")
 
 
 def _reconciled(runs: list[Run], removals: list[Run]) -> str:
@@ -486,7 +488,7 @@ async def cmd_offboard(desk: Desk, args: argparse.Namespace) -> int:
         for line in plan.keeps:
             _out(f"  (kept: {line})")
         _out("Brand, bundles and profile stay at Twilio; the customer stays here, offboarded, with its history.")
-        if input(f"Offboard {key}? [y/N] ").strip().lower() not in ("y", "yes"):
+        if not _yes(f"Offboard {key}? [y/N] "):
             _out("Nothing was deleted.")
             return 1
     run = await desk.offboard(key, release_number=args.release_number)
