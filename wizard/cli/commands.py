@@ -373,6 +373,8 @@ async def cmd_policy(desk: Desk, args: argparse.Namespace) -> int:
     for path in written:
         _out(f"  {path}")
     return 0
+
+
 LINT_MAX_BYTES = 1_000_000
 """`lint` reads one customer: a bigger file is refused before it is read."""
 
