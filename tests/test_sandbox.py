@@ -433,15 +433,12 @@ async def test_a_brand_unverified_for_30_days_expires(steps: Steps, sandbox: San
     assert (polled["status"], polled["identity_status"]) == ("EXPIRED", "UNVERIFIED")
 
 
-async def test_sms_otp_is_limited_to_10_requests_a_second(steps: Steps, sandbox: Sandbox, monkeypatch) -> None:
-    from wizard.sandbox import brands
-
+async def test_sms_otp_is_limited_to_10_requests_a_second(steps: Steps, sandbox: Sandbox) -> None:
     profile = await steps.step1()
     brand = await steps.brand(profile, await steps.step2(profile))
     sandbox.advance_clock(timedelta(minutes=5))
     now = [1000.0]
-    monkeypatch.setattr(brands, "PACE_CLOCK", lambda: now[0])
-    monkeypatch.setattr(brands, "_OTP_REQUESTS", {})
+    sandbox.otp_requests.clock = lambda: now[0]
     url = f"{MS}/v1/a2p/BrandRegistrations/{brand['sid']}/SmsOtp"
     for _ in range(10):
         await steps.post(url)

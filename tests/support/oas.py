@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -524,10 +524,3 @@ def call_arguments(request: httpx.Request) -> tuple[str, dict[str, Any] | None, 
     query = grouped(parse_qsl(request.url.query.decode("ascii"), keep_blank_values=True)) or None
     return op.name, params, query, path
 
-
-def iter_by_operation(exchanges: list[Exchange]) -> Iterator[tuple[str, list[Exchange]]]:
-    by: dict[str, list[Exchange]] = {}
-    for exchange in exchanges:
-        by.setdefault(exchange.operation.name, []).append(exchange)
-    for name in OPERATIONS:
-        yield name, by.get(name, [])

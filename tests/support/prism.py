@@ -30,6 +30,8 @@ from pathlib import Path
 import httpx
 
 from tests.support import oas
+from wizard.sandbox.request import error_body
+from wizard.sandbox.server import reply
 
 PRISM_VERSION = "5.14.2"
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,9 +219,8 @@ class Router:
         try:
             host = oas.host_for_path(path)
         except LookupError:
-            status, out_headers, content = 404, {"Content-Type": "application/json"}, json.dumps(
-                {"code": 20404, "message": f"No Twilio spec has {path}", "status": 404,
-                 "more_info": "https://www.twilio.com/docs/errors/20404"}).encode()
+            status, out_headers = 404, {"Content-Type": "application/json"}
+            content = json.dumps(error_body(404, 20404, f"No Twilio spec has {path}")).encode()
         else:
             response = self._http.request(handler.command, self.mocks.mocks[host].url + handler.path,
                                           headers=headers, content=body)
@@ -229,12 +230,7 @@ class Router:
                                                 "content-encoding")}
         with self._lock:
             self.seen.append(Seen(handler.command, handler.path, status, content, prefer))
-        handler.send_response(status)
-        for name, value in out_headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(content)))
-        handler.end_headers()
-        handler.wfile.write(content)
+        reply(handler, status, out_headers, content)
 
     def refusals(self, since: int = 0) -> list[Seen]:
         """Requests Prism (or the router) answered 4xx, from index `since` on."""

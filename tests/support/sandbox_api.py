@@ -88,14 +88,7 @@ class Steps:
         self, key: str = "c1", *, street: str = "1 Main St", email: str = "jane@example.com"
     ) -> dict[str, str]:
         """Calls 1.1–1.5: profile, end user, address, document, three assignments."""
-        bu = await self.post(
-            f"{TH}/v1/CustomerProfiles",
-            {
-                "FriendlyName": f"{key} starter",
-                "Email": "ops@isv.example.com",
-                "PolicySid": STARTER_PROFILE_POLICY_SID,
-            },
-        )
+        bu = await self.bundle("CustomerProfiles", f"{key} starter", STARTER_PROFILE_POLICY_SID)
         attributes = {
             "first_name": "Jane",
             "last_name": "Doe",
@@ -134,6 +127,11 @@ class Steps:
             await self.post(f"{TH}/v1/CustomerProfiles/{bu['sid']}/EntityAssignments", {"ObjectSid": obj})
         return {"profile": bu["sid"], "end_user": it["sid"], "address": ad["sid"], "document": rd["sid"]}
 
+    async def bundle(self, collection: str, name: str, policy: str) -> dict[str, Any]:
+        """A new customer profile or trust product (`collection`) under `policy`."""
+        return await self.post(f"{TH}/v1/{collection}",
+                               {"FriendlyName": name, "Email": "ops@isv.example.com", "PolicySid": policy})
+
     async def evaluate(self, collection: str, sid: str, policy: str) -> dict[str, Any]:
         return await self.post(f"{TH}/v1/{collection}/{sid}/Evaluations", {"PolicySid": policy})
 
@@ -152,14 +150,7 @@ class Steps:
         self, profile: str, key: str = "c1", *, brand_name: str = "Jane's Salon", mobile: str = "+12065551234"
     ) -> dict[str, str]:
         """Calls 2.1–2.3: trust product, end user, two assignments."""
-        tp = await self.post(
-            f"{TH}/v1/TrustProducts",
-            {
-                "FriendlyName": f"{key} trust product",
-                "Email": "ops@isv.example.com",
-                "PolicySid": SOLE_PROPRIETOR_POLICY_SID,
-            },
-        )
+        tp = await self.bundle("TrustProducts", f"{key} trust product", SOLE_PROPRIETOR_POLICY_SID)
         attributes = {"brand_name": brand_name, "mobile_phone_number": mobile, "vertical": "RETAIL"}
         it = await self.post(
             f"{TH}/v1/EndUsers",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from wizard.twilio.client import TwilioClient
 from wizard.twilio.event_types import A2P_EVENT_TYPES
@@ -30,27 +29,19 @@ class Subscription:
     types: list[str]
 
 
-def destination(sink: dict[str, Any]) -> str:
-    config = sink.get("sink_configuration")
-    if isinstance(config, str):
-        try:
-            config = json.loads(config)
-        except ValueError:
-            config = None
-    return str(config.get("destination") or "") if isinstance(config, dict) else ""
-
-
 async def status(client: TwilioClient) -> list[Sink]:
-    """The account's webhook sinks with their subscriptions and the event types of each."""
+    """The account's webhook sinks with their subscriptions and the event types of each (answers the client's door,
+    wizard/twilio/answers.py, has already typed: a SID is one, a configuration an object)."""
     sinks = []
     async for s in client.paginate("list_sinks"):
-        if s.get("sink_type") != "webhook" or not isinstance(s.get("sid"), str):
+        if s.get("sink_type") != "webhook":
             continue
         subs = []
         async for sub in client.paginate("list_subscriptions", query={"SinkSid": s["sid"]}):
-            types = [str(t.get("type")) async for t in client.paginate("list_subscribed_events", sid=sub["sid"])]
-            subs.append(Subscription(sub["sid"], str(sub.get("description") or ""), types))
-        sinks.append(Sink(s["sid"], destination(s), str(s.get("status") or ""), subs))
+            types = [t.get("type", "") async for t in client.paginate("list_subscribed_events", sid=sub["sid"])]
+            subs.append(Subscription(sub["sid"], sub.get("description", ""), types))
+        destination = s.get("sink_configuration", {}).get("destination", "")
+        sinks.append(Sink(s["sid"], destination, s.get("status", ""), subs))
     return sinks
 
 
@@ -62,7 +53,7 @@ async def setup(client: TwilioClient, sink_url: str) -> list[str]:
         body = await client.call("create_sink", {
             "Description": DESCRIPTION, "SinkType": "webhook",
             "SinkConfiguration": {"destination": sink_url, "method": "POST", "batch_events": False}})
-        found = Sink(body["sid"], sink_url, str(body.get("status") or ""))
+        found = Sink(body["sid"], sink_url, body.get("status", ""))
         done.append(f"created the webhook sink {found.sid} to {sink_url} ({found.status})")
     else:
         done.append(f"the webhook sink {found.sid} to {sink_url} is there already ({found.status})")

@@ -11,7 +11,7 @@ from wizard.sandbox import renderers, services
 from wizard.sandbox.context import HEX, Answer, Ctx, Json
 from wizard.sandbox.paging import v2010_page
 from wizard.sandbox.request import Request, Routes, bad, invalid
-from wizard.sandbox.seed import put_number
+from wizard.sandbox.seed import own_numbers, put_number
 
 ACCOUNT = "/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})"
 _ADDRESS_TEXTS = {
@@ -103,7 +103,7 @@ def for_sale(ctx: Ctx, area_code: str | None) -> list[str]:
     npa = area_code or "206"
     if not re.fullmatch(r"[2-9]\d\d", npa) or region_code_for_number(parse(f"+1{npa}5550200")) != "US":
         return []
-    owned = {n["phone_number"] for n in ctx.state.list("incoming_phone_numbers")}
+    owned = own_numbers(ctx)
     return [number for line in FOR_SALE_LINES if (number := f"+1{npa}555{line:04d}") not in owned]
 
 

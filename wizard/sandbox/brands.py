@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from collections.abc import Callable
 from functools import partial
 
 from wizard.sandbox import renderers, triggers
@@ -13,24 +10,9 @@ from wizard.sandbox.evaluation import assigned
 from wizard.sandbox.lifecycle import SUBMITTED, brand_phase, brand_tag, bundle_phase, mobile_tag
 from wizard.sandbox.paging import v1_page
 from wizard.sandbox.request import ApiError, Request, Routes, bad
+from wizard.sandbox.seed import own_numbers
 from wizard.sandbox.state_file import SandboxState
 from wizard.twilio.facts import MOBILE_BRAND_LIMIT, SMS_OTP_PER_SECOND, SOLE_PROPRIETOR_END_USER_TYPE
-
-PACE_CLOCK: Callable[[], float] = time.monotonic
-"""The clock /SmsOtp requests are paced by (real time, not the sandbox's: Twilio's limit is per second)."""
-_OTP_REQUESTS: dict[str, deque[float]] = {}
-"""When each account's last /SmsOtp requests came, within the last second (this process)."""
-
-
-def _paced(account_sid: str) -> None:
-    """Twilio allows 10 /SmsOtp requests per second per account: the 11th within a second is refused (429)."""
-    window, now = _OTP_REQUESTS.setdefault(account_sid, deque()), PACE_CLOCK()
-    while window and now - window[0] >= 1.0:
-        window.popleft()
-    if len(window) >= SMS_OTP_PER_SECOND:
-        raise ApiError(429, 20429, f"Too many requests: /SmsOtp is limited to {SMS_OTP_PER_SECOND} requests per "
-                                   "second per account")
-    window.append(now)
 
 KIND = "brand_registrations"
 
@@ -105,13 +87,13 @@ def _decide(ctx: Ctx, rec: Json) -> None:
                 "mobile_phone_number",
             )
         )
-    own = {n["phone_number"] for n in ctx.state.list("incoming_phone_numbers")}
-    if mobile and (triggers.cpaas_mobile(mobile) or mobile in own):
+    ours = bool(mobile) and mobile in own_numbers(ctx)
+    if mobile and (ours or triggers.cpaas_mobile(mobile)):
         errors.append(
             renderers.error_item(
                 30751,
                 f"The mobile phone number {mobile} is not a valid wireless number for the OTP: it is "
-                f"{'a number of this account' if mobile in own else 'a CPaaS provider number'}. Use the "
+                f"{'a number of this account' if ours else 'a CPaaS provider number'}. Use the "
                 "customer's own US or Canadian mobile.",
                 "mobile_phone_number",
             )
@@ -155,7 +137,9 @@ def resubmit_brand(ctx: Ctx, req: Request, sid: str) -> Answer:
 
 def send_otp(ctx: Ctx, req: Request, sid: str) -> Answer:
     """Resend the OTP (restarts the 24 h window); only for a non-mock APPROVED + UNVERIFIED brand."""
-    _paced(ctx.account_sid)
+    if not ctx.otp_requests.admits():  # Twilio: 10 /SmsOtp requests a second per account
+        raise ApiError(429, 20429, f"Too many requests: /SmsOtp is limited to {SMS_OTP_PER_SECOND} requests per "
+                                   "second per account")
     rec = ctx.load(KIND, sid, req.path)
     phase = brand_phase(rec, ctx.now)
     if phase.otp_sent_at is None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -19,12 +21,34 @@ HEX = "[0-9a-fA-F]{32}"
 
 
 @dataclass
+class PerSecond:
+    """Twilio's limit of `limit` requests a second per account, on real time (not the sandbox's): the next one
+    within the second is refused."""
+
+    limit: int
+    clock: Callable[[], float] = time.monotonic
+    times: deque[float] = field(default_factory=deque)
+    """When the requests of the last second came."""
+
+    def admits(self) -> bool:
+        """Whether one more request is within the limit now (then it is counted)."""
+        now = self.clock()
+        while self.times and now - self.times[0] >= 1.0:
+            self.times.popleft()
+        if len(self.times) >= self.limit:
+            return False
+        self.times.append(now)
+        return True
+
+
+@dataclass
 class Ctx:
     state: SandboxState
     now: datetime
     bases: Mapping[str, str]  # "trusthub" | "messaging" | "api" -> scheme://host used in URLs of the answer
     account_sid: str
-    cache: dict[str, Any] = field(default_factory=dict)
+    otp_requests: PerSecond
+    """The account's /SmsOtp requests (this sandbox's)."""
 
     def mint(self, prefix: str) -> str:
         """A new SID: prefix + 32 hex of sha256(f"{prefix}:{n}") with a persisted counter n (reproducible)."""

@@ -13,14 +13,14 @@ from typing import Any, ClassVar
 from wizard.errors import OperatorError
 from wizard.sandbox import api2010, brands, bundles, campaigns, entities, renderers, services, sinks
 from wizard.sandbox.clock import SandboxClock
-from wizard.sandbox.context import Ctx
+from wizard.sandbox.context import Ctx, PerSecond
 from wizard.sandbox.faults import FaultInjector, FaultPlan
 from wizard.sandbox.lifecycle import OTP_WINDOW, brand_phase
 from wizard.sandbox.renderers import campaign_key
 from wizard.sandbox.request import E164, ApiError, Handler, Request, not_found
-from wizard.sandbox.seed import put_number, seed
+from wizard.sandbox.seed import own_numbers, put_number, seed
 from wizard.sandbox.state_file import SandboxState, open_state
-from wizard.twilio.facts import HOSTS, SANDBOX_ACCOUNT_SID
+from wizard.twilio.facts import HOSTS, SANDBOX_ACCOUNT_SID, SMS_OTP_PER_SECOND
 
 ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
     (re.compile(pattern), methods)
@@ -75,6 +75,8 @@ class Sandbox:
         self.fault_injector = FaultInjector(self.faults)
         self._state = clock.state
         self._lock = threading.RLock()
+        self.otp_requests = PerSecond(SMS_OTP_PER_SECOND)
+        """The account's /SmsOtp requests (Twilio refuses the 11th within a second)."""
         with self._lock, self._state.transaction():
             self.PRIMARY_PROFILE_SID = seed(self._ctx(HOSTS))
             _tag_earlier_state(self._state)
@@ -92,7 +94,7 @@ class Sandbox:
         return cls(SandboxClock(open_state(path), speed=speed, now=now), faults=faults)
 
     def _ctx(self, bases: Mapping[str, str]) -> Ctx:
-        return Ctx(self._state, self.clock(), bases, self.ACCOUNT_SID)
+        return Ctx(self._state, self.clock(), bases, self.ACCOUNT_SID, self.otp_requests)
 
     def advance_clock(self, delta: timedelta) -> datetime:
         """Move sandbox time forward by `delta` (for every process sharing the state file)."""
@@ -187,7 +189,7 @@ class Sandbox:
         the Console — for rehearsals and tests with many customers on typed numbers."""
         with self._lock, self._state.transaction():
             ctx = self._ctx(HOSTS)
-            taken = {n["phone_number"] for n in ctx.state.list("incoming_phone_numbers")}
+            taken = own_numbers(ctx)
             sids = []
             for number in numbers:
                 if not E164.match(number) or number in taken:

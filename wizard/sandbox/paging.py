@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 from wizard.sandbox.request import ApiError, Request
 
 _PAGING = ("PageSize", "Page", "PageToken")
+Render = Callable[[dict[str, Any]], dict[str, Any]]
+"""Shapes one stored record as an answer's item."""
 
 
 @dataclass(frozen=True)
@@ -28,17 +30,16 @@ class _Window:
     this: str
 
 
-def v1_page(req: Request, items: list[dict[str, Any]], key: str,
-            render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+def v1_page(req: Request, items: list[dict[str, Any]], key: str, render: Render | None = None) -> dict[str, Any]:
     """The page of `items` the request asks for; `render`, when given, shapes only that page's items (a list of
     10,000 is not rendered whole for each of its pages)."""
-    w = _window(req, items)
+    w = _window(req, items, render)
 
     def url(query: str | None) -> str | None:
         return query and f"{req.origin}{req.path}?{query}"
 
     return {
-        key: [render(item) for item in w.items] if render else w.items,
+        key: w.items,
         "meta": {
             "page": w.page,
             "page_size": w.size,
@@ -51,16 +52,15 @@ def v1_page(req: Request, items: list[dict[str, Any]], key: str,
     }
 
 
-def v2010_page(req: Request, items: list[dict[str, Any]], key: str,
-               render: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> dict[str, Any]:
+def v2010_page(req: Request, items: list[dict[str, Any]], key: str, render: Render | None = None) -> dict[str, Any]:
     """As `v1_page`, in the 2010 API's shape."""
-    w = _window(req, items)
+    w = _window(req, items, render)
 
     def uri(query: str | None) -> str | None:
         return query and f"{req.path}?{query}"
 
     return {
-        key: [render(item) for item in w.items] if render else w.items,
+        key: w.items,
         "first_page_uri": uri(w.first),
         "previous_page_uri": uri(w.prev),
         "next_page_uri": uri(w.next),
@@ -72,7 +72,7 @@ def v2010_page(req: Request, items: list[dict[str, Any]], key: str,
     }
 
 
-def _window(req: Request, items: list[dict[str, Any]]) -> _Window:
+def _window(req: Request, items: list[dict[str, Any]], render: Render | None) -> _Window:
     size = _int(req, "PageSize", 50, 1, 1000)
     page = _int(req, "Page", 0, 0, 10**9)
     token = (req.query.get("PageToken") or [""])[0]
@@ -90,9 +90,8 @@ def _window(req: Request, items: list[dict[str, Any]]) -> _Window:
         prev = _query(req, size, page - 1, "PB" + chunk[0]["sid"] if chunk else None)
     if chunk and end < len(items):
         nxt = _query(req, size, page + 1, "PA" + chunk[-1]["sid"])
-    return _Window(
-        page, size, start, chunk, prev, nxt, _query(req, size, 0, None), _query(req, size, page, token)
-    )
+    shown = [render(item) for item in chunk] if render else chunk
+    return _Window(page, size, start, shown, prev, nxt, _query(req, size, 0, None), _query(req, size, page, token))
 
 
 def _int(req: Request, name: str, default: int, low: int, high: int) -> int:

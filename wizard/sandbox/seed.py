@@ -75,6 +75,11 @@ def seed(ctx: Ctx) -> str:
     return profile
 
 
+def own_numbers(ctx: Ctx) -> set[str]:
+    """The account's incoming phone numbers (E.164)."""
+    return {n["phone_number"] for n in ctx.state.list("incoming_phone_numbers")}
+
+
 def put_number(ctx: Ctx, sid: str, number: str, friendly_name: str) -> Json:
     """An incoming phone number of the account, as the 2010 API keeps it (seeded or bought)."""
     now = ctx.stamp()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from wizard.sandbox.fake import Sandbox, route
@@ -39,17 +40,22 @@ class _Handler(BaseHTTPRequestHandler):
         if draw is not None and draw.fault == "lost":  # performed; the answer never arrives
             self.close_connection = True
             return
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
+        reply(self, status, headers, content)
 
     do_GET = do_POST = do_DELETE = _serve
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the sandbox server writes no access log."""
+
+
+def reply(handler: BaseHTTPRequestHandler, status: int, headers: Mapping[str, str], content: bytes) -> None:
+    """Send `handler`'s answer: its status, its headers and Content-Length, and its body."""
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(content)))
+    handler.end_headers()
+    handler.wfile.write(content)
 
 
 def serve(sandbox: Sandbox, host: str = LOOPBACK, port: int = 0) -> tuple[ThreadingHTTPServer, str]:

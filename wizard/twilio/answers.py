@@ -3,7 +3,7 @@
 An answer is parsed here before anything keeps or shows it: fields of another type (a number where text is due,
 a list item that is no object) make the whole answer `NotUnderstood`, fields the flow does not read are dropped,
 and every string kept is redacted of the request's credentials and made visible (`wizard.visible`).
-`tests/test_twilio_answers.py` checks every model against Twilio's OpenAPI specs (tests/twilio-oai).
+`tests/test_reliability_answers.py` checks every model against Twilio's OpenAPI specs (tests/twilio-oai).
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ log = logging.getLogger("wizard.twilio")
 MAX_PAGE_SIZE = 1000
 MAX_PAGES = 200
 """A list is read to at most this many pages (200,000 items at 1,000 a page), then refused with a message."""
+STALL = 30.0
+"""Seconds one phase of a request (connecting, sending, each read) may wait: then the try ends as a timeout, and
+a read is sent again; DEADLINE bounds the whole request, however its bytes trickle."""
 DEADLINE = 60.0
 """Seconds one request may take, from connecting to the last byte of its answer (A2P_TWILIO_DEADLINE)."""
 MAX_BODY = 8 * 1024 * 1024
@@ -48,7 +51,6 @@ class TwilioClient:
         *,
         base_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        timeout: float = 30.0,
         deadline: float = DEADLINE,
         max_body: int = MAX_BODY,
         retries: int = 4,
@@ -65,7 +67,7 @@ class TwilioClient:
         self._http = httpx.AsyncClient(
             auth=httpx.BasicAuth(*auth),
             transport=transport,
-            timeout=timeout,
+            timeout=STALL,
             headers={"Accept": "application/json", "User-Agent": "a2p-wizard"},
         )
 
