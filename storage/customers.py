@@ -120,6 +120,12 @@ class CustomerStore(ABC):
     def __init__(self, clock: Callable[[], str]) -> None:
         self._clock = clock
 
+    @property
+    def identity(self) -> str | None:
+        """Which shared database this is, for a data folder's watermark of its journal (None: a file of the data
+        folder's own)."""
+        return None
+
     # the backend -------------------------------------------------------------------------------------------
 
     @abstractmethod

@@ -176,6 +176,19 @@ def test_advance_one_then_show_and_refresh(capsys, tmp_path):
     assert json.loads(run(capsys, "list", "--json")[1])[0]["otp"] == "23 h left"
 
 
+def test_the_end_of_input_at_offboards_question_is_a_no(capsys, tmp_path, monkeypatch):
+    """ctrl+d at `Offboard K0? [y/N]` answers no, as at every other question: no traceback, nothing deleted."""
+    run(capsys, "import", str(customers_csv(tmp_path, 1)))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+
+    def end_of_input(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", end_of_input)
+    code, out, err = run(capsys, "offboard", "K0")
+    assert code == 1 and "Nothing was deleted." in out and "Traceback" not in err
+
+
 @pytest.mark.slow
 def test_refresh_all_and_otp_resend(capsys, tmp_path):
     run(capsys, "import", str(customers_csv(tmp_path, 2)))

@@ -32,18 +32,13 @@ class Tally:
         self.first: list[str] = []
         self.last = ""
         self.count = 0
-        self._width = 0
-        self._full = False
 
     def add(self, item: object) -> None:
-        self.count += 1
-        self.last = str(item)
-        fits = len(self.first) < SHOWN and self._width + len(self.last) <= WIDTH
-        if not self._full and (fits or not self.first):
+        self.last, shown = str(item), len(self.first)
+        fits = shown < SHOWN and sum(len(named) + 2 for named in self.first) + len(self.last) <= WIDTH
+        if shown == self.count and (fits or not shown):  # none skipped yet: named until one does not fit
             self.first.append(self.last)
-            self._width += len(self.last) + 2
-        else:
-            self._full = True
+        self.count += 1
 
     def __str__(self) -> str:
         named = list(self.first)
@@ -53,8 +48,9 @@ class Tally:
         return f"{', '.join(named)} ({self.count:,})"
 
 
-def stage_table(rows: list[dict[str, Any]]) -> list[str]:
-    """Customers (rows as `list --json` gives them) by stage: how many need the operator, wait, are done."""
+def stage_table(rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Customers (rows as `list --json` gives them, read once: any number) by stage: how many need the operator,
+    wait, are done."""
     table = {stage: [0, 0, 0] for stage in STEP_NAMES}
     for row in rows:
         column = 2 if row["done"] else 0 if row["attention"] < NEEDS_ACTION else 1

@@ -79,6 +79,16 @@ def _not_counted() -> Iterator[None]:
             budget.reschedule(when + loop.time() - start)
 
 
+def _yes(question: str) -> bool:
+    """The operator's answer to `question`, asked in a terminal: y or yes, else (the end of input too) no; the time
+    taken to answer is not counted against the command's deadline."""
+    try:
+        with _not_counted():
+            return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
 def _known(desk: Desk, key: str) -> str:
     if not desk.exists(key):
         raise CommandError(f"no customer with key {key!r} (see: a2p-wizard list).")
@@ -226,7 +236,7 @@ async def _advance_all(desk: Desk, *, yes: bool) -> int:
 
         runs = await desk.advance_many(keys, done, billable=billable)
     _out(f"Advanced {len(runs):,} customer(s). Where the customers stand now:")
-    for line in stage_table(list(desk.list_rows(ListQuery()))):
+    for line in stage_table(desk.list_rows(ListQuery())):
         _out(line)
     failed = sorted(r.key for r in runs if r.failed)
     _out(f"Failed: {few(failed)}; what went wrong is said above." if failed else "Failed: none.")
@@ -251,12 +261,7 @@ async def _agreed(desk: Desk, keys: list[str]) -> frozenset[str]:
     fees = [fee for found in ahead.values() for fee in found]
     _out(f"Billable work ahead for {len(ahead):,} customer(s), ${total(fees):,.2f} at most (each fee is paid only "
          "once Twilio's checks before it pass):")
-    try:
-        with _not_counted():
-            answer = input(f"{count_fees(fees)} — go on? [y/N] ")
-    except EOFError:
-        answer = ""
-    return frozenset(ahead) if answer.strip().lower() in ("y", "yes") else frozenset()
+    return frozenset(ahead) if _yes(f"{count_fees(fees)} — go on? [y/N] ") else frozenset()
 
 
 async def cmd_reconcile(desk: Desk, args: argparse.Namespace) -> int:
@@ -287,10 +292,7 @@ def _agree_to_release(numbers: dict[str, list[str]]) -> bool:
     _out("Phone numbers bought for duplicate Messaging Services (not the ones the customers use):")
     for key, sids in numbers.items():
         _out(f"  • {key}: {', '.join(sids)}")
-    try:
-        return input("Release them (a released number is gone for good)? [y/N] ").strip().lower() in ("y", "yes")
-    except EOFError:
-        return False
+    return _yes("Release them (a released number is gone for good)? [y/N] ")
 
 
 def _reconciled(runs: list[Run], removals: list[Run]) -> str:
@@ -371,6 +373,8 @@ async def cmd_policy(desk: Desk, args: argparse.Namespace) -> int:
     for path in written:
         _out(f"  {path}")
     return 0
+
+
 LINT_MAX_BYTES = 1_000_000
 """`lint` reads one customer: a bigger file is refused before it is read."""
 
@@ -486,7 +490,7 @@ async def cmd_offboard(desk: Desk, args: argparse.Namespace) -> int:
         for line in plan.keeps:
             _out(f"  (kept: {line})")
         _out("Brand, bundles and profile stay at Twilio; the customer stays here, offboarded, with its history.")
-        if input(f"Offboard {key}? [y/N] ").strip().lower() not in ("y", "yes"):
+        if not _yes(f"Offboard {key}? [y/N] "):
             _out("Nothing was deleted.")
             return 1
     run = await desk.offboard(key, release_number=args.release_number)

@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from wizard.cli.batch_report import ProgressLine
+from wizard.cli.printing import err as _err
+from wizard.cli.printing import out as _out
 from wizard.desk import copy_stores
-from wizard.visible import visible
 
 
 def cmd_copy(args: argparse.Namespace) -> int:
@@ -39,10 +39,3 @@ def cmd_copy(args: argparse.Namespace) -> int:
     _out(f"Copied {copied.source} into {copied.target}; nothing was deleted from {copied.source}.")
     return 0
 
-
-def _out(text: str) -> None:
-    print(visible(text, lines=True))
-
-
-def _err(text: str) -> None:
-    print(visible(text, lines=True), file=sys.stderr)

@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from storage.customers import CustomerStore
 from wizard.flow.doubt import Watermark
 from wizard.flow.engine import Engine
-from wizard.flow.write_path import rederive
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.faults import FaultPlan
 from wizard.sandbox.transport import SandboxTransport
@@ -97,7 +96,7 @@ class Runtime:
                         verify_primary=sandbox is None, live=sandbox is None)
         engine.callback_url = settings.callback_url
         engine.cpaas_prefix = CPAAS_PREFIX if sandbox is not None else None
-        rederive(startup.store)  # rows of a store of an earlier schema
+        startup.derive_outdated()  # rows of a store of an earlier schema
         engine.watermark = Watermark(startup.journal_mark)
         engine.watermark.check(startup.store)
         return cls(startup, settings, client, engine, sandbox)

@@ -140,12 +140,8 @@ class Startup:
     @property
     def journal_mark(self) -> Path:
         """This data folder's watermark of the store's journal (flow.doubt): one per store it has used."""
-        if self.store_url is not None:  # only a team's store needs psycopg (lazy, as in _open_store)
-            from storage.postgres.store import PostgresStore
-
-            if isinstance(self.store, PostgresStore):
-                return self.locations.journal_mark_of(self.store.identity)
-        return self.locations.journal_mark
+        identity = self.store.identity
+        return self.locations.journal_mark if identity is None else self.locations.journal_mark_of(identity)
 
     @classmethod
     def open(
