@@ -513,6 +513,15 @@ def _brand_created(inputs_hash: str) -> Any:
 # -- step 4: Messaging Service, number, campaign ---------------------------------------------------------
 
 
+CAMPAIGN_UPDATE = {
+    "has_embedded_links": "HasEmbeddedLinks", "has_embedded_phone": "HasEmbeddedPhone", "samples": "MessageSamples",
+    "message_flow": "MessageFlow", "campaign_description": "Description", "privacy_policy_url": "PrivacyPolicyUrl",
+    "terms_url": "TermsAndConditionsUrl",
+}
+"""What Twilio's campaign update takes (docs/twilio-api.md, 4.7): the campaign's field -> its parameter. Every other
+field is fixed once the campaign was submitted."""
+
+
 def _campaign_params(c: Customer) -> dict[str, Value]:
     k = c.campaign
     assert k is not None
@@ -638,9 +647,7 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
         if blocked := ctx.blocking(4):
             return Wait(4, "fix", "Campaign not resubmitted: " + " ".join(blocked))
         k_params = _campaign_params(c)
-        update = {name: k_params[name] for name in (
-            "HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow", "Description",
-            "PrivacyPolicyUrl", "TermsAndConditionsUrl")}
+        update = {name: k_params[name] for name in CAMPAIGN_UPDATE.values()}
         return Action("campaign.update", "update_campaign", _campaign_sent(inputs_hash),
                       path={"sid": service, "campaign": s["campaign"]},
                       params={**update, "AgeGated": False, "DirectLending": False},
