@@ -48,7 +48,7 @@ NEEDS_ACTION = ATTENTION["customer"]
 """Customers whose attention is below this wait for the operator: OTP running out, failures, missing inputs,
 and steps ready to submit."""
 DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS) - OTP_URGENT
-"""A passcode sent this long ago is running out (under 6 h left, as wizard.flow.status.summarize counts it)."""
+"""A passcode sent this long ago is running out: the store's side of stages.otp_urgent (the list's order and counts)."""
 
 EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "number", "stage", "step", "status", "next_action", "otp",
                   "updated_at")
