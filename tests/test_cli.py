@@ -330,7 +330,8 @@ def test_advance_shows_the_playbook_of_a_twilio_error(capsys, tmp_path):
     run(capsys, "advance", "P1")
     run(capsys, "sandbox", "clock", "+1h")
     code, out, _ = run(capsys, "advance", "P1")
-    assert code == 0 and "Brand FAILED: 30701" in out
+    assert code == 0 and "stage 3 — Brand FAILED (30701): correct the details" in out
+    assert out.count("was rejected by TCR") == 1  # Twilio's reason said once: in the problem, with its playbook
     assert "P1:   → 30701" in out and "(redo step" in out  # the playbook: what to change, which step
     assert "https://www.twilio.com/docs/api/errors/30701" in run(capsys, "show", "P1")[1]
 

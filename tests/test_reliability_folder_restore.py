@@ -9,7 +9,8 @@ folder's SQLite store (a folder backup is a copy of its file)."""
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +44,35 @@ async def _promise(home: Path, keys: list[str], sandbox: Sandbox | None = None) 
         await rt.aclose()
 
 
+def _sandbox_moves(capsys) -> tuple[Callable[[str], None], Callable[[timedelta], None]]:
+    """The customer's YES and the sandbox clock moved on, through the command line (sandbox mode)."""
+
+    def reply_yes(key: str) -> None:
+        cli(capsys, "sandbox", "reply-yes", key)
+
+    def clock(delta: timedelta) -> None:
+        cli(capsys, "sandbox", "clock", f"+{int(delta.total_seconds() // 3600)}h")
+
+    return reply_yes, clock
+
+
+@contextmanager
+def _served(monkeypatch, path: Path, seed: int) -> Iterator[tuple[Sandbox, Callable[[str], None]]]:
+    """Live mode against the sandbox served on 127.0.0.1 with faults on (seeded): the served sandbox, and the YES
+    of every brand it holds (a live operator cannot reply for one customer by key)."""
+    faults = FaultPlan(lost=0.1, server_error=0.05, too_many=0.05, retry_after=0, seed=seed)
+    with served_sandbox(path, faults=faults) as live:
+        for name, value in live.env.items():
+            monkeypatch.setenv(name, value)
+
+        def reply_yes(_key: str) -> None:
+            for brand in live.sandbox.dump()["brand_registrations"]:
+                with suppress(SandboxError):
+                    live.sandbox.reply_yes(brand["sid"])
+
+        yield live.sandbox, reply_yes
+
+
 def _restore_mid_flight(tmp_path: Path, home: Path, capsys, keys: list[str], reply_yes, clock) -> list[dict]:
     """One round, the folder backed up, every customer to VERIFIED, the folder restored, advanced again."""
     backup = FolderBackup(home, tmp_path / "backup")
@@ -74,13 +104,7 @@ def test_a_data_folder_restored_at_every_round_in_the_sandbox(tmp_path, capsys, 
     """The whole folder restored after every round: with the sandbox's state in it (what a machine backup holds in
     sandbox mode: Twilio rolls back with the store), and without it (Twilio keeps what the lost round made)."""
     keys = _import(tmp_path, capsys, EVERY_ROUND)
-
-    def reply_yes(key: str) -> None:
-        cli(capsys, "sandbox", "reply-yes", key)
-
-    def clock(delta: timedelta) -> None:
-        cli(capsys, "sandbox", "clock", f"+{int(delta.total_seconds() // 3600)}h")
-
+    reply_yes, clock = _sandbox_moves(capsys)
     backup = FolderBackup(isolated, tmp_path / "backup", whole=twilio_too)
     restores, listed = _restore_every_round(backup, capsys, reply_yes, clock)
     assert [(r["key"], r["next_action"]) for r in listed if not r["done"]] == []  # all VERIFIED, none stuck
@@ -93,34 +117,19 @@ def test_a_data_folder_restored_at_every_round_in_the_sandbox(tmp_path, capsys, 
 @pytest.mark.slow
 def test_a_data_folder_restored_at_every_round_live_against_a_faulty_server(tmp_path, capsys, isolated,
                                                                              monkeypatch):
-    faults = FaultPlan(lost=0.1, server_error=0.05, too_many=0.05, retry_after=0, seed=21)
-    with served_sandbox(tmp_path / "twilio" / "sandbox.db", faults=faults) as live:
-        for name, value in live.env.items():
-            monkeypatch.setenv(name, value)
+    with _served(monkeypatch, tmp_path / "twilio" / "sandbox.db", seed=21) as (sandbox, reply_yes):
         keys = _import(tmp_path, capsys, EVERY_ROUND)
-
-        def reply_yes(_key: str) -> None:
-            for brand in live.sandbox.dump()["brand_registrations"]:
-                with suppress(SandboxError):
-                    live.sandbox.reply_yes(brand["sid"])
-
         backup = FolderBackup(isolated, tmp_path / "backup", whole=True)  # all of it: Twilio is elsewhere
-        restores, listed = _restore_every_round(backup, capsys, reply_yes, live.sandbox.advance_clock)
+        restores, listed = _restore_every_round(backup, capsys, reply_yes, sandbox.advance_clock)
         assert [(r["key"], r["next_action"]) for r in listed if not r["done"]] == []
         assert restores >= 2
-        assert asyncio.run(_promise(isolated, keys, live.sandbox)) == {}  # the server's record: one of each
+        assert asyncio.run(_promise(isolated, keys, sandbox)) == {}  # the server's record: one of each
 
 
 @pytest.mark.slow
 def test_a_restored_data_folder_creates_nothing_twice_in_the_sandbox(tmp_path, capsys, isolated):
     keys = _import(tmp_path, capsys)
-
-    def reply_yes(key: str) -> None:
-        cli(capsys, "sandbox", "reply-yes", key)
-
-    def clock(delta: timedelta) -> None:
-        cli(capsys, "sandbox", "clock", f"+{int(delta.total_seconds() // 3600)}h")
-
+    reply_yes, clock = _sandbox_moves(capsys)
     rows = _restore_mid_flight(tmp_path, isolated, capsys, keys, reply_yes, clock)
     assert [(r["key"], r["next_action"]) for r in rows if not r["done"]] == []  # nobody stuck on 21711
     assert asyncio.run(_promise(isolated, keys)) == {}  # one brand, service, number, campaign each
@@ -129,17 +138,8 @@ def test_a_restored_data_folder_creates_nothing_twice_in_the_sandbox(tmp_path, c
 @pytest.mark.slow
 def test_a_restored_data_folder_creates_nothing_twice_live_against_a_faulty_server(tmp_path, capsys, isolated,
                                                                                      monkeypatch):
-    faults = FaultPlan(lost=0.1, server_error=0.05, too_many=0.05, retry_after=0, seed=20)
-    with served_sandbox(tmp_path / "twilio" / "sandbox.db", faults=faults) as live:
-        for name, value in live.env.items():
-            monkeypatch.setenv(name, value)
+    with _served(monkeypatch, tmp_path / "twilio" / "sandbox.db", seed=20) as (sandbox, reply_yes):
         keys = _import(tmp_path, capsys)
-
-        def reply_yes(_key: str) -> None:
-            for brand in live.sandbox.dump()["brand_registrations"]:
-                with suppress(SandboxError):
-                    live.sandbox.reply_yes(brand["sid"])
-
-        rows = _restore_mid_flight(tmp_path, isolated, capsys, keys, reply_yes, live.sandbox.advance_clock)
+        rows = _restore_mid_flight(tmp_path, isolated, capsys, keys, reply_yes, sandbox.advance_clock)
         assert [(r["key"], r["next_action"]) for r in rows if not r["done"]] == []
-        assert asyncio.run(_promise(isolated, keys, live.sandbox)) == {}
+        assert asyncio.run(_promise(isolated, keys, sandbox)) == {}

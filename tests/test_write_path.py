@@ -8,12 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from textual.app import App
 
-from screens.customer_screen import CustomerScreen
 from screens.steps.profile import ProfileForm
 from storage.sqlite.store import Store
 from tests.support import factories as f
+from tests.support.customer_app import SIZE, CustomerApp
 from tests.support.pilot import settle, type_into
 from wizard.customer.customer import Customer
 from wizard.desk import Desk
@@ -59,17 +58,8 @@ class PerTransaction:
 @pytest.mark.slow
 async def test_a_step_1_save_from_the_form_reads_and_judges_once_per_transaction(runtime: Runtime, monkeypatch):
     key = Desk(runtime).create(f.profile()).key
-
-    class CustomerApp(App[None]):
-        def __init__(self) -> None:
-            super().__init__()
-            self.desk, self.startup = Desk(runtime), runtime.startup
-
-        def on_mount(self) -> None:
-            self.push_screen(CustomerScreen(key))
-
-    app = CustomerApp()
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = CustomerApp(runtime, key)
+    async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen.query_one(ProfileForm), ProfileForm)
         await type_into(pilot, "city", "Tacoma")

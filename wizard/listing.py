@@ -19,7 +19,7 @@ from storage.customers import CustomerStore
 from storage.pages import Query
 from wizard.customer.search import search_query
 from wizard.customer.spreadsheet import neutralise_formula
-from wizard.customer.stages import ATTENTION, AWAITING_OTP, STEP_NAMES, otp_words
+from wizard.customer.stages import ATTENTION, AWAITING_OTP, OTP_URGENT, STEP_NAMES, OtpWords, otp_words
 from wizard.twilio import facts as C
 from wizard.twilio.facts import otp_deadline
 from wizard.visible import visible
@@ -47,10 +47,8 @@ SORTS: dict[str, tuple[str, str]] = {
 NEEDS_ACTION = ATTENTION["customer"]
 """Customers whose attention is below this wait for the operator: OTP running out, failures, missing inputs,
 and steps ready to submit."""
-OTP_URGENT = timedelta(hours=C.OTP_URGENT_HOURS)
-"""Less time than this left to reply YES: the passcode is running out."""
 DUE_AFTER = timedelta(hours=C.OTP_WINDOW_HOURS) - OTP_URGENT
-"""A passcode sent this long ago is running out (under 6 h left, as wizard.flow.status.summarize counts it)."""
+"""A passcode sent this long ago is running out: the store's side of stages.otp_urgent (the list's order and counts)."""
 
 EXPORT_COLUMNS = ("key", "name", "brand", "email", "phone", "number", "stage", "step", "status", "next_action", "otp",
                   "updated_at")
@@ -244,46 +242,47 @@ def list_row(row: dict[str, Any], now: datetime, *, offboarded: bool = False) ->
 
     The OTP clock runs on between saves, so time left and a lapse are worked out now.
     """
-    said = otp_words(row["next_action"], row["attention"], otp_deadline(row["otp_sent_at"]), now,
-                     awaited=row["step_status"] == AWAITING_OTP)
-    otp, next_action, attention = said.left, said.action, said.attention
+    said = _otp_now(row, now)
     return {
         "key": row["key"], "name": row["name"], "brand": row["brand"], "stage": row["stage"],
         "step": STEP_NAMES[row["stage"]], "step_status": row["step_status"], "done": bool(row["done"]),
-        "next_action": next_action, "otp": otp, "otp_resends": row["otp_resends"] or 0,
-        "spend": row["spend"], "attention": attention, "updated_at": row["updated_at"],
+        "next_action": said.action, "otp": said.left, "otp_resends": row["otp_resends"] or 0,
+        "spend": row["spend"], "attention": said.attention, "updated_at": row["updated_at"],
         "offboarded": offboarded, "number": row.get("number"),
     }
 
 
+def _otp_now(row: dict[str, Any], now: datetime) -> OtpWords:
+    """A store row's passcode at `now`: its next action and rank, time left, lapse and urgency."""
+    return otp_words(row["next_action"], row["attention"], otp_deadline(row["otp_sent_at"]), now,
+                     awaited=row["step_status"] == AWAITING_OTP)
+
+
 def row(data: dict[str, Any], now: datetime) -> ListRow:
-    """A store row as the list shows it at `now` (time left and a lapse worked out now, as `list` does); every
-    text made visible (it is drawn on a terminal and exported)."""
-    view = list_row(data, now)
+    """A store row as the list shows it at `now` (time left, a lapse and urgency worked out now, as `list` does);
+    every text made visible (it is drawn on a terminal and exported)."""
+    said = _otp_now(data, now)
+    resends = data["otp_resends"] or 0
     return ListRow(
-        key=visible(view["key"]),
-        name=visible(view["name"] or ""),
-        brand=visible(view["brand"] or ""),
-        stage=view["stage"],
-        status=visible(view["step_status"] or ""),
-        next_action=visible(view["next_action"] if view["otp"] == "lapsed" else data["next_action"] or ""),
-        otp=view["otp"] + (f" ({view['otp_resends']} resent)" if view["otp"] and view["otp_resends"] else ""),
-        updated=ago(view["updated_at"], now),
-        tone="urgent" if view["otp"] and _running_out(data["otp_sent_at"], now) else tone(view["attention"]),
+        key=visible(data["key"]),
+        name=visible(data["name"] or ""),
+        brand=visible(data["brand"] or ""),
+        stage=data["stage"],
+        status=visible(data["step_status"] or ""),
+        next_action=visible(said.action if said.lapsed else data["next_action"] or ""),
+        otp=said.left + (f" ({resends} resent)" if said.left and resends else ""),
+        updated=ago(data["updated_at"], now),
+        tone="urgent" if said.urgent else tone(said.attention),
         email=visible(data["email"] or ""),
         phone=visible(data["phone"] or ""),
-        updated_at=view["updated_at"] or "",
-        number=visible(view["number"] or ""),
+        updated_at=data["updated_at"] or "",
+        number=visible(data.get("number") or ""),
     )
 
 
 def due_before(now: datetime) -> str:
     """Passcodes sent before this are running out (to the minute, so one listing's pages agree)."""
     return (now - DUE_AFTER).replace(second=0, microsecond=0).isoformat()
-
-
-def _running_out(otp_sent_at: str, now: datetime) -> bool:
-    return datetime.fromisoformat(otp_sent_at) + DUE_AFTER <= now
 
 
 def tone(attention: int) -> str:

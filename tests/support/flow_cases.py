@@ -378,3 +378,25 @@ def test_a_campaign_answer_is_read_in_both_shapes_of_the_specs_one_of():
         state = FlowState()
         _campaign_read(state, body)
         assert state.statuses["campaign"] == "FAILED" and [p.code for p in state.problems["campaign"]] == [30908]
+
+
+async def test_an_account_without_numbers_is_read_once_for_an_import_and_its_advance(runtime, monkeypatch):
+    """The account's numbers are read once per session, also when it holds none (each advance read them again)."""
+    reads: list[str] = []
+    paginate = runtime.engine.client.paginate
+
+    async def nothing():
+        return
+        yield
+
+    def counted(op: str, *args, **kwargs):
+        if op != "list_incoming_phone_numbers":
+            return paginate(op, *args, **kwargs)
+        reads.append(op)
+        return nothing()
+
+    monkeypatch.setattr(runtime.engine.client, "paginate", counted)
+    desk = Desk(runtime)
+    assert (await desk.import_csv(io.StringIO(f.csv_text([f.csv_row("N1")])))).created == 1
+    assert (await desk.advance("N1")).calls
+    assert reads == ["list_incoming_phone_numbers"]

@@ -15,22 +15,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from storage.customers import CustomerStore
-from wizard.customer.csv_rows import COLUMNS, models_to_row
+from wizard.customer.csv_rows import COLUMNS, SAMPLE_COLUMNS, models_to_row
 from wizard.customer.customer import STEP_MODELS, Customer
 from wizard.customer.models import Campaign
 from wizard.customer.readiness import CheckContext, lint_row
 from wizard.customer.rules import Finding
 from wizard.flow import duplicates
-from wizard.flow.plan import editable
+from wizard.flow.plan import CAMPAIGN_UPDATE, editable
 
 STEP_INPUTS = {1: "profile", 2: "bundle", 4: "campaign"}
 """The steps with a form, and the name of their inputs (Customer attribute, draft key)."""
 
-CAMPAIGN_UPDATABLE = frozenset({
-    "campaign_description", "message_flow", "samples", "has_embedded_links", "has_embedded_phone",
-    "privacy_policy_url", "terms_url",
-})
-"""What Twilio's campaign update accepts; everything else is fixed once the campaign was submitted."""
 
 def locked_reason(c: Customer | None, step: int) -> str | None:
     """Why step `step`'s form can't be changed now, or None when it can."""
@@ -66,7 +61,7 @@ def locked_fields(c: Customer | None, step: int) -> dict[str, str]:
     if c.state.sids.get("service_number"):
         fixed["phone_number"] = "The number is already in the campaign's Messaging Service."
     if c.state.sids.get("campaign"):
-        for name in Campaign.model_fields.keys() - CAMPAIGN_UPDATABLE - {"use_case"}:
+        for name in Campaign.model_fields.keys() - CAMPAIGN_UPDATE.keys() - {"use_case"}:
             fixed.setdefault(name, "Twilio doesn't take changes to this on a submitted campaign.")
     return fixed
 
@@ -93,7 +88,7 @@ def form_findings(c: Customer | None, step: int, values: dict[str, Any], *, stor
     person is already one of `store`'s customers."""
     row = models_to_row(c.key, c.profile, c.bundle, c.campaign) if c and c.profile else dict.fromkeys(COLUMNS, "")
     if step == 4:  # the form holds every sample: drop the saved ones it no longer has
-        row |= {f"sample_{n}": "" for n in range(1, 6)}
+        row |= dict.fromkeys(SAMPLE_COLUMNS, "")
     row |= {k: v for k, v in form_row(step, values).items() if k in COLUMNS}  # the form's fields
     trial = c or Customer(key="")
     name = STEP_INPUTS[step]

@@ -137,10 +137,11 @@ class Engine:
         """The operator's real time: leases between processes run on it, whatever the sandbox clock does."""
         self.watermark: Watermark | None = None
         """The data folder's record of the journal (flow.doubt): while in doubt, look before every create."""
-        self.own_numbers: frozenset[str] = frozenset()
+        self.own_numbers: frozenset[str] | None = None
+        """The account's phone numbers (E.164), read once per session (None: not yet; an account may hold none):
+        an OTP must not go to one of them."""
         self.cpaas_prefix: str | None = None
         """Numbers starting so are a CPaaS provider's (the sandbox marks some): refused as the OTP mobile."""
-        """The account's phone numbers (E.164), read once per session: an OTP must not go to one of them."""
         self.store_checked = False
         """The store passed its integrity check this session (checked before the first call of a run)."""
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -149,9 +150,9 @@ class Engine:
         tell two runs of one owner apart)."""
         self._primary_checked = not verify_primary
         self.live = live
+        """Talking to Twilio itself: the readiness rules that only real reviewers apply are checked too."""
         self.otp_pace = Pace(1.1 / C.SMS_OTP_PER_SECOND)
         """Passcode resends start at least 0.11 s apart: under Twilio's 10 /SmsOtp requests a second."""
-        """Talking to Twilio itself: the readiness rules that only real reviewers apply are checked too."""
         self.callback_url: str | None = None
         """Where Twilio tells of reviews (A2P_CALLBACK_URL): the StatusCallback of new profiles and bundles."""
         self.write_path = WritePath(store, self.standing)
@@ -167,7 +168,8 @@ class Engine:
 
     def check_context(self, c: Customer) -> readiness.CheckContext:
         """What the readiness checks of `c` know: the account's numbers, the store's counts, the mode."""
-        return readiness.context(self.store, c, self.own_numbers, live=self.live, cpaas_prefix=self.cpaas_prefix)
+        return readiness.context(self.store, c, self.own_numbers or frozenset(), live=self.live,
+                                 cpaas_prefix=self.cpaas_prefix)
 
     def context(self, c: Customer, fresh: set[str] | None = None, *, findings: list[Finding] | None = None
                 ) -> Context:
@@ -184,7 +186,7 @@ class Engine:
 
     async def load_own_numbers(self) -> frozenset[str]:
         """Read the account's phone numbers once (they are checked against the customer's mobile)."""
-        if not self.own_numbers:
+        if self.own_numbers is None:
             self.own_numbers = frozenset([
                 item["phone_number"] async for item in self.client.paginate("list_incoming_phone_numbers")
             ])

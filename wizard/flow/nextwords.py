@@ -17,7 +17,6 @@ from wizard.flow import progress
 from wizard.flow.progress import Issue
 from wizard.flow.status import Summary
 from wizard.flow.stepstates import StepState, step_states
-from wizard.listing import OTP_URGENT
 from wizard.twilio.facts import otp_deadline
 
 
@@ -70,6 +69,5 @@ def said(c: Customer, summary: Summary, now: datetime) -> Said:
     return Said(
         stage=summary.stage, kind=kind, status=summary.step_status, action=otp.action,
         states=step_states(c, summary.stage, kind, now), issues=issues, fix_step=fixing[0] if fixing else None,
-        countdown=otp.countdown, urgent=bool(otp.countdown) and not otp.lapsed and deadline is not None
-        and deadline - now < OTP_URGENT,
+        countdown=otp.countdown, urgent=otp.urgent,
     )

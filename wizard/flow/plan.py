@@ -453,8 +453,8 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
         return brand_read_action(brand)
     if status == "FAILED":
         if c.state.submitted.get("brand") == digest_inputs(c):
-            reasons = "; ".join(f"{p.code or ''} {p.message}".strip() for p in c.state.problems.get("brand", []))
-            return Wait(3, "fix", f"Brand FAILED: {reasons} — fix the details and advance to resubmit.")
+            return _failed_wait(3, "Brand", c.state.problems.get("brand", []),
+                                "correct the details and advance to resubmit.")
         if blocked := ctx.blocking(2):
             return Wait(3, "fix", "Brand not resubmitted: " + " ".join(blocked))
         return Action("brand.resubmit", "resubmit_brand_registration", _brand_created(digest_inputs(c)),
@@ -470,6 +470,13 @@ def _step3(c: Customer, ctx: Context) -> Step | None:
     if status in BRAND_STOPPED:
         return Wait(3, "fix", BRAND_STOPPED[status])
     return Wait(3, "twilio", "Waiting for Twilio to review the brand.")
+
+
+def _failed_wait(stage: int, what: str, problems: list[Problem], todo: str) -> Wait:
+    """A FAILED brand or campaign sent as it stands: Twilio's codes and what to do. Its reasons, each with its
+    code's playbook, are the customer's problems (flow.progress.issues), shown once, where they are fixed."""
+    codes = ", ".join(dict.fromkeys(str(p.code) for p in problems if p.code))
+    return Wait(stage, "fix", f"{what} FAILED{f' ({codes})' if codes else ''}: {todo}")
 
 
 BRAND_STOPPED = {
@@ -504,6 +511,15 @@ def _brand_created(inputs_hash: str) -> Any:
 
 
 # -- step 4: Messaging Service, number, campaign ---------------------------------------------------------
+
+
+CAMPAIGN_UPDATE = {
+    "has_embedded_links": "HasEmbeddedLinks", "has_embedded_phone": "HasEmbeddedPhone", "samples": "MessageSamples",
+    "message_flow": "MessageFlow", "campaign_description": "Description", "privacy_policy_url": "PrivacyPolicyUrl",
+    "terms_url": "TermsAndConditionsUrl",
+}
+"""What Twilio's campaign update takes (docs/twilio-api.md, 4.7): the campaign's field -> its parameter. Every other
+field is fixed once the campaign was submitted."""
 
 
 def _campaign_params(c: Customer) -> dict[str, Value]:
@@ -626,14 +642,12 @@ def _step4(c: Customer, ctx: Context) -> Step | None:
         return campaign_read_action(service, s["campaign"])
     if status == "FAILED":
         if c.state.submitted.get("campaign") == inputs_hash:
-            reasons = "; ".join(f"{p.code or ''} {p.message}".strip() for p in c.state.problems.get("campaign", []))
-            return Wait(4, "fix", f"Campaign FAILED: {reasons} — change the campaign and advance to resubmit.")
+            return _failed_wait(4, "Campaign", c.state.problems.get("campaign", []),
+                                "change the campaign and advance to resubmit.")
         if blocked := ctx.blocking(4):
             return Wait(4, "fix", "Campaign not resubmitted: " + " ".join(blocked))
         k_params = _campaign_params(c)
-        update = {name: k_params[name] for name in (
-            "HasEmbeddedLinks", "HasEmbeddedPhone", "MessageSamples", "MessageFlow", "Description",
-            "PrivacyPolicyUrl", "TermsAndConditionsUrl")}
+        update = {name: k_params[name] for name in CAMPAIGN_UPDATE.values()}
         return Action("campaign.update", "update_campaign", _campaign_sent(inputs_hash),
                       path={"sid": service, "campaign": s["campaign"]},
                       params={**update, "AgeGated": False, "DirectLending": False},

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from wizard.customer.customer import Customer
-from wizard.customer.stages import ATTENTION, OTP_LAPSED
+from wizard.customer.stages import ATTENTION, OTP_LAPSED, otp_urgent
 from wizard.flow.actions import Action
 from wizard.flow.plan import Context, plan
 from wizard.flow.stepstates import STATE_WORDS, step_states
-from wizard.twilio import facts as C
 from wizard.twilio.facts import otp_deadline
 
 ALL_FRESH = frozenset({"profile", "bundle", "brand", "campaign"})
@@ -76,14 +75,9 @@ def summarize(c: Customer, ctx: Context) -> Summary:
         stage, message, kind = step.stage, step.message, step.kind
         if kind == "fix" and message == OTP_LAPSED:
             kind = "otp"
-    if kind == "customer" and _otp_hours_left(c, ctx.now) < C.OTP_URGENT_HOURS:
+    if kind == "customer" and otp_urgent(otp_deadline(c.state.otp_sent_at), ctx.now):
         kind = "otp"
     return Summary(stage, step_status(c, stage, kind, ctx.now), message, kind, kind == "done", ATTENTION[kind])
-
-
-def _otp_hours_left(c: Customer, now: datetime) -> float:
-    deadline = otp_deadline(c.state.otp_sent_at)
-    return (deadline - now).total_seconds() / 3600 if deadline else 24.0
 
 
 def describe(action: Action) -> str:
