@@ -128,6 +128,10 @@ async def long_url(pilot: Pilot) -> None:
     await customer("C00002")(pilot)
     await put(pilot, "privacy_policy_url", LONG_URL)
     await pilot.press("tab")
+    for _ in range(100):  # the typing is kept as a draft a second later, and the stepper says "in progress"
+        if "campaign" in pilot.app.screen.view.customer.drafts:
+            break
+        await pilot.pause(0.05)
     await settle(pilot)
 
 
