@@ -343,6 +343,7 @@ class CustomerScreen(Screen[None]):
             self.notify(f"What you typed could not be kept: {error}", severity="error", title="Draft not saved")
             return
         self.view = self.desk.view(saved.key)
+        self.tick()  # a kept draft may turn its step "in progress": the stepper says so now, not a second later
 
     # -- actions ----------------------------------------------------------------------------------------
 

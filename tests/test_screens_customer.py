@@ -20,6 +20,7 @@ from screens.steps.bundle import BundleForm
 from screens.steps.campaign import CampaignForm
 from screens.steps.profile import ProfileForm
 from screens.widgets.fields import FindingsLine, FormField
+from screens.widgets.stepper import StepTab
 from screens.widgets.timeline import RunLog
 from tests.support import factories as f
 from tests.support.customer_app import SIZE, CustomerApp, screen
@@ -960,3 +961,17 @@ async def test_the_passcode_timer_is_drawn_only_into_a_composed_panel(runtime, m
         await pilot.press("3")
         await settle(pilot)
         assert screen(app).step == 3 and "to reply YES" in text_of(app, "#countdown")
+
+
+async def test_a_kept_draft_turns_its_step_in_progress_at_once(runtime):
+    """The stepper follows the draft when it is kept, not at the next second's tick."""
+    c = Desk(runtime).create(f.profile())
+    app = CustomerApp(runtime, c.key)
+    async with app.run_test(size=SIZE) as pilot:
+        await screen(app).show_step(2)
+        await settle(pilot)
+        tab = next(t for t in app.screen.query(StepTab) if t.step == 2)
+        assert tab.state == "not_started"
+        await type_into(pilot, "brand_name", "Kim Photography")
+        screen(app).keep_draft()
+        assert tab.state == "in_progress"

@@ -132,6 +132,8 @@ async def long_url(pilot: Pilot) -> None:
         if "campaign" in pilot.app.screen.view.customer.drafts:
             break
         await pilot.pause(0.05)
+    else:
+        raise AssertionError("the typed URL was never kept as a draft")
     await settle(pilot)
 
 
