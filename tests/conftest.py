@@ -5,6 +5,7 @@ server)."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -25,6 +26,17 @@ from wizard.sandbox.transport import SandboxTransport
 
 ON_POSTGRES = {"postgres", "pg_url", "pg_cases"}
 """Fixtures that start (or use) the session's PostgreSQL server."""
+
+# Bytecode is cached in a test run even where PYTHONDONTWRITEBYTECODE is set (as on these machines): each of the
+# workers and each command a test starts would otherwise compile every module it imports from source again.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers a core, since a test waits on timers, terminals and the commands it starts as much as
+    it computes (at one a core the fast lane kept the cores 60% busy)."""
+    return 2 * len(os.sched_getaffinity(0))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
