@@ -21,6 +21,7 @@ from tests.support.env import Clock, without_settings
 from tests.support.prism import in_ci
 from tests.support.reliability import Backend
 from tests.support.sandbox_api import AUTH, NOW, Steps
+from tests.support.snapshots import examples_folder
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.transport import SandboxTransport
 
@@ -60,6 +61,12 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     return home
+
+
+@pytest.fixture(scope="session")
+def examples_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sandbox data folder with the seven example customers, loaded once a worker: copy it, never open it."""
+    return examples_folder(tmp_path_factory.mktemp("examples"))
 
 
 @pytest.fixture

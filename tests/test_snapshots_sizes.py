@@ -23,15 +23,20 @@ from screens.modals.offboard import OffboardModal
 from screens.widgets.footer import KeysFooter
 from tests.support import factories as f
 from tests.support.pilot import put, settle, still, until
-from tests.support.snapshots import StillApp, fresh_sandbox
+from tests.support.snapshots import StillApp, fresh_sandbox, with_examples
 
 SIZES = {"80x24": (80, 24), "60x20": (60, 20)}
 LONG_URL = "https://www.grace-kim-photography-studio.example.com/legal/privacy-policy-for-text-messages"
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], StillApp]:
-    return fresh_sandbox(tmp_path, monkeypatch)
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, examples_home: Path, state: str
+             ) -> Callable[[], StillApp]:
+    """The welcome on a fresh sandbox; every other state on a copy of the examples, as `y` at the welcome loads
+    them (`test_snapshots_list` shows that loading)."""
+    if state == "welcome":
+        return fresh_sandbox(tmp_path, monkeypatch)
+    return with_examples(tmp_path, monkeypatch, examples_home)
 
 
 # -- reading the screen -------------------------------------------------------------------------------------
@@ -83,8 +88,6 @@ async def welcome(pilot: Pilot) -> None:
 
 
 async def examples(pilot: Pilot) -> None:
-    await settle(pilot)
-    await pilot.press("y")
     await settle(pilot)
     pilot.app.clear_notifications()
 
