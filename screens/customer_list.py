@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from screens.classes import set_class
 from screens.handle import list_host
 from screens.modals.billing import FeesModal
 from screens.modals.confirm import ConfirmModal
@@ -293,7 +294,7 @@ class CustomersScreen(Screen[None]):
         detail.update(f"{row.key} · {row.name}: {row.next_action}" if isinstance(row, ListRow) else "",
                       layout=False)  # a fixed height: no layout as the cursor moves
         for tone in ("urgent", "action"):
-            detail.set_class(isinstance(row, ListRow) and row.tone == tone, f"-{tone}")
+            set_class(detail, isinstance(row, ListRow) and row.tone == tone, f"-{tone}")
 
     # -- filter and sort ---------------------------------------------------------------------------------
 
@@ -388,7 +389,7 @@ class CustomersScreen(Screen[None]):
         return True
 
     def watch_busy(self, busy: str) -> None:
-        self.set_class(bool(busy), "-busy")
+        set_class(self, bool(busy), "-busy")
         self.query_one("#busy-label", Static).update(busy)
         bars = self.query(ProgressBar)
         if busy and not bars:  # mounted only while needed: it animates

@@ -28,6 +28,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from screens.classes import set_class
 from screens.handle import host
 from screens.modals.confirm import ConfirmModal
 from screens.modals.offboard import OffboardModal
@@ -173,8 +174,8 @@ class CustomerScreen(Screen[None]):
 
     def _fit(self, width: int, height: int) -> None:
         """Side panel beside the step or on `l`; a compact "Last run" box in a short terminal."""
-        self.set_class(width < NARROW, "-narrow")
-        self.set_class(height < SHORT, "-short")
+        set_class(self, width < NARROW, "-narrow")
+        set_class(self, height < SHORT, "-short")
 
     def load(self) -> bool:
         """Read the customer again and redraw everything but the step's form."""
@@ -220,25 +221,25 @@ class CustomerScreen(Screen[None]):
             f"Step {self.step} · {STEP_NAMES[self.step]} — {STATE_WORDS[said.states[self.step]]}")
         nxt = self.query_one("#next", Static)
         nxt.update(said.line(self.step))
-        nxt.set_class(said.kind in ("fix", "otp"), "-fix")
-        nxt.set_class(said.kind in ("customer", "twilio"), "-waiting")
+        set_class(nxt, said.kind in ("fix", "otp"), "-fix")
+        set_class(nxt, said.kind in ("customer", "twilio"), "-waiting")
         found = said.problems(self.step)
         box = self.query_one("#problems", Static)
         lines = [Content.from_markup("[b $text-error]✗ $text[/]\n  [dim]→[/] $todo", text=i.text, todo=i.todo)
                  for i in found]
         box.update(Content("\n").join(lines))
-        box.set_class(bool(found), "-shown")
+        set_class(box, bool(found), "-shown")
         if isinstance(self.panel, BrandPanel):
             self.panel.show_countdown(said)
 
     def _draw_side(self) -> None:
         view = self.view
-        self.set_class(self.step == 4, "-step-4")
+        set_class(self, self.step == 4, "-step-4")
         self.query_one("#number", Static).update(f"{view.number}  (n: copy)" if view.number else
                                                  "None yet: bought or picked when step 4 is sent.")
         self.query_one("#statuses", Pairs).show(view.statuses, empty="—")
         self.query_one("#sids", Pairs).show(view.sids, empty="None yet." if view.customer else "—")
-        self.set_class(bool(view.strays), "-has-strays")
+        set_class(self, bool(view.strays), "-has-strays")
         self.query_one("#strays", Static).update(Content("\n").join(
             Content.from_markup("$sid\n  [dim]$what[/]", sid=sid, what=what) for sid, what in view.strays))
         self.run_worker(self.query_one(Timeline).show(view.timeline), group="timeline", exclusive=True,
@@ -252,7 +253,7 @@ class CustomerScreen(Screen[None]):
     async def show_step(self, step: int) -> None:
         self.keep_draft()
         self.step = step
-        self.set_class(step == 4, "-step-4")
+        set_class(self, step == 4, "-step-4")
         self.panel = None  # the old one goes: nothing is drawn into it any more, nor into the new one until composed
         self._draw_words(self.said())
         box = self.query_one("#step", Vertical)
@@ -373,7 +374,7 @@ class CustomerScreen(Screen[None]):
 
     def action_back(self) -> None:
         if self.has_class("-activity"):
-            self.remove_class("-activity")
+            set_class(self, False, "-activity")
             return
         if self.running:
             self.notify("Still talking to Twilio: wait until the run finishes.", severity="warning")
@@ -387,7 +388,7 @@ class CustomerScreen(Screen[None]):
     async def action_show_step(self, step: int) -> None:
         if self.running:
             return
-        self.remove_class("-activity")
+        set_class(self, False, "-activity")
         self.query_one(RunLog).hide()  # the last run's checklist has been read
         await self.show_step(step)
 

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from screens.classes import set_class
 from screens.handle import host
 from screens.palette import HELP, ScreenKeys
 from screens.widgets.banner import ModeBanner
@@ -96,8 +97,8 @@ class SettingsScreen(Screen[None]):
             problems = [f"Could not check: {error}"]
         primary.update("✗ " + "\n✗ ".join(problems) if problems
                        else "✓ twilio-approved, business identity ISV reseller or partner: registrations can go on.")
-        primary.set_class(bool(problems), "-problem")
-        primary.set_class(not problems, "-ok")
+        set_class(primary, bool(problems), "-problem")
+        set_class(primary, not problems, "-ok")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Static
 
+from screens.classes import set_class
 from screens.widgets.fields import FormField
 from wizard.customer.models import field_errors, validate_field
 from wizard.desk import Finding
@@ -164,7 +165,7 @@ class StepForm(Vertical):
         """Messages about no single field (e.g. how many samples), shown under the form."""
         error = self.query_one("#form-error", Static)
         error.update("\n".join(f"✗ {message}" for message in errors.values()))
-        error.set_class(bool(errors), "-shown")
+        set_class(error, bool(errors), "-shown")
 
     def refresh_findings(self) -> None:
         if self._findings_of is None:

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Button, Static
 
+from screens.classes import set_class
 from screens.widgets.pairs import Pairs
 from wizard.desk import OTP_SENDER, CustomerView, Said
 
@@ -62,7 +63,7 @@ class BrandPanel(Vertical):
         otp = view.otp
         self.query_one("#brand-facts", Pairs).show(view.brand_facts)
         self.query_one("#brand-state", Static).update(view.brand_words)
-        self.set_class(otp.pending, "-otp")
+        set_class(self, otp.pending, "-otp")
         if otp.pending:
             self.query_one("#otp-facts", Pairs).show([
                 ("Sent from", OTP_SENDER),
@@ -83,8 +84,8 @@ class BrandPanel(Vertical):
             countdown.update("")
             return
         lapsed = said.countdown == "lapsed"
-        countdown.set_class(lapsed, "-lapsed")
-        countdown.set_class(said.urgent, "-urgent")
+        set_class(countdown, lapsed, "-lapsed")
+        set_class(countdown, said.urgent, "-urgent")
         until = f"{deadline:%m-%d %H:%M} UTC"
         countdown.update(f"⏱ The passcode lapsed at {until}: resend it (o)." if lapsed
                          else f"⏱ {said.countdown} to reply YES (until {until})")

@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from screens.classes import set_class
 from screens.ordered_keys import RowCell, clean_text
 from wizard.customer.models import yes_or_no
 from wizard.desk import Finding
@@ -93,8 +94,8 @@ class FindingsLine(Static):
             return
         self.text = text
         self.update(text)
-        self.set_class(bool(text), "-shown")
-        self.set_class(bool(prefix) or any(f.severity == "block" for f in findings), "-block")
+        set_class(self, bool(text), "-shown")
+        set_class(self, bool(prefix) or any(f.severity == "block" for f in findings), "-block")
 
 
 class FieldMessage(Message):
@@ -179,7 +180,7 @@ class FormField(Vertical, RowCell):
         if self.kind == "area":
             area = WrappingTextArea(clean_text(initial, one_line=False), id=self.field, soft_wrap=True,
                                     tab_behavior="focus", placeholder=self._placeholder, disabled=disabled)
-            area.set_class(self._short, "-short")
+            set_class(area, self._short, "-short")
             area.cursor_blink = False
             return area
         if self.kind == "select":
@@ -238,13 +239,13 @@ class FormField(Vertical, RowCell):
             return
         self.error = message or ""
         self.query_one(".field--error", Static).update(f"✗ {message}" if message else "")
-        self.set_class(bool(message), "-has-error")
+        set_class(self, bool(message), "-has-error")
 
     def show_problem(self, message: str | None) -> None:
         """Twilio's objection to the value as submitted; it goes away once the value is changed."""
         self._problem_value = self.value if message else None
         self.query_one(".field--problem", Static).update(f"Twilio: {message}" if message else "")
-        self.set_class(bool(message), "-has-problem")
+        set_class(self, bool(message), "-has-problem")
 
     def show_findings(self, findings: list[Finding]) -> None:
         self.query_one(FindingsLine).show(findings)
@@ -261,7 +262,7 @@ class FormField(Vertical, RowCell):
             return
         self.touched = True
         if self.has_class("-has-problem") and self.value != self._problem_value:
-            self.set_class(False, "-has-problem")
+            set_class(self, False, "-has-problem")
         self.post_message(self.Edited(self))
 
     def on_key(self, event: events.Key) -> None:

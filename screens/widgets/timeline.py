@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
+from screens.classes import set_class
 from wizard.desk import Call, Run, TimelineEntry
 
 
@@ -64,12 +65,12 @@ class RunLog(VerticalScroll):
     """
 
     def hide(self) -> None:
-        self.remove_class("-shown")
+        set_class(self, False, "-shown")
 
     def start(self, title: str) -> None:
         self.remove_children()
         self.border_title = title
-        self.add_class("-shown")
+        set_class(self, True, "-shown")
 
     def add(self, call: Call) -> None:
         if call.ok:
