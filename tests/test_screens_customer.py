@@ -681,6 +681,14 @@ async def test_the_palette_offers_every_action_of_the_screen_while_a_text_field_
                              ("activity", "Activity"), ("check pages", "Check pages")):
             assert title in await palette_finds(pilot, query), query
         assert isinstance(app.focused, Input | TextArea)  # back in the field, whose letters are still text
+        shown = set(screen(app).classes)
+        await pilot.press("ctrl+p", *"activity")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("enter")  # chosen with a field focused, the screen's action runs (not typed text)
+        await settle(pilot)
+        toggled = set(screen(app).classes) ^ shown
+        assert toggled in ({"-activity"}, {"-side-hidden"}), f"the activity panel did not toggle: {toggled}"
 
 
 async def test_an_offboarded_customer_opens_with_no_field_focused_and_a_onboards_it_again(runtime):
