@@ -39,7 +39,13 @@ class ScreenKeys(Provider):
                     continue
                 seen.add(binding.action)
                 yield (binding.description, f"{binding.tooltip} (key: {self.app.get_key_display(binding)})",
-                       partial(self.app.run_action, binding.action, node))
+                       partial(self._run, binding.action, node))
+
+    async def _run(self, action: str, node: DOMNode) -> None:
+        """Run a chosen command as the command it was offered as: a plain key's action runs though a field has the
+        focus again (as a key there it would be the field's text, and the screen disables it)."""
+        with as_commands():
+            await self.app.run_action(action, node)
 
     def _enabled(self, node: DOMNode, action: str) -> bool:
         where, name, parameters = parse(action)
