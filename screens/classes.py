@@ -2,7 +2,7 @@
 
 Textual restyles a node and every node under it on each `set_class`, `add_class` or `remove_class`, even of a class
 the node already has or lacks (assigning `classes` it skips when nothing changes): the customer screen set its own
-classes on every redraw and so restyled its thousand widgets each time (a save, a refresh, a second's tick)."""
+classes on every redraw and so restyled its whole tree each time (a save, a refresh, a second's tick)."""
 
 from __future__ import annotations
 
