@@ -129,7 +129,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._fetch: Fetch = lambda offset, limit: ()
         self._start = 0
         self._rows: list[TableRow] = []
-        self._layout: list[tuple[Column, int]] = []
+        self._layout: tuple[int, list[tuple[Column, int]]] = (-1, [])
+        """The width the columns were fitted to, and each column's width."""
 
     # -- data ------------------------------------------------------------------------------------------
 
@@ -218,7 +219,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> str | None:
         left = 1
-        for column, width in self._layout:
+        for column, width in self.shown_columns:
             if left <= x < left + width + 1:
                 return column.id
             left += width + 1
@@ -227,9 +228,20 @@ class VirtualTable(ScrollView, can_focus=True):
     # -- drawing ---------------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self._layout = self._fit(self.scrollable_content_region.width)
         self.virtual_size = Size(event.size.width, self.total + 1)
         self._scroll_into_view()
+
+    @property
+    def shown_columns(self) -> list[tuple[Column, int]]:
+        """The columns the table shows at its width, each with its width in cells."""
+        return self._columns(self.scrollable_content_region.width)
+
+    def _columns(self, width: int) -> list[tuple[Column, int]]:
+        """The columns shown in `width` cells, fitted when the width is new: in the drawing itself, as the first
+        frame is drawn before the table hears of its size (a Resize fitting them left that frame's rows blank)."""
+        if self._layout[0] != width:
+            self._layout = (width, self._fit(width))
+        return self._layout[1]
 
     def _fit(self, width: int) -> list[tuple[Column, int]]:
         """Column widths for `width` cells: drop columns until the minimums fit, then share what is left."""
@@ -262,18 +274,19 @@ class VirtualTable(ScrollView, can_focus=True):
         toned = line if cursor or row.tone not in ("urgent", "action", "done") else \
             self.get_component_rich_style(f"virtual-table--{row.tone}")
         segments = [Segment(" ", line)]
-        for (column, w), text in zip(self._layout, self._visible(self._cells(row)), strict=True):
+        layout = self._columns(width)
+        for (column, w), text in zip(layout, self._visible(layout, self._cells(row)), strict=True):
             segments += [Segment(_fit_cell(text, w), toned if column.toned else line), Segment(" ", line)]
         return Strip(segments).adjust_cell_length(width, line)
 
-    def _visible(self, cells: Sequence[str]) -> list[str]:
+    def _visible(self, layout: list[tuple[Column, int]], cells: Sequence[str]) -> list[str]:
         by_id = dict(zip((c.id for c in self.columns), cells, strict=True))
-        return [by_id[column.id] for column, _ in self._layout]
+        return [by_id[column.id] for column, _ in layout]
 
     def _header(self, width: int) -> Strip:
         plain = self.get_component_rich_style("virtual-table--header")
         segments = [Segment(" ", plain)]
-        for column, w in self._layout:
+        for column, w in self._columns(width):
             title, style = column.title, plain
             if self.sort and self.sort[0] == column.id:
                 arrow = " ▼" if self.sort[1] else " ▲"  # kept whole: the title is cut before it, if need be
