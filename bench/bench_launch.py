@@ -44,6 +44,30 @@ class Bare(App[None]):
 
 Bare().run()
 """
+FLOOR = """\
+import sqlite3, sys
+from textual.app import App
+from textual.widgets import DataTable, Footer
+
+class Floor(App[None]):
+    BINDINGS = [("n", "new", "New"), ("r", "refresh", "Refresh"), ("slash", "filter", "Filter"), ("q", "quit", "Quit")]
+
+    def compose(self):
+        yield DataTable()
+        yield Footer()
+
+    def on_mount(self):
+        store = sqlite3.connect(f"file:{sys.argv[1]}/a2p-wizard.db?mode=ro", uri=True)
+        table = self.query_one(DataTable)
+        table.add_columns("Key", "Name", "Brand", "Stage", "Status", "Next", "Updated")
+        table.add_rows(store.execute(
+            "SELECT key, name, brand, stage, step_status, next_action, updated_at FROM customers "
+            "WHERE offboarded = 0 ORDER BY attention, updated_at DESC, key LIMIT ?", (self.size.height,)))
+
+Floor().run()
+"""
+"""The least a list-first app needs for the same first frame: a DataTable of the first rows read with sqlite3, and a
+footer. The floor any design with the list as its first frame stands on (the README reads the app against it too)."""
 LAUNCH = "import sys; sys.path.insert(0, sys.argv.pop(1)); from wizard.cli import main; sys.exit(main())"
 """The app from the tree named first (what the `a2p-wizard` script runs, with the tree's code first on the path)."""
 POLL = 0.002
@@ -116,6 +140,8 @@ def main() -> None:
                            check=True)
         programs: dict[str, tuple[list[str], re.Pattern[str]]] = {
             "bare": ([sys.executable, "-c", BARE], re.compile("Hello from a bare app")),
+            **{f"floor, {count:,} customers": ([sys.executable, "-c", FLOOR, str(homes[count])], ROW)
+               for count in sizes},
             **{f"{count:,} customers{label}": (
                 [sys.executable, "-c", LAUNCH, str(tree), "--data-dir", str(homes[count]), "--sandbox"], ROW)
                for count in sizes for label, tree in trees.items()},
@@ -142,7 +168,9 @@ def report(times: dict[str, list[float]], load: float) -> None:
     print(f"| {len(times['bare'])} rounds, load average {load:.1f} | median | fastest | slowest | median / bare |")
     print("|---|---:|---:|---:|---:|")
     for name, values in times.items():
-        label = "bare Textual app (one Label)" if name == "bare" else f"a2p-wizard, {name}"
+        label = ("bare Textual app (one Label)" if name == "bare" else
+                 f"floor: a DataTable of the first rows, {name.split(', ')[1]}" if name.startswith("floor") else
+                 f"a2p-wizard, {name}")
         print(f"| {label} | {statistics.median(values):.0f} ms | {min(values):.0f} ms | {max(values):.0f} ms "
               f"| {statistics.median(values) / bare:.2f}× |")
 
