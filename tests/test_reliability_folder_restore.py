@@ -3,8 +3,9 @@ twice and leaves no customer stuck (issue 20, item 2).
 
 The restored journal mark travels with the folder, so the store does not look older than what was sent: the engine
 must know what Twilio holds without being told to doubt. Sandbox mode (the sandbox's own state stands for Twilio and
-is not restored) and live mode against the sandbox served on 127.0.0.1 with faults on. These tests use the data
-folder's SQLite store (a folder backup is a copy of its file)."""
+is not restored) and live mode against the sandbox served on 127.0.0.1 with faults on; and a second data folder
+holding the same keys against the same Twilio. These tests use the data folder's SQLite store (a folder backup is a
+copy of its file)."""
 
 from __future__ import annotations
 
@@ -142,4 +143,24 @@ def test_a_restored_data_folder_creates_nothing_twice_live_against_a_faulty_serv
         keys = _import(tmp_path, capsys)
         rows = _restore_mid_flight(tmp_path, isolated, capsys, keys, reply_yes, sandbox.advance_clock)
         assert [(r["key"], r["next_action"]) for r in rows if not r["done"]] == []
+        assert asyncio.run(_promise(isolated, keys, sandbox)) == {}
+
+
+@pytest.mark.slow
+def test_a_second_data_folder_holding_the_same_keys_creates_nothing_twice(tmp_path, capsys, isolated, monkeypatch):
+    """Two data folders, each with its own store, import the same customers against one Twilio (live, the faulty
+    server on 127.0.0.1): the first advances a round, the second takes them to VERIFIED, the first finishes too.
+    Each adopts what the other made: one brand, service, number and campaign per customer, in both stores."""
+    with _served(monkeypatch, tmp_path / "twilio" / "sandbox.db", seed=22) as (sandbox, reply_yes):
+        keys = _import(tmp_path, capsys, EVERY_ROUND)
+        advance_rounds(capsys, 1, reply_yes=reply_yes, clock=sandbox.advance_clock)
+        second = tmp_path / "second"
+        monkeypatch.setenv("A2P_WIZARD_HOME", str(second))
+        assert _import(tmp_path, capsys, EVERY_ROUND) == keys
+        listed = advance_rounds(capsys, ROUNDS, reply_yes=reply_yes, clock=sandbox.advance_clock)
+        assert [(r["key"], r["next_action"]) for r in listed if not r["done"]] == []
+        monkeypatch.setenv("A2P_WIZARD_HOME", str(isolated))
+        listed = advance_rounds(capsys, ROUNDS, reply_yes=reply_yes, clock=sandbox.advance_clock)
+        assert [(r["key"], r["next_action"]) for r in listed if not r["done"]] == []
+        assert asyncio.run(_promise(second, keys, sandbox)) == {}
         assert asyncio.run(_promise(isolated, keys, sandbox)) == {}

@@ -181,3 +181,27 @@ def test_a_process_killed_while_removing_a_duplicate_is_resumed(capsys, isolated
     assert code == 0, out + err
     problems, _, strays, dump = asyncio.run(_state(isolated, key))
     assert problems == [] and strays == []
+
+
+def test_in_a_terminal_reconcile_asks_before_releasing_the_duplicate_number(capsys, isolated, monkeypatch):
+    """As `offboard` asks: the numbers bought for duplicates are listed and released only on a typed yes; a no keeps
+    them (the empty duplicate service is deleted either way)."""
+    key, _ = asyncio.run(_stuck(isolated))
+    assert cli(capsys, "advance", key)[0] == 0
+    service, number = asyncio.run(_state(isolated, key))[2]
+    answers = iter(["n", "y"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt: (print(prompt), next(answers))[1])
+
+    code, out, err = cli(capsys, "reconcile", key)
+    assert code == 0 and f"{key}: {number}" in out and "Release them" in out
+    assert "removed 1 duplicate(s)" in out and "kept 1 number(s)" in err
+    _, _, strays, dump = asyncio.run(_state(isolated, key))
+    assert strays == [number] and number in {n["sid"] for n in dump["incoming_phone_numbers"]}
+    assert service not in {s["sid"] for s in dump["messaging_services"]}
+
+    code, out, err = cli(capsys, "reconcile", key)
+    assert code == 0 and "Release them" in out and "removed 1 duplicate(s)" in out and "kept" not in err
+    problems, _, strays, dump = asyncio.run(_state(isolated, key))
+    assert problems == [] and strays == [] and number not in {n["sid"] for n in dump["incoming_phone_numbers"]}
