@@ -348,6 +348,10 @@ def test_a_customer_holding_values_of_another_type_still_opens_and_a_refresh_rep
         code, out, err = run(capsys, *argv)
         assert "Traceback" not in out + err and "validation error" not in out + err, argv
     spoil(isolated, "K1")
+    for argv in (("advance", "K1"), ("offboard", "K1", "--yes")):  # the key's own commands the issue names
+        code, out, err = run(capsys, *argv)
+        assert "Traceback" not in out + err and "validation error" not in out + err and "K1" in out + err, argv
+    spoil(isolated, "K1")
     run(capsys, "refresh", "K1")
     statuses = state_of(isolated, "K1")["statuses"]
     assert all(isinstance(v, str) and v != "(unreadable)" for k, v in statuses.items() if k != "identity")
