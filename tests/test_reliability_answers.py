@@ -19,7 +19,18 @@ from pydantic import BaseModel
 
 from tests.support import factories as f
 from tests.support import oas
-from tests.support.hostile import HostileServer, bad_item, echo, html, huge, next_page, raw_unsafe, setting, trickle
+from tests.support.hostile import (
+    HostileServer,
+    bad_item,
+    echo,
+    endless_pages,
+    html,
+    huge,
+    next_page,
+    raw_unsafe,
+    setting,
+    trickle,
+)
 from tests.support.reliability import Live, served_sandbox
 from wizard.cli import main
 from wizard.desk import Desk
@@ -239,6 +250,29 @@ def test_a_next_page_that_is_the_same_page_ends_with_a_message(twilio, capsys, t
     assert len(lists()) - before == 2
 
 
+def test_endless_pages_of_big_items_stop_at_the_lists_text_cap_in_bounded_memory(twilio, capsys, tmp_path, isolated,
+                                                                                monkeypatch):
+    from wizard.twilio import client
+
+    live, server = twilio
+    registered(capsys, tmp_path, isolated, "K1")
+    monkeypatch.setattr(client, "MAX_LIST_TEXT", 16 * 2**20)  # 64 M characters in use: the test's pages smaller
+    server.add(BRANDS, endless_pages(server.url, "data", lambda page, i: {
+        "sid": f"BN{page:016x}{i:016x}", "status": "PENDING", "failure_reason": "x" * 7000}))
+    lists = lambda: [p for _, p, _ in server.requests if p.startswith("/v1/a2p/BrandRegistrations?")]  # noqa: E731
+    before = len(lists())
+    tracemalloc.start()
+    try:
+        code, out, err = guarded(lambda: run(capsys, "--live", "refresh", "--all"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "holds more than 16,777,216 characters of text; stopped there" in err and "Traceback" not in out + err
+    assert "Refreshed 1 customer(s)" in out  # each customer read on its own instead
+    assert len(lists()) - before == 3  # 7 MB of text a page: the third passes 16 M
+    assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MB held"  # before: every page kept, 155 MB after 20 of them
+
+
 COMMANDS = [("refresh", "K1"), ("refresh", "--all"), ("advance", "--all", "--yes"), ("show", "K1")]
 
 
@@ -347,6 +381,10 @@ def test_a_customer_holding_values_of_another_type_still_opens_and_a_refresh_rep
                  ("refresh", "--all"), ("advance", "--all", "--yes"), ("reconcile", "--all", "--yes")):
         code, out, err = run(capsys, *argv)
         assert "Traceback" not in out + err and "validation error" not in out + err, argv
+    spoil(isolated, "K1")
+    for argv in (("advance", "K1"), ("offboard", "K1", "--yes")):  # the key's own commands the issue names
+        code, out, err = run(capsys, *argv)
+        assert "Traceback" not in out + err and "validation error" not in out + err and "K1" in out + err, argv
     spoil(isolated, "K1")
     run(capsys, "refresh", "K1")
     statuses = state_of(isolated, "K1")["statuses"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,7 +14,7 @@ from tests.support.sandbox_api import AUTH, MS, NOW, TH, body, error
 from wizard.sandbox import transport as transport_module
 from wizard.sandbox.fake import Sandbox
 from wizard.sandbox.faults import FaultInjector, FaultPlan
-from wizard.sandbox.server import serve
+from wizard.sandbox.server import MAX_BODY, serve
 from wizard.sandbox.state_file import TAGGED, SandboxState
 from wizard.sandbox.transport import SandboxTransport
 
@@ -138,6 +139,26 @@ def test_loopback_server_answers_real_http(tmp_path: Path) -> None:
         sandbox.close()
     with pytest.raises(ValueError, match="127.0.0.1"):
         serve(sandbox, host="0.0.0.0")
+
+
+@pytest.mark.parametrize(("length", "status"), [(str(10**12), 413), (str(MAX_BODY + 1), 413), ("-1", 400),
+                                                ("abc", 400), ("\u00b2", 400), ("9" * 5000, 400)])
+def test_loopback_server_refuses_a_body_it_should_not_read_and_serves_on(tmp_path: Path, length: str,
+                                                                         status: int) -> None:
+    sandbox = make(tmp_path, FaultPlan())
+    server, base = serve(sandbox)
+    try:
+        with socket.create_connection(server.server_address, timeout=5) as raw:
+            head = f"POST /v1/Services HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+            raw.sendall(f"{head}ab".encode("latin-1"))
+            answer = raw.makefile("rb").read()  # the server answers at once and closes: no wait for the body
+        assert answer.startswith(f"HTTP/1.1 {status} ".encode()) and b"Content-Length is" in answer
+        with httpx.Client(base_url=base, auth=AUTH) as client:
+            body(client.post("/v1/Services", data={"FriendlyName": "still served"}), 201)
+    finally:
+        server.shutdown()
+        server.server_close()
+        sandbox.close()
 
 
 def test_state_store(tmp_path: Path) -> None:

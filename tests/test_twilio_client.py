@@ -233,6 +233,33 @@ async def test_paginate_stops_after_the_page_limit_with_a_message():
     assert len(seen) == MAX_PAGES
 
 
+async def test_paginate_refuses_a_page_of_more_items_than_asked_for():
+    def handler(request):
+        return httpx.Response(200, json={"data": [{"sid": BN(str(i))} for i in range(1001)], "meta": {}})
+
+    client, _ = make_client(handler)
+    with pytest.raises(TwilioError, match="sent a page of more than 1,000 items; stopped there"):
+        [i async for i in client.paginate("list_brand_registrations")]
+
+
+async def test_paginate_stops_when_the_lists_text_passes_its_cap_before_yielding_that_page(monkeypatch):
+    from wizard.twilio import client as client_module
+
+    monkeypatch.setattr(client_module, "MAX_LIST_TEXT", 100_000)
+
+    def handler(request):
+        token = int(request.url.params.get("PageToken") or 0) + 1
+        return httpx.Response(200, json={"data": [{"sid": BN(str(token)), "failure_reason": "x" * 40_000}], "meta": {
+            "next_page_url": f"https://messaging.twilio.com/v1/a2p/BrandRegistrations?PageToken={token}"}})
+
+    client, _ = make_client(handler)
+    got = []
+    with pytest.raises(TwilioError, match="holds more than 100,000 characters of text; stopped there"):
+        async for item in client.paginate("list_brand_registrations"):
+            got.append(item)
+    assert len(got) == 2  # the third page, past the cap, is not handed on
+
+
 async def test_an_answers_strings_are_redacted_of_the_requests_credentials_and_made_visible():
     pair = base64.b64encode(b"SKkey:s3cret").decode()
 

@@ -6,7 +6,8 @@
 - `hostile_proxy(upstream, answer)`: a server on 127.0.0.1 in front of the served sandbox; `answer(method, path,
   authorization, forward)` returns (status, content type, body bytes) — forward first to let the call happen.
 - `HostileServer(upstream, rules)`: the same server with rules per path (echo the Authorization header, wrong
-  types, an item that is no object, HTML, huge, a slow trickle, a foreign or looping next page); it records
+  types, an item that is no object, HTML, huge, a slow trickle, a foreign or looping next page, endless pages of
+  big items); it records
   every request it gets, so a second one with no upstream tells whether anything was sent to it.
 """
 
@@ -121,7 +122,7 @@ class HostileServer:
     `rules` are (regex on the path with its query, rule) tried in order; a request no rule matches is forwarded
     (its answer's upstream links rewritten to this server). Every request is recorded in `requests` as
     (method, path, Authorization header). Ready-made rules: `echo`, `setting`, `bad_item`, `html`, `huge`,
-    `trickle`, `next_page`.
+    `trickle`, `next_page`, `endless_pages`.
     """
 
     def __init__(self, upstream: str | None = None, rules: list[tuple[str, Rule]] | None = None) -> None:
@@ -254,4 +255,16 @@ def next_page(link: Callable[[Asked], str]) -> Rule:
         else:
             body["next_page_uri"] = link(asked)
         return reply.with_json(body)
+    return rule
+
+
+def endless_pages(url: str, items: str, item: Callable[[int, int], Any], count: int = 1000) -> Rule:
+    """A list answer that never ends: each page `count` items `item(page, i)` (each page within the body cap) and
+    a next page on `url`, the server's own address, never the same twice."""
+    pages = iter(range(10**9))
+
+    def rule(asked: Asked) -> Reply:
+        page = next(pages)
+        return Reply().with_json({items: [item(page, i) for i in range(count)],
+                                  "meta": {"next_page_url": f"{url}{asked.path.partition('?')[0]}?PageToken={page}"}})
     return rule

@@ -6,6 +6,7 @@ The sandbox's FaultPlan applies as in its transport: 429 and 5xx answered withou
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Mapping
@@ -15,6 +16,8 @@ from wizard.sandbox.fake import Sandbox, route
 from wizard.sandbox.request import error_body
 
 LOOPBACK = "127.0.0.1"
+MAX_BODY = 1024 * 1024
+"""The largest request body read (a form post of the flow's is a few kB); a larger one is refused unread."""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -23,7 +26,15 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _serve(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        declared = self.headers.get("Content-Length") or "0"
+        readable = re.fullmatch(r"[0-9]{1,18}", declared) is not None  # not "-1", "²" or 5,000 digits
+        if not readable or int(declared) > MAX_BODY:  # never read unbounded, never wait for the end of the stream
+            self.close_connection = True
+            status, why = (413, f"larger than {MAX_BODY:,} bytes") if readable else (400, "unreadable")
+            reply(self, status, {"Content-Type": "application/json"},
+                  json.dumps(error_body(status, 20001, f"The request body's Content-Length is {why}")).encode())
+            return
+        body = self.rfile.read(int(declared))
         port = self.server.server_port
         draw = self.sandbox.fault_injector.draw() if route(self.path.partition("?")[0]) else None
         if draw is not None and draw.slow:

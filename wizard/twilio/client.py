@@ -25,8 +25,13 @@ from wizard.twilio.operations import OPERATIONS, Operation
 log = logging.getLogger("wizard.twilio")
 
 MAX_PAGE_SIZE = 1000
+"""Items asked for a page; Twilio never sends more, so a page holding more is refused."""
 MAX_PAGES = 200
 """A list is read to at most this many pages (200,000 items at 1,000 a page), then refused with a message."""
+MAX_LIST_TEXT = 64 * 2**20
+"""Characters of text a whole list's kept items may hold (at most about 200 an item in the sandbox's answers, so
+MAX_PAGES full pages of 300 come to 60 MB): past it the list is refused, so pages that each fit the body cap
+cannot add up without bound (measured before: 20 pages of 7 MB of text held 155 MB)."""
 STALL = 30.0
 """Seconds one phase of a request (connecting, sending, each read) may wait: then the try ends as a timeout, and
 a read is sent again; DEADLINE bounds the whole request, however its bytes trickle."""
@@ -99,17 +104,24 @@ class TwilioClient:
     async def paginate(self, name: str, *, query: Mapping[str, Value] | None = None, **path: str
                        ) -> AsyncIterator[dict[str, Any]]:
         """Yield every item of a list operation, following Twilio's next-page links (both styles) on the first
-        page's origin only; a link elsewhere, a page seen before or more than MAX_PAGES pages is a TwilioError."""
+        page's origin only; a link elsewhere, a page seen before, more than MAX_PAGES pages, a page of more than
+        MAX_PAGE_SIZE items or more than MAX_LIST_TEXT characters in all is a TwilioError."""
         op = OPERATIONS[name]
         assert op.list_key, f"{name} is not a list operation"
         url: str | None = self.url(op, **path)
         seen: set[str] = set()
+        text = 0
         query = {"PageSize": MAX_PAGE_SIZE, **(query or {})}
         while url:
             if len(seen) >= MAX_PAGES:
                 raise _paging(op, f"has more than {MAX_PAGES} pages; stopped there")
             seen.add(url)
             body = await self._send(op, url, None, query)
+            if len(body[op.list_key]) > MAX_PAGE_SIZE:
+                raise _paging(op, f"sent a page of more than {MAX_PAGE_SIZE:,} items; stopped there")
+            text += _text(body[op.list_key])
+            if text > MAX_LIST_TEXT:
+                raise _paging(op, f"holds more than {MAX_LIST_TEXT:,} characters of text; stopped there")
             for item in body[op.list_key]:
                 yield item
             url, query = self._next_page(op, url, body), None
@@ -224,6 +236,17 @@ def _plain(headers: httpx.Headers) -> httpx.Headers:
     """A read answer's headers without those of its encoding (the body kept is already decoded)."""
     return httpx.Headers([(k, v) for k, v in headers.multi_items()
                           if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")])
+
+
+def _text(value: Any) -> int:
+    """Characters of text in a parsed answer's strings (keys included)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(k) + _text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_text(v) for v in value)
+    return 0
 
 
 def _words(op: Operation) -> str:
