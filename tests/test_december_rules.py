@@ -1,16 +1,19 @@
 """Twilio's rules as of December 2026 where inputs enter: 30915 names blocked the same way in the form, the CSV
 import and `lint`, before any fee; `lint` = form (the account's numbers, each problem once); resends paced; an
-EXPIRED brand's next action."""
+EXPIRED brand's next action; a rejected profile's `errors` shown with their codes and playbooks."""
 
 from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from tests.support import factories as f
+from tests.support.flow import advanced_to_otp
 from wizard.cli import main
+from wizard.customer.playbooks import playbook
 from wizard.desk import Desk
 from wizard.flow.plan import BRAND_STOPPED
 from wizard.listing import ListQuery
@@ -148,6 +151,23 @@ async def test_passcode_resends_start_at_least_a_tenth_of_a_second_apart() -> No
     assert slept == [0.11, 0.11]
 
 
+async def test_the_engine_paces_each_passcode_resend(runtime: Runtime, monkeypatch) -> None:
+    """Every resend waits its turn on the engine's pace: three in a row take at least two intervals."""
+    key = await advanced_to_otp(runtime)
+    turns: list[float] = []
+    pace = runtime.engine.otp_pace
+    turn = pace.turn
+
+    async def counted() -> None:
+        await turn()
+        turns.append(time.monotonic())
+
+    monkeypatch.setattr(pace, "turn", counted)
+    for _ in range(3):
+        assert (await Desk(runtime).resend_otp(key)).error is None
+    assert len(turns) == 3 and turns[2] - turns[0] >= 0.2  # 0.11 s apart: 9 a second at most
+
+
 async def test_a_brand_left_unverified_30_days_expires_and_the_list_says_what_to_do(runtime: Runtime) -> None:
     key = Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
     for _ in range(6):  # to the passcode: the brand APPROVED, waiting for the customer's YES
@@ -187,3 +207,20 @@ def test_the_sandbox_refuses_exactly_the_brand_names_the_checks_block() -> None:
     for name in names:
         blocked = any(x.rule == "brand.entity-suffix" for x in check(f.csv_row("K1", brand_name=name)))
         assert company_name(name) == blocked, name
+
+
+async def test_a_rejected_profiles_errors_are_shown_with_their_codes_and_playbooks(runtime: Runtime) -> None:
+    """The `errors` array of a twilio-rejected profile (the sandbox's 18601): advance, show and show --json."""
+    desk = Desk(runtime)
+    key = desk.create(f.profile(email="zoe+reject@example.com"), f.bundle(), f.campaign()).key
+    await desk.advance(key)
+    runtime.sandbox.advance_clock(timedelta(hours=3))
+
+    run = await desk.advance(key)
+
+    pb = playbook(18601)
+    assert pb is not None and desk.customer(key).state.statuses["profile"] == "twilio-rejected"
+    assert any(f"18601 {pb.title}" in line and pb.fix in line for line in run.todo), run.todo
+    [problem] = [p for p in desk.dossier(key)["problems"] if p["where"] == "profile"]
+    assert (problem["code"], problem["fix"], problem["url"], problem["redo_step"]) == (18601, pb.fix, pb.url, 1)
+    assert problem["text"].startswith(f"18601 {pb.title}")

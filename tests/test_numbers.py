@@ -103,3 +103,29 @@ async def test_one_ledger_counts_each_number_once_and_shows_the_kept_ones(runtim
     assert fees.month == month and fees.one_time["campaign_vetting"] == (3, round(3 * p.campaign_vetting, 2))
     text = "\n".join(fees.lines())
     assert f"Monthly run-rate: ${fees.monthly:,.2f}" in text and "kept, unassigned: $0.00/month" in text
+
+
+def test_offboard_and_show_say_what_the_kept_number_costs(isolated, capsys) -> None:
+    """The offboarding summary and `show` name the number kept on the account and its cost in the run-rate."""
+    import asyncio
+
+    from wizard.cli import main
+
+    async def make() -> tuple[str, str]:
+        rt = Runtime.open(home=isolated, mode="sandbox")
+        try:
+            key, _ = await two_verified(rt)
+            number = Desk(rt).customer(key).state.number
+            assert number
+            return key, number
+        finally:
+            await rt.aclose()
+
+    key, number = asyncio.run(make())
+    assert main(["offboard", key, "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert f"{key}: kept: the phone number {number} stays on the account" in out
+    assert f"{key}: the account's numbers kept, unassigned: $1.15/month; monthly run-rate now $4.30." in out
+    assert main(["show", key]) == 0  # the other's campaign and number, and the kept one: $2 + 2 × $1.15
+    assert "Monthly: $0.00 for this customer; $4.30 for the account (kept, unassigned: $1.15/month)" in (
+        capsys.readouterr().out)

@@ -39,6 +39,7 @@ PAGES = {
     "/bare": ("text/html", b"<html><body><h1>Privacy</h1><p>We respect your privacy.</p></body></html>"),
     "/sharing": ("text/html", b"<p>SMS program. Reply STOP, HELP. Message frequency varies. Msg & data rates may apply."
                               b" We may share your mobile number with our marketing partners.</p>"),
+    "/company": ("text/html", GOOD[0].html().replace("</body>", "<p>© 2026 Zoë's Dog Walking LLC</p></body>").encode()),
     "/pdf": ("application/pdf", b"%PDF-1.4"),
     "/huge": ("text/plain", b"x" * 3_000_000 + b" STOP HELP SMS frequency message and data rates"),
 }
@@ -135,6 +136,13 @@ async def test_a_page_lacking_the_clauses_gets_a_warning_for_each(site: str):
     assert found == dict.fromkeys(("policy.no-sms", "policy.no-stop", "policy.no-help", "policy.no-frequency",
                                    "policy.no-rates", "policy.no-sharing-statement"), "warn")
     assert "policy.no-sharing-statement" not in await rules(site, "terms_url", "/bare")  # privacy policy only
+
+
+async def test_a_page_naming_a_registered_company_gets_the_30915_warning(site: str):
+    """30915 since 2026-07-17: a sole proprietor's website showing a registered company; the starter page has none."""
+    found = await page_check.check_page("privacy_policy_url", site + "/company", live=True, reach=LOCAL)
+    assert [(x.rule, x.severity, x.twilio_error) for x in found] == [("policy.company-name", "warn", 30915)]
+    assert "('LLC')" in found[0].message
 
 
 async def test_sharing_with_marketing_partners_is_not_the_non_sharing_statement(site: str):

@@ -1,4 +1,5 @@
-"""Step 4's side panel: the customer's phone number in E.164, and `n` copying it (shown too)."""
+"""Step 4's side panel: the customer's phone number in E.164, and `n` copying it (shown too); the starter pages
+written from the form as it stands."""
 
 from __future__ import annotations
 
@@ -55,3 +56,17 @@ async def test_starter_pages_are_written_from_the_form_as_it_stands_and_say_so(r
     Desk(runtime).write_policy_pages(c.key)  # from the saved campaign: no note
     page = (runtime.locations.data_dir / "policies" / c.key / "privacy.md").read_text(encoding="utf-8")
     assert typed.rstrip(".") not in page and "not saved yet" not in page
+
+
+async def test_starter_pages_use_the_typed_description_and_message_flow(runtime: Runtime, tmp_path) -> None:
+    """The issue's case at the desk (the fast lane's): both typed texts, unsaved, in the pages, with the note."""
+    from tests.support import factories as f
+
+    key = Desk(runtime).create(f.profile(), f.bundle(), f.campaign()).key
+    typed = {"campaign_description": "Walk reminders and photo updates for Zoë's dog-walking clients by text.",
+             "message_flow": "Clients opt in by texting WALKS to the number on Zoë's flyers at the dog park."}
+    written = Desk(runtime).write_policy_pages(key, tmp_path, typed=typed)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in written if p.suffix == ".md")
+    assert all(t.rstrip(".") in text for t in typed.values()) and "not saved yet" in text
+    saved = "\n".join(p.read_text(encoding="utf-8") for p in Desk(runtime).write_policy_pages(key, tmp_path / "s"))
+    assert not any(t.rstrip(".") in saved for t in typed.values()) and "not saved yet" not in saved
