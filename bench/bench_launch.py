@@ -5,11 +5,12 @@
 Each run starts one program in a new tmux session of 120×40 (a tmux server of the bench's own) and polls
 `tmux capture-pane -p` until the screen shows what the operator waits for: for `a2p-wizard --sandbox`, a
 customer's row (its key, C0000001…); for a bare Textual app, its one Label; for the floor (a DataTable of the
-same store's first rows and a footer, the least a list-first app draws), its first row. The time is from the command (the
-`new-session` call) to the first capture holding it; then the program is asked to quit (ctrl+q) and waited for.
-The bare app, the floor and the app at each size take turns (one of each per round), so a machine slowing down weighs on both
-alike. Both run the project's Python with bytecode cached in DIR/pycache (a warm-up round first, as an installed
-package's is after its first start). Stores are bench_list.py's, generated once into DIR and reused.
+same store's first rows and a footer, the least a list-first app draws), its first row. The time is from the
+command (the `new-session` call) to the first capture holding it; then the program is asked to quit (ctrl+q) and
+waited for. The bare app, the floor and the app at each size take turns (one of each per round), so a machine
+slowing down weighs on all alike. All run the project's Python with bytecode cached in DIR/pycache (a warm-up
+round first, as an installed package's is after its first start). Stores are bench_list.py's, generated once
+into DIR and reused.
 `--against COMMIT` adds the app as it was at COMMIT (checked out in a temporary git worktree, run by the same
 Python) to every round, so both are measured under the same load; the app is then started the same way for both
 (`python -c` importing `wizard.cli.main` from its tree, as the `a2p-wizard` script does).

@@ -156,9 +156,9 @@ async def test_a_page_nobody_can_read_blocks_in_live_mode_and_warns_in_the_sandb
     assert await rules(site, "terms_url", path, live=False) == {"policy.unreachable": "warn"}
 
 
-async def test_a_page_trickled_a_byte_at_a_time_ends_at_the_deadline(site: str, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(page_check, "DEADLINE", 1.0)  # each read takes 0.2 s, far within the 10 s per read
-    found = await page_check.check_page("terms_url", site + "/trickle", live=True, reach=LOCAL)
+async def test_a_page_trickled_a_byte_at_a_time_ends_at_the_deadline(site: str):
+    # each read takes 0.2 s, far within the 10 s per read
+    found = await page_check.check_page("terms_url", site + "/trickle", live=True, reach=LOCAL, deadline=1.0)
     assert [(f.rule, f.message) for f in found] == [(
         "policy.unreachable", f"The terms and conditions page {site}/trickle could not be fetched within 1 s. "
                               "Twilio's reviewers must be able to open it.")]
@@ -177,6 +177,35 @@ async def test_a_huge_page_is_read_only_up_to_the_limit(site: str):
     page = await page_check.fetch(site + "/huge", reach=LOCAL)
     assert len(page.text) == page_check.PAGE_LIMIT  # the clauses past the limit are not seen
     assert "policy.no-stop" in await rules(site, "terms_url", "/huge")
+
+
+def test_the_page_checks_deadline_and_size_are_settings(site: str, tmp_path: Path, capsys,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    """A2P_PAGE_CHECK_DEADLINE and A2P_PAGE_CHECK_MAX_MB reach the check that `lint --fetch` runs."""
+    from wizard.cli import main
+
+    monkeypatch.setattr(page_check, "REACH", LOCAL)
+    monkeypatch.setenv("A2P_PAGE_CHECK_DEADLINE", "1")
+    monkeypatch.setenv("A2P_PAGE_CHECK_MAX_MB", "4")  # the huge page's clauses, past 3 MB, are read
+    row = f.csv_row("K1", privacy_policy_url=site + "/huge", terms_url=site + "/trickle")
+    (tmp_path / "c.json").write_text(__import__("json").dumps(row))
+    main(["lint", str(tmp_path / "c.json"), "--fetch"])
+    out = capsys.readouterr().out
+    assert f"{site}/trickle could not be fetched within 1 s" in out
+    assert "policy.no-stop" not in out  # read to its end: STOP is there
+
+
+@pytest.mark.parametrize("setting", ["A2P_PAGE_CHECK_DEADLINE=0", "A2P_PAGE_CHECK_DEADLINE=inf",
+                                     "A2P_PAGE_CHECK_MAX_MB=-1", "A2P_PAGE_CHECK_MAX_MB=nan"])
+def test_a_page_check_setting_out_of_bounds_is_refused(setting: str, monkeypatch: pytest.MonkeyPatch):
+    from pydantic import ValidationError
+
+    from wizard.session.settings import Settings
+
+    name, value = setting.split("=")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name):
+        Settings.load()
 
 
 async def test_plain_http_is_refused_before_anything_is_sent(site: str):

@@ -328,7 +328,7 @@ def test_a_command_ends_at_its_own_deadline_whatever_the_number_of_requests(twil
     server.add(BRANDS, trickle(0.2))
     monkeypatch.setattr(page_check, "REACH", Reach(resolve=_never_resolves))
     # each request alone may take an hour: only the command's own deadline can end it
-    monkeypatch.setattr(page_check, "DEADLINE", 3600.0)
+    monkeypatch.setenv("A2P_PAGE_CHECK_DEADLINE", "3600")
     monkeypatch.setenv("A2P_TWILIO_DEADLINE", "3600")
     monkeypatch.setenv("A2P_COMMAND_DEADLINE", "3")
     code, out, err = guarded(lambda: run(capsys, "--live", *argv))

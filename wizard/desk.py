@@ -370,8 +370,10 @@ class Desk:
     async def check_policy_pages(self, urls: dict[str, str]) -> list[Finding]:
         """Open each policy page (by field) as Twilio's reviewers would and say what it seems to lack."""
         found: list[Finding] = []
+        settings = self._rt.settings
         for name, url in urls.items():
-            found += await page_check.check_page(name, url, live=self.live)
+            found += await page_check.check_page(name, url, live=self.live, deadline=settings.page_check_deadline,
+                                                 limit=settings.page_check_max_bytes)
         return found
 
     def write_policy_pages(self, key: str, target: Path | None = None, *,

@@ -24,12 +24,14 @@ from wizard.customer.models import policy_url_problem
 from wizard.customer.public_address import NotPublic, PinnedTransport, Reach
 from wizard.customer.rules import Finding, company_wording, finding
 
-PAGE_LIMIT = 2_000_000
+PAGE_LIMIT = 2 * 2**20
+"""Bytes of a page read by default (A2P_PAGE_CHECK_MAX_MB); the rest is not read."""
 MAX_REDIRECTS = 5
 TIMEOUT = 10.0
 """Seconds one read may wait."""
 DEADLINE = 30.0
-"""Seconds a whole page check may take, redirects included (a page trickled a byte at a time never ends)."""
+"""Seconds a whole page check may take by default (A2P_PAGE_CHECK_DEADLINE), redirects included (a page trickled a
+byte at a time never ends)."""
 USER_AGENT = "a2p-wizard policy check (A2P 10DLC campaign readiness)"
 TEXT_TYPES = ("text/html", "text/plain", "application/xhtml+xml")
 
@@ -90,10 +92,11 @@ def page_text(body: str, content_type: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
-async def fetch(url: str, *, reach: Reach | None = None) -> Page:
-    """GET `url` as a reviewer would (see the module doc); raises Unfetchable, NotPublic, TimeoutError (past the
-    DEADLINE), httpx's errors or OSError."""
-    async with asyncio.timeout(DEADLINE), httpx.AsyncClient(
+async def fetch(url: str, *, reach: Reach | None = None, deadline: float = DEADLINE, limit: int = PAGE_LIMIT
+                ) -> Page:
+    """GET `url` as a reviewer would (see the module doc), reading at most `limit` bytes of the page; raises
+    Unfetchable, NotPublic, TimeoutError (past `deadline` seconds), httpx's errors or OSError."""
+    async with asyncio.timeout(deadline), httpx.AsyncClient(
             timeout=TIMEOUT, transport=PinnedTransport(reach or REACH), follow_redirects=False,
             headers={"User-Agent": USER_AGENT, "Accept": "text/html, text/plain"}) as client:
         for hop in range(MAX_REDIRECTS + 1):
@@ -108,23 +111,25 @@ async def fetch(url: str, *, reach: Reach | None = None) -> Page:
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
                 body = b""
                 async for chunk in response.aiter_bytes():
-                    body += chunk[: PAGE_LIMIT - len(body)]
-                    if len(body) >= PAGE_LIMIT:
+                    body += chunk[: limit - len(body)]
+                    if len(body) >= limit:
                         break
                 text = body.decode(response.encoding or "utf-8", errors="replace")
                 return Page(url, response.status_code, content_type, page_text(text, content_type))
     raise Unfetchable(f"it redirects more than {MAX_REDIRECTS} times")
 
 
-async def check_page(field: str, url: str, *, live: bool, reach: Reach | None = None) -> list[Finding]:
-    """Findings about the policy page at `url` (`field`: privacy_policy_url or terms_url)."""
+async def check_page(field: str, url: str, *, live: bool, reach: Reach | None = None, deadline: float = DEADLINE,
+                     limit: int = PAGE_LIMIT) -> list[Finding]:
+    """Findings about the policy page at `url` (`field`: privacy_policy_url or terms_url), fetched within
+    `deadline` seconds, at most `limit` bytes of it read."""
     what = "privacy policy" if field == "privacy_policy_url" else "terms and conditions"
     try:
-        page = await fetch(url, reach=reach)
+        page = await fetch(url, reach=reach, deadline=deadline, limit=limit)
     except Unfetchable as error:
         return [_unreachable(field, f"The {what} page {url} could not be fetched: {error}", live)]
     except TimeoutError:
-        return [_unreachable(field, f"The {what} page {url} could not be fetched within {DEADLINE:g} s.", live)]
+        return [_unreachable(field, f"The {what} page {url} could not be fetched within {deadline:g} s.", live)]
     except NotPublic:
         return [_unreachable(field, f"The {what} page {url} could not be fetched: its host is not on a public "
                                     "address.", live)]

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     twilio_max_body_mb: float = Field(default=8, gt=0, le=1024, allow_inf_nan=False, validation_alias=AliasChoices(
         "A2P_TWILIO_MAX_BODY_MB", "a2p_twilio_max_body_mb"))
     """The largest answer read from Twilio, in MB (a larger one is refused, never held whole)."""
+    page_check_deadline: float = Field(default=30, gt=0, le=3600, allow_inf_nan=False, validation_alias=AliasChoices(
+        "A2P_PAGE_CHECK_DEADLINE", "a2p_page_check_deadline"))
+    """Seconds the check of one policy page may take in all, redirects included (`lint --fetch`, Check pages)."""
+    page_check_max_mb: float = Field(default=2, gt=0, le=64, allow_inf_nan=False, validation_alias=AliasChoices(
+        "A2P_PAGE_CHECK_MAX_MB", "a2p_page_check_max_mb"))
+    """How much of a policy page is read, in MB (the rest is not read, nor its words checked)."""
     prices: Prices = Field(default_factory=Prices)
     sandbox_delivery_faults: str | None = _env("A2P_SANDBOX_DELIVERY_FAULTS")
     """Sandbox only: how its callbacks and events are dropped, repeated and reordered (docs/events.md)."""
@@ -74,6 +80,11 @@ class Settings(BaseSettings):
     def twilio_max_body(self) -> int:
         """The largest answer read from Twilio, in bytes."""
         return int(self.twilio_max_body_mb * 2**20)
+
+    @property
+    def page_check_max_bytes(self) -> int:
+        """How much of a policy page is read, in bytes."""
+        return int(self.page_check_max_mb * 2**20)
 
     @field_validator("base_url", "callback_url")
     @classmethod
