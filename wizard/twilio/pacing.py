@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 
 
 class Pace:
-    """Calls through `turn()` start at least `interval` seconds apart in this process (they wait their turn)."""
+    """Calls through `turn()` of this Pace start at least `interval` seconds apart (they wait their turn). One
+    engine holds one: two processes resending at the same moment pace apart, and Twilio's 429 is then retried."""
 
     def __init__(self, interval: float, *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
