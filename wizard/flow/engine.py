@@ -532,17 +532,8 @@ class Engine:
 
         Run again after an interruption, it resumes: what is already gone is not deleted twice."""
         report = Report(key)
-        if not self._claim(key, report):
-            return report
-        try:
-            await self._offboard(key, release_number, report, on_outcome or (lambda o: None))
-        except TwilioError as error:
-            report.error = f"Could not read the customer's resources at Twilio: {error}"
-        finally:
-            self._release(key)
-        if report.summary is None:
-            report.summary = self.summary(self.load(key))
-        return report
+        work = partial(self._offboard, key, release_number, report, on_outcome or (lambda o: None))
+        return await self._claimed(key, report, work, unread="the customer's resources")
 
     async def _offboard(self, key: str, release_number: bool, report: Report,
                         on_outcome: Callable[[Outcome], None]) -> None:
@@ -574,15 +565,26 @@ class Engine:
         """Remove the customer's duplicates at Twilio (flow.strays): each one read first and kept when it is not
         a duplicate after all; a number released only with `release_numbers`. Resumable like offboarding."""
         report = Report(key)
-        if not self.load(key).state.strays or not self._claim(key, report):
+        if not self.load(key).state.strays:
+            return report
+        work = partial(self._remove_strays, key, release_numbers, report, on_outcome or (lambda o: None))
+        return await self._claimed(key, report, work, unread="the customer's duplicates")
+
+    async def _claimed(self, key: str, report: Report, work: Callable[[], Awaitable[None]], *, unread: str
+                       ) -> Report:
+        """Offboarding's and reconcile's frame: `work` run holding the customer's claim (not run when another run
+        holds it), a TwilioError said in `report.error` (`unread`: what could not be read); then the customer's
+        summary, unless `work` gave one."""
+        if not self._claim(key, report):
             return report
         try:
-            await self._remove_strays(key, release_numbers, report, on_outcome or (lambda o: None))
+            await work()
         except TwilioError as error:
-            report.error = f"Could not read the customer's duplicates at Twilio: {error}"
+            report.error = f"Could not read {unread} at Twilio: {error}"
         finally:
             self._release(key)
-        report.summary = self.summary(self.load(key))
+        if report.summary is None:
+            report.summary = self.summary(self.load(key))
         return report
 
     async def _remove_strays(self, key: str, release_numbers: bool, report: Report,
