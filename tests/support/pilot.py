@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -56,13 +57,15 @@ async def open_customer(pilot: Pilot, key: str) -> CustomerScreen:
     return screen
 
 
-async def until(pilot: Pilot, check: Callable[[], bool], what: str = "condition", *, tries: int = 200) -> None:
-    """Pause until `check()` holds; fail naming `what` if it never does."""
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause()
-    raise AssertionError(f"timed out waiting for {what}")
+async def until(pilot: Pilot, check: Callable[[], bool], what: str = "condition", *, seconds: float = 15.0) -> None:
+    """Pause until `check()` holds; fail naming `what` if it does not within `seconds` (a time, not a number of
+    pauses: a pause is a few milliseconds when the app is idle, and what is awaited may come from a timer, such as
+    the list's look for Twilio's deliveries every 3 s)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what} ({seconds:g} s)")
+        await pilot.pause(0.01)
 
 
 async def still(pilot: Pilot) -> None:
