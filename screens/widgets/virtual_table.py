@@ -129,8 +129,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._fetch: Fetch = lambda offset, limit: ()
         self._start = 0
         self._rows: list[TableRow] = []
-        self._layout: tuple[int, list[tuple[Column, int]]] = (-1, [])
-        """The width the columns were fitted to, and each column's width."""
+        self._layout: tuple[tuple[int, str | None], list[tuple[Column, int]]] = ((-1, None), [])
+        """The width and sorted column the columns were fitted for, and each column's width."""
 
     # -- data ------------------------------------------------------------------------------------------
 
@@ -237,16 +237,20 @@ class VirtualTable(ScrollView, can_focus=True):
         return self._columns(self.scrollable_content_region.width)
 
     def _columns(self, width: int) -> list[tuple[Column, int]]:
-        """The columns shown in `width` cells, fitted when the width is new: in the drawing itself, as the first
-        frame is drawn before the table hears of its size (a Resize fitting them left that frame's rows blank)."""
-        if self._layout[0] != width:
-            self._layout = (width, self._fit(width))
+        """The columns shown in `width` cells, fitted when the width or the sorted column is new: in the drawing
+        itself, as the first frame is drawn before the table hears of its size (a Resize fitting them left that
+        frame's rows blank)."""
+        fitted_for = (width, self.sort[0] if self.sort else None)
+        if self._layout[0] != fitted_for:
+            self._layout = (fitted_for, self._fit(*fitted_for))
         return self._layout[1]
 
-    def _fit(self, width: int) -> list[tuple[Column, int]]:
-        """Column widths for `width` cells: drop columns until the minimums fit, then share what is left."""
+    def _fit(self, width: int, sorted_by: str | None) -> list[tuple[Column, int]]:
+        """Column widths for `width` cells: drop columns until the minimums fit (never the one `sorted_by`, whose
+        arrow tells the order), then share what is left."""
         columns = list(self.columns)
-        while sum(c.width + 1 for c in columns) + 1 > width and (droppable := [c for c in columns if c.drop]):
+        while sum(c.width + 1 for c in columns) + 1 > width and (
+                droppable := [c for c in columns if c.drop and c.id != sorted_by]):
             columns.remove(max(droppable, key=lambda c: c.drop))
         spare = max(0, width - 1 - sum(c.width + 1 for c in columns))
         flex = sum(c.flex for c in columns) or 1
