@@ -85,3 +85,15 @@ def test_a_url_setting_the_rule_accepts_is_kept_as_given(monkeypatch):
     monkeypatch.setenv("A2P_CALLBACK_URL", "https://a2p.example.com/twilio/events")
     s = Settings.load()
     assert (s.base_url, s.callback_url) == ("http://127.0.0.1:8080", "https://a2p.example.com/twilio/events")
+
+
+def test_the_limits_settings_default_to_what_their_modules_use_alone():
+    """The Twilio client's and the page check's bounds are said twice (the module's default for callers without
+    settings, the setting's default for the app): they must agree."""
+    from wizard.customer import page_check
+    from wizard.twilio import client
+
+    settings = Settings.load()
+    assert (settings.twilio_deadline, settings.twilio_max_body) == (client.DEADLINE, client.MAX_BODY)
+    assert (settings.page_check_deadline, settings.page_check_max_bytes) == (page_check.DEADLINE,
+                                                                           page_check.PAGE_LIMIT)
